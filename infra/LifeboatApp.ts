@@ -1,0 +1,68 @@
+import type { App } from 'aws-cdk-lib';
+import type { LifeboatConfig } from '../shared/config/LifeboatConfig.ts';
+import { DETECTION_REGION, stackName } from '../shared/config/naming.ts';
+import { ControlPlaneStack } from './stacks/ControlPlaneStack.ts';
+import { DetectionStack } from './stacks/DetectionStack.ts';
+import { StateStack } from './stacks/StateStack.ts';
+
+export interface LifeboatStacks {
+  readonly detection: DetectionStack;
+  readonly states: ReadonlyMap<string, StateStack>;
+  readonly controlPlanes: ReadonlyMap<string, ControlPlaneStack>;
+}
+
+/**
+ * Every stack of one Lifeboat deployment: per control-plane region a state stack and a control-plane
+ * stack, and the detection stack in us-east-1. Dependencies order `cdk deploy --all`: replica keys
+ * before the global table, the table before the control planes, the control planes' buses before
+ * the rules that forward to them.
+ */
+export function createLifeboat(app: App, config: LifeboatConfig, account?: string): LifeboatStacks {
+  const [homeRegion] = config.controlPlaneRegions;
+  if (homeRegion === undefined) throw new Error('controlPlaneRegions is empty');
+  const envFor = (region: string) => ({ account: config.account ?? account, region });
+
+  const states = new Map<string, StateStack>();
+  for (const region of config.controlPlaneRegions) {
+    states.set(
+      region,
+      new StateStack(app, stackName('State', region), {
+        env: envFor(region),
+        config,
+        homeRegion,
+        description: `Lifeboat state in ${region}: the ledger's key${region === homeRegion ? ' and the ledger global table' : ''}`,
+        terminationProtection: true,
+      }),
+    );
+  }
+  const home = states.get(homeRegion);
+  if (home === undefined) throw new Error(`no state stack for ${homeRegion}`);
+  for (const [region, state] of states) {
+    if (region !== homeRegion)
+      home.addStackDependency(state, "the ledger replica in this region uses this stack's key");
+  }
+
+  const controlPlanes = new Map<string, ControlPlaneStack>();
+  for (const [region, state] of states) {
+    const controlPlane = new ControlPlaneStack(app, stackName('ControlPlane', region), {
+      env: envFor(region),
+      config,
+      ledgerKey: state.key,
+      description: `Lifeboat control plane in ${region}: event bus, functions and workflows`,
+    });
+    controlPlane.addStackDependency(home, 'the ledger table and its replicas');
+    controlPlanes.set(region, controlPlane);
+  }
+
+  const detection = new DetectionStack(app, stackName('Detection'), {
+    env: envFor(DETECTION_REGION),
+    config,
+    description:
+      'Lifeboat detection: Route 53 health checks, their alarms, and forwarding to every control plane',
+  });
+  for (const controlPlane of controlPlanes.values()) {
+    detection.addStackDependency(controlPlane, 'forwards events to its event bus');
+  }
+
+  return { detection, states, controlPlanes };
+}

@@ -1,0 +1,104 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../projectRoot.ts';
+import { acknowledgeUnscopedActions, acknowledgeWildcardBelow } from './nag.ts';
+
+export interface WorkflowProps {
+  /** The workflow's name: its definition is `statemachines/<name>.asl.json`. */
+  readonly name: string;
+  /** Values for the `${Placeholder}`s in the definition; each placeholder needs one, and each must be used. */
+  readonly substitutions: Readonly<Record<string, string>>;
+  /** How long CloudWatch Logs keeps the execution history. */
+  readonly logRetention: RetentionDays;
+  /**
+   * The functions the workflow's Task states invoke; the state machine may invoke these and no others.
+   * @default none
+   */
+  readonly functions?: readonly IFunction[];
+  /**
+   * The definition file to load.
+   * @default `statemachines/<name>.asl.json`
+   */
+  readonly definitionFile?: string;
+  /**
+   * The longest an execution may run before Step Functions stops it.
+   * @default Duration.hours(24)
+   */
+  readonly timeout?: Duration;
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
+
+/** The `${Placeholder}` names a definition uses, in order of first use. */
+export function placeholdersOf(definition: string): string[] {
+  return [...new Set([...definition.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''))];
+}
+
+/**
+ * A Standard state machine loaded from `statemachines/<name>.asl.json` (the same file the local
+ * runner executes), with every execution logged at level ALL and traced with X-Ray.
+ */
+export class Workflow extends Construct {
+  public readonly stateMachine: StateMachine;
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: WorkflowProps) {
+    super(scope, id);
+    const file = props.definitionFile ?? join(PROJECT_ROOT, 'statemachines', `${props.name}.asl.json`);
+    let definition: string;
+    try {
+      definition = readFileSync(file, 'utf8');
+      JSON.parse(definition);
+    } catch (error) {
+      throw new Error(`Workflow ${props.name}: cannot load ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const used = placeholdersOf(definition);
+    const missing = used.filter((p) => !(p in props.substitutions));
+    if (missing.length > 0) {
+      throw new Error(
+        `Workflow ${props.name}: ${file} uses ${missing.map((m) => `\${${m}}`).join(', ')} but substitutions has no value for it`,
+      );
+    }
+    const unused = Object.keys(props.substitutions).filter((key) => !used.includes(key));
+    if (unused.length > 0) {
+      throw new Error(`Workflow ${props.name}: substitutions ${unused.join(', ')} are not used by ${file}`);
+    }
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy from growing per log group.
+      logGroupName: `/aws/vendedlogs/states/lifeboat-${props.name}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: `lifeboat-${props.name}`,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(file),
+      definitionSubstitutions: { ...props.substitutions },
+      timeout: props.timeout ?? Duration.hours(24),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+
+    for (const fn of props.functions ?? []) {
+      fn.grantInvoke(this.stateMachine);
+      acknowledgeWildcardBelow(
+        this.stateMachine.role,
+        fn,
+        'lambda:InvokeFunction on the versions and aliases of one named function.',
+      );
+    }
+    acknowledgeUnscopedActions(
+      this.stateMachine.role,
+      'Step Functions log delivery (logs:CreateLogDelivery and related) and X-Ray tracing have no resource-level permissions.',
+    );
+  }
+}

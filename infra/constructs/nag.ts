@@ -1,0 +1,21 @@
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/**
+ * Acknowledges the one cdk-nag AwsSolutions-IAM5 finding for `<resource ARN>:*` on `principal`:
+ * a wildcard below one named resource (log streams of a log group, versions of a function), not a
+ * blanket waiver for the principal.
+ */
+export function acknowledgeWildcardBelow(principal: IConstruct, resource: IConstruct, reason: string): void {
+  const cfn = resource.node.defaultChild;
+  if (!(cfn instanceof CfnResource)) {
+    throw new Error(`acknowledgeWildcardBelow: ${resource.node.path} has no CloudFormation resource`);
+  }
+  const logicalId = Stack.of(cfn).resolve(cfn.logicalId) as string;
+  Validations.of(principal).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`, reason });
+}
+
+/** Acknowledges the AwsSolutions-IAM5 finding for `Resource: "*"` on `principal`, for actions AWS does not scope. */
+export function acknowledgeUnscopedActions(principal: IConstruct, reason: string): void {
+  Validations.of(principal).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
+}

@@ -1,0 +1,135 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  Billing,
+  TableEncryptionV2,
+  TableV2,
+  type ReplicaTableProps,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { AccountRootPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { LEDGER_KEY_ALIAS } from '../../shared/config/naming.ts';
+
+export interface StateStackProps extends StackProps {
+  readonly config: LifeboatConfig;
+  /**
+   * The control-plane region whose state stack owns the global table; the other regions hold
+   * replicas that this stack creates.
+   */
+  readonly homeRegion: string;
+}
+
+/**
+ * The ledger's attribute names. One table holds every kind of item:
+ *
+ * | item      | pk                  | sk                                  | gsi1pk        | gsi1sk                     |
+ * |-----------|---------------------|-------------------------------------|---------------|----------------------------|
+ * | run       | `APP#<app>`         | `RUN#<kind>#<startedAt>#<name>`     | `KIND#<kind>` | `<startedAt>#<app>#<name>` |
+ * | lock      | `APP#<app>`         | `LOCK`                              |               |                            |
+ * | approval  | `APPROVAL#<id>`     | `APPROVAL`                          |               |                            |
+ * | health    | `APP#<app>`         | `HEALTH#<region>`                   |               |                            |
+ *
+ * Runs cover failovers, failbacks, backups, restore tests and drills: the last N of one kind for one
+ * application is a single Query on `pk` with `begins_with(sk, "RUN#<kind>#")`, newest first; the
+ * last N of one kind across applications is a Query on the `byKind` index. Locks carry a lease
+ * (`leaseExpiresAt`) that every conditional write compares explicitly, so correctness never
+ * depends on DynamoDB's TTL, which only sweeps items whose `expiresAt` has passed.
+ */
+export const LEDGER_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  byKindIndex: 'byKind',
+  byKindPartitionKey: 'gsi1pk',
+  byKindSortKey: 'gsi1sk',
+  expiryAttribute: 'expiresAt',
+} as const;
+
+/**
+ * The stateful part of Lifeboat in one control-plane region: the ledger's KMS key and, in the home
+ * region, the ledger itself as a global table replicated to every control-plane region. Retained on
+ * delete; safe to leave in place while control-plane stacks come and go.
+ */
+export class StateStack extends Stack {
+  public readonly key: Key;
+  /** The global table; set only in the home region's stack. */
+  public readonly table: TableV2 | undefined;
+  public readonly tableName: string;
+
+  constructor(scope: Construct, id: string, props: StateStackProps) {
+    super(scope, id, props);
+    const { config, homeRegion } = props;
+    this.tableName = config.ledger.tableName;
+
+    this.key = new Key(this, 'LedgerKey', {
+      alias: LEDGER_KEY_ALIAS,
+      description: `Encrypts the Lifeboat ledger (${this.tableName}) replica in this region`,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Principals of this account may use the key only through DynamoDB in this region.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowUseThroughDynamoDB',
+        effect: Effect.ALLOW,
+        principals: [new AccountRootPrincipal()],
+        actions: [
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncrypt*',
+          'kms:GenerateDataKey*',
+          'kms:DescribeKey',
+          'kms:CreateGrant',
+        ],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `dynamodb.${this.region}.amazonaws.com`,
+            'kms:CallerAccount': this.account,
+          },
+        },
+      }),
+    );
+
+    if (this.region !== homeRegion) {
+      this.table = undefined;
+      return;
+    }
+
+    const replicaRegions = config.controlPlaneRegions.filter((region) => region !== homeRegion);
+    const replicas: ReplicaTableProps[] = replicaRegions.map((region) => ({
+      region,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+    }));
+    // A replica's key must be in the replica's region; the alias is created by that region's state stack.
+    const replicaKeyArns = Object.fromEntries(
+      replicaRegions.map((region) => [
+        region,
+        `arn:${this.partition}:kms:${region}:${this.account}:${LEDGER_KEY_ALIAS}`,
+      ]),
+    );
+
+    this.table = new TableV2(this, 'Ledger', {
+      tableName: this.tableName,
+      partitionKey: { name: LEDGER_SCHEMA.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: LEDGER_SCHEMA.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.customerManagedKey(this.key, replicaKeyArns),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      timeToLiveAttribute: LEDGER_SCHEMA.expiryAttribute,
+      globalSecondaryIndexes: [
+        {
+          indexName: LEDGER_SCHEMA.byKindIndex,
+          partitionKey: { name: LEDGER_SCHEMA.byKindPartitionKey, type: AttributeType.STRING },
+          sortKey: { name: LEDGER_SCHEMA.byKindSortKey, type: AttributeType.STRING },
+        },
+      ],
+      replicas,
+    });
+  }
+}

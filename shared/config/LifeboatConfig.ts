@@ -1,0 +1,290 @@
+import { z } from 'zod';
+
+/**
+ * The schema of a Lifeboat config file (version 1). One file describes one deployment: where the
+ * control plane runs, how it talks to Slack, and every application it protects.
+ * `loadConfig` is the only way in; it reports every problem with its path.
+ */
+
+export const REGION_PATTERN = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+
+const region = () => z.string().regex(REGION_PATTERN, 'expected an AWS region name such as "us-east-1"');
+
+const resourceName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,39}$/,
+    'expected 1 to 40 lowercase letters, digits and hyphens, starting with a letter',
+  );
+
+const dnsName = z
+  .string()
+  .max(253, 'a DNS name has at most 253 characters')
+  .regex(
+    /^(?:\*\.)?(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/,
+    'expected a DNS name such as "gateway.example.com"',
+  );
+
+/** EventBridge Scheduler accepts `rate(1 hour)`, `rate(5 minutes)` and six-field `cron(...)`. */
+const scheduleExpression = z
+  .string()
+  .regex(
+    /^(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9]\d+) (?:minutes|hours|days))\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/,
+    'expected a schedule expression such as "rate(1 hour)", "rate(15 minutes)" or "cron(0 3 * * ? *)"',
+  );
+
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const rdsIdentifier = z
+  .string()
+  .regex(
+    /^[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,62}$/,
+    'expected an RDS identifier: a letter, then up to 62 letters, digits or single hyphens',
+  )
+  .refine((s) => !s.endsWith('-'), 'an RDS identifier cannot end with a hyphen');
+
+const kubernetesName = z
+  .string()
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'expected a Kubernetes name: lowercase letters, digits and hyphens, at most 63 characters',
+  );
+
+const HealthCheckSchema = z
+  .strictObject({
+    /** Use a Route 53 health check that already exists instead of creating one. */
+    existingHealthCheckId: z
+      .string()
+      .regex(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+        'expected a health check id (a UUID)',
+      )
+      .optional(),
+    endpoint: dnsName.optional(),
+    path: z
+      .string()
+      .regex(/^\/[^\s]{0,254}$/, 'expected a path that starts with "/", such as "/health"')
+      .optional(),
+    port: z.int().min(1).max(65535).optional(),
+    https: z.boolean().optional(),
+    intervalSeconds: z
+      .literal([10, 30], { error: 'Route 53 health checks run every 10 or 30 seconds' })
+      .optional(),
+    failureThreshold: z.int().min(1).max(10).optional(),
+  })
+  .superRefine((hc, ctx) => {
+    const endpointFields = (
+      ['endpoint', 'path', 'port', 'https', 'intervalSeconds', 'failureThreshold'] as const
+    ).filter((key) => hc[key] !== undefined);
+    if (hc.existingHealthCheckId !== undefined && endpointFields.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [endpointFields[0] ?? 'endpoint'],
+        message: `give either existingHealthCheckId or an endpoint, not both (remove ${endpointFields.join(', ')})`,
+      });
+    } else if (hc.existingHealthCheckId === undefined && hc.endpoint === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message:
+          'required: the DNS name Route 53 probes, or existingHealthCheckId for a check you already have',
+      });
+    }
+  })
+  .transform((hc): HealthCheckConfig => {
+    if (hc.existingHealthCheckId !== undefined) {
+      return { kind: 'existing', healthCheckId: hc.existingHealthCheckId };
+    }
+    const https = hc.https ?? true;
+    return {
+      kind: 'endpoint',
+      endpoint: hc.endpoint ?? '',
+      path: hc.path ?? '/',
+      port: hc.port ?? (https ? 443 : 80),
+      https,
+      intervalSeconds: hc.intervalSeconds ?? 10,
+      failureThreshold: hc.failureThreshold ?? 3,
+    };
+  });
+
+export type HealthCheckConfig =
+  | { readonly kind: 'existing'; readonly healthCheckId: string }
+  | {
+      readonly kind: 'endpoint';
+      readonly endpoint: string;
+      readonly path: string;
+      readonly port: number;
+      readonly https: boolean;
+      readonly intervalSeconds: 10 | 30;
+      readonly failureThreshold: number;
+    };
+
+const DnsRecordSchema = z
+  .strictObject({
+    setIdentifier: z.string().min(1).max(128),
+    /** An alias to a load balancer (or other alias target) in this region. */
+    aliasTarget: z
+      .strictObject({
+        dnsName,
+        hostedZoneId: z
+          .string()
+          .regex(/^Z[A-Z0-9]{1,31}$/, 'expected a hosted zone id such as "Z35SXDOTRQ7X7K"'),
+      })
+      .optional(),
+    /** The record value, for a plain (non-alias) record: a CNAME target or an address. */
+    value: z.string().min(1).max(4000).optional(),
+  })
+  .superRefine((record, ctx) => {
+    if ((record.aliasTarget === undefined) === (record.value === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aliasTarget'],
+        message: 'give exactly one of aliasTarget (an alias record) or value (a plain record)',
+      });
+    }
+  });
+
+const ApplicationSchema = z.strictObject({
+  name: resourceName,
+  /** Regions in order of preference: the first is the primary, the rest are standbys in failover order. */
+  regions: z.array(region()).min(2, 'an application needs a primary and at least one standby region'),
+  dns: z.strictObject({
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, 'expected a hosted zone id such as "Z0123456789ABCDEFGHIJ"'),
+    recordName: dnsName,
+    recordType: z.enum(['A', 'AAAA', 'CNAME']),
+    /** How long clients cache an answer; for alias records, the alias target's TTL (60 s for load balancers). */
+    ttlSeconds: z.int().min(0).max(172800).default(60),
+    records: z.record(region(), DnsRecordSchema),
+    failback: z.strictObject({
+      /** Percent of traffic on the returning region after each step. */
+      steps: z.array(z.int().min(1).max(100)).min(1),
+      bakeSeconds: z.int().min(0).max(86400).default(300),
+      maxErrorRatePercent: z.number().min(0).max(100),
+      maxLatencyMs: z.number().positive(),
+    }),
+  }),
+  healthChecks: z.record(region(), HealthCheckSchema),
+  database: z.discriminatedUnion(
+    'engine',
+    [
+      z.strictObject({
+        engine: z.literal('rds-read-replica'),
+        instances: z.record(region(), rdsIdentifier),
+      }),
+      z.strictObject({
+        engine: z.literal('aurora-global'),
+        globalClusterIdentifier: rdsIdentifier,
+        clusters: z.record(region(), rdsIdentifier),
+      }),
+    ],
+    { error: 'expected engine "rds-read-replica" or "aurora-global"' },
+  ),
+  workloads: z.record(
+    region(),
+    z.strictObject({
+      clusterName: z
+        .string()
+        .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'expected an EKS cluster name (letters, digits, - and _)'),
+      nodeGroups: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$/, 'expected an EKS node group name'),
+            activeSize: z.int().min(0),
+            standbySize: z.int().min(0),
+            /** The node group's maximum size; defaults to its active size. */
+            maxSize: z.int().min(1).optional(),
+          }),
+        )
+        .default([]),
+      deployments: z
+        .array(
+          z.strictObject({
+            namespace: kubernetesName,
+            name: kubernetesName,
+            activeReplicas: z.int().min(1),
+            standbyReplicas: z.int().min(0),
+            /** Ready replicas needed before traffic may go to the region; defaults to activeReplicas. */
+            minReadyReplicas: z.int().min(1).optional(),
+          }),
+        )
+        .min(1, 'list at least one deployment that serves the application'),
+    }),
+  ),
+  targets: z.strictObject({
+    rtoSeconds: z.int().positive(),
+    rpoSeconds: z.int().min(0),
+  }),
+  automation: z.strictObject({
+    automaticFailover: z.boolean().default(true),
+    /** How long the primary must stay down before an automatic failover acts. */
+    outageConfirmationSeconds: z.int().min(0).max(3600).default(60),
+    cooldownMinutes: z.int().min(0).max(10080).default(60),
+    /** The most replica lag an automatic failover may promote past without a human. */
+    maxReplicaLagSeconds: z.number().min(0),
+  }),
+  backup: z
+    .strictObject({
+      /** Defaults to a schedule derived from the RPO target. */
+      schedule: scheduleExpression.optional(),
+      retentionDays: z.int().min(1).max(35).default(7),
+      copyToRegion: region(),
+    })
+    .optional(),
+  drills: z
+    .strictObject({
+      readinessSchedule: scheduleExpression,
+      /** The application a game day fails over for real: a drill copy of this one. */
+      gameDayApplication: resourceName.optional(),
+    })
+    .optional(),
+});
+
+export const LifeboatConfigSchema = z.strictObject({
+  /** Lets editors find a JSON schema; ignored by Lifeboat. */
+  $schema: z.string().optional(),
+  version: z.literal(1, { error: 'expected 1, the only config version there is' }),
+  /** The AWS account to deploy to; defaults to the CLI's current account. */
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+    .optional(),
+  /** Every region that runs a control plane; each application's regions must be among them. */
+  controlPlaneRegions: z.array(region()).min(1),
+  ledger: z
+    .strictObject({
+      tableName: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expected a DynamoDB table name')
+        .default('lifeboat-ledger'),
+    })
+    .prefault({}),
+  logRetentionDays: z
+    .literal(LOG_RETENTION_DAYS, {
+      error: `expected one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
+  slack: z.strictObject({
+    channelId: z.string().regex(/^[CG][A-Z0-9]{8,}$/, 'expected a Slack channel id such as "C0123456789"'),
+    approvers: z
+      .array(z.string().regex(/^[UW][A-Z0-9]{8,}$/, 'expected a Slack user id such as "U0123456789"'))
+      .min(1, 'name at least one approver'),
+    botTokenSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name'),
+    signingSecretSecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name'),
+  }),
+  applications: z.array(ApplicationSchema).min(1, 'list at least one application'),
+});
+
+export type LifeboatConfig = z.output<typeof LifeboatConfigSchema>;
+export type ApplicationConfig = LifeboatConfig['applications'][number];
+export type DatabaseConfig = ApplicationConfig['database'];
+export type WorkloadConfig = ApplicationConfig['workloads'][string];
+export type DnsConfig = ApplicationConfig['dns'];

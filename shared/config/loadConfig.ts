@@ -1,0 +1,279 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { LifeboatConfigSchema, type ApplicationConfig, type LifeboatConfig } from './LifeboatConfig.ts';
+
+type PathSegment = PropertyKey;
+
+/** `['applications', 0, 'dns', 'ttlSeconds']` → `applications[0].dns.ttlSeconds`. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys
+        .map((key) => `${formatPath([...issue.path, key])}: unknown field; remove it or check its spelling`)
+        .join('\n');
+    case 'invalid_key':
+      return `${where}: invalid key: ${issue.issues.map((i) => i.message).join('; ')}`;
+    case 'invalid_type':
+      // zod leaves `input` off issues unless asked; its message ends with what it received.
+      if (issue.message.endsWith('received undefined'))
+        return `${where}: required (expected ${issue.expected})`;
+      return `${where}: ${issue.message}`;
+    default:
+      return `${where}: ${issue.message}`;
+  }
+}
+
+interface Problem {
+  readonly path: readonly PathSegment[];
+  readonly message: string;
+}
+
+function sameRegions(
+  problems: Problem[],
+  path: readonly PathSegment[],
+  keyed: Readonly<Record<string, unknown>>,
+  regions: readonly string[],
+  what: string,
+): void {
+  for (const region of regions) {
+    if (!(region in keyed)) {
+      problems.push({
+        path: [...path, region],
+        message: `missing; every region of the application needs ${what}`,
+      });
+    }
+  }
+  for (const region of Object.keys(keyed)) {
+    if (!regions.includes(region)) {
+      problems.push({
+        path: [...path, region],
+        message: `${region} is not one of the application's regions (${regions.join(', ')}); remove it or add the region`,
+      });
+    }
+  }
+}
+
+function duplicates<T>(items: readonly T[]): T[] {
+  return items.filter((item, index) => items.indexOf(item) !== index);
+}
+
+function checkApplication(
+  app: ApplicationConfig,
+  index: number,
+  config: LifeboatConfig,
+  problems: Problem[],
+): void {
+  const at = ['applications', index] as const;
+  const primary = app.regions[0];
+
+  for (const region of duplicates(app.regions)) {
+    problems.push({ path: [...at, 'regions'], message: `${region} is listed twice` });
+  }
+  app.regions.forEach((region, i) => {
+    if (!config.controlPlaneRegions.includes(region)) {
+      problems.push({
+        path: [...at, 'regions', i],
+        message: `${region} has no control plane; add it to controlPlaneRegions (a workflow runs in the region it moves traffic to)`,
+      });
+    }
+  });
+
+  sameRegions(problems, [...at, 'dns', 'records'], app.dns.records, app.regions, 'a DNS record');
+  sameRegions(problems, [...at, 'healthChecks'], app.healthChecks, app.regions, 'a health check');
+  sameRegions(problems, [...at, 'workloads'], app.workloads, app.regions, 'its workloads');
+  if (app.database.engine === 'rds-read-replica') {
+    sameRegions(
+      problems,
+      [...at, 'database', 'instances'],
+      app.database.instances,
+      app.regions,
+      'a DB instance',
+    );
+  } else {
+    sameRegions(
+      problems,
+      [...at, 'database', 'clusters'],
+      app.database.clusters,
+      app.regions,
+      'an Aurora cluster',
+    );
+  }
+
+  const setIds = Object.values(app.dns.records).map((r) => r.setIdentifier);
+  for (const id of new Set(duplicates(setIds))) {
+    problems.push({
+      path: [...at, 'dns', 'records'],
+      message: `setIdentifier "${id}" is used by more than one region`,
+    });
+  }
+
+  const steps = app.dns.failback.steps;
+  steps.forEach((step, i) => {
+    const previous = steps[i - 1];
+    if (previous !== undefined && step <= previous) {
+      problems.push({
+        path: [...at, 'dns', 'failback', 'steps', i],
+        message: `steps must increase: ${step} comes after ${previous}`,
+      });
+    }
+  });
+  if (steps.at(-1) !== 100) {
+    problems.push({
+      path: [...at, 'dns', 'failback', 'steps'],
+      message: `the last step must be 100 so that failback returns all traffic (got ${String(steps.at(-1))})`,
+    });
+  }
+
+  for (const [region, workload] of Object.entries(app.workloads)) {
+    workload.nodeGroups.forEach((group, i) => {
+      const path = [...at, 'workloads', region, 'nodeGroups', i];
+      if (group.standbySize > group.activeSize) {
+        problems.push({
+          path: [...path, 'standbySize'],
+          message: `${group.standbySize} is more than activeSize ${group.activeSize}; a standby runs at most its active size`,
+        });
+      }
+      if (group.maxSize !== undefined && group.maxSize < group.activeSize) {
+        problems.push({
+          path: [...path, 'maxSize'],
+          message: `${group.maxSize} is less than activeSize ${group.activeSize}; the node group could never reach its active size`,
+        });
+      }
+    });
+    for (const name of new Set(duplicates(workload.nodeGroups.map((g) => g.name)))) {
+      problems.push({
+        path: [...at, 'workloads', region, 'nodeGroups'],
+        message: `node group "${name}" is listed twice`,
+      });
+    }
+    workload.deployments.forEach((deployment, i) => {
+      const path = [...at, 'workloads', region, 'deployments', i];
+      if (deployment.standbyReplicas > deployment.activeReplicas) {
+        problems.push({
+          path: [...path, 'standbyReplicas'],
+          message: `${deployment.standbyReplicas} is more than activeReplicas ${deployment.activeReplicas}`,
+        });
+      }
+      if (
+        deployment.minReadyReplicas !== undefined &&
+        deployment.minReadyReplicas > deployment.activeReplicas
+      ) {
+        problems.push({
+          path: [...path, 'minReadyReplicas'],
+          message: `${deployment.minReadyReplicas} is more than activeReplicas ${deployment.activeReplicas}; it could never be met`,
+        });
+      }
+    });
+    const deploymentIds = workload.deployments.map((d) => `${d.namespace}/${d.name}`);
+    for (const id of new Set(duplicates(deploymentIds))) {
+      problems.push({
+        path: [...at, 'workloads', region, 'deployments'],
+        message: `deployment ${id} is listed twice`,
+      });
+    }
+  }
+
+  if (app.automation.maxReplicaLagSeconds > app.targets.rpoSeconds) {
+    problems.push({
+      path: [...at, 'automation', 'maxReplicaLagSeconds'],
+      message: `${app.automation.maxReplicaLagSeconds} exceeds targets.rpoSeconds ${app.targets.rpoSeconds}; an automatic failover must not promote past the RPO budget`,
+    });
+  }
+  if (app.backup !== undefined && app.backup.copyToRegion === primary) {
+    problems.push({
+      path: [...at, 'backup', 'copyToRegion'],
+      message: `${primary} is the primary region; copy backups to another region so they survive its loss`,
+    });
+  }
+  const gameDay = app.drills?.gameDayApplication;
+  if (gameDay !== undefined) {
+    if (gameDay === app.name) {
+      problems.push({
+        path: [...at, 'drills', 'gameDayApplication'],
+        message:
+          'a game day runs a real failover, so it must name a drill copy of the application, not the application itself',
+      });
+    } else if (!config.applications.some((other) => other.name === gameDay)) {
+      problems.push({
+        path: [...at, 'drills', 'gameDayApplication'],
+        message: `"${gameDay}" is not an application in this config`,
+      });
+    }
+  }
+}
+
+function crossCheck(config: LifeboatConfig): Problem[] {
+  const problems: Problem[] = [];
+  for (const region of new Set(duplicates(config.controlPlaneRegions))) {
+    problems.push({ path: ['controlPlaneRegions'], message: `${region} is listed twice` });
+  }
+  for (const user of new Set(duplicates(config.slack.approvers))) {
+    problems.push({ path: ['slack', 'approvers'], message: `${user} is listed twice` });
+  }
+  const names = config.applications.map((a) => a.name);
+  config.applications.forEach((app, index) => {
+    if (names.indexOf(app.name) !== index) {
+      problems.push({
+        path: ['applications', index, 'name'],
+        message: `"${app.name}" is already the name of another application`,
+      });
+    }
+    checkApplication(app, index, config, problems);
+  });
+  return problems;
+}
+
+/** Validates a parsed config document. Throws `ConfigError` listing every problem with its path. */
+export function parseConfig(raw: unknown, source = 'config'): LifeboatConfig {
+  const parsed = LifeboatConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      source,
+      parsed.error.issues.flatMap((issue) => describeIssue(issue).split('\n')),
+    );
+  }
+  const problems = crossCheck(parsed.data);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      source,
+      problems.map((p) => `${formatPath(p.path)}: ${p.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+/** Reads and validates a config file. Throws `ConfigError` naming the file and every problem in it. */
+export function loadConfig(file: string): LifeboatConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+    throw new ConfigError(file, [`cannot read the file: ${reason}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(raw, file);
+}
+
+/** The primary (first-preference) region of an application. */
+export function primaryRegion(app: ApplicationConfig): string {
+  const primary = app.regions[0];
+  if (primary === undefined) throw new Error(`application ${app.name} has no regions`);
+  return primary;
+}
