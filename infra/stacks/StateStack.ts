@@ -11,6 +11,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { LEDGER_KEY_ALIAS } from '../../shared/config/naming.ts';
+import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
+
 
 export interface StateStackProps extends StackProps {
   readonly config: LifeboatConfig;
@@ -20,31 +22,6 @@ export interface StateStackProps extends StackProps {
    */
   readonly homeRegion: string;
 }
-
-/**
- * The ledger's attribute names. One table holds every kind of item:
- *
- * | item      | pk                  | sk                                  | gsi1pk        | gsi1sk                     |
- * |-----------|---------------------|-------------------------------------|---------------|----------------------------|
- * | run       | `APP#<app>`         | `RUN#<kind>#<startedAt>#<name>`     | `KIND#<kind>` | `<startedAt>#<app>#<name>` |
- * | lock      | `APP#<app>`         | `LOCK`                              |               |                            |
- * | approval  | `APPROVAL#<id>`     | `APPROVAL`                          |               |                            |
- * | health    | `APP#<app>`         | `HEALTH#<region>`                   |               |                            |
- *
- * Runs cover failovers, failbacks, backups, restore tests and drills: the last N of one kind for one
- * application is a single Query on `pk` with `begins_with(sk, "RUN#<kind>#")`, newest first; the
- * last N of one kind across applications is a Query on the `byKind` index. Locks carry a lease
- * (`leaseExpiresAt`) that every conditional write compares explicitly, so correctness never
- * depends on DynamoDB's TTL, which only sweeps items whose `expiresAt` has passed.
- */
-export const LEDGER_SCHEMA = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  byKindIndex: 'byKind',
-  byKindPartitionKey: 'gsi1pk',
-  byKindSortKey: 'gsi1sk',
-  expiryAttribute: 'expiresAt',
-} as const;
 
 /**
  * The stateful part of Lifeboat in one control-plane region: the ledger's KMS key and, in the home

@@ -1,0 +1,79 @@
+/**
+ * How long things take in the simulated world, in seconds. Every default carries its source; a
+ * scenario's `latency` object overrides any of them by name.
+ */
+export interface LatencyModel {
+  /** CloudWatch alarm period on Route 53 HealthCheckStatus: standard resolution, one minute. */
+  readonly alarmPeriodSeconds: number;
+  /** A regional probe's high-resolution metric period. */
+  readonly probeIntervalSeconds: number;
+  /** EventBridge from the event to the target's invocation (cross-region forwarding included). */
+  readonly eventBridgeDeliverySeconds: number;
+  /** One Step Functions state transition. */
+  readonly stepFunctionsTransitionSeconds: number;
+  readonly lambdaColdStartSeconds: number;
+  readonly lambdaWarmStartSeconds: number;
+  /** A control-plane API call that returns at once (Describe*, Get*, Update* requests). */
+  readonly apiCallSeconds: number;
+  /** Route 53 ChangeResourceRecordSets until GetChange reports INSYNC. */
+  readonly route53InsyncSeconds: number;
+  /** RDS cross-region read-replica promotion until the instance is available as a writer. */
+  readonly rdsPromoteSeconds: number;
+  /** Aurora Global Database failover (or switchover) until the target cluster writes. */
+  readonly auroraFailoverSeconds: number;
+  /** A pod from scheduling to ready on a node that already runs. */
+  readonly podStartSeconds: number;
+  /** An EKS managed node group from a larger desired size to new nodes that are Ready. */
+  readonly nodeGroupScaleUpSeconds: number;
+  /** DynamoDB global table replication between regions. */
+  readonly dynamodbReplicationSeconds: number;
+  /** Slack chat.postMessage / chat.update round trip. */
+  readonly slackPostSeconds: number;
+}
+
+export const DEFAULT_LATENCY: LatencyModel = {
+  // docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html: Route 53 sends
+  // HealthCheckStatus to CloudWatch every minute; an alarm on it uses a 60 s period.
+  alarmPeriodSeconds: 60,
+  // docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/publishingMetrics.html: high-resolution
+  // metrics have 1 s granularity and alarms on them may use 10 s periods.
+  probeIntervalSeconds: 10,
+  // docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event.html: events are delivered on a
+  // best-effort basis, typically within seconds; one second is the usual figure for same-account targets.
+  eventBridgeDeliverySeconds: 1,
+  // docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html: Standard workflows
+  // run at roughly tens of milliseconds per transition.
+  stepFunctionsTransitionSeconds: 0.05,
+  // aws.amazon.com/blogs/compute/operating-lambda-performance-optimization-part-1/: Node.js cold starts
+  // are typically under half a second for small bundles; warm invocations add tens of milliseconds.
+  lambdaColdStartSeconds: 0.4,
+  lambdaWarmStartSeconds: 0.05,
+  // A regional AWS API call round trip inside AWS: a few hundred milliseconds at most.
+  apiCallSeconds: 0.2,
+  // docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html: INSYNC once the change has
+  // propagated to all Route 53 DNS servers, which "generally" takes within 60 seconds.
+  route53InsyncSeconds: 60,
+  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html: promotion takes
+  // several minutes depending on the replica's size; five minutes is a planning figure.
+  rdsPromoteSeconds: 300,
+  // docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html:
+  // managed failover/switchover typically completes in about a minute.
+  auroraFailoverSeconds: 60,
+  // A container image already cached on a warm node, readiness probe passing: about 30 seconds.
+  podStartSeconds: 30,
+  // docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html: new EC2 instances boot and join
+  // the cluster in roughly one and a half minutes.
+  nodeGroupScaleUpSeconds: 90,
+  // docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html: changes
+  // usually replicate to other regions within one second.
+  dynamodbReplicationSeconds: 1,
+  // api.slack.com/apis/rate-limits and observed round trips: a few hundred milliseconds.
+  slackPostSeconds: 0.3,
+};
+
+export const LATENCY_KEYS = Object.keys(DEFAULT_LATENCY) as (keyof LatencyModel)[];
+
+/** The default model with a scenario's overrides applied. */
+export function latencyModel(overrides: Partial<LatencyModel> = {}): LatencyModel {
+  return { ...DEFAULT_LATENCY, ...overrides };
+}

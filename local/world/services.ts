@@ -1,0 +1,48 @@
+/**
+ * The AWS (and Slack) operations the simulated world serves, by service, as a scenario's
+ * `api-error` and `api-throttle` faults name them. The names are the SDK's command names without
+ * `Command` (Slack: its Web API method names; Kubernetes: the two calls Lifeboat makes).
+ */
+export const SIMULATED_OPERATIONS = {
+  route53: ['ChangeResourceRecordSets', 'GetChange', 'GetHealthCheckStatus', 'ListResourceRecordSets'],
+  rds: [
+    'DescribeDBInstances',
+    'PromoteReadReplica',
+    'CreateDBInstanceReadReplica',
+    'DescribeGlobalClusters',
+    'FailoverGlobalCluster',
+    'SwitchoverGlobalCluster',
+    'CreateDBSnapshot',
+    'CopyDBSnapshot',
+    'DescribeDBSnapshots',
+    'DeleteDBSnapshot',
+    'RestoreDBInstanceFromDBSnapshot',
+    'DeleteDBInstance',
+  ],
+  eks: ['DescribeCluster', 'DescribeNodegroup', 'UpdateNodegroupConfig'],
+  kubernetes: ['ReadDeploymentScale', 'PatchDeploymentScale', 'ReadDeployment'],
+  cloudwatch: ['GetMetricData', 'PutMetricData', 'DescribeAlarms'],
+  dynamodb: ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'Query'],
+  sfn: ['StartExecution', 'SendTaskSuccess', 'SendTaskFailure'],
+  slack: ['chat.postMessage', 'chat.update'],
+} as const;
+
+export type SimulatedService = keyof typeof SIMULATED_OPERATIONS;
+
+export const SIMULATED_SERVICES = Object.keys(SIMULATED_OPERATIONS) as SimulatedService[];
+
+/** The error name each service's SDK gives a throttled request. */
+export const THROTTLING_ERROR: Readonly<Record<SimulatedService, string>> = {
+  route53: 'ThrottlingException',
+  rds: 'ThrottlingException',
+  eks: 'ThrottlingException',
+  kubernetes: 'TooManyRequests',
+  cloudwatch: 'ThrottlingException',
+  dynamodb: 'ThrottlingException',
+  sfn: 'ThrottlingException',
+  slack: 'slack_webapi_rate_limited_error',
+};
+
+/** The workflows a scenario can start, approve or reject. */
+export const WORKFLOW_NAMES = ['failover', 'failback', 'backup', 'restore-test', 'drill'] as const;
+export type WorkflowName = (typeof WORKFLOW_NAMES)[number];

@@ -1,0 +1,60 @@
+/** The kinds of run the ledger records. */
+export type RunKind = 'failover' | 'failback' | 'backup' | 'restore-test' | 'drill';
+
+export const RUN_KINDS: readonly RunKind[] = ['failover', 'failback', 'backup', 'restore-test', 'drill'];
+
+/** How a run ended (or that it is still running). Drills and restore tests end PASSED or FAILED. */
+export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'ABORTED' | 'REJECTED' | 'TIMED_OUT' | 'PASSED';
+
+/** One run of a workflow, as the ledger keeps it. */
+export interface RunRecord {
+  readonly application: string;
+  readonly kind: RunKind;
+  /** The Step Functions execution name; unique per run. */
+  readonly executionName: string;
+  /** ISO-8601 UTC, millisecond precision (`2026-11-22T06:00:00.000Z`): sorts as text. */
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly status: RunStatus;
+  /** Why the run ended as it did, in a sentence a person can read. */
+  readonly reason?: string;
+  readonly error?: { readonly name: string; readonly cause: string };
+  /** Kind-specific facts: step times, RTO and RPO, snapshot ids, drill findings. JSON only. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** An application's lock: who holds it and until when the lease runs. */
+export interface LockLease {
+  readonly application: string;
+  /** The execution that holds the lock. */
+  readonly owner: string;
+  readonly acquiredAt: string;
+  /** ISO-8601 UTC; after this instant the lock is free for anyone to take. */
+  readonly leaseExpiresAt: string;
+}
+
+export type AcquireLockResult =
+  | { readonly acquired: true; readonly lease: LockLease }
+  | { readonly acquired: false; readonly heldBy: LockLease };
+
+/**
+ * The record of every run and the per-application lock. Every write is idempotent: writing the same
+ * run twice leaves one item, taking a lock one already holds extends its lease, releasing a lock one
+ * does not hold changes nothing.
+ */
+export interface Ledger {
+  /** Writes (or overwrites) a run; the key is (application, kind, startedAt, executionName). */
+  putRun(run: RunRecord): Promise<void>;
+  /** The last `limit` runs of one kind for one application, newest first: one Query. */
+  listRuns(application: string, kind: RunKind, limit: number): Promise<RunRecord[]>;
+  /** The last `limit` runs of one kind across applications, newest first: one Query on the index. */
+  listRunsByKind(kind: RunKind, limit: number): Promise<RunRecord[]>;
+  /**
+   * Takes the application's lock for `owner` with a lease of `leaseSeconds` from `now`, when it is
+   * free, its lease has expired, or `owner` already holds it (which extends the lease).
+   */
+  acquireLock(application: string, owner: string, now: Date, leaseSeconds: number): Promise<AcquireLockResult>;
+  /** Releases the lock if `owner` holds it; returns whether it did. Releasing twice is harmless. */
+  releaseLock(application: string, owner: string): Promise<boolean>;
+  getLock(application: string): Promise<LockLease | undefined>;
+}
