@@ -18,3 +18,13 @@ export class ConfigError extends LifeboatError {
     this.problems = problems;
   }
 }
+
+/** A scenario file that cannot be run; `problems` holds one `path: what is wrong` line per problem. */
+export class ScenarioError extends LifeboatError {
+  readonly problems: readonly string[];
+
+  constructor(source: string, problems: readonly string[]) {
+    super(`Invalid scenario ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}

@@ -15,7 +15,8 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out === '' ? '(top level)' : out;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** One zod issue as `path: what is wrong` lines (one per unknown key). */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path);
   switch (issue.code) {
     case 'unrecognized_keys':
