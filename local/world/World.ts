@@ -1,0 +1,1105 @@
+import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { DETECTION_REGION, EVENT_BUS_NAME, healthCheckAlarmName } from '../../shared/config/naming.ts';
+import type { VirtualClock } from '../clock/VirtualClock.ts';
+import { FaultRegistry, SimulatedServiceError } from './faults.ts';
+import type { LatencyModel } from './LatencyModel.ts';
+import { route53Answers, route53Shares } from './route53Answers.ts';
+
+export type HealthStatus = 'healthy' | 'unhealthy';
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+/** What a region's database is now: the report contract's values. */
+export type DatabaseRole = 'writer' | 'replica' | 'standalone' | 'down';
+
+/** One line of the world's timeline: what happened, when, where. */
+export interface TimelineEntry {
+  readonly at: number;
+  readonly kind:
+    | 'fault'
+    | 'recover'
+    | 'health-check'
+    | 'alarm'
+    | 'event-delivered'
+    | 'dns-change'
+    | 'dns-insync'
+    | 'database'
+    | 'node-group'
+    | 'deployment'
+    | 'slack';
+  readonly application?: string;
+  readonly region?: string;
+  readonly text: string;
+}
+
+/** An EventBridge "CloudWatch Alarm State Change" event as a control-plane bus receives it. */
+export interface AlarmStateChangeEvent {
+  readonly 'detail-type': 'CloudWatch Alarm State Change';
+  readonly source: 'aws.cloudwatch';
+  readonly region: string;
+  readonly time: string;
+  readonly resources: readonly string[];
+  readonly detail: {
+    readonly alarmName: string;
+    readonly state: { readonly value: AlarmState; readonly reason: string; readonly timestamp: string };
+    readonly previousState: { readonly value: AlarmState };
+  };
+}
+
+export interface DeliveredEvent {
+  readonly at: number;
+  /** The control-plane region whose `lifeboat` bus received the event. */
+  readonly busRegion: string;
+  readonly application: string;
+  readonly event: AlarmStateChangeEvent;
+}
+
+/** What changed, for observers such as the invariant checker. */
+export type WorldChange =
+  | {
+      readonly type: 'weights';
+      readonly application: string;
+      readonly changeId: string;
+      readonly before: Readonly<Record<string, number>>;
+      readonly after: Readonly<Record<string, number>>;
+      readonly force: boolean;
+    }
+  | {
+      readonly type: 'promotion-started';
+      readonly application: string;
+      readonly region: string;
+      readonly sourceRegion: string | undefined;
+      readonly sourceWritable: boolean;
+      readonly lagSeconds: number;
+      readonly planned: boolean;
+      readonly by: string | undefined;
+    }
+  | { readonly type: 'state'; readonly application?: string };
+
+export interface SlackMessage {
+  readonly ts: string;
+  readonly channel: string;
+  readonly postedAt: number;
+  text: string;
+  blocks: readonly unknown[];
+  updatedAt: number | undefined;
+}
+
+interface HealthCheckSim {
+  readonly region: string;
+  readonly id: string;
+  readonly intervalSeconds: number;
+  readonly failureThreshold: number;
+  status: HealthStatus;
+  /** Consecutive probe results that disagree with `status`. */
+  streak: number;
+  /** Whether the status was unhealthy at any moment of the current alarm period. */
+  unhealthyThisPeriod: boolean;
+}
+
+interface AlarmSim {
+  readonly name: string;
+  readonly region: string;
+  state: AlarmState;
+}
+
+interface DnsChange {
+  readonly id: string;
+  readonly submittedAt: number;
+  readonly weights: Readonly<Record<string, number>>;
+  readonly force: boolean;
+  status: 'PENDING' | 'INSYNC';
+}
+
+interface DatabaseSim {
+  readonly region: string;
+  readonly identifier: string;
+  role: 'writer' | 'replica' | 'standalone';
+  sourceRegion: string | undefined;
+  lagSeconds: number;
+  promotingUntil: number | undefined;
+  /** Lag at the moment promotion began: the data the promotion left behind. */
+  promotedWithLagSeconds: number | undefined;
+}
+
+interface NodeGroupSim {
+  readonly name: string;
+  desired: number;
+  ready: number;
+  min: number;
+  max: number;
+}
+
+interface DeploymentSim {
+  readonly namespace: string;
+  readonly name: string;
+  readonly minReady: number;
+  desired: number;
+  ready: number;
+  /** Ready count each pending pod will bring, by the time it becomes ready. */
+  pending: { readonly at: number; readonly count: number }[];
+}
+
+interface ClusterSim {
+  readonly name: string;
+  readonly nodeGroups: Map<string, NodeGroupSim>;
+  readonly deployments: Map<string, DeploymentSim>;
+  /** Pods one node holds, from the config's active sizes; undefined when no node group is configured. */
+  readonly podsPerNode: number | undefined;
+  maxReplicas: number | undefined;
+}
+
+interface AppSim {
+  readonly config: ApplicationConfig;
+  readonly healthChecks: Map<string, HealthCheckSim>;
+  readonly alarms: Map<string, AlarmSim>;
+  readonly weights: Map<string, number>;
+  readonly changes: Map<string, DnsChange>;
+  readonly databases: Map<string, DatabaseSim>;
+  readonly clusters: Map<string, ClusterSim>;
+  answers: string[];
+  writers: string[];
+  serving: boolean;
+}
+
+export interface WorldOptions {
+  readonly config: LifeboatConfig;
+  readonly latency: LatencyModel;
+  readonly clock: VirtualClock;
+}
+
+/**
+ * The simulated estate: for every application, its regions' endpoints and Route 53 health checks,
+ * the CloudWatch alarms on them and EventBridge delivery of their state changes, the weighted
+ * records and their changes, the databases and their replication, the EKS clusters, the metrics
+ * that follow from where traffic goes, and the Slack channel. Every API-like method checks the
+ * fault registry first and fails as the AWS SDK would.
+ */
+export class World {
+  readonly config: LifeboatConfig;
+  readonly latency: LatencyModel;
+  readonly clock: VirtualClock;
+  readonly faults = new FaultRegistry();
+  readonly timeline: TimelineEntry[] = [];
+  readonly delivered: DeliveredEvent[] = [];
+  readonly dnsLog: { at: number; application: string; answers: string[] }[] = [];
+  readonly writersLog: { at: number; application: string; regions: string[] }[] = [];
+  readonly servingLog: { at: number; application: string; serving: boolean }[] = [];
+  readonly slack: SlackMessage[] = [];
+  private readonly apps = new Map<string, AppSim>();
+  private readonly flaps = new Map<string, { start: number; period: number }>();
+  private readonly eventListeners: ((delivered: DeliveredEvent) => void)[] = [];
+  private readonly changeListeners: ((change: WorldChange) => void)[] = [];
+  private changeSeq = 0;
+  private slackSeq = 0;
+  private started = false;
+
+  constructor(options: WorldOptions) {
+    this.config = options.config;
+    this.latency = options.latency;
+    this.clock = options.clock;
+    for (const app of this.config.applications) this.apps.set(app.name, this.createApp(app));
+  }
+
+  // ---------------------------------------------------------------- lifecycle and observers
+
+  /** Starts the health checkers and alarm evaluations on the clock. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const app of this.apps.values()) {
+      for (const check of app.healthChecks.values()) {
+        this.clock.every(check.intervalSeconds, check.intervalSeconds, () => this.probe(app, check));
+      }
+      this.recompute(app);
+    }
+    this.clock.every(this.latency.alarmPeriodSeconds, this.latency.alarmPeriodSeconds, () =>
+      this.evaluateAlarms(),
+    );
+  }
+
+  onEvent(listener: (delivered: DeliveredEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  onChange(listener: (change: WorldChange) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  application(name: string): ApplicationConfig {
+    return this.app(name).config;
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  setRegionOutage(region: string, down: boolean): void {
+    this.faults.setOutage(region, down);
+    this.note({
+      kind: down ? 'fault' : 'recover',
+      region,
+      text: `region ${region} ${down ? 'is down' : 'is back'}`,
+    });
+    for (const app of this.apps.values()) {
+      for (const db of app.databases.values()) {
+        if (
+          db.region === region &&
+          !down &&
+          app.config.database.engine === 'aurora-global' &&
+          db.role === 'writer'
+        ) {
+          // An Aurora cluster that was failed away from rejoins as a secondary of the new primary.
+          const writer = [...app.databases.values()].find((d) => d.region !== region && d.role === 'writer');
+          if (writer !== undefined) {
+            db.role = 'replica';
+            db.sourceRegion = writer.region;
+            this.note({
+              kind: 'database',
+              application: app.config.name,
+              region,
+              text: `Aurora cluster ${db.identifier} rejoined as a secondary of ${writer.region}`,
+            });
+          }
+        }
+      }
+      this.recompute(app);
+    }
+  }
+
+  setFlap(region: string, periodSeconds: number | undefined): void {
+    if (periodSeconds === undefined) this.flaps.delete(region);
+    else this.flaps.set(region, { start: this.clock.seconds, period: periodSeconds });
+    this.note({
+      kind: periodSeconds === undefined ? 'recover' : 'fault',
+      region,
+      text:
+        periodSeconds === undefined
+          ? `endpoints in ${region} stop flapping`
+          : `endpoints in ${region} flap every ${periodSeconds} s`,
+    });
+    for (const app of this.apps.values()) this.recompute(app);
+  }
+
+  setReplicaLag(region: string, seconds: number): void {
+    for (const app of this.apps.values()) {
+      const db = app.databases.get(region);
+      if (db?.role === 'replica') db.lagSeconds = seconds;
+    }
+    this.note({ kind: 'fault', region, text: `replicas in ${region} lag ${seconds} s` });
+    this.emit({ type: 'state' });
+  }
+
+  setCapacityShortfall(region: string, maxReplicas: number | undefined): void {
+    for (const app of this.apps.values()) {
+      const cluster = app.clusters.get(region);
+      if (cluster === undefined) continue;
+      cluster.maxReplicas = maxReplicas;
+      this.reconcile(app, region);
+    }
+    this.note({
+      kind: maxReplicas === undefined ? 'recover' : 'fault',
+      region,
+      text:
+        maxReplicas === undefined
+          ? `capacity in ${region} restored`
+          : `capacity in ${region} limited to ${maxReplicas} replicas per deployment`,
+    });
+  }
+
+  // ---------------------------------------------------------------- health and detection
+
+  /** Whether the application's endpoint in the region answers its health check now. */
+  endpointUp(application: string, region: string): boolean {
+    return this.endpointServes(this.app(application), region);
+  }
+
+  /** Route 53 GetHealthCheckStatus, aggregated over its checkers. */
+  getHealthCheckStatus(application: string, region: string): HealthStatus {
+    this.faults.check('route53', 'GetHealthCheckStatus', DETECTION_REGION);
+    return this.healthStatus(application, region);
+  }
+
+  /** The health check's status without going through the API (what Route 53's data plane uses). */
+  healthStatus(application: string, region: string): HealthStatus {
+    const check = this.app(application).healthChecks.get(region);
+    if (check === undefined) throw new Error(`${application} has no health check in ${region}`);
+    return check.status;
+  }
+
+  alarmState(application: string, region: string): AlarmState {
+    return this.app(application).alarms.get(region)?.state ?? 'INSUFFICIENT_DATA';
+  }
+
+  // ---------------------------------------------------------------- DNS
+
+  /** The applied weights of the application's records (ListResourceRecordSets). */
+  getWeights(application: string): Record<string, number> {
+    this.faults.check('route53', 'ListResourceRecordSets', DETECTION_REGION);
+    return this.weights(application);
+  }
+
+  weights(application: string): Record<string, number> {
+    return Object.fromEntries(this.app(application).weights);
+  }
+
+  /**
+   * ChangeResourceRecordSets for the application's weighted records: validated at once, applied
+   * when the change reaches INSYNC. Returns the change id.
+   */
+  changeWeights(
+    application: string,
+    weights: Readonly<Record<string, number>>,
+    options: { force?: boolean } = {},
+  ): string {
+    this.faults.check('route53', 'ChangeResourceRecordSets', DETECTION_REGION);
+    const app = this.app(application);
+    for (const [region, weight] of Object.entries(weights)) {
+      if (!app.weights.has(region)) {
+        throw new SimulatedServiceError(
+          'InvalidChangeBatch',
+          `${application} has no record for ${region}`,
+          400,
+        );
+      }
+      if (!Number.isInteger(weight) || weight < 0 || weight > 255) {
+        throw new SimulatedServiceError(
+          'InvalidInput',
+          `weight ${weight} for ${region} is not an integer from 0 to 255`,
+          400,
+        );
+      }
+    }
+    const id = `C${String(++this.changeSeq).padStart(6, '0')}SIM`;
+    const change: DnsChange = {
+      id,
+      submittedAt: this.clock.seconds,
+      weights: { ...weights },
+      force: options.force === true,
+      status: 'PENDING',
+    };
+    app.changes.set(id, change);
+    this.note({ kind: 'dns-change', application, text: `change ${id} submitted: ${formatWeights(weights)}` });
+    this.clock.schedule(this.clock.seconds + this.latency.route53InsyncSeconds, () => {
+      const before = Object.fromEntries(app.weights);
+      for (const [region, weight] of Object.entries(change.weights)) app.weights.set(region, weight);
+      change.status = 'INSYNC';
+      this.note({
+        kind: 'dns-insync',
+        application,
+        text: `change ${id} INSYNC: ${formatWeights(Object.fromEntries(app.weights))}`,
+      });
+      this.emit({
+        type: 'weights',
+        application,
+        changeId: id,
+        before,
+        after: Object.fromEntries(app.weights),
+        force: change.force,
+      });
+      this.recompute(app);
+    });
+    return id;
+  }
+
+  /** Route 53 GetChange. */
+  getChange(changeId: string): 'PENDING' | 'INSYNC' {
+    this.faults.check('route53', 'GetChange', DETECTION_REGION);
+    for (const app of this.apps.values()) {
+      const change = app.changes.get(changeId);
+      if (change !== undefined) return change.status;
+    }
+    throw new SimulatedServiceError('NoSuchChange', `no change with id ${changeId}`, 404);
+  }
+
+  /** The regions a client's DNS query can be answered with now. */
+  answers(application: string): string[] {
+    return [...this.app(application).answers];
+  }
+
+  /** Each answered region's share of queries. */
+  trafficShares(application: string): Map<string, number> {
+    const app = this.app(application);
+    return route53Shares(
+      app.config.regions.map((region) => ({
+        region,
+        weight: app.weights.get(region) ?? 0,
+        healthy: app.healthChecks.get(region)?.status === 'healthy',
+      })),
+    );
+  }
+
+  // ---------------------------------------------------------------- databases
+
+  describeDatabase(
+    application: string,
+    region: string,
+  ): {
+    role: DatabaseRole;
+    status: 'available' | 'modifying';
+    lagSeconds: number;
+    sourceRegion: string | undefined;
+    identifier: string;
+  } {
+    this.faults.check('rds', 'DescribeDBInstances', region);
+    const db = this.database(application, region);
+    return {
+      role: db.role,
+      status: db.promotingUntil === undefined ? 'available' : 'modifying',
+      lagSeconds: db.lagSeconds,
+      sourceRegion: db.sourceRegion,
+      identifier: db.identifier,
+    };
+  }
+
+  /** The database's role as the report shows it, `down` while its region is out. */
+  databaseRole(application: string, region: string): DatabaseRole {
+    if (this.faults.isOutage(region)) return 'down';
+    return this.database(application, region).role;
+  }
+
+  replicaLagSeconds(application: string, region: string): number {
+    return this.database(application, region).lagSeconds;
+  }
+
+  /**
+   * Promotes the region's replica to a writer: RDS PromoteReadReplica or, for Aurora, a global
+   * cluster failover to it. A database already promoted (or promoting) is left as it is.
+   * `planned` marks a switchover (no data loss, source drained), which invariant 3 allows.
+   */
+  promoteDatabase(
+    application: string,
+    region: string,
+    options: { planned?: boolean; by?: string } = {},
+  ): 'started' | 'already-promoted' {
+    const app = this.app(application);
+    const aurora = app.config.database.engine === 'aurora-global';
+    this.faults.check(
+      'rds',
+      aurora
+        ? options.planned === true
+          ? 'SwitchoverGlobalCluster'
+          : 'FailoverGlobalCluster'
+        : 'PromoteReadReplica',
+      region,
+    );
+    const db = this.database(application, region);
+    if (db.role !== 'replica' || db.promotingUntil !== undefined) return 'already-promoted';
+    const source = db.sourceRegion === undefined ? undefined : app.databases.get(db.sourceRegion);
+    const sourceWritable = source !== undefined && app.writers.includes(source.region);
+    this.emit({
+      type: 'promotion-started',
+      application,
+      region,
+      sourceRegion: db.sourceRegion,
+      sourceWritable,
+      lagSeconds: db.lagSeconds,
+      planned: options.planned === true,
+      by: options.by,
+    });
+    db.promotedWithLagSeconds = options.planned === true ? 0 : db.lagSeconds;
+    const seconds = aurora ? this.latency.auroraFailoverSeconds : this.latency.rdsPromoteSeconds;
+    db.promotingUntil = this.clock.seconds + seconds;
+    this.note({
+      kind: 'database',
+      application,
+      region,
+      text: `${aurora ? 'Aurora failover to' : 'promotion of'} ${db.identifier} started (lag ${db.lagSeconds} s)`,
+    });
+    this.clock.schedule(db.promotingUntil, () => {
+      db.promotingUntil = undefined;
+      db.role = aurora ? 'writer' : 'standalone';
+      db.sourceRegion = undefined;
+      db.lagSeconds = 0;
+      if (aurora) {
+        // The global cluster has one writer: the old primary steps down if it can be reached.
+        for (const other of app.databases.values()) {
+          if (other !== db && other.role === 'writer' && !this.faults.isOutage(other.region)) {
+            other.role = 'replica';
+            other.sourceRegion = region;
+          }
+        }
+      }
+      this.note({ kind: 'database', application, region, text: `${db.identifier} now accepts writes` });
+      this.recompute(app);
+    });
+    this.recompute(app);
+    return 'started';
+  }
+
+  /** RPO evidence: the lag each promotion began with, by region. */
+  promotionLag(application: string, region: string): number | undefined {
+    return this.database(application, region).promotedWithLagSeconds;
+  }
+
+  /** The regions whose database accepts writes now. */
+  writers(application: string): string[] {
+    return [...this.app(application).writers];
+  }
+
+  // ---------------------------------------------------------------- workloads
+
+  describeNodegroup(
+    application: string,
+    region: string,
+    nodeGroup: string,
+  ): { desired: number; ready: number; min: number; max: number } {
+    this.faults.check('eks', 'DescribeNodegroup', region);
+    const group = this.nodeGroup(application, region, nodeGroup);
+    return { desired: group.desired, ready: group.ready, min: group.min, max: group.max };
+  }
+
+  /** EKS UpdateNodegroupConfig: new nodes are Ready after the scale-up time; removed ones go at once. */
+  updateNodegroupConfig(
+    application: string,
+    region: string,
+    nodeGroup: string,
+    scaling: { desired: number; min?: number; max?: number },
+  ): void {
+    this.faults.check('eks', 'UpdateNodegroupConfig', region);
+    const app = this.app(application);
+    const group = this.nodeGroup(application, region, nodeGroup);
+    const min = scaling.min ?? Math.min(group.min, scaling.desired);
+    const max = scaling.max ?? Math.max(group.max, scaling.desired);
+    if (!(min <= scaling.desired && scaling.desired <= max)) {
+      throw new SimulatedServiceError(
+        'InvalidParameterException',
+        `desired ${scaling.desired} is outside min ${min} and max ${max}`,
+        400,
+      );
+    }
+    const target = scaling.desired;
+    group.min = min;
+    group.max = max;
+    if (target === group.desired) return;
+    group.desired = target;
+    this.note({ kind: 'node-group', application, region, text: `node group ${nodeGroup} desired ${target}` });
+    if (target < group.ready) {
+      group.ready = target;
+      this.reconcile(app, region);
+    } else {
+      this.clock.schedule(this.clock.seconds + this.latency.nodeGroupScaleUpSeconds, () => {
+        if (group.desired >= target && group.ready < target) {
+          group.ready = target;
+          this.note({
+            kind: 'node-group',
+            application,
+            region,
+            text: `node group ${nodeGroup} has ${target} ready nodes`,
+          });
+          this.reconcile(app, region);
+        }
+      });
+    }
+  }
+
+  readDeployment(
+    application: string,
+    region: string,
+    namespace: string,
+    name: string,
+  ): { replicas: number; readyReplicas: number; minReady: number } {
+    this.faults.check('kubernetes', 'ReadDeployment', region);
+    const d = this.deployment(application, region, namespace, name);
+    return {
+      replicas: d.desired,
+      readyReplicas: this.faults.isOutage(region) ? 0 : d.ready,
+      minReady: d.minReady,
+    };
+  }
+
+  /** PATCH on the deployment's scale subresource. */
+  scaleDeployment(
+    application: string,
+    region: string,
+    namespace: string,
+    name: string,
+    replicas: number,
+  ): void {
+    this.faults.check('kubernetes', 'PatchDeploymentScale', region);
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new SimulatedServiceError(
+        'UnprocessableEntity',
+        `replicas must be a non-negative integer (got ${replicas})`,
+        422,
+      );
+    }
+    const d = this.deployment(application, region, namespace, name);
+    if (d.desired === replicas) return;
+    d.desired = replicas;
+    this.note({
+      kind: 'deployment',
+      application,
+      region,
+      text: `${namespace}/${name} scaled to ${replicas}`,
+    });
+    this.reconcile(this.app(application), region);
+  }
+
+  readyReplicas(application: string, region: string): Record<string, number> {
+    const cluster = this.cluster(application, region);
+    return Object.fromEntries(
+      [...cluster.deployments.values()].map((d) => [
+        `${d.namespace}/${d.name}`,
+        this.faults.isOutage(region) ? 0 : d.ready,
+      ]),
+    );
+  }
+
+  /** Whether every deployment of the application in the region has its minimum ready. */
+  workloadsReady(application: string, region: string): boolean {
+    if (this.faults.isOutage(region)) return false;
+    return [...this.cluster(application, region).deployments.values()].every((d) => d.ready >= d.minReady);
+  }
+
+  // ---------------------------------------------------------------- metrics
+
+  /** Percent of client requests that fail, for the region or across the application's traffic. */
+  errorRatePercent(application: string, region?: string): number {
+    const app = this.app(application);
+    if (region !== undefined) return this.regionErrorRate(app, region);
+    let rate = 0;
+    for (const [r, share] of this.trafficShares(application)) rate += share * this.regionErrorRate(app, r);
+    return rate;
+  }
+
+  /** p99 latency in milliseconds, for the region or across the application's traffic. */
+  latencyMs(application: string, region?: string): number {
+    const app = this.app(application);
+    const shares = this.trafficShares(application);
+    const one = (r: string): number => {
+      const cluster = app.clusters.get(r);
+      const active = [...(cluster?.deployments.values() ?? [])];
+      const ready = active.reduce((sum, d) => sum + d.ready, 0);
+      const needed = active.reduce((sum, d) => sum + d.minReady, 0);
+      // A region serving its share with fewer ready replicas than it needs queues requests.
+      const load = (shares.get(r) ?? 0) * (needed / Math.max(ready, 1));
+      return 250 + 750 * Math.max(0, load - 1) + 50 * load;
+    };
+    if (region !== undefined) return one(region);
+    let latency = 0;
+    for (const [r, share] of shares) latency += share * one(r);
+    return latency;
+  }
+
+  // ---------------------------------------------------------------- Slack
+
+  postSlackMessage(channel: string, text: string, blocks: readonly unknown[] = []): string {
+    this.faults.check('slack', 'chat.postMessage', 'global');
+    const ts = `${Math.floor(this.clock.seconds)}.${String(++this.slackSeq).padStart(6, '0')}`;
+    this.slack.push({ ts, channel, postedAt: this.clock.seconds, text, blocks, updatedAt: undefined });
+    this.note({ kind: 'slack', text: `Slack: ${text}` });
+    return ts;
+  }
+
+  updateSlackMessage(ts: string, text: string, blocks: readonly unknown[] = []): void {
+    this.faults.check('slack', 'chat.update', 'global');
+    const message = this.slack.find((m) => m.ts === ts);
+    if (message === undefined)
+      throw new SimulatedServiceError('slack_webapi_platform_error', 'message_not_found', 404);
+    message.text = text;
+    message.blocks = blocks;
+    message.updatedAt = this.clock.seconds;
+    this.note({ kind: 'slack', text: `Slack (updated): ${text}` });
+  }
+
+  // ---------------------------------------------------------------- snapshot
+
+  /** The state of every region, for the report. */
+  regionsSnapshot(): Record<
+    string,
+    {
+      healthy: boolean;
+      dnsWeight: Record<string, number>;
+      database: Record<string, DatabaseRole>;
+      workloads: Record<string, number>;
+    }
+  > {
+    const regions = new Set(this.config.applications.flatMap((a) => a.regions));
+    const out: Record<
+      string,
+      {
+        healthy: boolean;
+        dnsWeight: Record<string, number>;
+        database: Record<string, DatabaseRole>;
+        workloads: Record<string, number>;
+      }
+    > = {};
+    for (const region of regions) {
+      const entry = {
+        healthy: !this.faults.isOutage(region),
+        dnsWeight: {} as Record<string, number>,
+        database: {} as Record<string, DatabaseRole>,
+        workloads: {} as Record<string, number>,
+      };
+      for (const app of this.apps.values()) {
+        if (!app.config.regions.includes(region)) continue;
+        entry.dnsWeight[app.config.name] = app.weights.get(region) ?? 0;
+        entry.database[app.config.name] = this.databaseRole(app.config.name, region);
+        for (const [id, ready] of Object.entries(this.readyReplicas(app.config.name, region)))
+          entry.workloads[`${app.config.name}/${id.split('/')[1] ?? id}`] = ready;
+      }
+      out[region] = entry;
+    }
+    return out;
+  }
+
+  applicationNames(): string[] {
+    return [...this.apps.keys()];
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private createApp(config: ApplicationConfig): AppSim {
+    const [primary] = config.regions;
+    const healthChecks = new Map<string, HealthCheckSim>();
+    const alarms = new Map<string, AlarmSim>();
+    const weights = new Map<string, number>();
+    const databases = new Map<string, DatabaseSim>();
+    const clusters = new Map<string, ClusterSim>();
+    for (const region of config.regions) {
+      const spec = config.healthChecks[region];
+      healthChecks.set(region, {
+        region,
+        id: spec?.kind === 'existing' ? spec.healthCheckId : `hc-${config.name}-${region}`,
+        intervalSeconds: spec?.kind === 'endpoint' ? spec.intervalSeconds : 30,
+        failureThreshold: spec?.kind === 'endpoint' ? spec.failureThreshold : 3,
+        status: 'healthy',
+        streak: 0,
+        unhealthyThisPeriod: false,
+      });
+      alarms.set(region, {
+        name: healthCheckAlarmName(config.name, region),
+        region,
+        state: 'OK', // the estate ran before the scenario began: every alarm has settled
+      });
+      weights.set(region, region === primary ? 100 : 0);
+      const identifier =
+        config.database.engine === 'rds-read-replica'
+          ? config.database.instances[region]
+          : config.database.clusters[region];
+      databases.set(region, {
+        region,
+        identifier: identifier ?? `${config.name}-${region}`,
+        role: region === primary ? 'writer' : 'replica',
+        sourceRegion: region === primary ? undefined : primary,
+        lagSeconds: 0,
+        promotingUntil: undefined,
+        promotedWithLagSeconds: undefined,
+      });
+      const workload = config.workloads[region];
+      if (workload !== undefined) {
+        const active = region === primary;
+        const activeNodes = workload.nodeGroups.reduce((sum, g) => sum + g.activeSize, 0);
+        const activePods = workload.deployments.reduce((sum, d) => sum + d.activeReplicas, 0);
+        clusters.set(region, {
+          name: workload.clusterName,
+          nodeGroups: new Map(
+            workload.nodeGroups.map((g) => {
+              const size = active ? g.activeSize : g.standbySize;
+              return [
+                g.name,
+                {
+                  name: g.name,
+                  desired: size,
+                  ready: size,
+                  min: Math.min(g.standbySize, size),
+                  max: g.maxSize ?? g.activeSize,
+                },
+              ];
+            }),
+          ),
+          deployments: new Map(
+            workload.deployments.map((d) => {
+              const replicas = active ? d.activeReplicas : d.standbyReplicas;
+              return [
+                `${d.namespace}/${d.name}`,
+                {
+                  namespace: d.namespace,
+                  name: d.name,
+                  minReady: d.minReadyReplicas ?? d.activeReplicas,
+                  desired: replicas,
+                  ready: replicas,
+                  pending: [],
+                },
+              ];
+            }),
+          ),
+          podsPerNode: activeNodes > 0 ? Math.ceil(activePods / activeNodes) : undefined,
+          maxReplicas: undefined,
+        });
+      }
+    }
+    return {
+      config,
+      healthChecks,
+      alarms,
+      weights,
+      changes: new Map(),
+      databases,
+      clusters,
+      answers: [],
+      writers: [],
+      serving: false,
+    };
+  }
+
+  private app(name: string): AppSim {
+    const app = this.apps.get(name);
+    if (app === undefined)
+      throw new SimulatedServiceError('ResourceNotFoundException', `no application named ${name}`, 404);
+    return app;
+  }
+
+  private database(application: string, region: string): DatabaseSim {
+    const db = this.app(application).databases.get(region);
+    if (db === undefined)
+      throw new SimulatedServiceError(
+        'DBInstanceNotFound',
+        `${application} has no database in ${region}`,
+        404,
+      );
+    return db;
+  }
+
+  private cluster(application: string, region: string): ClusterSim {
+    const cluster = this.app(application).clusters.get(region);
+    if (cluster === undefined)
+      throw new SimulatedServiceError(
+        'ResourceNotFoundException',
+        `${application} has no cluster in ${region}`,
+        404,
+      );
+    return cluster;
+  }
+
+  private nodeGroup(application: string, region: string, name: string): NodeGroupSim {
+    const group = this.cluster(application, region).nodeGroups.get(name);
+    if (group === undefined)
+      throw new SimulatedServiceError('ResourceNotFoundException', `no node group ${name} in ${region}`, 404);
+    return group;
+  }
+
+  private deployment(application: string, region: string, namespace: string, name: string): DeploymentSim {
+    const d = this.cluster(application, region).deployments.get(`${namespace}/${name}`);
+    if (d === undefined)
+      throw new SimulatedServiceError(
+        'NotFound',
+        `deployments.apps "${name}" not found in ${namespace}`,
+        404,
+      );
+    return d;
+  }
+
+  private flapping(region: string): boolean {
+    const flap = this.flaps.get(region);
+    if (flap === undefined) return false;
+    // Down for the first period, up for the next, and so on.
+    return Math.floor((this.clock.seconds - flap.start) / flap.period) % 2 === 0;
+  }
+
+  private endpointServes(app: AppSim, region: string): boolean {
+    if (this.faults.isOutage(region) || this.flapping(region)) return false;
+    const cluster = app.clusters.get(region);
+    return cluster === undefined || [...cluster.deployments.values()].every((d) => d.ready > 0);
+  }
+
+  private probe(app: AppSim, check: HealthCheckSim): void {
+    const up = this.endpointServes(app, check.region);
+    const agrees = (check.status === 'healthy') === up;
+    check.streak = agrees ? 0 : check.streak + 1;
+    if (check.streak >= check.failureThreshold) {
+      check.status = up ? 'healthy' : 'unhealthy';
+      check.streak = 0;
+      if (check.status === 'unhealthy') check.unhealthyThisPeriod = true;
+      this.note({
+        kind: 'health-check',
+        application: app.config.name,
+        region: check.region,
+        text: `health check ${check.status}`,
+      });
+      this.recompute(app);
+    }
+  }
+
+  private evaluateAlarms(): void {
+    // The alarms live in the detection region; while it is down they do not evaluate.
+    if (this.faults.isOutage(DETECTION_REGION)) return;
+    for (const app of this.apps.values()) {
+      for (const [region, alarm] of app.alarms) {
+        const check = app.healthChecks.get(region);
+        if (check === undefined) continue;
+        const breaching = check.unhealthyThisPeriod || check.status === 'unhealthy';
+        check.unhealthyThisPeriod = check.status === 'unhealthy';
+        const next: AlarmState = breaching ? 'ALARM' : 'OK';
+        if (next === alarm.state) continue;
+        const previous = alarm.state;
+        alarm.state = next;
+        this.note({
+          kind: 'alarm',
+          application: app.config.name,
+          region,
+          text: `alarm ${alarm.name} ${previous} → ${next}`,
+        });
+        this.publishAlarmChange(app, alarm, previous);
+      }
+    }
+  }
+
+  private publishAlarmChange(app: AppSim, alarm: AlarmSim, previous: AlarmState): void {
+    const now = this.clock.now().toISOString();
+    const event: AlarmStateChangeEvent = {
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      region: DETECTION_REGION,
+      time: now,
+      resources: [`arn:aws:cloudwatch:${DETECTION_REGION}:000000000000:alarm:${alarm.name}`],
+      detail: {
+        alarmName: alarm.name,
+        state: {
+          value: alarm.state,
+          reason:
+            alarm.state === 'ALARM'
+              ? 'Threshold Crossed: 1 datapoint [0.0] was less than the threshold (1.0).'
+              : 'Threshold Crossed: 1 datapoint [1.0] was not less than the threshold (1.0).',
+          timestamp: now,
+        },
+        previousState: { value: previous },
+      },
+    };
+    for (const busRegion of this.config.controlPlaneRegions) {
+      this.clock.schedule(this.clock.seconds + this.latency.eventBridgeDeliverySeconds, () => {
+        // A bus in a region that is down does not receive; EventBridge retries, then dead-letters.
+        if (this.faults.isOutage(busRegion)) return;
+        const delivered: DeliveredEvent = {
+          at: this.clock.seconds,
+          busRegion,
+          application: app.config.name,
+          event,
+        };
+        this.delivered.push(delivered);
+        this.note({
+          kind: 'event-delivered',
+          application: app.config.name,
+          region: busRegion,
+          text: `${EVENT_BUS_NAME} bus in ${busRegion} received ${alarm.name} ${alarm.state}`,
+        });
+        for (const listener of this.eventListeners) listener(delivered);
+      });
+    }
+  }
+
+  private reconcile(app: AppSim, region: string): void {
+    const cluster = app.clusters.get(region);
+    if (cluster === undefined) return;
+    const readyNodes = [...cluster.nodeGroups.values()].reduce((sum, g) => sum + g.ready, 0);
+    let capacity =
+      cluster.podsPerNode === undefined ? Number.POSITIVE_INFINITY : readyNodes * cluster.podsPerNode;
+    const now = this.clock.seconds;
+    for (const d of cluster.deployments.values()) {
+      const allowed = Math.min(d.desired, capacity, cluster.maxReplicas ?? Number.POSITIVE_INFINITY);
+      capacity -= Math.min(allowed, capacity);
+      const inFlight = d.pending.reduce((sum, p) => sum + p.count, 0);
+      if (allowed < d.ready) {
+        d.ready = allowed;
+        d.pending = [];
+      } else if (allowed > d.ready + inFlight) {
+        const count = allowed - d.ready - inFlight;
+        const at = now + this.latency.podStartSeconds;
+        d.pending.push({ at, count });
+        this.clock.schedule(at, () => {
+          const index = d.pending.findIndex((p) => p.at === at && p.count === count);
+          if (index < 0) return;
+          d.pending.splice(index, 1);
+          d.ready = Math.min(d.ready + count, d.desired);
+          this.note({
+            kind: 'deployment',
+            application: app.config.name,
+            region,
+            text: `${d.namespace}/${d.name} has ${d.ready} ready`,
+          });
+          this.reconcile(app, region);
+        });
+      } else if (allowed < d.ready + inFlight) {
+        // Fewer pods wanted than are starting: drop the latest starts.
+        let excess = d.ready + inFlight - allowed;
+        while (excess > 0 && d.pending.length > 0) {
+          const last = d.pending.pop();
+          if (last === undefined) break;
+          if (last.count > excess) {
+            d.pending.push({ at: last.at, count: last.count - excess });
+            excess = 0;
+          } else excess -= last.count;
+        }
+      }
+    }
+    this.recompute(app);
+  }
+
+  private regionErrorRate(app: AppSim, region: string): number {
+    if (!this.endpointServes(app, region)) return 100;
+    const cluster = app.clusters.get(region);
+    if (cluster === undefined) return 0.1;
+    const shortfall = [...cluster.deployments.values()].reduce(
+      (worst, d) => Math.max(worst, d.ready >= d.minReady ? 0 : 1 - d.ready / d.minReady),
+      0,
+    );
+    // A region without its minimum ready sheds the excess load; the baseline is a healthy 0.1 %.
+    return Math.max(0.1, shortfall * 100 * (this.trafficShares(app.config.name).get(region) ?? 0));
+  }
+
+  /** Recomputes what follows from the state (answers, writers, serving) and logs what changed. */
+  private recompute(app: AppSim): void {
+    const name = app.config.name;
+    const answers = route53Answers(
+      app.config.regions.map((region) => ({
+        region,
+        weight: app.weights.get(region) ?? 0,
+        healthy: app.healthChecks.get(region)?.status === 'healthy',
+      })),
+    );
+    if (!sameSet(answers, app.answers)) {
+      app.answers = answers;
+      this.dnsLog.push({ at: this.clock.seconds, application: name, answers: [...answers] });
+    }
+    const writers = app.config.regions.filter((region) => {
+      const db = app.databases.get(region);
+      return (
+        db !== undefined &&
+        !this.faults.isOutage(region) &&
+        db.promotingUntil === undefined &&
+        (db.role === 'writer' || db.role === 'standalone')
+      );
+    });
+    if (!sameSet(writers, app.writers)) {
+      app.writers = writers;
+      this.writersLog.push({ at: this.clock.seconds, application: name, regions: [...writers] });
+    }
+    const serving =
+      answers.length > 0 &&
+      answers.every(
+        (region) =>
+          this.endpointServes(app, region) && writers.includes(region) && this.workloadsReady(name, region),
+      );
+    if (serving !== app.serving || this.servingLog.every((s) => s.application !== name)) {
+      app.serving = serving;
+      this.servingLog.push({ at: this.clock.seconds, application: name, serving });
+    }
+    this.emit({ type: 'state', application: name });
+  }
+
+  private note(entry: Omit<TimelineEntry, 'at'>): void {
+    this.timeline.push({ at: this.clock.seconds, ...entry });
+    this.clock.touch();
+  }
+
+  private emit(change: WorldChange): void {
+    for (const listener of this.changeListeners) listener(change);
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+function formatWeights(weights: Readonly<Record<string, number>>): string {
+  return Object.entries(weights)
+    .map(([region, weight]) => `${region}=${weight}`)
+    .join(', ');
+}

@@ -1,0 +1,188 @@
+import { testWorld } from '../support/world.ts';
+
+const APP = 'ai-gateway';
+
+describe('World detection', () => {
+  it('turns the health check unhealthy after interval × threshold and alarms within one alarm period after that', async () => {
+    const { world, clock } = testWorld();
+    await clock.runUntil(300);
+    const onset = clock.seconds;
+    world.setRegionOutage('us-west-2', true);
+    await clock.runUntil(onset + 300);
+    const unhealthy = world.timeline.find((e) => e.kind === 'health-check' && e.region === 'us-west-2' && e.application === APP);
+    const alarm = world.timeline.find((e) => e.kind === 'alarm' && e.region === 'us-west-2' && e.application === APP && e.text.endsWith('ALARM'));
+    expect(unhealthy!.at - onset).toBe(10 * 3);
+    expect(alarm!.at - onset).toBeGreaterThanOrEqual(30);
+    expect(alarm!.at - onset).toBeLessThanOrEqual(30 + 60);
+  });
+
+  it('delivers the alarm state change to every control-plane bus after the delivery latency', async () => {
+    const { world, clock } = testWorld();
+    world.setRegionOutage('eu-west-1', true);
+    await clock.runUntil(200);
+    const alarmAt = world.timeline.find((e) => e.kind === 'alarm' && e.region === 'eu-west-1' && e.text.endsWith('ALARM'))!.at;
+    const deliveries = world.delivered.filter((d) => d.event.detail.alarmName === 'lifeboat-ai-gateway-eu-west-1-route53-health' && d.event.detail.state.value === 'ALARM');
+    // The bus in eu-west-1 is down with its region, so only the other two receive it.
+    expect(deliveries.map((d) => d.busRegion).sort()).toEqual(['us-east-1', 'us-west-2']);
+    for (const d of deliveries) expect(d.at).toBe(alarmAt + 1);
+    expect(deliveries[0]!.event.detail.previousState.value).toBe('OK');
+  });
+
+  it('raises no alarm for a flap shorter than the failure threshold', async () => {
+    const { world, clock } = testWorld();
+    world.setFlap('us-east-1', 20);
+    await clock.runUntil(900);
+    expect(world.timeline.filter((e) => e.kind === 'health-check' && e.region === 'us-east-1')).toEqual([]);
+    expect(world.alarmState(APP, 'us-east-1')).toBe('OK');
+  });
+
+  it('freezes the alarms when us-east-1 is down, while Route 53 still answers by health', async () => {
+    const { world, clock } = testWorld();
+    await clock.runUntil(120);
+    world.setRegionOutage('us-east-1', true);
+    await clock.runUntil(600);
+    expect(world.alarmState(APP, 'us-east-1')).toBe('OK');
+    expect(world.healthStatus(APP, 'us-east-1')).toBe('unhealthy');
+    // Weights still say us-east-1=100, but the data plane skips the unhealthy record.
+    expect(world.weights(APP)['us-east-1']).toBe(100);
+    expect(world.answers(APP)).toEqual(['us-west-2', 'eu-west-1']);
+    expect(() => world.changeWeights(APP, { 'us-west-2': 100 })).toThrow(expect.objectContaining({ name: 'ServiceUnavailableException' }));
+    expect(() => world.getHealthCheckStatus(APP, 'us-west-2')).toThrow(/route53 GetHealthCheckStatus in us-east-1/);
+  });
+});
+
+describe('World DNS', () => {
+  it('applies a weight change when it reaches INSYNC and logs the answers', async () => {
+    const { world, clock } = testWorld();
+    await clock.runUntil(10);
+    const id = world.changeWeights(APP, { 'us-east-1': 0, 'us-west-2': 100 });
+    expect(world.getChange(id)).toBe('PENDING');
+    expect(world.answers(APP)).toEqual(['us-east-1']);
+    await clock.runUntil(69);
+    expect(world.getChange(id)).toBe('PENDING');
+    await clock.runUntil(70);
+    expect(world.getChange(id)).toBe('INSYNC');
+    expect(world.answers(APP)).toEqual(['us-west-2']);
+    expect(world.dnsLog.filter((d) => d.application === APP)).toEqual([
+      { at: 0, application: APP, answers: ['us-east-1'] },
+      { at: 70, application: APP, answers: ['us-west-2'] },
+    ]);
+  });
+
+  it('answers with every record when all weights are zero', async () => {
+    const { world, clock } = testWorld();
+    world.changeWeights(APP, { 'us-east-1': 0 });
+    await clock.runUntil(100);
+    expect(world.answers(APP)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1']);
+  });
+
+  it('rejects weights Route 53 would reject, naming the record', () => {
+    const { world } = testWorld();
+    expect(() => world.changeWeights(APP, { 'us-west-2': 256 })).toThrow('weight 256 for us-west-2 is not an integer from 0 to 255');
+    expect(() => world.changeWeights(APP, { 'ap-south-1': 1 })).toThrow('ai-gateway has no record for ap-south-1');
+    expect(() => world.getChange('C-NOPE')).toThrow(expect.objectContaining({ name: 'NoSuchChange' }));
+  });
+});
+
+describe('World databases', () => {
+  it('promotes a read replica after the promotion time, keeping the lag it started with as RPO evidence', async () => {
+    const { world, clock } = testWorld({ latency: { rdsPromoteSeconds: 120 } });
+    world.setReplicaLag('us-west-2', 4);
+    world.setRegionOutage('us-east-1', true);
+    expect(world.promoteDatabase(APP, 'us-west-2')).toBe('started');
+    expect(world.describeDatabase(APP, 'us-west-2').status).toBe('modifying');
+    expect(world.promoteDatabase(APP, 'us-west-2')).toBe('already-promoted');
+    await clock.runUntil(119);
+    expect(world.writers(APP)).toEqual([]);
+    await clock.runUntil(120);
+    expect(world.writers(APP)).toEqual(['us-west-2']);
+    expect(world.databaseRole(APP, 'us-west-2')).toBe('standalone');
+    expect(world.promotionLag(APP, 'us-west-2')).toBe(4);
+    // The old RDS primary comes back still a writer: the split brain that fencing must prevent.
+    world.setRegionOutage('us-east-1', false);
+    expect(world.writers(APP)).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  it('fails an Aurora global cluster over in about a minute and rejoins the old primary as a secondary', async () => {
+    const { world, clock } = testWorld();
+    const drill = 'ai-gateway-drill';
+    world.setRegionOutage('us-east-1', true);
+    world.promoteDatabase(drill, 'us-west-2');
+    await clock.runUntil(60);
+    expect(world.writers(drill)).toEqual(['us-west-2']);
+    world.setRegionOutage('us-east-1', false);
+    expect(world.databaseRole(drill, 'us-east-1')).toBe('replica');
+    expect(world.writers(drill)).toEqual(['us-west-2']);
+  });
+});
+
+describe('World workloads', () => {
+  it('scales a standby up: nodes after the node scale-up time, pods ready after pod start on them', async () => {
+    const { world, clock } = testWorld();
+    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({ 'ai-gateway/litellm': 2, 'ai-gateway/agentgateway': 1 });
+    world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 6 });
+    world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'litellm', 6);
+    world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'agentgateway', 3);
+    await clock.runUntil(30);
+    // Two standby nodes hold ceil(9 / 6) = 2 pods each: 4 pods, litellm first.
+    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({ 'ai-gateway/litellm': 4, 'ai-gateway/agentgateway': 0 });
+    await clock.runUntil(90 + 30);
+    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({ 'ai-gateway/litellm': 6, 'ai-gateway/agentgateway': 3 });
+    expect(world.workloadsReady(APP, 'us-west-2')).toBe(true);
+  });
+
+  it('caps ready replicas during a capacity shortfall', async () => {
+    const { world, clock } = testWorld();
+    world.setCapacityShortfall('us-west-2', 3);
+    world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 6 });
+    world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'litellm', 6);
+    await clock.runUntil(200);
+    expect(world.readyReplicas(APP, 'us-west-2')['ai-gateway/litellm']).toBe(3);
+    expect(world.workloadsReady(APP, 'us-west-2')).toBe(false);
+  });
+
+  it('refuses a desired size outside the node group bounds', () => {
+    const { world } = testWorld();
+    expect(() => world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 12, max: 10 })).toThrow('desired 12 is outside min 2 and max 10');
+  });
+});
+
+describe('World faults', () => {
+  it('fails the named operation the given number of times with the SDK error name, then lets it through', () => {
+    const { world } = testWorld();
+    world.faults.addApiFault({ service: 'rds', operation: 'DescribeDBInstances', error: 'InternalFailure', count: 2 });
+    for (let i = 0; i < 2; i++) {
+      expect(() => world.describeDatabase(APP, 'us-west-2')).toThrow(expect.objectContaining({ name: 'InternalFailure', $fault: 'server' }));
+    }
+    expect(world.describeDatabase(APP, 'us-west-2').role).toBe('replica');
+  });
+
+  it('throttles with the service\'s throttling error and status 429', () => {
+    const { world } = testWorld();
+    world.faults.throttle('route53', 1);
+    expect(() => world.changeWeights(APP, { 'us-west-2': 1 })).toThrow(
+      expect.objectContaining({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429, attempts: 1 } }),
+    );
+  });
+
+  it('keeps Slack messages and fails posting while Slack is down', () => {
+    const { world } = testWorld();
+    const ts = world.postSlackMessage('C0LIFEBOAT1', 'Failover of ai-gateway started');
+    world.updateSlackMessage(ts, 'Failover of ai-gateway succeeded');
+    expect(world.slack).toMatchObject([{ ts, text: 'Failover of ai-gateway succeeded', postedAt: 0, updatedAt: 0 }]);
+    world.faults.setSlackDown(true);
+    expect(() => world.postSlackMessage('C0LIFEBOAT1', 'x')).toThrow(/service_unavailable/);
+  });
+});
+
+describe('World metrics', () => {
+  it('reports full errors for traffic sent to a region that is down, and none once DNS skips it', async () => {
+    const { world, clock } = testWorld();
+    expect(world.errorRatePercent(APP)).toBeCloseTo(0.1);
+    world.setRegionOutage('us-east-1', true);
+    expect(world.errorRatePercent(APP)).toBe(100);
+    await clock.runUntil(40);
+    expect(world.answers(APP)).toEqual(['us-west-2', 'eu-west-1']);
+    expect(world.errorRatePercent(APP)).toBeGreaterThan(0);
+  });
+});
