@@ -5,6 +5,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { substitutionProblems } from '../../shared/statemachines/placeholders.ts';
 import { PROJECT_ROOT } from '../projectRoot.ts';
 import { acknowledgeUnscopedActions, acknowledgeWildcardBelow } from './nag.ts';
 
@@ -32,13 +33,6 @@ export interface WorkflowProps {
   readonly timeout?: Duration;
 }
 
-const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
-
-/** The `${Placeholder}` names a definition uses, in order of first use. */
-export function placeholdersOf(definition: string): string[] {
-  return [...new Set([...definition.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''))];
-}
-
 /**
  * A Standard state machine loaded from `statemachines/<name>.asl.json` (the same file the local
  * runner executes), with every execution logged at level ALL and traced with X-Ray.
@@ -59,16 +53,9 @@ export class Workflow extends Construct {
         cause: error,
       });
     }
-    const used = placeholdersOf(definition);
-    const missing = used.filter((p) => !(p in props.substitutions));
-    if (missing.length > 0) {
-      throw new Error(
-        `Workflow ${props.name}: ${file} uses ${missing.map((m) => `\${${m}}`).join(', ')} but substitutions has no value for it`,
-      );
-    }
-    const unused = Object.keys(props.substitutions).filter((key) => !used.includes(key));
-    if (unused.length > 0) {
-      throw new Error(`Workflow ${props.name}: substitutions ${unused.join(', ')} are not used by ${file}`);
+    const problems = substitutionProblems(definition, props.substitutions);
+    if (problems.length > 0) {
+      throw new Error(`Workflow ${props.name}: ${file} ${problems.join('; ')}`);
     }
 
     this.logGroup = new LogGroup(this, 'LogGroup', {

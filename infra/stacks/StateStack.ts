@@ -13,7 +13,6 @@ import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { LEDGER_KEY_ALIAS } from '../../shared/config/naming.ts';
 import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
 
-
 export interface StateStackProps extends StackProps {
   readonly config: LifeboatConfig;
   /**

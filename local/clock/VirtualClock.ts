@@ -75,9 +75,13 @@ export class VirtualClock implements Clock {
     const tick = (at: number): void => {
       if (cancelled) return;
       run(at);
-      next = this.schedule(at + period, () => tick(at + period));
+      next = this.schedule(at + period, () => {
+        tick(at + period);
+      });
     };
-    next = this.schedule(start, () => tick(start));
+    next = this.schedule(start, () => {
+      tick(start);
+    });
     return {
       get at() {
         return next.at;

@@ -207,13 +207,15 @@ export class World {
     this.started = true;
     for (const app of this.apps.values()) {
       for (const check of app.healthChecks.values()) {
-        this.clock.every(check.intervalSeconds, check.intervalSeconds, () => this.probe(app, check));
+        this.clock.every(check.intervalSeconds, check.intervalSeconds, () => {
+          this.probe(app, check);
+        });
       }
       this.recompute(app);
     }
-    this.clock.every(this.latency.alarmPeriodSeconds, this.latency.alarmPeriodSeconds, () =>
-      this.evaluateAlarms(),
-    );
+    this.clock.every(this.latency.alarmPeriodSeconds, this.latency.alarmPeriodSeconds, () => {
+      this.evaluateAlarms();
+    });
   }
 
   onEvent(listener: (delivered: DeliveredEvent) => void): void {

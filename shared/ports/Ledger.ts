@@ -4,7 +4,8 @@ export type RunKind = 'failover' | 'failback' | 'backup' | 'restore-test' | 'dri
 export const RUN_KINDS: readonly RunKind[] = ['failover', 'failback', 'backup', 'restore-test', 'drill'];
 
 /** How a run ended (or that it is still running). Drills and restore tests end PASSED or FAILED. */
-export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'ABORTED' | 'REJECTED' | 'TIMED_OUT' | 'PASSED';
+export type RunStatus =
+  'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'ABORTED' | 'REJECTED' | 'TIMED_OUT' | 'PASSED';
 
 /** One run of a workflow, as the ledger keeps it. */
 export interface RunRecord {
@@ -53,7 +54,12 @@ export interface Ledger {
    * Takes the application's lock for `owner` with a lease of `leaseSeconds` from `now`, when it is
    * free, its lease has expired, or `owner` already holds it (which extends the lease).
    */
-  acquireLock(application: string, owner: string, now: Date, leaseSeconds: number): Promise<AcquireLockResult>;
+  acquireLock(
+    application: string,
+    owner: string,
+    now: Date,
+    leaseSeconds: number,
+  ): Promise<AcquireLockResult>;
   /** Releases the lock if `owner` holds it; returns whether it did. Releasing twice is harmless. */
   releaseLock(application: string, owner: string): Promise<boolean>;
   getLock(application: string): Promise<LockLease | undefined>;

@@ -2,7 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LifeboatFunction } from '../../infra/constructs/LifeboatFunction.ts';
-import { placeholdersOf, Workflow } from '../../infra/constructs/Workflow.ts';
+import { Workflow } from '../../infra/constructs/Workflow.ts';
+import { placeholdersOf } from '../../shared/statemachines/placeholders.ts';
 import { fixturePath } from '../support/fixtures.ts';
 
 function stackWithEcho(): { stack: Stack; echo: LifeboatFunction } {
@@ -189,7 +190,7 @@ describe('Workflow', () => {
           substitutions: { EchoFunctionArn: 'arn', TableName: 't' },
           logRetention: RetentionDays.ONE_DAY,
         }),
-    ).toThrow(`Workflow echo: substitutions TableName are not used by ${definitionFile}`);
+    ).toThrow(`Workflow echo: ${definitionFile} substitutions TableName are not used by the definition`);
   });
 
   it('names the file when the definition cannot be loaded', () => {

@@ -85,6 +85,8 @@ describe('VirtualClock', () => {
   });
 
   it('rejects a negative sleep', async () => {
-    await expect(new VirtualClock().sleep(-1)).rejects.toThrow('sleep needs a finite, non-negative number of seconds (got -1)');
+    await expect(new VirtualClock().sleep(-1)).rejects.toThrow(
+      'sleep needs a finite, non-negative number of seconds (got -1)',
+    );
   });
 });

@@ -9,8 +9,13 @@ describe('World detection', () => {
     const onset = clock.seconds;
     world.setRegionOutage('us-west-2', true);
     await clock.runUntil(onset + 300);
-    const unhealthy = world.timeline.find((e) => e.kind === 'health-check' && e.region === 'us-west-2' && e.application === APP);
-    const alarm = world.timeline.find((e) => e.kind === 'alarm' && e.region === 'us-west-2' && e.application === APP && e.text.endsWith('ALARM'));
+    const unhealthy = world.timeline.find(
+      (e) => e.kind === 'health-check' && e.region === 'us-west-2' && e.application === APP,
+    );
+    const alarm = world.timeline.find(
+      (e) =>
+        e.kind === 'alarm' && e.region === 'us-west-2' && e.application === APP && e.text.endsWith('ALARM'),
+    );
     expect(unhealthy!.at - onset).toBe(10 * 3);
     expect(alarm!.at - onset).toBeGreaterThanOrEqual(30);
     expect(alarm!.at - onset).toBeLessThanOrEqual(30 + 60);
@@ -20,8 +25,14 @@ describe('World detection', () => {
     const { world, clock } = testWorld();
     world.setRegionOutage('eu-west-1', true);
     await clock.runUntil(200);
-    const alarmAt = world.timeline.find((e) => e.kind === 'alarm' && e.region === 'eu-west-1' && e.text.endsWith('ALARM'))!.at;
-    const deliveries = world.delivered.filter((d) => d.event.detail.alarmName === 'lifeboat-ai-gateway-eu-west-1-route53-health' && d.event.detail.state.value === 'ALARM');
+    const alarmAt = world.timeline.find(
+      (e) => e.kind === 'alarm' && e.region === 'eu-west-1' && e.text.endsWith('ALARM'),
+    )!.at;
+    const deliveries = world.delivered.filter(
+      (d) =>
+        d.event.detail.alarmName === 'lifeboat-ai-gateway-eu-west-1-route53-health' &&
+        d.event.detail.state.value === 'ALARM',
+    );
     // The bus in eu-west-1 is down with its region, so only the other two receive it.
     expect(deliveries.map((d) => d.busRegion).sort()).toEqual(['us-east-1', 'us-west-2']);
     for (const d of deliveries) expect(d.at).toBe(alarmAt + 1);
@@ -46,8 +57,12 @@ describe('World detection', () => {
     // Weights still say us-east-1=100, but the data plane skips the unhealthy record.
     expect(world.weights(APP)['us-east-1']).toBe(100);
     expect(world.answers(APP)).toEqual(['us-west-2', 'eu-west-1']);
-    expect(() => world.changeWeights(APP, { 'us-west-2': 100 })).toThrow(expect.objectContaining({ name: 'ServiceUnavailableException' }));
-    expect(() => world.getHealthCheckStatus(APP, 'us-west-2')).toThrow(/route53 GetHealthCheckStatus in us-east-1/);
+    expect(() => world.changeWeights(APP, { 'us-west-2': 100 })).toThrow(
+      expect.objectContaining({ name: 'ServiceUnavailableException' }),
+    );
+    expect(() => world.getHealthCheckStatus(APP, 'us-west-2')).toThrow(
+      /route53 GetHealthCheckStatus in us-east-1/,
+    );
   });
 });
 
@@ -78,8 +93,12 @@ describe('World DNS', () => {
 
   it('rejects weights Route 53 would reject, naming the record', () => {
     const { world } = testWorld();
-    expect(() => world.changeWeights(APP, { 'us-west-2': 256 })).toThrow('weight 256 for us-west-2 is not an integer from 0 to 255');
-    expect(() => world.changeWeights(APP, { 'ap-south-1': 1 })).toThrow('ai-gateway has no record for ap-south-1');
+    expect(() => world.changeWeights(APP, { 'us-west-2': 256 })).toThrow(
+      'weight 256 for us-west-2 is not an integer from 0 to 255',
+    );
+    expect(() => world.changeWeights(APP, { 'ap-south-1': 1 })).toThrow(
+      'ai-gateway has no record for ap-south-1',
+    );
     expect(() => world.getChange('C-NOPE')).toThrow(expect.objectContaining({ name: 'NoSuchChange' }));
   });
 });
@@ -119,15 +138,24 @@ describe('World databases', () => {
 describe('World workloads', () => {
   it('scales a standby up: nodes after the node scale-up time, pods ready after pod start on them', async () => {
     const { world, clock } = testWorld();
-    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({ 'ai-gateway/litellm': 2, 'ai-gateway/agentgateway': 1 });
+    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({
+      'ai-gateway/litellm': 2,
+      'ai-gateway/agentgateway': 1,
+    });
     world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 6 });
     world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'litellm', 6);
     world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'agentgateway', 3);
     await clock.runUntil(30);
     // Two standby nodes hold ceil(9 / 6) = 2 pods each: 4 pods, litellm first.
-    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({ 'ai-gateway/litellm': 4, 'ai-gateway/agentgateway': 0 });
+    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({
+      'ai-gateway/litellm': 4,
+      'ai-gateway/agentgateway': 0,
+    });
     await clock.runUntil(90 + 30);
-    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({ 'ai-gateway/litellm': 6, 'ai-gateway/agentgateway': 3 });
+    expect(world.readyReplicas(APP, 'us-west-2')).toEqual({
+      'ai-gateway/litellm': 6,
+      'ai-gateway/agentgateway': 3,
+    });
     expect(world.workloadsReady(APP, 'us-west-2')).toBe(true);
   });
 
@@ -143,25 +171,37 @@ describe('World workloads', () => {
 
   it('refuses a desired size outside the node group bounds', () => {
     const { world } = testWorld();
-    expect(() => world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 12, max: 10 })).toThrow('desired 12 is outside min 2 and max 10');
+    expect(() => {
+      world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 12, max: 10 });
+    }).toThrow('desired 12 is outside min 2 and max 10');
   });
 });
 
 describe('World faults', () => {
   it('fails the named operation the given number of times with the SDK error name, then lets it through', () => {
     const { world } = testWorld();
-    world.faults.addApiFault({ service: 'rds', operation: 'DescribeDBInstances', error: 'InternalFailure', count: 2 });
+    world.faults.addApiFault({
+      service: 'rds',
+      operation: 'DescribeDBInstances',
+      error: 'InternalFailure',
+      count: 2,
+    });
     for (let i = 0; i < 2; i++) {
-      expect(() => world.describeDatabase(APP, 'us-west-2')).toThrow(expect.objectContaining({ name: 'InternalFailure', $fault: 'server' }));
+      expect(() => world.describeDatabase(APP, 'us-west-2')).toThrow(
+        expect.objectContaining({ name: 'InternalFailure', $fault: 'server' }),
+      );
     }
     expect(world.describeDatabase(APP, 'us-west-2').role).toBe('replica');
   });
 
-  it('throttles with the service\'s throttling error and status 429', () => {
+  it("throttles with the service's throttling error and status 429", () => {
     const { world } = testWorld();
     world.faults.throttle('route53', 1);
     expect(() => world.changeWeights(APP, { 'us-west-2': 1 })).toThrow(
-      expect.objectContaining({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429, attempts: 1 } }),
+      expect.objectContaining({
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 429, attempts: 1 },
+      }),
     );
   });
 
@@ -169,7 +209,9 @@ describe('World faults', () => {
     const { world } = testWorld();
     const ts = world.postSlackMessage('C0LIFEBOAT1', 'Failover of ai-gateway started');
     world.updateSlackMessage(ts, 'Failover of ai-gateway succeeded');
-    expect(world.slack).toMatchObject([{ ts, text: 'Failover of ai-gateway succeeded', postedAt: 0, updatedAt: 0 }]);
+    expect(world.slack).toMatchObject([
+      { ts, text: 'Failover of ai-gateway succeeded', postedAt: 0, updatedAt: 0 },
+    ]);
     world.faults.setSlackDown(true);
     expect(() => world.postSlackMessage('C0LIFEBOAT1', 'x')).toThrow(/service_unavailable/);
   });

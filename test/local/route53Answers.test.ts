@@ -6,10 +6,19 @@ describe('route53Answers', () => {
   // The cases of the table in Route 53's "Health checks and weighted routing": weights 1, 1, 0.
   it.each([
     [[false, false, true], ['c']],
-    [[false, false, false], ['a', 'b']],
+    [
+      [false, false, false],
+      ['a', 'b'],
+    ],
     [[false, true, false], ['b']],
-    [[true, true, false], ['a', 'b']],
-    [[true, true, true], ['a', 'b']],
+    [
+      [true, true, false],
+      ['a', 'b'],
+    ],
+    [
+      [true, true, true],
+      ['a', 'b'],
+    ],
   ])('with health %j answers %j', (health, expected) => {
     const [ha, hb, hc] = health as [boolean, boolean, boolean];
     expect(route53Answers([r('a', 1, ha), r('b', 1, hb), r('c', 0, hc)])).toEqual(expected);
@@ -26,8 +35,18 @@ describe('route53Answers', () => {
   });
 
   it('shares queries by weight among the answered records, equally when all are zero', () => {
-    expect(route53Shares([r('a', 75, true), r('b', 25, true)])).toEqual(new Map([['a', 0.75], ['b', 0.25]]));
-    expect(route53Shares([r('a', 0, true), r('b', 0, true)])).toEqual(new Map([['a', 0.5], ['b', 0.5]]));
+    expect(route53Shares([r('a', 75, true), r('b', 25, true)])).toEqual(
+      new Map([
+        ['a', 0.75],
+        ['b', 0.25],
+      ]),
+    );
+    expect(route53Shares([r('a', 0, true), r('b', 0, true)])).toEqual(
+      new Map([
+        ['a', 0.5],
+        ['b', 0.5],
+      ]),
+    );
     expect(route53Shares([r('a', 100, false), r('b', 0, true)])).toEqual(new Map([['b', 1]]));
   });
 });

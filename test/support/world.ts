@@ -6,9 +6,16 @@ import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { EXAMPLE_CONFIG_PATH } from './exampleConfig.ts';
 
 /** A started world over the example config (or the given one) on a fresh clock. */
-export function testWorld(options: { config?: LifeboatConfig; latency?: Partial<LatencyModel> } = {}): { world: World; clock: VirtualClock } {
+export function testWorld(options: { config?: LifeboatConfig; latency?: Partial<LatencyModel> } = {}): {
+  world: World;
+  clock: VirtualClock;
+} {
   const clock = new VirtualClock();
-  const world = new World({ config: options.config ?? loadConfig(EXAMPLE_CONFIG_PATH), latency: latencyModel(options.latency), clock });
+  const world = new World({
+    config: options.config ?? loadConfig(EXAMPLE_CONFIG_PATH),
+    latency: latencyModel(options.latency),
+    clock,
+  });
   world.start();
   return { world, clock };
 }
