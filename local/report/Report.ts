@@ -1,0 +1,101 @@
+/**
+ * The report of one simulation (contract version 1, as `lifeboat simulate --json` prints it).
+ * Fields beyond the contract's are additions, never changes: `version`, `description`, `until`,
+ * `applications`, `timeline`, `events`, per-entry `application` in `dns` and `writers`.
+ */
+export interface Report {
+  readonly version: 1;
+  readonly scenario: string;
+  readonly description?: string;
+  /** Virtual seconds the scenario ran for. */
+  readonly until: number;
+  readonly executions: readonly ReportExecution[];
+  /** The RTO of the first application that lost service (null when none lost it or none got it back). */
+  readonly rtoSeconds: number | null;
+  /** The RPO of that application: replica lag at promotion (null when nothing was promoted). */
+  readonly rpoSeconds: number | null;
+  /** RTO, RPO and their targets for every application. */
+  readonly applications: Readonly<Record<string, ReportApplication>>;
+  readonly world: { readonly regions: Readonly<Record<string, ReportRegion>> };
+  readonly ledger: readonly Readonly<Record<string, unknown>>[];
+  readonly slack: readonly ReportSlackMessage[];
+  readonly dns: readonly { readonly at: number; readonly application: string; readonly answers: readonly string[] }[];
+  readonly writers: readonly { readonly at: number; readonly application: string; readonly regions: readonly string[] }[];
+  /** What happened in the world, in order: faults, health checks, alarms, deliveries, DNS, databases, scaling. */
+  readonly timeline: readonly ReportTimelineEntry[];
+  /** Alarm state-change events delivered to control-plane buses. */
+  readonly events: readonly ReportEvent[];
+  /** One line per broken safety invariant, `invariant N at T s: …`; empty in a correct run. */
+  readonly violations: readonly string[];
+}
+
+export type ReportExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'SKIPPED' | 'TIMED_OUT';
+
+export interface ReportExecution {
+  readonly workflow: string;
+  readonly name: string;
+  readonly status: ReportExecutionStatus;
+  readonly startedAt: number;
+  readonly stoppedAt: number | null;
+  readonly error: string | null;
+  readonly cause?: string | null;
+  readonly states: readonly ReportState[];
+}
+
+export interface ReportState {
+  readonly name: string;
+  readonly type?: string;
+  readonly enteredAt: number;
+  readonly exitedAt: number | null;
+  readonly status: string;
+  readonly error?: string;
+  readonly index?: number;
+}
+
+export interface ReportApplication {
+  /** When the application's clients stopped being served (seconds), if they did. */
+  readonly outageAt: number | null;
+  /** When every DNS answer again named a region that serves, if it did. */
+  readonly restoredAt: number | null;
+  /** `restoredAt - outageAt + TTL`. */
+  readonly rtoSeconds: number | null;
+  readonly rpoSeconds: number | null;
+  readonly rtoTargetSeconds: number;
+  readonly rpoTargetSeconds: number;
+}
+
+export interface ReportRegion {
+  readonly healthy: boolean;
+  /** The contract's single value: the weight of the first application with a record here. */
+  readonly dnsWeight: number;
+  /** The contract's single value: the database role of the first application here. */
+  readonly database: 'writer' | 'replica' | 'standalone' | 'down';
+  /** Ready replicas by `application/deployment`. */
+  readonly workloads: Readonly<Record<string, number>>;
+  /** Weight and database role of every application with a record here. */
+  readonly applications: Readonly<Record<string, { readonly dnsWeight: number; readonly database: string }>>;
+}
+
+export interface ReportSlackMessage {
+  readonly at: number;
+  readonly text: string;
+  readonly actions: readonly string[];
+  readonly updatedAt?: number | null;
+}
+
+export interface ReportTimelineEntry {
+  readonly at: number;
+  readonly kind: string;
+  readonly application?: string;
+  readonly region?: string;
+  readonly text: string;
+}
+
+export interface ReportEvent {
+  readonly at: number;
+  readonly busRegion: string;
+  readonly application: string;
+  readonly alarmName: string;
+  readonly state: string;
+  readonly previousState: string;
+}
