@@ -61,6 +61,8 @@ export type WorldChange =
       readonly before: Readonly<Record<string, number>>;
       readonly after: Readonly<Record<string, number>>;
       readonly force: boolean;
+      /** The execution that asked for the change, when one did. */
+      readonly by: string | undefined;
     }
   | {
       readonly type: 'promotion-started';
@@ -72,7 +74,29 @@ export type WorldChange =
       readonly planned: boolean;
       readonly by: string | undefined;
     }
+  | {
+      readonly type: 'promotion-completed';
+      readonly application: string;
+      readonly region: string;
+      readonly sourceRegion: string | undefined;
+      readonly planned: boolean;
+    }
+  | { readonly type: 'slack-decision'; readonly decision: SlackDecision }
   | { readonly type: 'state'; readonly application?: string };
+
+/** A Slack button press as the callback endpoint judged it: what invariant 7 holds it to. */
+export interface SlackDecision {
+  readonly approvalId: string;
+  readonly user: string;
+  /** Whether the decision was acted on (sent to Step Functions). */
+  readonly counted: boolean;
+  readonly signatureValid: boolean;
+  /** Seconds between the request's timestamp and the endpoint's clock, either way. */
+  readonly timestampSkewSeconds: number;
+  readonly userAllowed: boolean;
+  /** Whether a decision for this approval had already been counted. */
+  readonly duplicate: boolean;
+}
 
 export interface SlackMessage {
   readonly ts: string;
@@ -106,6 +130,7 @@ interface DnsChange {
   readonly submittedAt: number;
   readonly weights: Readonly<Record<string, number>>;
   readonly force: boolean;
+  readonly by: string | undefined;
   status: 'PENDING' | 'INSYNC';
 }
 
@@ -348,7 +373,7 @@ export class World {
   changeWeights(
     application: string,
     weights: Readonly<Record<string, number>>,
-    options: { force?: boolean } = {},
+    options: { force?: boolean; by?: string } = {},
   ): string {
     this.faults.check('route53', 'ChangeResourceRecordSets', DETECTION_REGION);
     const app = this.app(application);
@@ -374,6 +399,7 @@ export class World {
       submittedAt: this.clock.seconds,
       weights: { ...weights },
       force: options.force === true,
+      by: options.by,
       status: 'PENDING',
     };
     app.changes.set(id, change);
@@ -394,6 +420,7 @@ export class World {
         before,
         after: Object.fromEntries(app.weights),
         force: change.force,
+        by: change.by,
       });
       this.recompute(app);
     });
@@ -507,6 +534,7 @@ export class World {
     this.clock.schedule(db.promotingUntil, () => {
       db.promotingUntil = undefined;
       db.role = aurora ? 'writer' : 'standalone';
+      const sourceRegion = db.sourceRegion;
       db.sourceRegion = undefined;
       db.lagSeconds = 0;
       if (aurora) {
@@ -519,6 +547,13 @@ export class World {
         }
       }
       this.note({ kind: 'database', application, region, text: `${db.identifier} now accepts writes` });
+      this.emit({
+        type: 'promotion-completed',
+        application,
+        region,
+        sourceRegion,
+        planned: options.planned === true,
+      });
       this.recompute(app);
     });
     this.recompute(app);
@@ -699,6 +734,15 @@ export class World {
     message.blocks = blocks;
     message.updatedAt = this.clock.seconds;
     this.note({ kind: 'slack', text: `Slack (updated): ${text}` });
+  }
+
+  /** Records how the Slack callback judged a button press (the approval flow calls this). */
+  recordSlackDecision(decision: SlackDecision): void {
+    this.note({
+      kind: 'slack',
+      text: `Slack: ${decision.user} ${decision.counted ? 'decided' : 'was refused on'} approval ${decision.approvalId}`,
+    });
+    this.emit({ type: 'slack-decision', decision });
   }
 
   // ---------------------------------------------------------------- snapshot

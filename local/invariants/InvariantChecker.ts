@@ -1,0 +1,254 @@
+import type { Ledger, RunKind } from '../../shared/ports/Ledger.ts';
+import { RUN_KINDS } from '../../shared/ports/Ledger.ts';
+import type { ExecutionRecord } from '../runner/WorkflowRunner.ts';
+import type { World, WorldChange } from '../world/World.ts';
+
+/** One broken safety invariant (numbered as in the design brief). */
+export interface Violation {
+  readonly at: number;
+  readonly invariant: 1 | 2 | 3 | 4 | 5 | 6 | 7;
+  readonly application?: string;
+  readonly message: string;
+}
+
+export interface InvariantCheckerOptions {
+  /** The run's executions, to tell which workflow made a change and when runs overlapped. */
+  readonly executions: () => readonly ExecutionRecord[];
+  /**
+   * By workflow, the states whose entry means the run has begun to act on the estate (after its lock
+   * and checks): invariant 4 holds these periods of one application's failovers and failbacks apart.
+   */
+  readonly actingStates?: Readonly<Record<string, readonly string[]>>;
+  /** Workflows that take the application's lock and must release it (invariant 5). */
+  readonly lockingWorkflows?: readonly string[];
+}
+
+/** The five minutes either way within which a Slack request's timestamp counts. */
+const SLACK_WINDOW_SECONDS = 300;
+
+function applicationOf(execution: ExecutionRecord): string | undefined {
+  const input = execution.input as { application?: unknown } | null;
+  return typeof input?.application === 'string' ? input.application : undefined;
+}
+
+/**
+ * Watches the world after every change and records each safety invariant that breaks, with the
+ * time and the state that broke it. Invariants 4 and 5 also need the ledger and the whole run,
+ * so `finish` checks them once the scenario is over.
+ */
+export class InvariantChecker {
+  readonly violations: Violation[] = [];
+  private readonly world: World;
+  private readonly options: InvariantCheckerOptions;
+  /** Old primaries that no answer may name, per application, until a failback brings traffic back. */
+  private readonly fenced = new Map<string, Set<string>>();
+  /** Conditions already reported and still true, so a lasting breach is reported once. */
+  private readonly ongoing = new Set<string>();
+
+  constructor(world: World, options: InvariantCheckerOptions) {
+    this.world = world;
+    this.options = options;
+    world.onChange((change) => {
+      this.observe(change);
+    });
+  }
+
+  /** Checks invariants 4 and 5 over the finished run. */
+  async finish(ledger: Ledger): Promise<void> {
+    this.checkOverlaps();
+    await this.checkRecordsAndLocks(ledger);
+  }
+
+  private report(invariant: Violation['invariant'], message: string, application?: string): void {
+    this.violations.push({
+      at: this.world.clock.seconds,
+      invariant,
+      message,
+      ...(application === undefined ? {} : { application }),
+    });
+  }
+
+  /** Reports a lasting condition when it begins; forgets it when it ends. */
+  private condition(key: string, holds: boolean, report: () => void): void {
+    if (holds && !this.ongoing.has(key)) {
+      this.ongoing.add(key);
+      report();
+    } else if (!holds) {
+      this.ongoing.delete(key);
+    }
+  }
+
+  private workflowOf(executionName: string | undefined): string | undefined {
+    if (executionName === undefined) return undefined;
+    return this.options.executions().find((e) => e.name === executionName)?.workflow;
+  }
+
+  private observe(change: WorldChange): void {
+    switch (change.type) {
+      case 'weights':
+        this.onWeights(change);
+        break;
+      case 'promotion-started':
+        this.onPromotion(change);
+        break;
+      case 'promotion-completed':
+        // From here on the old primary is fenced: no answer may name it until a failback.
+        if (!change.planned && change.sourceRegion !== undefined) {
+          const fence = this.fenced.get(change.application) ?? new Set<string>();
+          fence.add(change.sourceRegion);
+          this.fenced.set(change.application, fence);
+        }
+        break;
+      case 'slack-decision': {
+        const d = change.decision;
+        if (!d.counted) break;
+        const reasons = [
+          ...(d.signatureValid ? [] : ['its signature is not valid']),
+          ...(Math.abs(d.timestampSkewSeconds) <= SLACK_WINDOW_SECONDS
+            ? []
+            : [`its timestamp is ${Math.round(d.timestampSkewSeconds)} s away`]),
+          ...(d.userAllowed ? [] : [`${d.user} is not an approver`]),
+          ...(d.duplicate ? ['a decision had already been counted'] : []),
+        ];
+        if (reasons.length > 0) {
+          this.report(
+            7,
+            `a Slack action on approval ${d.approvalId} counted although ${reasons.join(' and ')}`,
+          );
+        }
+        break;
+      }
+      case 'state':
+        if (change.application !== undefined) this.onState(change.application);
+        break;
+    }
+  }
+
+  private onWeights(change: Extract<WorldChange, { type: 'weights' }>): void {
+    const { application, after, before } = change;
+    if (Object.values(after).every((w) => w === 0)) {
+      this.report(
+        1,
+        `every weight of ${application} is zero (change ${change.changeId}); Route 53 now answers with every record`,
+        application,
+      );
+    }
+    for (const [region, weight] of Object.entries(after)) {
+      const raised = weight > (before[region] ?? 0);
+      if (raised && !change.force && this.world.healthStatus(application, region) !== 'healthy') {
+        this.report(
+          2,
+          `traffic of ${application} moved to ${region} (weight ${weight}) while its health check is failing, without force`,
+          application,
+        );
+      }
+    }
+    const fence = this.fenced.get(application);
+    if (fence !== undefined && this.workflowOf(change.by) === 'failback') {
+      for (const region of [...fence]) if ((after[region] ?? 0) > 0) fence.delete(region);
+    }
+  }
+
+  private onPromotion(change: Extract<WorldChange, { type: 'promotion-started' }>): void {
+    const { application, region, sourceRegion } = change;
+    if (change.planned) return;
+    if (change.sourceWritable) {
+      this.report(
+        3,
+        `the database of ${application} in ${region} was promoted while its source in ${String(sourceRegion)} is healthy and writable`,
+        application,
+      );
+    }
+    const budget = this.world.application(application).automation.maxReplicaLagSeconds;
+    if (change.by === 'automatic' && change.lagSeconds > budget) {
+      this.report(
+        3,
+        `an automatic failover promoted ${application} in ${region} with ${change.lagSeconds} s of replica lag, past its budget of ${budget} s, without a human`,
+        application,
+      );
+    }
+  }
+
+  private onState(application: string): void {
+    const answers = this.world.answers(application);
+    const writers = this.world.writers(application);
+    const writable = answers.filter((r) => writers.includes(r));
+    this.condition(`6:two-writers:${application}`, writable.length > 1, () => {
+      this.report(
+        6,
+        `DNS answers for ${application} name ${writable.join(' and ')}, whose databases all accept writes`,
+        application,
+      );
+    });
+    for (const region of this.fenced.get(application) ?? []) {
+      this.condition(`6:fenced:${application}:${region}`, answers.includes(region), () => {
+        this.report(
+          6,
+          `DNS answers for ${application} name ${region}, the old primary, after its standby was promoted and before any failback`,
+          application,
+        );
+      });
+    }
+  }
+
+  private checkOverlaps(): void {
+    const acting = this.options.actingStates ?? {};
+    const end = this.world.clock.seconds;
+    const periods = this.options
+      .executions()
+      .filter((e) => e.workflow in acting)
+      .flatMap((e) => {
+        const names = acting[e.workflow] ?? [];
+        const first = e.states.find((s) => names.includes(s.name));
+        const application = applicationOf(e);
+        if (first === undefined || application === undefined) return [];
+        return [{ execution: e, application, from: first.enteredAt, to: e.stoppedAt ?? end }];
+      });
+    for (const [i, a] of periods.entries()) {
+      for (const b of periods.slice(i + 1)) {
+        if (a.application === b.application && a.from < b.to && b.from < a.to) {
+          this.violations.push({
+            at: Math.max(a.from, b.from),
+            invariant: 4,
+            application: a.application,
+            message: `${a.execution.workflow} ${a.execution.name} and ${b.execution.workflow} ${b.execution.name} both acted on ${a.application} at once`,
+          });
+        }
+      }
+    }
+  }
+
+  private async checkRecordsAndLocks(ledger: Ledger): Promise<void> {
+    const locking = this.options.lockingWorkflows ?? [];
+    for (const execution of this.options.executions()) {
+      if (execution.status === 'RUNNING') continue;
+      const application = applicationOf(execution);
+      const kind = execution.workflow as RunKind;
+      if (application === undefined || !RUN_KINDS.includes(kind)) continue;
+      const runs = await this.world.clock.track(ledger.listRuns(application, kind, 1000));
+      if (!runs.some((run) => run.executionName === execution.name)) {
+        this.violations.push({
+          at: execution.stoppedAt ?? this.world.clock.seconds,
+          invariant: 5,
+          application,
+          message: `${execution.workflow} ${execution.name} ended ${execution.status} with no ledger record`,
+        });
+      }
+      if (!locking.includes(execution.workflow)) continue;
+      const lock = await this.world.clock.track(ledger.getLock(application));
+      if (lock?.owner === execution.name && new Date(lock.leaseExpiresAt) > this.world.clock.now()) {
+        this.violations.push({
+          at: execution.stoppedAt ?? this.world.clock.seconds,
+          invariant: 5,
+          application,
+          message: `${execution.workflow} ${execution.name} ended ${execution.status} still holding the lock of ${application}`,
+        });
+      }
+    }
+  }
+}
+
+/** `invariant N at T s: message`, the report's line for a violation. */
+export function formatViolation(v: Violation): string {
+  return `invariant ${v.invariant} at ${Number.isInteger(v.at) ? v.at : v.at.toFixed(2)} s: ${v.message}`;
+}
