@@ -19,8 +19,16 @@ export interface Report {
   readonly world: { readonly regions: Readonly<Record<string, ReportRegion>> };
   readonly ledger: readonly Readonly<Record<string, unknown>>[];
   readonly slack: readonly ReportSlackMessage[];
-  readonly dns: readonly { readonly at: number; readonly application: string; readonly answers: readonly string[] }[];
-  readonly writers: readonly { readonly at: number; readonly application: string; readonly regions: readonly string[] }[];
+  readonly dns: readonly {
+    readonly at: number;
+    readonly application: string;
+    readonly answers: readonly string[];
+  }[];
+  readonly writers: readonly {
+    readonly at: number;
+    readonly application: string;
+    readonly regions: readonly string[];
+  }[];
   /** What happened in the world, in order: faults, health checks, alarms, deliveries, DNS, databases, scaling. */
   readonly timeline: readonly ReportTimelineEntry[];
   /** Alarm state-change events delivered to control-plane buses. */

@@ -130,6 +130,11 @@ export class WorkflowRunner {
     this.workflows.set(workflow.name, workflow);
   }
 
+  /** Whether a workflow of that name is registered. */
+  has(workflowName: string): boolean {
+    return this.workflows.has(workflowName);
+  }
+
   /**
    * StartExecution. A name already used with the same input returns the existing execution (as Step
    * Functions does for a running one); with another input it fails with ExecutionAlreadyExists.

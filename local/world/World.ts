@@ -24,7 +24,8 @@ export interface TimelineEntry {
     | 'database'
     | 'node-group'
     | 'deployment'
-    | 'slack';
+    | 'slack'
+    | 'execution';
   readonly application?: string;
   readonly region?: string;
   readonly text: string;

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The CLI is TypeScript that Node.js 24 runs directly; through npm (npx lifeboat, npm start) the
+// project's own Node.js 24 is the `node` on PATH.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  console.error(
+    `lifeboat needs Node.js 24 or later (this is ${process.version}). Run it through npm, as "npx lifeboat ..." or "npm start", which uses the Node.js 24 the project installs.`,
+  );
+  process.exit(2);
+}
+const { main } = await import('../local/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  stdoutIsTty: process.stdout.isTTY === true,
+  stderrIsTty: process.stderr.isTTY === true,
+});

@@ -1,0 +1,116 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, ScenarioError } from '../../shared/errors.ts';
+import { renderHtml } from '../report/renderHtml.ts';
+import { renderText } from '../report/renderText.ts';
+import { loadScenario } from '../scenario/Scenario.ts';
+import { simulate } from '../simulate/Simulation.ts';
+import { localRuntime } from '../simulate/localRuntime.ts';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly cwd: string;
+  /** Whether stdout is a terminal (colors) and stderr one (progress). */
+  readonly stdoutIsTty?: boolean;
+  readonly stderrIsTty?: boolean;
+}
+
+export const EXIT = { ok: 0, violations: 1, usage: 2, internal: 3 } as const;
+
+export const USAGE = `Usage:
+  lifeboat simulate <scenario.json> [--json] [--html <file>] [--quiet] [--progress] [--no-color]
+
+Runs a scenario on the local runtime: simulated regions on a virtual clock executing the real
+workflows and step code. Prints a timeline (or, with --json, the report document) and exits
+0 when no safety invariant was broken, 1 when one was, 2 when the scenario or the command is wrong.
+
+Options:
+  --json         print the report as JSON (contract version 1) instead of the timeline
+  --html <file>  also write the report as a self-contained HTML page
+  --quiet        no progress lines while the scenario runs
+  --progress     progress lines on stderr even when it is not a terminal
+  --no-color     no colors in the timeline
+  -h, --help     this text
+`;
+
+/** The `lifeboat` command. Returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    (command === undefined ? io.stderr : io.stdout)(USAGE);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command !== 'simulate') {
+    io.stderr(`lifeboat: unknown command "${command}"\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        html: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        progress: { type: 'boolean', default: false },
+        'no-color': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`lifeboat simulate: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (parsed.values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (parsed.positionals.length !== 1) {
+    io.stderr(`lifeboat simulate: expected one scenario file, got ${parsed.positionals.length}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const file = resolve(io.cwd, parsed.positionals[0] ?? '');
+  try {
+    const scenario = loadScenario(file, io.cwd);
+    const showProgress = !parsed.values.quiet && (parsed.values.progress || io.stderrIsTty === true);
+    const report = await simulate({
+      scenario,
+      ...localRuntime(),
+      ...(showProgress
+        ? {
+            onProgress: (entry) => {
+              io.stderr(`  ${formatClock(entry.at)}  ${entry.kind.padEnd(15)} ${entry.text}\n`);
+            },
+          }
+        : {}),
+    });
+    if (parsed.values.html !== undefined) {
+      const htmlFile = resolve(io.cwd, parsed.values.html);
+      writeFileSync(htmlFile, renderHtml(report));
+      if (!parsed.values.json) io.stderr(`HTML report written to ${htmlFile}\n`);
+    }
+    io.stdout(
+      parsed.values.json
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : renderText(report, { color: io.stdoutIsTty === true && !parsed.values['no-color'] }),
+    );
+    return report.violations.length === 0 ? EXIT.ok : EXIT.violations;
+  } catch (error) {
+    if (error instanceof ScenarioError || error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`lifeboat simulate: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.internal;
+  }
+}
+
+function formatClock(seconds: number): string {
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,501 @@
+import type { Report, ReportApplication, ReportExecution, ReportState } from './Report.ts';
+
+export interface RenderTextOptions {
+  /** Add ANSI colors; off by default so the output is plain text. */
+  readonly color?: boolean;
+  /** The longest a line may be, in characters; longer lines are cut with `…`. */
+  readonly width?: number;
+}
+
+/** How a recovery objective came out: `not restored` while an outage is shorter than its target. */
+export type ObjectiveVerdict = 'met' | 'MISSED' | 'not restored' | 'n/a';
+
+type Tone = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
+
+interface Cell {
+  readonly text: string;
+  readonly tone?: Tone | undefined;
+}
+
+interface Happening {
+  readonly at: number;
+  readonly tag: string;
+  readonly tone?: Tone | undefined;
+  readonly where: string;
+  readonly text: string;
+}
+
+const ESC = '\u001b';
+const RESET = `${ESC}[0m`;
+const CODES: Record<Tone, string> = { green: '32', red: '31', yellow: '33', cyan: '36', dim: '2', bold: '1' };
+const DEFAULT_WIDTH = 120;
+const BAR_WIDTH = 40;
+const NAME_LIMIT = 28;
+
+const TAGS: Readonly<Record<string, string>> = {
+  fault: 'FAULT',
+  recover: 'RECOVER',
+  'health-check': 'HEALTH',
+  alarm: 'ALARM',
+  'event-delivered': 'EVENT',
+  'dns-change': 'DNS',
+  'dns-insync': 'DNS-SYNC',
+  database: 'DB',
+  'node-group': 'NODES',
+  deployment: 'DEPLOY',
+  slack: 'SLACK',
+};
+
+const TAG_TONES: Readonly<Record<string, Tone>> = { fault: 'red', recover: 'green', alarm: 'yellow' };
+
+/** A time from the scenario's start as `h:mm:ss`, with tenths (`h:mm:ss.s`) only when not whole. */
+export function formatClock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const tenths = Math.round(Math.abs(seconds) * 10);
+  const sign = seconds < 0 && tenths > 0 ? '-' : '';
+  const whole = Math.floor(tenths / 10);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  const base = `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  return `${sign}${base}${tenths % 10 === 0 ? '' : `.${tenths % 10}`}`;
+}
+
+/** A span of seconds as `412 s`, one decimal when not whole. */
+export function formatSeconds(seconds: number): string {
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
+
+/**
+ * Whether an application's RTO met its target. An outage never restored has no RTO, yet it has
+ * certainly missed the target once the scenario ran past outage + target.
+ */
+export function rtoVerdict(application: ReportApplication, until: number): ObjectiveVerdict {
+  const { rtoSeconds, rtoTargetSeconds, outageAt, restoredAt } = application;
+  if (rtoSeconds !== null) return rtoSeconds <= rtoTargetSeconds ? 'met' : 'MISSED';
+  if (outageAt !== null && restoredAt === null) {
+    return until - outageAt > rtoTargetSeconds ? 'MISSED' : 'not restored';
+  }
+  return 'n/a';
+}
+
+/** Whether an application's RPO met its target; `n/a` when nothing was promoted. */
+export function rpoVerdict(application: ReportApplication): ObjectiveVerdict {
+  if (application.rpoSeconds === null) return 'n/a';
+  return application.rpoSeconds <= application.rpoTargetSeconds ? 'met' : 'MISSED';
+}
+
+/** The last line of both renderers. */
+export function verdictLine(violations: number): string {
+  if (violations === 0) return 'No safety invariant was broken.';
+  return `${violations} safety invariant violation${violations === 1 ? '' : 's'}.`;
+}
+
+/** The scale of time charts: the scenario's length, or the latest time seen when it is not positive. */
+export function timeScale(report: Report): number {
+  if (report.until > 0) return report.until;
+  const times = report.executions.flatMap((e) => [
+    e.startedAt,
+    e.stoppedAt ?? 0,
+    ...e.states.map((s) => s.exitedAt ?? s.enteredAt),
+  ]);
+  return Math.max(1, ...times);
+}
+
+/** `Name` or `Name[2]` for a state inside a Map iteration. */
+export function stateLabel(state: ReportState): string {
+  return state.index === undefined ? state.name : `${state.name}[${state.index}]`;
+}
+
+/** The span of a state as `[start, end)` columns of a bar `columns` wide; at least one column. */
+export function barSpan(
+  enteredAt: number,
+  exitedAt: number,
+  scale: number,
+  columns: number,
+): { readonly start: number; readonly end: number } {
+  const column = (t: number) => Math.min(columns, Math.max(0, Math.round((t / scale) * columns)));
+  const start = Math.min(columns - 1, column(enteredAt));
+  return { start, end: Math.max(start + 1, column(exitedAt)) };
+}
+
+export function renderText(report: Report, options?: RenderTextOptions): string {
+  const color = options?.color ?? false;
+  const requested = options?.width ?? DEFAULT_WIDTH;
+  const width = Number.isFinite(requested) ? Math.max(1, Math.floor(requested)) : DEFAULT_WIDTH;
+  const paint = (text: string, tone?: Tone): string =>
+    color && tone !== undefined && text !== '' ? `${ESC}[${CODES[tone]}m${text}${RESET}` : text;
+  const lines: string[] = [];
+  const heading = (title: string) => {
+    lines.push('', paint(title, 'bold'), paint('─'.repeat(Math.min(width, columns(title))), 'dim'));
+  };
+
+  header(report, width, paint, lines);
+
+  heading('Timeline');
+  timeline(report, width, paint, lines);
+
+  heading('Executions');
+  if (report.executions.length === 0) lines.push('  none');
+  for (const [i, execution] of report.executions.entries()) {
+    if (i > 0) lines.push('');
+    executionTable(report, execution, width, paint, lines);
+  }
+
+  heading('Recovery');
+  recovery(report, paint, lines);
+
+  heading('Final world');
+  finalWorld(report, paint, lines);
+
+  heading('Slack');
+  if (report.slack.length === 0) lines.push('  none');
+  for (const message of report.slack) {
+    const updated = message.updatedAt == null ? '' : `  (updated at +${formatClock(message.updatedAt)})`;
+    lines.push(`  +${formatClock(message.at)}${updated}`);
+    for (const line of message.text.split('\n')) lines.push(...wrap(clean(line), width, '      '));
+    if (message.actions.length > 0) {
+      lines.push(...wrap(`actions: ${message.actions.map(clean).join(', ')}`, width, '      '));
+    }
+  }
+
+  heading('Violations');
+  if (report.violations.length === 0) lines.push(`  ${paint('none', 'green')}`);
+  for (const violation of report.violations) {
+    lines.push(...wrap(clean(violation), width, '  ', '    ').map((l) => paint(l, 'red')));
+  }
+
+  lines.push(
+    '',
+    paint(verdictLine(report.violations.length), report.violations.length === 0 ? 'green' : 'red'),
+  );
+  return `${lines.map((line) => fit(line, width)).join('\n')}\n`;
+}
+
+type Paint = (text: string, tone?: Tone) => string;
+
+function header(report: Report, width: number, paint: Paint, lines: string[]): void {
+  lines.push(paint(`Lifeboat simulation: ${clean(report.scenario)}`, 'bold'));
+  if (report.description !== undefined && report.description.trim() !== '') {
+    for (const line of report.description.split('\n')) lines.push(...wrap(clean(line), width, ''));
+  }
+  lines.push(`Duration ${formatClock(report.until)} (${formatSeconds(report.until)} of virtual time)`);
+}
+
+function timeline(report: Report, width: number, paint: Paint, lines: string[]): void {
+  const happenings: Happening[] = report.timeline.map((entry) => ({
+    at: entry.at,
+    tag: TAGS[entry.kind] ?? clean(entry.kind).toUpperCase().slice(0, 8),
+    tone: TAG_TONES[entry.kind],
+    where: [entry.application, entry.region]
+      .filter((part): part is string => part !== undefined && part !== '')
+      .map(clean)
+      .join('/'),
+    text: clean(entry.text),
+  }));
+  for (const execution of report.executions) {
+    const title = `${clean(execution.workflow)} ${clean(execution.name)}`;
+    happenings.push({
+      at: execution.startedAt,
+      tag: 'START',
+      tone: 'cyan',
+      where: '',
+      text: `${title} started`,
+    });
+    if (execution.stoppedAt !== null) {
+      const error = execution.error === null ? '' : `: ${clean(execution.error)}`;
+      happenings.push({
+        at: execution.stoppedAt,
+        tag: 'STOP',
+        tone: statusTone(execution.status),
+        where: '',
+        text: `${title} ${execution.status}${error}`,
+      });
+    }
+  }
+  // Array.prototype.sort is stable: at equal times the world's own order comes first.
+  happenings.sort((a, b) => a.at - b.at);
+  if (happenings.length === 0) {
+    lines.push('  nothing happened');
+    return;
+  }
+  const times = happenings.map((h) => `+${formatClock(h.at)}`);
+  const timeWidth = Math.max(...times.map((t) => t.length));
+  const tagWidth = Math.max(...happenings.map((h) => h.tag.length));
+  for (const [i, h] of happenings.entries()) {
+    const prefix = `  ${(times[i] ?? '').padEnd(timeWidth)}  `;
+    const tag = h.tag.padEnd(tagWidth);
+    const where = h.where === '' ? '' : `${h.where}  `;
+    // The text is cut here, before coloring, so the cut lands on the text and not on the tag.
+    const room = width - columns(prefix) - tagWidth - 2 - columns(where);
+    lines.push(`${prefix}${paint(tag, h.tone)}  ${where}${truncate(h.text, Math.max(1, room))}`);
+  }
+}
+
+function executionTable(
+  report: Report,
+  execution: ReportExecution,
+  width: number,
+  paint: Paint,
+  lines: string[],
+): void {
+  const scale = timeScale(report);
+  const end = execution.stoppedAt ?? report.until;
+  lines.push(
+    ...table(
+      [
+        ['workflow', 'name', 'status', 'start', 'stop', 'duration', 'error'].map((text) => ({
+          text,
+          tone: 'dim' as const,
+        })),
+        [
+          { text: clean(execution.workflow) },
+          { text: clean(execution.name) },
+          { text: execution.status, tone: statusTone(execution.status) },
+          { text: `+${formatClock(execution.startedAt)}` },
+          { text: execution.stoppedAt === null ? 'running' : `+${formatClock(execution.stoppedAt)}` },
+          {
+            text: `${formatClock(Math.max(0, end - execution.startedAt))}${execution.stoppedAt === null ? '+' : ''}`,
+          },
+          {
+            text: execution.error === null ? '—' : clean(execution.error),
+            tone: execution.error === null ? undefined : 'red',
+          },
+        ],
+      ],
+      '  ',
+      paint,
+    ),
+  );
+  if (execution.cause != null && execution.cause !== '') {
+    lines.push(...wrap(`cause: ${clean(execution.cause)}`, width, '  ', '    '));
+  }
+  if (execution.states.length === 0) {
+    lines.push('    no states');
+    return;
+  }
+  const rows: Cell[][] = execution.states.map((state) => {
+    const exited = state.exitedAt ?? report.until;
+    return [
+      { text: truncate(clean(stateLabel(state)), NAME_LIMIT) },
+      { text: clean(state.status), tone: statusTone(state.status) },
+      { text: `+${formatClock(state.enteredAt)}` },
+      { text: state.exitedAt === null ? 'running' : `+${formatClock(state.exitedAt)}` },
+      { text: `${formatClock(Math.max(0, exited - state.enteredAt))}${state.exitedAt === null ? '+' : ''}` },
+    ];
+  });
+  const head: Cell[] = ['state', 'status', 'entered', 'exited', 'took'].map((text) => ({
+    text,
+    tone: 'dim',
+  }));
+  const columns = columnWidths([head, ...rows]);
+  // The bar takes what the width leaves after the columns, between 10 and 40 columns.
+  const used = 4 + columns.reduce((sum, w) => sum + w + 2, 0) + 2;
+  const barWidth = Math.min(BAR_WIDTH, Math.max(10, width - used));
+  const from = formatClock(0);
+  const to = formatClock(scale);
+  const axis =
+    barWidth >= from.length + to.length + 1
+      ? `${from}${' '.repeat(barWidth - from.length - to.length)}${to}`
+      : '';
+  lines.push(`    ${row(head, columns, paint)}  ${paint(` ${axis}`, 'dim')}`);
+  for (const [i, state] of execution.states.entries()) {
+    const { start, end: stop } = barSpan(state.enteredAt, state.exitedAt ?? scale, scale, barWidth);
+    const bar = `${'·'.repeat(start)}${paint('█'.repeat(stop - start), statusTone(state.status))}${'·'.repeat(barWidth - stop)}`;
+    const error = state.error === undefined ? '' : `  ${paint(clean(state.error), 'red')}`;
+    lines.push(`    ${row(rows[i] ?? [], columns, paint)}  |${bar}|${error}`);
+  }
+}
+
+function recovery(report: Report, paint: Paint, lines: string[]): void {
+  const applications = Object.entries(report.applications);
+  if (applications.length === 0) {
+    const rto = report.rtoSeconds === null ? 'n/a' : formatSeconds(report.rtoSeconds);
+    const rpo = report.rpoSeconds === null ? 'n/a' : formatSeconds(report.rpoSeconds);
+    lines.push(`  no applications; RTO ${rto}, RPO ${rpo}`);
+    return;
+  }
+  for (const [name, app] of applications) {
+    const at = (t: number | null) => (t === null ? 'n/a' : `+${formatClock(t)}`);
+    lines.push(`  ${paint(clean(name), 'bold')}`);
+    lines.push(`    outage at    ${at(app.outageAt)}`);
+    lines.push(`    restored at  ${at(app.restoredAt)}`);
+    const rto = rtoVerdict(app, report.until);
+    lines.push(
+      `    ${objective('RTO', app.rtoSeconds, app.rtoTargetSeconds)}${rto === 'n/a' ? '' : ` — ${paint(rto === 'not restored' ? 'not restored by the end' : rto, verdictTone(rto))}`}`,
+    );
+    const rpo = rpoVerdict(app);
+    lines.push(
+      `    ${objective('RPO', app.rpoSeconds, app.rpoTargetSeconds)}${rpo === 'n/a' ? '' : ` — ${paint(rpo, verdictTone(rpo))}`}`,
+    );
+  }
+}
+
+function objective(label: string, value: number | null, target: number): string {
+  return `${label} ${value === null ? 'n/a' : formatSeconds(value)} (target ${formatSeconds(target)})`;
+}
+
+function finalWorld(report: Report, paint: Paint, lines: string[]): void {
+  const regions = Object.entries(report.world.regions);
+  if (regions.length === 0) lines.push('  no regions');
+  for (const [name, region] of regions) {
+    lines.push(
+      `  ${paint(clean(name), 'bold')}  ${region.healthy ? paint('healthy', 'green') : paint('unhealthy', 'red')}`,
+    );
+    const applications = Object.entries(region.applications);
+    const rows: Cell[][] =
+      applications.length > 0
+        ? applications.map(([app, state]) => [
+            { text: clean(app) },
+            { text: `dns weight ${state.dnsWeight}` },
+            { text: `database ${clean(state.database)}`, tone: databaseTone(state.database) },
+          ])
+        : [
+            [
+              { text: '(first application)' },
+              { text: `dns weight ${region.dnsWeight}` },
+              { text: `database ${region.database}`, tone: databaseTone(region.database) },
+            ],
+          ];
+    lines.push(...table(rows, '    ', paint));
+    const workloads = Object.entries(region.workloads).map(
+      ([workload, ready]) => `${clean(workload)} ${ready}`,
+    );
+    lines.push(`    ready workloads: ${workloads.length === 0 ? 'none' : workloads.join(', ')}`);
+  }
+}
+
+function table(rows: readonly (readonly Cell[])[], indent: string, paint: Paint): string[] {
+  const widths = columnWidths(rows);
+  return rows.map((cells) => `${indent}${row(cells, widths, paint)}`.trimEnd());
+}
+
+function columnWidths(rows: readonly (readonly Cell[])[]): number[] {
+  const widths: number[] = [];
+  for (const cells of rows) {
+    for (const [i, cell] of cells.entries()) widths[i] = Math.max(widths[i] ?? 0, columns(cell.text));
+  }
+  return widths;
+}
+
+function row(cells: readonly Cell[], widths: readonly number[], paint: Paint): string {
+  return cells
+    .map((cell, i) => {
+      const padding = ' '.repeat(Math.max(0, (widths[i] ?? 0) - columns(cell.text)));
+      return `${paint(cell.text, cell.tone)}${padding}`;
+    })
+    .join('  ');
+}
+
+function statusTone(status: string): Tone | undefined {
+  switch (status) {
+    case 'SUCCEEDED':
+      return 'green';
+    case 'FAILED':
+    case 'TIMED_OUT':
+    case 'ABORTED':
+      return 'red';
+    case 'RUNNING':
+    case 'RETRIED':
+    case 'CAUGHT':
+      return 'yellow';
+    case 'SKIPPED':
+      return 'dim';
+    default:
+      return undefined;
+  }
+}
+
+function verdictTone(verdict: ObjectiveVerdict): Tone | undefined {
+  if (verdict === 'met') return 'green';
+  if (verdict === 'MISSED') return 'red';
+  return verdict === 'not restored' ? 'yellow' : undefined;
+}
+
+function databaseTone(role: string): Tone | undefined {
+  if (role === 'writer') return 'green';
+  return role === 'down' ? 'red' : undefined;
+}
+
+/** Text from the report on one line with no control characters, so it cannot move the cursor or color. */
+function clean(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) ? ' ' : char;
+  }
+  return out;
+}
+
+/** Plain text cut to `max` characters, the last one `…`. */
+function truncate(text: string, max: number): string {
+  const chars = codePoints(text);
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/** A line cut to `width` visible characters; ANSI sequences take no room and are kept whole. */
+function fit(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  let out = '';
+  let shown = 0;
+  let inside = false;
+  let colored = false;
+  for (const char of line) {
+    if (char === ESC) {
+      inside = true;
+      colored = true;
+      out += char;
+    } else if (inside) {
+      out += char;
+      if (char === 'm') inside = false;
+    } else {
+      if (shown === width - 1) break;
+      out += char;
+      shown += 1;
+    }
+  }
+  return `${out}…${colored ? RESET : ''}`;
+}
+
+/** Characters a terminal shows: those outside `ESC [ … m` sequences. */
+function visibleLength(line: string): number {
+  let length = 0;
+  let inside = false;
+  for (const char of line) {
+    if (char === ESC) inside = true;
+    else if (!inside) length += 1;
+    else if (char === 'm') inside = false;
+  }
+  return length;
+}
+
+/** The characters of a text as a terminal counts its columns (one per code point, as the report's text is). */
+function codePoints(text: string): string[] {
+  const chars: string[] = [];
+  for (const char of text) chars.push(char);
+  return chars;
+}
+
+function columns(text: string): number {
+  return codePoints(text).length;
+}
+
+/** Words of plain text over lines no wider than `width`; a word too long for a line is cut. */
+function wrap(text: string, width: number, indent: string, hanging = indent): string[] {
+  const lines: string[] = [];
+  let current = indent;
+  let empty = true;
+  for (const word of text.split(' ').filter((w) => w !== '')) {
+    const candidate = empty ? `${current}${word}` : `${current} ${word}`;
+    if (columns(candidate) <= width || empty) {
+      current = candidate;
+      empty = false;
+    } else {
+      lines.push(current);
+      current = `${hanging}${word}`;
+    }
+  }
+  lines.push(current);
+  // A word longer than a whole line is cut by `fit` at the end.
+  return lines.map((line) => line.trimEnd());
+}

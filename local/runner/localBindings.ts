@@ -1,0 +1,48 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { placeholdersOf } from '../../shared/statemachines/placeholders.ts';
+
+export const LOCAL_ACCOUNT = '000000000000';
+
+/** `ValidateInputFunctionArn` → `lifeboat-validate-input`: the function a placeholder names. */
+export function functionNameForPlaceholder(placeholder: string): string | undefined {
+  const match = /^([A-Z][A-Za-z0-9]*)FunctionArn$/.exec(placeholder);
+  if (match?.[1] === undefined) return undefined;
+  return `lifeboat-${match[1].replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
+}
+
+/**
+ * The local value of every placeholder in a definition: `…FunctionArn` placeholders name the
+ * function the runner binds; others come from `values` (the same names the CDK stack substitutes).
+ */
+export function localSubstitutions(
+  definition: string,
+  region: string,
+  values: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const placeholder of placeholdersOf(definition)) {
+    const fn = functionNameForPlaceholder(placeholder);
+    const value =
+      fn === undefined ? values[placeholder] : `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${fn}`;
+    if (value === undefined) throw new Error(`no local value for \${${placeholder}}`);
+    out[placeholder] = value;
+  }
+  return out;
+}
+
+/** The workflows in a `statemachines/` folder: `<name>.asl.json` → name. */
+export function workflowFiles(folder: string): Map<string, string> {
+  let entries: string[];
+  try {
+    entries = readdirSync(folder);
+  } catch {
+    return new Map();
+  }
+  return new Map(
+    entries
+      .filter((f) => f.endsWith('.asl.json'))
+      .sort()
+      .map((f) => [f.slice(0, -'.asl.json'.length), join(folder, f)]),
+  );
+}

@@ -1,0 +1,377 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
+import { ScenarioError } from '../../shared/errors.ts';
+import type { Ledger } from '../../shared/ports/Ledger.ts';
+import { RUN_KINDS } from '../../shared/ports/Ledger.ts';
+import { trackPort } from '../clock/trackPort.ts';
+import { VirtualClock } from '../clock/VirtualClock.ts';
+import { formatViolation, InvariantChecker } from '../invariants/InvariantChecker.ts';
+import { EmbeddedDynamo } from '../ledger/EmbeddedDynamo.ts';
+import type { Report, ReportApplication, ReportExecution, ReportRegion } from '../report/Report.ts';
+import { loadDefinition } from '../runner/loadDefinition.ts';
+import { localSubstitutions, workflowFiles } from '../runner/localBindings.ts';
+import { WorkflowRunner, type ExecutionRecord, type LocalFunction } from '../runner/WorkflowRunner.ts';
+import type { Scenario, ScenarioEvent } from '../scenario/Scenario.ts';
+import type { TimelineEntry } from '../world/World.ts';
+import { World } from '../world/World.ts';
+
+export const STATEMACHINES_DIR = fileURLToPath(new URL('../../statemachines/', import.meta.url));
+
+/** What the local functions of a rehearsal are built from. */
+export interface SimulationContext {
+  readonly scenario: Scenario;
+  readonly world: World;
+  readonly clock: VirtualClock;
+  readonly ledger: Ledger;
+  readonly runner: () => WorkflowRunner;
+}
+
+export interface SimulationOptions {
+  readonly scenario: Scenario;
+  /** The local stand-ins of the Lambda functions, by function name. */
+  readonly functions?: (context: SimulationContext) => Readonly<Record<string, LocalFunction>>;
+  /** Where the workflows are; `statemachines/` of this project by default. */
+  readonly statemachinesDir?: string;
+  /** Values for placeholders that do not name a function. */
+  readonly substitutions?: (context: SimulationContext) => Readonly<Record<string, string>>;
+  /** States whose entry means a run acts on the estate, by workflow (for invariant 4). */
+  readonly actingStates?: Readonly<Record<string, readonly string[]>>;
+  readonly lockingWorkflows?: readonly string[];
+  /** Called for approve/reject events; without it they are noted as having nothing to act on. */
+  readonly onHumanAction?: (
+    event: Extract<ScenarioEvent, { kind: 'approve' | 'reject' }>,
+    context: SimulationContext,
+  ) => Promise<void> | void;
+  /** Called for every world timeline entry and execution start/stop, as it happens. */
+  readonly onProgress?: (entry: TimelineEntry) => void;
+}
+
+/**
+ * Runs a scenario: the simulated world on the virtual clock, the real workflows on the local runner,
+ * the ledger on the embedded DynamoDB, every safety invariant watched; returns the report.
+ */
+export async function simulate(options: SimulationOptions): Promise<Report> {
+  const { scenario } = options;
+  const clock = new VirtualClock();
+  const world = new World({ config: scenario.config, latency: scenario.latency, clock });
+  const dynamo = await EmbeddedDynamo.start();
+  try {
+    await dynamo.createLedgerTable(scenario.config.ledger.tableName);
+    const ledger = trackPort(new DynamoLedger(dynamo.client(), scenario.config.ledger.tableName), clock);
+    // The functions are built before the runner they may start executions on, so they reach it lazily.
+    const ready: { runner?: WorkflowRunner } = {};
+    const context: SimulationContext = {
+      scenario,
+      world,
+      clock,
+      ledger,
+      runner: () => {
+        if (ready.runner === undefined) throw new Error('the runner is not ready yet');
+        return ready.runner;
+      },
+    };
+    const runner = new WorkflowRunner(clock, scenario.latency, options.functions?.(context) ?? {});
+    ready.runner = runner;
+    const region = scenario.config.controlPlaneRegions[0] ?? 'us-east-1';
+    const values = options.substitutions?.(context) ?? {};
+    for (const [name, file] of workflowFiles(options.statemachinesDir ?? STATEMACHINES_DIR)) {
+      runner.register(
+        loadDefinition(name, file, localSubstitutions(readFileSync(file, 'utf8'), region, values)),
+      );
+    }
+    checkWorkflowsExist(scenario, runner);
+
+    const checker = new InvariantChecker(world, {
+      executions: () => runner.executions,
+      ...(options.actingStates === undefined ? {} : { actingStates: options.actingStates }),
+      ...(options.lockingWorkflows === undefined ? {} : { lockingWorkflows: options.lockingWorkflows }),
+    });
+    const progress = options.onProgress;
+    if (progress !== undefined) watchProgress(world, runner, progress);
+
+    world.start();
+    for (const event of scenario.events) {
+      clock.schedule(event.at, () => {
+        void applyEvent(event, context, runner, options);
+      });
+    }
+    await clock.runUntil(scenario.until);
+    await runner.shutdown();
+    await checker.finish(ledger);
+
+    const ledgerItems = (
+      await Promise.all(RUN_KINDS.map((kind) => clock.track(ledger.listRunsByKind(kind, 1000))))
+    )
+      .flat()
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    return buildReport(
+      scenario,
+      world,
+      runner.executions,
+      checker.violations.map(formatViolation),
+      ledgerItems,
+    );
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+function checkWorkflowsExist(scenario: Scenario, runner: WorkflowRunner): void {
+  const problems: string[] = [];
+  for (const event of scenario.events) {
+    if (event.kind === 'start' && !runner.has(event.workflow)) {
+      problems.push(
+        `events[${event.index}].start: there is no ${event.workflow} workflow (statemachines/${event.workflow}.asl.json) to start`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ScenarioError(scenario.name, problems);
+}
+
+async function applyEvent(
+  event: ScenarioEvent,
+  context: SimulationContext,
+  runner: WorkflowRunner,
+  options: SimulationOptions,
+): Promise<void> {
+  const { world } = context;
+  switch (event.kind) {
+    case 'fault': {
+      const f = event.fault;
+      switch (f.type) {
+        case 'region-outage':
+          world.setRegionOutage(f.region, true);
+          break;
+        case 'health-check-flap':
+          world.setFlap(f.region, f.periodSeconds);
+          break;
+        case 'replica-lag':
+          world.setReplicaLag(f.region, f.seconds);
+          break;
+        case 'api-error':
+          world.faults.addApiFault({
+            service: f.service,
+            operation: f.operation,
+            ...(f.region === undefined ? {} : { region: f.region }),
+            error: f.error,
+            ...(f.count === undefined ? {} : { count: f.count }),
+          });
+          world.timeline.push({
+            at: world.clock.seconds,
+            kind: 'fault',
+            text: `${f.service} ${f.operation} fails with ${f.error}${f.count === undefined ? ' until recovered' : ` ${f.count} time(s)`}`,
+          });
+          break;
+        case 'api-throttle':
+          world.faults.throttle(f.service, f.count, f.operation, f.region);
+          world.timeline.push({
+            at: world.clock.seconds,
+            kind: 'fault',
+            text: `${f.service}${f.operation === undefined ? '' : ` ${f.operation}`} throttles ${f.count} request(s)`,
+          });
+          break;
+        case 'capacity-shortfall':
+          world.setCapacityShortfall(f.region, f.maxReplicas);
+          break;
+        case 'slack-down':
+          world.faults.setSlackDown(true);
+          world.timeline.push({ at: world.clock.seconds, kind: 'fault', text: 'Slack is down' });
+          break;
+      }
+      break;
+    }
+    case 'recover': {
+      const f = event.fault;
+      switch (f.type) {
+        case 'region-outage':
+          world.setRegionOutage(f.region, false);
+          break;
+        case 'health-check-flap':
+          world.setFlap(f.region, undefined);
+          break;
+        case 'replica-lag':
+          world.setReplicaLag(f.region, 0);
+          break;
+        case 'capacity-shortfall':
+          world.setCapacityShortfall(f.region, undefined);
+          break;
+        case 'api-error':
+        case 'api-throttle':
+          world.faults.removeApiFaults({
+            service: f.service,
+            ...(f.operation === undefined ? {} : { operation: f.operation }),
+            ...(f.region === undefined ? {} : { region: f.region }),
+          });
+          world.timeline.push({
+            at: world.clock.seconds,
+            kind: 'recover',
+            text: `${f.service}${f.operation === undefined ? '' : ` ${f.operation}`} works again`,
+          });
+          break;
+        case 'slack-down':
+          world.faults.setSlackDown(false);
+          world.timeline.push({ at: world.clock.seconds, kind: 'recover', text: 'Slack is back' });
+          break;
+      }
+      break;
+    }
+    case 'start':
+      runner.start(event.workflow, event.input);
+      break;
+    case 'approve':
+    case 'reject':
+      if (options.onHumanAction !== undefined) {
+        await options.onHumanAction(event, context);
+      } else {
+        world.timeline.push({
+          at: world.clock.seconds,
+          kind: 'slack',
+          text: `${event.by} would ${event.kind} ${event.workflow}, but no approval is waiting`,
+        });
+      }
+      break;
+  }
+  world.clock.touch();
+}
+
+function watchProgress(world: World, runner: WorkflowRunner, progress: (entry: TimelineEntry) => void): void {
+  let seen = 0;
+  const known = new Map<string, string>();
+  const poll = (): void => {
+    for (; seen < world.timeline.length; seen++) {
+      const entry = world.timeline[seen];
+      if (entry !== undefined) progress(entry);
+    }
+    for (const e of runner.executions) {
+      if (known.get(e.name) !== e.status) {
+        known.set(e.name, e.status);
+        progress({
+          at: world.clock.seconds,
+          kind: 'execution',
+          text: `${e.workflow} ${e.name} ${e.status === 'RUNNING' ? 'started' : e.status}`,
+        });
+      }
+    }
+  };
+  world.onChange(poll);
+  world.clock.every(1, 1, poll);
+}
+
+/** What the report says an execution ended as: SKIPPED when the workflow says it did nothing. */
+function reportStatus(e: ExecutionRecord): ReportExecution['status'] {
+  const output = e.output as { status?: unknown } | null;
+  if (e.status === 'SUCCEEDED' && output?.status === 'SKIPPED') return 'SKIPPED';
+  return e.status;
+}
+
+function recovery(
+  world: World,
+  application: string,
+): Omit<ReportApplication, 'rtoTargetSeconds' | 'rpoTargetSeconds' | 'rpoSeconds'> {
+  const log = world.servingLog.filter((s) => s.application === application);
+  const outageIndex = log.findIndex((s) => !s.serving);
+  const outage = log[outageIndex];
+  if (outage === undefined) return { outageAt: null, restoredAt: null, rtoSeconds: null };
+  const restored = log.slice(outageIndex + 1).find((s) => s.serving);
+  if (restored === undefined) return { outageAt: outage.at, restoredAt: null, rtoSeconds: null };
+  const ttl = world.application(application).dns.ttlSeconds;
+  return { outageAt: outage.at, restoredAt: restored.at, rtoSeconds: restored.at - outage.at + ttl };
+}
+
+export function buildReport(
+  scenario: Scenario,
+  world: World,
+  executions: readonly ExecutionRecord[],
+  violations: readonly string[],
+  ledger: readonly object[],
+): Report {
+  const applications: Record<string, ReportApplication> = {};
+  for (const name of world.applicationNames()) {
+    const app = world.application(name);
+    const promoted = app.regions
+      .map((r) => world.promotionLag(name, r))
+      .filter((lag): lag is number => lag !== undefined);
+    applications[name] = {
+      ...recovery(world, name),
+      rpoSeconds: promoted[0] ?? null,
+      rtoTargetSeconds: app.targets.rtoSeconds,
+      rpoTargetSeconds: app.targets.rpoSeconds,
+    };
+  }
+  const first = Object.values(applications)
+    .filter((a) => a.outageAt !== null)
+    .sort((a, b) => (a.outageAt ?? 0) - (b.outageAt ?? 0))[0];
+
+  const regions: Record<string, ReportRegion> = {};
+  for (const [region, r] of Object.entries(world.regionsSnapshot())) {
+    const [firstApp] = Object.keys(r.dnsWeight);
+    regions[region] = {
+      healthy: r.healthy,
+      dnsWeight: firstApp === undefined ? 0 : (r.dnsWeight[firstApp] ?? 0),
+      database: firstApp === undefined ? 'down' : (r.database[firstApp] ?? 'down'),
+      workloads: r.workloads,
+      applications: Object.fromEntries(
+        Object.keys(r.dnsWeight).map((a) => [
+          a,
+          { dnsWeight: r.dnsWeight[a] ?? 0, database: r.database[a] ?? 'down' },
+        ]),
+      ),
+    };
+  }
+
+  return {
+    version: 1,
+    scenario: scenario.name,
+    ...(scenario.description === undefined ? {} : { description: scenario.description }),
+    until: scenario.until,
+    executions: executions.map((e) => ({
+      workflow: e.workflow,
+      name: e.name,
+      status: reportStatus(e),
+      startedAt: e.startedAt,
+      stoppedAt: e.stoppedAt,
+      error: e.error,
+      cause: e.cause,
+      states: e.states.map((s) => ({ ...s })),
+    })),
+    rtoSeconds: first?.rtoSeconds ?? null,
+    rpoSeconds: first?.rpoSeconds ?? null,
+    applications,
+    world: { regions },
+    ledger: ledger.map((item) => ({ ...item })),
+    slack: world.slack.map((m) => ({
+      at: m.postedAt,
+      text: m.text,
+      actions: buttonLabels(m.blocks),
+      updatedAt: m.updatedAt ?? null,
+    })),
+    dns: world.dnsLog,
+    writers: world.writersLog,
+    timeline: world.timeline,
+    events: world.delivered.map((d) => ({
+      at: d.at,
+      busRegion: d.busRegion,
+      application: d.application,
+      alarmName: d.event.detail.alarmName,
+      state: d.event.detail.state.value,
+      previousState: d.event.detail.previousState.value,
+    })),
+    violations,
+  };
+}
+
+/** The labels of the buttons in a Block Kit message. */
+function buttonLabels(blocks: readonly unknown[]): string[] {
+  const labels: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (typeof node === 'object' && node !== null) {
+      const n = node as { type?: unknown; text?: { text?: unknown } };
+      if (n.type === 'button' && typeof n.text?.text === 'string') labels.push(n.text.text);
+      Object.values(node).forEach(visit);
+    }
+  };
+  visit(blocks);
+  return labels;
+}

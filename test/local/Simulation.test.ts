@@ -1,0 +1,106 @@
+import { fileURLToPath } from 'node:url';
+import { loadScenario } from '../../local/scenario/Scenario.ts';
+import { simulate } from '../../local/simulate/Simulation.ts';
+import { localRuntime } from '../../local/simulate/localRuntime.ts';
+import { fixturePath } from '../support/fixtures.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const run = (file: string) => simulate({ scenario: loadScenario(file, ROOT), ...localRuntime() });
+
+describe('simulate', () => {
+  it('measures RTO from the fault to the first moment every DNS answer serves again, plus the TTL', async () => {
+    const report = await run(fixturePath('scenarios/outage-and-return.json'));
+    // Down at 0; back at 600, where that instant's probe already sees it up; after three passing
+    // probes (600, 610, 620) DNS answers it again, writable with its workloads ready; clients holding
+    // the old answer wait one TTL more.
+    expect(report.applications['ai-gateway']).toEqual({
+      outageAt: 0,
+      restoredAt: 620,
+      rtoSeconds: 680,
+      rpoSeconds: null,
+      rtoTargetSeconds: 900,
+      rpoTargetSeconds: 60,
+    });
+    expect(report.rtoSeconds).toBe(680);
+    expect(report.rpoSeconds).toBeNull();
+    expect(report.dns.filter((d) => d.application === 'ai-gateway')).toEqual([
+      { at: 0, application: 'ai-gateway', answers: ['us-east-1'] },
+      { at: 30, application: 'ai-gateway', answers: ['us-west-2', 'eu-west-1'] },
+      { at: 620, application: 'ai-gateway', answers: ['us-east-1'] },
+    ]);
+    expect(report.executions).toEqual([]);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('shows the health checks, the alarms and the delivered events of a primary outage on the timeline', async () => {
+    const report = await run(`${ROOT}examples/scenarios/primary-outage.json`);
+    const line = (kind: string, text: string) =>
+      report.timeline.find((e) => e.kind === kind && e.application === 'ai-gateway' && e.text.includes(text));
+    expect(line('health-check', 'unhealthy')).toMatchObject({ at: 30, region: 'us-east-1' });
+    // us-east-1 holds the alarms: they are frozen until it returns, then catch up.
+    expect(line('alarm', 'OK → ALARM')).toMatchObject({ at: 1800 });
+    expect(
+      report.events
+        .filter((e) => e.application === 'ai-gateway' && e.state === 'ALARM')
+        .map((e) => e.busRegion)
+        .sort(),
+    ).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    expect(report.world.regions['us-east-1']).toMatchObject({
+      healthy: true,
+      dnsWeight: 100,
+      database: 'writer',
+    });
+    expect(report.world.regions['us-west-2']).toMatchObject({
+      healthy: true,
+      dnsWeight: 0,
+      database: 'replica',
+      workloads: { 'ai-gateway/litellm': 2 },
+    });
+  });
+
+  it('produces every field of the report contract', async () => {
+    const report = await run(fixturePath('scenarios/outage-and-return.json'));
+    for (const key of [
+      'scenario',
+      'executions',
+      'rtoSeconds',
+      'rpoSeconds',
+      'world',
+      'ledger',
+      'slack',
+      'dns',
+      'writers',
+      'violations',
+    ]) {
+      expect(report).toHaveProperty(key);
+    }
+    expect(report.scenario).toBe('outage-and-return');
+    expect(Object.keys(report.world.regions).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+
+  it('refuses a scenario that starts a workflow there is no definition for, naming the event', async () => {
+    await expect(run(fixturePath('scenarios/start-missing-workflow.json'))).rejects.toThrow(
+      'events[0].start: there is no restore-test workflow (statemachines/restore-test.asl.json) to start',
+    );
+  });
+
+  it('injects an API fault and its recovery at their times', async () => {
+    const report = await simulate({
+      scenario: {
+        ...loadScenario(fixturePath('scenarios/outage-and-return.json'), ROOT),
+        events: [
+          { kind: 'fault', index: 0, at: 10, fault: { type: 'api-throttle', service: 'route53', count: 3 } },
+          { kind: 'recover', index: 1, at: 20, fault: { type: 'api-throttle', service: 'route53' } },
+        ],
+      },
+      ...localRuntime(),
+    });
+    expect(
+      report.timeline.filter((e) => e.kind === 'fault' || e.kind === 'recover').map((e) => [e.at, e.text]),
+    ).toEqual([
+      [10, 'route53 throttles 3 request(s)'],
+      [20, 'route53 works again'],
+    ]);
+  });
+});

@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXIT, main } from '../../local/cli/main.ts';
+import { fixturePath } from '../support/fixtures.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    cwd: ROOT,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('lifeboat simulate', () => {
+  it('prints the report contract with --json and exits 0 when no invariant broke', async () => {
+    const { code, stdout } = await cli('simulate', 'examples/scenarios/primary-outage.json', '--json');
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(stdout) as Record<string, unknown>;
+    expect(report).toMatchObject({ scenario: 'primary-outage', violations: [], executions: [] });
+    for (const key of ['rtoSeconds', 'rpoSeconds', 'world', 'ledger', 'slack', 'dns', 'writers'])
+      expect(report).toHaveProperty(key);
+  });
+
+  it('prints a readable timeline by default, without colors when stdout is not a terminal', async () => {
+    const { code, stdout } = await cli('simulate', 'examples/scenarios/primary-outage.json');
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('Timeline');
+    expect(stdout).toContain('health check unhealthy');
+    expect(stdout).toContain('No safety invariant was broken.');
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('writes the HTML report to the file --html names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-cli-'));
+    const { code, stderr } = await cli(
+      'simulate',
+      'examples/scenarios/health-check-flap.json',
+      '--html',
+      join(dir, 'r.html'),
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toContain('HTML report written to');
+    expect(readFileSync(join(dir, 'r.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+  });
+
+  it('exits 2 with the field named when the scenario is bad', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-cli-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'bad',
+        config: `${ROOT}examples/lifeboat.config.json`,
+        events: [{ at: 0, fault: 'region-outage', regoin: 'us-east-1' }],
+      }),
+    );
+    const { code, stderr, stdout } = await cli('simulate', file);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain('events[0].regoin: unknown field');
+    expect(stdout).toBe('');
+  });
+
+  it('exits 2 when a scenario starts a workflow that does not exist', async () => {
+    const { code, stderr } = await cli('simulate', fixturePath('scenarios/start-missing-workflow.json'));
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain('events[0].start: there is no restore-test workflow');
+  });
+
+  it.each([
+    [[], /Usage:/],
+    [['simulate'], /expected one scenario file, got 0/],
+    [['simulate', 'a.json', 'b.json'], /expected one scenario file, got 2/],
+    [['simulate', 'a.json', '--colour'], /Unknown option '--colour'/],
+    [['simulat', 'a.json'], /unknown command "simulat"/],
+    [['simulate', 'no-such-file.json'], /cannot read the file|no such file/],
+  ])('exits 2 for %j with a message and the usage', async (argv, message) => {
+    const { code, stderr } = await cli(...argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toMatch(message);
+  });
+
+  it('prints its usage on --help and exits 0', async () => {
+    const { code, stdout } = await cli('--help');
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('lifeboat simulate <scenario.json>');
+  });
+
+  it('runs as the lifeboat bin on Node.js 24 and refuses older versions with the way out', () => {
+    const node24 = join(ROOT, 'node_modules/.bin/node');
+    const ok = spawnSync(
+      node24,
+      [join(ROOT, 'bin/lifeboat.js'), 'simulate', 'examples/scenarios/health-check-flap.json', '--json'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ scenario: 'health-check-flap', violations: [] });
+  });
+});
