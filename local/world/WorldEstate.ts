@@ -1,0 +1,96 @@
+import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import type { Estate } from '../../shared/ports/Estate.ts';
+import type { World } from './World.ts';
+
+/**
+ * The estate ports over the simulated world. Every call takes the time the latency model gives an
+ * API call on the virtual clock, then asks the world, which fails it as the SDK would when a fault
+ * is in force.
+ */
+export function worldEstate(world: World, options: { channel: string }): Estate {
+  const call = async <T>(work: () => T): Promise<T> => {
+    await world.clock.sleep(world.latency.apiCallSeconds);
+    return work();
+  };
+  const name = (app: ApplicationConfig): string => app.name;
+  return {
+    dns: {
+      getWeights: (app) => call(() => world.getWeights(name(app))),
+      setWeights: (app, weights, o) =>
+        call(() => world.changeWeights(name(app), weights, { force: o.force, by: o.by })),
+      getChangeStatus: (changeId) => call(() => world.getChange(changeId)),
+    },
+    health: {
+      getStatus: (app, region) => call(() => world.getHealthCheckStatus(name(app), region)),
+    },
+    database: {
+      describe: (app, region) =>
+        call(() => {
+          const d = world.describeDatabase(name(app), region);
+          // A database whose region is down cannot be described: the call above already failed.
+          if (d.role === 'down') throw new Error(`${region} is down`);
+          return {
+            role: d.role,
+            available: d.status === 'available',
+            sourceRegion: d.sourceRegion,
+          };
+        }),
+      promote: (app, region, o) =>
+        call(() => world.promoteDatabase(name(app), region, { planned: o.planned, by: o.by })),
+    },
+    workloads: {
+      clusterReachable: (app, region) =>
+        call(() => {
+          world.faults.check('eks', 'DescribeCluster', region);
+          return true;
+        }),
+      describeNodeGroup: (app, region, group) =>
+        call(() => world.describeNodegroup(name(app), region, group)),
+      scaleNodeGroup: (app, region, group, scaling) =>
+        call(() => {
+          world.updateNodegroupConfig(name(app), region, group, scaling);
+        }),
+      describeDeployment: (app, region, ns, deployment) =>
+        call(() => {
+          const d = world.readDeployment(name(app), region, ns, deployment);
+          return { replicas: d.replicas, readyReplicas: d.readyReplicas };
+        }),
+      scaleDeployment: (app, region, ns, deployment, replicas) =>
+        call(() => {
+          world.scaleDeployment(name(app), region, ns, deployment, replicas);
+        }),
+    },
+    metrics: {
+      replicaLagSeconds: (app, region) =>
+        call(() => {
+          world.faults.check('cloudwatch', 'GetMetricData', region);
+          return world.databaseRole(name(app), region) === 'replica'
+            ? world.replicaLagSeconds(name(app), region)
+            : undefined;
+        }),
+    },
+    traffic: {
+      errorRatePercent: (app, region) =>
+        call(() => {
+          world.faults.check('cloudwatch', 'GetMetricData', region);
+          return world.errorRatePercent(name(app), region);
+        }),
+      latencyMs: (app, region) =>
+        call(() => {
+          world.faults.check('cloudwatch', 'GetMetricData', region);
+          return world.latencyMs(name(app), region);
+        }),
+    },
+    notifier: {
+      post: (text, blocks) =>
+        call(() => {
+          world.clock.touch();
+          return world.postSlackMessage(options.channel, text, blocks);
+        }),
+      update: (ts, text, blocks) =>
+        call(() => {
+          world.updateSlackMessage(ts, text, blocks);
+        }),
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
+
+/**
+ * The ports a workflow step needs from the estate it manages. Each is what a step asks, not a
+ * mirror of an AWS API: `shared/aws/` implements them over the AWS SDK, `local/` over the
+ * simulated world, and the step code is the same for both. Every method may throw the SDK's errors
+ * (by `name`); the step layer classifies them for the workflows' Retry and Catch.
+ */
+
+export type HealthStatus = 'healthy' | 'unhealthy';
+
+/** Route 53 weighted records of an application, one per region. */
+export interface DnsPort {
+  /** The weights in force, by region. */
+  getWeights(app: ApplicationConfig): Promise<Record<string, number>>;
+  /**
+   * Sets the weights of the named regions' records in one change batch (UPSERT) and returns the
+   * change id. `force` marks a change a human forced onto an unhealthy region; `by` names the run.
+   */
+  setWeights(
+    app: ApplicationConfig,
+    weights: Readonly<Record<string, number>>,
+    options: { readonly force: boolean; readonly by: string },
+  ): Promise<string>;
+  getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;
+}
+
+/** Route 53's view of each region's health check. */
+export interface HealthPort {
+  getStatus(app: ApplicationConfig, region: string): Promise<HealthStatus>;
+}
+
+export interface DatabaseStatus {
+  /** `writer`: the primary of its replication; `standalone`: a promoted replica; `replica`: reads only. */
+  readonly role: 'writer' | 'replica' | 'standalone';
+  /** False while the instance or cluster is modifying (a promotion in progress). */
+  readonly available: boolean;
+  readonly sourceRegion: string | undefined;
+}
+
+export interface DatabasePort {
+  describe(app: ApplicationConfig, region: string): Promise<DatabaseStatus>;
+  /**
+   * Makes the region's database the writer: RDS PromoteReadReplica, or an Aurora global cluster
+   * failover (`planned: false`, data loss allowed) or switchover (`planned: true`). A database that is
+   * already the writer, or already being promoted, is success: `already-promoted`.
+   */
+  promote(
+    app: ApplicationConfig,
+    region: string,
+    options: { readonly planned: boolean; readonly by: string },
+  ): Promise<'started' | 'already-promoted'>;
+}
+
+export interface NodeGroupStatus {
+  readonly desired: number;
+  readonly ready: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface DeploymentStatus {
+  readonly replicas: number;
+  readonly readyReplicas: number;
+}
+
+export interface WorkloadsPort {
+  /** Whether the region's EKS cluster answers (DescribeCluster says ACTIVE). */
+  clusterReachable(app: ApplicationConfig, region: string): Promise<boolean>;
+  describeNodeGroup(app: ApplicationConfig, region: string, nodeGroup: string): Promise<NodeGroupStatus>;
+  scaleNodeGroup(
+    app: ApplicationConfig,
+    region: string,
+    nodeGroup: string,
+    scaling: { readonly desired: number; readonly min?: number; readonly max?: number },
+  ): Promise<void>;
+  describeDeployment(
+    app: ApplicationConfig,
+    region: string,
+    namespace: string,
+    name: string,
+  ): Promise<DeploymentStatus>;
+  scaleDeployment(
+    app: ApplicationConfig,
+    region: string,
+    namespace: string,
+    name: string,
+    replicas: number,
+  ): Promise<void>;
+}
+
+export interface MetricsPort {
+  /** The region's replica lag in seconds, or undefined when there is no datapoint. */
+  replicaLagSeconds(app: ApplicationConfig, region: string): Promise<number | undefined>;
+}
+
+/** What the failback's guard reads between steps. */
+export interface TrafficMetricsPort {
+  /** Percent of requests that failed in the region over the last `windowSeconds`. */
+  errorRatePercent(
+    app: ApplicationConfig,
+    region: string,
+    windowSeconds: number,
+  ): Promise<number | undefined>;
+  /** p99 latency in the region over the last `windowSeconds`, in milliseconds. */
+  latencyMs(app: ApplicationConfig, region: string, windowSeconds: number): Promise<number | undefined>;
+}
+
+/** Messages to the team's Slack channel. */
+export interface NotifierPort {
+  /** Posts a message; returns its timestamp id. */
+  post(text: string, blocks?: readonly unknown[]): Promise<string>;
+  update(ts: string, text: string, blocks?: readonly unknown[]): Promise<void>;
+}
+
+/** Every port a step may use, as one bundle the handlers and the local runtime build. */
+export interface Estate {
+  readonly dns: DnsPort;
+  readonly health: HealthPort;
+  readonly database: DatabasePort;
+  readonly workloads: WorkloadsPort;
+  readonly metrics: MetricsPort;
+  readonly traffic: TrafficMetricsPort;
+  readonly notifier: NotifierPort;
+}
