@@ -18,11 +18,19 @@ describe('worldEstate', () => {
   it('fails a call the way the world fails it, with the SDK error name', async () => {
     const { world, clock } = testWorld();
     const estate = worldEstate(world, { channel: 'C0LIFEBOAT1' });
-    world.faults.addApiFault({ service: 'rds', operation: 'PromoteReadReplica', error: 'InvalidDBInstanceStateFault', count: 1 });
-    const attempt = estate.database.promote(world.application('ai-gateway'), 'us-west-2', { planned: false, by: 'automatic' });
+    world.faults.addApiFault({
+      service: 'rds',
+      operation: 'PromoteReadReplica',
+      error: 'InvalidDBInstanceStateFault',
+      count: 1,
+    });
+    const attempt = estate.database.promote(world.application('ai-gateway'), 'us-west-2', {
+      planned: false,
+      by: 'automatic',
+    });
     const outcome = attempt.then(
       () => 'ok',
-      (e: Error) => e.name,
+      (e: unknown) => (e as Error).name,
     );
     await clock.runUntil(1);
     await expect(outcome).resolves.toBe('InvalidDBInstanceStateFault');
