@@ -28,3 +28,91 @@ export class ScenarioError extends LifeboatError {
     this.problems = problems;
   }
 }
+
+/**
+ * A workflow's input that cannot be acted on; the execution ends at its first state with this
+ * error, whose message lists every problem. The name is the one the console shows.
+ */
+export class InvalidInputError extends LifeboatError {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'InvalidInput';
+    this.problems = problems;
+  }
+}
+
+/** An AWS (or Slack) call refused for rate: retry with back-off. */
+export class ThrottledError extends LifeboatError {}
+
+/** A call that failed in a way that may pass: a 5xx, a timeout, a region not answering. Retry. */
+export class TransientServiceError extends LifeboatError {}
+
+/** A call that will fail again: access denied, not found, invalid state. Do not retry. */
+export class PermanentServiceError extends LifeboatError {}
+
+/** The estate is not in a state the step can act on (for example the target is unhealthy). */
+export class PreconditionFailedError extends LifeboatError {}
+
+/** A status loop ran out of attempts before the resource got where it had to be. */
+export class NotReadyError extends LifeboatError {}
+
+const THROTTLING_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'TooManyRequests',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'PriorRequestNotComplete',
+  'slack_webapi_rate_limited_error',
+]);
+
+const TRANSIENT_NAMES = new Set([
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'InternalServerException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'NetworkingError',
+  'slack_webapi_platform_error',
+]);
+
+/**
+ * The class of error a workflow's Retry and Catch act on, for any error an AWS SDK call (or its
+ * simulation) throws: throttled, transient or permanent. Lifeboat's own errors pass unchanged.
+ */
+export function classifyError(error: unknown): Error {
+  if (error instanceof LifeboatError) return error;
+  const e = error as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+    $retryable?: { throttling?: unknown };
+  };
+  const name = typeof e.name === 'string' ? e.name : 'Error';
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
+  const message = `${name}: ${typeof e.message === 'string' ? e.message : String(error)}`;
+  if (THROTTLING_NAMES.has(name) || status === 429 || e.$retryable?.throttling === true) {
+    return new ThrottledError(message, { cause: error });
+  }
+  if (
+    TRANSIENT_NAMES.has(name) ||
+    (code !== undefined && TRANSIENT_NAMES.has(code)) ||
+    (status !== undefined && status >= 500)
+  ) {
+    return new TransientServiceError(message, { cause: error });
+  }
+  return new PermanentServiceError(message, { cause: error });
+}

@@ -1,5 +1,10 @@
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { DETECTION_REGION, EVENT_BUS_NAME, healthCheckAlarmName } from '../../shared/config/naming.ts';
+import {
+  DETECTION_REGION,
+  EVENT_BUS_NAME,
+  healthCheckAlarmName,
+  probeAlarmName,
+} from '../../shared/config/naming.ts';
 import type { VirtualClock } from '../clock/VirtualClock.ts';
 import { FaultRegistry, SimulatedServiceError } from './faults.ts';
 import type { LatencyModel } from './LatencyModel.ts';
@@ -124,6 +129,19 @@ interface AlarmSim {
   readonly name: string;
   readonly region: string;
   state: AlarmState;
+  updatedAt: number;
+}
+
+/** A control plane's probe of another region's endpoint, and the regional alarm on it. */
+interface ProbeSim {
+  readonly name: string;
+  /** The region probed. */
+  readonly target: string;
+  /** The region that probes, where the alarm lives. */
+  readonly from: string;
+  state: AlarmState;
+  updatedAt: number;
+  failures: number;
 }
 
 interface DnsChange {
@@ -177,6 +195,9 @@ interface AppSim {
   readonly config: ApplicationConfig;
   readonly healthChecks: Map<string, HealthCheckSim>;
   readonly alarms: Map<string, AlarmSim>;
+  readonly probes: ProbeSim[];
+  /** Regions whose record a control plane has fenced (its alarm-based health check is failing). */
+  readonly fenced: Set<string>;
   readonly weights: Map<string, number>;
   readonly changes: Map<string, DnsChange>;
   readonly databases: Map<string, DatabaseSim>;
@@ -242,6 +263,12 @@ export class World {
     this.clock.every(this.latency.alarmPeriodSeconds, this.latency.alarmPeriodSeconds, () => {
       this.evaluateAlarms();
     });
+    for (const app of this.apps.values()) {
+      const period = app.config.detection.probeIntervalSeconds;
+      this.clock.every(period, period, () => {
+        this.runProbes(app);
+      });
+    }
   }
 
   onEvent(listener: (delivered: DeliveredEvent) => void): void {
@@ -355,6 +382,46 @@ export class World {
     return this.app(application).alarms.get(region)?.state ?? 'INSUFFICIENT_DATA';
   }
 
+  /** CloudWatch DescribeAlarms for one alarm in its region: its state and when it last changed. */
+  describeAlarm(alarmName: string, region: string): { state: AlarmState; updatedAt: number } {
+    this.faults.check('cloudwatch', 'DescribeAlarms', region);
+    for (const app of this.apps.values()) {
+      for (const alarm of app.alarms.values()) {
+        if (alarm.name === alarmName && region === DETECTION_REGION)
+          return { state: alarm.state, updatedAt: alarm.updatedAt };
+      }
+      const probe = app.probes.find((p) => p.name === alarmName && p.from === region);
+      if (probe !== undefined) return { state: probe.state, updatedAt: probe.updatedAt };
+    }
+    throw new SimulatedServiceError('ResourceNotFound', `no alarm ${alarmName} in ${region}`, 404);
+  }
+
+  /**
+   * Fences (or unfences) a region's record: Lifeboat's metric, published in `fromRegion`, turns the
+   * record's alarm-based health check unhealthy one metric period later, so Route 53's data plane
+   * stops answering with it whatever its weight and its endpoint say.
+   */
+  setFence(application: string, region: string, fenced: boolean, fromRegion: string): void {
+    this.faults.check('cloudwatch', 'PutMetricData', fromRegion);
+    const app = this.app(application);
+    this.clock.schedule(this.clock.seconds + this.latency.probeIntervalSeconds, () => {
+      if (fenced === app.fenced.has(region)) return;
+      if (fenced) app.fenced.add(region);
+      else app.fenced.delete(region);
+      this.note({
+        kind: 'dns-change',
+        application,
+        region,
+        text: `record of ${region} ${fenced ? 'fenced' : 'unfenced'} (alarm-based health check ${fenced ? 'failing' : 'passing'})`,
+      });
+      this.recompute(app);
+    });
+  }
+
+  isFenced(application: string, region: string): boolean {
+    return this.app(application).fenced.has(region);
+  }
+
   // ---------------------------------------------------------------- DNS
 
   /** The applied weights of the application's records (ListResourceRecordSets). */
@@ -450,7 +517,7 @@ export class World {
       app.config.regions.map((region) => ({
         region,
         weight: app.weights.get(region) ?? 0,
-        healthy: app.healthChecks.get(region)?.status === 'healthy',
+        healthy: this.recordHealthy(app, region),
       })),
     );
   }
@@ -815,6 +882,7 @@ export class World {
         name: healthCheckAlarmName(config.name, region),
         region,
         state: 'OK', // the estate ran before the scenario began: every alarm has settled
+        updatedAt: 0,
       });
       weights.set(region, region === primary ? 100 : 0);
       const identifier =
@@ -873,10 +941,26 @@ export class World {
         });
       }
     }
+    const probes: ProbeSim[] = [];
+    for (const target of config.regions) {
+      for (const from of config.regions) {
+        if (from === target || !this.config.controlPlaneRegions.includes(from)) continue;
+        probes.push({
+          name: probeAlarmName(config.name, target, from),
+          target,
+          from,
+          state: 'OK',
+          updatedAt: 0,
+          failures: 0,
+        });
+      }
+    }
     return {
       config,
       healthChecks,
       alarms,
+      probes,
+      fenced: new Set(),
       weights,
       changes: new Map(),
       databases,
@@ -965,6 +1049,33 @@ export class World {
     }
   }
 
+  /** What Route 53's data plane sees of a record: its endpoint check, and no fence on it. */
+  private recordHealthy(app: AppSim, region: string): boolean {
+    return app.healthChecks.get(region)?.status === 'healthy' && !app.fenced.has(region);
+  }
+
+  /** Each control plane's probes of the other regions, and the regional alarms on them. */
+  private runProbes(app: AppSim): void {
+    const threshold = app.config.detection.probeFailureThreshold;
+    for (const probe of app.probes) {
+      // A region that is down neither probes nor evaluates its alarms.
+      if (this.faults.isOutage(probe.from)) continue;
+      probe.failures = this.endpointServes(app, probe.target) ? 0 : probe.failures + 1;
+      const next: AlarmState = probe.failures >= threshold ? 'ALARM' : 'OK';
+      if (next === probe.state) continue;
+      const previous = probe.state;
+      probe.state = next;
+      probe.updatedAt = this.clock.seconds;
+      this.note({
+        kind: 'alarm',
+        application: app.config.name,
+        region: probe.target,
+        text: `alarm ${probe.name} ${previous} → ${next}`,
+      });
+      this.deliver(app, probe.name, probe.from, next, previous, [probe.from]);
+    }
+  }
+
   private evaluateAlarms(): void {
     // The alarms live in the detection region; while it is down they do not evaluate.
     if (this.faults.isOutage(DETECTION_REGION)) return;
@@ -978,39 +1089,55 @@ export class World {
         if (next === alarm.state) continue;
         const previous = alarm.state;
         alarm.state = next;
+        alarm.updatedAt = this.clock.seconds;
         this.note({
           kind: 'alarm',
           application: app.config.name,
           region,
           text: `alarm ${alarm.name} ${previous} → ${next}`,
         });
-        this.publishAlarmChange(app, alarm, previous);
+        this.deliver(
+          app,
+          alarm.name,
+          DETECTION_REGION,
+          alarm.state,
+          previous,
+          this.config.controlPlaneRegions,
+        );
       }
     }
   }
 
-  private publishAlarmChange(app: AppSim, alarm: AlarmSim, previous: AlarmState): void {
+  /** An alarm state change, as EventBridge delivers it to the `lifeboat` bus of each named region. */
+  private deliver(
+    app: AppSim,
+    alarmName: string,
+    alarmRegion: string,
+    state: AlarmState,
+    previous: AlarmState,
+    busRegions: readonly string[],
+  ): void {
     const now = this.clock.now().toISOString();
     const event: AlarmStateChangeEvent = {
       'detail-type': 'CloudWatch Alarm State Change',
       source: 'aws.cloudwatch',
-      region: DETECTION_REGION,
+      region: alarmRegion,
       time: now,
-      resources: [`arn:aws:cloudwatch:${DETECTION_REGION}:000000000000:alarm:${alarm.name}`],
+      resources: [`arn:aws:cloudwatch:${alarmRegion}:000000000000:alarm:${alarmName}`],
       detail: {
-        alarmName: alarm.name,
+        alarmName,
         state: {
-          value: alarm.state,
+          value: state,
           reason:
-            alarm.state === 'ALARM'
-              ? 'Threshold Crossed: 1 datapoint [0.0] was less than the threshold (1.0).'
-              : 'Threshold Crossed: 1 datapoint [1.0] was not less than the threshold (1.0).',
+            state === 'ALARM'
+              ? 'Threshold Crossed: datapoints were less than the threshold (1.0).'
+              : 'Threshold Crossed: datapoints were not less than the threshold (1.0).',
           timestamp: now,
         },
         previousState: { value: previous },
       },
     };
-    for (const busRegion of this.config.controlPlaneRegions) {
+    for (const busRegion of busRegions) {
       this.clock.schedule(this.clock.seconds + this.latency.eventBridgeDeliverySeconds, () => {
         // A bus in a region that is down does not receive; EventBridge retries, then dead-letters.
         if (this.faults.isOutage(busRegion)) return;
@@ -1025,7 +1152,7 @@ export class World {
           kind: 'event-delivered',
           application: app.config.name,
           region: busRegion,
-          text: `${EVENT_BUS_NAME} bus in ${busRegion} received ${alarm.name} ${alarm.state}`,
+          text: `${EVENT_BUS_NAME} bus in ${busRegion} received ${alarmName} ${state}`,
         });
         for (const listener of this.eventListeners) listener(delivered);
       });
@@ -1098,7 +1225,7 @@ export class World {
       app.config.regions.map((region) => ({
         region,
         weight: app.weights.get(region) ?? 0,
-        healthy: app.healthChecks.get(region)?.status === 'healthy',
+        healthy: this.recordHealthy(app, region),
       })),
     );
     if (!sameSet(answers, app.answers)) {

@@ -215,6 +215,21 @@ const ApplicationSchema = z.strictObject({
         .min(1, 'list at least one deployment that serves the application'),
     }),
   ),
+  /**
+   * How an outage is confirmed. The signals are the Route 53 health-check alarm (in us-east-1) and a
+   * probe of the region from each other region of the application (a high-resolution metric and a
+   * regional alarm), so an outage of us-east-1 is still seen; the trigger acts when `quorum` of the
+   * signals it can read are in ALARM.
+   */
+  detection: z
+    .strictObject({
+      quorum: z.int().min(1).default(2),
+      probeIntervalSeconds: z
+        .literal([10, 30, 60], { error: 'probes run every 10, 30 or 60 seconds' })
+        .default(10),
+      probeFailureThreshold: z.int().min(1).max(10).default(3),
+    })
+    .prefault({}),
   targets: z.strictObject({
     rtoSeconds: z.int().positive(),
     rpoSeconds: z.int().min(0),

@@ -185,6 +185,13 @@ function checkApplication(
     }
   }
 
+  const signals = app.regions.length; // the Route 53 alarm and one probe from each other region
+  if (app.detection.quorum > signals) {
+    problems.push({
+      path: [...at, 'detection', 'quorum'],
+      message: `${app.detection.quorum} is more than the ${signals} signals an outage of a region can raise (its Route 53 alarm and a probe from each of the other ${signals - 1} regions)`,
+    });
+  }
   if (app.automation.maxReplicaLagSeconds > app.targets.rpoSeconds) {
     problems.push({
       path: [...at, 'automation', 'maxReplicaLagSeconds'],

@@ -15,3 +15,51 @@ export function healthCheckAlarmName(application: string, region: string): strin
 export function stackName(kind: 'Detection' | 'State' | 'ControlPlane', region?: string): string {
   return region === undefined ? `Lifeboat-${kind}` : `Lifeboat-${kind}-${region}`;
 }
+
+/** The alarm, in region `from`, on that region's probe of the application's endpoint in `region`. */
+export function probeAlarmName(application: string, region: string, from: string): string {
+  return `${ALARM_PREFIX}${application}-${region}-probe-from-${from}`;
+}
+
+/** One signal that an application's region may be down, and where its alarm lives. */
+export interface DetectionSignal {
+  readonly alarmName: string;
+  readonly alarmRegion: string;
+  readonly application: string;
+  /** The region the signal is about. */
+  readonly region: string;
+  readonly kind: 'route53' | 'probe';
+}
+
+/**
+ * Every detection signal of a config: per application region, its Route 53 health-check alarm (in
+ * us-east-1) and a probe alarm in each other region of the application that runs a control plane.
+ */
+export function detectionSignals(config: {
+  readonly controlPlaneRegions: readonly string[];
+  readonly applications: readonly { readonly name: string; readonly regions: readonly string[] }[];
+}): DetectionSignal[] {
+  const signals: DetectionSignal[] = [];
+  for (const app of config.applications) {
+    for (const region of app.regions) {
+      signals.push({
+        alarmName: healthCheckAlarmName(app.name, region),
+        alarmRegion: DETECTION_REGION,
+        application: app.name,
+        region,
+        kind: 'route53',
+      });
+      for (const from of app.regions) {
+        if (from === region || !config.controlPlaneRegions.includes(from)) continue;
+        signals.push({
+          alarmName: probeAlarmName(app.name, region, from),
+          alarmRegion: from,
+          application: app.name,
+          region,
+          kind: 'probe',
+        });
+      }
+    }
+  }
+  return signals;
+}

@@ -38,10 +38,18 @@ describe('simulate', () => {
       report.timeline.find((e) => e.kind === kind && e.application === 'ai-gateway' && e.text.includes(text));
     expect(line('health-check', 'unhealthy')).toMatchObject({ at: 30, region: 'us-east-1' });
     // us-east-1 holds the alarms: they are frozen until it returns, then catch up.
-    expect(line('alarm', 'OK → ALARM')).toMatchObject({ at: 1800 });
+    expect(line('alarm', 'route53-health OK → ALARM')).toMatchObject({ at: 1800 });
+    // The other regions' probes see it after three failed 10-second probes and tell their own bus.
+    expect(line('alarm', 'us-east-1-probe-from-us-west-2 OK → ALARM')).toMatchObject({ at: 30 });
+    expect(
+      line('event-delivered', 'received lifeboat-ai-gateway-us-east-1-probe-from-eu-west-1 ALARM'),
+    ).toMatchObject({
+      at: 31,
+      region: 'eu-west-1',
+    });
     expect(
       report.events
-        .filter((e) => e.application === 'ai-gateway' && e.state === 'ALARM')
+        .filter((e) => e.alarmName === 'lifeboat-ai-gateway-us-east-1-route53-health' && e.state === 'ALARM')
         .map((e) => e.busRegion)
         .sort(),
     ).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);

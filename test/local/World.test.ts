@@ -26,7 +26,10 @@ describe('World detection', () => {
     world.setRegionOutage('eu-west-1', true);
     await clock.runUntil(200);
     const alarmAt = world.timeline.find(
-      (e) => e.kind === 'alarm' && e.region === 'eu-west-1' && e.text.endsWith('ALARM'),
+      (e) =>
+        e.kind === 'alarm' &&
+        e.text.includes('ai-gateway-eu-west-1-route53-health') &&
+        e.text.endsWith('ALARM'),
     )!.at;
     const deliveries = world.delivered.filter(
       (d) =>
@@ -226,5 +229,45 @@ describe('World metrics', () => {
     await clock.runUntil(40);
     expect(world.answers(APP)).toEqual(['us-west-2', 'eu-west-1']);
     expect(world.errorRatePercent(APP)).toBeGreaterThan(0);
+  });
+});
+
+describe('World probes and fences', () => {
+  it("raises each region's probe alarm on its own bus after the failure threshold, even with us-east-1 down", async () => {
+    const { world, clock } = testWorld();
+    world.setRegionOutage('us-east-1', true);
+    await clock.runUntil(60);
+    expect(world.describeAlarm('lifeboat-ai-gateway-us-east-1-probe-from-us-west-2', 'us-west-2')).toEqual({
+      state: 'ALARM',
+      updatedAt: 30,
+    });
+    expect(() => world.describeAlarm('lifeboat-ai-gateway-us-east-1-route53-health', 'us-east-1')).toThrow(
+      /unavailable/,
+    );
+    const delivered = world.delivered.filter(
+      (d) => d.event.detail.alarmName === 'lifeboat-ai-gateway-us-east-1-probe-from-us-west-2',
+    );
+    expect(delivered.map((d) => [d.at, d.busRegion])).toEqual([[31, 'us-west-2']]);
+  });
+
+  it('keeps a fenced region out of DNS answers one metric period after the fence, whatever its weight', async () => {
+    const { world, clock } = testWorld();
+    world.setFence('ai-gateway', 'us-east-1', true, 'us-west-2');
+    await clock.runUntil(9);
+    expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
+    await clock.runUntil(10);
+    expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(true);
+    expect(world.answers('ai-gateway')).toEqual(['us-west-2', 'eu-west-1']);
+    world.setFence('ai-gateway', 'us-east-1', false, 'eu-west-1');
+    await clock.runUntil(30);
+    expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
+  });
+
+  it('cannot fence from a region that is down', () => {
+    const { world } = testWorld();
+    world.setRegionOutage('us-west-2', true);
+    expect(() => world.setFence('ai-gateway', 'us-east-1', true, 'us-west-2')).toThrow(
+      /cloudwatch PutMetricData in us-west-2/,
+    );
   });
 });

@@ -333,6 +333,12 @@ describe('loadConfig', () => {
       /expected number, received string/,
     ],
     [
+      'a detection quorum no outage can reach',
+      (d) => (d.applications[1].detection = { quorum: 3 }),
+      'applications[1].detection.quorum',
+      /more than the 2 signals/,
+    ],
+    [
       'an automatic lag budget past the RPO',
       (d) => (d.applications[0].automation.maxReplicaLagSeconds = 120),
       'applications[0].automation.maxReplicaLagSeconds',
