@@ -266,8 +266,8 @@ describe('World probes and fences', () => {
   it('cannot fence from a region that is down', () => {
     const { world } = testWorld();
     world.setRegionOutage('us-west-2', true);
-    expect(() => world.setFence('ai-gateway', 'us-east-1', true, 'us-west-2')).toThrow(
-      /cloudwatch PutMetricData in us-west-2/,
-    );
+    expect(() => {
+      world.setFence('ai-gateway', 'us-east-1', true, 'us-west-2');
+    }).toThrow(/cloudwatch PutMetricData in us-west-2/);
   });
 });
