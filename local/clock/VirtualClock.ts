@@ -45,6 +45,11 @@ export class VirtualClock implements Clock {
     return (new Date(instant).getTime() - VIRTUAL_EPOCH) / 1000;
   }
 
+  /** The ISO instant of a virtual second. */
+  secondsToIso(seconds: number): string {
+    return new Date(VIRTUAL_EPOCH + Math.round(seconds * 1000)).toISOString();
+  }
+
   sleep(seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) {
       return Promise.reject(

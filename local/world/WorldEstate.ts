@@ -7,7 +7,7 @@ import type { World } from './World.ts';
  * API call on the virtual clock, then asks the world, which fails it as the SDK would when a fault
  * is in force.
  */
-export function worldEstate(world: World, options: { channel: string }): Estate {
+export function worldEstate(world: World, options: { channel: string; region: string }): Estate {
   const call = async <T>(work: () => T): Promise<T> => {
     await world.clock.sleep(world.latency.apiCallSeconds);
     return work();
@@ -79,6 +79,19 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
         call(() => {
           world.faults.check('cloudwatch', 'GetMetricData', region);
           return world.latencyMs(name(app), region);
+        }),
+    },
+    alarms: {
+      describe: (alarmName, region) =>
+        call(() => {
+          const alarm = world.describeAlarm(alarmName, region);
+          return { state: alarm.state, updatedAt: world.clock.secondsToIso(alarm.updatedAt) };
+        }),
+    },
+    fence: {
+      setFence: (app, region, fenced) =>
+        call(() => {
+          world.setFence(name(app), region, fenced, options.region);
         }),
     },
     notifier: {

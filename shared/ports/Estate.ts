@@ -106,6 +106,24 @@ export interface TrafficMetricsPort {
   latencyMs(app: ApplicationConfig, region: string, windowSeconds: number): Promise<number | undefined>;
 }
 
+/** CloudWatch alarms of the detection signals, read where they live. */
+export interface AlarmsPort {
+  /** The alarm's state and when it last changed (ISO), read in `region`; throws when the region does not answer. */
+  describe(
+    alarmName: string,
+    region: string,
+  ): Promise<{ state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; updatedAt: string }>;
+}
+
+/**
+ * The fence on a region's record: Lifeboat's metric, published in this control plane's region, that
+ * turns the record's alarm-based health check (a child of its calculated check) unhealthy, so Route
+ * 53's data plane stops answering with the region whatever its weight.
+ */
+export interface FencePort {
+  setFence(app: ApplicationConfig, region: string, fenced: boolean): Promise<void>;
+}
+
 /** Messages to the team's Slack channel. */
 export interface NotifierPort {
   /** Posts a message; returns its timestamp id. */
@@ -121,5 +139,7 @@ export interface Estate {
   readonly workloads: WorkloadsPort;
   readonly metrics: MetricsPort;
   readonly traffic: TrafficMetricsPort;
+  readonly alarms: AlarmsPort;
+  readonly fence: FencePort;
   readonly notifier: NotifierPort;
 }

@@ -1,0 +1,242 @@
+import {
+  DescribeDBInstancesCommand,
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  PromoteReadReplicaCommand,
+  SwitchoverGlobalClusterCommand,
+  type DBInstance,
+  type GlobalCluster,
+  type GlobalClusterMember,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import type { ApplicationConfig, DatabaseConfig } from '../config/LifeboatConfig.ts';
+import type { DatabasePort, DatabaseStatus } from '../ports/Estate.ts';
+
+type ReadReplicaConfig = Extract<DatabaseConfig, { engine: 'rds-read-replica' }>;
+type GlobalClusterConfig = Extract<DatabaseConfig, { engine: 'aurora-global' }>;
+
+/**
+ * What PromoteReadReplica fails with when the instance is not promotable right now. The SDK names
+ * the modelled error `InvalidDBInstanceStateFault`; the wire code is `InvalidDBInstanceState`.
+ */
+const INSTANCE_STATE_ERRORS: ReadonlySet<string> = new Set([
+  'InvalidDBInstanceStateFault',
+  'InvalidDBInstanceState',
+]);
+
+/** What SwitchoverGlobalCluster and FailoverGlobalCluster fail with while another operation runs. */
+const GLOBAL_CLUSTER_STATE_ERRORS: ReadonlySet<string> = new Set(['InvalidGlobalClusterStateFault']);
+
+/**
+ * FailoverState statuses of a switchover or failover that is still going ahead. The API reference
+ * documents `switching-over` although the SDK's enum omits it; `cancelling` is going backwards.
+ */
+const OPERATION_UNDER_WAY: ReadonlySet<string> = new Set(['pending', 'failing-over', 'switching-over']);
+
+interface GlobalView {
+  readonly global: GlobalCluster;
+  readonly target: GlobalClusterMember & { readonly DBClusterArn: string };
+}
+
+/**
+ * The application's database in RDS: cross-region read replicas of a DB instance, or an Aurora
+ * global database. Each call uses the client of the region it is about, so that nothing depends on
+ * the primary's region, which may be the one that is down.
+ *
+ * SDK errors propagate unchanged; the only ones caught are the state faults of a promotion that a
+ * concurrent run has already started, which the port's contract makes success.
+ */
+export class RdsDatabase implements DatabasePort {
+  readonly #clientFor: (region: string) => RDSClient;
+
+  constructor(clientFor: (region: string) => RDSClient) {
+    this.#clientFor = clientFor;
+  }
+
+  async describe(app: ApplicationConfig, region: string): Promise<DatabaseStatus> {
+    const database = app.database;
+    if (database.engine === 'rds-read-replica') {
+      const instance = await this.#describeInstance(region, instanceId(app, database, region));
+      return instanceStatus(instance, region);
+    }
+    const { global, target } = await this.#describeGlobal(app, database, region);
+    const available = global.Status === 'available' && !operationUnderWay(global);
+    if (target.IsWriter === true) return { role: 'writer', available, sourceRegion: undefined };
+    const writerArn = global.GlobalClusterMembers?.find((m) => m.IsWriter === true)?.DBClusterArn;
+    return {
+      role: 'replica',
+      available,
+      sourceRegion: writerArn === undefined ? undefined : arnRegion(writerArn),
+    };
+  }
+
+  /**
+   * RDS: PromoteReadReplica has no planned form. A planned switchover means the caller has already
+   * drained writes and let the replica catch up, so the request is the same either way.
+   * Aurora: `planned` chooses a switchover (no data loss, needs a healthy primary) over a failover.
+   * Neither API takes a caller identity, so `by` is recorded by the runs ledger, not here.
+   */
+  async promote(
+    app: ApplicationConfig,
+    region: string,
+    options: { readonly planned: boolean; readonly by: string },
+  ): Promise<'started' | 'already-promoted'> {
+    const database = app.database;
+    if (database.engine === 'rds-read-replica') {
+      return this.#promoteReplica(app, database, region);
+    }
+    return this.#promoteGlobalMember(app, database, region, options.planned);
+  }
+
+  async #promoteReplica(
+    app: ApplicationConfig,
+    database: ReadReplicaConfig,
+    region: string,
+  ): Promise<'started' | 'already-promoted'> {
+    const id = instanceId(app, database, region);
+    // With no source it is no longer a replica, whether its promotion has finished or is still
+    // `modifying`: a writer, or promoted by this run or another.
+    if (instanceStatus(await this.#describeInstance(region, id), region).role !== 'replica') {
+      return 'already-promoted';
+    }
+    try {
+      // Only the identifier: a failover imposes no backup policy of its own. The API reference
+      // gives an omitted BackupRetentionPeriod a default of 1 day; owners set theirs afterwards.
+      await this.#clientFor(region).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: id }));
+      return 'started';
+    } catch (error) {
+      // A concurrent run may have promoted it between our describe and our request.
+      if (hasName(error, INSTANCE_STATE_ERRORS)) {
+        const again = instanceStatus(await this.#describeInstance(region, id), region);
+        if (again.role !== 'replica') return 'already-promoted';
+      }
+      throw error;
+    }
+  }
+
+  async #promoteGlobalMember(
+    app: ApplicationConfig,
+    database: GlobalClusterConfig,
+    region: string,
+    planned: boolean,
+  ): Promise<'started' | 'already-promoted'> {
+    const view = await this.#describeGlobal(app, database, region);
+    if (promotedOrPromoting(view)) return 'already-promoted';
+    const client = this.#clientFor(region);
+    const { target } = view;
+    try {
+      if (planned) {
+        await client.send(
+          new SwitchoverGlobalClusterCommand({
+            GlobalClusterIdentifier: database.globalClusterIdentifier,
+            TargetDbClusterIdentifier: target.DBClusterArn,
+          }),
+        );
+      } else {
+        // A failover is the only way off a primary whose region is down, and it needs data loss
+        // allowed: whatever the primary had not yet replicated is gone.
+        await client.send(
+          new FailoverGlobalClusterCommand({
+            GlobalClusterIdentifier: database.globalClusterIdentifier,
+            TargetDbClusterIdentifier: target.DBClusterArn,
+            AllowDataLoss: true,
+          }),
+        );
+      }
+      return 'started';
+    } catch (error) {
+      // Another run's switchover or failover to this cluster got in first.
+      if (
+        hasName(error, GLOBAL_CLUSTER_STATE_ERRORS) &&
+        promotedOrPromoting(await this.#describeGlobal(app, database, region))
+      ) {
+        return 'already-promoted';
+      }
+      throw error;
+    }
+  }
+
+  async #describeInstance(region: string, id: string): Promise<DBInstance> {
+    const { DBInstances } = await this.#clientFor(region).send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+    );
+    const instance = DBInstances?.[0];
+    if (instance === undefined) throw new Error(`DescribeDBInstances in ${region} returned no ${id}`);
+    return instance;
+  }
+
+  async #describeGlobal(
+    app: ApplicationConfig,
+    database: GlobalClusterConfig,
+    region: string,
+  ): Promise<GlobalView> {
+    const clusterId = database.clusters[region];
+    if (clusterId === undefined) {
+      throw new Error(`Application ${app.name} has no Aurora cluster in ${region}`);
+    }
+    const globalId = database.globalClusterIdentifier;
+    // Every region answers for a global cluster; asking the region in question avoids the primary's.
+    const { GlobalClusters } = await this.#clientFor(region).send(
+      new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalId }),
+    );
+    const global = GlobalClusters?.[0];
+    if (global === undefined) throw new Error(`DescribeGlobalClusters returned no ${globalId}`);
+    // Cluster identifiers are unique per region only, and RDS stores them in lower case.
+    const suffix = `:cluster:${clusterId.toLowerCase()}`;
+    const target = global.GlobalClusterMembers?.find(
+      (m): m is GlobalClusterMember & { DBClusterArn: string } =>
+        m.DBClusterArn !== undefined &&
+        arnRegion(m.DBClusterArn) === region &&
+        m.DBClusterArn.toLowerCase().endsWith(suffix),
+    );
+    if (target === undefined) {
+      throw new Error(
+        `Aurora cluster ${clusterId} in ${region} is not a member of global cluster ${globalId}`,
+      );
+    }
+    return { global, target };
+  }
+}
+
+function instanceId(app: ApplicationConfig, database: ReadReplicaConfig, region: string): string {
+  const id = database.instances[region];
+  if (id === undefined) throw new Error(`Application ${app.name} has no DB instance in ${region}`);
+  return id;
+}
+
+function instanceStatus(instance: DBInstance, region: string): DatabaseStatus {
+  const available = instance.DBInstanceStatus === 'available';
+  const source = instance.ReadReplicaSourceDBInstanceIdentifier;
+  if (source !== undefined && source !== '') {
+    // A cross-region replica names its source by ARN; a same-region one by plain identifier.
+    return {
+      role: 'replica',
+      available,
+      sourceRegion: source.startsWith('arn:') ? arnRegion(source) : region,
+    };
+  }
+  const replicas = instance.ReadReplicaDBInstanceIdentifiers ?? [];
+  return { role: replicas.length > 0 ? 'writer' : 'standalone', available, sourceRegion: undefined };
+}
+
+/** `arn:partition:rds:region:account:type:name` → region. */
+function arnRegion(arn: string): string | undefined {
+  const region = arn.split(':')[3];
+  return region === undefined || region === '' ? undefined : region;
+}
+
+function operationUnderWay(global: GlobalCluster): boolean {
+  const status = global.FailoverState?.Status;
+  return status !== undefined && OPERATION_UNDER_WAY.has(status);
+}
+
+function promotedOrPromoting({ global, target }: GlobalView): boolean {
+  return (
+    target.IsWriter === true ||
+    (operationUnderWay(global) && global.FailoverState?.ToDbClusterArn === target.DBClusterArn)
+  );
+}
+
+function hasName(error: unknown, names: ReadonlySet<string>): boolean {
+  return error instanceof Error && names.has(error.name);
+}

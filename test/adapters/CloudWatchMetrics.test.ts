@@ -1,0 +1,219 @@
+import {
+  CloudWatchClient,
+  CloudWatchServiceException,
+  GetMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
+import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import { loadConfig } from '../../shared/config/loadConfig.ts';
+import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
+
+const config = loadConfig(EXAMPLE_CONFIG_PATH);
+
+function application(name: string): ApplicationConfig {
+  const app = config.applications.find((a) => a.name === name);
+  if (app === undefined) throw new Error(`the example config has no application ${name}`);
+  return app;
+}
+
+/** `rds-read-replica`: ReplicaLag per DB instance, in seconds. */
+const RDS_APP = application('ai-gateway');
+/** `aurora-global`: AuroraGlobalDBReplicationLag per cluster, in milliseconds. */
+const AURORA_APP = application('ai-gateway-drill');
+
+const NOW = new Date('2026-11-22T06:00:00.000Z');
+const FIVE_MINUTES_AGO = new Date('2026-11-22T05:55:00.000Z');
+
+const east = new CloudWatchClient({ region: 'us-east-1' });
+const west = new CloudWatchClient({ region: 'us-west-2' });
+const eastMock = mockClient(east);
+const westMock = mockClient(west);
+
+/** Which regions' clients the adapter asked for, in order. */
+let requestedRegions: string[];
+
+function metrics(now: () => Date = () => NOW): CloudWatchMetrics {
+  const clients: Record<string, CloudWatchClient> = { 'us-east-1': east, 'us-west-2': west };
+  return new CloudWatchMetrics((region) => {
+    requestedRegions.push(region);
+    const client = clients[region];
+    if (client === undefined) throw new Error(`no test client for ${region}`);
+    return client;
+  }, now);
+}
+
+function lagResult(values: number[], timestamps: Date[] = []) {
+  return {
+    MetricDataResults: [
+      { Id: 'lag', Label: 'lag', Timestamps: timestamps, Values: values, StatusCode: 'Complete' as const },
+    ],
+    Messages: [],
+  };
+}
+
+beforeEach(() => {
+  eastMock.reset();
+  westMock.reset();
+  requestedRegions = [];
+});
+
+describe('CloudWatchMetrics', () => {
+  describe('replicaLagSeconds', () => {
+    it('returns the newest ReplicaLag of the region’s DB instance when the database is an RDS read replica', async () => {
+      westMock
+        .on(GetMetricDataCommand)
+        .resolves(
+          lagResult(
+            [4, 7, 2],
+            [
+              new Date('2026-11-22T05:59:00.000Z'),
+              new Date('2026-11-22T05:58:00.000Z'),
+              new Date('2026-11-22T05:57:00.000Z'),
+            ],
+          ),
+        );
+
+      await expect(metrics().replicaLagSeconds(RDS_APP, 'us-west-2')).resolves.toBe(4);
+
+      expect(requestedRegions).toEqual(['us-west-2']);
+      expect(westMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+      expect(eastMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
+      expect(westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual({
+        StartTime: FIVE_MINUTES_AGO,
+        EndTime: NOW,
+        ScanBy: 'TimestampDescending',
+        MetricDataQueries: [
+          {
+            Id: 'lag',
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/RDS',
+                MetricName: 'ReplicaLag',
+                Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'ai-gateway-db-usw2' }],
+              },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      });
+    });
+
+    it('converts AuroraGlobalDBReplicationLag from milliseconds to seconds when the database is an Aurora global cluster', async () => {
+      westMock
+        .on(GetMetricDataCommand)
+        .resolves(
+          lagResult(
+            [1234, 900],
+            [new Date('2026-11-22T05:59:00.000Z'), new Date('2026-11-22T05:58:00.000Z')],
+          ),
+        );
+
+      await expect(metrics().replicaLagSeconds(AURORA_APP, 'us-west-2')).resolves.toBe(1.234);
+
+      expect(requestedRegions).toEqual(['us-west-2']);
+      expect(westMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+      expect(westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual({
+        StartTime: FIVE_MINUTES_AGO,
+        EndTime: NOW,
+        ScanBy: 'TimestampDescending',
+        MetricDataQueries: [
+          {
+            Id: 'lag',
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/RDS',
+                MetricName: 'AuroraGlobalDBReplicationLag',
+                Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'ai-gateway-drill-usw2' }],
+              },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      });
+    });
+
+    it('asks the client of the region it reads when that region is another one', async () => {
+      eastMock.on(GetMetricDataCommand).resolves(lagResult([0]));
+
+      await expect(metrics().replicaLagSeconds(AURORA_APP, 'us-east-1')).resolves.toBe(0);
+
+      expect(requestedRegions).toEqual(['us-east-1']);
+      expect(eastMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+      expect(westMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
+      expect(eastMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual({
+        StartTime: FIVE_MINUTES_AGO,
+        EndTime: NOW,
+        ScanBy: 'TimestampDescending',
+        MetricDataQueries: [
+          {
+            Id: 'lag',
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/RDS',
+                MetricName: 'AuroraGlobalDBReplicationLag',
+                Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'ai-gateway-drill-use1' }],
+              },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      });
+    });
+
+    it('returns undefined when the window holds no datapoint', async () => {
+      westMock.on(GetMetricDataCommand).resolves(lagResult([]));
+
+      await expect(metrics().replicaLagSeconds(RDS_APP, 'us-west-2')).resolves.toBeUndefined();
+    });
+
+    it('returns undefined when CloudWatch answers without the lag query', async () => {
+      westMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+      await expect(metrics().replicaLagSeconds(AURORA_APP, 'us-west-2')).resolves.toBeUndefined();
+    });
+
+    it('reads the five minutes before the current time when no clock is given', async () => {
+      westMock.on(GetMetricDataCommand).resolves(lagResult([3]));
+      const before = Date.now();
+
+      await expect(new CloudWatchMetrics(() => west).replicaLagSeconds(RDS_APP, 'us-west-2')).resolves.toBe(
+        3,
+      );
+
+      const after = Date.now();
+      const input = westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+      const end = input.EndTime!.getTime();
+      expect(end).toBeGreaterThanOrEqual(before);
+      expect(end).toBeLessThanOrEqual(after);
+      expect(input.StartTime!.getTime()).toBe(end - 300_000);
+    });
+
+    it.each([
+      ['an RDS instance', RDS_APP, 'ai-gateway has no DB instance configured for ap-south-1'],
+      ['an Aurora cluster', AURORA_APP, 'ai-gateway-drill has no DB cluster configured for ap-south-1'],
+    ])('throws without asking CloudWatch when the region has no %s', async (_, app, message) => {
+      await expect(metrics().replicaLagSeconds(app, 'ap-south-1')).rejects.toThrow(message);
+      expect(requestedRegions).toEqual([]);
+    });
+
+    it('propagates an SDK error unchanged when CloudWatch throttles', async () => {
+      const error = new CloudWatchServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Rate exceeded',
+      });
+      westMock.on(GetMetricDataCommand).rejects(error);
+
+      const thrown = await metrics()
+        .replicaLagSeconds(RDS_APP, 'us-west-2')
+        .catch((e: unknown) => e);
+      expect(thrown).toBe(error);
+      expect(thrown).toHaveProperty('name', 'ThrottlingException');
+    });
+  });
+});

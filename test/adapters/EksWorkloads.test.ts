@@ -1,0 +1,662 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateNodegroupConfigCommand,
+} from '@aws-sdk/client-eks';
+import type { Cluster, Nodegroup } from '@aws-sdk/client-eks';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  EksWorkloads,
+  KubernetesApiError,
+  nodeHttpsRequest,
+  type KubernetesHttpRequest,
+  type KubernetesHttpResponse,
+} from '../../shared/aws/EksWorkloads.ts';
+import { loadConfig } from '../../shared/config/loadConfig.ts';
+import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
+
+const eks = mockClient(EKSClient);
+
+/** ai-gateway: cluster ai-gateway-use1 in us-east-1, ai-gateway-usw2 in us-west-2. */
+const APP: ApplicationConfig = loadConfig(EXAMPLE_CONFIG_PATH).applications[0]!;
+const REGION = 'us-east-1';
+const CLUSTER = 'ai-gateway-use1';
+const ENDPOINT = 'https://0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com';
+const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBfakeClusterCA\n-----END CERTIFICATE-----\n';
+const T0 = new Date('2026-11-22T06:00:00.000Z');
+
+const CREDENTIALS: AwsCredentialIdentity = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
+
+function activeCluster(overrides: Partial<Cluster> = {}): Cluster {
+  return {
+    name: CLUSTER,
+    status: 'ACTIVE',
+    endpoint: ENDPOINT,
+    certificateAuthority: { data: Buffer.from(CA_PEM).toString('base64') },
+    ...overrides,
+  };
+}
+
+function nodegroup(scaling: { minSize: number; maxSize: number; desiredSize: number }): {
+  nodegroup: Nodegroup;
+} {
+  return { nodegroup: { nodegroupName: 'general', clusterName: CLUSTER, scalingConfig: scaling } };
+}
+
+/** A stand-in for the API server: answers in order, remembers every request. */
+function fakeKubernetes(...responses: (KubernetesHttpResponse | ((req: KubernetesHttpRequest) => never))[]) {
+  const calls: KubernetesHttpRequest[] = [];
+  const request = (req: KubernetesHttpRequest): Promise<KubernetesHttpResponse> => {
+    calls.push(req);
+    const next = responses.shift();
+    if (next === undefined) return Promise.reject(new Error(`unexpected ${req.method} ${req.url}`));
+    return Promise.resolve(typeof next === 'function' ? next(req) : next);
+  };
+  return { calls, request };
+}
+
+const ok = (body: unknown): KubernetesHttpResponse => ({ statusCode: 200, body: JSON.stringify(body) });
+
+function setup(
+  options: {
+    responses?: KubernetesHttpResponse[];
+    now?: () => Date;
+    credentials?: () => Promise<AwsCredentialIdentity>;
+  } = {},
+) {
+  const kube = fakeKubernetes(...(options.responses ?? []));
+  const regions: string[] = [];
+  const credentialCalls = { count: 0 };
+  const workloads = new EksWorkloads({
+    clientFor: (region) => {
+      regions.push(region);
+      return new EKSClient({ region });
+    },
+    credentials:
+      options.credentials ??
+      (() => {
+        credentialCalls.count += 1;
+        return Promise.resolve(CREDENTIALS);
+      }),
+    request: kube.request,
+    now: options.now ?? (() => T0),
+  });
+  return { workloads, kube, regions, credentialCalls };
+}
+
+function expectKubernetesHeaders(req: KubernetesHttpRequest): void {
+  expect(req.headers.Authorization).toMatch(/^Bearer k8s-aws-v1\.[A-Za-z0-9_-]+$/);
+  expect(req.headers.Accept).toBe('application/json');
+  expect(req.ca).toBe(CA_PEM);
+}
+
+beforeEach(() => {
+  eks.reset();
+  eks.on(DescribeClusterCommand).resolves({ cluster: activeCluster() });
+});
+
+describe('EksWorkloads.clusterReachable', () => {
+  it('returns true when DescribeCluster says ACTIVE', async () => {
+    const { workloads, regions } = setup();
+    await expect(workloads.clusterReachable(APP, REGION)).resolves.toBe(true);
+    expect(eks).toHaveReceivedCommandWith(DescribeClusterCommand, { name: CLUSTER });
+    expect(regions).toEqual([REGION]);
+  });
+
+  it('returns false when the cluster is in any other state', async () => {
+    eks.on(DescribeClusterCommand).resolves({ cluster: activeCluster({ status: 'UPDATING' }) });
+    const { workloads } = setup();
+    await expect(workloads.clusterReachable(APP, REGION)).resolves.toBe(false);
+  });
+
+  it('uses the cluster of the asked region when the application has several', async () => {
+    const { workloads, regions } = setup();
+    await workloads.clusterReachable(APP, 'us-west-2');
+    expect(eks).toHaveReceivedCommandWith(DescribeClusterCommand, { name: 'ai-gateway-usw2' });
+    expect(regions).toEqual(['us-west-2']);
+  });
+
+  it('lets the SDK error through unchanged when DescribeCluster fails', async () => {
+    const error = new ResourceNotFoundException({ message: 'No cluster found', $metadata: {} });
+    eks.on(DescribeClusterCommand).rejects(error);
+    const { workloads } = setup();
+    await expect(workloads.clusterReachable(APP, REGION)).rejects.toBe(error);
+  });
+
+  it('throws naming the application when it has no workloads in the region', async () => {
+    const { workloads } = setup();
+    await expect(workloads.clusterReachable(APP, 'ap-south-1')).rejects.toThrow(
+      'Application ai-gateway has no workloads configured in ap-south-1',
+    );
+    expect(eks).not.toHaveReceivedCommand(DescribeClusterCommand);
+  });
+});
+
+describe('EksWorkloads.describeNodeGroup', () => {
+  const ready = (status: string) => ({ status: { conditions: [{ type: 'Ready', status }] } });
+
+  it('reads the sizes from EKS and counts the Ready nodes of the node group', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 6 }));
+    const { workloads, kube } = setup({
+      responses: [
+        ok({
+          kind: 'NodeList',
+          items: [
+            ready('True'),
+            {
+              status: {
+                conditions: [
+                  { type: 'MemoryPressure', status: 'False' },
+                  { type: 'Ready', status: 'True' },
+                ],
+              },
+            },
+            ready('False'),
+            ready('Unknown'),
+            { status: { conditions: [{ type: 'DiskPressure', status: 'True' }] } },
+            {},
+          ],
+        }),
+      ],
+    });
+
+    await expect(workloads.describeNodeGroup(APP, REGION, 'general')).resolves.toEqual({
+      desired: 6,
+      ready: 2,
+      min: 2,
+      max: 10,
+    });
+    expect(eks).toHaveReceivedCommandWith(DescribeNodegroupCommand, {
+      clusterName: CLUSTER,
+      nodegroupName: 'general',
+    });
+    expect(kube.calls).toHaveLength(1);
+    const [req] = kube.calls;
+    expect(req).toMatchObject({
+      url: `${ENDPOINT}/api/v1/nodes?labelSelector=eks.amazonaws.com%2Fnodegroup%3Dgeneral`,
+      method: 'GET',
+    });
+    expect(req!.body).toBeUndefined();
+    expect(req!.headers['Content-Type']).toBeUndefined();
+    expectKubernetesHeaders(req!);
+  });
+
+  it('reports no ready nodes when the node group has none', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 0, maxSize: 10, desiredSize: 0 }));
+    const { workloads } = setup({ responses: [ok({ kind: 'NodeList', items: [] })] });
+    await expect(workloads.describeNodeGroup(APP, REGION, 'general')).resolves.toEqual({
+      desired: 0,
+      ready: 0,
+      min: 0,
+      max: 10,
+    });
+  });
+});
+
+describe('EksWorkloads.scaleNodeGroup', () => {
+  it('raises the maximum as far as the new size when it is above it', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 2 }));
+    const { workloads } = setup();
+    await workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 12 });
+    expect(eks).toHaveReceivedCommandWith(DescribeNodegroupCommand, {
+      clusterName: CLUSTER,
+      nodegroupName: 'general',
+    });
+    expect(eks).toHaveReceivedCommandTimes(UpdateNodegroupConfigCommand, 1);
+    expect(eks).toHaveReceivedCommandWith(UpdateNodegroupConfigCommand, {
+      clusterName: CLUSTER,
+      nodegroupName: 'general',
+      scalingConfig: { minSize: 2, maxSize: 12, desiredSize: 12 },
+    });
+  });
+
+  it('lowers the minimum as far as the new size when it is below it', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 6 }));
+    const { workloads } = setup();
+    await workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 0 });
+    expect(eks).toHaveReceivedCommandWith(UpdateNodegroupConfigCommand, {
+      clusterName: CLUSTER,
+      nodegroupName: 'general',
+      scalingConfig: { minSize: 0, maxSize: 10, desiredSize: 0 },
+    });
+  });
+
+  it('keeps the current bounds when the new size is within them', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 2 }));
+    const { workloads } = setup();
+    await workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 6 });
+    expect(eks).toHaveReceivedCommandWith(UpdateNodegroupConfigCommand, {
+      scalingConfig: { minSize: 2, maxSize: 10, desiredSize: 6 },
+    });
+  });
+
+  it('sets the given bounds when min and max are given', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 6 }));
+    const { workloads } = setup();
+    await workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 6, min: 6, max: 8 });
+    expect(eks).toHaveReceivedCommandWith(UpdateNodegroupConfigCommand, {
+      clusterName: CLUSTER,
+      nodegroupName: 'general',
+      scalingConfig: { minSize: 6, maxSize: 8, desiredSize: 6 },
+    });
+  });
+
+  it('sends no update when the node group already has that scaling', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 6 }));
+    const { workloads } = setup();
+    await workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 6 });
+    await workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 6, min: 2, max: 10 });
+    expect(eks).toHaveReceivedCommandTimes(DescribeNodegroupCommand, 2);
+    expect(eks).not.toHaveReceivedCommand(UpdateNodegroupConfigCommand);
+  });
+
+  it('rejects a size outside the given bounds naming the values and sends no update', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 6 }));
+    const { workloads } = setup();
+    await expect(workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 9, max: 8 })).rejects.toThrow(
+      'Cannot scale node group general of ai-gateway-use1 in us-east-1 to 9: outside its bounds [2, 8]',
+    );
+    await expect(workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 1, min: 3 })).rejects.toThrow(
+      RangeError,
+    );
+    expect(eks).not.toHaveReceivedCommand(UpdateNodegroupConfigCommand);
+  });
+
+  it('rejects a negative or fractional size before calling EKS', async () => {
+    const { workloads } = setup();
+    await expect(workloads.scaleNodeGroup(APP, REGION, 'general', { desired: -1 })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 2.5 })).rejects.toThrow(
+      'not 2.5',
+    );
+    await expect(workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 2, max: 1.5 })).rejects.toThrow(
+      RangeError,
+    );
+    expect(eks.calls()).toHaveLength(0);
+  });
+
+  it('lets the SDK error through unchanged when the update is refused', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 2 }));
+    const error = new ResourceInUseException({ message: 'Nodegroup is updating', $metadata: {} });
+    eks.on(UpdateNodegroupConfigCommand).rejects(error);
+    const { workloads } = setup();
+    await expect(workloads.scaleNodeGroup(APP, REGION, 'general', { desired: 6 })).rejects.toBe(error);
+  });
+});
+
+describe('EksWorkloads.describeDeployment', () => {
+  it('reads spec.replicas and status.readyReplicas from the deployment', async () => {
+    const { workloads, kube } = setup({
+      responses: [
+        ok({ kind: 'Deployment', spec: { replicas: 6 }, status: { replicas: 6, readyReplicas: 4 } }),
+      ],
+    });
+    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).resolves.toEqual({
+      replicas: 6,
+      readyReplicas: 4,
+    });
+    expect(kube.calls).toHaveLength(1);
+    const [req] = kube.calls;
+    expect(req).toMatchObject({
+      url: `${ENDPOINT}/apis/apps/v1/namespaces/ai-gateway/deployments/litellm`,
+      method: 'GET',
+    });
+    expect(req!.body).toBeUndefined();
+    expectKubernetesHeaders(req!);
+  });
+
+  it('reports zero ready replicas when the status omits them', async () => {
+    const { workloads } = setup({ responses: [ok({ spec: { replicas: 0 }, status: {} })] });
+    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).resolves.toEqual({
+      replicas: 0,
+      readyReplicas: 0,
+    });
+  });
+
+  it('URL-encodes the namespace and name', async () => {
+    const { workloads, kube } = setup({ responses: [ok({ spec: { replicas: 1 } })] });
+    await workloads.describeDeployment(APP, REGION, 'a b', 'x/../y?z');
+    expect(kube.calls[0]!.url).toBe(`${ENDPOINT}/apis/apps/v1/namespaces/a%20b/deployments/x%2F..%2Fy%3Fz`);
+  });
+});
+
+describe('EksWorkloads.scaleDeployment', () => {
+  it('patches the scale subresource with a merge patch of the replicas', async () => {
+    const { workloads, kube } = setup({ responses: [ok({ kind: 'Scale', spec: { replicas: 6 } })] });
+    await workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 6);
+    expect(kube.calls).toHaveLength(1);
+    const [req] = kube.calls;
+    expect(req).toMatchObject({
+      url: `${ENDPOINT}/apis/apps/v1/namespaces/ai-gateway/deployments/litellm/scale`,
+      method: 'PATCH',
+      body: '{"spec":{"replicas":6}}',
+    });
+    expect(req!.headers['Content-Type']).toBe('application/merge-patch+json');
+    expectKubernetesHeaders(req!);
+  });
+
+  it('accepts zero replicas', async () => {
+    const { workloads, kube } = setup({ responses: [ok({ kind: 'Scale', spec: {} })] });
+    await workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 0);
+    expect(kube.calls[0]!.body).toBe('{"spec":{"replicas":0}}');
+  });
+
+  it('rejects a negative or fractional count and sends nothing', async () => {
+    const { workloads, kube } = setup();
+    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', -1)).rejects.toThrow(
+      'The deployment ai-gateway/litellm replicas must be a whole number of at least 0, not -1',
+    );
+    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 1.5)).rejects.toThrow(
+      RangeError,
+    );
+    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', NaN)).rejects.toThrow(
+      RangeError,
+    );
+    expect(kube.calls).toHaveLength(0);
+    expect(eks.calls()).toHaveLength(0);
+  });
+});
+
+describe('EksWorkloads Kubernetes errors', () => {
+  const status = (code: number, reason: string, message: string): KubernetesHttpResponse => ({
+    statusCode: code,
+    body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }),
+  });
+
+  it('names the error NotFound with status code 404 when the deployment does not exist', async () => {
+    const { workloads } = setup({
+      responses: [status(404, 'NotFound', 'deployments.apps "litellm" not found')],
+    });
+    const error = await workloads
+      .describeDeployment(APP, REGION, 'ai-gateway', 'litellm')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubernetesApiError);
+    expect(error).toMatchObject({
+      name: 'NotFound',
+      statusCode: 404,
+      message: 'deployments.apps "litellm" not found',
+    });
+  });
+
+  it('names the error TooManyRequests when the API server throttles', async () => {
+    const { workloads } = setup({
+      responses: [status(429, 'TooManyRequests', 'Too many requests, please try again later.')],
+    });
+    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 2)).rejects.toMatchObject({
+      name: 'TooManyRequests',
+      statusCode: 429,
+      message: 'Too many requests, please try again later.',
+    });
+  });
+
+  it('names the error KubernetesError when the answer is not a Status', async () => {
+    const { workloads } = setup({ responses: [{ statusCode: 502, body: '<html>Bad Gateway</html>' }] });
+    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).rejects.toMatchObject({
+      name: 'KubernetesError',
+      statusCode: 502,
+      message: expect.stringContaining('answered HTTP 502: <html>Bad Gateway</html>'),
+    });
+  });
+
+  it('fails describeNodeGroup when the nodes cannot be listed', async () => {
+    eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 6 }));
+    const { workloads } = setup({
+      responses: [
+        status(403, 'Forbidden', 'nodes is forbidden: User "lifeboat" cannot list resource "nodes"'),
+      ],
+    });
+    await expect(workloads.describeNodeGroup(APP, REGION, 'general')).rejects.toMatchObject({
+      name: 'Forbidden',
+      statusCode: 403,
+    });
+  });
+});
+
+describe('EksWorkloads caching', () => {
+  it('describes each cluster once for many Kubernetes calls', async () => {
+    eks.on(DescribeClusterCommand, { name: 'ai-gateway-usw2' }).resolves({
+      cluster: activeCluster({ name: 'ai-gateway-usw2', endpoint: 'https://usw2.example.eks.amazonaws.com' }),
+    });
+    const deployment = ok({ spec: { replicas: 2 }, status: { readyReplicas: 2 } });
+    const { workloads, kube } = setup({ responses: [deployment, deployment, deployment] });
+    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'agentgateway');
+    await workloads.describeDeployment(APP, 'us-west-2', 'ai-gateway', 'litellm');
+    expect(eks).toHaveReceivedCommandTimes(DescribeClusterCommand, 2);
+    expect(eks).toHaveReceivedNthSpecificCommandWith(1, DescribeClusterCommand, { name: CLUSTER });
+    expect(eks).toHaveReceivedNthSpecificCommandWith(2, DescribeClusterCommand, { name: 'ai-gateway-usw2' });
+    expect(kube.calls[2]!.url).toBe(
+      'https://usw2.example.eks.amazonaws.com/apis/apps/v1/namespaces/ai-gateway/deployments/litellm',
+    );
+  });
+
+  it('reuses what clusterReachable learned when a Kubernetes call follows', async () => {
+    const { workloads } = setup({ responses: [ok({ spec: { replicas: 2 } })] });
+    await workloads.clusterReachable(APP, REGION);
+    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    expect(eks).toHaveReceivedCommandTimes(DescribeClusterCommand, 1);
+  });
+
+  it('asks again after DescribeCluster failed', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    eks.on(DescribeClusterCommand).rejectsOnce(throttled).resolves({ cluster: activeCluster() });
+    const { workloads } = setup({ responses: [ok({ spec: { replicas: 2 } })] });
+    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).rejects.toBe(throttled);
+    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).resolves.toEqual({
+      replicas: 2,
+      readyReplicas: 0,
+    });
+    expect(eks).toHaveReceivedCommandTimes(DescribeClusterCommand, 2);
+  });
+
+  it('refuses a Kubernetes call when the cluster has no endpoint yet', async () => {
+    eks.on(DescribeClusterCommand).resolves({
+      cluster: { name: CLUSTER, status: 'CREATING', certificateAuthority: {} },
+    });
+    const { workloads, kube } = setup();
+    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).rejects.toThrow(
+      'EKS cluster ai-gateway-use1 in us-east-1 has no API endpoint or CA yet (status CREATING)',
+    );
+    expect(kube.calls).toHaveLength(0);
+  });
+
+  it('reuses a token for 10 minutes and signs a new one after', async () => {
+    let now = T0;
+    const deployment = ok({ spec: { replicas: 2 } });
+    const { workloads, kube, credentialCalls } = setup({
+      responses: [deployment, deployment, deployment],
+      now: () => now,
+    });
+    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    now = new Date(T0.getTime() + 9 * 60_000);
+    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    now = new Date(T0.getTime() + 10 * 60_000);
+    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+
+    const [first, second, third] = kube.calls.map((c) => c.headers.Authorization);
+    expect(second).toBe(first);
+    expect(third).not.toBe(first);
+    expect(credentialCalls.count).toBe(2);
+  });
+
+  it('signs a new token after the API server refused one', async () => {
+    const { workloads, kube, credentialCalls } = setup({
+      responses: [
+        {
+          statusCode: 401,
+          body: JSON.stringify({ kind: 'Status', reason: 'Unauthorized', message: 'Unauthorized' }),
+        },
+        ok({ spec: { replicas: 2 } }),
+      ],
+    });
+    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).rejects.toMatchObject({
+      name: 'Unauthorized',
+      statusCode: 401,
+    });
+    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    expect(kube.calls).toHaveLength(2);
+    expect(credentialCalls.count).toBe(2);
+  });
+});
+
+describe('nodeHttpsRequest', () => {
+  interface Received {
+    method: string | undefined;
+    url: string | undefined;
+    headers: Record<string, unknown>;
+    body: string;
+  }
+  let dir: string;
+  let serverCa: string;
+  let otherCa: string;
+  let server: Server;
+  let origin: string;
+  const received: Received[] = [];
+
+  /** A self-signed certificate for 127.0.0.1, which is also its own CA. */
+  function selfSigned(name: string): { key: string; cert: string } {
+    const key = join(dir, `${name}.key`);
+    const cert = join(dir, `${name}.crt`);
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '2',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        ],
+        { stdio: 'pipe' },
+      );
+    } catch (error) {
+      throw new Error('These tests generate certificates with the openssl CLI; install it', { cause: error });
+    }
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lifeboat-eks-tls-'));
+    const trusted = selfSigned('server');
+    serverCa = trusted.cert;
+    otherCa = selfSigned('other').cert;
+    server = createServer({ key: trusted.key, cert: trusted.cert }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+        // Never answers, so the client's deadline is what ends the call.
+        if (req.url === '/hang') return;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Scale', spec: { replicas: 3 }, status: { readyReplicas: 1 } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  function workloadsAt(ca: string): EksWorkloads {
+    eks.on(DescribeClusterCommand).resolves({
+      cluster: activeCluster({
+        endpoint: origin,
+        certificateAuthority: { data: Buffer.from(ca).toString('base64') },
+      }),
+    });
+    // No `request`: the default node:https one.
+    return new EksWorkloads({
+      clientFor: (region) => new EKSClient({ region }),
+      credentials: () => Promise.resolve(CREDENTIALS),
+    });
+  }
+
+  it('calls the API server over TLS when its certificate chains to the pinned CA', async () => {
+    const workloads = workloadsAt(serverCa);
+    await workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 3);
+    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).resolves.toEqual({
+      replicas: 3,
+      readyReplicas: 1,
+    });
+    expect(received).toHaveLength(2);
+    expect(received[0]).toMatchObject({
+      method: 'PATCH',
+      url: '/apis/apps/v1/namespaces/ai-gateway/deployments/litellm/scale',
+      body: '{"spec":{"replicas":3}}',
+      headers: {
+        authorization: expect.stringMatching(/^Bearer k8s-aws-v1\./),
+        accept: 'application/json',
+        'content-type': 'application/merge-patch+json',
+        'content-length': '23',
+      },
+    });
+    expect(received[1]).toMatchObject({ method: 'GET', body: '' });
+  });
+
+  it('refuses a server whose certificate does not chain to the pinned CA', async () => {
+    const workloads = workloadsAt(otherCa);
+    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 3)).rejects.toMatchObject({
+      code: expect.stringMatching(/CERT/),
+    });
+    expect(received).toHaveLength(0);
+  });
+
+  it('gives up with a TimeoutError when the server does not answer in time', async () => {
+    const request = nodeHttpsRequest({ timeoutMs: 200 });
+    await expect(
+      request({
+        url: `${origin}/hang`,
+        method: 'GET',
+        headers: { Accept: 'application/json' },
+        ca: serverCa,
+      }),
+    ).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('refuses to send a request over plain HTTP', async () => {
+    const request = nodeHttpsRequest();
+    await expect(
+      request({ url: 'http://127.0.0.1:1/api', method: 'GET', headers: {}, ca: serverCa }),
+    ).rejects.toThrow('Refusing to call a Kubernetes API over http:');
+  });
+});
