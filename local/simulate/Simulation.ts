@@ -38,6 +38,8 @@ export interface SimulationOptions {
   /** States whose entry means a run acts on the estate, by workflow (for invariant 4). */
   readonly actingStates?: Readonly<Record<string, readonly string[]>>;
   readonly lockingWorkflows?: readonly string[];
+  /** Called once the runner is ready and before the world starts: subscribe to the world's events here. */
+  readonly setup?: (context: SimulationContext) => void;
   /** Called for approve/reject events; without it they are noted as having nothing to act on. */
   readonly onHumanAction?: (
     event: Extract<ScenarioEvent, { kind: 'approve' | 'reject' }>,
@@ -90,6 +92,7 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
     const progress = options.onProgress;
     if (progress !== undefined) watchProgress(world, runner, progress);
 
+    options.setup?.(context);
     world.start();
     for (const event of scenario.events) {
       clock.schedule(event.at, () => {

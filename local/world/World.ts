@@ -1159,49 +1159,67 @@ export class World {
     }
   }
 
+  /**
+   * Brings deployments toward their desired replicas as Kubernetes would: running pods keep their
+   * place; new pods start on free capacity (in deployment order) and are ready a pod-start later;
+   * pods go at once when replicas go down or their nodes do.
+   */
   private reconcile(app: AppSim, region: string): void {
     const cluster = app.clusters.get(region);
     if (cluster === undefined) return;
     const readyNodes = [...cluster.nodeGroups.values()].reduce((sum, g) => sum + g.ready, 0);
-    let capacity =
+    const capacity =
       cluster.podsPerNode === undefined ? Number.POSITIVE_INFINITY : readyNodes * cluster.podsPerNode;
-    const now = this.clock.seconds;
-    for (const d of cluster.deployments.values()) {
-      const allowed = Math.min(d.desired, capacity, cluster.maxReplicas ?? Number.POSITIVE_INFINITY);
-      capacity -= Math.min(allowed, capacity);
-      const inFlight = d.pending.reduce((sum, p) => sum + p.count, 0);
-      if (allowed < d.ready) {
-        d.ready = allowed;
-        d.pending = [];
-      } else if (allowed > d.ready + inFlight) {
-        const count = allowed - d.ready - inFlight;
-        const at = now + this.latency.podStartSeconds;
-        d.pending.push({ at, count });
-        this.clock.schedule(at, () => {
-          const index = d.pending.findIndex((p) => p.at === at && p.count === count);
-          if (index < 0) return;
-          d.pending.splice(index, 1);
-          d.ready = Math.min(d.ready + count, d.desired);
-          this.note({
-            kind: 'deployment',
-            application: app.config.name,
-            region,
-            text: `${d.namespace}/${d.name} has ${d.ready} ready`,
-          });
-          this.reconcile(app, region);
-        });
-      } else if (allowed < d.ready + inFlight) {
-        // Fewer pods wanted than are starting: drop the latest starts.
-        let excess = d.ready + inFlight - allowed;
-        while (excess > 0 && d.pending.length > 0) {
-          const last = d.pending.pop();
-          if (last === undefined) break;
-          if (last.count > excess) {
-            d.pending.push({ at: last.at, count: last.count - excess });
-            excess = 0;
-          } else excess -= last.count;
-        }
+    const cap = cluster.maxReplicas ?? Number.POSITIVE_INFINITY;
+    const deployments = [...cluster.deployments.values()];
+    for (const d of deployments) {
+      const wanted = Math.min(d.desired, cap);
+      if (d.ready > wanted) d.ready = wanted;
+      // Pods still starting beyond what is wanted are cancelled, newest first.
+      let excess = d.ready + d.pending.reduce((sum, p) => sum + p.count, 0) - wanted;
+      while (excess > 0 && d.pending.length > 0) {
+        const last = d.pending.pop();
+        if (last === undefined) break;
+        if (last.count > excess) {
+          d.pending.push({ at: last.at, count: last.count - excess });
+          excess = 0;
+        } else excess -= last.count;
       }
+    }
+    // Nodes went away: evict from the last deployments until the running pods fit.
+    let running = deployments.reduce((sum, d) => sum + d.ready, 0);
+    for (const d of [...deployments].reverse()) {
+      if (running <= capacity) break;
+      const evict = Math.min(d.ready, running - capacity);
+      d.ready -= evict;
+      running -= evict;
+    }
+    let free =
+      capacity -
+      running -
+      deployments.reduce((sum, d) => sum + d.pending.reduce((s, p) => s + p.count, 0), 0);
+    const now = this.clock.seconds;
+    for (const d of deployments) {
+      const inFlight = d.pending.reduce((sum, p) => sum + p.count, 0);
+      const count = Math.min(Math.min(d.desired, cap) - d.ready - inFlight, free);
+      if (count <= 0) continue;
+      free -= count;
+      const at = now + this.latency.podStartSeconds;
+      const batch = { at, count };
+      d.pending.push(batch);
+      this.clock.schedule(at, () => {
+        const index = d.pending.indexOf(batch);
+        if (index < 0) return;
+        d.pending.splice(index, 1);
+        d.ready = Math.min(d.ready + batch.count, d.desired, cap);
+        this.note({
+          kind: 'deployment',
+          application: app.config.name,
+          region,
+          text: `${d.namespace}/${d.name} has ${d.ready} ready`,
+        });
+        this.reconcile(app, region);
+      });
     }
     this.recompute(app);
   }

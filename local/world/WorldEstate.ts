@@ -7,7 +7,7 @@ import type { World } from './World.ts';
  * API call on the virtual clock, then asks the world, which fails it as the SDK would when a fault
  * is in force.
  */
-export function worldEstate(world: World, options: { channel: string; region: string }): Estate {
+export function worldEstate(world: World, options: { channel: string }): Estate {
   const call = async <T>(work: () => T): Promise<T> => {
     await world.clock.sleep(world.latency.apiCallSeconds);
     return work();
@@ -91,7 +91,9 @@ export function worldEstate(world: World, options: { channel: string; region: st
     fence: {
       setFence: (app, region, fenced) =>
         call(() => {
-          world.setFence(name(app), region, fenced, options.region);
+          // Published by the control plane that runs the workflow: the first control-plane region that is up.
+          const from = world.config.controlPlaneRegions.find((r) => !world.faults.isOutage(r)) ?? region;
+          world.setFence(name(app), region, fenced, from);
         }),
     },
     notifier: {

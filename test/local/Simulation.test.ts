@@ -6,10 +6,12 @@ import { fixturePath } from '../support/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = (file: string) => simulate({ scenario: loadScenario(file, ROOT), ...localRuntime() });
+/** The world alone: no trigger, no workflow acts. */
+const observe = (file: string) => simulate({ scenario: loadScenario(file, ROOT) });
 
 describe('simulate', () => {
   it('measures RTO from the fault to the first moment every DNS answer serves again, plus the TTL', async () => {
-    const report = await run(fixturePath('scenarios/outage-and-return.json'));
+    const report = await observe(fixturePath('scenarios/outage-and-return.json'));
     // Down at 0; back at 600, where that instant's probe already sees it up; after three passing
     // probes (600, 610, 620) DNS answers it again, writable with its workloads ready; clients holding
     // the old answer wait one TTL more.
@@ -53,21 +55,23 @@ describe('simulate', () => {
         .map((e) => e.busRegion)
         .sort(),
     ).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    // The old RDS primary comes back still a writer, but fenced and at weight 0: no client reaches it.
     expect(report.world.regions['us-east-1']).toMatchObject({
       healthy: true,
-      dnsWeight: 100,
+      dnsWeight: 0,
       database: 'writer',
     });
     expect(report.world.regions['us-west-2']).toMatchObject({
       healthy: true,
-      dnsWeight: 0,
-      database: 'replica',
-      workloads: { 'ai-gateway/litellm': 2 },
+      dnsWeight: 100,
+      database: 'standalone',
+      workloads: { 'ai-gateway/litellm': 6, 'ai-gateway/agentgateway': 3 },
     });
+    expect(report.violations).toEqual([]);
   });
 
   it('produces every field of the report contract', async () => {
-    const report = await run(fixturePath('scenarios/outage-and-return.json'));
+    const report = await observe(fixturePath('scenarios/outage-and-return.json'));
     for (const key of [
       'scenario',
       'executions',

@@ -149,10 +149,11 @@ describe('World workloads', () => {
     world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'litellm', 6);
     world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'agentgateway', 3);
     await clock.runUntil(30);
-    // Two standby nodes hold ceil(9 / 6) = 2 pods each: 4 pods, litellm first.
+    // Two standby nodes hold ceil(9 / 6) = 2 pods each: 4 slots, 3 taken by running pods; the free
+    // one goes to litellm. Running pods are never evicted to make room.
     expect(world.readyReplicas(APP, 'us-west-2')).toEqual({
-      'ai-gateway/litellm': 4,
-      'ai-gateway/agentgateway': 0,
+      'ai-gateway/litellm': 3,
+      'ai-gateway/agentgateway': 1,
     });
     await clock.runUntil(90 + 30);
     expect(world.readyReplicas(APP, 'us-west-2')).toEqual({

@@ -5,7 +5,7 @@ import { testWorld } from '../support/world.ts';
 describe('worldEstate', () => {
   it('takes one API call of virtual time per call and answers from the world', async () => {
     const { world, clock } = testWorld();
-    const estate = worldEstate(world, { channel: 'C0LIFEBOAT1', region: 'us-west-2' });
+    const estate = worldEstate(world, { channel: 'C0LIFEBOAT1' });
     const app = world.application('ai-gateway');
     let weights: Record<string, number> | undefined;
     void estate.dns.getWeights(app).then((w) => (weights = w));
@@ -17,7 +17,7 @@ describe('worldEstate', () => {
 
   it('fails a call the way the world fails it, with the SDK error name', async () => {
     const { world, clock } = testWorld();
-    const estate = worldEstate(world, { channel: 'C0LIFEBOAT1', region: 'us-west-2' });
+    const estate = worldEstate(world, { channel: 'C0LIFEBOAT1' });
     world.faults.addApiFault({
       service: 'rds',
       operation: 'PromoteReadReplica',
@@ -38,7 +38,7 @@ describe('worldEstate', () => {
 
   it('describes databases, workloads, lag and Slack through the ports', async () => {
     const { world, clock } = testWorld();
-    const estate = worldEstate(world, { channel: 'C0LIFEBOAT1', region: 'us-west-2' });
+    const estate = worldEstate(world, { channel: 'C0LIFEBOAT1' });
     const app = world.application('ai-gateway');
     world.setReplicaLag('us-west-2', 4);
     const results = Promise.all([

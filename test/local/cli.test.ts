@@ -24,7 +24,11 @@ describe('lifeboat simulate', () => {
     const { code, stdout } = await cli('simulate', 'examples/scenarios/primary-outage.json', '--json');
     expect(code).toBe(EXIT.ok);
     const report = JSON.parse(stdout) as Record<string, unknown>;
-    expect(report).toMatchObject({ scenario: 'primary-outage', violations: [], executions: [] });
+    expect(report).toMatchObject({
+      scenario: 'primary-outage',
+      violations: [],
+      executions: [{ workflow: 'failover', status: 'SUCCEEDED' }],
+    });
     for (const key of ['rtoSeconds', 'rpoSeconds', 'world', 'ledger', 'slack', 'dns', 'writers'])
       expect(report).toHaveProperty(key);
   });

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { describeIssue } from '../config/loadConfig.ts';
+import { InvalidInputError } from '../errors.ts';
+
+/**
+ * The failover's input. From the console: `{ "application": "ai-gateway", "targetRegion": "us-west-2" }`
+ * with optional `reason`, `dryRun` and `force`. The trigger adds `mode: "automatic"`, the failing
+ * `sourceRegion` and the `incident` that started it.
+ */
+export const FailoverInputSchema = z.strictObject({
+  application: z.string().min(1),
+  targetRegion: z.string().min(1),
+  reason: z.string().max(500).optional(),
+  /** Run every check and say what would be done, changing nothing. */
+  dryRun: z.boolean().optional(),
+  /** Move traffic even when the target's health check fails; a person must ask for it. */
+  force: z.boolean().optional(),
+  mode: z.enum(['manual', 'automatic']).optional(),
+  sourceRegion: z.string().min(1).optional(),
+  incident: z
+    .strictObject({
+      /** When the first signal went to ALARM (ISO-8601). */
+      startedAt: z.iso.datetime(),
+      signals: z.array(z.string()).max(50),
+    })
+    .optional(),
+});
+
+export type FailoverInput = z.output<typeof FailoverInputSchema>;
+
+/** The input once checked against the config and the estate: what every later step works from. */
+export interface FailoverRequest {
+  readonly application: string;
+  readonly sourceRegion: string;
+  readonly targetRegion: string;
+  readonly mode: 'manual' | 'automatic';
+  readonly dryRun: boolean;
+  readonly force: boolean;
+  readonly reason: string;
+  /** When the outage began as far as Lifeboat knows: the first ALARM, or the start of a manual run. */
+  readonly incidentStartedAt: string;
+  /** Seconds the automatic mode still waits, from now, before it re-checks the source. */
+  readonly confirmationWaitSeconds: number;
+}
+
+export function findApplication(config: LifeboatConfig, name: string): ApplicationConfig | undefined {
+  return config.applications.find((a) => a.name === name);
+}
+
+/**
+ * Checks the input's shape and its meaning against the config. Throws `InvalidInputError` listing
+ * every problem; `currentPrimary` is the region that serves the application now.
+ */
+export function checkFailoverInput(
+  raw: unknown,
+  config: LifeboatConfig,
+  options: { readonly now: Date; readonly currentPrimary: (app: ApplicationConfig) => string },
+): FailoverRequest {
+  const parsed = FailoverInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidInputError(parsed.error.issues.flatMap((i) => describeIssue(i).split('\n')));
+  }
+  const input = parsed.data;
+  const problems: string[] = [];
+  const app = findApplication(config, input.application);
+  if (app === undefined) {
+    throw new InvalidInputError([
+      `application: no application named "${input.application}"; the config has ${config.applications.map((a) => a.name).join(', ')}`,
+    ]);
+  }
+  const mode = input.mode ?? 'manual';
+  if (!app.regions.includes(input.targetRegion)) {
+    problems.push(
+      `targetRegion: ${input.targetRegion} is not a region of ${app.name} (${app.regions.join(', ')})`,
+    );
+  }
+  if (input.sourceRegion !== undefined && !app.regions.includes(input.sourceRegion)) {
+    problems.push(
+      `sourceRegion: ${input.sourceRegion} is not a region of ${app.name} (${app.regions.join(', ')})`,
+    );
+  }
+  if (input.force === true && mode === 'automatic') {
+    problems.push(
+      'force: an automatic failover cannot force traffic onto an unhealthy region; only a person can',
+    );
+  }
+  if (mode === 'automatic' && input.incident === undefined) {
+    problems.push('incident: an automatic failover needs the incident that started it');
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems);
+
+  const sourceRegion = input.sourceRegion ?? options.currentPrimary(app);
+  if (sourceRegion === input.targetRegion) {
+    throw new InvalidInputError([
+      `targetRegion: ${input.targetRegion} already serves ${app.name}; name a standby (${app.regions.filter((r) => r !== sourceRegion).join(', ')})`,
+    ]);
+  }
+  const incidentStartedAt = input.incident?.startedAt ?? options.now.toISOString();
+  const elapsed = (options.now.getTime() - new Date(incidentStartedAt).getTime()) / 1000;
+  return {
+    application: app.name,
+    sourceRegion,
+    targetRegion: input.targetRegion,
+    mode,
+    dryRun: input.dryRun === true,
+    force: input.force === true,
+    reason:
+      input.reason ??
+      (mode === 'automatic' ? `automatic: ${input.incident?.signals.join(', ') ?? ''}` : 'manual start'),
+    incidentStartedAt,
+    confirmationWaitSeconds:
+      mode === 'automatic' ? Math.max(0, Math.ceil(app.automation.outageConfirmationSeconds - elapsed)) : 0,
+  };
+}

@@ -1,0 +1,513 @@
+import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { detectionSignals } from '../config/naming.ts';
+import { InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
+import type { Clock } from '../ports/Clock.ts';
+import type { Estate } from '../ports/Estate.ts';
+import type { Ledger, RunStatus } from '../ports/Ledger.ts';
+import { currentPrimary } from './currentPrimary.ts';
+import { regionHealth, signalStates } from './regionHealth.ts';
+import { checkFailoverInput, findApplication, type FailoverRequest } from './FailoverInput.ts';
+
+export interface FailoverDeps {
+  readonly config: LifeboatConfig;
+  readonly estate: Estate;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+}
+
+/** The most a promotion or a scale-up may take before the run gives up and says so. */
+export const PROMOTION_LIMIT_SECONDS = 1800;
+export const WORKLOADS_LIMIT_SECONDS = 900;
+/** The lock's lease: longer than a failover can run (its DNS change is retried for about an hour). */
+export const LOCK_LEASE_SECONDS = 3 * 3600;
+
+export interface CheckResult {
+  readonly check: 'target-health' | 'source-down' | 'replica-lag' | 'cooldown' | 'target-cluster';
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly value?: number;
+}
+
+export interface Decision {
+  readonly outcome: 'proceed' | 'stop' | 'plan';
+  readonly reasons: readonly string[];
+  readonly plan: readonly string[];
+}
+
+interface WithRequest {
+  readonly request: FailoverRequest;
+}
+
+/** The execution's state as the record and release steps receive it, at whatever point the run reached. */
+export interface RunState {
+  readonly input?: unknown;
+  readonly request?: FailoverRequest;
+  readonly validated?: { readonly request?: FailoverRequest };
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /** When the run began (set by ValidateInput's clock), if it got that far. */
+  readonly startedAt?: string;
+}
+
+function requestOf(state: RunState): FailoverRequest | undefined {
+  return state.request ?? state.validated?.request;
+}
+
+function app(deps: FailoverDeps, request: { application: string }): ApplicationConfig {
+  const found = findApplication(deps.config, request.application);
+  if (found === undefined)
+    throw new InvalidInputError([`application: no application named "${request.application}"`]);
+  return found;
+}
+
+function secondsSince(deps: FailoverDeps, iso: string): number {
+  return (deps.clock.now().getTime() - new Date(iso).getTime()) / 1000;
+}
+
+/**
+ * The failover's steps. Each takes what its state passes and the ports, and can run twice with the
+ * same input without changing anything the second time.
+ */
+export class FailoverSteps {
+  private readonly deps: FailoverDeps;
+
+  constructor(deps: FailoverDeps) {
+    this.deps = deps;
+  }
+
+  /** ValidateInput: checks the input and works out the source; records a rejected input. */
+  async validateInput(payload: {
+    input: unknown;
+    executionName: string;
+  }): Promise<{ request: FailoverRequest; startedAt: string }> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const raw = payload.input as { application?: unknown } | null;
+    const named =
+      typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
+    const serving = named === undefined ? undefined : await currentPrimary(named, deps.estate, deps.ledger);
+    try {
+      const request = checkFailoverInput(payload.input, deps.config, {
+        now,
+        currentPrimary: (a) => serving ?? a.regions[0] ?? '',
+      });
+      return { request, startedAt: now.toISOString() };
+    } catch (error) {
+      if (error instanceof InvalidInputError) {
+        await deps.ledger.putRun({
+          application:
+            typeof raw?.application === 'string' && raw.application !== '' ? raw.application : 'unknown',
+          kind: 'failover',
+          executionName: payload.executionName,
+          startedAt: now.toISOString(),
+          endedAt: now.toISOString(),
+          status: 'FAILED',
+          reason: 'the input was rejected; nothing was changed',
+          error: { name: 'InvalidInput', cause: error.message },
+          details: { input: payload.input as Record<string, unknown> },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** AcquireLock: the application's lock with a lease; a second run finds it held and is skipped. */
+  async acquireLock(
+    payload: WithRequest & { executionName: string },
+  ): Promise<{ acquired: boolean; heldBy: string | null }> {
+    const result = await this.deps.ledger.acquireLock(
+      payload.request.application,
+      payload.executionName,
+      this.deps.clock.now(),
+      LOCK_LEASE_SECONDS,
+    );
+    return { acquired: result.acquired, heldBy: result.acquired ? null : result.heldBy.owner };
+  }
+
+  /** ReleaseLock: releases the lock if this run holds it (a run that failed before it knew its application holds none). */
+  async releaseLock(payload: { state: RunState; executionName: string }): Promise<{ released: boolean }> {
+    const request = requestOf(payload.state);
+    if (request === undefined) return { released: false };
+    return { released: await this.deps.ledger.releaseLock(request.application, payload.executionName) };
+  }
+
+  async checkTarget({ request }: WithRequest): Promise<CheckResult> {
+    const health = await regionHealth(
+      this.deps.config,
+      app(this.deps, request),
+      request.targetRegion,
+      this.deps.estate,
+    );
+    return {
+      check: 'target-health',
+      ok: health.status === 'healthy',
+      detail: `${request.targetRegion} is ${health.status} (${health.source === 'route53' ? 'Route 53 health check' : "other regions' probes"})`,
+    };
+  }
+
+  /**
+   * CheckSource: whether the source is down, by the detection signals that can be read now (its
+   * Route 53 alarm, the other regions' probes); in automatic mode a quorum must agree.
+   */
+  async checkSource({ request }: WithRequest): Promise<CheckResult> {
+    const a = app(this.deps, request);
+    const signals = detectionSignals({
+      controlPlaneRegions: this.deps.config.controlPlaneRegions,
+      applications: [a],
+    }).filter((s) => s.region === request.sourceRegion);
+    const states = (await signalStates(signals, this.deps.estate)).map((s) => ({
+      name: s.signal.alarmName,
+      state: s.state,
+    }));
+    const alarming = states.filter((s) => s.state === 'ALARM').length;
+    const ok = alarming >= a.detection.quorum;
+    return {
+      check: 'source-down',
+      ok,
+      value: alarming,
+      detail: `${alarming} of ${signals.length} signals for ${request.sourceRegion} in ALARM (quorum ${a.detection.quorum}): ${states.map((s) => `${s.name}=${s.state}`).join(', ')}`,
+    };
+  }
+
+  async checkReplicaLag({ request }: WithRequest): Promise<CheckResult> {
+    const a = app(this.deps, request);
+    const lag = await this.deps.estate.metrics.replicaLagSeconds(a, request.targetRegion);
+    if (lag === undefined) {
+      return {
+        check: 'replica-lag',
+        ok: false,
+        detail: `no replica lag datapoint for ${request.targetRegion}`,
+      };
+    }
+    const budget = a.automation.maxReplicaLagSeconds;
+    return {
+      check: 'replica-lag',
+      ok: lag <= budget,
+      value: lag,
+      detail: `replica lag ${lag} s (budget ${budget} s)`,
+    };
+  }
+
+  async checkCooldown({ request }: WithRequest): Promise<CheckResult> {
+    const a = app(this.deps, request);
+    const runs = await this.deps.ledger.listRuns(a.name, 'failover', 20);
+    const last = runs.find(
+      (r) =>
+        r.status === 'SUCCEEDED' &&
+        (r.details as { request?: { mode?: string } } | undefined)?.request?.mode === 'automatic',
+    );
+    if (last?.endedAt === undefined)
+      return { check: 'cooldown', ok: true, detail: 'no automatic failover before' };
+    const minutes = secondsSince(this.deps, last.endedAt) / 60;
+    const ok = minutes >= a.automation.cooldownMinutes;
+    return {
+      check: 'cooldown',
+      ok,
+      value: Math.round(minutes),
+      detail: `last automatic failover ${Math.round(minutes)} min ago (cooldown ${a.automation.cooldownMinutes} min)`,
+    };
+  }
+
+  async checkTargetCluster({ request }: WithRequest): Promise<CheckResult> {
+    const ok = await this.deps.estate.workloads.clusterReachable(
+      app(this.deps, request),
+      request.targetRegion,
+    );
+    return {
+      check: 'target-cluster',
+      ok,
+      detail: `${request.targetRegion} cluster ${ok ? 'is active' : 'is not active'}`,
+    };
+  }
+
+  /** Decide: proceed, stop with the reasons, or (dry run) say what would be done. */
+  decide({ request, preflight }: WithRequest & { preflight: readonly CheckResult[] }): Decision {
+    const a = app(this.deps, request);
+    const by = (check: CheckResult['check']) => preflight.find((c) => c.check === check);
+    const reasons: string[] = [];
+    const target = by('target-health');
+    if (target?.ok !== true && !request.force)
+      reasons.push(`the target ${request.targetRegion} is not healthy: ${target?.detail ?? 'not checked'}`);
+    const source = by('source-down');
+    if (source?.ok !== true) {
+      reasons.push(
+        request.mode === 'automatic'
+          ? `the source ${request.sourceRegion} is no longer down: ${source?.detail ?? 'not checked'}`
+          : `the source ${request.sourceRegion} is up and writable; promoting now would split the brain (use a planned failback instead)`,
+      );
+    }
+    const lag = by('replica-lag');
+    if (lag?.ok !== true && request.mode === 'automatic') {
+      reasons.push(
+        `automatic promotion is held back: ${lag?.detail ?? 'lag not checked'}; a person must decide`,
+      );
+    }
+    const cooldown = by('cooldown');
+    if (cooldown?.ok !== true && request.mode === 'automatic')
+      reasons.push(`in cooldown: ${cooldown?.detail ?? ''}`);
+    const cluster = by('target-cluster');
+    if (cluster?.ok !== true) reasons.push(`the target cluster cannot be reached: ${cluster?.detail ?? ''}`);
+    const workload = a.workloads[request.targetRegion];
+    const plan = [
+      `fence ${request.sourceRegion}'s record so Route 53 stops answering with it`,
+      a.database.engine === 'aurora-global'
+        ? `fail the Aurora global cluster ${a.database.globalClusterIdentifier} over to ${a.database.clusters[request.targetRegion] ?? '?'}`
+        : `promote ${a.database.instances[request.targetRegion] ?? '?'} in ${request.targetRegion}`,
+      ...(workload?.nodeGroups.map((g) => `scale node group ${g.name} to ${g.activeSize}`) ?? []),
+      ...(workload?.deployments.map((d) => `scale ${d.namespace}/${d.name} to ${d.activeReplicas}`) ?? []),
+      `set weights ${request.sourceRegion}=0, ${request.targetRegion}=100 and wait for INSYNC`,
+      `verify ${request.targetRegion} and record the run`,
+    ];
+    if (reasons.length > 0) return { outcome: 'stop', reasons, plan };
+    return { outcome: request.dryRun ? 'plan' : 'proceed', reasons: [], plan };
+  }
+
+  /**
+   * FenceSource: fences every region but the target. With the source's record fenced and (while
+   * Route 53's API is down) its weight still up, Route 53's data plane answers with the healthy
+   * zero-weight records; fencing the other standbys too, whose databases stay read-only, leaves the
+   * target as the only answer once it serves, before and regardless of any record change.
+   */
+  async fenceSource({ request }: WithRequest): Promise<{ fenced: string[]; at: string }> {
+    const a = app(this.deps, request);
+    const fenced = a.regions.filter((r) => r !== request.targetRegion);
+    for (const region of fenced) await this.deps.estate.fence.setFence(a, region, true);
+    return { fenced, at: this.deps.clock.now().toISOString() };
+  }
+
+  /** PromoteDatabase: makes the target the writer; its lag at this moment is the run's RPO. */
+  async promoteDatabase({ request, executionName }: WithRequest & { executionName: string }): Promise<{
+    status: string;
+    lagSeconds: number | null;
+    at: string;
+  }> {
+    const a = app(this.deps, request);
+    let lag: number | undefined;
+    try {
+      lag = await this.deps.estate.metrics.replicaLagSeconds(a, request.targetRegion);
+    } catch {
+      lag = undefined;
+    }
+    const status = await this.deps.estate.database.promote(a, request.targetRegion, {
+      planned: false,
+      by: request.mode === 'automatic' ? 'automatic' : `human:${executionName}`,
+    });
+    return { status, lagSeconds: lag ?? null, at: this.deps.clock.now().toISOString() };
+  }
+
+  /** CheckDatabase: whether the target accepts writes; gives up after the promotion limit. */
+  async checkDatabase({
+    request,
+    promotedAt,
+  }: WithRequest & { promotedAt: string }): Promise<{ writable: boolean; role: string; at: string }> {
+    const status = await this.deps.estate.database.describe(app(this.deps, request), request.targetRegion);
+    const writable = status.role !== 'replica' && status.available;
+    if (!writable && secondsSince(this.deps, promotedAt) > PROMOTION_LIMIT_SECONDS) {
+      throw new NotReadyError(
+        `the database in ${request.targetRegion} is still ${status.role} ${PROMOTION_LIMIT_SECONDS} s after its promotion began`,
+      );
+    }
+    return { writable, role: status.role, at: this.deps.clock.now().toISOString() };
+  }
+
+  async scaleNodeGroups({
+    request,
+  }: WithRequest): Promise<{ at: string; nodeGroups: Record<string, number> }> {
+    const a = app(this.deps, request);
+    const out: Record<string, number> = {};
+    for (const group of a.workloads[request.targetRegion]?.nodeGroups ?? []) {
+      await this.deps.estate.workloads.scaleNodeGroup(a, request.targetRegion, group.name, {
+        desired: group.activeSize,
+        max: group.maxSize ?? group.activeSize,
+      });
+      out[group.name] = group.activeSize;
+    }
+    return { at: this.deps.clock.now().toISOString(), nodeGroups: out };
+  }
+
+  async scaleDeployments({
+    request,
+  }: WithRequest): Promise<{ at: string; deployments: Record<string, number> }> {
+    const a = app(this.deps, request);
+    const out: Record<string, number> = {};
+    for (const d of a.workloads[request.targetRegion]?.deployments ?? []) {
+      await this.deps.estate.workloads.scaleDeployment(
+        a,
+        request.targetRegion,
+        d.namespace,
+        d.name,
+        d.activeReplicas,
+      );
+      out[`${d.namespace}/${d.name}`] = d.activeReplicas;
+    }
+    return { at: this.deps.clock.now().toISOString(), deployments: out };
+  }
+
+  /** CheckWorkloads: every deployment has its minimum ready; gives up (and says which) after the limit. */
+  async checkWorkloads({ request, scaledAt }: WithRequest & { scaledAt: string }): Promise<{
+    ready: boolean;
+    deployments: Record<string, string>;
+    at: string;
+  }> {
+    const a = app(this.deps, request);
+    const out: Record<string, string> = {};
+    let ready = true;
+    for (const d of a.workloads[request.targetRegion]?.deployments ?? []) {
+      const status = await this.deps.estate.workloads.describeDeployment(
+        a,
+        request.targetRegion,
+        d.namespace,
+        d.name,
+      );
+      const min = d.minReadyReplicas ?? d.activeReplicas;
+      out[`${d.namespace}/${d.name}`] = `${status.readyReplicas}/${min} ready`;
+      if (status.readyReplicas < min) ready = false;
+    }
+    if (!ready && secondsSince(this.deps, scaledAt) > WORKLOADS_LIMIT_SECONDS) {
+      throw new NotReadyError(
+        `workloads in ${request.targetRegion} short of their minimum ${WORKLOADS_LIMIT_SECONDS} s after scaling: ${Object.entries(
+          out,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+    }
+    return { ready, deployments: out, at: this.deps.clock.now().toISOString() };
+  }
+
+  /** ShiftTraffic: one change batch, the target up and the source at 0; retried until Route 53 answers. */
+  async shiftTraffic({ request, executionName }: WithRequest & { executionName: string }): Promise<{
+    changeId: string;
+    weights: Record<string, number>;
+    at: string;
+  }> {
+    const weights = { [request.sourceRegion]: 0, [request.targetRegion]: 100 };
+    const changeId = await this.deps.estate.dns.setWeights(app(this.deps, request), weights, {
+      force: request.force,
+      by: executionName,
+    });
+    return { changeId, weights, at: this.deps.clock.now().toISOString() };
+  }
+
+  async checkChange({ changeId }: { changeId: string }): Promise<{ insync: boolean }> {
+    return { insync: (await this.deps.estate.dns.getChangeStatus(changeId)) === 'INSYNC' };
+  }
+
+  /**
+   * VerifyTarget: the target serves from the outside: its health check (Route 53's checkers, or the
+   * other regions' probes when Route 53's API does not answer), a writable database, ready workloads.
+   */
+  async verifyTarget({ request }: WithRequest): Promise<{ verifiedAt: string; health: string }> {
+    const a = app(this.deps, request);
+    const health = (await regionHealth(this.deps.config, a, request.targetRegion, this.deps.estate)).status;
+    if (health !== 'healthy' && !request.force) {
+      throw new PreconditionFailedError(
+        `${request.targetRegion} does not pass its health check after the change`,
+      );
+    }
+    return { verifiedAt: this.deps.clock.now().toISOString(), health };
+  }
+
+  /** Record: the run in the ledger, whatever its end, with RTO and RPO when it moved traffic. */
+  async record(payload: {
+    state: RunState;
+    executionName: string;
+    status: RunStatus;
+    reason?: string;
+    results?: Record<string, unknown>;
+  }): Promise<{ recorded: true; rtoSeconds: number | null; rpoSeconds: number | null }> {
+    const { deps } = this;
+    const request = requestOf(payload.state);
+    const input = payload.state.input ?? payload.state;
+    const error = payload.state.error;
+    const named = (input as { application?: unknown }).application;
+    const application =
+      request?.application ?? (typeof named === 'string' && named !== '' ? named : 'unknown');
+    const results = payload.results ?? {};
+    const verify = results.verify as { verifiedAt?: string } | undefined;
+    const promotion = results.promotion as { lagSeconds?: number | null } | undefined;
+    const a = findApplication(deps.config, application);
+    // With every other region fenced, clients reach the target as soon as it is writable and ready:
+    // that moment, plus the TTL, is the RTO (the record change only makes it stick).
+    const times = [results.fence, results.database, results.workloads]
+      .map((r) => (r as { at?: string } | undefined)?.at)
+      .filter((t): t is string => t !== undefined);
+    const since = (iso: string): number =>
+      request === undefined
+        ? 0
+        : (new Date(iso).getTime() - new Date(request.incidentStartedAt).getTime()) / 1000;
+    const ttl = a?.dns.ttlSeconds ?? 0;
+    const rtoSeconds =
+      request !== undefined && times.length === 3 ? Math.round(Math.max(...times.map(since)) + ttl) : null;
+    const verifiedAfterSeconds =
+      request !== undefined && verify?.verifiedAt !== undefined ? Math.round(since(verify.verifiedAt)) : null;
+    const rpoSeconds = promotion?.lagSeconds ?? null;
+    await deps.ledger.putRun({
+      application,
+      kind: 'failover',
+      executionName: payload.executionName,
+      startedAt: payload.state.startedAt ?? deps.clock.now().toISOString(),
+      endedAt: deps.clock.now().toISOString(),
+      status: payload.status,
+      ...(payload.reason === undefined ? {} : { reason: payload.reason }),
+      ...(error === undefined ? {} : { error: { name: error.Error ?? 'Error', cause: error.Cause ?? '' } }),
+      details: {
+        ...(request === undefined ? {} : { request }),
+        ...results,
+        rtoSeconds,
+        rpoSeconds,
+        verifiedAfterSeconds,
+        ...(a === undefined
+          ? {}
+          : { rtoTargetSeconds: a.targets.rtoSeconds, rpoTargetSeconds: a.targets.rpoSeconds }),
+      },
+    });
+    return { recorded: true, rtoSeconds, rpoSeconds };
+  }
+
+  /** Notify: a message to the team's channel. */
+  async notify(payload: { text: string }): Promise<{ ts: string }> {
+    return { ts: await this.deps.estate.notifier.post(payload.text) };
+  }
+}
+
+/** The Lambda functions of the failover and the step operations each may run. */
+export const FAILOVER_FUNCTIONS = {
+  'lifeboat-failover-input': ['validateInput'],
+  'lifeboat-lock': ['acquireLock', 'releaseLock'],
+  'lifeboat-preflight': [
+    'checkTarget',
+    'checkSource',
+    'checkReplicaLag',
+    'checkCooldown',
+    'checkTargetCluster',
+    'decide',
+  ],
+  'lifeboat-database': ['promoteDatabase', 'checkDatabase'],
+  'lifeboat-workloads': ['scaleNodeGroups', 'scaleDeployments', 'checkWorkloads'],
+  'lifeboat-traffic': ['fenceSource', 'shiftTraffic', 'checkChange', 'verifyTarget'],
+  'lifeboat-ledger': ['record'],
+  'lifeboat-notify': ['notify'],
+} as const satisfies Record<string, readonly (keyof FailoverSteps)[]>;
+
+export type FailoverFunctionName = keyof typeof FAILOVER_FUNCTIONS;
+
+/**
+ * Runs the operation a state names (`payload.operation`) if the function may run it. Unknown
+ * operations are refused: a definition that names the wrong one fails loudly.
+ */
+export async function runFailoverStep(
+  functionName: FailoverFunctionName,
+  payload: unknown,
+  steps: FailoverSteps,
+): Promise<unknown> {
+  const operation = (payload as { operation?: unknown } | null)?.operation;
+  const allowed: readonly string[] = FAILOVER_FUNCTIONS[functionName];
+  if (typeof operation !== 'string' || !allowed.includes(operation)) {
+    throw new InvalidInputError([
+      `operation: ${String(operation)} is not one of ${allowed.join(', ')} (${functionName})`,
+    ]);
+  }
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to `steps` itself, below
+  const method = steps[operation as keyof FailoverSteps];
+  return await (Reflect.apply(method, steps, [payload]) as Promise<unknown>);
+}

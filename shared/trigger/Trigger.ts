@@ -1,0 +1,112 @@
+import type { LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { detectionSignals } from '../config/naming.ts';
+import { currentPrimary } from '../failover/currentPrimary.ts';
+import { regionHealth, signalStates } from '../failover/regionHealth.ts';
+import type { Clock } from '../ports/Clock.ts';
+import type { Estate } from '../ports/Estate.ts';
+import type { Ledger } from '../ports/Ledger.ts';
+
+/** The part of an EventBridge "CloudWatch Alarm State Change" event the trigger reads. */
+export interface AlarmStateChange {
+  readonly detail: { readonly alarmName: string; readonly state: { readonly value: string } };
+}
+
+export interface WorkflowStarter {
+  /** StartExecution; resolves `already-started` when the name is taken (by this incident). */
+  start(
+    workflow: 'failover',
+    name: string,
+    input: Record<string, unknown>,
+  ): Promise<'started' | 'already-started'>;
+}
+
+export interface TriggerDeps {
+  readonly config: LifeboatConfig;
+  readonly estate: Estate;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  /** The region this control plane runs in: it starts only the failovers that move traffic here. */
+  readonly region: string;
+  readonly starter: WorkflowStarter;
+}
+
+export type TriggerOutcome =
+  | {
+      readonly action: 'started' | 'already-started';
+      readonly execution: string;
+      readonly application: string;
+      readonly targetRegion: string;
+    }
+  | { readonly action: 'ignored'; readonly reason: string };
+
+/** `2030-01-01T00:00:30.000Z` → `20300101T000030Z`: a stable part of an execution name. */
+function compactTime(iso: string): string {
+  return iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * Takes an alarm state change from the `lifeboat` bus and starts a failover when an application's
+ * serving region is down by a quorum of signals: at most one execution per incident, named after it.
+ */
+export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDeps): Promise<TriggerOutcome> {
+  const all = detectionSignals(deps.config);
+  const signal = all.find((s) => s.alarmName === event.detail.alarmName);
+  if (signal === undefined)
+    return {
+      action: 'ignored',
+      reason: `${event.detail.alarmName} is not a Lifeboat detection alarm of this config`,
+    };
+  const app = deps.config.applications.find((a) => a.name === signal.application);
+  if (app === undefined) return { action: 'ignored', reason: `no application ${signal.application}` };
+  if (event.detail.state.value !== 'ALARM')
+    return { action: 'ignored', reason: `${signal.alarmName} is ${event.detail.state.value}` };
+  if (!app.automation.automaticFailover)
+    return { action: 'ignored', reason: `automatic failover is off for ${app.name}` };
+
+  const serving = await currentPrimary(app, deps.estate, deps.ledger);
+  if (signal.region !== serving) {
+    return { action: 'ignored', reason: `${signal.region} does not serve ${app.name} (${serving} does)` };
+  }
+  const states = await signalStates(
+    all.filter((s) => s.application === app.name && s.region === serving),
+    deps.estate,
+  );
+  // Debounce: the alarm that sent this event must still be in ALARM.
+  if (states.find((s) => s.signal.alarmName === signal.alarmName)?.state === 'OK') {
+    return { action: 'ignored', reason: `${signal.alarmName} has already cleared` };
+  }
+  const alarming = states.filter((s) => s.state === 'ALARM');
+  if (alarming.length < app.detection.quorum) {
+    return {
+      action: 'ignored',
+      reason: `${alarming.length} of ${states.length} signals for ${serving} in ALARM; quorum is ${app.detection.quorum}`,
+    };
+  }
+  let target: string | undefined;
+  for (const region of app.regions) {
+    if (region === serving || !deps.config.controlPlaneRegions.includes(region)) continue;
+    if ((await regionHealth(deps.config, app, region, deps.estate)).status === 'healthy') {
+      target = region;
+      break;
+    }
+  }
+  if (target === undefined) return { action: 'ignored', reason: `no healthy standby for ${app.name}` };
+  if (target !== deps.region) {
+    return {
+      action: 'ignored',
+      reason: `the failover of ${app.name} moves traffic to ${target}; its control plane starts it`,
+    };
+  }
+  const startedAt =
+    alarming.map((s) => s.updatedAt ?? deps.clock.now().toISOString()).sort()[0] ??
+    deps.clock.now().toISOString();
+  const name = `auto-${app.name}-${serving}-${compactTime(startedAt)}`.slice(0, 80);
+  const outcome = await deps.starter.start('failover', name, {
+    application: app.name,
+    targetRegion: target,
+    sourceRegion: serving,
+    mode: 'automatic',
+    incident: { startedAt, signals: alarming.map((s) => s.signal.alarmName) },
+  });
+  return { action: outcome, execution: name, application: app.name, targetRegion: target };
+}
