@@ -264,7 +264,9 @@ function watchProgress(world: World, runner: WorkflowRunner, progress: (entry: T
 /** What the report says an execution ended as: SKIPPED when the workflow says it did nothing. */
 function reportStatus(e: ExecutionRecord): ReportExecution['status'] {
   const output = e.output as { status?: unknown } | null;
-  if (e.status === 'SUCCEEDED' && output?.status === 'SKIPPED') return 'SKIPPED';
+  // A run that decided not to act (lock held, or the checks said stop) succeeded as an execution.
+  if (e.status === 'SUCCEEDED' && (output?.status === 'SKIPPED' || output?.status === 'ABORTED'))
+    return output.status;
   return e.status;
 }
 

@@ -56,47 +56,57 @@ export function localRuntime(): Pick<
       const { scenario, world, clock, ledger } = context;
       const estate = worldEstate(world, { channel: scenario.config.slack.channelId });
       world.onEvent((delivered) => {
-        void handleAlarmEvent(delivered.event, {
+        const deps = {
           config: scenario.config,
           estate,
           ledger,
           clock,
           region: delivered.busRegion,
           starter: {
-            start: (workflow, name, input) => {
+            start: (workflow: 'failover', name: string, input: Record<string, unknown>) => {
               const runner = context.runner();
               const before = runner.executions.length;
               try {
                 runner.start(workflow, input, name);
               } catch (error) {
                 if ((error as Error).name === 'ExecutionAlreadyExists')
-                  return Promise.resolve('already-started');
+                  return Promise.resolve('already-started' as const);
                 throw error;
               }
-              return Promise.resolve(runner.executions.length > before ? 'started' : 'already-started');
+              return Promise.resolve(
+                runner.executions.length > before ? ('started' as const) : ('already-started' as const),
+              );
             },
           },
-        }).then(
-          (outcome) => {
-            if (outcome.action === 'started') {
+        };
+        // EventBridge invokes the trigger asynchronously: Lambda retries a failed invocation twice,
+        // about a minute and then two minutes later.
+        const invoke = (attempt: number): void => {
+          handleAlarmEvent(delivered.event, deps).then(
+            (outcome) => {
+              if (outcome.action === 'started') {
+                world.timeline.push({
+                  at: clock.seconds,
+                  kind: 'execution',
+                  application: outcome.application,
+                  region: delivered.busRegion,
+                  text: `trigger in ${delivered.busRegion} started ${outcome.execution}`,
+                });
+              }
+            },
+            (error: unknown) => {
+              const retryIn = [60, 120][attempt];
               world.timeline.push({
                 at: clock.seconds,
                 kind: 'execution',
-                application: outcome.application,
                 region: delivered.busRegion,
-                text: `trigger in ${delivered.busRegion} started ${outcome.execution}`,
+                text: `trigger in ${delivered.busRegion} failed: ${(error as Error).message}${retryIn === undefined ? '' : `; retried in ${retryIn} s`}`,
               });
-            }
-          },
-          (error: unknown) => {
-            world.timeline.push({
-              at: clock.seconds,
-              kind: 'execution',
-              region: delivered.busRegion,
-              text: `trigger in ${delivered.busRegion} failed: ${(error as Error).message}`,
-            });
-          },
-        );
+              if (retryIn !== undefined) clock.schedule(clock.seconds + retryIn, () => invoke(attempt + 1));
+            },
+          );
+        };
+        invoke(0);
       });
     },
   };

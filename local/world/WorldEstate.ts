@@ -88,6 +88,9 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
           return { state: alarm.state, updatedAt: world.clock.secondsToIso(alarm.updatedAt) };
         }),
     },
+    probe: {
+      probe: (app, region) => call(() => (world.endpointUp(name(app), region) ? 'healthy' : 'unhealthy')),
+    },
     fence: {
       setFence: (app, region, fenced) =>
         call(() => {

@@ -5,7 +5,7 @@ import type { Clock } from '../ports/Clock.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
-import { regionHealth, signalStates } from './regionHealth.ts';
+import { regionHealth, signalsDown, signalStates } from './regionHealth.ts';
 import { checkFailoverInput, findApplication, type FailoverRequest } from './FailoverInput.ts';
 
 export interface FailoverDeps {
@@ -140,7 +140,7 @@ export class FailoverSteps {
     return {
       check: 'target-health',
       ok: health.status === 'healthy',
-      detail: `${request.targetRegion} is ${health.status} (${health.source === 'route53' ? 'Route 53 health check' : "other regions' probes"})`,
+      detail: `${request.targetRegion} is ${health.status} (${health.source === 'route53' ? 'Route 53 health check' : health.source === 'probes' ? "other regions' probes" : 'probed directly'})`,
     };
   }
 
@@ -154,11 +154,9 @@ export class FailoverSteps {
       controlPlaneRegions: this.deps.config.controlPlaneRegions,
       applications: [a],
     }).filter((s) => s.region === request.sourceRegion);
-    const states = (await signalStates(signals, this.deps.estate)).map((s) => ({
-      name: s.signal.alarmName,
-      state: s.state,
-    }));
-    const alarming = states.filter((s) => s.state === 'ALARM').length;
+    const read = await signalStates(signals, this.deps.estate);
+    const states = read.map((s) => ({ name: s.signal.alarmName, state: s.state }));
+    const alarming = signalsDown(read, request.sourceRegion).length;
     const ok = alarming >= a.detection.quorum;
     return {
       check: 'source-down',

@@ -1,5 +1,6 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { detectionSignals, type DetectionSignal } from '../config/naming.ts';
+import { classifyError, ThrottledError } from '../errors.ts';
 import type { Estate, HealthStatus } from '../ports/Estate.ts';
 
 export interface SignalState {
@@ -18,7 +19,9 @@ export async function signalStates(
       try {
         const alarm = await estate.alarms.describe(signal.alarmName, signal.alarmRegion);
         return { signal, state: alarm.state, updatedAt: alarm.updatedAt };
-      } catch {
+      } catch (error) {
+        // Throttling says nothing about the region: let the caller retry rather than miscount.
+        if (classifyError(error) instanceof ThrottledError) throw error;
         return { signal, state: 'unreachable' };
       }
     }),
@@ -35,7 +38,7 @@ export async function regionHealth(
   app: ApplicationConfig,
   region: string,
   estate: Estate,
-): Promise<{ status: HealthStatus; source: 'route53' | 'probes' }> {
+): Promise<{ status: HealthStatus; source: 'route53' | 'probes' | 'direct probe' }> {
   try {
     return { status: await estate.health.getStatus(app, region), source: 'route53' };
   } catch {
@@ -44,7 +47,22 @@ export async function regionHealth(
       applications: [app],
     }).filter((s) => s.region === region && s.kind === 'probe');
     const states = await signalStates(probes, estate);
+    if (states.every((s) => s.state === 'unreachable')) {
+      // Nobody else can vouch for it (its only peer is the region that is down): probe it from here.
+      return { status: await estate.probe.probe(app, region), source: 'direct probe' };
+    }
     const healthy = states.some((s) => s.state === 'OK') && !states.some((s) => s.state === 'ALARM');
     return { status: healthy ? 'healthy' : 'unhealthy', source: 'probes' };
   }
+}
+
+/**
+ * Whether a signal says its region is down. An alarm that cannot be read because its own region does
+ * not answer, when that region is the one suspected (the Route 53 alarms live in us-east-1), is
+ * evidence of the outage, not an absence of it.
+ */
+export function signalsDown(states: readonly SignalState[], suspect: string): SignalState[] {
+  return states.filter(
+    (s) => s.state === 'ALARM' || (s.state === 'unreachable' && s.signal.alarmRegion === suspect),
+  );
 }

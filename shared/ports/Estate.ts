@@ -106,6 +106,11 @@ export interface TrafficMetricsPort {
   latencyMs(app: ApplicationConfig, region: string, windowSeconds: number): Promise<number | undefined>;
 }
 
+/** A direct probe of a region's endpoint from the control plane that runs the step. */
+export interface EndpointProbePort {
+  probe(app: ApplicationConfig, region: string): Promise<HealthStatus>;
+}
+
 /** CloudWatch alarms of the detection signals, read where they live. */
 export interface AlarmsPort {
   /** The alarm's state and when it last changed (ISO), read in `region`; throws when the region does not answer. */
@@ -140,6 +145,7 @@ export interface Estate {
   readonly metrics: MetricsPort;
   readonly traffic: TrafficMetricsPort;
   readonly alarms: AlarmsPort;
+  readonly probe: EndpointProbePort;
   readonly fence: FencePort;
   readonly notifier: NotifierPort;
 }

@@ -1,7 +1,7 @@
 import type { LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { detectionSignals } from '../config/naming.ts';
 import { currentPrimary } from '../failover/currentPrimary.ts';
-import { regionHealth, signalStates } from '../failover/regionHealth.ts';
+import { regionHealth, signalsDown, signalStates } from '../failover/regionHealth.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
@@ -75,7 +75,7 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
   if (states.find((s) => s.signal.alarmName === signal.alarmName)?.state === 'OK') {
     return { action: 'ignored', reason: `${signal.alarmName} has already cleared` };
   }
-  const alarming = states.filter((s) => s.state === 'ALARM');
+  const alarming = signalsDown(states, serving);
   if (alarming.length < app.detection.quorum) {
     return {
       action: 'ignored',

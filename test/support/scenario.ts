@@ -1,0 +1,67 @@
+import { fileURLToPath } from 'node:url';
+import { parseScenario } from '../../local/scenario/Scenario.ts';
+import { simulate } from '../../local/simulate/Simulation.ts';
+import { localRuntime } from '../../local/simulate/localRuntime.ts';
+import type { Report, ReportExecution } from '../../local/report/Report.ts';
+import { exampleConfigDocument } from './exampleConfig.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+type ConfigDoc = ReturnType<typeof exampleConfigDocument>;
+
+/**
+ * Runs a scenario given as its JSON document (the contract's form) over the example config, changed
+ * by `config` if given, with Lifeboat's real workflows and step code on the local runtime.
+ */
+export async function rehearse(options: {
+  events: readonly Record<string, unknown>[];
+  until?: number;
+  latency?: Record<string, number>;
+  config?: (doc: ConfigDoc) => void;
+}): Promise<Report> {
+  const doc = exampleConfigDocument();
+  options.config?.(doc);
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-scenario-'));
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(doc));
+  const scenario = parseScenario(
+    {
+      name: 'test',
+      config: configFile,
+      until: options.until ?? 3600,
+      latency: options.latency ?? {},
+      events: options.events,
+    },
+    'test scenario',
+    { baseDir: dir, cwd: ROOT },
+  );
+  return simulate({ scenario, ...localRuntime() });
+}
+
+export function failovers(report: Report): ReportExecution[] {
+  return report.executions.filter((e) => e.workflow === 'failover');
+}
+
+export function stateNames(execution: ReportExecution): string[] {
+  return execution.states.map((s) => s.name);
+}
+
+export function ledgerOf(report: Report, executionName: string): Record<string, unknown> | undefined {
+  return report.ledger.find((r) => r.executionName === executionName);
+}
+
+/** Every DNS change the world accepted for the application. */
+export function dnsChanges(report: Report, application = 'ai-gateway'): string[] {
+  return report.timeline
+    .filter((e) => e.kind === 'dns-change' && e.application === application && e.text.startsWith('change'))
+    .map((e) => e.text);
+}
+
+export function promotions(report: Report, application = 'ai-gateway'): string[] {
+  return report.timeline
+    .filter((e) => e.kind === 'database' && e.application === application && e.text.includes('started'))
+    .map((e) => e.text);
+}
