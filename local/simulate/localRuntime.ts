@@ -102,7 +102,10 @@ export function localRuntime(): Pick<
                 region: delivered.busRegion,
                 text: `trigger in ${delivered.busRegion} failed: ${(error as Error).message}${retryIn === undefined ? '' : `; retried in ${retryIn} s`}`,
               });
-              if (retryIn !== undefined) clock.schedule(clock.seconds + retryIn, () => invoke(attempt + 1));
+              if (retryIn !== undefined)
+                clock.schedule(clock.seconds + retryIn, () => {
+                  invoke(attempt + 1);
+                });
             },
           );
         };

@@ -52,7 +52,8 @@ describe('HttpProbe', () => {
     new HttpProbe({
       timeoutMs,
       // Resolve the example's name to loopback: tests reach nothing else.
-      fetch: (url, init) => globalThis.fetch(String(url).replace('localhost.localdomain', '127.0.0.1'), init),
+      fetch: (url, init) =>
+        globalThis.fetch((url as string).replace('localhost.localdomain', '127.0.0.1'), init),
     });
 
   it('is healthy on a 2xx and unhealthy on a 5xx', async () => {
