@@ -347,7 +347,7 @@ export class WorkflowRunner {
               ? 'Wait'
               : meta.type;
       const at = this.clock.seconds;
-      if (event.type === 'StateEntered') {
+      const enter = (): void => {
         record.states.push({
           name,
           type,
@@ -356,6 +356,9 @@ export class WorkflowRunner {
           status: 'RUNNING',
           ...(event.index === undefined ? {} : { index: event.index }),
         });
+      };
+      if (event.type === 'StateEntered') {
+        enter();
       } else if (event.type === 'StateExited' || event.type === 'StateFailed') {
         const state = open(name, event.index);
         if (state === undefined) continue;
@@ -367,16 +370,7 @@ export class WorkflowRunner {
         const last = [...record.states].reverse().find((s) => s.name === name && s.index === event.index);
         if (last === undefined) continue;
         last.status = event.type === 'StateRetried' ? 'RETRIED' : 'CAUGHT';
-        if (event.type === 'StateRetried') {
-          record.states.push({
-            name,
-            type,
-            enteredAt: at,
-            exitedAt: null,
-            status: 'RUNNING',
-            ...(event.index === undefined ? {} : { index: event.index }),
-          });
-        }
+        if (event.type === 'StateRetried') enter();
       }
       this.clock.touch();
     }
