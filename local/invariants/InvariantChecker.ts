@@ -53,10 +53,13 @@ export class InvariantChecker {
     });
   }
 
-  /** Checks invariants 4 and 5 over the finished run. */
-  async finish(ledger: Ledger): Promise<void> {
+  /**
+   * Checks invariants 4 and 5 over the finished run. `ledgers` are every replica of the ledger: a run's
+   * record must be in one of them, and no replica may show its lock still held.
+   */
+  async finish(ledgers: Ledger | readonly Ledger[]): Promise<void> {
     this.checkOverlaps();
-    await this.checkRecordsAndLocks(ledger);
+    await this.checkRecordsAndLocks(Array.isArray(ledgers) ? ledgers : [ledgers as Ledger]);
   }
 
   private report(invariant: Violation['invariant'], message: string, application?: string): void {
@@ -218,14 +221,18 @@ export class InvariantChecker {
     }
   }
 
-  private async checkRecordsAndLocks(ledger: Ledger): Promise<void> {
+  private async checkRecordsAndLocks(ledgers: readonly Ledger[]): Promise<void> {
     const locking = this.options.lockingWorkflows ?? [];
     for (const execution of this.options.executions()) {
       if (execution.status === 'RUNNING') continue;
       const application = applicationOf(execution);
       const kind = execution.workflow as RunKind;
       if (application === undefined || !RUN_KINDS.includes(kind)) continue;
-      const runs = await this.world.clock.track(ledger.listRuns(application, kind, 1000));
+      const runs = (
+        await Promise.all(
+          ledgers.map((ledger) => this.world.clock.track(ledger.listRuns(application, kind, 1000))),
+        )
+      ).flat();
       if (!runs.some((run) => run.executionName === execution.name)) {
         this.violations.push({
           at: execution.stoppedAt ?? this.world.clock.seconds,
@@ -235,8 +242,14 @@ export class InvariantChecker {
         });
       }
       if (!locking.includes(execution.workflow)) continue;
-      const lock = await this.world.clock.track(ledger.getLock(application));
-      if (lock?.owner === execution.name && new Date(lock.leaseExpiresAt) > this.world.clock.now()) {
+      const locks = await Promise.all(
+        ledgers.map((ledger) => this.world.clock.track(ledger.getLock(application))),
+      );
+      if (
+        locks.some(
+          (lock) => lock?.owner === execution.name && new Date(lock.leaseExpiresAt) > this.world.clock.now(),
+        )
+      ) {
         this.violations.push({
           at: execution.stoppedAt ?? this.world.clock.seconds,
           invariant: 5,

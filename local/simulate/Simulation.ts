@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { ScenarioError } from '../../shared/errors.ts';
 import type { Ledger } from '../../shared/ports/Ledger.ts';
 import { RUN_KINDS } from '../../shared/ports/Ledger.ts';
-import { trackPort } from '../clock/trackPort.ts';
 import { VirtualClock } from '../clock/VirtualClock.ts';
 import { formatViolation, InvariantChecker } from '../invariants/InvariantChecker.ts';
 import { EmbeddedDynamo } from '../ledger/EmbeddedDynamo.ts';
+import { ReplicatedLedger } from '../ledger/ReplicatedLedger.ts';
 import type { Report, ReportApplication, ReportExecution, ReportRegion } from '../report/Report.ts';
 import { loadDefinition } from '../runner/loadDefinition.ts';
 import { localSubstitutions, workflowFiles } from '../runner/localBindings.ts';
@@ -23,7 +22,10 @@ export interface SimulationContext {
   readonly scenario: Scenario;
   readonly world: World;
   readonly clock: VirtualClock;
+  /** The ledger replica of the first control-plane region (what the report reads). */
   readonly ledger: Ledger;
+  /** The ledger replica of a control-plane region: a global table with replication delay. */
+  readonly ledgerIn: (region: string) => Ledger;
   readonly runner: () => WorkflowRunner;
 }
 
@@ -59,8 +61,16 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
   const world = new World({ config: scenario.config, latency: scenario.latency, clock });
   const dynamo = await EmbeddedDynamo.start();
   try {
-    await dynamo.createLedgerTable(scenario.config.ledger.tableName);
-    const ledger = trackPort(new DynamoLedger(dynamo.client(), scenario.config.ledger.tableName), clock);
+    const replicated = await ReplicatedLedger.create({
+      dynamo,
+      tableName: scenario.config.ledger.tableName,
+      regions: scenario.config.controlPlaneRegions,
+      clock,
+      delaySeconds: () => scenario.latency.dynamodbReplicationSeconds,
+      isDown: (region) => world.faults.isOutage(region),
+    });
+    const ledgerIn = (region: string): Ledger => replicated.in(region);
+    const ledger = ledgerIn(scenario.config.controlPlaneRegions[0] ?? 'us-east-1');
     // The functions are built before the runner they may start executions on, so they reach it lazily.
     const ready: { runner?: WorkflowRunner } = {};
     const context: SimulationContext = {
@@ -68,6 +78,7 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
       world,
       clock,
       ledger,
+      ledgerIn,
       runner: () => {
         if (ready.runner === undefined) throw new Error('the runner is not ready yet');
         return ready.runner;
@@ -101,12 +112,24 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
     }
     await clock.runUntil(scenario.until);
     await runner.shutdown();
-    await checker.finish(ledger);
+    // Let the replicas converge (regions still down are not waited for) before the ledger is read.
+    await clock.runUntil(clock.seconds + scenario.latency.dynamodbReplicationSeconds + 1);
+    const replicas = scenario.config.controlPlaneRegions.map(ledgerIn);
+    await checker.finish(replicas);
 
     const ledgerItems = (
-      await Promise.all(RUN_KINDS.map((kind) => clock.track(ledger.listRunsByKind(kind, 1000))))
+      await Promise.all(
+        replicas.flatMap((replica) =>
+          RUN_KINDS.map((kind) => clock.track(replica.listRunsByKind(kind, 1000))),
+        ),
+      )
     )
       .flat()
+      // The same run can be in several replicas: keep one of each.
+      .filter(
+        (run, i, all) =>
+          all.findIndex((r) => r.executionName === run.executionName && r.kind === run.kind) === i,
+      )
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
     return buildReport(
       scenario,

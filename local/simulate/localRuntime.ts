@@ -15,14 +15,41 @@ export const ACTING_STATES: Readonly<Record<string, readonly string[]>> = {
   failover: ['FenceSource', 'PromoteDatabase', 'ScaleNodeGroups', 'ShiftTraffic'],
 };
 
-function stepsFor(context: SimulationContext): FailoverSteps {
-  const { scenario, world, clock, ledger } = context;
+/** The steps as they run in one region's Lambda functions: that region's ledger replica. */
+function stepsIn(context: SimulationContext, region: string): FailoverSteps {
+  const { scenario, world, clock, ledgerIn } = context;
   return new FailoverSteps({
     config: scenario.config,
     estate: worldEstate(world, { channel: scenario.config.slack.channelId }),
-    ledger,
+    ledger: ledgerIn(region),
+    ledgerIn,
     clock,
   });
+}
+
+interface PayloadRegions {
+  readonly request?: { readonly targetRegion?: string };
+  readonly state?: {
+    readonly request?: { readonly targetRegion?: string };
+    readonly validated?: { readonly request?: { readonly targetRegion?: string } };
+    readonly targetRegion?: unknown;
+  };
+  readonly input?: { readonly targetRegion?: unknown };
+}
+
+/** The region a failover step runs in: its run's target region (a failover runs where it moves traffic to). */
+function regionOf(payload: unknown, fallback: string): string {
+  const p = payload as PayloadRegions | null;
+  const fromInput = typeof p?.input?.targetRegion === 'string' ? p.input.targetRegion : undefined;
+  const fromState = typeof p?.state?.targetRegion === 'string' ? p.state.targetRegion : undefined;
+  return (
+    p?.request?.targetRegion ??
+    p?.state?.request?.targetRegion ??
+    p?.state?.validated?.request?.targetRegion ??
+    fromInput ??
+    fromState ??
+    fallback
+  );
 }
 
 /**
@@ -36,12 +63,15 @@ export function localRuntime(): Pick<
 > {
   return {
     functions: (context) => {
-      const steps = stepsFor(context);
+      const regions = context.scenario.config.controlPlaneRegions;
+      const home = regions[0] ?? 'us-east-1';
+      const steps = new Map(regions.map((r) => [r, stepsIn(context, r)]));
       const functions: Record<string, LocalFunction> = {};
       for (const name of Object.keys(FAILOVER_FUNCTIONS) as FailoverFunctionName[]) {
         functions[name] = async (payload) => {
           try {
-            return await runFailoverStep(name, payload, steps);
+            const region = regionOf(payload, home);
+            return await runFailoverStep(name, payload, steps.get(region) ?? stepsIn(context, home));
           } catch (error) {
             throw classifyError(error);
           }
@@ -53,13 +83,13 @@ export function localRuntime(): Pick<
     actingStates: ACTING_STATES,
     lockingWorkflows: ['failover', 'failback'],
     setup: (context) => {
-      const { scenario, world, clock, ledger } = context;
+      const { scenario, world, clock, ledgerIn } = context;
       const estate = worldEstate(world, { channel: scenario.config.slack.channelId });
       world.onEvent((delivered) => {
         const deps = {
           config: scenario.config,
           estate,
-          ledger,
+          ledger: ledgerIn(delivered.busRegion),
           clock,
           region: delivered.busRegion,
           starter: {

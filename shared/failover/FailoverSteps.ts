@@ -11,7 +11,10 @@ import { checkFailoverInput, findApplication, type FailoverRequest } from './Fai
 export interface FailoverDeps {
   readonly config: LifeboatConfig;
   readonly estate: Estate;
+  /** The ledger replica of the region this code runs in (a failover runs in its target region). */
   readonly ledger: Ledger;
+  /** Another control-plane region's replica, for the lock's confirmation. */
+  readonly ledgerIn: (region: string) => Ledger;
   readonly clock: Clock;
 }
 
@@ -121,6 +124,40 @@ export class FailoverSteps {
       LOCK_LEASE_SECONDS,
     );
     return { acquired: result.acquired, heldBy: result.acquired ? null : result.heldBy.owner };
+  }
+
+  /**
+   * ConfirmLock: the lock is consistent only in the replica it was taken in. After the replication
+   * settle time, read every other control-plane region's replica: if a live lease there belongs to a
+   * run that took it first (earlier `acquiredAt`, then the smaller name), give way — release this
+   * run's lock and end as skipped. Both runs apply the same total order, so one of them proceeds.
+   * A replica that cannot be read (its region is down) holds no lease a live run could act on.
+   */
+  async confirmLock({
+    request,
+    executionName,
+  }: WithRequest & { executionName: string }): Promise<{ confirmed: boolean; heldBy: string | null }> {
+    const mine = await this.deps.ledger.getLock(request.application);
+    if (mine?.owner !== executionName) return { confirmed: false, heldBy: mine?.owner ?? null };
+    const now = this.deps.clock.now();
+    const first = (a: { acquiredAt: string; owner: string }, b: { acquiredAt: string; owner: string }) =>
+      a.acquiredAt < b.acquiredAt || (a.acquiredAt === b.acquiredAt && a.owner < b.owner);
+    for (const region of this.deps.config.controlPlaneRegions) {
+      if (region === request.targetRegion) continue;
+      let other;
+      try {
+        other = await this.deps.ledgerIn(region).getLock(request.application);
+      } catch {
+        continue;
+      }
+      if (other === undefined || other.owner === executionName || new Date(other.leaseExpiresAt) <= now)
+        continue;
+      if (first(other, mine)) {
+        await this.deps.ledger.releaseLock(request.application, executionName);
+        return { confirmed: false, heldBy: other.owner };
+      }
+    }
+    return { confirmed: true, heldBy: null };
   }
 
   /** ReleaseLock: releases the lock if this run holds it (a run that failed before it knew its application holds none). */
@@ -471,7 +508,7 @@ export class FailoverSteps {
 /** The Lambda functions of the failover and the step operations each may run. */
 export const FAILOVER_FUNCTIONS = {
   'lifeboat-failover-input': ['validateInput'],
-  'lifeboat-lock': ['acquireLock', 'releaseLock'],
+  'lifeboat-lock': ['acquireLock', 'confirmLock', 'releaseLock'],
   'lifeboat-preflight': [
     'checkTarget',
     'checkSource',

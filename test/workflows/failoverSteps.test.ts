@@ -23,6 +23,7 @@ describe('failover steps run twice', () => {
       config: world.config,
       estate: worldEstate(world, { channel: 'C0LIFEBOAT1' }),
       ledger,
+      ledgerIn: () => ledger,
       clock,
     });
     world.setRegionOutage('us-east-1', true);
@@ -139,7 +140,7 @@ describe('failover steps run twice', () => {
   it('refuses an operation the function does not run, naming the ones it does', async () => {
     const { steps } = await setup();
     await expect(runFailoverStep('lifeboat-lock', { operation: 'promoteDatabase' }, steps)).rejects.toThrow(
-      'operation: promoteDatabase is not one of acquireLock, releaseLock (lifeboat-lock)',
+      'operation: promoteDatabase is not one of acquireLock, confirmLock, releaseLock (lifeboat-lock)',
     );
   });
 });
