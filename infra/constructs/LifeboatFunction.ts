@@ -5,6 +5,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { HealthCheckConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { PROJECT_ROOT } from '../projectRoot.ts';
 import { acknowledgeUnscopedActions, acknowledgeWildcardBelow } from './nag.ts';
 
@@ -26,6 +29,49 @@ export interface LifeboatFunctionProps {
   readonly memorySize?: number;
   /** Extra environment variables; the Powertools variables are always set. */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The Lifeboat config to bundle into the function, where `process.env.LIFEBOAT_CONFIG` reads it
+   * (as the config document, which the function parses again at cold start). Bundled rather than an
+   * environment variable: Lambda allows only 4 KB of those, and one config describes every application.
+   * @default no config
+   */
+  readonly config?: LifeboatConfig;
+}
+
+/** A health check as the config file writes it. */
+function healthCheckDocument(check: HealthCheckConfig): Record<string, unknown> {
+  if (check.kind === 'existing') return { existingHealthCheckId: check.healthCheckId };
+  return {
+    endpoint: check.endpoint,
+    path: check.path,
+    port: check.port,
+    https: check.https,
+    intervalSeconds: check.intervalSeconds,
+    failureThreshold: check.failureThreshold,
+  };
+}
+
+/**
+ * The config document that `parseConfig` turns back into `config`: the parsed form with each health
+ * check written as the config file gives it. Refuses (at synth) a config that would not come back
+ * the same, so a new transform in the schema cannot ship a config the functions read differently.
+ */
+export function configDocument(config: LifeboatConfig): unknown {
+  const document = {
+    ...config,
+    applications: config.applications.map((app) => ({
+      ...app,
+      healthChecks: Object.fromEntries(
+        Object.entries(app.healthChecks).map(([region, check]) => [region, healthCheckDocument(check)]),
+      ),
+    })),
+  };
+  if (!isDeepStrictEqual(parseConfig(structuredClone(document), 'the bundled config'), config)) {
+    throw new Error(
+      'The config does not read back as itself from its document; configDocument must undo every transform of the config schema',
+    );
+  }
+  return document;
 }
 
 /**
@@ -100,6 +146,14 @@ export class LifeboatFunction extends Construct {
         // Some dependencies still call require(); give the ESM bundle one.
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        ...(props.config === undefined
+          ? {}
+          : {
+              // A JavaScript string literal: esbuild puts it where the code reads the variable.
+              define: {
+                'process.env.LIFEBOAT_CONFIG': JSON.stringify(JSON.stringify(configDocument(props.config))),
+              },
+            }),
       },
     });
 

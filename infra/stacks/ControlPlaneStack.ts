@@ -1,12 +1,32 @@
-import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { EventBus, Rule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, ServicePrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct, IConstruct } from 'constructs';
+import { FENCE_NAMESPACE } from '../../shared/aws/CloudWatchFence.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { ALARM_PREFIX, EVENT_BUS_NAME } from '../../shared/config/naming.ts';
+import {
+  ALARM_PREFIX,
+  detectionSignals,
+  EVENT_BUS_NAME,
+  LEDGER_KEY_ALIAS,
+} from '../../shared/config/naming.ts';
+import { FAILOVER_FUNCTIONS, type FailoverFunctionName } from '../../shared/failover/FailoverSteps.ts';
+import { acknowledgeUnscopedActions } from '../constructs/nag.ts';
+import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
 import { retentionDays } from '../constructs/retention.ts';
+import { Workflow } from '../constructs/Workflow.ts';
 
 export interface ControlPlaneStackProps extends StackProps {
   readonly config: LifeboatConfig;
@@ -21,10 +41,89 @@ export const DETECTION_EVENT_PATTERN = {
   detail: { alarmName: [{ prefix: ALARM_PREFIX }] },
 };
 
+/** What each failover function does, as the Lambda console shows it. */
+const FAILOVER_DESCRIPTIONS: Readonly<Record<FailoverFunctionName, string>> = {
+  'lifeboat-failover-input': "Failover: checks a run's input against the config and records a rejected one",
+  'lifeboat-lock': "Failover: takes and releases an application's lock in the ledger",
+  'lifeboat-preflight': 'Failover: preflight checks of the target and the source, and the decision',
+  'lifeboat-database': "Failover: promotes the target region's database and reports its status",
+  'lifeboat-workloads': "Failover: scales the target region's node groups and deployments",
+  'lifeboat-traffic': 'Failover: fences the other regions, moves the DNS weights and verifies the target',
+  'lifeboat-ledger': 'Failover: records the run in the ledger with its RTO and RPO',
+  'lifeboat-notify': 'Failover: tells the team how the run ended',
+};
+
+/**
+ * Functions that wait on other regions (the other replicas' locks, alarm reads, probes, Kubernetes,
+ * Route 53's one-at-a-time API) get longer than the default: a region that accepts connections and
+ * never answers costs each call its deadline on every SDK attempt.
+ */
+const LONG_TIMEOUT: ReadonlySet<string> = new Set([
+  'lifeboat-lock',
+  'lifeboat-preflight',
+  'lifeboat-workloads',
+  'lifeboat-traffic',
+  'lifeboat-trigger',
+]);
+
+/** The ledger's DynamoDB actions: reads need the key to decrypt, writes to encrypt too. */
+type LedgerAction = 'GetItem' | 'Query' | 'PutItem' | 'DeleteItem';
+
+/** `lifeboat-failover-input` → `FailoverInputFunctionArn`, the placeholder the definition names it by. */
+export function placeholderOf(functionName: string): string {
+  const pascal = functionName
+    .replace(/^lifeboat-/, '')
+    .split('-')
+    .map((word) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`)
+    .join('');
+  return `${pascal}FunctionArn`;
+}
+
+/**
+ * Route 53's form of a record name in the `ChangeResourceRecordSetsNormalizedRecordNames` condition:
+ * lower case, no trailing dot, anything but letters, digits, `-`, `_` and `.` as a `\ooo` octal escape.
+ */
+export function normalizedRecordName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/[^a-z0-9\-_.]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+/** A resolved ARN as cdk-nag prints it in a finding: intrinsics flattened, `Ref`s as `<Name>`. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if (Array.isArray(node['Fn::Join'])) {
+    const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(flatten).join(delimiter);
+  }
+  if (node.Ref !== undefined) return `<${flatten(node.Ref)}>`;
+  if (Array.isArray(node['Fn::GetAtt'])) {
+    const [resource, attribute] = node['Fn::GetAtt'] as [unknown, unknown];
+    return `<${flatten(resource)}.${flatten(attribute)}>`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Acknowledges the one AwsSolutions-IAM5 finding for `arn` (an ARN that ends in a wildcard because
+ * the resource's full name is not known at synth) on `principal`, with the reason.
+ */
+function acknowledgeWildcardArn(principal: IConstruct, arn: string, reason: string): void {
+  const resolved = flatten(Stack.of(principal).resolve(arn));
+  Validations.of(principal).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resolved}]`, reason });
+}
+
 /**
  * The stateless control plane in one region: the `lifeboat` event bus that receives detection
  * events, the rules on it, the functions and the workflows. It runs in every region a workflow may
  * move traffic to, so that it does not fail with the region it is rescuing.
+ *
+ * Each function's role allows the calls its steps make and no others, on the resources the config
+ * names in this region (a workflow acts on the region it runs in). Kubernetes access is not IAM:
+ * the workloads function's role needs an EKS access entry (or aws-auth mapping) on each cluster with
+ * RBAC to scale its deployments, which the cluster's owners grant, outside this app.
  */
 export class ControlPlaneStack extends Stack {
   public readonly eventBus: EventBus;
@@ -34,10 +133,21 @@ export class ControlPlaneStack extends Stack {
   public readonly ledgerTableName: string;
   public readonly ledgerTableArn: string;
   public readonly ledgerKey: IKey;
+  /** The failover's functions, by function name (`lifeboat-lock`, ...). */
+  public readonly failoverFunctions: Readonly<Record<FailoverFunctionName, LifeboatFunction>>;
+  public readonly failover: Workflow;
+  /** Starts the failover when the detection alarms of the serving region reach their quorum. */
+  public readonly trigger: LifeboatFunction;
+
+  private readonly config: LifeboatConfig;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
+    // The ledger key's ARN comes from this region's state stack, which is retained: a strong
+    // reference keeps the key from being removed while a control plane uses it.
+    CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     const { config } = props;
+    this.config = config;
     this.ledgerKey = props.ledgerKey;
     this.ledgerTableName = config.ledger.tableName;
     this.ledgerTableArn = this.formatArn({
@@ -45,6 +155,7 @@ export class ControlPlaneStack extends Stack {
       resource: 'table',
       resourceName: this.ledgerTableName,
     });
+    const logRetention = retentionDays(config.logRetentionDays);
 
     this.eventBus = new EventBus(this, 'Bus', {
       eventBusName: EVENT_BUS_NAME,
@@ -54,7 +165,7 @@ export class ControlPlaneStack extends Stack {
 
     this.detectionLog = new LogGroup(this, 'DetectionEvents', {
       logGroupName: '/lifeboat/detection-events',
-      retention: retentionDays(config.logRetentionDays),
+      retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // A native resource policy (not the custom resource the Logs target would add) lets EventBridge write.
@@ -85,5 +196,432 @@ export class ControlPlaneStack extends Stack {
       eventPattern: DETECTION_EVENT_PATTERN,
       targets: [logTarget],
     });
+
+    const names = Object.keys(FAILOVER_FUNCTIONS) as FailoverFunctionName[];
+    this.failoverFunctions = Object.fromEntries(
+      names.map((name) => [
+        name,
+        this.lifeboatFunction(name, FAILOVER_DESCRIPTIONS[name], logRetention, {
+          ...(this.ledgerActions(name).length > 0 ? { LIFEBOAT_TABLE_NAME: this.ledgerTableName } : {}),
+        }),
+      ]),
+    ) as Record<FailoverFunctionName, LifeboatFunction>;
+    for (const name of names) this.grantFailoverFunction(name, this.failoverFunctions[name]);
+
+    this.failover = new Workflow(this, 'Failover', {
+      name: 'failover',
+      substitutions: Object.fromEntries(
+        names.map((name) => [placeholderOf(name), this.failoverFunctions[name].function.functionArn]),
+      ),
+      functions: names.map((name) => this.failoverFunctions[name].function),
+      logRetention,
+    });
+
+    this.trigger = this.lifeboatFunction(
+      'lifeboat-trigger',
+      'Starts a failover when a quorum of detection alarms says the serving region is down',
+      logRetention,
+      {
+        LIFEBOAT_TABLE_NAME: this.ledgerTableName,
+        LIFEBOAT_FAILOVER_ARN: this.failover.stateMachine.stateMachineArn,
+      },
+    );
+    this.grantTrigger(this.trigger);
+    this.detectionRule.addTarget(new LambdaFunction(this.trigger.function));
+  }
+
+  private lifeboatFunction(
+    functionName: string,
+    description: string,
+    logRetention: RetentionDays,
+    environment: Readonly<Record<string, string>>,
+  ): LifeboatFunction {
+    const name = functionName.replace(/^lifeboat-/, '');
+    return new LifeboatFunction(this, placeholderOf(functionName).replace(/Arn$/, ''), {
+      name,
+      description,
+      logRetention,
+      environment,
+      config: this.config,
+      ...(LONG_TIMEOUT.has(functionName) ? { timeout: Duration.seconds(60) } : {}),
+    });
+  }
+
+  /** The ledger actions each failover step calls (the `Ledger` methods it uses, as DynamoDB calls). */
+  private ledgerActions(name: FailoverFunctionName): LedgerAction[] {
+    switch (name) {
+      // validateInput: currentPrimary may read past runs; a rejected input is recorded.
+      case 'lifeboat-failover-input':
+        return ['Query', 'PutItem'];
+      // acquireLock (a conditional PutItem, then GetItem of the holder), confirmLock (GetItem, and
+      // DeleteItem when it gives way), releaseLock (DeleteItem).
+      case 'lifeboat-lock':
+        return ['PutItem', 'GetItem', 'DeleteItem'];
+      // checkCooldown lists past runs.
+      case 'lifeboat-preflight':
+        return ['Query'];
+      case 'lifeboat-ledger':
+        return ['PutItem'];
+      default:
+        return [];
+    }
+  }
+
+  private grantFailoverFunction(name: FailoverFunctionName, fn: LifeboatFunction): void {
+    const role = fn.role;
+    this.grantLedger(role, this.ledgerActions(name));
+    switch (name) {
+      case 'lifeboat-failover-input':
+        this.grantReadWeights(role);
+        break;
+      case 'lifeboat-preflight':
+        this.grantHealthReads(fn);
+        this.grantAlarmReads(role);
+        this.grantMetricReads(role);
+        this.grantDescribeClusters(role);
+        acknowledgeUnscopedActions(
+          role,
+          "cloudwatch:GetMetricData (replica lag) and route53:ListHealthChecks (finding the detection stack's health checks) have no resource-level permissions.",
+        );
+        break;
+      case 'lifeboat-database':
+        this.grantMetricReads(role);
+        this.grantDatabase(role);
+        acknowledgeUnscopedActions(
+          role,
+          'cloudwatch:GetMetricData (the replica lag at promotion, the RPO) has no resource-level permissions.',
+        );
+        break;
+      case 'lifeboat-workloads':
+        this.grantDescribeClusters(role);
+        this.grantNodeGroups(fn);
+        break;
+      case 'lifeboat-traffic':
+        this.grantFence(role);
+        this.grantChangeWeights(fn);
+        this.grantHealthReads(fn);
+        this.grantAlarmReads(role);
+        acknowledgeUnscopedActions(
+          role,
+          "cloudwatch:PutMetricData (the fence, limited by condition to the Lifeboat namespace) and route53:ListHealthChecks (finding the detection stack's health checks) have no resource-level permissions.",
+        );
+        break;
+      case 'lifeboat-lock':
+        this.grantOtherLocks(fn);
+        break;
+      case 'lifeboat-ledger':
+      case 'lifeboat-notify':
+        break;
+    }
+  }
+
+  /**
+   * The trigger reads what `handleAlarmEvent` reads (weights, health, alarms; past runs when Route
+   * 53's API is down, which is exactly when us-east-1 fails) and starts the failover, nothing else.
+   */
+  private grantTrigger(fn: LifeboatFunction): void {
+    const role = fn.role;
+    this.grantLedger(role, ['Query']);
+    this.grantReadWeights(role);
+    this.grantHealthReads(fn);
+    this.grantAlarmReads(role);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [this.failover.stateMachine.stateMachineArn],
+      }),
+    );
+    acknowledgeUnscopedActions(
+      role,
+      "route53:ListHealthChecks (finding the detection stack's health checks) has no resource-level permissions.",
+    );
+  }
+
+  private grantLedger(role: IPrincipal, actions: readonly LedgerAction[]): void {
+    if (actions.length === 0) return;
+    // The table in this region only: the ledger's items are reached through their own replica, and
+    // no failover step queries the byKind index.
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: actions.map((a) => `dynamodb:${a}`),
+        resources: [this.ledgerTableArn],
+      }),
+    );
+    const writes = actions.includes('PutItem') || actions.includes('DeleteItem');
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+        resources: [this.ledgerKey.keyArn],
+      }),
+    );
+  }
+
+  /**
+   * ConfirmLock reads the lock item in every other control-plane region's replica. Each replica is
+   * encrypted with its own region's key, which this stack cannot reference: the key is named by the
+   * alias the state stacks give it.
+   */
+  private grantOtherLocks(fn: LifeboatFunction): void {
+    const others = this.config.controlPlaneRegions.filter((region) => region !== this.region);
+    if (others.length === 0) return;
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: others.map((region) =>
+          this.formatArn({
+            service: 'dynamodb',
+            region,
+            resource: 'table',
+            resourceName: this.ledgerTableName,
+          }),
+        ),
+      }),
+    );
+    const keys = others.map((region) =>
+      this.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: keys,
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [LEDGER_KEY_ALIAS] } },
+      }),
+    );
+    for (const key of keys) {
+      acknowledgeWildcardArn(
+        fn.role,
+        key,
+        `The ledger key of another region, whose id this stack cannot reference; only the key with the alias ${LEDGER_KEY_ALIAS} (kms:ResourceAliases condition).`,
+      );
+    }
+  }
+
+  private hostedZoneArns(): string[] {
+    return [...new Set(this.config.applications.map((a) => a.dns.hostedZoneId))].map((id) =>
+      this.formatArn({
+        service: 'route53',
+        region: '',
+        account: '',
+        resource: 'hostedzone',
+        resourceName: id,
+      }),
+    );
+  }
+
+  private grantReadWeights(role: IPrincipal): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: this.hostedZoneArns() }),
+    );
+  }
+
+  /**
+   * UPSERTs of the applications' own records, in their zones: the zone ARN, narrowed by Route 53's
+   * record-set condition keys to the configured names and types. GetChange has no name to scope by.
+   */
+  private grantChangeWeights(fn: LifeboatFunction): void {
+    const zones = new Map<string, { names: Set<string>; types: Set<string> }>();
+    for (const app of this.config.applications) {
+      const zone = zones.get(app.dns.hostedZoneId) ?? { names: new Set(), types: new Set() };
+      zone.names.add(normalizedRecordName(app.dns.recordName));
+      zone.types.add(app.dns.recordType);
+      zones.set(app.dns.hostedZoneId, zone);
+    }
+    for (const [zoneId, zone] of zones) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['route53:ChangeResourceRecordSets'],
+          resources: [
+            this.formatArn({
+              service: 'route53',
+              region: '',
+              account: '',
+              resource: 'hostedzone',
+              resourceName: zoneId,
+            }),
+          ],
+          conditions: {
+            'ForAllValues:StringEquals': {
+              'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...zone.names].sort(),
+              'route53:ChangeResourceRecordSetsRecordTypes': [...zone.types].sort(),
+              'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+            },
+          },
+        }),
+      );
+    }
+    const changes = this.formatArn({
+      service: 'route53',
+      region: '',
+      account: '',
+      resource: 'change',
+      resourceName: '*',
+    });
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['route53:GetChange'], resources: [changes] }),
+    );
+    acknowledgeWildcardArn(
+      fn.role,
+      changes,
+      'route53:GetChange on changes: a change id exists only once the record change has been made.',
+    );
+  }
+
+  /**
+   * Route 53 health-check status, and the look-up of the checks the detection stack created: their
+   * ids live in us-east-1's stack and cannot be referenced from here, so checks are named by `*`
+   * unless the config names every one.
+   */
+  private grantHealthReads(fn: LifeboatFunction): void {
+    const checks = this.config.applications.flatMap((a) => Object.values(a.healthChecks));
+    const ids = checks.flatMap((c) => (c.kind === 'existing' ? [c.healthCheckId] : []));
+    const created = ids.length < checks.length;
+    const healthCheckArn = (id: string) =>
+      this.formatArn({
+        service: 'route53',
+        region: '',
+        account: '',
+        resource: 'healthcheck',
+        resourceName: id,
+      });
+    const resources = created ? [healthCheckArn('*')] : [...new Set(ids)].sort().map(healthCheckArn);
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['route53:GetHealthCheckStatus', 'route53:ListTagsForResources'],
+        resources,
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['route53:ListHealthChecks'], resources: ['*'] }),
+    );
+    if (created) {
+      acknowledgeWildcardArn(
+        fn.role,
+        healthCheckArn('*'),
+        "Health checks the detection stack creates in us-east-1: their ids are not known to this region's stack.",
+      );
+    }
+  }
+
+  /** DescribeAlarms of the detection alarms, each in the region it lives in. */
+  private grantAlarmReads(role: IPrincipal): void {
+    const arns = detectionSignals(this.config).map((signal) =>
+      this.formatArn({
+        service: 'cloudwatch',
+        region: signal.alarmRegion,
+        resource: 'alarm',
+        resourceName: signal.alarmName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [...new Set(arns)] }),
+    );
+  }
+
+  private grantMetricReads(role: IPrincipal): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
+  }
+
+  private grantFence(role: IPrincipal): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': FENCE_NAMESPACE } },
+      }),
+    );
+  }
+
+  /** The applications in this region: a workflow acts on the region it runs in. */
+  private applicationsHere(): LifeboatConfig['applications'] {
+    return this.config.applications.filter((a) => a.regions.includes(this.region));
+  }
+
+  private grantDatabase(role: IPrincipal): void {
+    const rds = (resource: string, name: string, region: string = this.region) =>
+      this.formatArn({
+        service: 'rds',
+        region,
+        resource,
+        // RDS keeps identifiers, and so its ARNs, in lower case.
+        resourceName: name.toLowerCase(),
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const instances: string[] = [];
+    const globals: string[] = [];
+    const members: string[] = [];
+    for (const app of this.applicationsHere()) {
+      const database = app.database;
+      if (database.engine === 'rds-read-replica') {
+        const id = database.instances[this.region];
+        if (id !== undefined) instances.push(rds('db', id));
+      } else {
+        globals.push(rds('global-cluster', database.globalClusterIdentifier, ''));
+        // A global failover acts on the global cluster and on its members, the demoted writer too.
+        for (const [region, cluster] of Object.entries(database.clusters)) {
+          members.push(rds('cluster', cluster, region));
+        }
+      }
+    }
+    if (instances.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['rds:DescribeDBInstances', 'rds:PromoteReadReplica'],
+          resources: instances,
+        }),
+      );
+    }
+    if (globals.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['rds:DescribeGlobalClusters'], resources: globals }),
+      );
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['rds:FailoverGlobalCluster'], resources: [...globals, ...members] }),
+      );
+    }
+  }
+
+  private grantDescribeClusters(role: IPrincipal): void {
+    const clusters = this.applicationsHere().flatMap((app) => {
+      const workloads = app.workloads[this.region];
+      return workloads === undefined
+        ? []
+        : [this.formatArn({ service: 'eks', resource: 'cluster', resourceName: workloads.clusterName })];
+    });
+    if (clusters.length === 0) return;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [...new Set(clusters)] }),
+    );
+  }
+
+  /** A node group's ARN ends in an id EKS assigns when it creates the group, hence `/*`. */
+  private grantNodeGroups(fn: LifeboatFunction): void {
+    const nodeGroups = this.applicationsHere().flatMap((app) => {
+      const workloads = app.workloads[this.region];
+      return (workloads?.nodeGroups ?? []).map((group) =>
+        this.formatArn({
+          service: 'eks',
+          resource: 'nodegroup',
+          resourceName: `${workloads?.clusterName ?? ''}/${group.name}/*`,
+        }),
+      );
+    });
+    if (nodeGroups.length === 0) return;
+    const unique = [...new Set(nodeGroups)];
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
+        resources: unique,
+      }),
+    );
+    for (const arn of unique) {
+      acknowledgeWildcardArn(
+        fn.role,
+        arn,
+        "One configured node group: EKS appends an id to a node group's ARN when it creates the group.",
+      );
+    }
   }
 }

@@ -1,8 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { synthLifeboat, templateOf } from '../support/synth.ts';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { configDocument, LifeboatFunction } from '../../infra/constructs/LifeboatFunction.ts';
+import { normalizedRecordName, placeholderOf } from '../../infra/stacks/ControlPlaneStack.ts';
+import { parseConfig } from '../../shared/config/loadConfig.ts';
+import { placeholdersOf } from '../../shared/statemachines/placeholders.ts';
+import { synthLifeboat, templateOf, testConfig } from '../support/synth.ts';
+
+/** Builds stacks without bundling their functions: these tests read templates, not bundles. */
+function withoutBundling<T>(build: () => T): T {
+  const saved = process.env.CDK_CONTEXT_JSON;
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:bundling-stacks': [] });
+  try {
+    return build();
+  } finally {
+    if (saved === undefined) delete process.env.CDK_CONTEXT_JSON;
+    else process.env.CDK_CONTEXT_JSON = saved;
+  }
+}
+
+const FAILOVER_FUNCTIONS = [
+  'lifeboat-failover-input',
+  'lifeboat-lock',
+  'lifeboat-preflight',
+  'lifeboat-database',
+  'lifeboat-workloads',
+  'lifeboat-traffic',
+  'lifeboat-ledger',
+  'lifeboat-notify',
+];
 
 describe('ControlPlaneStack', () => {
-  const { stacks } = synthLifeboat();
+  const { stacks } = withoutBundling(() => synthLifeboat());
+  const west = stacks.controlPlanes.get('us-west-2')!;
+  const t = templateOf(west);
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+    west.getLogicalId(construct.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
 
   it('runs one control plane per control-plane region, each after the ledger exists', () => {
     expect([...stacks.controlPlanes.keys()]).toEqual(['us-east-1', 'us-west-2', 'eu-west-1']);
@@ -18,7 +54,6 @@ describe('ControlPlaneStack', () => {
   });
 
   it('receives forwarded detection events on the lifeboat bus and keeps them in a log group', () => {
-    const t = templateOf(stacks.controlPlanes.get('us-west-2')!);
     t.hasResourceProperties('AWS::Events::EventBus', { Name: 'lifeboat' });
     t.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('^Bus') },
@@ -27,7 +62,7 @@ describe('ControlPlaneStack', () => {
         'detail-type': ['CloudWatch Alarm State Change'],
         detail: { alarmName: [{ prefix: 'lifeboat-' }] },
       },
-      Targets: [
+      Targets: Match.arrayWith([
         Match.objectLike({
           Arn: Match.objectLike({
             'Fn::Join': [
@@ -39,7 +74,7 @@ describe('ControlPlaneStack', () => {
             ],
           }),
         }),
-      ],
+      ]),
     });
     t.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: '/lifeboat/detection-events',
@@ -64,5 +99,158 @@ describe('ControlPlaneStack', () => {
         ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:eu-west-1:123456789012:table/lifeboat-ledger'],
       ],
     });
+  });
+
+  it('creates the eight failover functions and the trigger, each named lifeboat-<folder>', () => {
+    const names = Object.values(t.findResources('AWS::Lambda::Function')).map(
+      (f) => (f as { Properties: { FunctionName: string } }).Properties.FunctionName,
+    );
+    expect(names.sort()).toEqual([...FAILOVER_FUNCTIONS, 'lifeboat-trigger'].sort());
+    expect(Object.keys(west.failoverFunctions)).toEqual(FAILOVER_FUNCTIONS);
+  });
+
+  it('loads the failover definition with the ARN of each function in its placeholder', () => {
+    const definition = readFileSync(
+      fileURLToPath(new URL('../../statemachines/failover.asl.json', import.meta.url)),
+      'utf8',
+    );
+    const expected = Object.fromEntries(
+      FAILOVER_FUNCTIONS.map((name) => [
+        placeholderOf(name),
+        {
+          'Fn::GetAtt': [
+            logicalId(west.failoverFunctions[name as keyof typeof west.failoverFunctions].function),
+            'Arn',
+          ],
+        },
+      ]),
+    );
+    expect(Object.keys(expected).sort()).toEqual(placeholdersOf(definition).sort());
+    t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'lifeboat-failover',
+      StateMachineType: 'STANDARD',
+      DefinitionSubstitutions: expected,
+    });
+  });
+
+  it('sends detection events to the trigger as well as to the log', () => {
+    const rules = Object.values(t.findResources('AWS::Events::Rule')) as {
+      Properties: { Targets: { Arn: unknown }[] };
+    }[];
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.Targets).toHaveLength(2);
+    expect(rules[0]!.Properties.Targets[1]!.Arn).toEqual({
+      'Fn::GetAtt': [logicalId(west.trigger.function), 'Arn'],
+    });
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [logicalId(west.trigger.function), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [logicalId(west.detectionRule), 'Arn'] },
+    });
+  });
+
+  it('tells the trigger which state machine to start and which table to read', () => {
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'lifeboat-trigger',
+      Timeout: 60,
+      Environment: {
+        Variables: Match.objectLike({
+          LIFEBOAT_FAILOVER_ARN: { Ref: logicalId(west.failover.stateMachine) },
+          LIFEBOAT_TABLE_NAME: 'lifeboat-ledger',
+        }),
+      },
+    });
+  });
+
+  it('gives the table name only to the functions that use the ledger', () => {
+    const withTable = Object.values(t.findResources('AWS::Lambda::Function'))
+      .map(
+        (f) =>
+          (f as { Properties: { FunctionName: string; Environment: { Variables: Record<string, unknown> } } })
+            .Properties,
+      )
+      .filter((p) => p.Environment.Variables.LIFEBOAT_TABLE_NAME !== undefined)
+      .map((p) => p.FunctionName);
+    expect(withTable.sort()).toEqual([
+      'lifeboat-failover-input',
+      'lifeboat-ledger',
+      'lifeboat-lock',
+      'lifeboat-preflight',
+      'lifeboat-trigger',
+    ]);
+  });
+
+  it('gives the functions that wait on other regions a minute and the rest the default', () => {
+    const timeouts = Object.fromEntries(
+      Object.values(t.findResources('AWS::Lambda::Function')).map((f) => {
+        const p = (f as { Properties: { FunctionName: string; Timeout: number } }).Properties;
+        return [p.FunctionName, p.Timeout];
+      }),
+    );
+    expect(timeouts).toEqual({
+      'lifeboat-failover-input': 30,
+      'lifeboat-lock': 60,
+      'lifeboat-preflight': 60,
+      'lifeboat-database': 30,
+      'lifeboat-workloads': 60,
+      'lifeboat-traffic': 60,
+      'lifeboat-ledger': 30,
+      'lifeboat-notify': 30,
+      'lifeboat-trigger': 60,
+    });
+  });
+});
+
+describe('configDocument', () => {
+  it('reads back as the same config when the config creates its health checks', () => {
+    const config = testConfig();
+    expect(parseConfig(configDocument(config))).toEqual(config);
+  });
+
+  it('reads back as the same config when the config names an existing health check', () => {
+    const config = testConfig((doc) => {
+      (doc.applications[1] as { healthChecks: Record<string, unknown> }).healthChecks['us-west-2'] = {
+        existingHealthCheckId: '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
+      };
+    });
+    const document = configDocument(config) as { applications: { healthChecks: Record<string, unknown> }[] };
+    expect(document.applications[1]!.healthChecks['us-west-2']).toEqual({
+      existingHealthCheckId: '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
+    });
+    expect(parseConfig(document)).toEqual(config);
+  });
+});
+
+describe('LifeboatFunction with a config', () => {
+  it('bundles the config document where the function reads process.env.LIFEBOAT_CONFIG', () => {
+    const stack = new Stack(new App(), 'Bundled', { env: { account: '123456789012', region: 'us-west-2' } });
+    const notify = new LifeboatFunction(stack, 'Notify', {
+      name: 'notify',
+      description: 'Tells the team',
+      logRetention: RetentionDays.ONE_DAY,
+      config: testConfig(),
+    });
+    const staging = notify.function.node.findAll().find((c): c is AssetStaging => c instanceof AssetStaging);
+    const bundle = readFileSync(join(staging!.absoluteStagedPath, 'index.mjs'), 'utf8');
+
+    // Booleans, so that a failure does not print a bundle of half a megabyte.
+    expect(bundle.includes('process.env.LIFEBOAT_CONFIG')).toBe(false);
+    expect(bundle.includes(JSON.stringify(configDocument(testConfig())))).toBe(true);
+  });
+});
+
+describe('placeholderOf', () => {
+  it('names the definition placeholder of a function after its folder', () => {
+    expect(placeholderOf('lifeboat-failover-input')).toBe('FailoverInputFunctionArn');
+    expect(placeholderOf('lifeboat-lock')).toBe('LockFunctionArn');
+  });
+});
+
+describe('normalizedRecordName', () => {
+  it('lower-cases, drops the trailing dot and escapes other characters as Route 53 does', () => {
+    expect(normalizedRecordName('Gateway.Example.com.')).toBe('gateway.example.com');
+    expect(normalizedRecordName('*.gateway.example.com')).toBe('\\052.gateway.example.com');
+    expect(normalizedRecordName('a_b-c.example.com')).toBe('a_b-c.example.com');
   });
 });

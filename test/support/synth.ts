@@ -18,12 +18,13 @@ export function testConfig(mutate?: (doc: ReturnType<typeof exampleConfigDocumen
 /** Every stack of a deployment, in a fresh app, optionally with cdk-nag's AwsSolutions checks. */
 export function synthLifeboat(
   config: LifeboatConfig = testConfig(),
-  options: { nag?: boolean } = {},
+  options: { nag?: boolean; bundle?: boolean } = {},
 ): {
   app: App;
   stacks: LifeboatStacks;
 } {
-  const app = new App();
+  // Template assertions need no Lambda bundles; building nine per region would dominate the tests.
+  const app = new App(options.bundle === true ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
   const stacks = createLifeboat(app, config, TEST_ACCOUNT);
   if (options.nag === true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stacks };

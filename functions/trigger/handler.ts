@@ -1,0 +1,72 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import middy from '@middy/core';
+import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
+import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
+import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
+import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
+import {
+  classified,
+  clientConfig,
+  lambdaConfig,
+  lambdaEstate,
+  ledgerTableName,
+  lambdaRegion,
+  perRegion,
+  requireEnv,
+  StepFunctionsStarter,
+  systemClock,
+} from '../../shared/runtime/lambdaEstate.ts';
+import {
+  handleAlarmEvent,
+  type AlarmStateChange,
+  type TriggerDeps,
+  type TriggerOutcome,
+} from '../../shared/trigger/Trigger.ts';
+
+const FUNCTION = 'lifeboat-trigger';
+const logger = new Logger();
+const tracer = new Tracer();
+const config = lambdaConfig();
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
+const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
+const sfn = tracer.captureAWSv3Client(new SFNClient(clientConfig()));
+const cloudWatchIn = perRegion((region) =>
+  tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
+);
+const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
+
+const deps: TriggerDeps = {
+  config,
+  // Only read, when Route 53's API cannot say which region serves: the last failover's target.
+  ledger: new DynamoLedger(dynamo, ledgerTableName()),
+  clock: systemClock,
+  region: lambdaRegion(),
+  starter: new StepFunctionsStarter((input) => sfn.send(new StartExecutionCommand(input)), {
+    failover: requireEnv('LIFEBOAT_FAILOVER_ARN'),
+  }),
+  estate: lambdaEstate(FUNCTION, {
+    dns: route53Dns,
+    health: route53Dns,
+    alarms: new CloudWatchAlarms(cloudWatchIn),
+    probe: new HttpProbe(),
+  }),
+};
+
+async function trigger(event: AlarmStateChange): Promise<TriggerOutcome> {
+  const outcome = await handleAlarmEvent(event, deps);
+  // EventBridge discards what an asynchronous invocation returns: the log says why an alarm was ignored.
+  logger.info('trigger outcome', { outcome });
+  return outcome;
+}
+
+/** Detection alarm state changes from the lifeboat bus; starts a failover when a quorum says so. */
+export const handler = middy(classified(trigger))
+  .use(injectLambdaContext(logger))
+  .use(captureLambdaHandler(tracer));

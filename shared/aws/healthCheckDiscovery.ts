@@ -1,0 +1,165 @@
+import {
+  ListHealthChecksCommand,
+  ListTagsForResourcesCommand,
+  type ListHealthChecksCommandInput,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import type { DnsPort, HealthPort, HealthStatus } from '../ports/Estate.ts';
+import { Route53Dns } from './Route53Dns.ts';
+
+/** Health check id by application name, then region: what `Route53Dns` attaches to each record. */
+export type HealthCheckIds = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** The tags the detection stack puts on every health check it creates. */
+export const APPLICATION_TAG = 'lifeboat:application';
+export const REGION_TAG = 'lifeboat:region';
+
+/** Route 53 returns at most this many health checks per page. */
+const PAGE_SIZE = 1000;
+/** ListTagsForResources takes at most this many ids per call. */
+const TAGS_BATCH = 10;
+
+export interface DiscoveredHealthChecks {
+  readonly ids: HealthCheckIds;
+  /** `application/region` of every check that was looked for and not found. */
+  readonly missing: readonly string[];
+}
+
+function normaliseHost(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * The health check id of every application region: an `existingHealthCheckId` as the config gives
+ * it, and each check the detection stack created (which lives in another region's stack, so its id
+ * cannot be passed in) found by its tags. Only checks of a configured endpoint have their tags
+ * read: Route 53 allows five API calls a second per account, and the failover's own record change
+ * must not queue behind a tag scan of every check in the account.
+ *
+ * Throws when two checks carry the tags of the same application region: which one guards the
+ * record would be a guess.
+ */
+export async function discoverHealthCheckIds(
+  client: Route53Client,
+  config: Pick<LifeboatConfig, 'applications'>,
+): Promise<DiscoveredHealthChecks> {
+  const ids: Record<string, Record<string, string>> = {};
+  const wanted = new Map<string, { application: string; region: string }>();
+  const endpoints = new Set<string>();
+  for (const app of config.applications) {
+    for (const [region, check] of Object.entries(app.healthChecks)) {
+      if (check.kind === 'existing') {
+        (ids[app.name] ??= {})[region] = check.healthCheckId;
+      } else {
+        wanted.set(`${app.name}/${region}`, { application: app.name, region });
+        endpoints.add(normaliseHost(check.endpoint));
+      }
+    }
+  }
+  if (wanted.size === 0) return { ids, missing: [] };
+
+  const candidates: string[] = [];
+  let input: ListHealthChecksCommandInput = { MaxItems: PAGE_SIZE };
+  for (;;) {
+    const page = await client.send(new ListHealthChecksCommand(input));
+    for (const check of page.HealthChecks ?? []) {
+      const host = check.HealthCheckConfig?.FullyQualifiedDomainName;
+      if (check.Id !== undefined && host !== undefined && endpoints.has(normaliseHost(host))) {
+        candidates.push(check.Id);
+      }
+    }
+    if (page.IsTruncated !== true || page.NextMarker === undefined) break;
+    input = { MaxItems: PAGE_SIZE, Marker: page.NextMarker };
+  }
+
+  const found = new Map<string, string>();
+  for (let i = 0; i < candidates.length; i += TAGS_BATCH) {
+    const { ResourceTagSets } = await client.send(
+      new ListTagsForResourcesCommand({
+        ResourceType: 'healthcheck',
+        ResourceIds: candidates.slice(i, i + TAGS_BATCH),
+      }),
+    );
+    for (const set of ResourceTagSets ?? []) {
+      const tag = (key: string) => set.Tags?.find((t) => t.Key === key)?.Value;
+      const key = `${tag(APPLICATION_TAG) ?? ''}/${tag(REGION_TAG) ?? ''}`;
+      const target = wanted.get(key);
+      if (target === undefined || set.ResourceId === undefined) continue;
+      const earlier = found.get(key);
+      if (earlier !== undefined && earlier !== set.ResourceId) {
+        throw new Error(
+          `Route 53 health checks ${earlier} and ${set.ResourceId} are both tagged for ${target.application} in ${target.region}; delete the one no record uses`,
+        );
+      }
+      found.set(key, set.ResourceId);
+      (ids[target.application] ??= {})[target.region] = set.ResourceId;
+    }
+  }
+  return { ids, missing: [...wanted.keys()].filter((key) => !found.has(key)).sort() };
+}
+
+/**
+ * `discoverHealthCheckIds` once per container: the first call looks them up and later calls reuse
+ * the answer. A failed or incomplete look-up (Route 53's API down, a check not yet created) is not
+ * kept, so the next call asks again; an incomplete map still serves the regions it has.
+ */
+export function cachedHealthCheckIds(
+  client: Route53Client,
+  config: Pick<LifeboatConfig, 'applications'>,
+): () => Promise<HealthCheckIds> {
+  let cached: Promise<HealthCheckIds> | undefined;
+  return () => {
+    if (cached !== undefined) return cached;
+    const lookup = discoverHealthCheckIds(client, config).then((result) => {
+      if (result.missing.length > 0 && cached === lookup) cached = undefined;
+      return result.ids;
+    });
+    cached = lookup;
+    void lookup.catch(() => {
+      if (cached === lookup) cached = undefined;
+    });
+    return lookup;
+  };
+}
+
+/**
+ * Route 53's DNS and health ports with the health check ids from `healthCheckIds` (in a function,
+ * `cachedHealthCheckIds`): reading weights or a change needs no ids, so those work even while the
+ * look-up cannot.
+ */
+export class DiscoveringRoute53Dns implements DnsPort, HealthPort {
+  readonly #client: Route53Client;
+  readonly #healthCheckIds: () => Promise<HealthCheckIds>;
+  readonly #withoutIds: Route53Dns;
+
+  constructor(client: Route53Client, healthCheckIds: () => Promise<HealthCheckIds>) {
+    this.#client = client;
+    this.#healthCheckIds = healthCheckIds;
+    this.#withoutIds = new Route53Dns(client, {});
+  }
+
+  getWeights(app: ApplicationConfig): Promise<Record<string, number>> {
+    return this.#withoutIds.getWeights(app);
+  }
+
+  async setWeights(
+    app: ApplicationConfig,
+    weights: Readonly<Record<string, number>>,
+    options: { readonly force: boolean; readonly by: string },
+  ): Promise<string> {
+    return (await this.#withIds()).setWeights(app, weights, options);
+  }
+
+  getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'> {
+    return this.#withoutIds.getChangeStatus(changeId);
+  }
+
+  async getStatus(app: ApplicationConfig, region: string): Promise<HealthStatus> {
+    return (await this.#withIds()).getStatus(app, region);
+  }
+
+  async #withIds(): Promise<Route53Dns> {
+    return new Route53Dns(this.#client, await this.#healthCheckIds());
+  }
+}

@@ -1,0 +1,383 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { ControlPlaneStack } from '../../infra/stacks/ControlPlaneStack.ts';
+import { synthLifeboat, templateOf } from '../support/synth.ts';
+
+/** Builds stacks without bundling their functions: these tests read policies, not bundles. */
+function withoutBundling<T>(build: () => T): T {
+  const saved = process.env.CDK_CONTEXT_JSON;
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:bundling-stacks': [] });
+  try {
+    return build();
+  } finally {
+    if (saved === undefined) delete process.env.CDK_CONTEXT_JSON;
+    else process.env.CDK_CONTEXT_JSON = saved;
+  }
+}
+
+/**
+ * The only actions a control-plane policy may grant on `Resource: "*"`, each with the reason AWS
+ * gives no resource to name.
+ */
+const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
+  'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',
+  'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions',
+  'xray:GetSamplingRules': 'X-Ray has no resource-level permissions (state machine tracing)',
+  'xray:GetSamplingTargets': 'X-Ray has no resource-level permissions (state machine tracing)',
+  'logs:CreateLogDelivery': 'vended log delivery of the state machine is set up on "*"',
+  'logs:GetLogDelivery': 'vended log delivery of the state machine is set up on "*"',
+  'logs:UpdateLogDelivery': 'vended log delivery of the state machine is set up on "*"',
+  'logs:DeleteLogDelivery': 'vended log delivery of the state machine is set up on "*"',
+  'logs:ListLogDeliveries': 'vended log delivery of the state machine is set up on "*"',
+  'logs:PutResourcePolicy': 'vended log delivery of the state machine is set up on "*"',
+  'logs:DescribeResourcePolicies': 'vended log delivery of the state machine is set up on "*"',
+  'logs:DescribeLogGroups': 'vended log delivery of the state machine is set up on "*"',
+  'cloudwatch:GetMetricData': 'metric reads have no resource type',
+  'cloudwatch:PutMetricData': 'metric writes have no resource type; a condition limits the namespace',
+  'route53:ListHealthChecks': 'a list of the account, with no resource type',
+};
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+interface Grant {
+  /** `lifeboat-<name>` for a function, `failover state machine` for the workflow's role. */
+  readonly owner: string;
+  readonly actions: string[];
+  readonly resources: string[];
+  readonly condition?: Record<string, Record<string, unknown>>;
+}
+
+/** A resource as text: intrinsics flattened, `<Ref>`, `<Id.Attribute>`, `<import:Name>`. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if (Array.isArray(node['Fn::Join'])) {
+    const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(flatten).join(delimiter);
+  }
+  if (node.Ref !== undefined) return `<${flatten(node.Ref)}>`;
+  if (Array.isArray(node['Fn::GetAtt'])) return `<${(node['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (node['Fn::ImportValue'] !== undefined) return `<import:${flatten(node['Fn::ImportValue'])}>`;
+  return JSON.stringify(value);
+}
+
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+function logicalId(stack: ControlPlaneStack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** Every statement of every IAM policy in the stack, with the function (or workflow) it belongs to. */
+function grantsOf(stack: ControlPlaneStack): Grant[] {
+  const owners = new Map<string, string>();
+  for (const [name, fn] of Object.entries(stack.failoverFunctions))
+    owners.set(logicalId(stack, fn.role), name);
+  owners.set(logicalId(stack, stack.trigger.role), 'lifeboat-trigger');
+  owners.set(logicalId(stack, stack.failover.stateMachine.role), 'failover state machine');
+
+  const grants: Grant[] = [];
+  for (const [id, policy] of Object.entries(templateOf(stack).findResources('AWS::IAM::Policy'))) {
+    const properties = (
+      policy as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }
+    ).Properties;
+    const roles = properties.Roles.map((r) => owners.get(r.Ref));
+    if (roles.length !== 1 || roles[0] === undefined)
+      throw new Error(`policy ${id} belongs to no known role`);
+    for (const statement of properties.PolicyDocument.Statement) {
+      expect(statement.Effect).toBe('Allow');
+      grants.push({
+        owner: roles[0],
+        actions: list(statement.Action),
+        resources: list(statement.Resource).map(flatten),
+        ...(statement.Condition === undefined ? {} : { condition: statement.Condition }),
+      });
+    }
+  }
+  return grants;
+}
+
+/** Each owner's actions, leaving out the log-stream and tracing grants every function has. */
+function actionsByOwner(grants: readonly Grant[]): Record<string, string[]> {
+  const common = new Set([
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+  ]);
+  const out: Record<string, Set<string>> = {};
+  for (const grant of grants) {
+    for (const action of grant.actions) if (!common.has(action)) (out[grant.owner] ??= new Set()).add(action);
+  }
+  return Object.fromEntries(Object.entries(out).map(([owner, actions]) => [owner, [...actions].sort()]));
+}
+
+const LEDGER_FUNCTIONS = [
+  'lifeboat-failover-input',
+  'lifeboat-ledger',
+  'lifeboat-lock',
+  'lifeboat-preflight',
+];
+
+describe('control-plane IAM', () => {
+  const { stacks } = withoutBundling(() => synthLifeboat());
+  const regions = [...stacks.controlPlanes.keys()];
+  const grants = new Map(regions.map((region) => [region, grantsOf(stacks.controlPlanes.get(region)!)]));
+
+  it.each(regions)('grants no action with a wildcard in %s', (region) => {
+    const wildcards = grants.get(region)!.flatMap((g) => g.actions.filter((a) => a.includes('*')));
+    expect(wildcards).toEqual([]);
+  });
+
+  it.each(regions)('grants Resource "*" in %s only for actions AWS does not scope', (region) => {
+    for (const grant of grants.get(region)!.filter((g) => g.resources.includes('*'))) {
+      expect(grant.resources).toEqual(['*']);
+      for (const action of grant.actions) {
+        expect({ action, reason: UNSCOPED_ACTIONS[action] }).toEqual({ action, reason: expect.any(String) });
+      }
+    }
+  });
+
+  it('limits PutMetricData to the Lifeboat namespace', () => {
+    const puts = grants.get('us-west-2')!.filter((g) => g.actions.includes('cloudwatch:PutMetricData'));
+    expect(puts).toEqual([
+      {
+        owner: 'lifeboat-traffic',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        condition: { StringEquals: { 'cloudwatch:namespace': 'Lifeboat' } },
+      },
+    ]);
+  });
+
+  it.each(regions)('lets the state machine in %s invoke exactly the eight failover functions', (region) => {
+    const stack = stacks.controlPlanes.get(region)!;
+    const invokes = grants.get(region)!.filter((g) => g.actions.includes('lambda:InvokeFunction'));
+    expect(new Set(invokes.map((g) => g.owner))).toEqual(new Set(['failover state machine']));
+    const invoked = new Set(
+      invokes.flatMap((g) => g.resources).map((r) => r.replace(/^<(\w+)\.Arn>(:\*)?$/, '$1')),
+    );
+    const functions = Object.values(stack.failoverFunctions).map((fn) => logicalId(stack, fn.function));
+    expect(functions).toHaveLength(8);
+    expect(invoked).toEqual(new Set(functions));
+  });
+
+  it.each(regions)(
+    'lets only the lock, ledger, preflight and failover-input functions reach the table in %s, and the trigger only query it',
+    (region) => {
+      const ledger = grants.get(region)!.filter((g) => g.actions.some((a) => a.startsWith('dynamodb:')));
+      const owners = new Set(ledger.map((g) => g.owner));
+      expect(owners).toEqual(new Set([...LEDGER_FUNCTIONS, 'lifeboat-trigger']));
+      for (const grant of ledger) {
+        for (const resource of grant.resources)
+          expect(resource).toMatch(/:dynamodb:[a-z0-9-]+:123456789012:table\/lifeboat-ledger$/);
+      }
+      expect(ledger.filter((g) => g.owner === 'lifeboat-trigger').flatMap((g) => g.actions)).toEqual([
+        'dynamodb:Query',
+      ]);
+      const keyOwners = new Set(
+        grants
+          .get(region)!
+          .filter((g) => g.actions.some((a) => a.startsWith('kms:')))
+          .map((g) => g.owner),
+      );
+      expect(keyOwners).toEqual(owners);
+    },
+  );
+
+  it.each(regions)('lets the trigger in %s start the failover state machine and nothing else', (region) => {
+    const stack = stacks.controlPlanes.get(region)!;
+    const states = grants.get(region)!.filter((g) => g.actions.some((a) => a.startsWith('states:')));
+    expect(states).toEqual([
+      {
+        owner: 'lifeboat-trigger',
+        actions: ['states:StartExecution'],
+        resources: [`<${logicalId(stack, stack.failover.stateMachine)}>`],
+      },
+    ]);
+  });
+
+  it('grants each function the actions its steps call and no others', () => {
+    expect(actionsByOwner(grants.get('us-west-2')!)).toEqual({
+      'lifeboat-failover-input': [
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'route53:ListResourceRecordSets',
+      ],
+      'lifeboat-lock': [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+      ],
+      'lifeboat-preflight': [
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:GetMetricData',
+        'dynamodb:Query',
+        'eks:DescribeCluster',
+        'kms:Decrypt',
+        'route53:GetHealthCheckStatus',
+        'route53:ListHealthChecks',
+        'route53:ListTagsForResources',
+      ],
+      'lifeboat-database': [
+        'cloudwatch:GetMetricData',
+        'rds:DescribeDBInstances',
+        'rds:DescribeGlobalClusters',
+        'rds:FailoverGlobalCluster',
+        'rds:PromoteReadReplica',
+      ],
+      'lifeboat-workloads': ['eks:DescribeCluster', 'eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
+      'lifeboat-traffic': [
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:PutMetricData',
+        'route53:ChangeResourceRecordSets',
+        'route53:GetChange',
+        'route53:GetHealthCheckStatus',
+        'route53:ListHealthChecks',
+        'route53:ListTagsForResources',
+      ],
+      'lifeboat-ledger': ['dynamodb:PutItem', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      'lifeboat-trigger': [
+        'cloudwatch:DescribeAlarms',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'route53:GetHealthCheckStatus',
+        'route53:ListHealthChecks',
+        'route53:ListResourceRecordSets',
+        'route53:ListTagsForResources',
+        'states:StartExecution',
+      ],
+      'failover state machine': [
+        'lambda:InvokeFunction',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ],
+    });
+  });
+
+  it("scopes the database actions to this region's instance and the global cluster with its members", () => {
+    const rds = grants
+      .get('us-west-2')!
+      .filter((g) => g.owner === 'lifeboat-database' && g.actions[0]!.startsWith('rds:'));
+    const byAction = Object.fromEntries(rds.flatMap((g) => g.actions.map((a) => [a, g.resources])));
+    expect(byAction).toEqual({
+      'rds:DescribeDBInstances': ['arn:<AWS::Partition>:rds:us-west-2:123456789012:db:ai-gateway-db-usw2'],
+      'rds:PromoteReadReplica': ['arn:<AWS::Partition>:rds:us-west-2:123456789012:db:ai-gateway-db-usw2'],
+      'rds:DescribeGlobalClusters': [
+        'arn:<AWS::Partition>:rds::123456789012:global-cluster:ai-gateway-drill-global',
+      ],
+      'rds:FailoverGlobalCluster': [
+        'arn:<AWS::Partition>:rds::123456789012:global-cluster:ai-gateway-drill-global',
+        'arn:<AWS::Partition>:rds:us-east-1:123456789012:cluster:ai-gateway-drill-use1',
+        'arn:<AWS::Partition>:rds:us-west-2:123456789012:cluster:ai-gateway-drill-usw2',
+      ],
+    });
+  });
+
+  it("scopes the EKS actions to this region's clusters and their configured node groups", () => {
+    const eks = grants
+      .get('eu-west-1')!
+      .filter((g) => g.owner === 'lifeboat-workloads' && g.actions[0]!.startsWith('eks:'));
+    expect(eks.map((g) => [g.actions, g.resources])).toEqual([
+      [['eks:DescribeCluster'], ['arn:<AWS::Partition>:eks:eu-west-1:123456789012:cluster/ai-gateway-euw1']],
+      [
+        ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
+        ['arn:<AWS::Partition>:eks:eu-west-1:123456789012:nodegroup/ai-gateway-euw1/general/*'],
+      ],
+    ]);
+  });
+
+  it("limits record changes to UPSERTs of the applications' records in their zone", () => {
+    const changes = grants
+      .get('us-west-2')!
+      .filter((g) => g.actions.includes('route53:ChangeResourceRecordSets'));
+    expect(changes).toEqual([
+      {
+        owner: 'lifeboat-traffic',
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: ['arn:<AWS::Partition>:route53:::hostedzone/Z0LIFEBOATEXAMPLE01'],
+        condition: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': [
+              'drill.gateway.example.com',
+              'gateway.example.com',
+            ],
+            'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+          },
+        },
+      },
+    ]);
+  });
+
+  it('reads the detection alarms by name, each in the region it lives in', () => {
+    const reads = grants
+      .get('us-west-2')!
+      .filter((g) => g.owner === 'lifeboat-trigger' && g.actions.includes('cloudwatch:DescribeAlarms'));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]!.resources).toHaveLength(13);
+    expect(reads[0]!.resources).toContain(
+      'arn:<AWS::Partition>:cloudwatch:us-east-1:123456789012:alarm:lifeboat-ai-gateway-us-east-1-route53-health',
+    );
+    expect(reads[0]!.resources).toContain(
+      'arn:<AWS::Partition>:cloudwatch:eu-west-1:123456789012:alarm:lifeboat-ai-gateway-us-east-1-probe-from-eu-west-1',
+    );
+  });
+
+  it("lets the lock read only the lock's table and the ledger key in the other regions", () => {
+    const otherRegions = /:(us-east-1|eu-west-1):/;
+    const others = grants
+      .get('us-west-2')!
+      .filter(
+        (g) =>
+          g.resources.some((r) => otherRegions.test(r)) && !g.actions.includes('cloudwatch:DescribeAlarms'),
+      )
+      .filter((g) => !g.actions.some((a) => a.startsWith('rds:')));
+    expect(others).toEqual([
+      {
+        owner: 'lifeboat-lock',
+        actions: ['dynamodb:GetItem'],
+        resources: [
+          'arn:<AWS::Partition>:dynamodb:us-east-1:123456789012:table/lifeboat-ledger',
+          'arn:<AWS::Partition>:dynamodb:eu-west-1:123456789012:table/lifeboat-ledger',
+        ],
+      },
+      {
+        owner: 'lifeboat-lock',
+        actions: ['kms:Decrypt'],
+        resources: [
+          'arn:<AWS::Partition>:kms:us-east-1:123456789012:key/*',
+          'arn:<AWS::Partition>:kms:eu-west-1:123456789012:key/*',
+        ],
+        condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/lifeboat-ledger'] } },
+      },
+    ]);
+  });
+
+  it.each(regions)('attaches no managed policy to any role in %s', (region) => {
+    const roles = Object.values(
+      templateOf(stacks.controlPlanes.get(region)!).findResources('AWS::IAM::Role'),
+    );
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles)
+      expect((role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
