@@ -1,20 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import middy from '@middy/core';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
-import { FailoverSteps, runFailoverStep } from '../../shared/failover/FailoverSteps.ts';
-import {
-  classified,
-  clientConfig,
-  lambdaConfig,
-  lambdaEstate,
-  ledgerTableName,
-  perRegion,
-  systemClock,
-} from '../../shared/runtime/lambdaEstate.ts';
+import { clientConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
+import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
 
 const FUNCTION = 'lifeboat-lock';
 const logger = new Logger();
@@ -27,15 +16,10 @@ const ledgerIn = perRegion(
     new DynamoLedger(tracer.captureAWSv3Client(new DynamoDBClient(clientConfig(region))), ledgerTableName()),
 );
 
-const steps = new FailoverSteps({
-  config: lambdaConfig(),
+/** AcquireLock, ConfirmLock and ReleaseLock: the application's lock in the ledger's replicas. */
+export const handler = failoverHandler(FUNCTION, {
+  logger,
+  tracer,
   ledger: new DynamoLedger(dynamo, ledgerTableName()),
   ledgerIn,
-  clock: systemClock,
-  estate: lambdaEstate(FUNCTION, {}),
 });
-
-/** AcquireLock, ConfirmLock and ReleaseLock: the application's lock in the ledger's replicas. */
-export const handler = middy(classified((event: unknown) => runFailoverStep(FUNCTION, event, steps)))
-  .use(injectLambdaContext(logger))
-  .use(captureLambdaHandler(tracer));
