@@ -55,7 +55,12 @@ export function findApplication(config: LifeboatConfig, name: string): Applicati
 export function checkFailoverInput(
   raw: unknown,
   config: LifeboatConfig,
-  options: { readonly now: Date; readonly currentPrimary: (app: ApplicationConfig) => string },
+  options: {
+    readonly now: Date;
+    readonly currentPrimary: (app: ApplicationConfig) => string;
+    /** The region this control plane runs in; a failover must run in the region it moves traffic to. */
+    readonly region?: string;
+  },
 ): FailoverRequest {
   const parsed = FailoverInputSchema.safeParse(raw);
   if (!parsed.success) {
@@ -78,6 +83,15 @@ export function checkFailoverInput(
   if (input.sourceRegion !== undefined && !app.regions.includes(input.sourceRegion)) {
     problems.push(
       `sourceRegion: ${input.sourceRegion} is not a region of ${app.name} (${app.regions.join(', ')})`,
+    );
+  }
+  if (
+    options.region !== undefined &&
+    app.regions.includes(input.targetRegion) &&
+    input.targetRegion !== options.region
+  ) {
+    problems.push(
+      `targetRegion: a failover runs in the region it moves traffic to; start it from the ${input.targetRegion} console (this is ${options.region})`,
     );
   }
   if (input.force === true && mode === 'automatic') {

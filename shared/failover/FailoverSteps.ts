@@ -16,6 +16,8 @@ export interface FailoverDeps {
   /** Another control-plane region's replica, for the lock's confirmation. */
   readonly ledgerIn: (region: string) => Ledger;
   readonly clock: Clock;
+  /** The region this code runs in, when known: a failover started elsewhere is refused. */
+  readonly region?: string;
 }
 
 /** The most a promotion or a scale-up may take before the run gives up and says so. */
@@ -92,6 +94,7 @@ export class FailoverSteps {
       const request = checkFailoverInput(payload.input, deps.config, {
         now,
         currentPrimary: (a) => serving ?? a.regions[0] ?? '',
+        ...(deps.region === undefined ? {} : { region: deps.region }),
       });
       return { request, startedAt: now.toISOString() };
     } catch (error) {

@@ -6,7 +6,14 @@ import middy from '@middy/core';
 import { FailoverSteps, runFailoverStep, type FailoverFunctionName } from '../failover/FailoverSteps.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
-import { classified, lambdaConfig, lambdaEstate, noLedger, systemClock } from './lambdaEstate.ts';
+import {
+  classified,
+  lambdaConfig,
+  lambdaEstate,
+  lambdaRegion,
+  noLedger,
+  systemClock,
+} from './lambdaEstate.ts';
 
 /**
  * The handler of one of the failover's functions: the steps over the ports this function was given
@@ -28,6 +35,7 @@ export function failoverHandler(
     ledger: options.ledger ?? noLedger(functionName),
     ledgerIn: options.ledgerIn ?? (() => noLedger(functionName, 'ledger of another region')),
     clock: systemClock,
+    region: lambdaRegion(),
     estate: lambdaEstate(functionName, options.ports ?? {}),
   });
   return middy(classified((event: unknown) => runFailoverStep(functionName, event, steps)))
