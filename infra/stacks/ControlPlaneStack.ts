@@ -8,20 +8,23 @@ import {
   Validations,
   type StackProps,
 } from 'aws-cdk-lib';
-import { EventBus, Rule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventBus, Rule, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
+import { EventBus as EventBusTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
-import { FENCE_NAMESPACE } from '../../shared/aws/CloudWatchFence.ts';
+import { FENCE_METRIC, FENCE_NAMESPACE } from '../../shared/aws/CloudWatchFence.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import {
   ALARM_PREFIX,
   detectionSignals,
   EVENT_BUS_NAME,
   LEDGER_KEY_ALIAS,
+  probeAlarmName,
 } from '../../shared/config/naming.ts';
+import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
 import { FAILOVER_FUNCTIONS, type FailoverFunctionName } from '../../shared/failover/FailoverSteps.ts';
 import { acknowledgeUnscopedActions } from '../constructs/nag.ts';
 import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
@@ -40,6 +43,14 @@ export const DETECTION_EVENT_PATTERN = {
   detailType: ['CloudWatch Alarm State Change'],
   detail: { alarmName: [{ prefix: ALARM_PREFIX }] },
 };
+
+/** The alarm, in control-plane region `from`, on the fence Lifeboat publishes there for `region`. */
+export function fenceAlarmName(application: string, region: string, from: string): string {
+  return `${ALARM_PREFIX}${application}-${region}-fence-from-${from}`;
+}
+
+/** The fence alarm's period: the shortest a Route 53 CLOUDWATCH_METRIC health check accepts. */
+export const FENCE_ALARM_PERIOD_SECONDS = 60;
 
 /** What each failover function does, as the Lambda console shows it. */
 const FAILOVER_DESCRIPTIONS: Readonly<Record<FailoverFunctionName, string>> = {
@@ -138,6 +149,14 @@ export class ControlPlaneStack extends Stack {
   public readonly failover: Workflow;
   /** Starts the failover when the detection alarms of the serving region reach their quorum. */
   public readonly trigger: LifeboatFunction;
+  /** Probes the other regions of this region's applications, once a minute. */
+  public readonly probe: LifeboatFunction;
+  /** This region's probe alarms, one per application region it probes. */
+  public readonly probeAlarms: readonly Alarm[];
+  /** This region's fence alarms, one per application region; they gate the records' health checks. */
+  public readonly fenceAlarms: readonly Alarm[];
+  /** Forwards this region's own alarm state changes from the default bus to the lifeboat bus. */
+  public readonly regionalDetectionRule: Rule;
 
   private readonly config: LifeboatConfig;
 
@@ -228,6 +247,90 @@ export class ControlPlaneStack extends Stack {
     );
     this.grantTrigger(this.trigger);
     this.detectionRule.addTarget(new LambdaFunction(this.trigger.function));
+
+    // Regional alarms (the probes', the fences') report their state changes on this region's
+    // default bus; forwarding them to the lifeboat bus lets the detection rule and trigger see them.
+    this.regionalDetectionRule = new Rule(this, 'RegionalDetectionRule', {
+      description: "Forwards this region's Lifeboat alarm state changes to the lifeboat bus",
+      eventPattern: DETECTION_EVENT_PATTERN,
+      targets: [new EventBusTarget(this.eventBus)],
+    });
+
+    this.probe = new LifeboatFunction(this, 'ProbeFunction', {
+      name: 'probe',
+      description: "Probes the other regions of this region's applications and publishes ProbeSuccess",
+      logRetention,
+      config,
+      // A minute of rounds, the last one's probes (6 s each at most) and its publish.
+      timeout: Duration.seconds(70),
+    });
+    this.probe.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': PROBE_NAMESPACE } },
+      }),
+    );
+    acknowledgeUnscopedActions(
+      this.probe.role,
+      'cloudwatch:PutMetricData (the probe results, limited by condition to the Lifeboat namespace) has no resource-level permissions.',
+    );
+    new Rule(this, 'ProbeSchedule', {
+      description: "Runs the Lifeboat probe of the other regions of this region's applications",
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.probe.function, { retryAttempts: 0 })],
+    });
+
+    const probeAlarms: Alarm[] = [];
+    const fenceAlarms: Alarm[] = [];
+    for (const app of this.applicationsHere()) {
+      const { probeIntervalSeconds, probeFailureThreshold } = app.detection;
+      for (const region of app.regions) {
+        fenceAlarms.push(
+          new Alarm(this, `Fence-${app.name}-${region}`, {
+            alarmName: fenceAlarmName(app.name, region, this.region),
+            alarmDescription: `Lifeboat has fenced ${app.name} in ${region} from ${this.region}: its record's health check is unhealthy`,
+            metric: new Metric({
+              namespace: FENCE_NAMESPACE,
+              metricName: FENCE_METRIC,
+              dimensionsMap: { Application: app.name, Region: region },
+              statistic: 'Maximum',
+              // Not 10 s: Route 53's CLOUDWATCH_METRIC health checks (the records' gate) do not
+              // support high-resolution alarms; a period under a minute makes one.
+              period: Duration.seconds(FENCE_ALARM_PERIOD_SECONDS),
+            }),
+            threshold: 1,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluationPeriods: 1,
+            datapointsToAlarm: 1,
+            // A fence holds until Lifeboat publishes 0: no data keeps the last state.
+            treatMissingData: TreatMissingData.IGNORE,
+          }),
+        );
+        if (region === this.region) continue;
+        probeAlarms.push(
+          new Alarm(this, `Probe-${app.name}-${region}`, {
+            alarmName: probeAlarmName(app.name, region, this.region),
+            alarmDescription: `The probe of ${app.name} in ${region} from ${this.region} is failing`,
+            metric: new Metric({
+              namespace: PROBE_NAMESPACE,
+              metricName: PROBE_METRIC,
+              dimensionsMap: { Application: app.name, Region: region },
+              statistic: 'Minimum',
+              period: Duration.seconds(probeIntervalSeconds),
+            }),
+            threshold: 1,
+            comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluationPeriods: probeFailureThreshold,
+            datapointsToAlarm: probeFailureThreshold,
+            // No data means the probe did not run (this region's trouble), not the probed region's.
+            treatMissingData: TreatMissingData.MISSING,
+          }),
+        );
+      }
+    }
+    this.probeAlarms = probeAlarms;
+    this.fenceAlarms = fenceAlarms;
   }
 
   private lifeboatFunction(

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
@@ -7,7 +7,13 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { HealthCheckConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { DETECTION_REGION, EVENT_BUS_NAME, healthCheckAlarmName } from '../../shared/config/naming.ts';
-import { DETECTION_EVENT_PATTERN } from './ControlPlaneStack.ts';
+import {
+  APPLICATION_TAG,
+  REGION_TAG,
+  ROLE_TAG,
+  type HealthCheckRole,
+} from '../../shared/aws/healthCheckDiscovery.ts';
+import { DETECTION_EVENT_PATTERN, fenceAlarmName } from './ControlPlaneStack.ts';
 
 export interface DetectionStackProps extends StackProps {
   readonly config: LifeboatConfig;
@@ -22,8 +28,13 @@ const TARGETS_PER_RULE = 5;
  * `lifeboat` bus of every control-plane region.
  */
 export class DetectionStack extends Stack {
-  /** Health check id per application and region (`<app>/<region>`). */
+  /** Endpoint health check id per application and region (`<app>/<region>`). */
   public readonly healthCheckIds: ReadonlyMap<string, string>;
+  /**
+   * The calculated health check per application and region (`<app>/<region>`) that the region's
+   * weighted record must carry: healthy only while the endpoint answers and no control plane fences it.
+   */
+  public readonly recordHealthCheckIds: ReadonlyMap<string, string>;
   public readonly alarms: readonly Alarm[];
   public readonly forwardingRules: readonly Rule[];
   /** Events that could not be delivered to a control-plane region after EventBridge's retries. */
@@ -38,6 +49,7 @@ export class DetectionStack extends Stack {
     }
     const { config } = props;
     const healthCheckIds = new Map<string, string>();
+    const recordHealthCheckIds = new Map<string, string>();
     const alarms: Alarm[] = [];
 
     for (const app of config.applications) {
@@ -46,6 +58,11 @@ export class DetectionStack extends Stack {
         if (spec === undefined) continue; // the config loader guarantees one per region
         const healthCheckId = this.healthCheck(app.name, region, spec);
         healthCheckIds.set(`${app.name}/${region}`, healthCheckId);
+        // A fence is published, and alarmed on, by the control planes that can run this
+        // application's failover: those in its regions.
+        const fencers = config.controlPlaneRegions.filter((c) => app.regions.includes(c));
+        const recordCheckId = this.recordHealthCheck(app.name, region, healthCheckId, fencers);
+        recordHealthCheckIds.set(`${app.name}/${region}`, recordCheckId);
         alarms.push(
           new Alarm(this, `Health-${app.name}-${region}`, {
             alarmName: healthCheckAlarmName(app.name, region),
@@ -104,6 +121,7 @@ export class DetectionStack extends Stack {
     }
 
     this.healthCheckIds = healthCheckIds;
+    this.recordHealthCheckIds = recordHealthCheckIds;
     this.alarms = alarms;
     this.forwardingRules = rules;
   }
@@ -122,10 +140,69 @@ export class DetectionStack extends Stack {
       },
       healthCheckTags: [
         { key: 'Name', value: `lifeboat ${application} ${region}` },
-        { key: 'lifeboat:application', value: application },
-        { key: 'lifeboat:region', value: region },
+        ...this.checkTags(application, region, 'endpoint'),
       ],
     });
     return check.attrHealthCheckId;
+  }
+
+  private checkTags(
+    application: string,
+    region: string,
+    role: HealthCheckRole,
+  ): { key: string; value: string }[] {
+    return [
+      { key: APPLICATION_TAG, value: application },
+      { key: REGION_TAG, value: region },
+      { key: ROLE_TAG, value: role },
+    ];
+  }
+
+  /**
+   * The check the region's weighted record carries: a calculated check over the endpoint check and
+   * one check per fencing control plane on its fence alarm, healthy only when every child is. A
+   * fence alarm's state is read by Route 53's data plane, so fencing needs neither Route 53's
+   * control plane nor us-east-1's CloudWatch.
+   */
+  private recordHealthCheck(
+    application: string,
+    region: string,
+    endpointCheckId: string,
+    fencers: readonly string[],
+  ): string {
+    const fences = fencers.map(
+      (from) =>
+        new CfnHealthCheck(this, `Fence-${application}-${region}-${from}`, {
+          healthCheckConfig: {
+            type: 'CLOUDWATCH_METRIC',
+            alarmIdentifier: { region: from, name: fenceAlarmName(application, region, from) },
+            // A fence alarm without data keeps its state; so does the check.
+            insufficientDataHealthStatus: 'LastKnownStatus',
+          },
+          healthCheckTags: [
+            { key: 'Name', value: `lifeboat ${application} ${region} fence from ${from}` },
+            { key: APPLICATION_TAG, value: application },
+            { key: REGION_TAG, value: region },
+            { key: ROLE_TAG, value: 'fence' },
+          ],
+        }),
+    );
+    const children = [endpointCheckId, ...fences.map((f) => f.attrHealthCheckId)];
+    const record = new CfnHealthCheck(this, `Record-${application}-${region}`, {
+      healthCheckConfig: {
+        type: 'CALCULATED',
+        childHealthChecks: children,
+        healthThreshold: children.length,
+      },
+      healthCheckTags: [
+        { key: 'Name', value: `lifeboat ${application} ${region} record` },
+        ...this.checkTags(application, region, 'record'),
+      ],
+    });
+    new CfnOutput(this, `RecordHealthCheck-${application}-${region}`, {
+      value: record.attrHealthCheckId,
+      description: `The health check the weighted record of ${application} in ${region} must carry (HealthCheckId): the endpoint check and every control plane's fence`,
+    });
+    return record.attrHealthCheckId;
   }
 }

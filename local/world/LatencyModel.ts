@@ -5,6 +5,11 @@
 export interface LatencyModel {
   /** CloudWatch alarm period on Route 53 HealthCheckStatus: standard resolution, one minute. */
   readonly alarmPeriodSeconds: number;
+  /**
+   * How long after Lifeboat publishes a fence its record's alarm-based health check fails: the fence
+   * alarm's period.
+   */
+  readonly fenceAlarmPeriodSeconds: number;
   /** A regional probe's high-resolution metric period. */
   readonly probeIntervalSeconds: number;
   /** EventBridge from the event to the target's invocation (cross-region forwarding included). */
@@ -35,6 +40,9 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html: Route 53 sends
   // HealthCheckStatus to CloudWatch every minute; an alarm on it uses a 60 s period.
   alarmPeriodSeconds: 60,
+  // docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html: health checks based on
+  // CloudWatch alarms do not support high-resolution alarms, so the fence alarm has a 60 s period.
+  fenceAlarmPeriodSeconds: 60,
   // docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/publishingMetrics.html: high-resolution
   // metrics have 1 s granularity and alarms on them may use 10 s periods.
   probeIntervalSeconds: 10,

@@ -404,7 +404,7 @@ export class World {
   setFence(application: string, region: string, fenced: boolean, fromRegion: string): void {
     this.faults.check('cloudwatch', 'PutMetricData', fromRegion);
     const app = this.app(application);
-    this.clock.schedule(this.clock.seconds + this.latency.probeIntervalSeconds, () => {
+    this.clock.schedule(this.clock.seconds + this.latency.fenceAlarmPeriodSeconds, () => {
       if (fenced === app.fenced.has(region)) return;
       if (fenced) app.fenced.add(region);
       else app.fenced.delete(region);

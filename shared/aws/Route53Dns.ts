@@ -42,17 +42,22 @@ function normaliseRecordName(name: string): string {
  * `healthCheckIds` maps application name → region → health check id: the checks the deployed stack
  * created, or the `existingHealthCheckId` an application's config names. Every UPSERT attaches the
  * region's check, so the record set is always written whole, exactly as the config describes it.
+ * `recordHealthCheckIds`, when given, are the checks the records carry instead (the calculated
+ * checks that also hold the fences); `healthCheckIds` stay the ones whose status is read.
  */
 export class Route53Dns implements DnsPort, HealthPort {
   readonly #client: Route53Client;
   readonly #healthCheckIds: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly #recordHealthCheckIds: Readonly<Record<string, Readonly<Record<string, string>>>>;
 
   constructor(
     client: Route53Client,
     healthCheckIds: Readonly<Record<string, Readonly<Record<string, string>>>>,
+    recordHealthCheckIds: Readonly<Record<string, Readonly<Record<string, string>>>> = {},
   ) {
     this.#client = client;
     this.#healthCheckIds = healthCheckIds;
+    this.#recordHealthCheckIds = recordHealthCheckIds;
   }
 
   async getWeights(app: ApplicationConfig): Promise<Record<string, number>> {
@@ -192,7 +197,7 @@ export class Route53Dns implements DnsPort, HealthPort {
       Type: recordType,
       SetIdentifier: record.setIdentifier,
       Weight: weight,
-      HealthCheckId: this.#healthCheckId(app, region),
+      HealthCheckId: this.#recordHealthCheckIds[app.name]?.[region] ?? this.#healthCheckId(app, region),
     };
     if (record.aliasTarget !== undefined) {
       return {

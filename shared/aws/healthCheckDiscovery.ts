@@ -14,14 +14,23 @@ export type HealthCheckIds = Readonly<Record<string, Readonly<Record<string, str
 /** The tags the detection stack puts on every health check it creates. */
 export const APPLICATION_TAG = 'lifeboat:application';
 export const REGION_TAG = 'lifeboat:region';
+/** What a check is for: `endpoint` (status is read), `record` (the weighted record carries it), `fence`. */
+export const ROLE_TAG = 'lifeboat:role';
+export type HealthCheckRole = 'endpoint' | 'record' | 'fence';
 
 /** Route 53 returns at most this many health checks per page. */
 const PAGE_SIZE = 1000;
 /** ListTagsForResources takes at most this many ids per call. */
 const TAGS_BATCH = 10;
 
+/** The endpoint checks (status) and the record checks (what the weighted records carry). */
+export type HealthCheckSet = Pick<DiscoveredHealthChecks, 'ids' | 'recordIds'>;
+
 export interface DiscoveredHealthChecks {
+  /** The endpoint checks, whose status is read. */
   readonly ids: HealthCheckIds;
+  /** The checks the weighted records carry (the calculated checks with the fences), where found. */
+  readonly recordIds: HealthCheckIds;
   /** `application/region` of every check that was looked for and not found. */
   readonly missing: readonly string[];
 }
@@ -45,6 +54,7 @@ export async function discoverHealthCheckIds(
   config: Pick<LifeboatConfig, 'applications'>,
 ): Promise<DiscoveredHealthChecks> {
   const ids: Record<string, Record<string, string>> = {};
+  const recordIds: Record<string, Record<string, string>> = {};
   const wanted = new Map<string, { application: string; region: string }>();
   const endpoints = new Set<string>();
   for (const app of config.applications) {
@@ -57,7 +67,14 @@ export async function discoverHealthCheckIds(
       }
     }
   }
-  if (wanted.size === 0) return { ids, missing: [] };
+  // The records' calculated checks exist for existing endpoint checks too.
+  const wantedRecords = new Map<string, { application: string; region: string }>();
+  for (const app of config.applications) {
+    for (const region of Object.keys(app.healthChecks)) {
+      wantedRecords.set(`${app.name}/${region}`, { application: app.name, region });
+    }
+  }
+  if (wantedRecords.size === 0) return { ids, recordIds, missing: [] };
 
   const candidates: string[] = [];
   let input: ListHealthChecksCommandInput = { MaxItems: PAGE_SIZE };
@@ -65,7 +82,9 @@ export async function discoverHealthCheckIds(
     const page = await client.send(new ListHealthChecksCommand(input));
     for (const check of page.HealthChecks ?? []) {
       const host = check.HealthCheckConfig?.FullyQualifiedDomainName;
-      if (check.Id !== undefined && host !== undefined && endpoints.has(normaliseHost(host))) {
+      const calculated = check.HealthCheckConfig?.Type === 'CALCULATED';
+      const endpoint = host !== undefined && endpoints.has(normaliseHost(host));
+      if (check.Id !== undefined && (calculated || endpoint)) {
         candidates.push(check.Id);
       }
     }
@@ -74,6 +93,7 @@ export async function discoverHealthCheckIds(
   }
 
   const found = new Map<string, string>();
+  const foundRecords = new Map<string, string>();
   for (let i = 0; i < candidates.length; i += TAGS_BATCH) {
     const { ResourceTagSets } = await client.send(
       new ListTagsForResourcesCommand({
@@ -84,7 +104,22 @@ export async function discoverHealthCheckIds(
     for (const set of ResourceTagSets ?? []) {
       const tag = (key: string) => set.Tags?.find((t) => t.Key === key)?.Value;
       const key = `${tag(APPLICATION_TAG) ?? ''}/${tag(REGION_TAG) ?? ''}`;
-      const target = wanted.get(key);
+      // Checks created before roles were tagged are endpoint checks.
+      const role = tag(ROLE_TAG) ?? 'endpoint';
+      if (role === 'record') {
+        const target = wantedRecords.get(key);
+        if (target === undefined || set.ResourceId === undefined) continue;
+        const earlier = foundRecords.get(key);
+        if (earlier !== undefined && earlier !== set.ResourceId) {
+          throw new Error(
+            `Route 53 health checks ${earlier} and ${set.ResourceId} are both tagged as the record check of ${target.application} in ${target.region}; delete the one no record uses`,
+          );
+        }
+        foundRecords.set(key, set.ResourceId);
+        (recordIds[target.application] ??= {})[target.region] = set.ResourceId;
+        continue;
+      }
+      const target = role === 'endpoint' ? wanted.get(key) : undefined;
       if (target === undefined || set.ResourceId === undefined) continue;
       const earlier = found.get(key);
       if (earlier !== undefined && earlier !== set.ResourceId) {
@@ -96,7 +131,11 @@ export async function discoverHealthCheckIds(
       (ids[target.application] ??= {})[target.region] = set.ResourceId;
     }
   }
-  return { ids, missing: [...wanted.keys()].filter((key) => !found.has(key)).sort() };
+  const missing = [
+    ...[...wanted.keys()].filter((key) => !found.has(key)),
+    ...[...wantedRecords.keys()].filter((key) => !foundRecords.has(key)).map((key) => `${key} (record)`),
+  ].sort();
+  return { ids, recordIds, missing };
 }
 
 /**
@@ -107,13 +146,13 @@ export async function discoverHealthCheckIds(
 export function cachedHealthCheckIds(
   client: Route53Client,
   config: Pick<LifeboatConfig, 'applications'>,
-): () => Promise<HealthCheckIds> {
-  let cached: Promise<HealthCheckIds> | undefined;
+): () => Promise<HealthCheckSet> {
+  let cached: Promise<HealthCheckSet> | undefined;
   return () => {
     if (cached !== undefined) return cached;
     const lookup = discoverHealthCheckIds(client, config).then((result) => {
       if (result.missing.length > 0 && cached === lookup) cached = undefined;
-      return result.ids;
+      return { ids: result.ids, recordIds: result.recordIds };
     });
     cached = lookup;
     void lookup.catch(() => {
@@ -130,10 +169,10 @@ export function cachedHealthCheckIds(
  */
 export class DiscoveringRoute53Dns implements DnsPort, HealthPort {
   readonly #client: Route53Client;
-  readonly #healthCheckIds: () => Promise<HealthCheckIds>;
+  readonly #healthCheckIds: () => Promise<HealthCheckSet>;
   readonly #withoutIds: Route53Dns;
 
-  constructor(client: Route53Client, healthCheckIds: () => Promise<HealthCheckIds>) {
+  constructor(client: Route53Client, healthCheckIds: () => Promise<HealthCheckSet>) {
     this.#client = client;
     this.#healthCheckIds = healthCheckIds;
     this.#withoutIds = new Route53Dns(client, {});
@@ -160,6 +199,7 @@ export class DiscoveringRoute53Dns implements DnsPort, HealthPort {
   }
 
   async #withIds(): Promise<Route53Dns> {
-    return new Route53Dns(this.#client, await this.#healthCheckIds());
+    const { ids, recordIds } = await this.#healthCheckIds();
+    return new Route53Dns(this.#client, ids, recordIds);
   }
 }

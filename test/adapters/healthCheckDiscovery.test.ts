@@ -39,7 +39,7 @@ function check(id: string, host: string): HealthCheck {
   };
 }
 
-function tags(id: string, application: string, region: string) {
+function tags(id: string, application: string, region: string, role?: string) {
   return {
     ResourceType: 'healthcheck' as const,
     ResourceId: id,
@@ -47,7 +47,17 @@ function tags(id: string, application: string, region: string) {
       { Key: 'Name', Value: `lifeboat ${application} ${region}` },
       { Key: 'lifeboat:application', Value: application },
       { Key: 'lifeboat:region', Value: region },
+      ...(role === undefined ? [] : [{ Key: 'lifeboat:role', Value: role }]),
     ],
+  };
+}
+
+function calculated(id: string): HealthCheck {
+  return {
+    Id: id,
+    CallerReference: `ref-${id}`,
+    HealthCheckVersion: 1,
+    HealthCheckConfig: { Type: 'CALCULATED' },
   };
 }
 
@@ -75,11 +85,24 @@ const ALL_IDS = {
   'ai-gateway-drill': { 'us-east-1': 'hc-drill-use1', 'us-west-2': 'hc-drill-usw2' },
 };
 
+/** The calculated checks the records carry, one per application region. */
+const RECORDS = CREATED.map((c) => ({ ...c, id: `rec-${c.id}` }));
+const ALL_RECORD_IDS = {
+  'ai-gateway': {
+    'us-east-1': 'rec-hc-gw-use1',
+    'us-west-2': 'rec-hc-gw-usw2',
+    'eu-west-1': 'rec-hc-gw-euw1',
+  },
+  'ai-gateway-drill': { 'us-east-1': 'rec-hc-drill-use1', 'us-west-2': 'rec-hc-drill-usw2' },
+};
+
 function answerTags(): void {
   route53.on(ListTagsForResourcesCommand).callsFake((input: { ResourceIds: string[] }) => ({
     ResourceTagSets: input.ResourceIds.flatMap((id) => {
       const created = CREATED.find((c) => c.id === id);
-      return created === undefined ? [] : [tags(id, created.app, created.region)];
+      if (created !== undefined) return [tags(id, created.app, created.region)];
+      const record = RECORDS.find((c) => c.id === id);
+      return record === undefined ? [] : [tags(id, record.app, record.region, 'record')];
     }),
   }));
 }
@@ -91,21 +114,25 @@ beforeEach(() => {
 describe('discoverHealthCheckIds', () => {
   it('finds each created check by its tags when the account lists them', async () => {
     route53.on(ListHealthChecksCommand).resolves({
-      HealthChecks: [check('other', 'unrelated.example.org'), ...CREATED.map((c) => check(c.id, c.host))],
+      HealthChecks: [
+        check('other', 'unrelated.example.org'),
+        ...CREATED.map((c) => check(c.id, c.host)),
+        ...RECORDS.map((c) => calculated(c.id)),
+      ],
       IsTruncated: false,
       Marker: '',
       MaxItems: 1000,
     });
     answerTags();
 
-    await expect(discoverHealthCheckIds(client, config)).resolves.toEqual({ ids: ALL_IDS, missing: [] });
+    await expect(discoverHealthCheckIds(client, config)).resolves.toMatchObject({ ids: ALL_IDS });
 
     expect(route53.commandCalls(ListHealthChecksCommand).map((c) => c.args[0].input)).toEqual([
       { MaxItems: 1000 },
     ]);
-    // Only checks of a configured endpoint have their tags read.
+    // Only checks of a configured endpoint, and calculated checks, have their tags read.
     expect(route53.commandCalls(ListTagsForResourcesCommand).map((c) => c.args[0].input)).toEqual([
-      { ResourceType: 'healthcheck', ResourceIds: CREATED.map((c) => c.id) },
+      { ResourceType: 'healthcheck', ResourceIds: [...CREATED, ...RECORDS].slice(0, 10).map((c) => c.id) },
     ]);
   });
 
@@ -128,7 +155,7 @@ describe('discoverHealthCheckIds', () => {
       });
     answerTags();
 
-    await expect(discoverHealthCheckIds(client, config)).resolves.toEqual({ ids: ALL_IDS, missing: [] });
+    await expect(discoverHealthCheckIds(client, config)).resolves.toMatchObject({ ids: ALL_IDS });
 
     expect(route53.commandCalls(ListHealthChecksCommand).map((c) => c.args[0].input)).toEqual([
       { MaxItems: 1000 },
@@ -163,15 +190,17 @@ describe('discoverHealthCheckIds', () => {
       }
     });
 
+    route53.on(ListHealthChecksCommand).resolves({ HealthChecks: [], IsTruncated: false });
     const found = await discoverHealthCheckIds(client, withExisting);
 
-    expect(found.missing).toEqual([]);
+    // Only the records' calculated checks are looked for (none is listed here).
+    expect(found.missing.every((m) => m.endsWith('(record)'))).toBe(true);
     expect(found.ids['ai-gateway']).toEqual({
       'us-east-1': '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
       'us-west-2': '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
       'eu-west-1': '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
     });
-    expect(route53.calls()).toHaveLength(0);
+    expect(route53.commandCalls(ListTagsForResourcesCommand)).toHaveLength(0);
   });
 
   it('mixes existing ids and found ones when only some checks are created', async () => {
@@ -188,7 +217,7 @@ describe('discoverHealthCheckIds', () => {
     });
     answerTags();
 
-    await expect(discoverHealthCheckIds(client, mixed)).resolves.toEqual({
+    await expect(discoverHealthCheckIds(client, mixed)).resolves.toMatchObject({
       ids: {
         ...ALL_IDS,
         'ai-gateway-drill': {
@@ -196,7 +225,6 @@ describe('discoverHealthCheckIds', () => {
           'us-west-2': '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
         },
       },
-      missing: [],
     });
   });
 
@@ -212,7 +240,10 @@ describe('discoverHealthCheckIds', () => {
     const found = await discoverHealthCheckIds(client, config);
 
     expect(found.ids).toEqual({ 'ai-gateway': ALL_IDS['ai-gateway'] });
-    expect(found.missing).toEqual(['ai-gateway-drill/us-east-1', 'ai-gateway-drill/us-west-2']);
+    expect(found.missing.filter((m) => !m.endsWith('(record)'))).toEqual([
+      'ai-gateway-drill/us-east-1',
+      'ai-gateway-drill/us-west-2',
+    ]);
   });
 
   it('matches the endpoint whatever its case or trailing dot', async () => {
@@ -249,7 +280,7 @@ describe('discoverHealthCheckIds', () => {
 describe('cachedHealthCheckIds', () => {
   function listEverything(): void {
     route53.on(ListHealthChecksCommand).resolves({
-      HealthChecks: CREATED.map((c) => check(c.id, c.host)),
+      HealthChecks: [...CREATED.map((c) => check(c.id, c.host)), ...RECORDS.map((c) => calculated(c.id))],
       IsTruncated: false,
       Marker: '',
       MaxItems: 1000,
@@ -261,8 +292,8 @@ describe('cachedHealthCheckIds', () => {
     listEverything();
     const ids = cachedHealthCheckIds(client, config);
 
-    await expect(ids()).resolves.toEqual(ALL_IDS);
-    await expect(ids()).resolves.toEqual(ALL_IDS);
+    await expect(ids()).resolves.toEqual({ ids: ALL_IDS, recordIds: ALL_RECORD_IDS });
+    await expect(ids()).resolves.toEqual({ ids: ALL_IDS, recordIds: ALL_RECORD_IDS });
 
     expect(route53.commandCalls(ListHealthChecksCommand)).toHaveLength(1);
   });
@@ -285,7 +316,7 @@ describe('cachedHealthCheckIds', () => {
     await expect(ids()).rejects.toThrow('Rate exceeded');
 
     listEverything();
-    await expect(ids()).resolves.toEqual(ALL_IDS);
+    await expect(ids()).resolves.toEqual({ ids: ALL_IDS, recordIds: ALL_RECORD_IDS });
     expect(route53.commandCalls(ListHealthChecksCommand)).toHaveLength(2);
   });
 
@@ -299,9 +330,9 @@ describe('cachedHealthCheckIds', () => {
     answerTags();
     const ids = cachedHealthCheckIds(client, config);
 
-    await expect(ids()).resolves.toEqual({ 'ai-gateway': ALL_IDS['ai-gateway'] });
+    await expect(ids()).resolves.toEqual({ ids: { 'ai-gateway': ALL_IDS['ai-gateway'] }, recordIds: {} });
     listEverything();
-    await expect(ids()).resolves.toEqual(ALL_IDS);
+    await expect(ids()).resolves.toEqual({ ids: ALL_IDS, recordIds: ALL_RECORD_IDS });
     await ids();
 
     expect(route53.commandCalls(ListHealthChecksCommand)).toHaveLength(2);
@@ -326,7 +357,7 @@ describe('DiscoveringRoute53Dns', () => {
       HealthCheckObservations: [{ StatusReport: { Status: 'Success: HTTP Status Code 200' } }],
     });
     const ports = new DiscoveringRoute53Dns(new Route53Client({}), () =>
-      Promise.resolve({ 'ai-gateway': { 'us-west-2': 'hc-usw2' } }),
+      Promise.resolve({ ids: { 'ai-gateway': { 'us-west-2': 'hc-usw2' } }, recordIds: {} }),
     );
 
     await expect(ports.getStatus(APP_GW, 'us-west-2')).resolves.toBe('healthy');

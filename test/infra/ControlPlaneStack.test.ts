@@ -105,7 +105,7 @@ describe('ControlPlaneStack', () => {
     const names = Object.values(t.findResources('AWS::Lambda::Function')).map(
       (f) => (f as { Properties: { FunctionName: string } }).Properties.FunctionName,
     );
-    expect(names.sort()).toEqual([...FAILOVER_FUNCTIONS, 'lifeboat-trigger'].sort());
+    expect(names.sort()).toEqual([...FAILOVER_FUNCTIONS, 'lifeboat-trigger', 'lifeboat-probe'].sort());
     expect(Object.keys(west.failoverFunctions)).toEqual(FAILOVER_FUNCTIONS);
   });
 
@@ -134,7 +134,9 @@ describe('ControlPlaneStack', () => {
   });
 
   it('sends detection events to the trigger as well as to the log', () => {
-    const rules = Object.values(t.findResources('AWS::Events::Rule')) as {
+    const rules = Object.values(
+      t.findResources('AWS::Events::Rule', { Properties: { EventBusName: Match.anyValue() } }),
+    ) as {
       Properties: { Targets: { Arn: unknown }[] };
     }[];
     expect(rules).toHaveLength(1);
@@ -198,6 +200,7 @@ describe('ControlPlaneStack', () => {
       'lifeboat-ledger': 30,
       'lifeboat-notify': 30,
       'lifeboat-trigger': 60,
+      'lifeboat-probe': 70,
     });
   });
 });
@@ -252,5 +255,102 @@ describe('normalizedRecordName', () => {
     expect(normalizedRecordName('Gateway.Example.com.')).toBe('gateway.example.com');
     expect(normalizedRecordName('*.gateway.example.com')).toBe('\\052.gateway.example.com');
     expect(normalizedRecordName('a_b-c.example.com')).toBe('a_b-c.example.com');
+  });
+});
+
+describe('ControlPlaneStack static stability', () => {
+  const { stacks } = withoutBundling(() => synthLifeboat());
+  const t = templateOf(stacks.controlPlanes.get('us-west-2')!);
+
+  it('runs the probe every minute for up to 70 s, publishing only to the Lifeboat namespace', () => {
+    t.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'lifeboat-probe', Timeout: 70 });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProbeFunction'), 'Arn'] } }),
+      ],
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ProbeFunction') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: 'cloudwatch:PutMetricData',
+            Effect: 'Allow',
+            Resource: '*',
+            Condition: { StringEquals: { 'cloudwatch:namespace': 'Lifeboat' } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('alarms on the probe of each other application region after probeFailureThreshold failed rounds', () => {
+    for (const [app, region] of [
+      ['ai-gateway', 'us-east-1'],
+      ['ai-gateway', 'eu-west-1'],
+      ['ai-gateway-drill', 'us-east-1'],
+    ] as const) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `lifeboat-${app}-${region}-probe-from-us-west-2`,
+        Namespace: 'Lifeboat',
+        MetricName: 'ProbeSuccess',
+        Dimensions: Match.arrayWith([
+          { Name: 'Application', Value: app },
+          { Name: 'Region', Value: region },
+        ]),
+        Statistic: 'Minimum',
+        Period: 10,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'missing',
+      });
+    }
+    const probeAlarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      (a as { Properties: { AlarmName: string } }).Properties.AlarmName.includes('-probe-from-'),
+    );
+    expect(probeAlarms).toHaveLength(3);
+  });
+
+  it('alarms on the fence of every application region, keeping its state without data', () => {
+    for (const [app, region] of [
+      ['ai-gateway', 'us-east-1'],
+      ['ai-gateway', 'us-west-2'],
+      ['ai-gateway', 'eu-west-1'],
+      ['ai-gateway-drill', 'us-east-1'],
+      ['ai-gateway-drill', 'us-west-2'],
+    ] as const) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `lifeboat-${app}-${region}-fence-from-us-west-2`,
+        Namespace: 'Lifeboat',
+        MetricName: 'Fence',
+        Dimensions: Match.arrayWith([
+          { Name: 'Application', Value: app },
+          { Name: 'Region', Value: region },
+        ]),
+        Statistic: 'Maximum',
+        // Route 53's CLOUDWATCH_METRIC checks do not support high-resolution (sub-minute) alarms.
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        TreatMissingData: 'ignore',
+      });
+    }
+  });
+
+  it("forwards this region's alarm state changes from the default bus to the lifeboat bus", () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.absent(),
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [{ prefix: 'lifeboat-' }] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Bus'), 'Arn'] } })],
+    });
   });
 });

@@ -18,7 +18,8 @@ describe('DetectionStack', () => {
   });
 
   it('creates one health check per application region with the configured interval and threshold', () => {
-    template.resourceCountIs('AWS::Route53::HealthCheck', 5);
+    // 5 endpoint checks; per application region a calculated check and a fence check per fencer.
+    template.resourceCountIs('AWS::Route53::HealthCheck', 23);
     template.hasResourceProperties('AWS::Route53::HealthCheck', {
       HealthCheckConfig: {
         Type: 'HTTPS',
@@ -63,7 +64,7 @@ describe('DetectionStack', () => {
       };
     });
     const t = templateOf(synthLifeboat(config).stacks.detection);
-    t.resourceCountIs('AWS::Route53::HealthCheck', 4);
+    t.resourceCountIs('AWS::Route53::HealthCheck', 22);
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'lifeboat-ai-gateway-drill-us-west-2-route53-health',
       Dimensions: [{ Name: 'HealthCheckId', Value: '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69' }],
@@ -117,5 +118,67 @@ describe('DetectionStack', () => {
         ]),
       },
     });
+  });
+});
+
+describe('DetectionStack record health checks', () => {
+  const { stacks } = synthLifeboat();
+  const template = templateOf(stacks.detection);
+  const checks = template.findResources('AWS::Route53::HealthCheck');
+  const tagOf = (r: unknown, key: string) =>
+    (
+      r as { Properties: { HealthCheckTags: { Key: string; Value: string }[] } }
+    ).Properties.HealthCheckTags.find((t) => t.Key === key)?.Value;
+  const idOf = (app: string, region: string, role: string) =>
+    Object.entries(checks).find(
+      ([, r]) =>
+        tagOf(r, 'lifeboat:application') === app &&
+        tagOf(r, 'lifeboat:region') === region &&
+        tagOf(r, 'lifeboat:role') === role,
+    )?.[0];
+
+  it("gates each region's fence on an alarm in every control plane that can fence it", () => {
+    for (const from of ['us-east-1', 'us-west-2', 'eu-west-1']) {
+      template.hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: {
+          Type: 'CLOUDWATCH_METRIC',
+          AlarmIdentifier: { Region: from, Name: `lifeboat-ai-gateway-eu-west-1-fence-from-${from}` },
+          InsufficientDataHealthStatus: 'LastKnownStatus',
+        },
+      });
+    }
+    // ai-gateway-drill runs in two regions: only their control planes fence it.
+    const drillFences = Object.values(checks).filter(
+      (r) => tagOf(r, 'lifeboat:application') === 'ai-gateway-drill' && tagOf(r, 'lifeboat:role') === 'fence',
+    );
+    expect(drillFences).toHaveLength(4);
+  });
+
+  it('gives each record a calculated check healthy only when the endpoint and every fence check are', () => {
+    const endpoint = idOf('ai-gateway', 'eu-west-1', 'endpoint');
+    const record = idOf('ai-gateway', 'eu-west-1', 'record');
+    expect(endpoint).toBeDefined();
+    expect(record).toBeDefined();
+    const config = (checks[record!] as { Properties: { HealthCheckConfig: Record<string, unknown> } })
+      .Properties.HealthCheckConfig;
+    expect(config.Type).toBe('CALCULATED');
+    expect(config.HealthThreshold).toBe(4);
+    const children = config.ChildHealthChecks as { 'Fn::GetAtt': [string, string] }[];
+    expect(children).toHaveLength(4);
+    expect(children[0]).toEqual({ 'Fn::GetAtt': [endpoint, 'HealthCheckId'] });
+    for (const child of children.slice(1)) {
+      const fence = checks[child['Fn::GetAtt'][0]] as { Properties: { HealthCheckConfig: { Type: string } } };
+      expect(fence.Properties.HealthCheckConfig.Type).toBe('CLOUDWATCH_METRIC');
+    }
+  });
+
+  it('outputs the id of each calculated check, which the weighted record must carry', () => {
+    const outputs = Object.values(template.findOutputs('*')) as { Value: unknown; Description: string }[];
+    const record = idOf('ai-gateway-drill', 'us-west-2', 'record');
+    const output = outputs.find(
+      (o) => JSON.stringify(o.Value) === JSON.stringify({ 'Fn::GetAtt': [record, 'HealthCheckId'] }),
+    );
+    expect(output?.Description).toContain('must carry');
+    expect(outputs.filter((o) => o.Description.includes('must carry'))).toHaveLength(5);
   });
 });

@@ -79,6 +79,9 @@ function grantsOf(stack: ControlPlaneStack): Grant[] {
     owners.set(logicalId(stack, fn.role), name);
   owners.set(logicalId(stack, stack.trigger.role), 'lifeboat-trigger');
   owners.set(logicalId(stack, stack.failover.stateMachine.role), 'failover state machine');
+  owners.set(logicalId(stack, stack.probe.role), 'lifeboat-probe');
+  const forwarder = stack.regionalDetectionRule.node.tryFindChild('EventsRole');
+  if (forwarder !== undefined) owners.set(logicalId(stack, forwarder), 'regional detection forwarding');
 
   const grants: Grant[] = [];
   for (const [id, policy] of Object.entries(templateOf(stack).findResources('AWS::IAM::Policy'))) {
@@ -144,14 +147,18 @@ describe('control-plane IAM', () => {
 
   it('limits PutMetricData to the Lifeboat namespace', () => {
     const puts = grants.get('us-west-2')!.filter((g) => g.actions.includes('cloudwatch:PutMetricData'));
-    expect(puts).toEqual([
-      {
-        owner: 'lifeboat-traffic',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        condition: { StringEquals: { 'cloudwatch:namespace': 'Lifeboat' } },
-      },
-    ]);
+    const lifeboatOnly = {
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      condition: { StringEquals: { 'cloudwatch:namespace': 'Lifeboat' } },
+    };
+    expect(puts).toEqual(
+      expect.arrayContaining([
+        { owner: 'lifeboat-traffic', ...lifeboatOnly },
+        { owner: 'lifeboat-probe', ...lifeboatOnly },
+      ]),
+    );
+    expect(puts).toHaveLength(2);
   });
 
   it.each(regions)('lets the state machine in %s invoke exactly the eight failover functions', (region) => {
@@ -257,6 +264,8 @@ describe('control-plane IAM', () => {
         'route53:ListTagsForResources',
         'states:StartExecution',
       ],
+      'lifeboat-probe': ['cloudwatch:PutMetricData'],
+      'regional detection forwarding': ['events:PutEvents'],
       'failover state machine': [
         'lambda:InvokeFunction',
         'logs:CreateLogDelivery',

@@ -254,13 +254,13 @@ describe('World probes and fences', () => {
   it('keeps a fenced region out of DNS answers one metric period after the fence, whatever its weight', async () => {
     const { world, clock } = testWorld();
     world.setFence('ai-gateway', 'us-east-1', true, 'us-west-2');
-    await clock.runUntil(9);
+    await clock.runUntil(59);
     expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
-    await clock.runUntil(10);
+    await clock.runUntil(60);
     expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(true);
     expect(world.answers('ai-gateway')).toEqual(['us-west-2', 'eu-west-1']);
     world.setFence('ai-gateway', 'us-east-1', false, 'eu-west-1');
-    await clock.runUntil(30);
+    await clock.runUntil(130);
     expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
   });
 

@@ -57,10 +57,10 @@ describe('failover steps run twice', () => {
   it('fences once: the second fence changes nothing', async () => {
     const { world, clock, steps, request, run } = await setup();
     await run(steps.fenceSource({ request }));
-    await clock.runUntil(clock.seconds + 20);
+    await clock.runUntil(clock.seconds + 70);
     const after = world.timeline.length;
     await run(steps.fenceSource({ request }));
-    await clock.runUntil(clock.seconds + 20);
+    await clock.runUntil(clock.seconds + 70);
     expect(world.timeline.slice(after).filter((e) => e.kind === 'dns-change')).toEqual([]);
     expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(true);
   });
