@@ -424,7 +424,8 @@ export class ControlPlaneStack extends Stack {
    */
   private grantTrigger(fn: LifeboatFunction): void {
     const role = fn.role;
-    this.grantLedger(role, ['Query']);
+    // Query: past runs; PutItem: the regions' health records the failback's offer reads.
+    this.grantLedger(role, ['Query', 'PutItem']);
     this.grantReadWeights(role);
     this.grantHealthReads(fn);
     this.grantAlarmReads(role);

@@ -96,6 +96,15 @@ export class ReplicatedLedger {
         return released;
       },
       getLock: (application) => base.getLock(application),
+      recordHealth: async (record) => {
+        const before = await base.getHealth(record.application, record.region);
+        await base.recordHealth(record);
+        if (before?.state === record.state) return;
+        const key = healthKey(record.application, record.region);
+        await this.stamp(region, key);
+        this.replicate(region, key);
+      },
+      getHealth: (application, healthRegion) => base.getHealth(application, healthRegion),
     });
   }
 
@@ -171,6 +180,13 @@ function runKey(run: RunRecord): Key {
   return {
     [LEDGER_SCHEMA.partitionKey]: { S: `APP#${run.application}` },
     [LEDGER_SCHEMA.sortKey]: { S: `RUN#${run.kind}#${run.startedAt}#${run.executionName}` },
+  };
+}
+
+function healthKey(application: string, region: string): Key {
+  return {
+    [LEDGER_SCHEMA.partitionKey]: { S: `APP#${application}` },
+    [LEDGER_SCHEMA.sortKey]: { S: `HEALTH#${region}` },
   };
 }
 

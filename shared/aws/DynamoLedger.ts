@@ -10,7 +10,15 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_SCHEMA } from '../ledger/schema.ts';
 import { RUN_KINDS } from '../ports/Ledger.ts';
-import type { AcquireLockResult, Ledger, LockLease, RunKind, RunRecord, RunStatus } from '../ports/Ledger.ts';
+import type {
+  AcquireLockResult,
+  HealthRecord,
+  Ledger,
+  LockLease,
+  RunKind,
+  RunRecord,
+  RunStatus,
+} from '../ports/Ledger.ts';
 
 /** TTL sweeps a lock item this long after its lease ends; only housekeeping, never correctness. */
 const LOCK_TTL_GRACE_SECONDS = 86_400;
@@ -198,6 +206,58 @@ export class DynamoLedger implements Ledger {
     );
     return output.Item === undefined ? undefined : toLease(output.Item);
   }
+
+  /**
+   * One conditional PutItem: written only when the state differs from the one recorded, so `since`
+   * stays the moment the region entered its state however often it is reported.
+   */
+  async recordHealth(record: HealthRecord): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...healthKey(record.application, record.region),
+            application: { S: record.application },
+            region: { S: record.region },
+            state: { S: record.state },
+            since: { S: record.since },
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #state <> :state',
+          ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.partitionKey, '#state': 'state' },
+          ExpressionAttributeValues: { ':state': { S: record.state } },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') return;
+      throw error;
+    }
+  }
+
+  async getHealth(application: string, region: string): Promise<HealthRecord | undefined> {
+    const output = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#tableName,
+        Key: healthKey(application, region),
+        ConsistentRead: true,
+      }),
+    );
+    const item = output.Item;
+    if (item === undefined) return undefined;
+    const state = item.state?.S;
+    const since = item.since?.S;
+    if ((state !== 'OK' && state !== 'ALARM') || since === undefined) {
+      throw new Error(`ledger item APP#${application} / HEALTH#${region} is not a health record`);
+    }
+    return { application, region, state, since };
+  }
+}
+
+function healthKey(application: string, region: string): Record<string, AttributeValue> {
+  return {
+    [LEDGER_SCHEMA.partitionKey]: { S: `APP#${application}` },
+    [LEDGER_SCHEMA.sortKey]: { S: `HEALTH#${region}` },
+  };
 }
 
 function appKey(application: string): string {

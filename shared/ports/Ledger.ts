@@ -38,6 +38,15 @@ export type AcquireLockResult =
   | { readonly acquired: true; readonly lease: LockLease }
   | { readonly acquired: false; readonly heldBy: LockLease };
 
+/** A region's health as Lifeboat last saw it change, for the failback's offer. */
+export interface HealthRecord {
+  readonly application: string;
+  readonly region: string;
+  readonly state: 'OK' | 'ALARM';
+  /** When the region entered this state (ISO-8601). */
+  readonly since: string;
+}
+
 /**
  * The record of every run and the per-application lock. Every write is idempotent: writing the same
  * run twice leaves one item, taking a lock one already holds extends its lease, releasing a lock one
@@ -63,4 +72,7 @@ export interface Ledger {
   /** Releases the lock if `owner` holds it; returns whether it did. Releasing twice is harmless. */
   releaseLock(application: string, owner: string): Promise<boolean>;
   getLock(application: string): Promise<LockLease | undefined>;
+  /** Records a region's health; a repeat of the state it is already in changes nothing (keeps `since`). */
+  recordHealth(record: HealthRecord): Promise<void>;
+  getHealth(application: string, region: string): Promise<HealthRecord | undefined>;
 }

@@ -58,8 +58,18 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
     };
   const app = deps.config.applications.find((a) => a.name === signal.application);
   if (app === undefined) return { action: 'ignored', reason: `no application ${signal.application}` };
-  if (event.detail.state.value !== 'ALARM')
+  // Every signal's change updates the region's recorded health; the failback offers to return traffic
+  // once the old primary has stayed OK long enough.
+  const health = await regionHealth(deps.config, app, signal.region, deps.estate);
+  await deps.ledger.recordHealth({
+    application: app.name,
+    region: signal.region,
+    state: health.status === 'healthy' ? 'OK' : 'ALARM',
+    since: deps.clock.now().toISOString(),
+  });
+  if (event.detail.state.value !== 'ALARM') {
     return { action: 'ignored', reason: `${signal.alarmName} is ${event.detail.state.value}` };
+  }
   if (!app.automation.automaticFailover)
     return { action: 'ignored', reason: `automatic failover is off for ${app.name}` };
 

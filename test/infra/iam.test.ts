@@ -185,6 +185,7 @@ describe('control-plane IAM', () => {
       }
       expect(ledger.filter((g) => g.owner === 'lifeboat-trigger').flatMap((g) => g.actions)).toEqual([
         'dynamodb:Query',
+        'dynamodb:PutItem',
       ]);
       const keyOwners = new Set(
         grants
@@ -256,8 +257,11 @@ describe('control-plane IAM', () => {
       'lifeboat-ledger': ['dynamodb:PutItem', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
       'lifeboat-trigger': [
         'cloudwatch:DescribeAlarms',
+        'dynamodb:PutItem',
         'dynamodb:Query',
         'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
         'route53:GetHealthCheckStatus',
         'route53:ListHealthChecks',
         'route53:ListResourceRecordSets',

@@ -1,0 +1,66 @@
+import { trackPort } from '../../local/clock/trackPort.ts';
+import { EmbeddedDynamo } from '../../local/ledger/EmbeddedDynamo.ts';
+import { worldEstate } from '../../local/world/WorldEstate.ts';
+import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
+import { handleAlarmEvent } from '../../shared/trigger/Trigger.ts';
+import { testWorld } from '../support/world.ts';
+
+describe('trigger', () => {
+  let dynamo: EmbeddedDynamo;
+  beforeAll(async () => {
+    dynamo = await EmbeddedDynamo.start();
+    await dynamo.createLedgerTable('lifeboat-ledger');
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  it("records the old primary's return to OK, keeping the moment it began across repeats", async () => {
+    const { world, clock } = testWorld();
+    const ledger = trackPort(new DynamoLedger(dynamo.client(), 'lifeboat-ledger'), clock);
+    const deps = {
+      config: world.config,
+      estate: worldEstate(world, { channel: 'C0LIFEBOAT1' }),
+      ledger,
+      clock,
+      region: 'us-west-2',
+      starter: { start: () => Promise.resolve('started' as const) },
+    };
+    const outcomes: unknown[] = [];
+    world.onEvent((d) => {
+      if (d.busRegion === 'us-west-2') void handleAlarmEvent(d.event, deps).then((o) => outcomes.push(o));
+    });
+    world.setRegionOutage('us-east-1', true);
+    await clock.runUntil(300);
+    expect(await clock.track(ledger.getHealth('ai-gateway', 'us-east-1'))).toMatchObject({ state: 'ALARM' });
+    world.setRegionOutage('us-east-1', false);
+    await clock.runUntil(600);
+    const health = await clock.track(ledger.getHealth('ai-gateway', 'us-east-1'));
+    expect(health?.state).toBe('OK');
+    // us-east-1 is back at 300 s; the probes' OK arrives a probe interval later.
+    const since = clock.secondsAt(health!.since);
+    expect(since).toBeGreaterThanOrEqual(300);
+    expect(since).toBeLessThan(400);
+    expect(outcomes.some((o) => (o as { reason?: string }).reason?.includes('is OK') === true)).toBe(true);
+  });
+
+  it("ignores an alarm that is not one of this config's detection alarms", async () => {
+    const { world, clock } = testWorld();
+    const ledger = trackPort(new DynamoLedger(dynamo.client(), 'lifeboat-ledger'), clock);
+    const outcome = await handleAlarmEvent(
+      { detail: { alarmName: 'someone-elses-alarm', state: { value: 'ALARM' } } },
+      {
+        config: world.config,
+        estate: worldEstate(world, { channel: 'C' }),
+        ledger,
+        clock,
+        region: 'us-west-2',
+        starter: { start: () => Promise.resolve('started' as const) },
+      },
+    );
+    expect(outcome).toEqual({
+      action: 'ignored',
+      reason: 'someone-elses-alarm is not a Lifeboat detection alarm of this config',
+    });
+  });
+});
