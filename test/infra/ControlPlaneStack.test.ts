@@ -10,18 +10,6 @@ import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { placeholdersOf } from '../../shared/statemachines/placeholders.ts';
 import { synthLifeboat, templateOf, testConfig } from '../support/synth.ts';
 
-/** Builds stacks without bundling their functions: these tests read templates, not bundles. */
-function withoutBundling<T>(build: () => T): T {
-  const saved = process.env.CDK_CONTEXT_JSON;
-  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:bundling-stacks': [] });
-  try {
-    return build();
-  } finally {
-    if (saved === undefined) delete process.env.CDK_CONTEXT_JSON;
-    else process.env.CDK_CONTEXT_JSON = saved;
-  }
-}
-
 const FAILOVER_FUNCTIONS = [
   'lifeboat-failover-input',
   'lifeboat-lock',
@@ -34,7 +22,7 @@ const FAILOVER_FUNCTIONS = [
 ];
 
 describe('ControlPlaneStack', () => {
-  const { stacks } = withoutBundling(() => synthLifeboat());
+  const { stacks } = synthLifeboat();
   const west = stacks.controlPlanes.get('us-west-2')!;
   const t = templateOf(west);
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
@@ -259,7 +247,7 @@ describe('normalizedRecordName', () => {
 });
 
 describe('ControlPlaneStack static stability', () => {
-  const { stacks } = withoutBundling(() => synthLifeboat());
+  const { stacks } = synthLifeboat();
   const t = templateOf(stacks.controlPlanes.get('us-west-2')!);
 
   it('runs the probe every minute for up to 70 s, publishing only to the Lifeboat namespace', () => {

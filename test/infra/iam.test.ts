@@ -3,18 +3,6 @@ import type { IConstruct } from 'constructs';
 import type { ControlPlaneStack } from '../../infra/stacks/ControlPlaneStack.ts';
 import { synthLifeboat, templateOf } from '../support/synth.ts';
 
-/** Builds stacks without bundling their functions: these tests read policies, not bundles. */
-function withoutBundling<T>(build: () => T): T {
-  const saved = process.env.CDK_CONTEXT_JSON;
-  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:bundling-stacks': [] });
-  try {
-    return build();
-  } finally {
-    if (saved === undefined) delete process.env.CDK_CONTEXT_JSON;
-    else process.env.CDK_CONTEXT_JSON = saved;
-  }
-}
-
 /**
  * The only actions a control-plane policy may grant on `Resource: "*"`, each with the reason AWS
  * gives no resource to name.
@@ -127,7 +115,7 @@ const LEDGER_FUNCTIONS = [
 ];
 
 describe('control-plane IAM', () => {
-  const { stacks } = withoutBundling(() => synthLifeboat());
+  const { stacks } = synthLifeboat();
   const regions = [...stacks.controlPlanes.keys()];
   const grants = new Map(regions.map((region) => [region, grantsOf(stacks.controlPlanes.get(region)!)]));
 
