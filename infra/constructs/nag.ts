@@ -19,3 +19,22 @@ export function acknowledgeWildcardBelow(principal: IConstruct, resource: IConst
 export function acknowledgeUnscopedActions(principal: IConstruct, reason: string): void {
   Validations.of(principal).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
 }
+
+/**
+ * A resolved value as text, the way cdk-nag prints a resource in a finding: `Fn::Join` flattened,
+ * `Ref`s as `<Name>`, attributes as `<Id.Attribute>`, imports as `<import:Name>`.
+ */
+export function flattenIntrinsics(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if (Array.isArray(node['Fn::Join'])) {
+    const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(flattenIntrinsics).join(delimiter);
+  }
+  if (node.Ref !== undefined) return `<${flattenIntrinsics(node.Ref)}>`;
+  if (Array.isArray(node['Fn::GetAtt'])) {
+    return `<${(node['Fn::GetAtt'] as unknown[]).map(flattenIntrinsics).join('.')}>`;
+  }
+  if (node['Fn::ImportValue'] !== undefined) return `<import:${flattenIntrinsics(node['Fn::ImportValue'])}>`;
+  return JSON.stringify(value);
+}

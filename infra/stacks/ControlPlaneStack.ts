@@ -26,7 +26,7 @@ import {
 } from '../../shared/config/naming.ts';
 import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
 import { FAILOVER_FUNCTIONS, type FailoverFunctionName } from '../../shared/failover/FailoverSteps.ts';
-import { acknowledgeUnscopedActions } from '../constructs/nag.ts';
+import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
 import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
 import { retentionDays } from '../constructs/retention.ts';
 import { Workflow } from '../constructs/Workflow.ts';
@@ -101,28 +101,12 @@ export function normalizedRecordName(name: string): string {
     .replace(/[^a-z0-9\-_.]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
-/** A resolved ARN as cdk-nag prints it in a finding: intrinsics flattened, `Ref`s as `<Name>`. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const node = value as Record<string, unknown>;
-  if (Array.isArray(node['Fn::Join'])) {
-    const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
-    return parts.map(flatten).join(delimiter);
-  }
-  if (node.Ref !== undefined) return `<${flatten(node.Ref)}>`;
-  if (Array.isArray(node['Fn::GetAtt'])) {
-    const [resource, attribute] = node['Fn::GetAtt'] as [unknown, unknown];
-    return `<${flatten(resource)}.${flatten(attribute)}>`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * Acknowledges the one AwsSolutions-IAM5 finding for `arn` (an ARN that ends in a wildcard because
  * the resource's full name is not known at synth) on `principal`, with the reason.
  */
 function acknowledgeWildcardArn(principal: IConstruct, arn: string, reason: string): void {
-  const resolved = flatten(Stack.of(principal).resolve(arn));
+  const resolved = flattenIntrinsics(Stack.of(principal).resolve(arn));
   Validations.of(principal).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resolved}]`, reason });
 }
 

@@ -1,6 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { ControlPlaneStack } from '../../infra/stacks/ControlPlaneStack.ts';
+import { flattenIntrinsics } from '../../infra/constructs/nag.ts';
 import { synthLifeboat, templateOf } from '../support/synth.ts';
 
 /**
@@ -40,20 +41,6 @@ interface Grant {
   readonly condition?: Record<string, Record<string, unknown>>;
 }
 
-/** A resource as text: intrinsics flattened, `<Ref>`, `<Id.Attribute>`, `<import:Name>`. */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const node = value as Record<string, unknown>;
-  if (Array.isArray(node['Fn::Join'])) {
-    const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
-    return parts.map(flatten).join(delimiter);
-  }
-  if (node.Ref !== undefined) return `<${flatten(node.Ref)}>`;
-  if (Array.isArray(node['Fn::GetAtt'])) return `<${(node['Fn::GetAtt'] as string[]).join('.')}>`;
-  if (node['Fn::ImportValue'] !== undefined) return `<import:${flatten(node['Fn::ImportValue'])}>`;
-  return JSON.stringify(value);
-}
-
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 function logicalId(stack: ControlPlaneStack, construct: IConstruct): string {
@@ -84,7 +71,7 @@ function grantsOf(stack: ControlPlaneStack): Grant[] {
       grants.push({
         owner: roles[0],
         actions: list(statement.Action),
-        resources: list(statement.Resource).map(flatten),
+        resources: list(statement.Resource).map(flattenIntrinsics),
         ...(statement.Condition === undefined ? {} : { condition: statement.Condition }),
       });
     }
