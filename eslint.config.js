@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.reports/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.reports/', '.bench/'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

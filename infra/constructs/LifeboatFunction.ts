@@ -1,13 +1,12 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import type { HealthCheckConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { parseConfig } from '../../shared/config/loadConfig.ts';
+import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
+import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { PROJECT_ROOT } from '../projectRoot.ts';
 import { acknowledgeUnscopedActions, acknowledgeWildcardBelow } from './nag.ts';
 
@@ -31,47 +30,38 @@ export interface LifeboatFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /**
    * The Lifeboat config to bundle into the function, where `process.env.LIFEBOAT_CONFIG` reads it
-   * (as the config document, which the function parses again at cold start). Bundled rather than an
-   * environment variable: Lambda allows only 4 KB of those, and one config describes every application.
+   * (validated at synth and embedded in its parsed form: see `bundledConfigText`). Bundled rather
+   * than an environment variable: Lambda allows only 4 KB of those, and one config describes every
+   * application.
    * @default no config
    */
   readonly config?: LifeboatConfig;
 }
 
-/** A health check as the config file writes it. */
-function healthCheckDocument(check: HealthCheckConfig): Record<string, unknown> {
-  if (check.kind === 'existing') return { existingHealthCheckId: check.healthCheckId };
-  return {
-    endpoint: check.endpoint,
-    path: check.path,
-    port: check.port,
-    https: check.https,
-    intervalSeconds: check.intervalSeconds,
-    failureThreshold: check.failureThreshold,
-  };
-}
-
 /**
- * The config document that `parseConfig` turns back into `config`: the parsed form with each health
- * check written as the config file gives it. Refuses (at synth) a config that would not come back
- * the same, so a new transform in the schema cannot ship a config the functions read differently.
+ * How every function is bundled (the options `NodejsFunction` hands to esbuild); exported so that
+ * the bundle-size benchmark builds exactly what a deployment ships. The AWS SDK v3 stays external:
+ * the Node.js 24 runtime provides it.
  */
-export function configDocument(config: LifeboatConfig): unknown {
-  const document = {
-    ...config,
-    applications: config.applications.map((app) => ({
-      ...app,
-      healthChecks: Object.fromEntries(
-        Object.entries(app.healthChecks).map(([region, check]) => [region, healthCheckDocument(check)]),
-      ),
-    })),
+export function lifeboatBundling(config?: LifeboatConfig): BundlingOptions & {
+  readonly externalModules: string[];
+} {
+  return {
+    format: OutputFormat.ESM,
+    target: 'node24',
+    minify: true,
+    sourceMap: true,
+    mainFields: ['module', 'main'],
+    externalModules: ['@aws-sdk/*'],
+    // Some dependencies still call require(); give the ESM bundle one.
+    banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    ...(config === undefined
+      ? {}
+      : {
+          // A JavaScript string literal: esbuild puts it where the code reads the variable.
+          define: { 'process.env.LIFEBOAT_CONFIG': JSON.stringify(bundledConfigText(config)) },
+        }),
   };
-  if (!isDeepStrictEqual(parseConfig(structuredClone(document), 'the bundled config'), config)) {
-    throw new Error(
-      'The config does not read back as itself from its document; configDocument must undo every transform of the config schema',
-    );
-  }
-  return document;
 }
 
 /**
@@ -137,24 +127,7 @@ export class LifeboatFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Some dependencies still call require(); give the ESM bundle one.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        ...(props.config === undefined
-          ? {}
-          : {
-              // A JavaScript string literal: esbuild puts it where the code reads the variable.
-              define: {
-                'process.env.LIFEBOAT_CONFIG': JSON.stringify(JSON.stringify(configDocument(props.config))),
-              },
-            }),
-      },
+      bundling: lifeboatBundling(props.config),
     });
 
     acknowledgeUnscopedActions(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import type { LifeboatConfig } from '../config/LifeboatConfig.ts';
-import { parseConfig } from '../config/loadConfig.ts';
+import { readBundledConfig } from '../config/bundledConfig.ts';
 import { classifyError, ConfigError, PermanentServiceError } from '../errors.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate, NotifierPort } from '../ports/Estate.ts';
@@ -20,22 +20,11 @@ let bundledConfig: LifeboatConfig | undefined;
 
 /**
  * The config the function was bundled with (esbuild replaces `process.env.LIFEBOAT_CONFIG` with the
- * document at synth time, so a config larger than Lambda's 4 KB of environment still fits), parsed
+ * config validated at synth, so a config larger than Lambda's 4 KB of environment still fits), read
  * once per container.
  */
 export function lambdaConfig(): LifeboatConfig {
-  if (bundledConfig !== undefined) return bundledConfig;
-  const text = process.env.LIFEBOAT_CONFIG;
-  if (text === undefined || text === '') {
-    throw new ConfigError('LIFEBOAT_CONFIG', ['not set: the function was bundled without its config']);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError('LIFEBOAT_CONFIG', [`not valid JSON: ${(error as Error).message}`]);
-  }
-  bundledConfig = parseConfig(raw, 'LIFEBOAT_CONFIG');
+  bundledConfig ??= readBundledConfig(process.env.LIFEBOAT_CONFIG);
   return bundledConfig;
 }
 

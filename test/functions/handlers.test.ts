@@ -41,6 +41,8 @@ import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FailoverRequest } from '../../shared/failover/FailoverInput.ts';
+import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
+import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
 
 /**
@@ -49,7 +51,7 @@ import { exampleConfigDocument } from '../support/exampleConfig.ts';
  */
 
 const FAILOVER_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-failover';
-process.env.LIFEBOAT_CONFIG = JSON.stringify(exampleConfigDocument());
+process.env.LIFEBOAT_CONFIG = bundledConfigText(parseConfig(exampleConfigDocument()));
 process.env.AWS_REGION = 'us-west-2';
 process.env.LIFEBOAT_TABLE_NAME = 'lifeboat-ledger';
 process.env.LIFEBOAT_FAILOVER_ARN = FAILOVER_ARN;

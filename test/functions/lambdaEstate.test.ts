@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
 import { parseConfig } from '../../shared/config/loadConfig.ts';
 import type { Estate } from '../../shared/ports/Estate.ts';
 import {
@@ -38,7 +39,7 @@ describe('lambdaConfig', () => {
     process.env.LIFEBOAT_CONFIG = saved;
   });
 
-  // In order: the config is parsed once per container, so the failures come before the success.
+  // In order: the config is read once per container, so the failures come before the success.
   it('throws a ConfigError when the function was bundled without a config', () => {
     delete process.env.LIFEBOAT_CONFIG;
     expect(() => lambdaConfig()).toThrow(
@@ -51,13 +52,15 @@ describe('lambdaConfig', () => {
     expect(() => lambdaConfig()).toThrow(/LIFEBOAT_CONFIG:\n {2}- not valid JSON/);
   });
 
-  it('throws naming the field when the bundled config is not valid', () => {
-    process.env.LIFEBOAT_CONFIG = JSON.stringify({ ...exampleConfigDocument(), version: 2 });
-    expect(() => lambdaConfig()).toThrow('version: expected 1, the only config version there is');
+  it('refuses a config that was not validated at synth, saying how to deploy the function', () => {
+    process.env.LIFEBOAT_CONFIG = JSON.stringify(exampleConfigDocument());
+    expect(() => lambdaConfig()).toThrow(
+      /LIFEBOAT_CONFIG:\n {2}- not a config validated at synth \(expected \{"format": "lifeboat-validated-config\/1", "config": \{\.\.\.\}\}\); deploy the function with LifeboatFunction/,
+    );
   });
 
-  it('parses the bundled config once and reuses it for the life of the container', () => {
-    process.env.LIFEBOAT_CONFIG = JSON.stringify(exampleConfigDocument());
+  it('reads the bundled config once and reuses it for the life of the container', () => {
+    process.env.LIFEBOAT_CONFIG = bundledConfigText(parseConfig(exampleConfigDocument()));
     const first = lambdaConfig();
     process.env.LIFEBOAT_CONFIG = 'not read again';
 

@@ -2,11 +2,13 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
+import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
 
 /** The probe handler in process: the bundled config, us-west-2, CloudWatch mocked, fetch injected. */
 
-process.env.LIFEBOAT_CONFIG = JSON.stringify(exampleConfigDocument());
+process.env.LIFEBOAT_CONFIG = bundledConfigText(parseConfig(exampleConfigDocument()));
 process.env.AWS_REGION = 'us-west-2';
 process.env.POWERTOOLS_SERVICE_NAME = 'lifeboat-probe';
 

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { configDocument, LifeboatFunction } from '../../infra/constructs/LifeboatFunction.ts';
+import { LifeboatFunction } from '../../infra/constructs/LifeboatFunction.ts';
+import { bundledConfigText, readBundledConfig } from '../../shared/config/bundledConfig.ts';
+import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { normalizedRecordName, placeholderOf } from '../../infra/stacks/ControlPlaneStack.ts';
-import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { placeholdersOf } from '../../shared/statemachines/placeholders.ts';
 import { synthLifeboat, templateOf, testConfig } from '../support/synth.ts';
 
@@ -193,10 +194,10 @@ describe('ControlPlaneStack', () => {
   });
 });
 
-describe('configDocument', () => {
-  it('reads back as the same config when the config creates its health checks', () => {
+describe('bundledConfigText', () => {
+  it('reads back as the same config, without the schema, when the config creates its health checks', () => {
     const config = testConfig();
-    expect(parseConfig(configDocument(config))).toEqual(config);
+    expect(readBundledConfig(bundledConfigText(config))).toEqual(config);
   });
 
   it('reads back as the same config when the config names an existing health check', () => {
@@ -205,16 +206,24 @@ describe('configDocument', () => {
         existingHealthCheckId: '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
       };
     });
-    const document = configDocument(config) as { applications: { healthChecks: Record<string, unknown> }[] };
-    expect(document.applications[1]!.healthChecks['us-west-2']).toEqual({
-      existingHealthCheckId: '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
+    const read = readBundledConfig(bundledConfigText(config));
+    expect(read.applications[1]!.healthChecks['us-west-2']).toEqual({
+      kind: 'existing',
+      healthCheckId: '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69',
     });
-    expect(parseConfig(document)).toEqual(config);
+    expect(read).toEqual(config);
+  });
+
+  it('refuses, at synth, a config that would not read back from JSON', () => {
+    const config = { ...testConfig(), account: undefined } as unknown as LifeboatConfig;
+    expect(() => bundledConfigText(config)).toThrow(
+      'The validated config does not read back as itself from JSON; the config schema must output plain JSON values',
+    );
   });
 });
 
 describe('LifeboatFunction with a config', () => {
-  it('bundles the config document where the function reads process.env.LIFEBOAT_CONFIG', () => {
+  it('bundles the validated config where the function reads process.env.LIFEBOAT_CONFIG, and not the config schema', () => {
     const stack = new Stack(new App(), 'Bundled', { env: { account: '123456789012', region: 'us-west-2' } });
     const notify = new LifeboatFunction(stack, 'Notify', {
       name: 'notify',
@@ -227,7 +236,9 @@ describe('LifeboatFunction with a config', () => {
 
     // Booleans, so that a failure does not print a bundle of half a megabyte.
     expect(bundle.includes('process.env.LIFEBOAT_CONFIG')).toBe(false);
-    expect(bundle.includes(JSON.stringify(configDocument(testConfig())))).toBe(true);
+    expect(bundle.includes(bundledConfigText(testConfig()))).toBe(true);
+    // A message of the config schema: the function reads the config without it.
+    expect(bundle.includes('expected a Secrets Manager secret name')).toBe(false);
   });
 });
 
