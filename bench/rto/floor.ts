@@ -1,0 +1,108 @@
+import type { ApplicationConfig, WorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
+import type { LatencyModel } from '../../local/world/LatencyModel.ts';
+
+/**
+ * The physical floor of a failover's RTO, from the latency model and the config alone: nothing a
+ * control plane does can beat it. Measured from the fault's onset.
+ */
+export interface RtoFloor {
+  /** The earliest the outage can be known: health-check interval × failure threshold. */
+  readonly detectionSeconds: number;
+  /** The configured confirmation window (0 when automatic failover is off: a person decides). */
+  readonly confirmationSeconds: number;
+  readonly promotionSeconds: number;
+  readonly workloadReadinessSeconds: number;
+  /** When the DNS answers can last change, so clients' caches hold the standby TTL later. */
+  readonly answersSettleSeconds: number;
+  /** The part of the TTL not already overlapped by detection, confirmation and recovery. */
+  readonly ttlNotOverlappedSeconds: number;
+  readonly floorSeconds: number;
+}
+
+/**
+ * How long the standby's workloads take to meet their minimum ready replicas from standby size,
+ * as the simulated EKS model runs them: pods start in a pod-start on the standby nodes' free room
+ * (pods per node as the active sizes pack them); when that room is short, new nodes come first.
+ */
+export function workloadReadinessSeconds(workload: WorkloadConfig, latency: LatencyModel): number {
+  const minReady = workload.deployments.reduce((sum, d) => sum + (d.minReadyReplicas ?? d.activeReplicas), 0);
+  const standbyPods = workload.deployments.reduce((sum, d) => sum + d.standbyReplicas, 0);
+  const lacking = workload.deployments.some(
+    (d) => d.standbyReplicas < (d.minReadyReplicas ?? d.activeReplicas),
+  );
+  if (!lacking) return 0;
+  const activeNodes = workload.nodeGroups.reduce((sum, g) => sum + g.activeSize, 0);
+  if (activeNodes === 0) return latency.podStartSeconds;
+  const activePods = workload.deployments.reduce((sum, d) => sum + d.activeReplicas, 0);
+  const podsPerNode = Math.ceil(activePods / activeNodes);
+  const standbyRoom = workload.nodeGroups.reduce((sum, g) => sum + g.standbySize, 0) * podsPerNode;
+  // Pods that run on standby already keep their place; the shortfall needs room of its own.
+  return Math.max(minReady, standbyPods) <= standbyRoom
+    ? latency.podStartSeconds
+    : latency.nodeGroupScaleUpSeconds + latency.podStartSeconds;
+}
+
+export function promotionSeconds(app: ApplicationConfig, latency: LatencyModel): number {
+  return app.database.engine === 'aurora-global' ? latency.auroraFailoverSeconds : latency.rdsPromoteSeconds;
+}
+
+/**
+ * The floor of failing `app` over to `target` when its primary fails. The TTL counts only where
+ * clients could still hold an answer naming another region once the standby is ready: with one
+ * standby, Route 53's data plane answers with it as soon as the primary's check fails (detection);
+ * with more, the others leave the answers only when fenced, after the confirmation, one fence
+ * alarm period later.
+ */
+export function rtoFloor(app: ApplicationConfig, target: string, latency: LatencyModel): RtoFloor {
+  const primary = app.regions[0] ?? '';
+  const check = app.healthChecks[primary];
+  const detectionSeconds =
+    check === undefined || check.kind === 'existing'
+      ? 10 * 3 // an existing check's settings are not in the config: Route 53's defaults
+      : check.intervalSeconds * check.failureThreshold;
+  const confirmationSeconds = app.automation.automaticFailover ? app.automation.outageConfirmationSeconds : 0;
+  const workload = app.workloads[target];
+  const readiness = workload === undefined ? 0 : workloadReadinessSeconds(workload, latency);
+  const promotion = promotionSeconds(app, latency);
+  const ready = detectionSeconds + confirmationSeconds + Math.max(promotion, readiness);
+  const answersSettleSeconds =
+    app.regions.length <= 2
+      ? detectionSeconds
+      : detectionSeconds + confirmationSeconds + latency.fenceAlarmPeriodSeconds;
+  const ttlNotOverlappedSeconds = Math.max(0, answersSettleSeconds + app.dns.ttlSeconds - ready);
+  return {
+    detectionSeconds,
+    confirmationSeconds,
+    promotionSeconds: promotion,
+    workloadReadinessSeconds: readiness,
+    answersSettleSeconds,
+    ttlNotOverlappedSeconds,
+    floorSeconds: ready + ttlNotOverlappedSeconds,
+  };
+}
+
+/** A DNS log entry as the report gives it. */
+export interface DnsChange {
+  readonly at: number;
+  readonly application: string;
+  readonly answers: readonly string[];
+}
+
+/**
+ * The RTO clients see, counted as the floor counts it: the application serves again at
+ * `restoredAt`, but a client may hold an answer given before the last change of the answers until
+ * a TTL after that change. The report's RTO adds the whole TTL to `restoredAt` instead.
+ */
+export function clientRtoSeconds(
+  outageAt: number,
+  restoredAt: number,
+  ttlSeconds: number,
+  dns: readonly DnsChange[],
+  application: string,
+): number {
+  const lastChange = dns
+    .filter((d) => d.application === application && d.at <= restoredAt && d.at >= outageAt)
+    .reduce((latest, d) => Math.max(latest, d.at), Number.NEGATIVE_INFINITY);
+  const settled = Number.isFinite(lastChange) ? lastChange + ttlSeconds : restoredAt;
+  return Math.max(restoredAt, settled) - outageAt;
+}
