@@ -116,3 +116,22 @@ export function classifyError(error: unknown): Error {
   }
   return new PermanentServiceError(message, { cause: error });
 }
+
+/**
+ * Slack did not take an approval request (it is down, or refused the post). The workflow retries it
+ * every minute for up to an hour when the config says `whenSlackIsDown: "wait"`.
+ */
+export class SlackUnavailableError extends LifeboatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SlackUnavailable';
+  }
+}
+
+/** Slack did not take an approval request and the config says `whenSlackIsDown: "fail"`: the run ends. */
+export class ApprovalNotPostedError extends LifeboatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ApprovalNotPosted';
+  }
+}

@@ -3,6 +3,7 @@ import { JSONPath } from 'jsonpath-plus';
 import type { VirtualClock } from '../clock/VirtualClock.ts';
 import type { LatencyModel } from '../world/LatencyModel.ts';
 import {
+  LOCAL_TIMEOUT_KEY,
   LOCAL_WAIT_RESOURCE,
   TASK_TOKEN_PLACEHOLDER,
   type LoadedDefinition,
@@ -470,6 +471,18 @@ export class WorkflowRunner {
     input: unknown,
   ): Promise<unknown> {
     if (meta.resource === LOCAL_WAIT_RESOURCE) return input;
+    let timeoutSeconds = meta.timeoutSeconds;
+    if (meta.timeoutSecondsPath !== undefined) {
+      const { [LOCAL_TIMEOUT_KEY]: fromPath, ...rest } = (input ?? {}) as Record<string, unknown>;
+      if (typeof fromPath !== 'number' || !Number.isInteger(fromPath) || fromPath < 1) {
+        throw namedError(
+          'States.Runtime',
+          `Task ${stateName}: TimeoutSecondsPath ${meta.timeoutSecondsPath} did not select a positive integer (got ${JSON.stringify(fromPath)})`,
+        );
+      }
+      timeoutSeconds = fromPath;
+      input = rest;
+    }
     const integration = meta.resource.startsWith('arn:aws:states:::lambda:invoke');
     const params = (integration ? input : { FunctionName: meta.resource, Payload: input }) as {
       FunctionName?: unknown;
@@ -539,8 +552,8 @@ export class WorkflowRunner {
     const cancelled = this.cancels.get(executionName)?.signal;
     const racers: Promise<unknown>[] = [work, ...(cancelled === undefined ? [] : [cancelled])];
     let timer: { cancel(): void } | undefined;
-    if (meta.timeoutSeconds !== undefined) {
-      const timeout = meta.timeoutSeconds;
+    if (timeoutSeconds !== undefined) {
+      const timeout = timeoutSeconds;
       racers.push(
         new Promise<never>((_resolve, reject) => {
           timer = this.clock.schedule(this.clock.seconds + timeout, () => {

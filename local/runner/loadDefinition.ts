@@ -13,6 +13,9 @@ export const TASK_TOKEN_PLACEHOLDER = 'lifeboat-local-task-token';
  */
 export const UNREACHABLE_TIMEOUT_SECONDS = 2_000_000;
 
+/** Where a Task's TimeoutSecondsPath value travels to the runner, in the Task's effective input. */
+export const LOCAL_TIMEOUT_KEY = 'LocalRunnerTimeoutSeconds';
+
 export interface Retrier {
   readonly ErrorEquals: readonly string[];
   readonly IntervalSeconds?: number;
@@ -28,6 +31,8 @@ export type StateMeta =
       readonly resource: string;
       readonly waitForTaskToken: boolean;
       readonly timeoutSeconds: number | undefined;
+      /** TimeoutSecondsPath: the runner reads the value the path selects from the state's input. */
+      readonly timeoutSecondsPath: string | undefined;
       readonly heartbeatSeconds: number | undefined;
       readonly retry: readonly Retrier[];
     }
@@ -88,13 +93,29 @@ export function loadDefinition(
           resource,
           waitForTaskToken: resource.endsWith('.waitForTaskToken'),
           timeoutSeconds: typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined,
+          timeoutSecondsPath:
+            typeof state.TimeoutSecondsPath === 'string' ? state.TimeoutSecondsPath : undefined,
           heartbeatSeconds: typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined,
           retry: Array.isArray(state.Retry) ? (state.Retry as Retrier[]) : [],
         });
-        if ('TimeoutSecondsPath' in state || 'HeartbeatSecondsPath' in state) {
+        if ('HeartbeatSecondsPath' in state) {
           throw new Error(
-            `${where}: state "${stateName}": TimeoutSecondsPath and HeartbeatSecondsPath are not supported locally; use TimeoutSeconds`,
+            `${where}: state "${stateName}": HeartbeatSecondsPath is not supported locally; use HeartbeatSeconds`,
           );
+        }
+        if (typeof state.TimeoutSecondsPath === 'string') {
+          // The path is read from the state's input, which the runner's Task handler does not see; the
+          // Parameters carry its value to the runner under a key it removes before the call.
+          if (typeof state.Parameters !== 'object' || state.Parameters === null) {
+            throw new Error(
+              `${where}: state "${stateName}": TimeoutSecondsPath needs Parameters when run locally`,
+            );
+          }
+          state.Parameters = {
+            ...(state.Parameters as Json),
+            [`${LOCAL_TIMEOUT_KEY}.$`]: state.TimeoutSecondsPath,
+          };
+          delete state.TimeoutSecondsPath;
         }
         state.TimeoutSeconds = UNREACHABLE_TIMEOUT_SECONDS;
         delete state.HeartbeatSeconds;

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ScenarioError } from '../../shared/errors.ts';
+import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
+import type { ApprovalStore } from '../../shared/ports/Approvals.ts';
 import type { Ledger } from '../../shared/ports/Ledger.ts';
+import { trackPort } from '../clock/trackPort.ts';
 import { RUN_KINDS } from '../../shared/ports/Ledger.ts';
 import { VirtualClock } from '../clock/VirtualClock.ts';
 import { formatViolation, InvariantChecker } from '../invariants/InvariantChecker.ts';
@@ -26,6 +29,11 @@ export interface SimulationContext {
   readonly ledger: Ledger;
   /** The ledger replica of a control-plane region: a global table with replication delay. */
   readonly ledgerIn: (region: string) => Ledger;
+  /**
+   * The approvals, in the first control-plane region's table. (In AWS each region reads its own
+   * replica; a person's press comes seconds after the post, long after replication.)
+   */
+  readonly approvals: ApprovalStore;
   readonly runner: () => WorkflowRunner;
 }
 
@@ -73,12 +81,20 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
     const ledger = ledgerIn(scenario.config.controlPlaneRegions[0] ?? 'us-east-1');
     // The functions are built before the runner they may start executions on, so they reach it lazily.
     const ready: { runner?: WorkflowRunner } = {};
+    const approvals = trackPort(
+      new DynamoApprovals(
+        dynamo.client(),
+        `${scenario.config.ledger.tableName}.${scenario.config.controlPlaneRegions[0] ?? 'us-east-1'}`,
+      ),
+      clock,
+    );
     const context: SimulationContext = {
       scenario,
       world,
       clock,
       ledger,
       ledgerIn,
+      approvals,
       runner: () => {
         if (ready.runner === undefined) throw new Error('the runner is not ready yet');
         return ready.runner;

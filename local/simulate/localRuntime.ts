@@ -1,30 +1,40 @@
+import { ApprovalSteps } from '../../shared/approval/ApprovalSteps.ts';
 import { classifyError } from '../../shared/errors.ts';
-import {
-  FAILOVER_FUNCTIONS,
-  FailoverSteps,
-  runFailoverStep,
-  type FailoverFunctionName,
-} from '../../shared/failover/FailoverSteps.ts';
+import { offerFailbacks } from '../../shared/failback/FailbackOffer.ts';
+import { FailbackSteps } from '../../shared/failback/FailbackSteps.ts';
+import { FailoverSteps } from '../../shared/failover/FailoverSteps.ts';
+import { runWorkflowStep, STEP_FUNCTION_NAMES, type StepTargets } from '../../shared/runtime/workflowSteps.ts';
 import { handleAlarmEvent } from '../../shared/trigger/Trigger.ts';
 import type { LocalFunction } from '../runner/WorkflowRunner.ts';
 import { worldEstate } from '../world/WorldEstate.ts';
+import { pressSlackButton } from './localSlack.ts';
 import type { SimulationContext, SimulationOptions } from './Simulation.ts';
 
 /** The states after which a failover or failback acts on the estate (invariant 4 keeps them apart). */
 export const ACTING_STATES: Readonly<Record<string, readonly string[]>> = {
   failover: ['FenceSource', 'PromoteDatabase', 'ScaleNodeGroups', 'ShiftTraffic'],
+  failback: ['PrepareReplica', 'ScaleNodeGroups', 'UnfenceTarget', 'ShiftStep', 'SwitchWriter'],
 };
 
+/** How often the failback offer runs in each region (its EventBridge Scheduler rate). */
+export const OFFER_INTERVAL_SECONDS = 300;
+
 /** The steps as they run in one region's Lambda functions: that region's ledger replica. */
-function stepsIn(context: SimulationContext, region: string): FailoverSteps {
-  const { scenario, world, clock, ledgerIn } = context;
-  return new FailoverSteps({
+function stepsIn(context: SimulationContext, region: string): StepTargets {
+  const { scenario, world, clock, ledgerIn, approvals } = context;
+  const deps = {
     config: scenario.config,
     estate: worldEstate(world, { channel: scenario.config.slack.channelId }),
     ledger: ledgerIn(region),
     ledgerIn,
     clock,
-  });
+    region,
+  };
+  return {
+    failover: new FailoverSteps(deps),
+    failback: new FailbackSteps(deps),
+    approval: new ApprovalSteps({ ...deps, approvals, notifier: deps.estate.notifier }),
+  };
 }
 
 interface PayloadRegions {
@@ -59,7 +69,7 @@ function regionOf(payload: unknown, fallback: string): string {
  */
 export function localRuntime(): Pick<
   SimulationOptions,
-  'functions' | 'substitutions' | 'actingStates' | 'lockingWorkflows' | 'setup'
+  'functions' | 'substitutions' | 'actingStates' | 'lockingWorkflows' | 'setup' | 'onHumanAction'
 > {
   return {
     functions: (context) => {
@@ -67,11 +77,11 @@ export function localRuntime(): Pick<
       const home = regions[0] ?? 'us-east-1';
       const steps = new Map(regions.map((r) => [r, stepsIn(context, r)]));
       const functions: Record<string, LocalFunction> = {};
-      for (const name of Object.keys(FAILOVER_FUNCTIONS) as FailoverFunctionName[]) {
+      for (const name of STEP_FUNCTION_NAMES) {
         functions[name] = async (payload) => {
           try {
             const region = regionOf(payload, home);
-            return await runFailoverStep(name, payload, steps.get(region) ?? stepsIn(context, home));
+            return await runWorkflowStep(name, payload, steps.get(region) ?? stepsIn(context, home));
           } catch (error) {
             throw classifyError(error);
           }
@@ -82,9 +92,47 @@ export function localRuntime(): Pick<
     substitutions: () => ({}),
     actingStates: ACTING_STATES,
     lockingWorkflows: ['failover', 'failback'],
+    onHumanAction: (event, context) => pressSlackButton(event, context),
     setup: (context) => {
       const { scenario, world, clock, ledgerIn } = context;
       const estate = worldEstate(world, { channel: scenario.config.slack.channelId });
+      // The failback offer: a schedule in every control-plane region, each offering only to itself.
+      clock.every(OFFER_INTERVAL_SECONDS, OFFER_INTERVAL_SECONDS, () => {
+        for (const region of scenario.config.controlPlaneRegions) {
+          if (world.faults.isOutage(region)) continue;
+          // Not tracked as a whole: its calls take virtual time; its ledger I/O is tracked per call.
+          void offerFailbacks({
+            config: scenario.config,
+            estate,
+            ledger: ledgerIn(region),
+            approvals: context.approvals,
+            clock,
+            region,
+          }).then(
+            (outcomes) => {
+              for (const o of outcomes) {
+                if (o.action === 'offered' || o.action === 'slack-unavailable')
+                  world.timeline.push({
+                    at: clock.seconds,
+                    kind: 'slack',
+                    application: o.application,
+                    region,
+                    text: `failback offer: ${o.detail}`,
+                  });
+              }
+            },
+            (error: unknown) => {
+              world.timeline.push({
+                at: clock.seconds,
+                kind: 'slack',
+                region,
+                text: `failback offer in ${region} failed: ${(error as Error).message}`,
+              });
+            },
+          );
+        }
+      });
+
       world.onEvent((delivered) => {
         const deps = {
           config: scenario.config,

@@ -24,6 +24,10 @@ export interface LatencyModel {
   readonly route53InsyncSeconds: number;
   /** RDS cross-region read-replica promotion until the instance is available as a writer. */
   readonly rdsPromoteSeconds: number;
+  /** RDS CreateDBInstanceReadReplica across regions until the new replica is available. */
+  readonly rdsReplicaCreateSeconds: number;
+  /** RDS ModifyDBInstance renaming an instance (applied immediately) until the old name is free. */
+  readonly rdsRenameSeconds: number;
   /** Aurora Global Database failover (or switchover) until the target cluster writes. */
   readonly auroraFailoverSeconds: number;
   /** A pod from scheduling to ready on a node that already runs. */
@@ -64,6 +68,13 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html: promotion takes
   // several minutes depending on the replica's size; five minutes is a planning figure.
   rdsPromoteSeconds: 300,
+  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html: a cross-Region replica is
+  // built from a snapshot copied across regions, which takes from minutes to hours with the data's
+  // size; twenty minutes is a planning figure for a gateway's database of a few tens of GB.
+  rdsReplicaCreateSeconds: 1200,
+  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html: the rename reboots the
+  // instance when applied immediately; a couple of minutes until the old name can be reused.
+  rdsRenameSeconds: 120,
   // docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html:
   // managed failover/switchover typically completes in about a minute.
   auroraFailoverSeconds: 60,

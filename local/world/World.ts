@@ -160,6 +160,8 @@ interface DatabaseSim {
   sourceRegion: string | undefined;
   lagSeconds: number;
   promotingUntil: number | undefined;
+  /** While a new replica is being built (CreateDBInstanceReadReplica), when it will be available. */
+  creatingUntil?: number | undefined;
   /** Lag at the moment promotion began: the data the promotion left behind. */
   promotedWithLagSeconds: number | undefined;
 }
@@ -233,6 +235,14 @@ export class World {
   readonly slack: SlackMessage[] = [];
   private readonly apps = new Map<string, AppSim>();
   private readonly flaps = new Map<string, { start: number; period: number }>();
+  /** Replica lag set by a fault, by region: replicas created there later start with it. */
+  private readonly regionLag = new Map<string, number>();
+  /** Extra 5xx percent a fault puts on a region's endpoints, by region. */
+  private readonly errorFaults = new Map<string, number>();
+  /** Instances renamed out of a region's way (kept, no longer the application's database there). */
+  readonly retired: { application: string; region: string; identifier: string; at: number }[] = [];
+  /** Until when a renamed instance's old identifier is still taken, by application and region. */
+  private readonly renaming = new Map<string, number>();
   private readonly eventListeners: ((delivered: DeliveredEvent) => void)[] = [];
   private readonly changeListeners: ((change: WorldChange) => void)[] = [];
   private changeSeq = 0;
@@ -333,11 +343,27 @@ export class World {
   }
 
   setReplicaLag(region: string, seconds: number): void {
+    this.regionLag.set(region, seconds);
     for (const app of this.apps.values()) {
       const db = app.databases.get(region);
       if (db?.role === 'replica') db.lagSeconds = seconds;
     }
     this.note({ kind: 'fault', region, text: `replicas in ${region} lag ${seconds} s` });
+    this.emit({ type: 'state' });
+  }
+
+  /** A fault that makes the region's endpoints answer `percent` of requests with 5xx (still passing health checks). */
+  setErrorRate(region: string, percent: number | undefined): void {
+    if (percent === undefined) this.errorFaults.delete(region);
+    else this.errorFaults.set(region, percent);
+    this.note({
+      kind: percent === undefined ? 'recover' : 'fault',
+      region,
+      text:
+        percent === undefined
+          ? `endpoints in ${region} answer normally again`
+          : `endpoints in ${region} answer ${percent} % of requests with errors`,
+    });
     this.emit({ type: 'state' });
   }
 
@@ -529,7 +555,7 @@ export class World {
     region: string,
   ): {
     role: DatabaseRole;
-    status: 'available' | 'modifying';
+    status: 'available' | 'modifying' | 'creating';
     lagSeconds: number;
     sourceRegion: string | undefined;
     identifier: string;
@@ -538,7 +564,12 @@ export class World {
     const db = this.database(application, region);
     return {
       role: db.role,
-      status: db.promotingUntil === undefined ? 'available' : 'modifying',
+      status:
+        db.creatingUntil !== undefined
+          ? 'creating'
+          : db.promotingUntil === undefined
+            ? 'available'
+            : 'modifying',
       lagSeconds: db.lagSeconds,
       sourceRegion: db.sourceRegion,
       identifier: db.identifier,
@@ -548,7 +579,8 @@ export class World {
   /** The database's role as the report shows it, `down` while its region is out. */
   databaseRole(application: string, region: string): DatabaseRole {
     if (this.faults.isOutage(region)) return 'down';
-    return this.database(application, region).role;
+    // Between a rename and its replacement's creation the region has no database of the application.
+    return this.app(application).databases.get(region)?.role ?? 'down';
   }
 
   replicaLagSeconds(application: string, region: string): number {
@@ -578,6 +610,9 @@ export class World {
     );
     const db = this.database(application, region);
     if (db.role !== 'replica' || db.promotingUntil !== undefined) return 'already-promoted';
+    if (db.creatingUntil !== undefined) {
+      throw new SimulatedServiceError('InvalidDBInstanceStateFault', `${db.identifier} is still being created`, 400);
+    }
     const source = db.sourceRegion === undefined ? undefined : app.databases.get(db.sourceRegion);
     const sourceWritable = source !== undefined && app.writers.includes(source.region);
     this.emit({
@@ -626,6 +661,78 @@ export class World {
     });
     this.recompute(app);
     return 'started';
+  }
+
+  /**
+   * RDS ModifyDBInstance with NewDBInstanceIdentifier, applied immediately: the region's instance is
+   * kept under `newIdentifier` and stops being the application's database there; its old name is
+   * free once the rename has been applied.
+   */
+  retireDatabase(application: string, region: string, newIdentifier: string): void {
+    this.faults.check('rds', 'ModifyDBInstance', region);
+    const app = this.app(application);
+    const db = this.database(application, region);
+    if (db.creatingUntil !== undefined || db.promotingUntil !== undefined) {
+      throw new SimulatedServiceError('InvalidDBInstanceStateFault', `${db.identifier} is not available`, 400);
+    }
+    app.databases.delete(region);
+    this.renaming.set(`${application}/${region}`, this.clock.seconds + this.latency.rdsRenameSeconds);
+    this.retired.push({ application, region, identifier: newIdentifier, at: this.clock.seconds });
+    this.note({
+      kind: 'database',
+      application,
+      region,
+      text: `${db.identifier} (${db.role}) renamed to ${newIdentifier} and kept`,
+    });
+    this.recompute(app);
+  }
+
+  /** RDS CreateDBInstanceReadReplica in `region` of the writer in `sourceRegion`, named as configured. */
+  createReadReplica(application: string, region: string, sourceRegion: string): void {
+    this.faults.check('rds', 'CreateDBInstanceReadReplica', region);
+    const app = this.app(application);
+    const source = this.database(application, sourceRegion);
+    if (app.databases.has(region) || (this.renaming.get(`${application}/${region}`) ?? 0) > this.clock.seconds) {
+      throw new SimulatedServiceError(
+        'DBInstanceAlreadyExistsFault',
+        `${application} already has a database in ${region}`,
+        400,
+      );
+    }
+    if (source.role === 'replica') {
+      throw new SimulatedServiceError(
+        'InvalidDBInstanceStateFault',
+        `${source.identifier} in ${sourceRegion} is a replica; replicate from the writer`,
+        400,
+      );
+    }
+    const identifier =
+      app.config.database.engine === 'rds-read-replica'
+        ? (app.config.database.instances[region] ?? `${application}-${region}`)
+        : `${application}-${region}`;
+    const db: DatabaseSim = {
+      region,
+      identifier,
+      role: 'replica',
+      sourceRegion,
+      lagSeconds: this.regionLag.get(region) ?? 0,
+      promotingUntil: undefined,
+      creatingUntil: this.clock.seconds + this.latency.rdsReplicaCreateSeconds,
+      promotedWithLagSeconds: undefined,
+    };
+    app.databases.set(region, db);
+    this.note({
+      kind: 'database',
+      application,
+      region,
+      text: `read replica ${identifier} of ${source.identifier} (${sourceRegion}) being created`,
+    });
+    this.clock.schedule(db.creatingUntil ?? this.clock.seconds, () => {
+      db.creatingUntil = undefined;
+      this.note({ kind: 'database', application, region, text: `read replica ${identifier} is available` });
+      this.recompute(app);
+    });
+    this.recompute(app);
   }
 
   /** RPO evidence: the lag each promotion began with, by region. */
@@ -982,7 +1089,7 @@ export class World {
     const db = this.app(application).databases.get(region);
     if (db === undefined)
       throw new SimulatedServiceError(
-        'DBInstanceNotFound',
+        'DBInstanceNotFoundFault',
         `${application} has no database in ${region}`,
         404,
       );
@@ -1226,6 +1333,8 @@ export class World {
 
   private regionErrorRate(app: AppSim, region: string): number {
     if (!this.endpointServes(app, region)) return 100;
+    const injected = this.errorFaults.get(region);
+    if (injected !== undefined) return Math.max(0.1, injected);
     const cluster = app.clusters.get(region);
     if (cluster === undefined) return 0.1;
     const shortfall = [...cluster.deployments.values()].reduce(
@@ -1263,11 +1372,25 @@ export class World {
       app.writers = writers;
       this.writersLog.push({ at: this.clock.seconds, application: name, regions: [...writers] });
     }
+    // The application writes through its writer endpoint, wherever the writer is: a region serves
+    // when its own database writes, or replicates from a writer that does (a returning region during
+    // a gradual failback). A database being promoted takes no writes.
+    const writesFrom = (region: string): boolean => {
+      if (writers.includes(region)) return true;
+      const db = app.databases.get(region);
+      return (
+        db?.role === 'replica' &&
+        db.promotingUntil === undefined &&
+        db.sourceRegion !== undefined &&
+        writers.includes(db.sourceRegion) &&
+        [...app.databases.values()].every((d) => d.promotingUntil === undefined)
+      );
+    };
     const serving =
       answers.length > 0 &&
       answers.every(
         (region) =>
-          this.endpointServes(app, region) && writers.includes(region) && this.workloadsReady(name, region),
+          this.endpointServes(app, region) && writesFrom(region) && this.workloadsReady(name, region),
       );
     if (serving !== app.serving || this.servingLog.every((s) => s.application !== name)) {
       app.serving = serving;

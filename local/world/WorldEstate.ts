@@ -37,6 +37,26 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
         }),
       promote: (app, region, o) =>
         call(() => world.promoteDatabase(name(app), region, { planned: o.planned, by: o.by })),
+      retire: (app, region, newIdentifier) =>
+        call(() => {
+          try {
+            world.retireDatabase(name(app), region, newIdentifier);
+            return 'renamed' as const;
+          } catch (error) {
+            if ((error as Error).name === 'DBInstanceNotFoundFault') return 'absent' as const;
+            throw error;
+          }
+        }),
+      createReplica: (app, region, sourceRegion) =>
+        call(() => {
+          try {
+            world.createReadReplica(name(app), region, sourceRegion);
+            return 'started' as const;
+          } catch (error) {
+            if ((error as Error).name === 'DBInstanceAlreadyExistsFault') return 'busy' as const;
+            throw error;
+          }
+        }),
     },
     workloads: {
       clusterReachable: (app, region) =>
@@ -64,7 +84,9 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
       replicaLagSeconds: (app, region) =>
         call(() => {
           world.faults.check('cloudwatch', 'GetMetricData', region);
-          return world.databaseRole(name(app), region) === 'replica'
+          // A replica still being created publishes no ReplicaLag yet.
+          return world.databaseRole(name(app), region) === 'replica' &&
+            world.describeDatabase(name(app), region).status !== 'creating'
             ? world.replicaLagSeconds(name(app), region)
             : undefined;
         }),

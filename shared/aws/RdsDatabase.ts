@@ -1,5 +1,7 @@
 import {
+  CreateDBInstanceReadReplicaCommand,
   DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   PromoteReadReplicaCommand,
@@ -22,6 +24,12 @@ type GlobalClusterConfig = Extract<DatabaseConfig, { engine: 'aurora-global' }>;
 const INSTANCE_STATE_ERRORS: ReadonlySet<string> = new Set([
   'InvalidDBInstanceStateFault',
   'InvalidDBInstanceState',
+]);
+
+const NOT_FOUND_ERRORS: ReadonlySet<string> = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound']);
+const ALREADY_EXISTS_ERRORS: ReadonlySet<string> = new Set([
+  'DBInstanceAlreadyExistsFault',
+  'DBInstanceAlreadyExists',
 ]);
 
 /** What SwitchoverGlobalCluster and FailoverGlobalCluster fail with while another operation runs. */
@@ -86,6 +94,61 @@ export class RdsDatabase implements DatabasePort {
       return this.#promoteReplica(app, database, region);
     }
     return this.#promoteGlobalMember(app, database, region, options.planned);
+  }
+
+  async retire(app: ApplicationConfig, region: string, newIdentifier: string): Promise<'renamed' | 'absent'> {
+    const database = readReplicaConfig(app);
+    const id = instanceId(app, database, region);
+    try {
+      await this.#clientFor(region).send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          NewDBInstanceIdentifier: newIdentifier,
+          ApplyImmediately: true,
+        }),
+      );
+      return 'renamed';
+    } catch (error) {
+      if (hasName(error, NOT_FOUND_ERRORS)) return 'absent';
+      throw error;
+    }
+  }
+
+  async createReplica(
+    app: ApplicationConfig,
+    region: string,
+    sourceRegion: string,
+  ): Promise<'started' | 'busy'> {
+    const database = readReplicaConfig(app);
+    const id = instanceId(app, database, region);
+    const source = await this.#describeInstance(sourceRegion, instanceId(app, database, sourceRegion));
+    if (source.DBInstanceArn === undefined) {
+      throw new Error(`DescribeDBInstances in ${sourceRegion} gave no ARN for the source instance`);
+    }
+    const options = database.replicas?.[region];
+    try {
+      // Across regions the source is named by ARN. (A presigned URL is needed only between GovCloud
+      // or China regions, where `PreSignedUrl` applies; elsewhere RDS ignores it.)
+      await this.#clientFor(region).send(
+        new CreateDBInstanceReadReplicaCommand({
+          DBInstanceIdentifier: id,
+          SourceDBInstanceIdentifier: source.DBInstanceArn,
+          ...(options?.dbSubnetGroupName === undefined ? {} : { DBSubnetGroupName: options.dbSubnetGroupName }),
+          ...(options?.vpcSecurityGroupIds === undefined
+            ? {}
+            : { VpcSecurityGroupIds: options.vpcSecurityGroupIds }),
+          ...(options?.kmsKeyId === undefined ? {} : { KmsKeyId: options.kmsKeyId }),
+          Tags: [
+            { Key: 'lifeboat:application', Value: app.name },
+            { Key: 'lifeboat:role', Value: 'replica' },
+          ],
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (hasName(error, ALREADY_EXISTS_ERRORS)) return 'busy';
+      throw error;
+    }
   }
 
   async #promoteReplica(
@@ -196,6 +259,16 @@ export class RdsDatabase implements DatabasePort {
     }
     return { global, target };
   }
+}
+
+/** Renames and replica creation are RDS operations: an Aurora global cluster rejoins its old primary itself. */
+function readReplicaConfig(app: ApplicationConfig): ReadReplicaConfig {
+  if (app.database.engine !== 'rds-read-replica') {
+    throw new Error(
+      `${app.name} uses an Aurora global database, which re-adds its old primary as a secondary itself`,
+    );
+  }
+  return app.database;
 }
 
 function instanceId(app: ApplicationConfig, database: ReadReplicaConfig, region: string): string {

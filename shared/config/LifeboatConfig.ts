@@ -164,8 +164,26 @@ const ApplicationSchema = z.strictObject({
       /** Percent of traffic on the returning region after each step. */
       steps: z.array(z.int().min(1).max(100)).min(1),
       bakeSeconds: z.int().min(0).max(86400).default(300),
+      /** The most 5xx responses (percent of requests) the returning region may serve during a bake. */
       maxErrorRatePercent: z.number().min(0).max(100),
+      /** The most p99 latency (target response time, ms) the returning region may show during a bake. */
       maxLatencyMs: z.number().positive(),
+      /**
+       * Each region's Application Load Balancer, by the name CloudWatch uses for it
+       * (`app/<name>/<id>`, the end of its ARN): the guard reads its 5xx count, request count and
+       * p99 target response time.
+       */
+      loadBalancers: z.record(
+        region(),
+        z
+          .string()
+          .regex(
+            /^app\/[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?\/[0-9a-f]{16}$/,
+            'expected an Application Load Balancer name as CloudWatch names it, such as "app/ai-gateway/50dc6c495c0c9188"',
+          ),
+      ),
+      /** How long the old primary must stay healthy after a failover before failback is offered on Slack. */
+      offerAfterHealthySeconds: z.int().min(0).max(604800).default(1800),
     }),
   }),
   healthChecks: z.record(region(), HealthCheckSchema),
@@ -175,6 +193,26 @@ const ApplicationSchema = z.strictObject({
       z.strictObject({
         engine: z.literal('rds-read-replica'),
         instances: z.record(region(), rdsIdentifier),
+        /**
+         * How a replica is built in a region when a failback (or the standby's rebuild after one) needs
+         * one: the DB subnet group and security groups there, and the KMS key of that region for an
+         * encrypted source (RDS requires one for an encrypted cross-region replica).
+         */
+        replicas: z
+          .record(
+            region(),
+            z.strictObject({
+              dbSubnetGroupName: z.string().regex(/^[A-Za-z0-9 ._-]{1,255}$/, 'expected a DB subnet group name'),
+              vpcSecurityGroupIds: z
+                .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'expected a security group id such as "sg-0123456789abcdef0"'))
+                .optional(),
+              kmsKeyId: z
+                .string()
+                .regex(/^(arn:aws[a-z-]*:kms:\S+|alias\/\S+|[0-9a-f-]{36})$/, 'expected a KMS key ARN, alias or id')
+                .optional(),
+            }),
+          )
+          .optional(),
       }),
       z.strictObject({
         engine: z.literal('aurora-global'),
@@ -294,6 +332,13 @@ export const LifeboatConfigSchema = z.strictObject({
     signingSecretSecretName: z
       .string()
       .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name'),
+    /** How long a workflow waits for Approve or Reject before it ends as timed out, changing nothing. */
+    approvalTimeoutSeconds: z.int().min(60).max(86400).default(3600),
+    /**
+     * What a workflow does when it cannot post its approval request: `wait` retries every minute
+     * for up to an hour, `fail` ends the run at once. Either way nothing moves and the ledger says why.
+     */
+    whenSlackIsDown: z.enum(['wait', 'fail']).default('wait'),
   }),
   applications: z.array(ApplicationSchema).min(1, 'list at least one application'),
 });

@@ -65,6 +65,13 @@ function checkApplication(
 
   sameRegions(problems, [...at, 'dns', 'records'], app.dns.records, app.regions, 'a DNS record');
   sameRegions(problems, [...at, 'healthChecks'], app.healthChecks, app.regions, 'a health check');
+  sameRegions(
+    problems,
+    [...at, 'dns', 'failback', 'loadBalancers'],
+    app.dns.failback.loadBalancers,
+    app.regions,
+    'a load balancer',
+  );
   sameRegions(problems, [...at, 'workloads'], app.workloads, app.regions, 'its workloads');
   if (app.database.engine === 'rds-read-replica') {
     sameRegions(

@@ -63,3 +63,8 @@ export function detectionSignals(config: {
   }
   return signals;
 }
+
+/** The state machine of a workflow, the same name in every control-plane region. */
+export function stateMachineName(workflow: string): string {
+  return `lifeboat-${workflow}`;
+}

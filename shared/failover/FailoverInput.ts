@@ -47,6 +47,10 @@ export interface FailoverRequest {
   readonly incidentStartedAt: string;
   /** Seconds the automatic mode still waits, from now, before it re-checks the source. */
   readonly confirmationWaitSeconds: number;
+  /** How long the run waits for a person when it must ask (lag over budget, forced target). */
+  readonly approvalTimeoutSeconds: number;
+  /** The lock's lease while it waits: the approval's timeout plus the failover's own lease. */
+  readonly approvalLockLeaseSeconds: number;
 }
 
 export function findApplication(config: LifeboatConfig, name: string): ApplicationConfig | undefined {
@@ -130,5 +134,7 @@ export function checkFailoverInput(
     incidentStartedAt,
     confirmationWaitSeconds:
       mode === 'automatic' ? Math.max(0, Math.ceil(app.automation.outageConfirmationSeconds - elapsed)) : 0,
+    approvalTimeoutSeconds: config.slack.approvalTimeoutSeconds,
+    approvalLockLeaseSeconds: config.slack.approvalTimeoutSeconds + 3 * 3600,
   };
 }

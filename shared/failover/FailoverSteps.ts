@@ -34,7 +34,8 @@ export interface CheckResult {
 }
 
 export interface Decision {
-  readonly outcome: 'proceed' | 'stop' | 'plan';
+  /** `ask`: only a person may let it go on (a lag past the automatic budget, a forced target). */
+  readonly outcome: 'proceed' | 'stop' | 'plan' | 'ask';
   readonly reasons: readonly string[];
   readonly plan: readonly string[];
 }
@@ -117,14 +118,18 @@ export class FailoverSteps {
   }
 
   /** AcquireLock: the application's lock with a lease; a second run finds it held and is skipped. */
-  async acquireLock(
-    payload: WithRequest & { executionName: string },
-  ): Promise<{ acquired: boolean; heldBy: string | null }> {
+  async acquireLock(payload: {
+    request: { application: string };
+    executionName: string;
+    /** A longer lease for a run that waits for a person (a failback's approval); at most two days. */
+    leaseSeconds?: number;
+  }): Promise<{ acquired: boolean; heldBy: string | null }> {
+    const lease = Math.min(Math.max(payload.leaseSeconds ?? LOCK_LEASE_SECONDS, 60), 2 * 86400);
     const result = await this.deps.ledger.acquireLock(
       payload.request.application,
       payload.executionName,
       this.deps.clock.now(),
-      LOCK_LEASE_SECONDS,
+      lease,
     );
     return { acquired: result.acquired, heldBy: result.acquired ? null : result.heldBy.owner };
   }
@@ -139,7 +144,10 @@ export class FailoverSteps {
   async confirmLock({
     request,
     executionName,
-  }: WithRequest & { executionName: string }): Promise<{ confirmed: boolean; heldBy: string | null }> {
+  }: {
+    request: { application: string; targetRegion: string };
+    executionName: string;
+  }): Promise<{ confirmed: boolean; heldBy: string | null }> {
     const mine = await this.deps.ledger.getLock(request.application);
     if (mine?.owner !== executionName) return { confirmed: false, heldBy: mine?.owner ?? null };
     const now = this.deps.clock.now();
@@ -262,9 +270,14 @@ export class FailoverSteps {
     const a = app(this.deps, request);
     const by = (check: CheckResult['check']) => preflight.find((c) => c.check === check);
     const reasons: string[] = [];
+    // What a person may overrule on Slack; everything in `reasons` stops the run.
+    const askable: string[] = [];
     const target = by('target-health');
-    if (target?.ok !== true && !request.force)
-      reasons.push(`the target ${request.targetRegion} is not healthy: ${target?.detail ?? 'not checked'}`);
+    if (target?.ok !== true) {
+      const why = `the target ${request.targetRegion} is not healthy: ${target?.detail ?? 'not checked'}`;
+      if (request.force) askable.push(`${why}; the start forces traffic there anyway`);
+      else reasons.push(why);
+    }
     const source = by('source-down');
     if (source?.ok !== true) {
       reasons.push(
@@ -275,7 +288,7 @@ export class FailoverSteps {
     }
     const lag = by('replica-lag');
     if (lag?.ok !== true && request.mode === 'automatic') {
-      reasons.push(
+      askable.push(
         `automatic promotion is held back: ${lag?.detail ?? 'lag not checked'}; a person must decide`,
       );
     }
@@ -295,8 +308,10 @@ export class FailoverSteps {
       `set weights ${request.sourceRegion}=0, ${request.targetRegion}=100 and wait for INSYNC`,
       `verify ${request.targetRegion} and record the run`,
     ];
-    if (reasons.length > 0) return { outcome: 'stop', reasons, plan };
-    return { outcome: request.dryRun ? 'plan' : 'proceed', reasons: [], plan };
+    if (reasons.length > 0) return { outcome: 'stop', reasons: [...reasons, ...askable], plan };
+    if (request.dryRun) return { outcome: 'plan', reasons: askable, plan };
+    if (askable.length > 0) return { outcome: 'ask', reasons: askable, plan };
+    return { outcome: 'proceed', reasons: [], plan };
   }
 
   /**
@@ -313,7 +328,11 @@ export class FailoverSteps {
   }
 
   /** PromoteDatabase: makes the target the writer; its lag at this moment is the run's RPO. */
-  async promoteDatabase({ request, executionName }: WithRequest & { executionName: string }): Promise<{
+  async promoteDatabase({
+    request,
+    executionName,
+    approval,
+  }: WithRequest & { executionName: string; approval?: { by?: string } | null }): Promise<{
     status: string;
     lagSeconds: number | null;
     at: string;
@@ -327,7 +346,13 @@ export class FailoverSteps {
     }
     const status = await this.deps.estate.database.promote(a, request.targetRegion, {
       planned: false,
-      by: request.mode === 'automatic' ? 'automatic' : `human:${executionName}`,
+      // An approval on Slack makes it a person's promotion, whatever started the run.
+      by:
+        approval?.by !== undefined
+          ? `approved:${approval.by}`
+          : request.mode === 'automatic'
+            ? 'automatic'
+            : `human:${executionName}`,
     });
     return { status, lagSeconds: lag ?? null, at: this.deps.clock.now().toISOString() };
   }

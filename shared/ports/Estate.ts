@@ -50,6 +50,16 @@ export interface DatabasePort {
     region: string,
     options: { readonly planned: boolean; readonly by: string },
   ): Promise<'started' | 'already-promoted'>;
+  /**
+   * RDS: renames the region's instance out of the configured identifier's way, applied at once, and
+   * keeps it (its unreplicated writes stay readable). `absent` when no instance has that identifier.
+   */
+  retire(app: ApplicationConfig, region: string, newIdentifier: string): Promise<'renamed' | 'absent'>;
+  /**
+   * RDS: creates the region's configured instance as a cross-region read replica of the writer in
+   * `sourceRegion`. `busy` while the identifier is still taken (a rename being applied).
+   */
+  createReplica(app: ApplicationConfig, region: string, sourceRegion: string): Promise<'started' | 'busy'>;
 }
 
 export interface NodeGroupStatus {

@@ -5,7 +5,15 @@ export const RUN_KINDS: readonly RunKind[] = ['failover', 'failback', 'backup', 
 
 /** How a run ended (or that it is still running). Drills and restore tests end PASSED or FAILED. */
 export type RunStatus =
-  'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'ABORTED' | 'REJECTED' | 'TIMED_OUT' | 'PASSED';
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'SKIPPED'
+  | 'ABORTED'
+  | 'REJECTED'
+  | 'TIMED_OUT'
+  | 'ROLLED_BACK'
+  | 'PASSED';
 
 /** One run of a workflow, as the ledger keeps it. */
 export interface RunRecord {

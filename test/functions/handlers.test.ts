@@ -130,6 +130,8 @@ const REQUEST: FailoverRequest = {
   reason: 'automatic: test',
   incidentStartedAt: '2026-11-22T06:00:00.000Z',
   confirmationWaitSeconds: 0,
+  approvalTimeoutSeconds: 3600,
+  approvalLockLeaseSeconds: 3600 + 3 * 3600,
 };
 
 /** Route 53 answering with ai-gateway's records, us-east-1 carrying all the traffic. */

@@ -38,6 +38,8 @@ describe('failover steps run twice', () => {
       reason: 'test',
       incidentStartedAt: clock.now().toISOString(),
       confirmationWaitSeconds: 0,
+      approvalTimeoutSeconds: 3600,
+      approvalLockLeaseSeconds: 3600 + 3 * 3600,
     };
     /** Runs `work` on the clock to completion. */
     const run = async <T>(work: Promise<T>): Promise<T> => {

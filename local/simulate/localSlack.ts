@@ -1,0 +1,142 @@
+import { APPROVE_ACTION, buttonsOf, REJECT_ACTION } from '../../shared/slack/messages.ts';
+import { handleSlackCallback, type CallbackVerdict } from '../../shared/slack/SlackCallback.ts';
+import { slackSignature } from '../../shared/slack/signature.ts';
+import type { WorkflowControl } from '../../shared/ports/Workflows.ts';
+import type { ScenarioEvent } from '../scenario/Scenario.ts';
+import { worldEstate } from '../world/WorldEstate.ts';
+import type { SimulationContext } from './Simulation.ts';
+
+/** The signing secret of the simulated Slack app: the runtime signs every press with it. */
+export const LOCAL_SIGNING_SECRET = 'lifeboat-local-signing-secret';
+
+/** Step Functions' task-token and start APIs over the local runner (one runner stands for every region). */
+export function localWorkflowControl(context: SimulationContext): WorkflowControl {
+  const gone = (error: unknown): boolean => {
+    const name = (error as { name?: unknown } | null)?.name;
+    return name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken';
+  };
+  return {
+    sendTaskSuccess: (_region, token, output) => {
+      try {
+        context.runner().sendTaskSuccess(token, output);
+        return Promise.resolve('delivered');
+      } catch (error) {
+        return gone(error) ? Promise.resolve('gone') : Promise.reject(error as Error);
+      }
+    },
+    sendTaskFailure: (_region, token, error, cause) => {
+      try {
+        context.runner().sendTaskFailure(token, error, cause);
+        return Promise.resolve('delivered');
+      } catch (e) {
+        return gone(e) ? Promise.resolve('gone') : Promise.reject(e as Error);
+      }
+    },
+    start: (_region, workflow, name, input) => {
+      const runner = context.runner();
+      if (runner.executions.some((e) => e.name === name)) return Promise.resolve('already-started');
+      runner.start(workflow, input, name);
+      return Promise.resolve('started');
+    },
+  };
+}
+
+/** A request to the callback endpoint as Slack sends it: form-encoded, timestamped and signed. */
+export function signedSlackRequest(options: {
+  readonly payload: unknown;
+  readonly timestamp: number;
+  readonly secret: string;
+}): { headers: Record<string, string>; body: string } {
+  const body = `payload=${encodeURIComponent(JSON.stringify(options.payload))}`;
+  const timestamp = String(Math.floor(options.timestamp));
+  return {
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(options.secret, timestamp, body),
+    },
+    body,
+  };
+}
+
+/** Sends a request to the local callback endpoint and shows its verdict to the invariant checker. */
+export async function deliverSlackRequest(
+  context: SimulationContext,
+  request: { headers: Record<string, string>; body: string; isBase64Encoded?: boolean },
+): Promise<{ statusCode: number; verdict: CallbackVerdict }> {
+  const { scenario, world, clock, approvals } = context;
+  const { response, verdict } = await handleSlackCallback(request, {
+    config: scenario.config,
+    approvals,
+    signingSecret: () => Promise.resolve(LOCAL_SIGNING_SECRET),
+    workflows: localWorkflowControl(context),
+    notifier: worldEstate(world, { channel: scenario.config.slack.channelId }).notifier,
+    clock,
+    log: () => undefined,
+  });
+  if (verdict.approvalId !== undefined && verdict.user !== undefined) {
+    world.recordSlackDecision({
+      approvalId: verdict.approvalId,
+      user: verdict.user,
+      counted: verdict.counted,
+      signatureValid: verdict.signatureValid,
+      timestampSkewSeconds: verdict.timestampSkewSeconds,
+      userAllowed: verdict.userAllowed,
+      duplicate: verdict.outcome === 'already-decided',
+    });
+  }
+  return { statusCode: response.statusCode, verdict };
+}
+
+/**
+ * A scenario's `approve` / `reject`: the named person presses the button on the newest message
+ * still waiting for a decision on that workflow, through the same signed request and callback code
+ * as on AWS.
+ */
+export async function pressSlackButton(
+  event: Extract<ScenarioEvent, { kind: 'approve' | 'reject' }>,
+  context: SimulationContext,
+): Promise<void> {
+  const { world, clock, approvals, scenario } = context;
+  let pressed: { approvalId: string; ts: string } | undefined;
+  for (const message of [...world.slack].reverse()) {
+    const buttons = buttonsOf(message.blocks);
+    if (buttons === undefined) continue;
+    const approval = await clock.track(approvals.get(buttons.approvalId));
+    if (approval?.status === 'PENDING' && approval.workflow === event.workflow) {
+      pressed = { approvalId: buttons.approvalId, ts: message.ts };
+      break;
+    }
+  }
+  if (pressed === undefined) {
+    world.timeline.push({
+      at: clock.seconds,
+      kind: 'slack',
+      text: `${event.by} would ${event.kind} ${event.workflow}, but no approval is waiting`,
+    });
+    return;
+  }
+  const request = signedSlackRequest({
+    payload: {
+      type: 'block_actions',
+      user: { id: event.by },
+      channel: { id: scenario.config.slack.channelId },
+      container: { type: 'message', message_ts: pressed.ts, channel_id: scenario.config.slack.channelId },
+      actions: [
+        {
+          action_id: event.kind === 'approve' ? APPROVE_ACTION : REJECT_ACTION,
+          value: pressed.approvalId,
+          type: 'button',
+        },
+      ],
+    },
+    timestamp: clock.now().getTime() / 1000,
+    secret: LOCAL_SIGNING_SECRET,
+  });
+  const { statusCode, verdict } = await deliverSlackRequest(context, request);
+  world.timeline.push({
+    at: clock.seconds,
+    kind: 'slack',
+    text: `${event.by} pressed ${event.kind === 'approve' ? 'Approve' : 'Reject'} on ${event.workflow} approval ${pressed.approvalId}: ${statusCode} ${verdict.outcome}${verdict.reason === undefined ? '' : ` (${verdict.reason})`}`,
+  });
+}

@@ -1,0 +1,212 @@
+import {
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { LEDGER_SCHEMA } from '../ledger/schema.ts';
+import type { ApprovalRecord, ApprovalStore, DecideResult } from '../ports/Approvals.ts';
+
+/** DynamoDB's TTL sweeps a decided approval this long after its deadline: housekeeping only. */
+const TTL_GRACE_SECONDS = 30 * 86_400;
+
+const SORT_KEY = 'APPROVAL';
+
+function key(id: string): Record<string, AttributeValue> {
+  return {
+    [LEDGER_SCHEMA.partitionKey]: { S: `APPROVAL#${id}` },
+    [LEDGER_SCHEMA.sortKey]: { S: SORT_KEY },
+  };
+}
+
+function epoch(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Approvals in the ledger table (`APPROVAL#<id>` / `APPROVAL`). Every state change is one
+ * conditional write, so a double click, a replay or two approvers at once count one decision; the
+ * deadline is compared explicitly in the condition, never left to DynamoDB's TTL.
+ */
+export class DynamoApprovals implements ApprovalStore {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.#client = client;
+    this.#tableName = tableName;
+  }
+
+  async create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }> {
+    const deadline = new Date(approval.expiresAt);
+    if (Number.isNaN(deadline.getTime())) {
+      throw new RangeError(`approval ${approval.id} has expiresAt "${approval.expiresAt}"; expected ISO-8601`);
+    }
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...key(approval.id),
+            ...marshall(approval, { removeUndefinedValues: true }),
+            deadlineEpoch: { N: String(epoch(deadline)) },
+            [LEDGER_SCHEMA.expiryAttribute]: { N: String(epoch(deadline) + TTL_GRACE_SECONDS) },
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.partitionKey },
+        }),
+      );
+      return { created: true, approval };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.get(approval.id);
+      if (existing === undefined) throw error;
+      return { created: false, approval: existing };
+    }
+  }
+
+  async get(id: string): Promise<ApprovalRecord | undefined> {
+    const output = await this.#client.send(
+      new GetItemCommand({ TableName: this.#tableName, Key: key(id), ConsistentRead: true }),
+    );
+    return output.Item === undefined ? undefined : toApproval(output.Item);
+  }
+
+  async attach(id: string, fields: { readonly messageTs?: string; readonly taskToken?: string }): Promise<void> {
+    const sets: string[] = [];
+    const values: Record<string, AttributeValue> = {};
+    if (fields.messageTs !== undefined) {
+      sets.push('messageTs = :ts');
+      values[':ts'] = { S: fields.messageTs };
+    }
+    if (fields.taskToken !== undefined) {
+      sets.push('taskToken = :token');
+      values[':token'] = { S: fields.taskToken };
+    }
+    if (sets.length === 0) return;
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: key(id),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.partitionKey },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async decide(
+    id: string,
+    decision: { readonly status: 'APPROVED' | 'REJECTED'; readonly by: string; readonly at: Date },
+  ): Promise<DecideResult> {
+    try {
+      const output = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: key(id),
+          UpdateExpression: 'SET #status = :decision, decidedBy = :by, decidedAt = :at',
+          ConditionExpression: '#status = :pending AND deadlineEpoch > :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':decision': { S: decision.status },
+            ':by': { S: decision.by },
+            ':at': { S: decision.at.toISOString() },
+            ':pending': { S: 'PENDING' },
+            ':now': { N: String(epoch(decision.at)) },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (output.Attributes === undefined) return { outcome: 'unknown' };
+      return { outcome: 'decided', approval: toApproval(output.Attributes) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.get(id);
+      if (existing === undefined) return { outcome: 'unknown' };
+      if (existing.status === 'APPROVED' || existing.status === 'REJECTED')
+        return { outcome: 'already-decided', approval: existing };
+      return { outcome: 'closed', approval: existing };
+    }
+  }
+
+  async close(id: string, status: 'TIMED_OUT' | 'CANCELLED', at: Date): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: key(id),
+          UpdateExpression: 'SET #status = :status, decidedAt = :at',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': { S: status },
+            ':at': { S: at.toISOString() },
+            ':pending': { S: 'PENDING' },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async markDelivered(id: string): Promise<void> {
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#tableName,
+        Key: key(id),
+        UpdateExpression: 'SET delivered = :true',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.partitionKey },
+        ExpressionAttributeValues: { ':true': { BOOL: true } },
+      }),
+    );
+  }
+
+  async consume(id: string, executionName: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: key(id),
+          UpdateExpression: 'SET consumedBy = :me',
+          ConditionExpression:
+            '#kind = :offer AND #status = :approved AND (attribute_not_exists(consumedBy) OR consumedBy = :me)',
+          ExpressionAttributeNames: { '#kind': 'kind', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':me': { S: executionName },
+            ':offer': { S: 'offer' },
+            ':approved': { S: 'APPROVED' },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
+
+function toApproval(item: Record<string, AttributeValue>): ApprovalRecord {
+  const {
+    [LEDGER_SCHEMA.partitionKey]: _pk,
+    [LEDGER_SCHEMA.sortKey]: _sk,
+    [LEDGER_SCHEMA.expiryAttribute]: _ttl,
+    deadlineEpoch: _deadline,
+    ...rest
+  } = unmarshall(item) as Record<string, unknown>;
+  if (typeof rest.id !== 'string' || typeof rest.status !== 'string') {
+    throw new Error(`ledger item ${String(_pk)} is not an approval`);
+  }
+  return rest as unknown as ApprovalRecord;
+}

@@ -1,0 +1,125 @@
+import { approvalId, estimateSeconds } from '../approval/ApprovalSteps.ts';
+import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { currentPrimary } from '../failover/currentPrimary.ts';
+import type { ApprovalStore } from '../ports/Approvals.ts';
+import type { Clock } from '../ports/Clock.ts';
+import type { Estate } from '../ports/Estate.ts';
+import type { Ledger } from '../ports/Ledger.ts';
+import { approvalBlocks, approvalText } from '../slack/messages.ts';
+
+export interface OfferDeps {
+  readonly config: LifeboatConfig;
+  readonly estate: Estate;
+  readonly ledger: Ledger;
+  readonly approvals: ApprovalStore;
+  readonly clock: Clock;
+  /** The region this runs in: it offers failback only to itself (a failback runs where traffic returns). */
+  readonly region: string;
+}
+
+export interface OfferOutcome {
+  readonly application: string;
+  readonly action: 'offered' | 'already-offered' | 'not-yet' | 'serving' | 'locked' | 'not-here' | 'slack-unavailable';
+  readonly detail: string;
+  readonly approvalId?: string;
+}
+
+function minutes(seconds: number): string {
+  return `${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * The failback offer, run on a schedule in every control-plane region. For each application whose
+ * preferred primary is this region and which serves elsewhere: once this region's health has been
+ * OK for `offerAfterHealthySeconds` (from the health transitions the trigger records), post one
+ * offer per healthy period on Slack. Approving it starts the failback; nothing moves before.
+ */
+export async function offerFailbacks(deps: OfferDeps): Promise<OfferOutcome[]> {
+  const outcomes: OfferOutcome[] = [];
+  for (const app of deps.config.applications) {
+    outcomes.push(await offerOne(app, deps));
+  }
+  return outcomes;
+}
+
+async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferOutcome> {
+  const region = deps.region;
+  const at = (action: OfferOutcome['action'], detail: string, id?: string): OfferOutcome => ({
+    application: app.name,
+    action,
+    detail,
+    ...(id === undefined ? {} : { approvalId: id }),
+  });
+  if (app.regions[0] !== region) return at('not-here', `${app.name}'s primary is ${String(app.regions[0])}`);
+  const serving = await currentPrimary(app, deps.estate, deps.ledger);
+  if (serving === region) return at('serving', `${region} serves ${app.name}`);
+  const health = await deps.ledger.getHealth(app.name, region);
+  const now = deps.clock.now();
+  const healthyFor = health?.state === 'OK' ? (now.getTime() - new Date(health.since).getTime()) / 1000 : 0;
+  const needed = app.dns.failback.offerAfterHealthySeconds;
+  if (health?.state !== 'OK' || healthyFor < needed) {
+    return at(
+      'not-yet',
+      health?.state === 'OK'
+        ? `${region} healthy for ${minutes(healthyFor)} of the ${minutes(needed)} before an offer`
+        : `${region} is not known to be healthy`,
+    );
+  }
+  const lock = await deps.ledger.getLock(app.name);
+  if (lock !== undefined && new Date(lock.leaseExpiresAt) > now) {
+    return at('locked', `${lock.owner} holds ${app.name}'s lock`);
+  }
+  const id = approvalId(`offer:${app.name}:${region}:${health.since}`);
+  const expiresAt = new Date(now.getTime() + deps.config.slack.approvalTimeoutSeconds * 1000).toISOString();
+  let replica = 'unknown';
+  try {
+    const db = await deps.estate.database.describe(app, region);
+    replica =
+      db.role === 'replica'
+        ? `replica of ${String(db.sourceRegion)}${db.available ? '' : ' (not yet available)'}`
+        : `${db.role}: left from before the failover; rebuilt as a replica on approval`;
+  } catch {
+    replica = 'none: a replica is built on approval';
+  }
+  const message = {
+    approvalId: id,
+    title: `Fail ${app.name} back to ${region}?`,
+    why: `${region} has been healthy for ${minutes(healthyFor)} (since ${health.since}); ${app.name} serves from ${serving}.`,
+    facts: [
+      ['Serving now', serving],
+      [`Database in ${region}`, replica],
+      ['Estimated duration', minutes(estimateSeconds(app, 'failback'))],
+      ['Steps', `${app.dns.failback.steps.join(' → ')} %, ${app.dns.failback.bakeSeconds} s bake each`],
+    ] as [string, string][],
+    plan: [
+      `start the failback workflow in ${region}: lock, checks, a caught-up replica of ${serving} in ${region}`,
+      `scale ${region} up, then shift traffic step by step, each guarded (error rate ≤ ${app.dns.failback.maxErrorRatePercent} %, p99 ≤ ${app.dns.failback.maxLatencyMs} ms), rolled back on breach`,
+      `switch the database writer back to ${region} with no data loss, then scale ${serving} back to standby`,
+    ],
+    expiresAt,
+  };
+  const { created, approval } = await deps.approvals.create({
+    id,
+    kind: 'offer',
+    application: app.name,
+    workflow: 'failback',
+    targetRegion: region,
+    channel: deps.config.slack.channelId,
+    summary: `*${message.title}* ${message.why}`,
+    status: 'PENDING',
+    createdAt: now.toISOString(),
+    expiresAt,
+  });
+  if (!created && (approval.messageTs !== undefined || approval.status !== 'PENDING')) {
+    return at('already-offered', `offer ${id} is ${approval.status}`, id);
+  }
+  let ts: string;
+  try {
+    ts = await deps.estate.notifier.post(approvalText(message), approvalBlocks(message));
+  } catch (error) {
+    // The next scheduled run posts it: the offer waits in the table without a message.
+    return at('slack-unavailable', `Slack did not take offer ${id}: ${(error as Error).message}`, id);
+  }
+  await deps.approvals.attach(id, { messageTs: ts });
+  return at('offered', `offered ${app.name} back to ${region}`, id);
+}

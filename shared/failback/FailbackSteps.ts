@@ -1,0 +1,474 @@
+import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
+import { InvalidInputError, NotReadyError } from '../errors.ts';
+import { currentPrimary } from '../failover/currentPrimary.ts';
+import { findApplication } from '../failover/FailoverInput.ts';
+import type { CheckResult, FailoverDeps } from '../failover/FailoverSteps.ts';
+import type { RunStatus } from '../ports/Ledger.ts';
+import { checkFailbackInput, type FailbackRequest } from './FailbackInput.ts';
+
+/** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
+export const REPLICA_LIMIT_SECONDS = 4 * 3600;
+
+interface WithRequest {
+  readonly request: FailbackRequest;
+}
+
+/** One step of the gradual shift as the guard judged it. */
+export interface StepReading {
+  readonly percent: number;
+  readonly weights: Readonly<Record<string, number>>;
+  readonly at: string;
+  readonly errorRatePercent: number | null;
+  readonly latencyMs: number | null;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Where a region's database stands on the way to being a caught-up replica of the writer. */
+export interface ReplicaState {
+  readonly region: string;
+  readonly ready: boolean;
+  readonly state: 'ready' | 'lagging' | 'creating' | 'missing' | 'renaming' | 'stale' | 'rejoining';
+  readonly lagSeconds: number | null;
+  readonly detail: string;
+  readonly at: string;
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound';
+}
+
+/** `<id>-pre-failback-<yyyymmddhhmm>`, cut to RDS's 63 characters. */
+export function retiredIdentifier(id: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 12);
+  const suffix = `-pre-failback-${stamp}`;
+  return `${id.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
+/**
+ * The failback's steps. The lock, the scale-up, the checks of the database and the record's shape
+ * are the failover's; these are what only a failback does. Each can run twice with the same input
+ * and change nothing the second time.
+ */
+export class FailbackSteps {
+  private readonly deps: FailoverDeps;
+
+  constructor(deps: FailoverDeps) {
+    this.deps = deps;
+  }
+
+  private app(request: { application: string }): ApplicationConfig {
+    const found = findApplication(this.deps.config, request.application);
+    if (found === undefined)
+      throw new InvalidInputError([`application: no application named "${request.application}"`]);
+    return found;
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+
+  /** ValidateInput: checks the input and works out where traffic comes from; records a rejected input. */
+  async validateFailback(payload: {
+    input: unknown;
+    executionName: string;
+  }): Promise<{ request: FailbackRequest; startedAt: string }> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const raw = payload.input as { application?: unknown } | null;
+    const named = typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
+    const serving = named === undefined ? undefined : await currentPrimary(named, deps.estate, deps.ledger);
+    try {
+      const request = checkFailbackInput(payload.input, deps.config, {
+        currentPrimary: serving,
+        ...(deps.region === undefined ? {} : { region: deps.region }),
+      });
+      return { request, startedAt: now.toISOString() };
+    } catch (error) {
+      if (error instanceof InvalidInputError) {
+        await deps.ledger.putRun({
+          application:
+            typeof raw?.application === 'string' && raw.application !== '' ? raw.application : 'unknown',
+          kind: 'failback',
+          executionName: payload.executionName,
+          startedAt: now.toISOString(),
+          endedAt: now.toISOString(),
+          status: 'FAILED',
+          reason: 'the input was rejected; nothing was changed',
+          error: { name: 'InvalidInput', cause: error.message },
+          details: { input: payload.input as Record<string, unknown> },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Where `region`'s database stands as a replica of the writer in `from`, read only. RDS: missing
+   * (renamed away), the stale old primary still writable, being created, or a replica and its lag.
+   * Aurora: the old primary rejoins the global cluster as a secondary by itself.
+   */
+  private async replicaState(app: ApplicationConfig, region: string, from: string): Promise<ReplicaState> {
+    const at = this.now();
+    let status;
+    try {
+      status = await this.deps.estate.database.describe(app, region);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      return { region, ready: false, state: 'missing', lagSeconds: null, detail: `no database in ${region}`, at };
+    }
+    if (status.role !== 'replica') {
+      const aurora = app.database.engine === 'aurora-global';
+      return {
+        region,
+        ready: false,
+        state: aurora ? 'rejoining' : 'stale',
+        lagSeconds: null,
+        detail: aurora
+          ? `the Aurora cluster in ${region} is still a ${status.role}; it rejoins the global cluster as a secondary of ${from}`
+          : `the database in ${region} is a ${status.role} left from before the failover; it is renamed and kept, and a replica of ${from} is built in its place`,
+        at,
+      };
+    }
+    if (status.sourceRegion !== from) {
+      return {
+        region,
+        ready: false,
+        state: 'stale',
+        lagSeconds: null,
+        detail: `the database in ${region} replicates from ${String(status.sourceRegion)}, not from the writer in ${from}`,
+        at,
+      };
+    }
+    if (!status.available) {
+      return { region, ready: false, state: 'creating', lagSeconds: null, detail: `the replica in ${region} is being built`, at };
+    }
+    const lag = await this.deps.estate.metrics.replicaLagSeconds(app, region);
+    const budget = app.targets.rpoSeconds;
+    const ready = lag !== undefined && lag <= budget;
+    return {
+      region,
+      ready,
+      state: ready ? 'ready' : 'lagging',
+      lagSeconds: lag ?? null,
+      detail:
+        lag === undefined
+          ? `no replica lag datapoint for ${region} yet`
+          : `the replica in ${region} lags ${lag} s (RPO budget ${budget} s)`,
+      at,
+    };
+  }
+
+  /** CheckReplica (preflight): whether the target has a caught-up replica of the writer; changes nothing. */
+  async checkReplica({ request }: WithRequest): Promise<CheckResult & { state: string }> {
+    const state = await this.replicaState(this.app(request), request.targetRegion, request.sourceRegion);
+    return {
+      check: 'replica-lag',
+      ok: state.ready,
+      state: state.state,
+      ...(state.lagSeconds === null ? {} : { value: state.lagSeconds }),
+      detail: state.detail,
+    };
+  }
+
+  /** Decide: proceed, stop with the reasons, or (dry run) say what would be done. */
+  decideFailback({
+    request,
+    preflight,
+  }: WithRequest & { preflight: readonly (CheckResult | null)[] }): {
+    outcome: 'proceed' | 'stop' | 'plan';
+    reasons: string[];
+    plan: string[];
+  } {
+    const a = this.app(request);
+    const by = (check: CheckResult['check']) => preflight.find((c) => c?.check === check) ?? undefined;
+    const reasons: string[] = [];
+    const target = by('target-health');
+    if (target?.ok !== true)
+      reasons.push(`${request.targetRegion} is not healthy: ${target?.detail ?? 'not checked'}`);
+    const cluster = by('target-cluster');
+    if (cluster?.ok !== true)
+      reasons.push(`the cluster in ${request.targetRegion} cannot be reached: ${cluster?.detail ?? 'not checked'}`);
+    const replica = by('replica-lag');
+    const workload = a.workloads[request.targetRegion];
+    const aurora = a.database.engine === 'aurora-global';
+    const plan = [
+      ...(replica?.ok === true
+        ? []
+        : [`make ${request.targetRegion}'s database a caught-up replica of ${request.sourceRegion} (${replica?.detail ?? 'not checked'})`]),
+      ...(workload?.nodeGroups.map((g) => `scale node group ${g.name} in ${request.targetRegion} to ${g.activeSize}`) ?? []),
+      ...(workload?.deployments.map((d) => `scale ${d.namespace}/${d.name} in ${request.targetRegion} to ${d.activeReplicas}`) ??
+        []),
+      `shift traffic to ${request.targetRegion} in steps of ${request.steps.join(', ')} %, each baked ${request.bakeSeconds} s and guarded (error rate ≤ ${a.dns.failback.maxErrorRatePercent} %, p99 ≤ ${a.dns.failback.maxLatencyMs} ms); roll back on breach`,
+      aurora
+        ? `switch the Aurora global cluster's writer to ${request.targetRegion} (switchover, no data loss)`
+        : `fence ${request.sourceRegion}, let writes drain for ${request.drainSeconds} s, and promote the caught-up replica in ${request.targetRegion}`,
+      ...(aurora ? [] : [`rebuild ${request.sourceRegion}'s database as a replica of ${request.targetRegion}`]),
+      `scale ${request.sourceRegion} back to its standby sizes`,
+    ];
+    if (reasons.length > 0) return { outcome: 'stop', reasons, plan };
+    return { outcome: request.dryRun ? 'plan' : 'proceed', reasons: [], plan };
+  }
+
+  /**
+   * EnsureReplica: moves `which` region's database one step toward a caught-up replica of the writer
+   * (the target's of the source before the shift; the source's of the target after the switch):
+   * renames a stale RDS instance out of the way and keeps it, creates the replica, then waits for
+   * it to catch up. Gives up, saying where it stands, after REPLICA_LIMIT_SECONDS.
+   */
+  async ensureReplica({
+    request,
+    which,
+    since,
+  }: WithRequest & { which: 'target' | 'standby'; since: string }): Promise<ReplicaState> {
+    const a = this.app(request);
+    const region = which === 'target' ? request.targetRegion : request.sourceRegion;
+    const from = which === 'target' ? request.sourceRegion : request.targetRegion;
+    let state = await this.replicaState(a, region, from);
+    const database = a.database;
+    if (database.engine === 'rds-read-replica') {
+      if (state.state === 'stale') {
+        const id = database.instances[region] ?? '';
+        const renamed = retiredIdentifier(id, this.deps.clock.now());
+        await this.deps.estate.database.retire(a, region, renamed);
+        state = { ...state, state: 'renaming', detail: `${id} in ${region} renamed to ${renamed} and kept` };
+      } else if (state.state === 'missing') {
+        const created = await this.deps.estate.database.createReplica(a, region, from);
+        state = {
+          ...state,
+          state: created === 'started' ? 'creating' : 'renaming',
+          detail:
+            created === 'started'
+              ? `creating a read replica of ${from} in ${region}`
+              : `waiting for the old instance's rename in ${region} to free its identifier`,
+        };
+      }
+    }
+    // The standby need not be caught up to finish: only built.
+    const ready = which === 'standby' ? state.ready || state.state === 'lagging' : state.ready;
+    const elapsed = (this.deps.clock.now().getTime() - new Date(since).getTime()) / 1000;
+    if (!ready && elapsed > REPLICA_LIMIT_SECONDS) {
+      throw new NotReadyError(
+        `the database in ${region} is not a caught-up replica of ${from} ${REPLICA_LIMIT_SECONDS} s after the failback began: ${state.detail}`,
+      );
+    }
+    return { ...state, ready };
+  }
+
+  /** UnfenceTarget: lifts the fence the failover put on the returning region's record (its weight is still 0). */
+  async unfenceTarget({ request }: WithRequest): Promise<{ at: string }> {
+    await this.deps.estate.fence.setFence(this.app(request), request.targetRegion, false);
+    return { at: this.now() };
+  }
+
+  /** ShiftStep: the weights of step `index` in one change batch: the target at its percent, the source the rest. */
+  async shiftStep({
+    request,
+    index,
+    executionName,
+  }: WithRequest & { index: number; executionName: string }): Promise<{
+    index: number;
+    percent: number;
+    weights: Record<string, number>;
+    changeId: string;
+    at: string;
+    last: boolean;
+  }> {
+    const percent = request.steps[index];
+    if (percent === undefined || !Number.isInteger(index)) {
+      throw new InvalidInputError([`index: ${index} is not a step of ${request.steps.join(', ')}`]);
+    }
+    const weights = { [request.targetRegion]: percent, [request.sourceRegion]: 100 - percent };
+    const changeId = await this.deps.estate.dns.setWeights(this.app(request), weights, {
+      force: false,
+      by: executionName,
+    });
+    return { index, percent, weights, changeId, at: this.now(), last: index === request.steps.length - 1 };
+  }
+
+  /**
+   * Guard: the returning region's error rate and p99 latency over the bake just past, against the
+   * config's bounds. No datapoint is a breach: a guard that cannot see must not wave traffic on.
+   */
+  async guardStep({
+    request,
+    step,
+    history,
+  }: WithRequest & {
+    step: { percent: number; weights: Record<string, number> };
+    history: readonly StepReading[];
+  }): Promise<{ ok: boolean; next: number; reading: StepReading; history: StepReading[] }> {
+    const a = this.app(request);
+    const window = Math.max(60, request.bakeSeconds);
+    const [errorRate, latency] = await Promise.all([
+      this.deps.estate.traffic.errorRatePercent(a, request.targetRegion, window),
+      this.deps.estate.traffic.latencyMs(a, request.targetRegion, window),
+    ]);
+    const bounds = a.dns.failback;
+    const problems = [
+      ...(errorRate === undefined
+        ? ['no error-rate datapoint']
+        : errorRate > bounds.maxErrorRatePercent
+          ? [`error rate ${errorRate.toFixed(2)} % > ${bounds.maxErrorRatePercent} %`]
+          : []),
+      ...(latency === undefined
+        ? ['no latency datapoint']
+        : latency > bounds.maxLatencyMs
+          ? [`p99 ${Math.round(latency)} ms > ${bounds.maxLatencyMs} ms`]
+          : []),
+    ];
+    const reading: StepReading = {
+      percent: step.percent,
+      weights: step.weights,
+      at: this.now(),
+      errorRatePercent: errorRate === undefined ? null : Math.round(errorRate * 100) / 100,
+      latencyMs: latency === undefined ? null : Math.round(latency),
+      ok: problems.length === 0,
+      detail:
+        problems.length === 0
+          ? `${step.percent} %: error rate ${errorRate?.toFixed(2) ?? '?'} %, p99 ${Math.round(latency ?? 0)} ms within bounds`
+          : `${step.percent} %: ${problems.join('; ')}`,
+    };
+    const index = request.steps.indexOf(step.percent);
+    return { ok: reading.ok, next: index + 1, reading, history: [...history, reading] };
+  }
+
+  /**
+   * RollBack: the weights of the last step the guard passed, or all traffic back on the source (and
+   * the target fenced again) when none did.
+   */
+  async rollBack({
+    request,
+    history,
+    executionName,
+  }: WithRequest & { history: readonly StepReading[]; executionName: string }): Promise<{
+    weights: Record<string, number>;
+    changeId: string;
+    at: string;
+  }> {
+    const a = this.app(request);
+    const good = [...history].reverse().find((r) => r.ok);
+    const weights = good === undefined
+      ? { [request.targetRegion]: 0, [request.sourceRegion]: 100 }
+      : { ...good.weights };
+    const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
+    if ((weights[request.targetRegion] ?? 0) === 0) {
+      await this.deps.estate.fence.setFence(a, request.targetRegion, true);
+    }
+    return { weights, changeId, at: this.now() };
+  }
+
+  /**
+   * SwitchWriter: the planned switch of the writer to the target, once every answer names the target
+   * and the source is fenced and drained. Aurora: a global switchover (no data loss). RDS: promotion of
+   * the replica only once it has replayed everything (lag 0); until then it reports `waiting`.
+   */
+  async switchWriter({
+    request,
+    executionName,
+  }: WithRequest & { executionName: string }): Promise<{ started: boolean; lagSeconds: number | null; at: string }> {
+    const a = this.app(request);
+    if (a.database.engine === 'rds-read-replica') {
+      const status = await this.deps.estate.database.describe(a, request.targetRegion);
+      if (status.role === 'replica') {
+        const lag = await this.deps.estate.metrics.replicaLagSeconds(a, request.targetRegion);
+        if (lag === undefined || lag > 0) return { started: false, lagSeconds: lag ?? null, at: this.now() };
+      }
+    }
+    await this.deps.estate.database.promote(a, request.targetRegion, {
+      planned: true,
+      by: `failback:${executionName}`,
+    });
+    return { started: true, lagSeconds: 0, at: this.now() };
+  }
+
+  /**
+   * UnfenceStandbys: lifts the fence of every other region whose database now replicates from the
+   * target, restoring the standby's place in Route 53's data-plane fallback. One still writable stays
+   * fenced, and the record says so.
+   */
+  async unfenceStandbys({ request }: WithRequest): Promise<{ unfenced: string[]; stillFenced: string[] }> {
+    const a = this.app(request);
+    const unfenced: string[] = [];
+    const stillFenced: string[] = [];
+    for (const region of a.regions) {
+      if (region === request.targetRegion) continue;
+      let replica = false;
+      try {
+        const status = await this.deps.estate.database.describe(a, region);
+        replica = status.role === 'replica';
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      if (replica) {
+        await this.deps.estate.fence.setFence(a, region, false);
+        unfenced.push(region);
+      } else stillFenced.push(region);
+    }
+    return { unfenced, stillFenced };
+  }
+
+  /** ScaleDownSource: the region traffic left goes back to its standby sizes (deployments, then nodes). */
+  async scaleDownSource({ request }: WithRequest): Promise<{ at: string; sizes: Record<string, number> }> {
+    const a = this.app(request);
+    const region = request.sourceRegion;
+    const workload = a.workloads[region];
+    const sizes: Record<string, number> = {};
+    for (const d of workload?.deployments ?? []) {
+      await this.deps.estate.workloads.scaleDeployment(a, region, d.namespace, d.name, d.standbyReplicas);
+      sizes[`${d.namespace}/${d.name}`] = d.standbyReplicas;
+    }
+    for (const g of workload?.nodeGroups ?? []) {
+      await this.deps.estate.workloads.scaleNodeGroup(a, region, g.name, {
+        desired: g.standbySize,
+        min: Math.min(g.standbySize, g.activeSize),
+      });
+      sizes[`nodegroup/${g.name}`] = g.standbySize;
+    }
+    return { at: this.now(), sizes };
+  }
+
+  /** RecordFailback: the run in the ledger, whatever its end, with the steps and the guard's readings. */
+  async recordFailback(payload: {
+    state: {
+      input?: unknown;
+      request?: FailbackRequest;
+      startedAt?: string;
+      error?: { Error?: string; Cause?: string };
+    };
+    executionName: string;
+    status: RunStatus;
+    reason?: string;
+    results?: Record<string, unknown>;
+  }): Promise<{ recorded: true }> {
+    const { deps } = this;
+    const request = payload.state.request;
+    const input = payload.state.input ?? payload.state;
+    const named = (input as { application?: unknown }).application;
+    const application = request?.application ?? (typeof named === 'string' && named !== '' ? named : 'unknown');
+    const error = payload.state.error;
+    await deps.ledger.putRun({
+      application,
+      kind: 'failback',
+      executionName: payload.executionName,
+      startedAt: payload.state.startedAt ?? this.now(),
+      endedAt: this.now(),
+      status: payload.status,
+      ...(payload.reason === undefined ? {} : { reason: payload.reason }),
+      ...(error === undefined ? {} : { error: { name: error.Error ?? 'Error', cause: error.Cause ?? '' } }),
+      details: { ...(request === undefined ? {} : { request }), ...(payload.results ?? {}) },
+    });
+    return { recorded: true };
+  }
+}
+
+/** What the failback adds to each function's operations (beside the failover's). */
+export const FAILBACK_OPERATIONS = {
+  'lifeboat-failover-input': ['validateFailback'],
+  'lifeboat-preflight': ['checkReplica', 'decideFailback'],
+  'lifeboat-database': ['ensureReplica', 'switchWriter'],
+  'lifeboat-workloads': ['scaleDownSource'],
+  'lifeboat-traffic': ['unfenceTarget', 'shiftStep', 'guardStep', 'rollBack', 'unfenceStandbys'],
+  'lifeboat-ledger': ['recordFailback'],
+} as const satisfies Record<string, readonly (keyof FailbackSteps)[]>;

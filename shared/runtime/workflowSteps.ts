@@ -1,0 +1,53 @@
+import type { ApprovalSteps } from '../approval/ApprovalSteps.ts';
+import { APPROVAL_OPERATIONS } from '../approval/ApprovalSteps.ts';
+import { InvalidInputError } from '../errors.ts';
+import { FAILBACK_OPERATIONS, type FailbackSteps } from '../failback/FailbackSteps.ts';
+import { FAILOVER_FUNCTIONS, type FailoverSteps } from '../failover/FailoverSteps.ts';
+
+/** Every step function and, per workflow, the operations it runs. */
+export const STEP_FUNCTIONS = {
+  ...Object.fromEntries(
+    Object.entries(FAILOVER_FUNCTIONS).map(([name, failover]) => [
+      name,
+      {
+        failover: failover as readonly string[],
+        failback: ((FAILBACK_OPERATIONS as Record<string, readonly string[]>)[name] ?? []) as readonly string[],
+      },
+    ]),
+  ),
+  'lifeboat-approval': { approval: APPROVAL_OPERATIONS as readonly string[] },
+} as Readonly<
+  Record<
+    keyof typeof FAILOVER_FUNCTIONS | 'lifeboat-approval',
+    { readonly failover?: readonly string[]; readonly failback?: readonly string[]; readonly approval?: readonly string[] }
+  >
+>;
+
+export type StepFunctionName = keyof typeof STEP_FUNCTIONS;
+
+export const STEP_FUNCTION_NAMES = Object.keys(STEP_FUNCTIONS) as StepFunctionName[];
+
+export interface StepTargets {
+  readonly failover?: FailoverSteps;
+  readonly failback?: FailbackSteps;
+  readonly approval?: ApprovalSteps;
+}
+
+/**
+ * Runs the operation a state names (`payload.operation`) if the function may run it, on the steps
+ * of the workflow that defines it. Unknown operations are refused: a definition naming the wrong
+ * one fails loudly.
+ */
+export async function runWorkflowStep(functionName: StepFunctionName, payload: unknown, targets: StepTargets): Promise<unknown> {
+  const operation = (payload as { operation?: unknown } | null)?.operation;
+  const allowed = STEP_FUNCTIONS[functionName];
+  for (const kind of ['failover', 'failback', 'approval'] as const) {
+    const target = targets[kind];
+    if (typeof operation === 'string' && allowed[kind]?.includes(operation) === true && target !== undefined) {
+      const method = (target as unknown as Record<string, unknown>)[operation] as (p: unknown) => unknown;
+      return await (Reflect.apply(method, target, [payload]) as Promise<unknown>);
+    }
+  }
+  const all = [...(allowed.failover ?? []), ...(allowed.failback ?? []), ...(allowed.approval ?? [])];
+  throw new InvalidInputError([`operation: ${String(operation)} is not one of ${all.join(', ')} (${functionName})`]);
+}
