@@ -81,6 +81,8 @@ export class ReplicatedLedger {
         this.replicate(region, runKey(run));
       },
       listRuns: (application, kind, limit) => base.listRuns(application, kind, limit),
+      listRunsBetween: (application, kind, range, limit) =>
+        base.listRunsBetween(application, kind, range, limit),
       listRunsByKind: (kind, limit) => base.listRunsByKind(kind, limit),
       acquireLock: async (application, owner, now, leaseSeconds): Promise<AcquireLockResult> => {
         const result = await base.acquireLock(application, owner, now, leaseSeconds);

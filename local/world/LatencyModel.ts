@@ -38,6 +38,14 @@ export interface LatencyModel {
   readonly dynamodbReplicationSeconds: number;
   /** Slack chat.postMessage / chat.update round trip. */
   readonly slackPostSeconds: number;
+  /** A manual RDS snapshot (DB instance or cluster) from its request until it is available. */
+  readonly rdsSnapshotSeconds: number;
+  /** A cross-region snapshot copy until the copy is available. */
+  readonly rdsSnapshotCopySeconds: number;
+  /** A restore from a snapshot until the new instance is available. */
+  readonly rdsRestoreSeconds: number;
+  /** Deleting a DB instance (or an emptied cluster) until it is gone. */
+  readonly rdsDeleteSeconds: number;
 }
 
 export const DEFAULT_LATENCY: LatencyModel = {
@@ -88,6 +96,18 @@ export const DEFAULT_LATENCY: LatencyModel = {
   dynamodbReplicationSeconds: 1,
   // api.slack.com/apis/rate-limits and observed round trips: a few hundred milliseconds.
   slackPostSeconds: 0.3,
+  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CreateSnapshot.html: the first snapshot copies
+  // the whole volume, later ones only what changed; ten minutes is a planning figure for an
+  // incremental snapshot of a 100 GiB instance.
+  rdsSnapshotSeconds: 600,
+  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html: a cross-Region copy "can
+  // take hours" by size and Regions; thirty minutes is a planning figure for an incremental copy.
+  rdsSnapshotCopySeconds: 1800,
+  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RestoreFromSnapshot.html: a restore creates a
+  // new instance, which takes as long as creating one: fifteen minutes is a planning figure.
+  rdsRestoreSeconds: 900,
+  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html: deletion takes minutes.
+  rdsDeleteSeconds: 300,
 };
 
 export const LATENCY_KEYS = Object.keys(DEFAULT_LATENCY) as (keyof LatencyModel)[];

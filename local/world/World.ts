@@ -9,6 +9,7 @@ import type { VirtualClock } from '../clock/VirtualClock.ts';
 import { FaultRegistry, SimulatedServiceError } from './faults.ts';
 import type { LatencyModel } from './LatencyModel.ts';
 import { route53Answers, route53Shares } from './route53Answers.ts';
+import { SimulatedSnapshots } from './Snapshots.ts';
 
 export type HealthStatus = 'healthy' | 'unhealthy';
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -233,6 +234,8 @@ export class World {
   readonly writersLog: { at: number; application: string; regions: string[] }[] = [];
   readonly servingLog: { at: number; application: string; serving: boolean }[] = [];
   readonly slack: SlackMessage[] = [];
+  /** RDS snapshots, their copies and restore tests (`Snapshots.ts`). */
+  readonly snapshots: SimulatedSnapshots;
   private readonly apps = new Map<string, AppSim>();
   private readonly flaps = new Map<string, { start: number; period: number }>();
   /** Replica lag set by a fault, by region: replicas created there later start with it. */
@@ -254,6 +257,15 @@ export class World {
     this.latency = options.latency;
     this.clock = options.clock;
     for (const app of this.config.applications) this.apps.set(app.name, this.createApp(app));
+    this.snapshots = new SimulatedSnapshots({
+      config: this.config,
+      clock: this.clock,
+      latency: this.latency,
+      faults: this.faults,
+      note: (application, region, text) => {
+        this.note({ kind: 'database', application, region, text });
+      },
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle and observers

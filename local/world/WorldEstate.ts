@@ -1,5 +1,6 @@
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
 import type { Estate } from '../../shared/ports/Estate.ts';
+import { worldBackups } from './Snapshots.ts';
 import type { World } from './World.ts';
 
 /**
@@ -132,5 +133,6 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
           world.updateSlackMessage(ts, text, blocks);
         }),
     },
+    backups: worldBackups(world.snapshots, call),
   };
 }

@@ -102,6 +102,39 @@ export class DynamoLedger implements Ledger {
     return (output.Items ?? []).map(toRunRecord);
   }
 
+  async listRunsBetween(
+    application: string,
+    kind: RunKind,
+    range: { readonly from: string; readonly to: string },
+    limit: number,
+  ): Promise<RunRecord[]> {
+    checkLimit(limit);
+    for (const [name, value] of Object.entries(range)) {
+      if (!CANONICAL_ISO.test(value)) {
+        throw new RangeError(
+          `${name} is "${value}"; expected ISO-8601 UTC with milliseconds (Date.toISOString())`,
+        );
+      }
+    }
+    const output = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        // "~" sorts after "#", so every run that started at `to` itself is inside the range.
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.partitionKey, '#sk': LEDGER_SCHEMA.sortKey },
+        ExpressionAttributeValues: {
+          ':pk': { S: appKey(application) },
+          ':from': { S: `${runPrefix(kind)}${range.from}` },
+          ':to': { S: `${runPrefix(kind)}${range.to}~` },
+        },
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (output.Items ?? []).map(toRunRecord);
+  }
+
   async listRunsByKind(kind: RunKind, limit: number): Promise<RunRecord[]> {
     checkLimit(limit);
     // No ConsistentRead: DynamoDB refuses it on a global secondary index.

@@ -147,6 +147,59 @@ const DnsRecordSchema = z
     }
   });
 
+/**
+ * Scheduled snapshots of the application's writer, copied to another region, and the restore test
+ * that proves a copy can be restored. Snapshots and restored instances are named
+ * `lifeboat-<application>-<yyyymmdd>-<hhmm>` (the schedule slot, UTC) and tagged `lifeboat:application`,
+ * `lifeboat:kind` and `lifeboat:slot`; retention prunes only snapshots that carry Lifeboat's tag.
+ */
+const BackupSchema = z.strictObject({
+  /**
+   * When to snapshot, as an EventBridge Scheduler expression.
+   * @default derived from the RPO target: every `rpoSeconds` rounded down to whole hours, at least
+   * hourly and at most daily (see `backupSchedule` in `shared/backup/schedule.ts`)
+   */
+  schedule: scheduleExpression.optional(),
+  /** Lifeboat's snapshots older than this are deleted, in both regions. */
+  retentionDays: z.int().min(1).max(35).default(7),
+  /** The region the snapshots are copied to; the backup and restore test run in its control plane. */
+  copyToRegion: region(),
+  /**
+   * The KMS key, in `copyToRegion`, that encrypts the copies: a key ARN, a key id or `alias/<name>`.
+   * An encrypted snapshot can only be copied to another region with a key of that region.
+   */
+  copyKmsKeyId: z
+    .string()
+    .regex(
+      /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key\/[0-9a-f-]{36}|alias\/[A-Za-z0-9/_-]{1,250})|[0-9a-f-]{36}|alias\/[A-Za-z0-9/_-]{1,250})$/,
+      'expected a KMS key ARN, a key id or "alias/<name>" of a key in copyToRegion',
+    ),
+  /**
+   * The restore test: the latest copy restored into a temporary instance in `copyToRegion`, checked,
+   * timed against the RTO target and deleted.
+   * @default no scheduled restore test (it can still be started on demand)
+   */
+  restoreTest: z
+    .strictObject({
+      /** @default "rate(7 days)" */
+      schedule: scheduleExpression.default('rate(7 days)'),
+      /** The DB subnet group, in `copyToRegion`, the temporary instance is placed in. */
+      subnetGroupName: z
+        .string()
+        .regex(/^[A-Za-z0-9 ._-]{1,255}$/, 'expected a DB subnet group name')
+        .refine((name) => name.toLowerCase() !== 'default', 'name a subnet group of your own, not "default"'),
+      /**
+       * The temporary instance's class.
+       * @default "db.t4g.micro" for rds-read-replica, "db.t4g.medium" (Aurora's smallest) for aurora-global
+       */
+      instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, 'expected a DB instance class such as "db.t4g.medium"')
+        .optional(),
+    })
+    .optional(),
+});
+
 const ApplicationSchema = z.strictObject({
   name: resourceName,
   /** Regions in order of preference: the first is the primary, the rest are standbys in failover order. */
@@ -280,14 +333,7 @@ const ApplicationSchema = z.strictObject({
     /** The most replica lag an automatic failover may promote past without a human. */
     maxReplicaLagSeconds: z.number().min(0),
   }),
-  backup: z
-    .strictObject({
-      /** Defaults to a schedule derived from the RPO target. */
-      schedule: scheduleExpression.optional(),
-      retentionDays: z.int().min(1).max(35).default(7),
-      copyToRegion: region(),
-    })
-    .optional(),
+  backup: BackupSchema.optional(),
   drills: z
     .strictObject({
       readinessSchedule: scheduleExpression,
@@ -348,3 +394,4 @@ export type ApplicationConfig = LifeboatConfig['applications'][number];
 export type DatabaseConfig = ApplicationConfig['database'];
 export type WorkloadConfig = ApplicationConfig['workloads'][string];
 export type DnsConfig = ApplicationConfig['dns'];
+export type BackupConfig = NonNullable<ApplicationConfig['backup']>;

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import { describeIssue, formatPath } from './issues.ts';
-import { LifeboatConfigSchema, type ApplicationConfig, type LifeboatConfig } from './LifeboatConfig.ts';
+import {
+  LifeboatConfigSchema,
+  type ApplicationConfig,
+  type BackupConfig,
+  type LifeboatConfig,
+} from './LifeboatConfig.ts';
 
 // Re-exported for the config's other readers; code bundled into a Lambda imports issues.ts itself.
 export { describeIssue, formatPath };
@@ -184,6 +189,7 @@ function checkApplication(
       message: `${primary} is the primary region; copy backups to another region so they survive its loss`,
     });
   }
+  if (app.backup !== undefined) checkBackup(app, app.backup, at, config, problems);
   const gameDay = app.drills?.gameDayApplication;
   if (gameDay !== undefined) {
     if (gameDay === app.name) {
@@ -198,6 +204,35 @@ function checkApplication(
         message: `"${gameDay}" is not an application in this config`,
       });
     }
+  }
+}
+
+function checkBackup(
+  app: ApplicationConfig,
+  backup: BackupConfig,
+  at: readonly PathSegment[],
+  config: LifeboatConfig,
+  problems: Problem[],
+): void {
+  if (!config.controlPlaneRegions.includes(backup.copyToRegion)) {
+    problems.push({
+      path: [...at, 'backup', 'copyToRegion'],
+      message: `${backup.copyToRegion} has no control plane; the backup and restore test run in the copy region, so add it to controlPlaneRegions`,
+    });
+  }
+  const keyRegion = /^arn:[^:]+:kms:([^:]+):/.exec(backup.copyKmsKeyId)?.[1];
+  if (keyRegion !== undefined && keyRegion !== backup.copyToRegion) {
+    problems.push({
+      path: [...at, 'backup', 'copyKmsKeyId'],
+      message: `the key is in ${keyRegion}, but the copies are made in ${backup.copyToRegion}; KMS keys are regional, so name a key of ${backup.copyToRegion}`,
+    });
+  }
+  // Snapshot and instance identifiers take the application's name; RDS refuses "--" and a trailing "-".
+  if (app.name.includes('--') || app.name.endsWith('-')) {
+    problems.push({
+      path: [...at, 'name'],
+      message: `"${app.name}" cannot start an RDS snapshot identifier (no "--", no trailing "-"); rename the application or remove its backup block`,
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
+import type { BackupsPort } from './Backups.ts';
 
 /**
  * The ports a workflow step needs from the estate it manages. Each is what a step asks, not a
@@ -158,4 +159,5 @@ export interface Estate {
   readonly probe: EndpointProbePort;
   readonly fence: FencePort;
   readonly notifier: NotifierPort;
+  readonly backups: BackupsPort;
 }

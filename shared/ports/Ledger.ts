@@ -65,6 +65,16 @@ export interface Ledger {
   putRun(run: RunRecord): Promise<void>;
   /** The last `limit` runs of one kind for one application, newest first: one Query. */
   listRuns(application: string, kind: RunKind, limit: number): Promise<RunRecord[]>;
+  /**
+   * The runs of one kind for one application that started from `from` to `to` (ISO-8601 UTC with
+   * milliseconds, both included), newest first, at most `limit`: one Query on the sort key's range.
+   */
+  listRunsBetween(
+    application: string,
+    kind: RunKind,
+    range: { readonly from: string; readonly to: string },
+    limit: number,
+  ): Promise<RunRecord[]>;
   /** The last `limit` runs of one kind across applications, newest first: one Query on the index. */
   listRunsByKind(kind: RunKind, limit: number): Promise<RunRecord[]>;
   /**

@@ -389,3 +389,31 @@ describe('DynamoLedger', () => {
     });
   });
 });
+
+describe('DynamoLedger.listRunsBetween', () => {
+  it('queries one application’s runs of one kind between two start times, newest first, in one Query', async () => {
+    const client = new DynamoDBClient({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(QueryCommand).resolves({ Items: [] });
+    await new DynamoLedger(client, 'lifeboat-ledger').listRunsBetween(
+      'ai-gateway',
+      'drill',
+      { from: '2030-01-01T00:00:00.000Z', to: '2030-01-31T23:59:59.999Z' },
+      25,
+    );
+    expect(mock).toHaveReceivedCommandTimes(QueryCommand, 1);
+    expect(mock).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'lifeboat-ledger',
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: {
+        ':pk': { S: 'APP#ai-gateway' },
+        ':from': { S: 'RUN#drill#2030-01-01T00:00:00.000Z' },
+        ':to': { S: 'RUN#drill#2030-01-31T23:59:59.999Z~' },
+      },
+      ScanIndexForward: false,
+      Limit: 25,
+      ConsistentRead: true,
+    });
+  });
+});

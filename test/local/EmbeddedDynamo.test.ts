@@ -156,6 +156,40 @@ describe('EmbeddedDynamo', () => {
     });
   });
 
+  describe('with DynamoLedger runs by application and date', () => {
+    it("reads back an application's drills and restore tests of a day, newest first, one Query each", async () => {
+      const { ledger } = await freshLedger();
+      const day = 86_400;
+      await ledger.putRun(run('ai-gateway', 'drill', -60, { status: 'PASSED' }));
+      await ledger.putRun(run('ai-gateway', 'drill', 3600, { status: 'PASSED' }));
+      await ledger.putRun(
+        run('ai-gateway', 'drill', 7200, { status: 'FAILED', reason: 'not ready: backup-age' }),
+      );
+      await ledger.putRun(run('ai-gateway', 'restore-test', 5400, { status: 'PASSED' }));
+      await ledger.putRun(run('ai-gateway', 'drill', day, { status: 'PASSED' }));
+      await ledger.putRun(run('billing', 'drill', 3600, { status: 'FAILED' }));
+      const firstDay = { from: at(0).toISOString(), to: at(day - 0.001).toISOString() };
+
+      const drills = await ledger.listRunsBetween('ai-gateway', 'drill', firstDay, 10);
+      expect(drills.map((r) => [r.startedAt, r.status, r.reason])).toEqual([
+        [at(7200).toISOString(), 'FAILED', 'not ready: backup-age'],
+        [at(3600).toISOString(), 'PASSED', undefined],
+      ]);
+      expect(await ledger.listRunsBetween('ai-gateway', 'restore-test', firstDay, 10)).toEqual([
+        run('ai-gateway', 'restore-test', 5400, { status: 'PASSED' }),
+      ]);
+      // Both ends are included, to the millisecond.
+      const exact = { from: at(3600).toISOString(), to: at(day).toISOString() };
+      expect(
+        (await ledger.listRunsBetween('ai-gateway', 'drill', exact, 10)).map((r) => r.startedAt),
+      ).toEqual([day, 7200, 3600].map((s) => at(s).toISOString()));
+      expect(await ledger.listRunsBetween('ai-gateway', 'drill', firstDay, 1)).toHaveLength(1);
+      await expect(
+        ledger.listRunsBetween('ai-gateway', 'drill', { from: '2030-01-01', to: firstDay.to }, 10),
+      ).rejects.toThrow('from is "2030-01-01"');
+    });
+  });
+
   describe('with DynamoLedger locks', () => {
     const APP = 'ai-gateway';
     const LEASE = 900;

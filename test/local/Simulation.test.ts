@@ -93,7 +93,7 @@ describe('simulate', () => {
 
   it('refuses a scenario that starts a workflow there is no definition for, naming the event', async () => {
     await expect(run(fixturePath('scenarios/start-missing-workflow.json'))).rejects.toThrow(
-      'events[0].start: there is no restore-test workflow (statemachines/restore-test.asl.json) to start',
+      'events[0].start: there is no failback workflow (statemachines/failback.asl.json) to start',
     );
   });
 

@@ -75,7 +75,7 @@ describe('lifeboat simulate', () => {
   it('exits 2 when a scenario starts a workflow that does not exist', async () => {
     const { code, stderr } = await cli('simulate', fixturePath('scenarios/start-missing-workflow.json'));
     expect(code).toBe(EXIT.usage);
-    expect(stderr).toContain('events[0].start: there is no restore-test workflow');
+    expect(stderr).toContain('events[0].start: there is no failback workflow');
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../../local/scenario/Scenario.ts';
-import { simulate } from '../../local/simulate/Simulation.ts';
+import { simulate, type SimulationContext } from '../../local/simulate/Simulation.ts';
 import { localRuntime } from '../../local/simulate/localRuntime.ts';
 import type { Report, ReportExecution } from '../../local/report/Report.ts';
 import { exampleConfigDocument } from './exampleConfig.ts';
@@ -21,6 +21,8 @@ export async function rehearse(options: {
   until?: number;
   latency?: Record<string, number>;
   config?: (doc: ConfigDoc) => void;
+  /** Runs before the world starts, after the local runtime's own setup: seed the world here. */
+  setup?: (context: SimulationContext) => void;
 }): Promise<Report> {
   const doc = exampleConfigDocument();
   options.config?.(doc);
@@ -38,7 +40,15 @@ export async function rehearse(options: {
     'test scenario',
     { baseDir: dir, cwd: ROOT },
   );
-  return simulate({ scenario, ...localRuntime() });
+  const runtime = localRuntime();
+  return simulate({
+    scenario,
+    ...runtime,
+    setup: (context) => {
+      runtime.setup?.(context);
+      options.setup?.(context);
+    },
+  });
 }
 
 export function failovers(report: Report): ReportExecution[] {

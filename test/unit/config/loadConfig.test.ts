@@ -363,6 +363,57 @@ describe('loadConfig', () => {
       /schedule expression/,
     ],
     [
+      'a copy key of another region',
+      (d) =>
+        (d.applications[0].backup.copyKmsKeyId =
+          'arn:aws:kms:eu-west-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab'),
+      'applications[0].backup.copyKmsKeyId',
+      /the key is in eu-west-1, but the copies are made in us-west-2/,
+    ],
+    [
+      'a copy key that is not a key',
+      (d) => (d.applications[0].backup.copyKmsKeyId = 'my-key'),
+      'applications[0].backup.copyKmsKeyId',
+      /KMS key ARN, a key id or "alias\/<name>"/,
+    ],
+    [
+      'backups copied to a region with no control plane',
+      (d) => {
+        d.controlPlaneRegions = ['us-east-1', 'us-west-2'];
+        d.applications[0].regions = ['us-east-1', 'us-west-2'];
+        for (const key of ['records', 'healthChecks', 'workloads'] as const) {
+          const holder = key === 'records' ? d.applications[0].dns.records : d.applications[0][key];
+          delete holder['eu-west-1'];
+        }
+        delete d.applications[0].database.instances['eu-west-1'];
+        d.applications[0].backup.copyToRegion = 'eu-west-1';
+        d.applications[0].backup.copyKmsKeyId = 'alias/backups';
+      },
+      'applications[0].backup.copyToRegion',
+      /eu-west-1 has no control plane/,
+    ],
+    [
+      'a restore test in the default subnet group',
+      (d) => (d.applications[0].backup.restoreTest.subnetGroupName = 'default'),
+      'applications[0].backup.restoreTest.subnetGroupName',
+      /not "default"/,
+    ],
+    [
+      'a restore test with an instance class that is not one',
+      (d) => (d.applications[0].backup.restoreTest.instanceClass = 't4g.micro'),
+      'applications[0].backup.restoreTest.instanceClass',
+      /DB instance class/,
+    ],
+    [
+      'backups of an application whose name cannot start a snapshot identifier',
+      (d) => {
+        d.applications[1].name = 'ai-gateway--drill';
+        d.applications[0].drills.gameDayApplication = 'ai-gateway--drill';
+      },
+      'applications[1].name',
+      /no "--"/,
+    ],
+    [
       'backup retention past 35 days',
       (d) => (d.applications[0].backup.retentionDays = 90),
       'applications[0].backup.retentionDays',

@@ -1,0 +1,56 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
+import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
+import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
+import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
+import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
+import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
+import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
+import { DRILL_FUNCTIONS, DrillSteps } from '../../shared/drill/DrillSteps.ts';
+import {
+  clientConfig,
+  lambdaConfig,
+  ledgerTableName,
+  LogNotifier,
+  perRegion,
+} from '../../shared/runtime/lambdaEstate.ts';
+import { stepHandler } from '../../shared/runtime/stepHandler.ts';
+
+const FUNCTION = 'lifeboat-drill';
+const logger = new Logger();
+const tracer = new Tracer();
+const config = lambdaConfig();
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
+const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
+const cloudWatchIn = perRegion((region) =>
+  tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
+);
+const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
+const rdsIn = perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region))));
+const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
+
+/** The readiness drill: every failover preflight check and more, changing nothing; records and notifies. */
+export const handler = stepHandler(FUNCTION, DRILL_FUNCTIONS[FUNCTION], (deps) => new DrillSteps(deps), {
+  logger,
+  tracer,
+  ports: {
+    // Weights (where traffic is now) and health-check status, read, never changed.
+    dns: route53Dns,
+    health: route53Dns,
+    alarms: new CloudWatchAlarms(cloudWatchIn),
+    probe: new HttpProbe(),
+    metrics: new CloudWatchMetrics(cloudWatchIn),
+    // DescribeCluster and DescribeNodegroup only: no Kubernetes call.
+    workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
+    backups: new RdsSnapshots(rdsIn),
+    notifier: new LogNotifier(logger),
+  },
+  ledger: new DynamoLedger(dynamo, ledgerTableName()),
+});

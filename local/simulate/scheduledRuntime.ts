@@ -1,0 +1,65 @@
+import { BACKUP_FUNCTIONS, BackupSteps } from '../../shared/backup/BackupSteps.ts';
+import { RESTORE_TEST_FUNCTIONS, RestoreTestSteps } from '../../shared/backup/RestoreTestSteps.ts';
+import { DRILL_FUNCTIONS, DrillSteps } from '../../shared/drill/DrillSteps.ts';
+import { classifyError } from '../../shared/errors.ts';
+import { runStep } from '../../shared/runtime/runStep.ts';
+import type { LocalFunction } from '../runner/WorkflowRunner.ts';
+import { worldEstate } from '../world/WorldEstate.ts';
+import type { SimulationContext } from './Simulation.ts';
+
+/**
+ * The backup's, restore test's and drill's functions on the local runtime: each bound to the same
+ * step operations its handler runs in AWS, in the region its schedule runs it (a backup and a
+ * restore test in the application's copy region, a drill in the first control-plane region), with
+ * its errors classified the same way.
+ */
+export function scheduledFunctions(context: SimulationContext): Record<string, LocalFunction> {
+  const { scenario, world, clock, ledgerIn } = context;
+  const estate = worldEstate(world, { channel: scenario.config.slack.channelId });
+  const home = scenario.config.controlPlaneRegions[0] ?? 'us-east-1';
+  const regionOf = (payload: unknown): string => {
+    const p = payload as {
+      input?: { application?: unknown };
+      state?: { request?: { application?: unknown } };
+      request?: { application?: unknown };
+    } | null;
+    const named = p?.request?.application ?? p?.state?.request?.application ?? p?.input?.application;
+    const app = scenario.config.applications.find((a) => a.name === named);
+    return app?.backup?.copyToRegion ?? home;
+  };
+  const deps = (region: string) => ({ config: scenario.config, estate, ledger: ledgerIn(region), clock });
+  const bind =
+    (
+      name: string,
+      allowed: readonly string[],
+      steps: (region: string) => object,
+      region: (payload: unknown) => string,
+    ): LocalFunction =>
+    async (payload) => {
+      try {
+        return await runStep(name, allowed, payload, steps(region(payload)));
+      } catch (error) {
+        throw classifyError(error);
+      }
+    };
+  return {
+    'lifeboat-backup': bind(
+      'lifeboat-backup',
+      BACKUP_FUNCTIONS['lifeboat-backup'],
+      (r) => new BackupSteps(deps(r)),
+      regionOf,
+    ),
+    'lifeboat-restore-test': bind(
+      'lifeboat-restore-test',
+      RESTORE_TEST_FUNCTIONS['lifeboat-restore-test'],
+      (r) => new RestoreTestSteps(deps(r)),
+      regionOf,
+    ),
+    'lifeboat-drill': bind(
+      'lifeboat-drill',
+      DRILL_FUNCTIONS['lifeboat-drill'],
+      (r) => new DrillSteps(deps(r)),
+      () => home,
+    ),
+  };
+}
