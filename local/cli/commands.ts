@@ -1,6 +1,7 @@
 import { ConfigError } from '../../shared/errors.ts';
 import { UsageError } from './args.ts';
 import { PLAN_USAGE, planCommand } from './commands/plan.ts';
+import { REPORT_USAGE, reportCommand } from './commands/report.ts';
 import { RUNBOOK_USAGE, runbookCommand } from './commands/runbook.ts';
 import type { CliIo } from './main.ts';
 
@@ -22,6 +23,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'lifeboat runbook --app <name> [--out file.md]   write the Markdown runbook of an application',
     usage: RUNBOOK_USAGE,
     run: runbookCommand,
+  },
+  report: {
+    summary: 'lifeboat report <report.json> --html <file>   render a simulate --json report as an HTML page',
+    usage: REPORT_USAGE,
+    run: reportCommand,
   },
 };
 
