@@ -7,6 +7,7 @@ import { renderText } from '../report/renderText.ts';
 import { loadScenario } from '../scenario/Scenario.ts';
 import { simulate } from '../simulate/Simulation.ts';
 import { localRuntime } from '../simulate/localRuntime.ts';
+import { COMMANDS, runCommand } from './commands.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -33,6 +34,11 @@ Options:
   --progress     progress lines on stderr even when it is not a terminal
   --no-color     no colors in the timeline
   -h, --help     this text
+
+Other commands (each takes --help):
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.summary}`)
+  .join('\n')}
 `;
 
 /** The `lifeboat` command. Returns the exit code. */
@@ -42,6 +48,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     (command === undefined ? io.stderr : io.stdout)(USAGE);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (Object.hasOwn(COMMANDS, command)) return await runCommand(command, rest, io);
   if (command !== 'simulate') {
     io.stderr(`lifeboat: unknown command "${command}"\n\n${USAGE}`);
     return EXIT.usage;

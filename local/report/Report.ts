@@ -1,7 +1,7 @@
 /**
  * The report of one simulation (contract version 1, as `lifeboat simulate --json` prints it).
  * Fields beyond the contract's are additions, never changes: `version`, `description`, `until`,
- * `applications`, `timeline`, `events`, per-entry `application` in `dns` and `writers`.
+ * `applications`, `timeline`, `events`, `series`, per-entry `application` in `dns` and `writers`.
  */
 export interface Report {
   readonly version: 1;
@@ -35,6 +35,19 @@ export interface Report {
   readonly events: readonly ReportEvent[];
   /** One line per broken safety invariant, `invariant N at T s: …`; empty in a correct run. */
   readonly violations: readonly string[];
+  /** DNS weights, replica lag and error rate per application, at each change (absent in older reports). */
+  readonly series?: readonly ReportSeriesPoint[];
+}
+
+export interface ReportSeriesPoint {
+  readonly at: number;
+  readonly application: string;
+  /** The weight of each region's record. */
+  readonly weights: Readonly<Record<string, number>>;
+  /** The lag of each region whose database is a replica. */
+  readonly replicaLagSeconds: Readonly<Record<string, number>>;
+  /** The error rate clients of the application see, in percent. */
+  readonly errorRatePercent: number;
 }
 
 export type ReportExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'SKIPPED' | 'TIMED_OUT';

@@ -1,3 +1,4 @@
+import { CHART_STYLE, objectivesSection, seriesSections, violationTimes } from './htmlCharts.ts';
 import type { Report, ReportExecution, ReportState } from './Report.ts';
 import {
   formatClock,
@@ -107,7 +108,7 @@ export function renderHtml(report: Report): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${CHART_STYLE}</style>
 </head>
 <body>
 <main>
@@ -117,6 +118,7 @@ ${report.description === undefined || report.description === '' ? '' : `<p class
 </header>
 ${summary(report)}
 ${violations(report)}
+${objectivesSection(report)}
 <section id="executions">
 <h2>Executions</h2>
 ${gantt(report, scale)}
@@ -143,6 +145,7 @@ ${legend([
   ['split', 'more than one writer'],
 ])}
 </section>
+${seriesSections(report, scale)}
 <section id="timeline">
 <h2>World timeline</h2>
 ${worldTimeline(report)}
@@ -226,6 +229,8 @@ interface Segment {
   readonly to: number;
   readonly className: string;
   readonly title: string;
+  /** The state a Gantt bar stands for. */
+  readonly state?: string;
 }
 
 interface Row {
@@ -260,7 +265,13 @@ function gantt(report: Report, scale: number): string {
       });
     }
   }
-  return chart(rows, scale, 'No executions ran.', 'Executions and their states over time');
+  return chart(
+    rows,
+    scale,
+    'No executions ran.',
+    'Executions and their states over time',
+    violationTimes(report),
+  );
 }
 
 function executionRow(execution: ReportExecution, until: number): Row {
@@ -287,6 +298,7 @@ function stateSegment(state: ReportState, until: number): Segment {
     from: state.enteredAt,
     to: exited,
     className: statusClass(state.status),
+    state: state.name,
     title: `${stateLabel(state)}${state.type === undefined ? '' : ` (${state.type})`}: ${state.status}${error}, +${formatClock(state.enteredAt)} to ${state.exitedAt === null ? 'still running' : `+${formatClock(exited)}`} (${formatSeconds(Math.max(0, exited - state.enteredAt))}${state.exitedAt === null ? ' so far' : ''})`,
   };
 }
@@ -368,7 +380,13 @@ function spanTitle(
 }
 
 /** A labelled lane chart with a time axis from 0 to `scale` seconds. */
-function chart(rows: readonly Row[], scale: number, empty: string, label: string): string {
+function chart(
+  rows: readonly Row[],
+  scale: number,
+  empty: string,
+  label: string,
+  marks: readonly number[] = [],
+): string {
   if (rows.length === 0) {
     return `<svg viewBox="0 0 ${CHART_WIDTH} 40" role="img" aria-label="${esc(label)}"><text x="16" y="24">${esc(empty)}</text></svg>`;
   }
@@ -400,9 +418,14 @@ function chart(rows: readonly Row[], scale: number, empty: string, label: string
       // A zero-length span still shows, one unit wide.
       const width = Math.max(1, x(segment.to) - left);
       parts.push(
-        `<rect class="${segment.className}" x="${num(left)}" y="${top + (ROW_HEIGHT - BAR_HEIGHT) / 2}" width="${num(width)}" height="${BAR_HEIGHT}" rx="2"><title>${esc(segment.title)}</title></rect>`,
+        `<rect class="${segment.className}"${segment.state === undefined ? '' : ` data-state="${esc(segment.state)}"`} x="${num(left)}" y="${top + (ROW_HEIGHT - BAR_HEIGHT) / 2}" width="${num(width)}" height="${BAR_HEIGHT}" rx="2"><title>${esc(segment.title)}</title></rect>`,
       );
     }
+  }
+  for (const t of marks) {
+    parts.push(
+      `<line class="violation-marker" x1="${num(x(t))}" y1="${AXIS_HEIGHT - 6}" x2="${num(x(t))}" y2="${height - 4}"><title>${esc(`invariant violated at +${formatClock(t)}`)}</title></line>`,
+    );
   }
   return `<svg viewBox="0 0 ${CHART_WIDTH} ${height}" role="img" aria-label="${esc(label)}">
 ${parts.join('\n')}

@@ -17,6 +17,7 @@ import { WorkflowRunner, type ExecutionRecord, type LocalFunction } from '../run
 import type { Scenario, ScenarioEvent } from '../scenario/Scenario.ts';
 import type { TimelineEntry } from '../world/World.ts';
 import { World } from '../world/World.ts';
+import { seriesOf, watchSeries } from '../report/series.ts';
 
 export const STATEMACHINES_DIR = fileURLToPath(new URL('../../statemachines/', import.meta.url));
 
@@ -120,6 +121,7 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
     if (progress !== undefined) watchProgress(world, runner, progress);
 
     options.setup?.(context);
+    watchSeries(world);
     world.start();
     for (const event of scenario.events) {
       clock.schedule(event.at, () => {
@@ -402,6 +404,7 @@ export function buildReport(
       previousState: d.event.detail.previousState.value,
     })),
     violations,
+    series: seriesOf(world),
   };
 }
 

@@ -484,9 +484,12 @@ describe('renderHtml', () => {
       expect(html).toContain('<meta charset="utf-8">');
       expect(balanced(html)).toBe(true);
       expect(html).not.toMatch(/https?:\/\/|src=|url\(|<link|<script|@import/i);
-      // The execution Gantt, the DNS answers and the writers.
-      expect(html.match(/<svg/g)).toHaveLength(3);
-      expect(html.match(/<\/svg>/g)).toHaveLength(3);
+      // The execution Gantt, the DNS answers and the writers; an RTO and an RPO bar per application;
+      // a weights, a lag and an error-rate chart per application in the series.
+      const apps = Object.keys(report.applications).length;
+      const series = new Set((report.series ?? []).map((p) => p.application)).size;
+      expect(html.match(/<svg/g)).toHaveLength(3 + 2 * apps + 3 * series);
+      expect(html.match(/<\/svg>/g)).toHaveLength(3 + 2 * apps + 3 * series);
     }
   });
 

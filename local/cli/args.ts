@@ -1,0 +1,66 @@
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from '../../shared/config/loadConfig.ts';
+import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import type { InvalidInputError } from '../../shared/errors.ts';
+import type { CliIo } from './main.ts';
+
+/** A command line that cannot be acted on; the message names the argument and the fix. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const DEFAULT_CONFIG = 'examples/lifeboat.config.json';
+
+/** The flag a workflow input field comes from, for messages about it. */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+  application: '--app',
+  targetRegion: '--to',
+  sourceRegion: '--from',
+  reason: '--reason',
+  dryRun: '--dry-run',
+  force: '--force',
+};
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs with messages that say which command refused what. */
+export function parseCommand<O extends Options>(args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], allowPositionals: true, strict: true, options });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The value of a required option, or a UsageError that says what to give. */
+export function required(value: string | undefined, flag: string, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required: ${what}`);
+  return value;
+}
+
+export function loadCliConfig(file: string | undefined, io: CliIo): { config: LifeboatConfig; file: string } {
+  const path = resolve(io.cwd, file ?? DEFAULT_CONFIG);
+  return { config: loadConfig(path), file: file ?? DEFAULT_CONFIG };
+}
+
+/** A workflow input's problems, each with the flag that gives the field in place of the field. */
+export function inputProblemsAsFlags(error: InvalidInputError): UsageError {
+  return new UsageError(
+    error.problems
+      .map((p) => {
+        const field = /^([A-Za-z]+):/.exec(p)?.[1];
+        const flag = field === undefined ? undefined : FLAG_OF_FIELD[field];
+        return flag === undefined ? p : `${flag}${p.slice(field?.length ?? 0)}`;
+      })
+      .join('\n'),
+  );
+}
+
+/** The application names of the config, for messages. */
+export function applicationNames(config: LifeboatConfig): string {
+  return config.applications.map((a) => a.name).join(', ');
+}

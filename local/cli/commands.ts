@@ -1,0 +1,57 @@
+import { ConfigError } from '../../shared/errors.ts';
+import { UsageError } from './args.ts';
+import { PLAN_USAGE, planCommand } from './commands/plan.ts';
+import { REPORT_USAGE, reportCommand } from './commands/report.ts';
+import { RUNBOOK_USAGE, runbookCommand } from './commands/runbook.ts';
+import type { CliIo } from './main.ts';
+
+/** A `lifeboat` subcommand besides `simulate`: its usage text and what it runs. */
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(args: readonly string[], io: CliIo): number | Promise<number>;
+}
+
+/** Every subcommand by name; `main` dispatches here and lists their summaries in its usage. */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  plan: {
+    summary: 'lifeboat plan --app <name> --to <region>       preview a failover: steps, durations, RTO',
+    usage: PLAN_USAGE,
+    run: planCommand,
+  },
+  runbook: {
+    summary: 'lifeboat runbook --app <name> [--out file.md]   write the Markdown runbook of an application',
+    usage: RUNBOOK_USAGE,
+    run: runbookCommand,
+  },
+  report: {
+    summary: 'lifeboat report <report.json> --html <file>   render a simulate --json report as an HTML page',
+    usage: REPORT_USAGE,
+    run: reportCommand,
+  },
+};
+
+/** Runs a subcommand: help, bad arguments (exit 2, naming the argument) and failures (exit 3). */
+export async function runCommand(name: string, args: readonly string[], io: CliIo): Promise<number> {
+  const command = COMMANDS[name];
+  if (command === undefined) throw new Error(`no command ${name}`);
+  if (args.includes('-h') || args.includes('--help')) {
+    io.stdout(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`lifeboat ${name}: ${error.message}\n\n${command.usage}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`);
+      return 2;
+    }
+    const e = error as Error;
+    io.stderr(`lifeboat ${name}: ${e.name}: ${e.message}\n`);
+    return 3;
+  }
+}

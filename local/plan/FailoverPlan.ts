@@ -1,0 +1,617 @@
+import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { DETECTION_REGION, detectionSignals, type DetectionSignal } from '../../shared/config/naming.ts';
+import { checkFailoverInput } from '../../shared/failover/FailoverInput.ts';
+import {
+  functionOf,
+  loadAsl,
+  operationOf,
+  type AslMachine,
+  type AslState,
+} from '../../shared/statemachines/aslModel.ts';
+import { DEFAULT_LATENCY, type LatencyModel } from '../world/LatencyModel.ts';
+
+/**
+ * The plan preview: the steps a failover would take for one application and target, read from the
+ * state machine file itself (its states in order, its Parallel branches side by side, its status
+ * loops), what each touches in the config, and how long each would take by the latency model. It
+ * assumes every check passes: it is the path the workflow takes when it can act.
+ */
+
+export interface PlanStep {
+  /** The state's name; a status loop is `Wait ⇄ Check`. */
+  readonly name: string;
+  readonly kind: 'detection' | 'task' | 'wait' | 'loop' | 'parallel';
+  /** Seconds from the fault's onset (automatic) or from the start (manual). */
+  readonly startsAt: number;
+  readonly seconds: number;
+  readonly touches: readonly string[];
+  readonly note?: string;
+  /** A status loop's expected number of rounds. */
+  readonly rounds?: number;
+  readonly branches?: readonly (readonly PlanStep[])[];
+}
+
+/** One stretch of the path that decides the RTO. */
+export interface CriticalItem {
+  readonly label: string;
+  readonly seconds: number;
+}
+
+export interface FailoverPlan {
+  readonly workflow: 'failover';
+  readonly application: string;
+  readonly sourceRegion: string;
+  readonly targetRegion: string;
+  readonly mode: 'automatic' | 'manual';
+  readonly steps: readonly PlanStep[];
+  /** When every DNS answer can name only the target, writable and ready (before the TTL). */
+  readonly restoredAt: number;
+  readonly rtoSeconds: number;
+  readonly rtoTargetSeconds: number;
+  readonly meetsRto: boolean;
+  /** The stretches that add up to the RTO, longest first in `dominant`. */
+  readonly critical: readonly CriticalItem[];
+  readonly dominant: CriticalItem;
+  readonly rpo: { readonly targetSeconds: number; readonly automaticBudgetSeconds: number };
+  /** Facts the reader must know: signals that cannot be read, APIs that will not answer, budgets. */
+  readonly warnings: readonly string[];
+}
+
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}
+
+/** What each state's choice reads when every check passes. */
+const FAILOVER_ASSUMPTIONS: Readonly<Record<string, unknown>> = {
+  '$.lock.acquired': true,
+  '$.lockConfirmation.confirmed': true,
+  '$.decision.outcome': 'proceed',
+  '$.database.writable': true,
+  '$.workloads.ready': true,
+  '$.change.insync': true,
+};
+
+interface Context {
+  readonly config: LifeboatConfig;
+  readonly app: ApplicationConfig;
+  readonly source: string;
+  readonly target: string;
+  readonly latency: LatencyModel;
+  readonly paths: Readonly<Record<string, unknown>>;
+  /** Lambdas already invoked once (warm from then on). */
+  readonly warm: Set<string>;
+  /** When each resource is really ready, and the path that led there. */
+  readonly ready: Map<ReadyKey, { at: number; chain: CriticalItem[] }>;
+}
+
+type ReadyKey = 'fence' | 'database' | 'nodes' | 'workloads' | 'dns';
+
+interface Estimate {
+  /** API calls the step makes (each `apiCallSeconds`). */
+  readonly calls: number;
+  readonly touches: readonly string[];
+  readonly note?: string;
+  /** A resource this step sets in motion and when (seconds after the step starts) it is ready. */
+  readonly readies?: { key: ReadyKey; after: number; label: string; needs?: ReadyKey };
+  /** The loop this check ends, by the resource it waits for. */
+  readonly awaits?: ReadyKey;
+}
+
+export interface PlanOptions {
+  readonly application: string;
+  readonly targetRegion: string;
+  readonly sourceRegion?: string;
+  readonly mode?: 'automatic' | 'manual';
+  readonly latency?: LatencyModel;
+  readonly machine?: AslMachine;
+}
+
+/** Builds the plan; bad options throw `InvalidInputError` naming the field, as the workflow would. */
+export function planFailover(config: LifeboatConfig, options: PlanOptions): FailoverPlan {
+  const request = checkFailoverInput(
+    {
+      application: options.application,
+      targetRegion: options.targetRegion,
+      ...(options.sourceRegion === undefined ? {} : { sourceRegion: options.sourceRegion }),
+    },
+    config,
+    { now: new Date(0), currentPrimary: (a) => a.regions[0] ?? '' },
+  );
+  const app = config.applications.find((a) => a.name === request.application);
+  if (app === undefined) throw new PlanError(`no application ${request.application}`);
+  const latency = options.latency ?? DEFAULT_LATENCY;
+  const machine = options.machine ?? loadAsl('failover');
+  const warnings: string[] = [];
+  let mode = options.mode ?? (app.automation.automaticFailover ? 'automatic' : 'manual');
+  if (mode === 'automatic' && !app.automation.automaticFailover) {
+    warnings.push(
+      `automatic failover is off for ${app.name} (automation.automaticFailover): a person starts it`,
+    );
+    mode = 'manual';
+  }
+  const steps: PlanStep[] = [];
+  let start = 0;
+  let confirmationWaitSeconds = 0;
+  const chain: CriticalItem[] = [];
+  if (mode === 'automatic') {
+    const detection = detect(config, app, request.sourceRegion, latency);
+    warnings.push(...detection.warnings);
+    if (detection.triggerAt === undefined) {
+      mode = 'manual';
+    } else {
+      start = detection.triggerAt + latency.eventBridgeDeliverySeconds;
+      confirmationWaitSeconds = Math.max(
+        0,
+        Math.ceil(app.automation.outageConfirmationSeconds - (start - detection.firstAt)),
+      );
+      steps.push({
+        kind: 'detection',
+        name: 'Detection',
+        startsAt: 0,
+        seconds: start,
+        touches: detection.readable.map((s) => s.alarmName),
+        note: `${app.detection.quorum} of ${detection.readable.length} readable signals in ALARM (quorum), then EventBridge starts the execution`,
+      });
+      chain.push({ label: 'Detection: a quorum of signals in ALARM, EventBridge', seconds: start });
+    }
+  }
+  if (mode === 'manual') {
+    warnings.push(
+      `manual start: times are from the moment a person starts the failover, not from the outage`,
+    );
+  }
+  if (app.automation.maxReplicaLagSeconds > app.targets.rpoSeconds) {
+    warnings.push(
+      `automation.maxReplicaLagSeconds (${app.automation.maxReplicaLagSeconds} s) is above the RPO target (${app.targets.rpoSeconds} s): an automatic failover may promote past the target`,
+    );
+  }
+  const ctx: Context = {
+    config,
+    app,
+    source: request.sourceRegion,
+    target: request.targetRegion,
+    latency,
+    paths: { '$.request.confirmationWaitSeconds': confirmationWaitSeconds },
+    warm: new Set(),
+    ready: new Map(),
+  };
+  if (request.sourceRegion === DETECTION_REGION) {
+    warnings.push(
+      `${DETECTION_REGION} holds Route 53's control plane: while it is down, ShiftTraffic is retried until Route 53's API answers; the fence and the records' health checks already steer answers to ${request.targetRegion}`,
+    );
+  }
+  const walked = walk(machine, ctx, start, FAILOVER_ASSUMPTIONS, chain);
+  steps.push(...walked.steps);
+
+  const readies = (['fence', 'database', 'workloads'] as const).map((key) => {
+    const r = ctx.ready.get(key);
+    if (r === undefined)
+      throw new PlanError(`the failover never makes ${key} ready; the plan cannot follow it`);
+    return r;
+  });
+  const last = readies.reduce((a, b) => (b.at > a.at ? b : a));
+  const ttl = app.dns.ttlSeconds;
+  const critical = [...last.chain, { label: `DNS TTL of ${app.dns.recordName}`, seconds: ttl }];
+  const rtoSeconds = round(last.at + ttl);
+  const dominant = critical.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+  return {
+    workflow: 'failover',
+    application: app.name,
+    sourceRegion: request.sourceRegion,
+    targetRegion: request.targetRegion,
+    mode,
+    steps,
+    restoredAt: round(last.at),
+    rtoSeconds,
+    rtoTargetSeconds: app.targets.rtoSeconds,
+    meetsRto: rtoSeconds <= app.targets.rtoSeconds,
+    critical: critical.map((c) => ({ ...c, seconds: round(c.seconds) })),
+    dominant: { ...dominant, seconds: round(dominant.seconds) },
+    rpo: {
+      targetSeconds: app.targets.rpoSeconds,
+      automaticBudgetSeconds: app.automation.maxReplicaLagSeconds,
+    },
+    warnings,
+  };
+}
+
+/**
+ * When the trigger would act: each signal readable during an outage of `source` goes to ALARM after
+ * its checks fail (Route 53: interval × threshold, seen at the next alarm period; probes: interval ×
+ * threshold); the trigger acts on the quorum-th.
+ */
+function detect(
+  config: LifeboatConfig,
+  app: ApplicationConfig,
+  source: string,
+  latency: LatencyModel,
+): { triggerAt?: number; firstAt: number; readable: DetectionSignal[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const signals = detectionSignals({
+    controlPlaneRegions: config.controlPlaneRegions,
+    applications: [app],
+  }).filter((s) => s.region === source);
+  // A signal whose alarm lives in the failed region cannot be read while it is down.
+  const readable = signals.filter((s) => s.alarmRegion !== source);
+  for (const s of signals.filter((x) => x.alarmRegion === source)) {
+    warnings.push(`${s.alarmName} lives in ${source} and cannot be read while ${source} is down`);
+  }
+  const check = app.healthChecks[source];
+  const times = readable
+    .map((s) => {
+      if (s.kind === 'route53') {
+        const failing = check?.kind === 'endpoint' ? check.intervalSeconds * check.failureThreshold : 3 * 10;
+        return Math.ceil(failing / latency.alarmPeriodSeconds) * latency.alarmPeriodSeconds;
+      }
+      return app.detection.probeIntervalSeconds * app.detection.probeFailureThreshold;
+    })
+    .sort((a, b) => a - b);
+  const quorum = app.detection.quorum;
+  const triggerAt = times[quorum - 1];
+  if (triggerAt === undefined) {
+    warnings.push(
+      `automatic failover cannot start during an outage of ${source}: ${readable.length} signal(s) can be read and detection.quorum is ${quorum}; a person must start it`,
+    );
+    return { firstAt: times[0] ?? 0, readable, warnings };
+  }
+  return { triggerAt, firstAt: times[0] ?? 0, readable, warnings };
+}
+
+function walk(
+  machine: AslMachine,
+  ctx: Context,
+  start: number,
+  assumptions: Readonly<Record<string, unknown>>,
+  chainIn: readonly CriticalItem[],
+): { steps: PlanStep[]; end: number } {
+  const steps: PlanStep[] = [];
+  const chain = [...chainIn];
+  // A status loop: Wait → Task → Choice whose rules lead back to the Wait.
+  const loopHeads = new Set(
+    Object.entries(machine.States)
+      .filter(([name, s]) => {
+        if (s.Type !== 'Wait' || s.Next === undefined) return false;
+        const check = machine.States[s.Next];
+        const choice = check?.Next === undefined ? undefined : machine.States[check.Next];
+        return (
+          choice?.Type === 'Choice' &&
+          [choice.Default, ...(choice.Choices ?? []).map((c) => c.Next)].includes(name)
+        );
+      })
+      .map(([name]) => name),
+  );
+  let t = start;
+  let name: string | undefined = machine.StartAt;
+  const seen = new Set<string>();
+  while (name !== undefined) {
+    if (seen.has(name)) throw new PlanError(`the path loops back to ${name} with every check passing`);
+    seen.add(name);
+    const state: AslState | undefined = machine.States[name];
+    if (state === undefined) throw new PlanError(`no state ${name}`);
+    const transition = ctx.latency.stepFunctionsTransitionSeconds;
+    if (state.Type === 'Task') {
+      const { step, estimate } = task(name, state, ctx, t);
+      steps.push(step);
+      chain.push({ label: name, seconds: step.seconds });
+      if (estimate.readies !== undefined) setReady(ctx, estimate.readies, t + step.seconds, chain);
+      t += step.seconds;
+    } else if (state.Type === 'Wait' && loopHeads.has(name)) {
+      const loop = statusLoop(machine, name, state, ctx, t, assumptions);
+      steps.push(loop.step);
+      chain.push({ label: loop.step.name, seconds: loop.step.seconds });
+      t += loop.step.seconds;
+      seen.add(loop.check);
+      seen.add(loop.choice);
+      name = loop.next;
+      continue;
+    } else if (state.Type === 'Wait') {
+      const seconds = waitSeconds(name, state, ctx);
+      steps.push({
+        kind: 'wait',
+        name,
+        startsAt: t,
+        seconds,
+        touches: [],
+        ...(state.Comment ? { note: state.Comment } : {}),
+      });
+      chain.push({ label: name, seconds });
+      t += seconds + transition;
+    } else if (state.Type === 'Parallel') {
+      const branches = (state.Branches ?? []).map((b) => walk(b, ctx, t, assumptions, chain));
+      const end = Math.max(t, ...branches.map((b) => b.end));
+      steps.push({
+        kind: 'parallel',
+        name,
+        startsAt: t,
+        seconds: end - t,
+        touches: [],
+        ...(state.Comment ? { note: state.Comment } : {}),
+        branches: branches.map((b) => b.steps),
+      });
+      chain.push({ label: name, seconds: end - t });
+      t = end + transition;
+    } else if (state.Type === 'Choice') {
+      name = choose(name, state, assumptions);
+      continue;
+    } else if (state.Type === 'Fail' || state.Type === 'Succeed') {
+      break;
+    }
+    name = state.End === true ? undefined : state.Next;
+  }
+  return { steps, end: t };
+}
+
+function choose(name: string, state: AslState, assumptions: Readonly<Record<string, unknown>>): string {
+  for (const rule of state.Choices ?? []) {
+    if (rule.Variable === undefined || !(rule.Variable in assumptions)) {
+      throw new PlanError(
+        `choice ${name} reads ${rule.Variable ?? '(a compound rule)'}, which the plan has no assumption for`,
+      );
+    }
+    const value = assumptions[rule.Variable];
+    const expected = rule.BooleanEquals ?? rule.StringEquals ?? rule.NumericEquals;
+    if (value === expected && rule.Next !== undefined) return rule.Next;
+  }
+  if (state.Default === undefined) throw new PlanError(`choice ${name} matches no rule and has no Default`);
+  return state.Default;
+}
+
+function waitSeconds(name: string, state: AslState, ctx: Context): number {
+  if (state.Seconds !== undefined) return state.Seconds;
+  if (state.SecondsPath !== undefined && state.SecondsPath in ctx.paths) {
+    return Number(ctx.paths[state.SecondsPath]);
+  }
+  throw new PlanError(`wait ${name} has no duration the plan can work out`);
+}
+
+/** A `Wait → Check → Choice` loop: rounds of the wait until the resource the check reads is ready. */
+function statusLoop(
+  machine: AslMachine,
+  name: string,
+  wait: AslState,
+  ctx: Context,
+  t: number,
+  assumptions: Readonly<Record<string, unknown>>,
+): { step: PlanStep; check: string; choice: string; next: string } {
+  const checkName = wait.Next;
+  const check = checkName === undefined ? undefined : machine.States[checkName];
+  const choiceName = check?.Next;
+  const choice = choiceName === undefined ? undefined : machine.States[choiceName];
+  if (
+    checkName === undefined ||
+    check?.Type !== 'Task' ||
+    choiceName === undefined ||
+    choice?.Type !== 'Choice'
+  ) {
+    throw new PlanError(`the loop at ${name} is not Wait → Task → Choice`);
+  }
+  const interval = waitSeconds(name, wait, ctx);
+  const probe = task(checkName, check, ctx, t);
+  const awaited = probe.estimate.awaits === undefined ? undefined : ctx.ready.get(probe.estimate.awaits);
+  const remaining = awaited === undefined ? 0 : Math.max(0, awaited.at - t);
+  const rounds = Math.max(1, Math.ceil(remaining / interval));
+  const seconds = rounds * (interval + probe.step.seconds + 2 * ctx.latency.stepFunctionsTransitionSeconds);
+  return {
+    step: {
+      kind: 'loop',
+      name: `${name} ⇄ ${checkName}`,
+      startsAt: t,
+      seconds,
+      rounds,
+      touches: probe.step.touches,
+      note: `every ${interval} s until ${choiceName} passes${awaited === undefined ? '' : ` (ready about ${fmt(remaining)} after the loop starts)`}`,
+    },
+    check: checkName,
+    choice: choiceName,
+    next: choose(choiceName, choice, assumptions),
+  };
+}
+
+function setReady(
+  ctx: Context,
+  readies: NonNullable<Estimate['readies']>,
+  stepEnd: number,
+  chain: readonly CriticalItem[],
+): void {
+  let at = stepEnd + readies.after;
+  let path = [...chain, { label: readies.label, seconds: readies.after }];
+  const needed = readies.needs === undefined ? undefined : ctx.ready.get(readies.needs);
+  if (needed !== undefined && needed.at + readies.after > at) {
+    at = needed.at + readies.after;
+    path = [...needed.chain, { label: readies.label, seconds: readies.after }];
+  }
+  ctx.ready.set(readies.key, { at, chain: path });
+}
+
+function task(
+  name: string,
+  state: AslState,
+  ctx: Context,
+  t: number,
+): { step: PlanStep; estimate: Estimate } {
+  const operation = operationOf(state);
+  const fn = functionOf(state) ?? state.Resource ?? name;
+  if (operation === undefined) throw new PlanError(`task ${name} names no operation`);
+  const estimator = ESTIMATORS[operation];
+  if (estimator === undefined) {
+    throw new PlanError(
+      `no estimate for operation ${operation} (state ${name}); add one to local/plan/FailoverPlan.ts`,
+    );
+  }
+  const estimate = estimator(ctx);
+  const { latency } = ctx;
+  const start = ctx.warm.has(fn) ? latency.lambdaWarmStartSeconds : latency.lambdaColdStartSeconds;
+  ctx.warm.add(fn);
+  const seconds = latency.stepFunctionsTransitionSeconds + start + estimate.calls * latency.apiCallSeconds;
+  return {
+    step: {
+      kind: 'task',
+      name,
+      startsAt: t,
+      seconds,
+      touches: estimate.touches,
+      ...(estimate.note === undefined ? {} : { note: estimate.note }),
+    },
+    estimate,
+  };
+}
+
+function healthCheckOf(app: ApplicationConfig, region: string): string {
+  const check = app.healthChecks[region];
+  if (check === undefined) return `Route 53 health check of ${region}`;
+  return check.kind === 'existing'
+    ? `Route 53 health check ${check.healthCheckId} (${region})`
+    : `Route 53 health check of https://${check.endpoint}${check.path} (${region})`;
+}
+
+function databaseOf(app: ApplicationConfig, region: string): string {
+  return app.database.engine === 'aurora-global'
+    ? `Aurora cluster ${app.database.clusters[region] ?? '?'} of global cluster ${app.database.globalClusterIdentifier} (${region})`
+    : `RDS instance ${app.database.instances[region] ?? '?'} (${region})`;
+}
+
+/** Whether the target's pods need new nodes: the same packing the simulated world uses. */
+function needsNodes(app: ApplicationConfig, region: string): boolean {
+  const w = app.workloads[region];
+  if (w === undefined || w.nodeGroups.length === 0) return false;
+  const activeNodes = w.nodeGroups.reduce((s, g) => s + g.activeSize, 0);
+  const standbyNodes = w.nodeGroups.reduce((s, g) => s + g.standbySize, 0);
+  const activePods = w.deployments.reduce((s, d) => s + d.activeReplicas, 0);
+  const neededPods = w.deployments.reduce((s, d) => s + (d.minReadyReplicas ?? d.activeReplicas), 0);
+  if (activeNodes === 0) return false;
+  return neededPods > standbyNodes * Math.ceil(activePods / activeNodes);
+}
+
+const ledger = (ctx: Context) => `DynamoDB table ${ctx.config.ledger.tableName}`;
+
+/** Per step operation: its API calls, what it touches, and what it sets in motion. */
+const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
+  validateInput: (ctx) => ({
+    calls: 1,
+    touches: [`Route 53 weights of ${ctx.app.dns.recordName} (zone ${ctx.app.dns.hostedZoneId})`],
+  }),
+  acquireLock: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: lock of ${ctx.app.name} (${ctx.target})`] }),
+  confirmLock: (ctx) => {
+    const others = ctx.config.controlPlaneRegions.filter((r) => r !== ctx.target);
+    return {
+      calls: 1 + others.length,
+      touches: [`${ledger(ctx)}: lock of ${ctx.app.name} in ${[ctx.target, ...others].join(', ')}`],
+    };
+  },
+  releaseLock: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: lock of ${ctx.app.name}`] }),
+  checkTarget: (ctx) => ({ calls: 1, touches: [healthCheckOf(ctx.app, ctx.target)] }),
+  checkSource: (ctx) => {
+    const signals = detectionSignals({
+      controlPlaneRegions: ctx.config.controlPlaneRegions,
+      applications: [ctx.app],
+    }).filter((s) => s.region === ctx.source);
+    return { calls: signals.length, touches: signals.map((s) => `alarm ${s.alarmName} (${s.alarmRegion})`) };
+  },
+  checkReplicaLag: (ctx) => ({ calls: 1, touches: [`replica lag of ${databaseOf(ctx.app, ctx.target)}`] }),
+  checkCooldown: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: last failovers of ${ctx.app.name}`] }),
+  checkTargetCluster: (ctx) => ({
+    calls: 1,
+    touches: [`EKS cluster ${ctx.app.workloads[ctx.target]?.clusterName ?? '?'} (${ctx.target})`],
+  }),
+  decide: () => ({
+    calls: 0,
+    touches: [],
+    note: 'proceed, stop with the reasons, or (dry run) list the plan',
+  }),
+  fenceSource: (ctx) => {
+    const fenced = ctx.app.regions.filter((r) => r !== ctx.target);
+    return {
+      calls: fenced.length,
+      touches: fenced.map((r) => `fence metric and alarm of ${r}`),
+      readies: {
+        key: 'fence',
+        after: ctx.latency.fenceAlarmPeriodSeconds,
+        label: `fence alarms take effect (${fenced.join(', ')} out of DNS answers)`,
+      },
+    };
+  },
+  promoteDatabase: (ctx) => {
+    const aurora = ctx.app.database.engine === 'aurora-global';
+    const seconds = aurora ? ctx.latency.auroraFailoverSeconds : ctx.latency.rdsPromoteSeconds;
+    return {
+      calls: 2,
+      touches: [databaseOf(ctx.app, ctx.target)],
+      readies: {
+        key: 'database',
+        after: seconds,
+        label: aurora
+          ? 'Aurora global failover until the target writes'
+          : 'RDS promotion until the target writes',
+      },
+    };
+  },
+  checkDatabase: (ctx) => ({ calls: 1, touches: [databaseOf(ctx.app, ctx.target)], awaits: 'database' }),
+  scaleNodeGroups: (ctx) => {
+    const w = ctx.app.workloads[ctx.target];
+    const groups = w?.nodeGroups ?? [];
+    return {
+      calls: groups.length,
+      touches: groups.map(
+        (g) =>
+          `node group ${w?.clusterName ?? '?'}/${g.name}: ${g.standbySize} → ${g.activeSize} (max ${g.maxSize ?? g.activeSize})`,
+      ),
+      ...(needsNodes(ctx.app, ctx.target)
+        ? {
+            readies: {
+              key: 'nodes' as const,
+              after: ctx.latency.nodeGroupScaleUpSeconds,
+              label: 'new nodes join the cluster',
+            },
+          }
+        : {}),
+    };
+  },
+  scaleDeployments: (ctx) => {
+    const w = ctx.app.workloads[ctx.target];
+    const deployments = w?.deployments ?? [];
+    return {
+      calls: deployments.length,
+      touches: deployments.map(
+        (d) =>
+          `deployment ${d.namespace}/${d.name}: ${d.standbyReplicas} → ${d.activeReplicas} (ready ≥ ${d.minReadyReplicas ?? d.activeReplicas})`,
+      ),
+      readies: {
+        key: 'workloads',
+        after: ctx.latency.podStartSeconds,
+        label: 'pods start and pass readiness',
+        ...(ctx.ready.has('nodes') ? { needs: 'nodes' as const } : {}),
+      },
+    };
+  },
+  checkWorkloads: (ctx) => ({
+    calls: ctx.app.workloads[ctx.target]?.deployments.length ?? 0,
+    touches: (ctx.app.workloads[ctx.target]?.deployments ?? []).map(
+      (d) => `deployment ${d.namespace}/${d.name}`,
+    ),
+    awaits: 'workloads',
+  }),
+  shiftTraffic: (ctx) => ({
+    calls: 1,
+    touches: [`Route 53 record ${ctx.app.dns.recordName}: ${ctx.source} → 0, ${ctx.target} → 100`],
+    readies: { key: 'dns', after: ctx.latency.route53InsyncSeconds, label: 'Route 53 change INSYNC' },
+    ...(ctx.source === DETECTION_REGION ? { note: "retried until Route 53's API answers" } : {}),
+  }),
+  checkChange: () => ({ calls: 1, touches: ['Route 53 change status'], awaits: 'dns' }),
+  verifyTarget: (ctx) => ({ calls: 1, touches: [healthCheckOf(ctx.app, ctx.target)] }),
+  record: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: run record with RTO and RPO`] }),
+  notify: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
+};
+
+/** Operations the plan can estimate (a test checks the failover uses no other). */
+export const ESTIMATED_OPERATIONS: readonly string[] = Object.keys(ESTIMATORS);
+
+function round(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
+}
+
+function fmt(seconds: number): string {
+  return `${round(seconds)} s`;
+}

@@ -1,0 +1,71 @@
+import { formatClock, formatSeconds } from '../report/renderText.ts';
+import type { FailoverPlan, PlanStep } from './FailoverPlan.ts';
+
+/** The plan as a person reads it at a terminal: the steps in order, parallel branches indented. */
+export function renderPlan(plan: FailoverPlan, source: { config: string; definition: string }): string {
+  const lines: string[] = [];
+  lines.push(
+    `Failover plan for ${plan.application}: ${plan.sourceRegion} → ${plan.targetRegion} (${plan.mode})`,
+    `Steps from ${source.definition}, resources from ${source.config}, durations from the latency model.`,
+    plan.mode === 'automatic'
+      ? 'Times are from the fault’s onset; the path assumes every check passes.'
+      : 'Times are from the moment a person starts the failover; the path assumes every check passes.',
+    '',
+    `  ${'start'.padEnd(10)} ${'takes'.padStart(8)}  step`,
+  );
+  for (const step of plan.steps) lines.push(...stepLines(step, ''));
+  lines.push('');
+  lines.push(
+    `Restored at about +${formatClock(plan.restoredAt)} (every DNS answer names ${plan.targetRegion}, writable and ready), plus the TTL.`,
+  );
+  lines.push('RTO path:');
+  for (const item of plan.critical) {
+    const dominant =
+      item === plan.critical.find((c) => c.label === plan.dominant.label) ? '  ← dominates' : '';
+    lines.push(`  ${formatSeconds(item.seconds).padStart(9)}  ${item.label}${dominant}`);
+  }
+  const share = plan.rtoSeconds > 0 ? Math.round((plan.dominant.seconds / plan.rtoSeconds) * 100) : 0;
+  lines.push('');
+  if (plan.meetsRto) {
+    lines.push(
+      `Estimated RTO ${formatSeconds(plan.rtoSeconds)} against the target of ${formatSeconds(plan.rtoTargetSeconds)}: met, with ${formatSeconds(Math.round((plan.rtoTargetSeconds - plan.rtoSeconds) * 10) / 10)} to spare.`,
+      `The longest stretch is ${plan.dominant.label} (${formatSeconds(plan.dominant.seconds)}, ${share}% of the RTO).`,
+    );
+  } else {
+    lines.push(
+      `The RTO target of ${formatSeconds(plan.rtoTargetSeconds)} CANNOT be met: the estimate is ${formatSeconds(plan.rtoSeconds)}, ${formatSeconds(Math.round((plan.rtoSeconds - plan.rtoTargetSeconds) * 10) / 10)} over.`,
+      `${plan.dominant.label} dominates: ${formatSeconds(plan.dominant.seconds)}, ${share}% of the RTO.`,
+    );
+  }
+  lines.push(
+    `RPO is the replica's lag at promotion: target ${formatSeconds(plan.rpo.targetSeconds)}; an automatic failover promotes only with lag up to ${formatSeconds(plan.rpo.automaticBudgetSeconds)}.`,
+  );
+  if (plan.warnings.length > 0) {
+    lines.push('', 'Notes:');
+    for (const w of plan.warnings) lines.push(`  - ${w}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function stepLines(step: PlanStep, indent: string): string[] {
+  const kind =
+    step.kind === 'parallel'
+      ? ` (parallel, ${step.branches?.length ?? 0} branches)`
+      : step.kind === 'loop'
+        ? ` (status loop, about ${step.rounds ?? 1} round${step.rounds === 1 ? '' : 's'})`
+        : step.kind === 'wait'
+          ? ' (wait)'
+          : '';
+  const lines = [
+    `  ${`+${formatClock(step.startsAt)}`.padEnd(10)} ${formatSeconds(Math.round(step.seconds * 10) / 10).padStart(8)}  ${indent}${step.name}${kind}`,
+  ];
+  const pad = `  ${' '.repeat(20)}${indent}`;
+  if (step.note !== undefined) lines.push(`${pad}  ${step.note}`);
+  for (const t of step.touches) lines.push(`${pad}  touches ${t}`);
+  for (const [i, branch] of (step.branches ?? []).entries()) {
+    const last = i === (step.branches?.length ?? 0) - 1;
+    lines.push(`${pad}${last ? '└' : '├'}─ branch ${i + 1}`);
+    for (const inner of branch) lines.push(...stepLines(inner, `${indent}${last ? '   ' : '│  '}`));
+  }
+  return lines;
+}

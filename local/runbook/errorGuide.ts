@@ -1,0 +1,61 @@
+/**
+ * Every error name a Lifeboat workflow can end with: what it means and what to do. The runbook and
+ * docs/inputs.md list these; a test checks the list covers every name the state machines match and
+ * every error class the step code throws.
+ */
+export interface ErrorGuide {
+  readonly meaning: string;
+  readonly fix: string;
+}
+
+export const ERROR_GUIDE: Readonly<Record<string, ErrorGuide>> = {
+  InvalidInput: {
+    meaning: 'The input cannot be acted on; the run ended at its first state and changed nothing.',
+    fix: 'Read the cause: it names each wrong field. Fix the input and start again.',
+  },
+  ThrottledError: {
+    meaning: 'An AWS or Slack API refused a call for rate, more times than the retries allow.',
+    fix: 'Wait a minute and start again; if it persists, look for another caller using the same API quota.',
+  },
+  TransientServiceError: {
+    meaning: 'A call failed in a way that may pass (5xx, timeout, a region not answering) after every retry.',
+    fix: 'Check the AWS Health Dashboard for the service and region in the cause; start again when it answers.',
+  },
+  PermanentServiceError: {
+    meaning: 'A call failed in a way that will not pass: access denied, not found, invalid state.',
+    fix: 'Read the cause (it names the API error); fix the permission or the resource, then start again.',
+  },
+  PreconditionFailedError: {
+    meaning:
+      'The estate is not in a state the step can act on, for example the target fails its health check.',
+    fix: 'Look at the resource the cause names; fix it, or start by hand with "force" if a person judges it safe.',
+  },
+  NotReadyError: {
+    meaning: 'A status loop ran out of time: the database was not writable or the workloads not ready.',
+    fix: 'Look at the resource the cause names (RDS events, pending pods); when it is ready, start again: steps already done are skipped.',
+  },
+  'States.Timeout': {
+    meaning: 'A task ran longer than its timeout.',
+    fix: "Look at the step's Lambda logs for where it waited; start again.",
+  },
+  'States.TaskFailed': {
+    meaning: 'A task failed with an error that has no name of its own.',
+    fix: "Read the cause and the step's Lambda logs.",
+  },
+  'Lambda.TooManyRequestsException': {
+    meaning: "Lambda throttled the step's function (concurrency), more times than the retries allow.",
+    fix: 'Raise the account or function concurrency, then start again.',
+  },
+  'Lambda.ServiceException': {
+    meaning: 'Lambda itself failed to run the step, after every retry.',
+    fix: 'Check the AWS Health Dashboard for Lambda in the region; start again.',
+  },
+  'Lambda.AWSLambdaException': {
+    meaning: 'Lambda refused the invocation, after every retry.',
+    fix: 'Check the function exists and its configuration; start again.',
+  },
+  'Lambda.SdkClientException': {
+    meaning: 'Step Functions could not reach Lambda, after every retry.',
+    fix: 'Start again; if it persists, check the region’s health.',
+  },
+};

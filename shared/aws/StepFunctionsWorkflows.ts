@@ -1,0 +1,144 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListStateMachinesCommand,
+  StartExecutionCommand,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+
+/** How an execution stands, as the CLI shows it. */
+export interface ExecutionSummary {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+  readonly startedAt: string;
+  readonly stoppedAt?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly output?: string;
+}
+
+/** One state entered or exited, from an execution's history. */
+export interface StateEvent {
+  readonly id: number;
+  readonly at: string;
+  readonly kind: 'entered' | 'exited' | 'failed';
+  /** The state's name; empty for a failure, which the next exit names. */
+  readonly state: string;
+  readonly detail?: string;
+}
+
+/**
+ * Lifeboat's workflows in one region's Step Functions, for the operator's CLI: find a state machine
+ * by name, start an execution under a deterministic name, read how it stands and its state events.
+ * SDK errors propagate unchanged except ExecutionAlreadyExists, which is an answer.
+ */
+export class StepFunctionsWorkflows {
+  readonly #client: SFNClient;
+
+  constructor(client: SFNClient) {
+    this.#client = client;
+  }
+
+  /** The ARN of the state machine with this name, or undefined when the region has none. */
+  async stateMachineArn(name: string): Promise<string | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#client.send(new ListStateMachinesCommand({ maxResults: 100, nextToken }));
+      const found = page.stateMachines?.find((m) => m.name === name);
+      if (found?.stateMachineArn !== undefined) return found.stateMachineArn;
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return undefined;
+  }
+
+  /**
+   * StartExecution under `name`. A name already used (a run under way or done with another input)
+   * is `already-exists` with the execution's ARN; Step Functions also answers a repeat of a running
+   * execution's name and input with that execution, which `startedAt` before `since` reveals.
+   */
+  async start(
+    stateMachineArn: string,
+    name: string,
+    input: Readonly<Record<string, unknown>>,
+    since: Date,
+  ): Promise<{ outcome: 'started' | 'already-exists'; executionArn: string }> {
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    try {
+      const started = await this.#client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      const earlier = started.startDate !== undefined && started.startDate.getTime() < since.getTime() - 1000;
+      return {
+        outcome: earlier ? 'already-exists' : 'started',
+        executionArn: started.executionArn ?? executionArn,
+      };
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name === 'ExecutionAlreadyExists') {
+        return { outcome: 'already-exists', executionArn };
+      }
+      throw error;
+    }
+  }
+
+  async describe(executionArn: string): Promise<ExecutionSummary> {
+    const e = await this.#client.send(new DescribeExecutionCommand({ executionArn }));
+    if (e.status === undefined || e.startDate === undefined) {
+      throw new Error(`Step Functions returned execution ${executionArn} without its status`);
+    }
+    return {
+      executionArn,
+      name: e.name ?? executionArn.split(':').at(-1) ?? '',
+      status: e.status,
+      startedAt: e.startDate.toISOString(),
+      ...(e.stopDate === undefined ? {} : { stoppedAt: e.stopDate.toISOString() }),
+      ...(e.error === undefined ? {} : { error: e.error }),
+      ...(e.cause === undefined ? {} : { cause: e.cause }),
+      ...(e.output === undefined ? {} : { output: e.output }),
+    };
+  }
+
+  /**
+   * The state events after event `afterId`, oldest first, one page per call: the caller polls with
+   * the last id it has seen.
+   */
+  async stateEvents(executionArn: string, afterId: number): Promise<StateEvent[]> {
+    const events: StateEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, reverseOrder: false, nextToken }),
+      );
+      for (const event of page.events ?? []) {
+        if (event.id === undefined || event.id <= afterId) continue;
+        const state = stateEvent(event);
+        if (state !== undefined) events.push(state);
+      }
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return events;
+  }
+}
+
+function stateEvent(event: HistoryEvent): StateEvent | undefined {
+  const id = event.id ?? 0;
+  const at = (event.timestamp ?? new Date(0)).toISOString();
+  if (event.stateEnteredEventDetails?.name !== undefined) {
+    return { id, at, kind: 'entered', state: event.stateEnteredEventDetails.name };
+  }
+  if (event.stateExitedEventDetails?.name !== undefined) {
+    return { id, at, kind: 'exited', state: event.stateExitedEventDetails.name };
+  }
+  const failed = event.lambdaFunctionFailedEventDetails ?? event.taskFailedEventDetails;
+  if (failed !== undefined) {
+    return {
+      id,
+      at,
+      kind: 'failed',
+      state: '',
+      detail: `${failed.error ?? 'Error'}: ${failed.cause ?? ''}`.slice(0, 300),
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,259 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../shared/config/loadConfig.ts';
+import { InvalidInputError } from '../../shared/errors.ts';
+import { allStates, loadAsl, operationOf, type AslMachine } from '../../shared/statemachines/aslModel.ts';
+import { EXIT, main } from '../../local/cli/main.ts';
+import {
+  ESTIMATED_OPERATIONS,
+  PlanError,
+  planFailover,
+  type PlanStep,
+} from '../../local/plan/FailoverPlan.ts';
+import { DEFAULT_LATENCY } from '../../local/world/LatencyModel.ts';
+import { exampleConfigDocument } from '../support/exampleConfig.ts';
+import { rehearse } from '../support/scenario.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: ROOT });
+  return { code, stdout, stderr };
+}
+
+function config(change?: (doc: ReturnType<typeof exampleConfigDocument>) => void) {
+  const doc = exampleConfigDocument();
+  change?.(doc);
+  return parseConfig(doc);
+}
+
+function configFile(change: (doc: ReturnType<typeof exampleConfigDocument>) => void): string {
+  const doc = exampleConfigDocument();
+  change(doc);
+  const file = join(mkdtempSync(join(tmpdir(), 'lifeboat-plan-')), 'config.json');
+  writeFileSync(file, JSON.stringify(doc));
+  return file;
+}
+
+const names = (steps: readonly PlanStep[]) => steps.map((s) => s.name);
+
+describe('planFailover', () => {
+  it('follows the failover state machine: its states in order, its Parallel branches side by side', () => {
+    const plan = planFailover(config(), { application: 'ai-gateway', targetRegion: 'us-west-2' });
+    expect(plan).toMatchObject({ sourceRegion: 'us-east-1', targetRegion: 'us-west-2', mode: 'automatic' });
+    expect(names(plan.steps)).toEqual([
+      'Detection',
+      'ValidateInput',
+      'AcquireLock',
+      'WaitForLockReplication',
+      'ConfirmLock',
+      'Preflight',
+      'Decide',
+      'FenceSource',
+      'Recover',
+      'ShiftTraffic',
+      'WaitForInSync ⇄ CheckChange',
+      'VerifyTarget',
+      'RecordSuccess',
+      'NotifySuccess',
+      'ReleaseLock',
+    ]);
+    const preflight = plan.steps.find((s) => s.name === 'Preflight');
+    expect(preflight?.branches?.map(names)).toEqual([
+      ['CheckTarget'],
+      ['WaitForConfirmation', 'CheckSource'],
+      ['CheckReplicaLag'],
+      ['CheckCooldown'],
+      ['CheckTargetCluster'],
+    ]);
+    const recover = plan.steps.find((s) => s.name === 'Recover');
+    expect(recover?.branches?.map(names)).toEqual([
+      ['PromoteDatabase', 'WaitForDatabase ⇄ CheckDatabase'],
+      ['ScaleNodeGroups', 'ScaleDeployments', 'WaitForWorkloads ⇄ CheckWorkloads'],
+    ]);
+    // Branches start together.
+    for (const branch of recover?.branches ?? []) expect(branch[0]?.startsAt).toBe(recover?.startsAt);
+  });
+
+  it('names the resources of the config each step touches', () => {
+    const plan = planFailover(config(), { application: 'ai-gateway', targetRegion: 'us-west-2' });
+    const all = plan.steps.flatMap((s) => [s, ...(s.branches ?? []).flat()]);
+    const touches = (name: string) => all.find((s) => s.name === name)?.touches;
+    expect(touches('PromoteDatabase')).toEqual(['RDS instance ai-gateway-db-usw2 (us-west-2)']);
+    expect(touches('ScaleNodeGroups')).toEqual(['node group ai-gateway-usw2/general: 2 → 6 (max 10)']);
+    expect(touches('FenceSource')).toEqual([
+      'fence metric and alarm of us-east-1',
+      'fence metric and alarm of eu-west-1',
+    ]);
+    expect(touches('ShiftTraffic')).toEqual([
+      'Route 53 record gateway.example.com: us-east-1 → 0, us-west-2 → 100',
+    ]);
+    expect(touches('Detection')).toEqual([
+      'lifeboat-ai-gateway-us-east-1-probe-from-us-west-2',
+      'lifeboat-ai-gateway-us-east-1-probe-from-eu-west-1',
+    ]);
+    expect(plan.warnings.join('\n')).toContain(
+      'lifeboat-ai-gateway-us-east-1-route53-health lives in us-east-1',
+    );
+  });
+
+  it('estimates the RTO within 5% of what the rehearsal of the same outage measures', async () => {
+    const plan = planFailover(config(), { application: 'ai-gateway', targetRegion: 'us-west-2' });
+    const report = await rehearse({
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-east-1' },
+        { at: 1800, recover: 'region-outage', region: 'us-east-1' },
+      ],
+      until: 2400,
+    });
+    const measured = report.applications['ai-gateway']?.rtoSeconds;
+    expect(measured).toEqual(expect.any(Number));
+    expect(Math.abs(plan.rtoSeconds - measured!) / measured!).toBeLessThan(0.05);
+    expect(plan.meetsRto).toBe(true);
+    expect(plan.dominant.label).toBe('RDS promotion until the target writes');
+  });
+
+  it('says the target cannot be met and which step dominates when the promotion is too slow', () => {
+    const plan = planFailover(config(), {
+      application: 'ai-gateway',
+      targetRegion: 'us-west-2',
+      latency: { ...DEFAULT_LATENCY, rdsPromoteSeconds: 1200 },
+    });
+    expect(plan.meetsRto).toBe(false);
+    expect(plan.rtoSeconds).toBeGreaterThan(plan.rtoTargetSeconds);
+    expect(plan.dominant).toEqual({ label: 'RDS promotion until the target writes', seconds: 1200 });
+  });
+
+  it('puts the node group scale-up on the RTO path when the workloads are the last to be ready', () => {
+    const plan = planFailover(config(), {
+      application: 'ai-gateway-drill',
+      targetRegion: 'us-west-2',
+    });
+    expect(plan.mode).toBe('manual');
+    expect(plan.critical.map((c) => c.label)).toEqual(
+      expect.arrayContaining(['new nodes join the cluster', 'pods start and pass readiness']),
+    );
+    expect(plan.dominant.label).toBe('new nodes join the cluster');
+  });
+
+  it('warns that automatic failover cannot start when too few signals can be read during the outage', () => {
+    const plan = planFailover(
+      config((doc) => {
+        (doc.applications[0] as { detection?: unknown }).detection = { quorum: 3 };
+      }),
+      { application: 'ai-gateway', targetRegion: 'us-west-2' },
+    );
+    expect(plan.mode).toBe('manual');
+    expect(plan.warnings.join('\n')).toContain(
+      'automatic failover cannot start during an outage of us-east-1: 2 signal(s) can be read and detection.quorum is 3',
+    );
+  });
+
+  it('reads the definition it is given: a branch removed from the file is gone from the plan', () => {
+    const machine = structuredClone(loadAsl('failover')) as {
+      States: Record<string, { Branches?: unknown[] }>;
+    };
+    machine.States.Preflight!.Branches = machine.States.Preflight!.Branches!.slice(0, 4);
+    const plan = planFailover(config(), {
+      application: 'ai-gateway',
+      targetRegion: 'us-west-2',
+      machine: machine as unknown as AslMachine,
+    });
+    expect(plan.steps.find((s) => s.name === 'Preflight')?.branches).toHaveLength(4);
+  });
+
+  it('refuses a definition with an operation it cannot estimate, naming it', () => {
+    const machine = structuredClone(loadAsl('failover')) as {
+      States: Record<string, { Parameters?: Record<string, unknown> }>;
+    };
+    machine.States.FenceSource!.Parameters!.operation = 'teleport';
+    expect(() =>
+      planFailover(config(), {
+        application: 'ai-gateway',
+        targetRegion: 'us-west-2',
+        machine: machine as unknown as AslMachine,
+      }),
+    ).toThrow(
+      new PlanError(
+        'no estimate for operation teleport (state FenceSource); add one to local/plan/FailoverPlan.ts',
+      ),
+    );
+  });
+
+  it('has an estimate for every operation the failover definition names', () => {
+    const operations = allStates(loadAsl('failover'))
+      .map((s) => operationOf(s.state))
+      .filter((o): o is string => o !== undefined);
+    expect(operations.filter((o) => !ESTIMATED_OPERATIONS.includes(o))).toEqual([]);
+  });
+
+  it('refuses a target that is not a region of the application, as the workflow would', () => {
+    expect(() => planFailover(config(), { application: 'ai-gateway', targetRegion: 'ap-south-1' })).toThrow(
+      InvalidInputError,
+    );
+    expect(() => planFailover(config(), { application: 'ai-gateway', targetRegion: 'us-east-1' })).toThrow(
+      /already serves ai-gateway/,
+    );
+  });
+});
+
+describe('lifeboat plan', () => {
+  it('prints the steps, the estimated RTO and the target, and exits 0 when the target can be met', async () => {
+    const { code, stdout } = await cli('plan', '--app', 'ai-gateway', '--to', 'us-west-2');
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('Failover plan for ai-gateway: us-east-1 → us-west-2 (automatic)');
+    expect(stdout).toContain('Recover (parallel, 2 branches)');
+    expect(stdout).toMatch(/Estimated RTO [\d.]+ s against the target of 900 s: met/);
+  });
+
+  it('exits 1 and says plainly when the target cannot be met, naming the dominant step', async () => {
+    const file = configFile((doc) => {
+      (doc.applications[0] as { targets: { rtoSeconds: number } }).targets.rtoSeconds = 300;
+    });
+    const { code, stdout } = await cli('plan', '--app', 'ai-gateway', '--to', 'us-west-2', '--config', file);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/The RTO target of 300 s CANNOT be met: the estimate is [\d.]+ s/);
+    expect(stdout).toContain('RDS promotion until the target writes dominates');
+  });
+
+  it('prints JSON with --json', async () => {
+    const { code, stdout } = await cli('plan', '--app', 'ai-gateway-drill', '--to', 'us-west-2', '--json');
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(stdout)).toMatchObject({
+      application: 'ai-gateway-drill',
+      mode: 'manual',
+      meetsRto: true,
+    });
+  });
+
+  it.each([
+    [
+      ['plan', '--to', 'us-west-2'],
+      '--app is required: name the application to plan for (ai-gateway, ai-gateway-drill)',
+    ],
+    [
+      ['plan', '--app', 'ai-gateway'],
+      '--to is required: name the region to fail over to (us-west-2, eu-west-1)',
+    ],
+    [['plan', '--app', 'ai-gateway', '--to', 'ap-south-1'], '--to: ap-south-1 is not a region of ai-gateway'],
+    [['plan', '--app', 'nope', '--to', 'us-west-2'], '--app: no application named "nope"'],
+    [
+      ['plan', '--app', 'ai-gateway', '--to', 'us-west-2', '--from', 'mars-1'],
+      '--from: mars-1 is not a region',
+    ],
+    [['plan', '--app', 'ai-gateway', '--to', 'us-west-2', '--speed', 'fast'], "Unknown option '--speed'"],
+    [
+      ['plan', '--app', 'ai-gateway', '--to', 'us-west-2', '--config', 'nope.json'],
+      'cannot read the file: no such file',
+    ],
+  ])('exits 2 for %j, naming the argument', async (argv, message) => {
+    const { code, stderr, stdout } = await cli(...argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain(message);
+    expect(stdout).toBe('');
+  });
+});

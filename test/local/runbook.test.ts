@@ -1,0 +1,145 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../shared/config/loadConfig.ts';
+import { detectionSignals } from '../../shared/config/naming.ts';
+import { checkFailoverInput } from '../../shared/failover/FailoverInput.ts';
+import { allStates, loadAsl, operationOf, type AslMachine } from '../../shared/statemachines/aslModel.ts';
+import { EXIT, main } from '../../local/cli/main.ts';
+import { renderRunbook } from '../../local/runbook/renderRunbook.ts';
+import { STEP_GUIDE } from '../../local/runbook/stepGuide.ts';
+import { exampleConfigDocument } from '../support/exampleConfig.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const config = parseConfig(exampleConfigDocument());
+const app = (name: string) => config.applications.find((a) => a.name === name)!;
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: ROOT });
+  return { code, stdout, stderr };
+}
+
+function section(markdown: string, heading: string): string {
+  const start = markdown.indexOf(`## ${heading}`);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const next = markdown.indexOf('\n## ', start + 3);
+  return markdown.slice(start, next < 0 ? undefined : next);
+}
+
+describe('renderRunbook', () => {
+  const markdown = renderRunbook(config, app('ai-gateway'), { configFile: 'examples/lifeboat.config.json' });
+
+  it('has every section an on-call person follows', () => {
+    for (const heading of [
+      'At a glance',
+      '1. The automatic path and what to watch',
+      '2. Start a failover by hand (AWS console)',
+      '3. From a terminal (CLI)',
+      '4. Failback (Slack-approved)',
+      '5. Backups and restore',
+      '6. Verify',
+      '7. When a step fails',
+    ])
+      section(markdown, heading);
+  });
+
+  it('names every detection alarm and health check of the application', () => {
+    const watch = section(markdown, '1. The automatic path');
+    for (const signal of detectionSignals({
+      controlPlaneRegions: config.controlPlaneRegions,
+      applications: [app('ai-gateway')],
+    }))
+      expect(watch).toContain(`\`${signal.alarmName}\``);
+    expect(watch).toContain('HTTPS `usw2.gateway.example.com:443/health/liveliness`, every 10 s, 3 failures');
+  });
+
+  it('gives console inputs that the failover accepts when started in the target region', () => {
+    const manual = section(markdown, '2. Start a failover by hand');
+    const inputs = [...manual.matchAll(/```json\n([\s\S]*?)\n```/g)].map(
+      (m) => JSON.parse(m[1]!) as { targetRegion: string },
+    );
+    expect(inputs).toHaveLength(4);
+    for (const input of inputs) {
+      expect(() =>
+        checkFailoverInput(input, config, {
+          now: new Date(),
+          currentPrimary: () => 'us-east-1',
+          region: input.targetRegion,
+        }),
+      ).not.toThrow();
+    }
+  });
+
+  it('says what to do when each step fails, with a row for every Task of the state machine and its Catch', () => {
+    const failing = section(markdown, '7. When a step fails');
+    const tasks = allStates(loadAsl('failover')).filter((s) => s.state.Type === 'Task');
+    for (const task of tasks) expect(failing).toContain(`| \`${task.name}\``);
+    expect(failing).toContain('| `ValidateInput` | checks the input');
+    expect(failing).toContain('InvalidInput → `InvalidInput`; States.ALL → `RecordFailure`');
+    expect(failing).toContain('`Recover` catches it: States.ALL → `RecordFailure`');
+    expect(failing).toContain('States.ALL → `CheckTargetUnavailable`');
+    expect(failing).toContain('| `NotReadyError` |');
+  });
+
+  it('has a step guide for every operation the failover names', () => {
+    const operations = allStates(loadAsl('failover'))
+      .map((s) => operationOf(s.state))
+      .filter((o) => o !== undefined);
+    expect(operations.filter((o) => !(o in STEP_GUIDE))).toEqual([]);
+  });
+
+  it('refuses a definition with an operation it has no guide for, naming it', () => {
+    const machine = structuredClone(loadAsl('failover')) as {
+      States: Record<string, { Parameters?: Record<string, unknown> }>;
+    };
+    machine.States.FenceSource!.Parameters!.operation = 'teleport';
+    expect(() =>
+      renderRunbook(config, app('ai-gateway'), {
+        configFile: 'c.json',
+        machine: machine as unknown as AslMachine,
+      }),
+    ).toThrow('no runbook entry for operation teleport (state FenceSource)');
+  });
+
+  it('follows the config: the failback steps, the backup region, an application with automatic failover off', () => {
+    expect(section(markdown, '4. Failback')).toContain('steps of 10%, 25%, 50%, 75%, 100%, each held 300 s');
+    expect(section(markdown, '5. Backups')).toContain('copied to us-west-2, and kept 7 days');
+    const drill = renderRunbook(config, app('ai-gateway-drill'), { configFile: 'c.json' });
+    expect(section(drill, '1. The automatic path')).toContain(
+      'Automatic failover is off for ai-gateway-drill',
+    );
+    expect(section(drill, '6. Verify')).toContain('describe-global-clusters');
+  });
+});
+
+describe('lifeboat runbook', () => {
+  it('writes the runbook to --out', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lifeboat-runbook-')), 'rb.md');
+    const { code, stderr } = await cli('runbook', '--app', 'ai-gateway', '--out', out);
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toContain('Runbook for ai-gateway written to');
+    expect(readFileSync(out, 'utf8')).toMatch(/^# Runbook: ai-gateway\n/);
+  });
+
+  it('prints it without --out', async () => {
+    const { code, stdout } = await cli('runbook', '--app', 'ai-gateway-drill');
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('# Runbook: ai-gateway-drill');
+  });
+
+  it.each([
+    [['runbook'], '--app is required: name the application (ai-gateway, ai-gateway-drill)'],
+    [
+      ['runbook', '--app', 'gateway'],
+      '--app: no application named "gateway"; the config has ai-gateway, ai-gateway-drill',
+    ],
+    [['runbook', '--app', 'ai-gateway', '--format', 'pdf'], "Unknown option '--format'"],
+  ])('exits 2 for %j, naming the argument', async (argv, message) => {
+    const { code, stderr } = await cli(...argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain(message);
+  });
+});
