@@ -85,6 +85,7 @@ const TRANSIENT_NAMES = new Set([
   'EAI_AGAIN',
   'NetworkingError',
   'slack_webapi_platform_error',
+  'slack_webapi_request_error',
 ]);
 
 /**
@@ -102,9 +103,21 @@ export function classifyError(error: unknown): Error {
   };
   const name = typeof e.name === 'string' ? e.name : 'Error';
   const code = typeof e.code === 'string' ? e.code : undefined;
-  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
+  // The AWS SDK gives the HTTP status in $metadata; @slack/web-api's HTTP errors in statusCode.
+  const slackStatus = (error as { statusCode?: unknown } | null)?.statusCode;
+  const status =
+    typeof e.$metadata?.httpStatusCode === 'number'
+      ? e.$metadata.httpStatusCode
+      : typeof slackStatus === 'number'
+        ? slackStatus
+        : undefined;
   const message = `${name}: ${typeof e.message === 'string' ? e.message : String(error)}`;
-  if (THROTTLING_NAMES.has(name) || status === 429 || e.$retryable?.throttling === true) {
+  if (
+    THROTTLING_NAMES.has(name) ||
+    (code !== undefined && THROTTLING_NAMES.has(code)) ||
+    status === 429 ||
+    e.$retryable?.throttling === true
+  ) {
     return new ThrottledError(message, { cause: error });
   }
   if (

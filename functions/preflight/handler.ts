@@ -3,6 +3,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
@@ -10,6 +11,7 @@ import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
+import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import { clientConfig, lambdaConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
@@ -34,6 +36,10 @@ export const handler = failoverHandler(FUNCTION, {
     alarms: new CloudWatchAlarms(cloudWatchIn),
     probe: new HttpProbe(),
     metrics: new CloudWatchMetrics(cloudWatchIn),
+    // CheckReplica (failback): the returning region's database, read only.
+    database: new RdsDatabase(
+      perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region)))),
+    ),
     // Only DescribeCluster here: no Kubernetes call, so the credentials are never used to sign one.
     workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
   },

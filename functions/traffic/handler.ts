@@ -1,10 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchFence } from '../../shared/aws/CloudWatchFence.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
+import { LoadBalancerMetrics } from '../../shared/aws/LoadBalancerMetrics.ts';
+import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import { clientConfig, lambdaConfig, lambdaRegion, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
@@ -19,7 +22,10 @@ const cloudWatchIn = perRegion((region) =>
 );
 const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
 
-/** FenceSource, ShiftTraffic, CheckChange and VerifyTarget. */
+/**
+ * Failover: FenceSource, ShiftTraffic, CheckChange, VerifyTarget. Failback: UnfenceTarget, ShiftStep,
+ * Guard (the load balancer's metrics), RollBack, UnfenceStandbys (which reads the databases' roles).
+ */
 export const handler = failoverHandler(FUNCTION, {
   logger,
   tracer,
@@ -30,5 +36,9 @@ export const handler = failoverHandler(FUNCTION, {
     health: route53Dns,
     alarms: new CloudWatchAlarms(cloudWatchIn),
     probe: new HttpProbe(),
+    traffic: new LoadBalancerMetrics(cloudWatchIn),
+    database: new RdsDatabase(
+      perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region)))),
+    ),
   },
 });

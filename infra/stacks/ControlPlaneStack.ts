@@ -8,11 +8,13 @@ import {
   Validations,
   type StackProps,
 } from 'aws-cdk-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
 import { FENCE_METRIC, FENCE_NAMESPACE } from '../../shared/aws/CloudWatchFence.ts';
@@ -23,9 +25,10 @@ import {
   EVENT_BUS_NAME,
   LEDGER_KEY_ALIAS,
   probeAlarmName,
+  stateMachineName,
 } from '../../shared/config/naming.ts';
 import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
-import { FAILOVER_FUNCTIONS, type FailoverFunctionName } from '../../shared/failover/FailoverSteps.ts';
+import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
 import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
 import { retentionDays } from '../constructs/retention.ts';
@@ -52,17 +55,26 @@ export function fenceAlarmName(application: string, region: string, from: string
 /** The fence alarm's period: the shortest a Route 53 CLOUDWATCH_METRIC health check accepts. */
 export const FENCE_ALARM_PERIOD_SECONDS = 60;
 
-/** What each failover function does, as the Lambda console shows it. */
-const FAILOVER_DESCRIPTIONS: Readonly<Record<FailoverFunctionName, string>> = {
-  'lifeboat-failover-input': "Failover: checks a run's input against the config and records a rejected one",
-  'lifeboat-lock': "Failover: takes and releases an application's lock in the ledger",
-  'lifeboat-preflight': 'Failover: preflight checks of the target and the source, and the decision',
-  'lifeboat-database': "Failover: promotes the target region's database and reports its status",
-  'lifeboat-workloads': "Failover: scales the target region's node groups and deployments",
-  'lifeboat-traffic': 'Failover: fences the other regions, moves the DNS weights and verifies the target',
-  'lifeboat-ledger': 'Failover: records the run in the ledger with its RTO and RPO',
-  'lifeboat-notify': 'Failover: tells the team how the run ended',
+/** What each step function does, as the Lambda console shows it. */
+const STEP_DESCRIPTIONS: Readonly<Record<StepFunctionName, string>> = {
+  'lifeboat-failover-input':
+    "Failover and failback: checks a run's input against the config and records a rejected one",
+  'lifeboat-lock': "Failover and failback: take, confirm and release an application's lock in the ledger",
+  'lifeboat-preflight': 'Failover and failback: preflight checks and the decision',
+  'lifeboat-database':
+    'Failover: promotes the target database. Failback: prepares a caught-up replica, switches the writer back, rebuilds the standby',
+  'lifeboat-workloads':
+    'Scales node groups and deployments: the target up, and after a failback the old standby down',
+  'lifeboat-traffic':
+    'Fences and unfences records, moves DNS weights (at once, or step by step with the guard) and verifies',
+  'lifeboat-ledger': 'Records each failover and failback run in the ledger',
+  'lifeboat-notify': 'Tells the team on Slack how a run ended',
+  'lifeboat-approval':
+    'Asks for approval on Slack and waits on the task token; closes approvals and claims offers',
 };
+
+/** How often the failback offer looks for an old primary that has been healthy long enough. */
+export const OFFER_SCHEDULE = Duration.minutes(5);
 
 /**
  * Functions that wait on other regions (the other replicas' locks, alarm reads, probes, Kubernetes,
@@ -75,10 +87,14 @@ const LONG_TIMEOUT: ReadonlySet<string> = new Set([
   'lifeboat-workloads',
   'lifeboat-traffic',
   'lifeboat-trigger',
+  'lifeboat-offer',
 ]);
 
+/** Slack gives its request three seconds; a callback still running long after that has lost its way. */
+const CALLBACK_TIMEOUT = Duration.seconds(10);
+
 /** The ledger's DynamoDB actions: reads need the key to decrypt, writes to encrypt too. */
-type LedgerAction = 'GetItem' | 'Query' | 'PutItem' | 'DeleteItem';
+type LedgerAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
 
 /** `lifeboat-failover-input` → `FailoverInputFunctionArn`, the placeholder the definition names it by. */
 export function placeholderOf(functionName: string): string {
@@ -128,9 +144,16 @@ export class ControlPlaneStack extends Stack {
   public readonly ledgerTableName: string;
   public readonly ledgerTableArn: string;
   public readonly ledgerKey: IKey;
-  /** The failover's functions, by function name (`lifeboat-lock`, ...). */
-  public readonly failoverFunctions: Readonly<Record<FailoverFunctionName, LifeboatFunction>>;
+  /** The failover's and failback's step functions, by function name (`lifeboat-lock`, ...). */
+  public readonly failoverFunctions: Readonly<Record<StepFunctionName, LifeboatFunction>>;
   public readonly failover: Workflow;
+  public readonly failback: Workflow;
+  /** Slack's interactivity endpoint: verifies each request's signature, counts a decision once. */
+  public readonly slackCallback: LifeboatFunction;
+  /** The Function URL Slack's app posts button presses to (no IAM auth: the signature is the check). */
+  public readonly slackCallbackUrl: FunctionUrl;
+  /** Offers failback on Slack once the old primary has been healthy long enough. */
+  public readonly offer: LifeboatFunction;
   /** Starts the failover when the detection alarms of the serving region reach their quorum. */
   public readonly trigger: LifeboatFunction;
   /** Probes the other regions of this region's applications, once a minute. */
@@ -200,24 +223,99 @@ export class ControlPlaneStack extends Stack {
       targets: [logTarget],
     });
 
-    const names = Object.keys(FAILOVER_FUNCTIONS) as FailoverFunctionName[];
+    const names = STEP_FUNCTION_NAMES;
     this.failoverFunctions = Object.fromEntries(
       names.map((name) => [
         name,
-        this.lifeboatFunction(name, FAILOVER_DESCRIPTIONS[name], logRetention, {
+        this.lifeboatFunction(name, STEP_DESCRIPTIONS[name], logRetention, {
           ...(this.ledgerActions(name).length > 0 ? { LIFEBOAT_TABLE_NAME: this.ledgerTableName } : {}),
         }),
       ]),
-    ) as Record<FailoverFunctionName, LifeboatFunction>;
+    ) as Record<StepFunctionName, LifeboatFunction>;
     for (const name of names) this.grantFailoverFunction(name, this.failoverFunctions[name]);
 
+    const substitutions = Object.fromEntries(
+      names.map((name) => [placeholderOf(name), this.failoverFunctions[name].function.functionArn]),
+    );
     this.failover = new Workflow(this, 'Failover', {
       name: 'failover',
-      substitutions: Object.fromEntries(
-        names.map((name) => [placeholderOf(name), this.failoverFunctions[name].function.functionArn]),
-      ),
+      substitutions,
       functions: names.map((name) => this.failoverFunctions[name].function),
       logRetention,
+    });
+    this.failback = new Workflow(this, 'Failback', {
+      name: 'failback',
+      substitutions,
+      functions: names.map((name) => this.failoverFunctions[name].function),
+      logRetention,
+      // The wait for Slack and for the approval, a replica to build, the steps, the standby's rebuild.
+      timeout: Duration.seconds(config.slack.approvalTimeoutSeconds).plus(Duration.hours(12)),
+    });
+
+    const slackSecrets = this.slackSecretArns();
+    this.slackCallback = this.lifeboatFunction(
+      'lifeboat-slack-callback',
+      "Slack's interactivity endpoint: checks the signature, counts an approver's decision once, resumes or starts the workflow",
+      logRetention,
+      {
+        LIFEBOAT_TABLE_NAME: this.ledgerTableName,
+        LIFEBOAT_ACCOUNT: this.account,
+        LIFEBOAT_PARTITION: this.partition,
+      },
+    );
+    this.grantLedger(this.slackCallback.role, ['GetItem', 'UpdateItem']);
+    this.grantSecrets(this.slackCallback.role, [slackSecrets.signingSecret, slackSecrets.botToken]);
+    // A decision reaches the waiting task in the region its workflow runs in; an approved offer
+    // starts the failback in the region traffic returns to.
+    const everywhere = (workflow: string) =>
+      this.config.controlPlaneRegions.map((region) =>
+        this.formatArn({
+          service: 'states',
+          region,
+          resource: 'stateMachine',
+          resourceName: stateMachineName(workflow),
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+    this.slackCallback.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [...everywhere('failover'), ...everywhere('failback')],
+      }),
+    );
+    this.slackCallback.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: everywhere('failback') }),
+    );
+    this.slackCallbackUrl = this.slackCallback.function.addFunctionUrl({
+      // Slack cannot sign with SigV4: its HMAC signature over the body, checked first, is the auth.
+      authType: FunctionUrlAuthType.NONE,
+    });
+    new CfnOutput(this, 'SlackInteractivityUrl', {
+      description:
+        "Set as the Slack app's Interactivity Request URL (one region's URL, or a failover record over them)",
+      value: this.slackCallbackUrl.url,
+    });
+
+    this.offer = this.lifeboatFunction(
+      'lifeboat-offer',
+      'Offers failback on Slack once the old primary has been healthy for the configured time',
+      logRetention,
+      { LIFEBOAT_TABLE_NAME: this.ledgerTableName },
+    );
+    // getHealth and getLock (GetItem), past runs (Query), the offer (PutItem, then UpdateItem).
+    this.grantLedger(this.offer.role, ['GetItem', 'Query', 'PutItem', 'UpdateItem']);
+    this.grantSecrets(this.offer.role, [slackSecrets.botToken]);
+    this.grantReadWeights(this.offer.role);
+    this.grantHealthReads(this.offer);
+    this.grantDatabaseReads(this.offer.role, [this.region]);
+    acknowledgeUnscopedActions(
+      this.offer.role,
+      "route53:ListHealthChecks (finding the detection stack's health checks) has no resource-level permissions.",
+    );
+    new Rule(this, 'OfferSchedule', {
+      description: 'Runs the Lifeboat failback offer',
+      schedule: Schedule.rate(OFFER_SCHEDULE),
+      targets: [new LambdaFunction(this.offer.function, { retryAttempts: 0 })],
     });
 
     this.trigger = this.lifeboatFunction(
@@ -331,11 +429,12 @@ export class ControlPlaneStack extends Stack {
       environment,
       config: this.config,
       ...(LONG_TIMEOUT.has(functionName) ? { timeout: Duration.seconds(60) } : {}),
+      ...(functionName === 'lifeboat-slack-callback' ? { timeout: CALLBACK_TIMEOUT } : {}),
     });
   }
 
   /** The ledger actions each failover step calls (the `Ledger` methods it uses, as DynamoDB calls). */
-  private ledgerActions(name: FailoverFunctionName): LedgerAction[] {
+  private ledgerActions(name: StepFunctionName): LedgerAction[] {
     switch (name) {
       // validateInput: currentPrimary may read past runs; a rejected input is recorded.
       case 'lifeboat-failover-input':
@@ -349,12 +448,16 @@ export class ControlPlaneStack extends Stack {
         return ['Query'];
       case 'lifeboat-ledger':
         return ['PutItem'];
+      // requestApproval: the approval (a conditional PutItem, GetItem, UpdateItem) and, while Slack
+      // is down, the run's RUNNING record; closeApproval and claimOffer: GetItem and UpdateItem.
+      case 'lifeboat-approval':
+        return ['GetItem', 'PutItem', 'UpdateItem'];
       default:
         return [];
     }
   }
 
-  private grantFailoverFunction(name: FailoverFunctionName, fn: LifeboatFunction): void {
+  private grantFailoverFunction(name: StepFunctionName, fn: LifeboatFunction): void {
     const role = fn.role;
     this.grantLedger(role, this.ledgerActions(name));
     switch (name) {
@@ -366,6 +469,8 @@ export class ControlPlaneStack extends Stack {
         this.grantAlarmReads(role);
         this.grantMetricReads(role);
         this.grantDescribeClusters(role);
+        // CheckReplica (failback): the returning region's database, read only.
+        this.grantDatabaseReads(role, [this.region]);
         acknowledgeUnscopedActions(
           role,
           "cloudwatch:GetMetricData (replica lag) and route53:ListHealthChecks (finding the detection stack's health checks) have no resource-level permissions.",
@@ -380,26 +485,100 @@ export class ControlPlaneStack extends Stack {
         );
         break;
       case 'lifeboat-workloads':
-        this.grantDescribeClusters(role);
-        this.grantNodeGroups(fn);
+        // A failback scales the region traffic left back down: every region of the applications here.
+        this.grantDescribeClusters(role, this.regionsOfApplicationsHere());
+        this.grantNodeGroups(fn, this.regionsOfApplicationsHere());
         break;
       case 'lifeboat-traffic':
         this.grantFence(role);
         this.grantChangeWeights(fn);
         this.grantHealthReads(fn);
         this.grantAlarmReads(role);
+        // The failback's guard (load balancer metrics) and UnfenceStandbys (the databases' roles).
+        this.grantMetricReads(role);
+        this.grantDatabaseReads(role, this.regionsOfApplicationsHere());
         acknowledgeUnscopedActions(
           role,
-          "cloudwatch:PutMetricData (the fence, limited by condition to the Lifeboat namespace) and route53:ListHealthChecks (finding the detection stack's health checks) have no resource-level permissions.",
+          "cloudwatch:PutMetricData (the fence, limited by condition to the Lifeboat namespace), cloudwatch:GetMetricData (the failback guard's load balancer metrics) and route53:ListHealthChecks (finding the detection stack's health checks) have no resource-level permissions.",
         );
         break;
       case 'lifeboat-lock':
         this.grantOtherLocks(fn);
         break;
-      case 'lifeboat-ledger':
       case 'lifeboat-notify':
+        this.grantSecrets(role, [this.slackSecretArns().botToken]);
+        break;
+      case 'lifeboat-approval':
+        this.grantSecrets(role, [this.slackSecretArns().botToken]);
+        break;
+      case 'lifeboat-ledger':
         break;
     }
+  }
+
+  /**
+   * The Slack secrets by the names the config gives, in this region (replicate them to every
+   * control-plane region). Secrets Manager appends six random characters to a secret's ARN.
+   */
+  private slackSecretArns(): { botToken: string; signingSecret: string } {
+    const arn = (name: string) =>
+      this.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${name}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    return {
+      botToken: arn(this.config.slack.botTokenSecretName),
+      signingSecret: arn(this.config.slack.signingSecretSecretName),
+    };
+  }
+
+  private grantSecrets(role: IPrincipal, arns: readonly string[]): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [...arns] }),
+    );
+  }
+
+  /** Every region of the applications this control plane serves. */
+  private regionsOfApplicationsHere(): string[] {
+    return [...new Set(this.applicationsHere().flatMap((a) => a.regions))];
+  }
+
+  /** DescribeDBInstances / DescribeGlobalClusters of the applications' databases in `regions`. */
+  private grantDatabaseReads(role: IPrincipal, regions: readonly string[]): void {
+    const instances: string[] = [];
+    const globals: string[] = [];
+    for (const app of this.applicationsHere()) {
+      const database = app.database;
+      if (database.engine === 'rds-read-replica') {
+        for (const region of regions) {
+          const id = database.instances[region];
+          if (id !== undefined) instances.push(this.rdsArn('db', id, region));
+        }
+      } else {
+        globals.push(this.rdsArn('global-cluster', database.globalClusterIdentifier, ''));
+      }
+    }
+    if (instances.length > 0)
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [...new Set(instances)] }),
+      );
+    if (globals.length > 0)
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['rds:DescribeGlobalClusters'], resources: [...new Set(globals)] }),
+      );
+  }
+
+  private rdsArn(resource: string, name: string, region: string = this.region): string {
+    return this.formatArn({
+      service: 'rds',
+      region,
+      resource,
+      // RDS keeps identifiers, and so its ARNs, in lower case.
+      resourceName: name.toLowerCase(),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 
   /**
@@ -435,7 +614,7 @@ export class ControlPlaneStack extends Stack {
         resources: [this.ledgerTableArn],
       }),
     );
-    const writes = actions.includes('PutItem') || actions.includes('DeleteItem');
+    const writes = actions.some((a) => a === 'PutItem' || a === 'UpdateItem' || a === 'DeleteItem');
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: writes ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
@@ -627,37 +806,71 @@ export class ControlPlaneStack extends Stack {
     return this.config.applications.filter((a) => a.regions.includes(this.region));
   }
 
+  /**
+   * Failover: promotion of this region's database. Failback (run in the region traffic returns to):
+   * the rename of a stale instance and a new cross-region replica, here and in the region traffic
+   * left (the standby's rebuild), the replica's source described, and the planned switch back.
+   */
   private grantDatabase(role: IPrincipal): void {
-    const rds = (resource: string, name: string, region: string = this.region) =>
-      this.formatArn({
-        service: 'rds',
-        region,
-        resource,
-        // RDS keeps identifiers, and so its ARNs, in lower case.
-        resourceName: name.toLowerCase(),
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-    const instances: string[] = [];
+    const here: string[] = [];
+    const anywhere: string[] = [];
+    const subnetGroups: string[] = [];
+    const keys: string[] = [];
     const globals: string[] = [];
     const members: string[] = [];
     for (const app of this.applicationsHere()) {
       const database = app.database;
       if (database.engine === 'rds-read-replica') {
         const id = database.instances[this.region];
-        if (id !== undefined) instances.push(rds('db', id));
+        if (id !== undefined) here.push(this.rdsArn('db', id));
+        for (const region of app.regions) {
+          const other = database.instances[region];
+          if (other !== undefined) anywhere.push(this.rdsArn('db', other, region));
+          const replica = database.replicas?.[region];
+          if (replica !== undefined)
+            subnetGroups.push(this.rdsArn('subgrp', replica.dbSubnetGroupName, region));
+          if (replica?.kmsKeyId?.startsWith('arn:') === true) keys.push(replica.kmsKeyId);
+        }
       } else {
-        globals.push(rds('global-cluster', database.globalClusterIdentifier, ''));
-        // A global failover acts on the global cluster and on its members, the demoted writer too.
+        globals.push(this.rdsArn('global-cluster', database.globalClusterIdentifier, ''));
+        // A global failover or switchover acts on the global cluster and its members, the demoted writer too.
         for (const [region, cluster] of Object.entries(database.clusters)) {
-          members.push(rds('cluster', cluster, region));
+          members.push(this.rdsArn('cluster', cluster, region));
         }
       }
     }
-    if (instances.length > 0) {
+    if (here.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['rds:PromoteReadReplica'], resources: here }),
+      );
+    }
+    if (anywhere.length > 0) {
       role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ['rds:DescribeDBInstances', 'rds:PromoteReadReplica'],
-          resources: instances,
+          actions: [
+            'rds:DescribeDBInstances',
+            'rds:ModifyDBInstance',
+            'rds:CreateDBInstanceReadReplica',
+            'rds:AddTagsToResource',
+          ],
+          resources: [...new Set(anywhere)],
+        }),
+      );
+    }
+    if (subnetGroups.length > 0) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['rds:CreateDBInstanceReadReplica'],
+          resources: [...new Set(subnetGroups)],
+        }),
+      );
+    }
+    if (keys.length > 0) {
+      // An encrypted cross-region replica is encrypted with the destination region's key.
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+          resources: [...new Set(keys)],
         }),
       );
     }
@@ -666,18 +879,30 @@ export class ControlPlaneStack extends Stack {
         new PolicyStatement({ actions: ['rds:DescribeGlobalClusters'], resources: globals }),
       );
       role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['rds:FailoverGlobalCluster'], resources: [...globals, ...members] }),
+        new PolicyStatement({
+          actions: ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
+          resources: [...globals, ...members],
+        }),
       );
     }
   }
 
-  private grantDescribeClusters(role: IPrincipal): void {
-    const clusters = this.applicationsHere().flatMap((app) => {
-      const workloads = app.workloads[this.region];
-      return workloads === undefined
-        ? []
-        : [this.formatArn({ service: 'eks', resource: 'cluster', resourceName: workloads.clusterName })];
-    });
+  private grantDescribeClusters(role: IPrincipal, regions: readonly string[] = [this.region]): void {
+    const clusters = this.applicationsHere().flatMap((app) =>
+      regions.flatMap((region) => {
+        const workloads = app.workloads[region];
+        return workloads === undefined
+          ? []
+          : [
+              this.formatArn({
+                service: 'eks',
+                region,
+                resource: 'cluster',
+                resourceName: workloads.clusterName,
+              }),
+            ];
+      }),
+    );
     if (clusters.length === 0) return;
     role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [...new Set(clusters)] }),
@@ -685,17 +910,20 @@ export class ControlPlaneStack extends Stack {
   }
 
   /** A node group's ARN ends in an id EKS assigns when it creates the group, hence `/*`. */
-  private grantNodeGroups(fn: LifeboatFunction): void {
-    const nodeGroups = this.applicationsHere().flatMap((app) => {
-      const workloads = app.workloads[this.region];
-      return (workloads?.nodeGroups ?? []).map((group) =>
-        this.formatArn({
-          service: 'eks',
-          resource: 'nodegroup',
-          resourceName: `${workloads?.clusterName ?? ''}/${group.name}/*`,
-        }),
-      );
-    });
+  private grantNodeGroups(fn: LifeboatFunction, regions: readonly string[] = [this.region]): void {
+    const nodeGroups = this.applicationsHere().flatMap((app) =>
+      regions.flatMap((region) => {
+        const workloads = app.workloads[region];
+        return (workloads?.nodeGroups ?? []).map((group) =>
+          this.formatArn({
+            service: 'eks',
+            region,
+            resource: 'nodegroup',
+            resourceName: `${workloads?.clusterName ?? ''}/${group.name}/*`,
+          }),
+        );
+      }),
+    );
     if (nodeGroups.length === 0) return;
     const unique = [...new Set(nodeGroups)];
     fn.role.addToPrincipalPolicy(

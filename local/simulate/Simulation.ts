@@ -335,12 +335,13 @@ export function buildReport(
   const applications: Record<string, ReportApplication> = {};
   for (const name of world.applicationNames()) {
     const app = world.application(name);
-    const promoted = app.regions
-      .map((r) => world.promotionLag(name, r))
-      .filter((lag): lag is number => lag !== undefined);
+    // The RPO is the data the outage's (unplanned) promotion left behind; a failback's planned
+    // switchover loses none, and counts only when nothing else was promoted.
+    const promoted = world.promotions.filter((p) => p.application === name);
+    const rpo = (promoted.find((p) => !p.planned) ?? promoted[0])?.lagSeconds;
     applications[name] = {
       ...recovery(world, name),
-      rpoSeconds: promoted[0] ?? null,
+      rpoSeconds: rpo ?? null,
       rtoTargetSeconds: app.targets.rtoSeconds,
       rpoTargetSeconds: app.targets.rpoSeconds,
     };

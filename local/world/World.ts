@@ -242,6 +242,14 @@ export class World {
   private readonly regionLag = new Map<string, number>();
   /** Extra 5xx percent a fault puts on a region's endpoints, by region. */
   private readonly errorFaults = new Map<string, number>();
+  /** Every promotion as it began, with the lag it left behind (0 for a planned switchover). */
+  readonly promotions: {
+    application: string;
+    region: string;
+    at: number;
+    lagSeconds: number;
+    planned: boolean;
+  }[] = [];
   /** Instances renamed out of a region's way (kept, no longer the application's database there). */
   readonly retired: { application: string; region: string; identifier: string; at: number }[] = [];
   /** Until when a renamed instance's old identifier is still taken, by application and region. */
@@ -638,6 +646,13 @@ export class World {
       by: options.by,
     });
     db.promotedWithLagSeconds = options.planned === true ? 0 : db.lagSeconds;
+    this.promotions.push({
+      application,
+      region,
+      at: this.clock.seconds,
+      lagSeconds: db.promotedWithLagSeconds,
+      planned: options.planned === true,
+    });
     const seconds = aurora ? this.latency.auroraFailoverSeconds : this.latency.rdsPromoteSeconds;
     db.promotingUntil = this.clock.seconds + seconds;
     this.note({
@@ -749,7 +764,7 @@ export class World {
 
   /** RPO evidence: the lag each promotion began with, by region. */
   promotionLag(application: string, region: string): number | undefined {
-    return this.database(application, region).promotedWithLagSeconds;
+    return this.app(application).databases.get(region)?.promotedWithLagSeconds;
   }
 
   /** The regions whose database accepts writes now. */

@@ -52,7 +52,11 @@ export interface ApprovalRequestPayload {
   readonly workflow: 'failover' | 'failback';
   readonly executionName: string;
   readonly stateName: string;
-  readonly request: { readonly application: string; readonly targetRegion: string; readonly sourceRegion?: string };
+  readonly request: {
+    readonly application: string;
+    readonly targetRegion: string;
+    readonly sourceRegion?: string;
+  };
   /** When the run began (its ledger key), to say in the ledger that it waits for Slack. */
   readonly startedAt?: string;
   readonly why: readonly string[];
@@ -102,7 +106,7 @@ export class ApprovalSteps {
     const message = {
       approvalId: id,
       title,
-      why: payload.why.join(' ') || 'a person must decide',
+      why: payload.why.filter((w) => w !== '').join('; ') || 'a person must decide',
       facts,
       plan: payload.plan,
       expiresAt,
@@ -132,7 +136,8 @@ export class ApprovalSteps {
       ts = await deps.notifier.post(approvalText(message), approvalBlocks(message));
     } catch (error) {
       const why = `Slack did not take the approval request for ${payload.executionName}: ${(error as Error).message}`;
-      if (deps.config.slack.whenSlackIsDown === 'fail') throw new ApprovalNotPostedError(why, { cause: error });
+      if (deps.config.slack.whenSlackIsDown === 'fail')
+        throw new ApprovalNotPostedError(why, { cause: error });
       if (payload.startedAt !== undefined) {
         await deps.ledger.putRun({
           application: app.name,
@@ -166,7 +171,11 @@ export class ApprovalSteps {
     const approval = await deps.approvals.get(id);
     if (approval?.messageTs !== undefined) {
       const outcome = `:hourglass: ${payload.text}`;
-      await deps.notifier.update(approval.messageTs, `${approval.summary}\n${outcome}`, outcomeBlocks(approval.summary, outcome));
+      await deps.notifier.update(
+        approval.messageTs,
+        `${approval.summary}\n${outcome}`,
+        outcomeBlocks(approval.summary, outcome),
+      );
     }
     return { closed: true };
   }
@@ -176,7 +185,11 @@ export class ApprovalSteps {
    * an approved offer for this application and region, and it counts for one execution only.
    */
   async claimOffer(payload: {
-    readonly request: { readonly application: string; readonly targetRegion: string; readonly offerApprovalId?: string };
+    readonly request: {
+      readonly application: string;
+      readonly targetRegion: string;
+      readonly offerApprovalId?: string;
+    };
     readonly executionName: string;
   }): Promise<{ approved: true; by: string; approvalId: string }> {
     const id = payload.request.offerApprovalId ?? '';
@@ -186,7 +199,8 @@ export class ApprovalSteps {
         ? 'no such offer'
         : offer.kind !== 'offer'
           ? 'it is not a failback offer'
-          : offer.application !== payload.request.application || offer.targetRegion !== payload.request.targetRegion
+          : offer.application !== payload.request.application ||
+              offer.targetRegion !== payload.request.targetRegion
             ? `it offered ${offer.application} back to ${offer.targetRegion}`
             : offer.status !== 'APPROVED'
               ? `it is ${offer.status}`

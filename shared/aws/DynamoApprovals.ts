@@ -46,7 +46,9 @@ export class DynamoApprovals implements ApprovalStore {
   async create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }> {
     const deadline = new Date(approval.expiresAt);
     if (Number.isNaN(deadline.getTime())) {
-      throw new RangeError(`approval ${approval.id} has expiresAt "${approval.expiresAt}"; expected ISO-8601`);
+      throw new RangeError(
+        `approval ${approval.id} has expiresAt "${approval.expiresAt}"; expected ISO-8601`,
+      );
     }
     try {
       await this.#client.send(
@@ -54,7 +56,12 @@ export class DynamoApprovals implements ApprovalStore {
           TableName: this.#tableName,
           Item: {
             ...key(approval.id),
-            ...marshall(approval, { removeUndefinedValues: true }),
+            // `expiresAt` is the table's TTL attribute (epoch seconds): the approval's own deadline
+            // is kept as `approvalExpiresAt`.
+            ...marshall(
+              { ...approval, expiresAt: undefined, approvalExpiresAt: approval.expiresAt },
+              { removeUndefinedValues: true },
+            ),
             deadlineEpoch: { N: String(epoch(deadline)) },
             [LEDGER_SCHEMA.expiryAttribute]: { N: String(epoch(deadline) + TTL_GRACE_SECONDS) },
           },
@@ -78,7 +85,10 @@ export class DynamoApprovals implements ApprovalStore {
     return output.Item === undefined ? undefined : toApproval(output.Item);
   }
 
-  async attach(id: string, fields: { readonly messageTs?: string; readonly taskToken?: string }): Promise<void> {
+  async attach(
+    id: string,
+    fields: { readonly messageTs?: string; readonly taskToken?: string },
+  ): Promise<void> {
     const sets: string[] = [];
     const values: Record<string, AttributeValue> = {};
     if (fields.messageTs !== undefined) {
@@ -111,7 +121,10 @@ export class DynamoApprovals implements ApprovalStore {
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: key(id),
-          UpdateExpression: 'SET #status = :decision, decidedBy = :by, decidedAt = :at',
+          // The winning decision also claims its delivery, so a second press while it is being
+          // delivered does not deliver it again (see claimDelivery).
+          UpdateExpression:
+            'SET #status = :decision, decidedBy = :by, decidedAt = :at, deliveryClaimedAt = :now',
           ConditionExpression: '#status = :pending AND deadlineEpoch > :now',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -159,6 +172,45 @@ export class DynamoApprovals implements ApprovalStore {
     }
   }
 
+  async claimDelivery(id: string, at: Date, staleAfterSeconds: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: key(id),
+          UpdateExpression: 'SET deliveryClaimedAt = :now',
+          ConditionExpression:
+            'attribute_exists(#pk) AND attribute_not_exists(delivered) AND (attribute_not_exists(deliveryClaimedAt) OR deliveryClaimedAt < :stale)',
+          ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.partitionKey },
+          ExpressionAttributeValues: {
+            ':now': { N: String(epoch(at)) },
+            ':stale': { N: String(epoch(at) - staleAfterSeconds) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseDelivery(id: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: key(id),
+          UpdateExpression: 'REMOVE deliveryClaimedAt',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(delivered)',
+          ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.partitionKey },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async markDelivered(id: string): Promise<void> {
     await this.#client.send(
       new UpdateItemCommand({
@@ -203,10 +255,12 @@ function toApproval(item: Record<string, AttributeValue>): ApprovalRecord {
     [LEDGER_SCHEMA.sortKey]: _sk,
     [LEDGER_SCHEMA.expiryAttribute]: _ttl,
     deadlineEpoch: _deadline,
+    deliveryClaimedAt: _claim,
+    approvalExpiresAt,
     ...rest
   } = unmarshall(item) as Record<string, unknown>;
   if (typeof rest.id !== 'string' || typeof rest.status !== 'string') {
     throw new Error(`ledger item ${String(_pk)} is not an approval`);
   }
-  return rest as unknown as ApprovalRecord;
+  return { ...rest, expiresAt: approvalExpiresAt } as unknown as ApprovalRecord;
 }

@@ -61,7 +61,11 @@ export class LoadBalancerMetrics implements TrafficMetricsPort {
     return rate === undefined || !Number.isFinite(rate) ? undefined : rate;
   }
 
-  async latencyMs(app: ApplicationConfig, region: string, windowSeconds: number): Promise<number | undefined> {
+  async latencyMs(
+    app: ApplicationConfig,
+    region: string,
+    windowSeconds: number,
+  ): Promise<number | undefined> {
     const values = await this.#query(region, windowSeconds, [
       {
         Id: 'p99',

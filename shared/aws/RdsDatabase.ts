@@ -133,7 +133,9 @@ export class RdsDatabase implements DatabasePort {
         new CreateDBInstanceReadReplicaCommand({
           DBInstanceIdentifier: id,
           SourceDBInstanceIdentifier: source.DBInstanceArn,
-          ...(options?.dbSubnetGroupName === undefined ? {} : { DBSubnetGroupName: options.dbSubnetGroupName }),
+          ...(options?.dbSubnetGroupName === undefined
+            ? {}
+            : { DBSubnetGroupName: options.dbSubnetGroupName }),
           ...(options?.vpcSecurityGroupIds === undefined
             ? {}
             : { VpcSecurityGroupIds: options.vpcSecurityGroupIds }),

@@ -255,13 +255,25 @@ const ApplicationSchema = z.strictObject({
           .record(
             region(),
             z.strictObject({
-              dbSubnetGroupName: z.string().regex(/^[A-Za-z0-9 ._-]{1,255}$/, 'expected a DB subnet group name'),
+              dbSubnetGroupName: z
+                .string()
+                .regex(/^[A-Za-z0-9 ._-]{1,255}$/, 'expected a DB subnet group name'),
               vpcSecurityGroupIds: z
-                .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'expected a security group id such as "sg-0123456789abcdef0"'))
+                .array(
+                  z
+                    .string()
+                    .regex(
+                      /^sg-[0-9a-f]{8,17}$/,
+                      'expected a security group id such as "sg-0123456789abcdef0"',
+                    ),
+                )
                 .optional(),
               kmsKeyId: z
                 .string()
-                .regex(/^(arn:aws[a-z-]*:kms:\S+|alias\/\S+|[0-9a-f-]{36})$/, 'expected a KMS key ARN, alias or id')
+                .regex(
+                  /^(arn:aws[a-z-]*:kms:\S+|alias\/\S+|[0-9a-f-]{36})$/,
+                  'expected a KMS key ARN, alias or id',
+                )
                 .optional(),
             }),
           )

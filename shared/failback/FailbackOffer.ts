@@ -19,7 +19,8 @@ export interface OfferDeps {
 
 export interface OfferOutcome {
   readonly application: string;
-  readonly action: 'offered' | 'already-offered' | 'not-yet' | 'serving' | 'locked' | 'not-here' | 'slack-unavailable';
+  readonly action:
+    'offered' | 'already-offered' | 'not-yet' | 'serving' | 'locked' | 'not-here' | 'slack-unavailable';
   readonly detail: string;
   readonly approvalId?: string;
 }

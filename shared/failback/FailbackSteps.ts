@@ -77,7 +77,8 @@ export class FailbackSteps {
     const { deps } = this;
     const now = deps.clock.now();
     const raw = payload.input as { application?: unknown } | null;
-    const named = typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
+    const named =
+      typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
     const serving = named === undefined ? undefined : await currentPrimary(named, deps.estate, deps.ledger);
     try {
       const request = checkFailbackInput(payload.input, deps.config, {
@@ -116,7 +117,14 @@ export class FailbackSteps {
       status = await this.deps.estate.database.describe(app, region);
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      return { region, ready: false, state: 'missing', lagSeconds: null, detail: `no database in ${region}`, at };
+      return {
+        region,
+        ready: false,
+        state: 'missing',
+        lagSeconds: null,
+        detail: `no database in ${region}`,
+        at,
+      };
     }
     if (status.role !== 'replica') {
       const aurora = app.database.engine === 'aurora-global';
@@ -142,7 +150,14 @@ export class FailbackSteps {
       };
     }
     if (!status.available) {
-      return { region, ready: false, state: 'creating', lagSeconds: null, detail: `the replica in ${region} is being built`, at };
+      return {
+        region,
+        ready: false,
+        state: 'creating',
+        lagSeconds: null,
+        detail: `the replica in ${region} is being built`,
+        at,
+      };
     }
     const lag = await this.deps.estate.metrics.replicaLagSeconds(app, region);
     const budget = app.targets.rpoSeconds;
@@ -173,10 +188,7 @@ export class FailbackSteps {
   }
 
   /** Decide: proceed, stop with the reasons, or (dry run) say what would be done. */
-  decideFailback({
-    request,
-    preflight,
-  }: WithRequest & { preflight: readonly (CheckResult | null)[] }): {
+  decideFailback({ request, preflight }: WithRequest & { preflight: readonly (CheckResult | null)[] }): {
     outcome: 'proceed' | 'stop' | 'plan';
     reasons: string[];
     plan: string[];
@@ -189,22 +201,31 @@ export class FailbackSteps {
       reasons.push(`${request.targetRegion} is not healthy: ${target?.detail ?? 'not checked'}`);
     const cluster = by('target-cluster');
     if (cluster?.ok !== true)
-      reasons.push(`the cluster in ${request.targetRegion} cannot be reached: ${cluster?.detail ?? 'not checked'}`);
+      reasons.push(
+        `the cluster in ${request.targetRegion} cannot be reached: ${cluster?.detail ?? 'not checked'}`,
+      );
     const replica = by('replica-lag');
     const workload = a.workloads[request.targetRegion];
     const aurora = a.database.engine === 'aurora-global';
     const plan = [
       ...(replica?.ok === true
         ? []
-        : [`make ${request.targetRegion}'s database a caught-up replica of ${request.sourceRegion} (${replica?.detail ?? 'not checked'})`]),
-      ...(workload?.nodeGroups.map((g) => `scale node group ${g.name} in ${request.targetRegion} to ${g.activeSize}`) ?? []),
-      ...(workload?.deployments.map((d) => `scale ${d.namespace}/${d.name} in ${request.targetRegion} to ${d.activeReplicas}`) ??
-        []),
+        : [
+            `make ${request.targetRegion}'s database a caught-up replica of ${request.sourceRegion} (${replica?.detail ?? 'not checked'})`,
+          ]),
+      ...(workload?.nodeGroups.map(
+        (g) => `scale node group ${g.name} in ${request.targetRegion} to ${g.activeSize}`,
+      ) ?? []),
+      ...(workload?.deployments.map(
+        (d) => `scale ${d.namespace}/${d.name} in ${request.targetRegion} to ${d.activeReplicas}`,
+      ) ?? []),
       `shift traffic to ${request.targetRegion} in steps of ${request.steps.join(', ')} %, each baked ${request.bakeSeconds} s and guarded (error rate ≤ ${a.dns.failback.maxErrorRatePercent} %, p99 ≤ ${a.dns.failback.maxLatencyMs} ms); roll back on breach`,
       aurora
         ? `switch the Aurora global cluster's writer to ${request.targetRegion} (switchover, no data loss)`
         : `fence ${request.sourceRegion}, let writes drain for ${request.drainSeconds} s, and promote the caught-up replica in ${request.targetRegion}`,
-      ...(aurora ? [] : [`rebuild ${request.sourceRegion}'s database as a replica of ${request.targetRegion}`]),
+      ...(aurora
+        ? []
+        : [`rebuild ${request.sourceRegion}'s database as a replica of ${request.targetRegion}`]),
       `scale ${request.sourceRegion} back to its standby sizes`,
     ];
     if (reasons.length > 0) return { outcome: 'stop', reasons, plan };
@@ -349,9 +370,8 @@ export class FailbackSteps {
   }> {
     const a = this.app(request);
     const good = [...history].reverse().find((r) => r.ok);
-    const weights = good === undefined
-      ? { [request.targetRegion]: 0, [request.sourceRegion]: 100 }
-      : { ...good.weights };
+    const weights =
+      good === undefined ? { [request.targetRegion]: 0, [request.sourceRegion]: 100 } : { ...good.weights };
     const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
     if ((weights[request.targetRegion] ?? 0) === 0) {
       await this.deps.estate.fence.setFence(a, request.targetRegion, true);
@@ -364,10 +384,11 @@ export class FailbackSteps {
    * and the source is fenced and drained. Aurora: a global switchover (no data loss). RDS: promotion of
    * the replica only once it has replayed everything (lag 0); until then it reports `waiting`.
    */
-  async switchWriter({
-    request,
-    executionName,
-  }: WithRequest & { executionName: string }): Promise<{ started: boolean; lagSeconds: number | null; at: string }> {
+  async switchWriter({ request, executionName }: WithRequest & { executionName: string }): Promise<{
+    started: boolean;
+    lagSeconds: number | null;
+    at: string;
+  }> {
     const a = this.app(request);
     if (a.database.engine === 'rds-read-replica') {
       const status = await this.deps.estate.database.describe(a, request.targetRegion);
@@ -446,7 +467,8 @@ export class FailbackSteps {
     const request = payload.state.request;
     const input = payload.state.input ?? payload.state;
     const named = (input as { application?: unknown }).application;
-    const application = request?.application ?? (typeof named === 'string' && named !== '' ? named : 'unknown');
+    const application =
+      request?.application ?? (typeof named === 'string' && named !== '' ? named : 'unknown');
     const error = payload.state.error;
     await deps.ledger.putRun({
       application,

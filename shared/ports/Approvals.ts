@@ -57,6 +57,13 @@ export interface ApprovalStore {
   ): Promise<DecideResult>;
   /** Closes a PENDING approval (timed out, cancelled); returns whether it was PENDING. */
   close(id: string, status: 'TIMED_OUT' | 'CANCELLED', at: Date): Promise<boolean>;
+  /**
+   * Claims the delivery of a decision that was counted but not delivered (its first delivery died):
+   * true for one caller, once no other claim is younger than `staleAfterSeconds`.
+   */
+  claimDelivery(id: string, at: Date, staleAfterSeconds: number): Promise<boolean>;
+  /** Gives up a claim whose delivery failed, so the next press or retry delivers at once. */
+  releaseDelivery(id: string): Promise<void>;
   markDelivered(id: string): Promise<void>;
   /** Claims an APPROVED offer for one execution; true for that execution, again and again. */
   consume(id: string, executionName: string): Promise<boolean>;

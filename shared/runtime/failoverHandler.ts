@@ -3,7 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { FailoverSteps, runFailoverStep, type FailoverFunctionName } from '../failover/FailoverSteps.ts';
+import { ApprovalSteps } from '../approval/ApprovalSteps.ts';
+import { FailbackSteps } from '../failback/FailbackSteps.ts';
+import { FailoverSteps } from '../failover/FailoverSteps.ts';
+import type { ApprovalStore } from '../ports/Approvals.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import {
@@ -14,31 +17,48 @@ import {
   noLedger,
   systemClock,
 } from './lambdaEstate.ts';
+import { runWorkflowStep, type StepFunctionName } from './workflowSteps.ts';
 
 /**
- * The handler of one of the failover's functions: the steps over the ports this function was given
- * (others refuse with a message naming the function), errors classified for the state machine's
- * Retry and Catch, Powertools' logger and tracer around it. Built once per container.
+ * The handler of one of the failover's and failback's step functions: the steps over the ports
+ * this function was given (others refuse with a message naming the function), errors classified
+ * for the state machines' Retry and Catch, Powertools' logger and tracer around it. Built once per
+ * container.
  */
 export function failoverHandler(
-  functionName: FailoverFunctionName,
+  functionName: StepFunctionName,
   options: {
     readonly logger: Logger;
     readonly tracer: Tracer;
     readonly ports?: Partial<Estate>;
     readonly ledger?: Ledger;
     readonly ledgerIn?: (region: string) => Ledger;
+    /** The approvals (the approval function only). */
+    readonly approvals?: ApprovalStore;
   },
 ) {
-  const steps = new FailoverSteps({
+  const deps = {
     config: lambdaConfig(),
     ledger: options.ledger ?? noLedger(functionName),
     ledgerIn: options.ledgerIn ?? (() => noLedger(functionName, 'ledger of another region')),
     clock: systemClock,
     region: lambdaRegion(),
     estate: lambdaEstate(functionName, options.ports ?? {}),
-  });
-  return middy(classified((event: unknown) => runFailoverStep(functionName, event, steps)))
+  };
+  const targets = {
+    failover: new FailoverSteps(deps),
+    failback: new FailbackSteps(deps),
+    ...(options.approvals === undefined
+      ? {}
+      : {
+          approval: new ApprovalSteps({
+            ...deps,
+            approvals: options.approvals,
+            notifier: deps.estate.notifier,
+          }),
+        }),
+  };
+  return middy(classified((event: unknown) => runWorkflowStep(functionName, event, targets)))
     .use(injectLambdaContext(options.logger))
     .use(captureLambdaHandler(options.tracer));
 }

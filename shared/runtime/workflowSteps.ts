@@ -11,7 +11,8 @@ export const STEP_FUNCTIONS = {
       name,
       {
         failover: failover as readonly string[],
-        failback: ((FAILBACK_OPERATIONS as Record<string, readonly string[]>)[name] ?? []) as readonly string[],
+        failback: ((FAILBACK_OPERATIONS as Record<string, readonly string[]>)[name] ??
+          []) as readonly string[],
       },
     ]),
   ),
@@ -19,7 +20,11 @@ export const STEP_FUNCTIONS = {
 } as Readonly<
   Record<
     keyof typeof FAILOVER_FUNCTIONS | 'lifeboat-approval',
-    { readonly failover?: readonly string[]; readonly failback?: readonly string[]; readonly approval?: readonly string[] }
+    {
+      readonly failover?: readonly string[];
+      readonly failback?: readonly string[];
+      readonly approval?: readonly string[];
+    }
   >
 >;
 
@@ -38,16 +43,26 @@ export interface StepTargets {
  * of the workflow that defines it. Unknown operations are refused: a definition naming the wrong
  * one fails loudly.
  */
-export async function runWorkflowStep(functionName: StepFunctionName, payload: unknown, targets: StepTargets): Promise<unknown> {
+export async function runWorkflowStep(
+  functionName: StepFunctionName,
+  payload: unknown,
+  targets: StepTargets,
+): Promise<unknown> {
   const operation = (payload as { operation?: unknown } | null)?.operation;
   const allowed = STEP_FUNCTIONS[functionName];
   for (const kind of ['failover', 'failback', 'approval'] as const) {
     const target = targets[kind];
-    if (typeof operation === 'string' && allowed[kind]?.includes(operation) === true && target !== undefined) {
+    if (
+      typeof operation === 'string' &&
+      allowed[kind]?.includes(operation) === true &&
+      target !== undefined
+    ) {
       const method = (target as unknown as Record<string, unknown>)[operation] as (p: unknown) => unknown;
       return await (Reflect.apply(method, target, [payload]) as Promise<unknown>);
     }
   }
   const all = [...(allowed.failover ?? []), ...(allowed.failback ?? []), ...(allowed.approval ?? [])];
-  throw new InvalidInputError([`operation: ${String(operation)} is not one of ${all.join(', ')} (${functionName})`]);
+  throw new InvalidInputError([
+    `operation: ${String(operation)} is not one of ${all.join(', ')} (${functionName})`,
+  ]);
 }

@@ -11,6 +11,9 @@ export const MAX_BODY_BYTES = 128 * 1024;
 
 const APPROVAL_ID = /^[a-z0-9]{10}$/;
 
+/** Longer than one callback's run (its Lambda timeout): a younger claim is a delivery still under way. */
+export const DELIVERY_CLAIM_SECONDS = 30;
+
 /** An HTTP request as a Lambda Function URL (payload format 2.0) delivers it. */
 export interface CallbackRequest {
   readonly headers?: Readonly<Record<string, string | undefined>> | null;
@@ -26,12 +29,7 @@ export interface CallbackResponse {
 
 /** How the endpoint judged one request: what the log line says and what invariant 7 is held to. */
 export interface CallbackVerdict {
-  readonly outcome:
-    | 'approved'
-    | 'rejected'
-    | 'already-decided'
-    | 'closed'
-    | 'refused';
+  readonly outcome: 'approved' | 'rejected' | 'already-decided' | 'closed' | 'refused';
   /** Why a request was refused or did nothing, for the log; never sent back. */
   readonly reason?: string;
   readonly approvalId?: string;
@@ -152,15 +150,17 @@ export async function handleSlackCallback(
     signature: header(request, 'x-slack-signature'),
     now,
   });
-  if (!check.ok)
-    return refused(401, check.reason, { timestampSkewSeconds: check.skewSeconds ?? 0 });
+  if (!check.ok) return refused(401, check.reason, { timestampSkewSeconds: check.skewSeconds ?? 0 });
   const signed = { signatureValid: true, timestampSkewSeconds: check.skewSeconds };
 
   const action = parseAction(rawBody);
   if ('problem' in action) return refused(400, action.problem, signed);
   const who = { approvalId: action.approvalId, user: action.user };
   if (action.channel !== deps.config.slack.channelId)
-    return refused(403, `channel ${String(action.channel)} is not the configured channel`, { ...signed, ...who });
+    return refused(403, `channel ${String(action.channel)} is not the configured channel`, {
+      ...signed,
+      ...who,
+    });
   if (!deps.config.slack.approvers.includes(action.user))
     return refused(403, `${action.user} is not on the approver list`, { ...signed, ...who });
 
@@ -174,13 +174,23 @@ export async function handleSlackCallback(
     return { response: respond(200, ''), verdict };
   };
   if (result.outcome === 'closed') {
-    return ok({ ...allowed, outcome: 'closed', reason: `the approval is ${result.approval.status}`, counted: false });
+    return ok({
+      ...allowed,
+      outcome: 'closed',
+      reason: `the approval is ${result.approval.status}`,
+      counted: false,
+    });
   }
   if (result.outcome === 'already-decided') {
     // Slack retries a request it got no answer to within three seconds; a decision recorded but not
     // yet delivered is delivered now, by the same request's retry (the same user and choice).
     const same = result.approval.decidedBy === action.user && result.approval.status === status;
-    if (same && result.approval.delivered !== true) await deliver(result.approval, deps);
+    if (
+      same &&
+      result.approval.delivered !== true &&
+      (await deps.approvals.claimDelivery(action.approvalId, now, DELIVERY_CLAIM_SECONDS))
+    )
+      await deliver(result.approval, deps);
     return ok({
       ...allowed,
       outcome: 'already-decided',
@@ -192,8 +202,21 @@ export async function handleSlackCallback(
   return ok({ ...allowed, outcome: status === 'APPROVED' ? 'approved' : 'rejected', counted: true });
 }
 
-/** Resumes (or, for an offer, starts) the workflow, then updates the message; a lost update is logged. */
+/**
+ * Delivers a counted decision under its claim; a delivery that fails gives the claim up, so Slack's
+ * retry (or the next press) delivers it.
+ */
 async function deliver(approval: ApprovalRecord, deps: SlackCallbackDeps): Promise<void> {
+  try {
+    await deliverClaimed(approval, deps);
+  } catch (error) {
+    await deps.approvals.releaseDelivery(approval.id);
+    throw error;
+  }
+}
+
+/** Resumes (or, for an offer, starts) the workflow, then updates the message; a lost update is logged. */
+async function deliverClaimed(approval: ApprovalRecord, deps: SlackCallbackDeps): Promise<void> {
   const approved = approval.status === 'APPROVED';
   const by = approval.decidedBy ?? 'unknown';
   let outcome: string;
@@ -236,7 +259,11 @@ async function deliver(approval: ApprovalRecord, deps: SlackCallbackDeps): Promi
   await deps.approvals.markDelivered(approval.id);
   if (approval.messageTs !== undefined) {
     try {
-      await deps.notifier.update(approval.messageTs, `${approval.summary}\n${outcome}`, outcomeBlocks(approval.summary, outcome));
+      await deps.notifier.update(
+        approval.messageTs,
+        `${approval.summary}\n${outcome}`,
+        outcomeBlocks(approval.summary, outcome),
+      );
     } catch (error) {
       deps.log('slack message not updated', { approvalId: approval.id, error: (error as Error).message });
     }

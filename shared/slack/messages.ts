@@ -42,7 +42,10 @@ export function approvalBlocks(message: ApprovalMessage): unknown[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*On Approve:*\n${message.plan.map((step, i) => `${i + 1}. ${step}`).join('\n')}`.slice(0, 3000),
+        text: `*On Approve:*\n${message.plan.map((step, i) => `${i + 1}. ${step}`).join('\n')}`.slice(
+          0,
+          3000,
+        ),
       },
     },
     {

@@ -547,23 +547,7 @@ describe('ledger handler', () => {
 });
 
 describe('notify handler', () => {
-  it('writes the message as a structured notification log line and returns its id', async () => {
-    const result = (await handlers.notify(
-      { operation: 'notify', text: 'Lifeboat failed ai-gateway over' },
-      context('lifeboat-notify'),
-    )) as { ts: string };
-
-    const line = logLines.find((l) => l.message === 'notification');
-    expect(line).toMatchObject({
-      level: 'INFO',
-      service: 'lifeboat-notify',
-      text: 'Lifeboat failed ai-gateway over',
-      notificationId: result.ts,
-      function_name: 'lifeboat-notify',
-    });
-  });
-
-  // The interim notifier makes no AWS call, so there is no throttling to classify here.
+  // Posting to Slack is tested in slackHandlers.test.ts, against a loopback Slack.
   it('rejects with InvalidInput when asked for an operation another function runs', async () => {
     await expect(
       handlers.notify({ operation: 'record', state: {} }, context('lifeboat-notify')),

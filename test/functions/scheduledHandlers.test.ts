@@ -9,11 +9,13 @@ import {
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
+import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
 
 /** The backup, restore-test and drill handlers in process, with the environment the stack sets. */
 
-process.env.LIFEBOAT_CONFIG = JSON.stringify(exampleConfigDocument());
+process.env.LIFEBOAT_CONFIG = bundledConfigText(parseConfig(exampleConfigDocument()));
 process.env.AWS_REGION = 'us-west-2';
 process.env.LIFEBOAT_TABLE_NAME = 'lifeboat-ledger';
 process.env.POWERTOOLS_METRICS_NAMESPACE = 'Lifeboat';

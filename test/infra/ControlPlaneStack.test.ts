@@ -20,6 +20,7 @@ const FAILOVER_FUNCTIONS = [
   'lifeboat-traffic',
   'lifeboat-ledger',
   'lifeboat-notify',
+  'lifeboat-approval',
 ];
 
 describe('ControlPlaneStack', () => {
@@ -90,37 +91,48 @@ describe('ControlPlaneStack', () => {
     });
   });
 
-  it('creates the eight failover functions and the trigger, each named lifeboat-<folder>', () => {
+  it('creates the nine step functions, the trigger, the probe, the Slack callback and the offer, each named lifeboat-<folder>', () => {
     const names = Object.values(t.findResources('AWS::Lambda::Function')).map(
       (f) => (f as { Properties: { FunctionName: string } }).Properties.FunctionName,
     );
-    expect(names.sort()).toEqual([...FAILOVER_FUNCTIONS, 'lifeboat-trigger', 'lifeboat-probe'].sort());
+    expect(names.sort()).toEqual(
+      [
+        ...FAILOVER_FUNCTIONS,
+        'lifeboat-trigger',
+        'lifeboat-probe',
+        'lifeboat-slack-callback',
+        'lifeboat-offer',
+      ].sort(),
+    );
     expect(Object.keys(west.failoverFunctions)).toEqual(FAILOVER_FUNCTIONS);
   });
 
-  it('loads the failover definition with the ARN of each function in its placeholder', () => {
-    const definition = readFileSync(
-      fileURLToPath(new URL('../../statemachines/failover.asl.json', import.meta.url)),
-      'utf8',
-    );
-    const expected = Object.fromEntries(
-      FAILOVER_FUNCTIONS.map((name) => [
-        placeholderOf(name),
-        {
-          'Fn::GetAtt': [
-            logicalId(west.failoverFunctions[name as keyof typeof west.failoverFunctions].function),
-            'Arn',
-          ],
-        },
-      ]),
-    );
-    expect(Object.keys(expected).sort()).toEqual(placeholdersOf(definition).sort());
-    t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineName: 'lifeboat-failover',
-      StateMachineType: 'STANDARD',
-      DefinitionSubstitutions: expected,
-    });
-  });
+  it.each(['failover', 'failback'])(
+    'loads the %s definition with the ARN of each function in its placeholder',
+    (workflow) => {
+      const definition = readFileSync(
+        fileURLToPath(new URL(`../../statemachines/${workflow}.asl.json`, import.meta.url)),
+        'utf8',
+      );
+      const expected = Object.fromEntries(
+        FAILOVER_FUNCTIONS.map((name) => [
+          placeholderOf(name),
+          {
+            'Fn::GetAtt': [
+              logicalId(west.failoverFunctions[name as keyof typeof west.failoverFunctions].function),
+              'Arn',
+            ],
+          },
+        ]),
+      );
+      expect(Object.keys(expected).sort()).toEqual(placeholdersOf(definition).sort());
+      t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: `lifeboat-${workflow}`,
+        StateMachineType: 'STANDARD',
+        DefinitionSubstitutions: expected,
+      });
+    },
+  );
 
   it('sends detection events to the trigger as well as to the log', () => {
     const rules = Object.values(
@@ -164,10 +176,13 @@ describe('ControlPlaneStack', () => {
       .filter((p) => p.Environment.Variables.LIFEBOAT_TABLE_NAME !== undefined)
       .map((p) => p.FunctionName);
     expect(withTable.sort()).toEqual([
+      'lifeboat-approval',
       'lifeboat-failover-input',
       'lifeboat-ledger',
       'lifeboat-lock',
+      'lifeboat-offer',
       'lifeboat-preflight',
+      'lifeboat-slack-callback',
       'lifeboat-trigger',
     ]);
   });
@@ -188,8 +203,11 @@ describe('ControlPlaneStack', () => {
       'lifeboat-traffic': 60,
       'lifeboat-ledger': 30,
       'lifeboat-notify': 30,
+      'lifeboat-approval': 30,
       'lifeboat-trigger': 60,
       'lifeboat-probe': 70,
+      'lifeboat-slack-callback': 10,
+      'lifeboat-offer': 60,
     });
   });
 });

@@ -54,6 +54,9 @@ function grantsOf(stack: ControlPlaneStack): Grant[] {
     owners.set(logicalId(stack, fn.role), name);
   owners.set(logicalId(stack, stack.trigger.role), 'lifeboat-trigger');
   owners.set(logicalId(stack, stack.failover.stateMachine.role), 'failover state machine');
+  owners.set(logicalId(stack, stack.failback.stateMachine.role), 'failback state machine');
+  owners.set(logicalId(stack, stack.slackCallback.role), 'lifeboat-slack-callback');
+  owners.set(logicalId(stack, stack.offer.role), 'lifeboat-offer');
   owners.set(logicalId(stack, stack.probe.role), 'lifeboat-probe');
   const forwarder = stack.regionalDetectionRule.node.tryFindChild('EventsRole');
   if (forwarder !== undefined) owners.set(logicalId(stack, forwarder), 'regional detection forwarding');
@@ -95,10 +98,13 @@ function actionsByOwner(grants: readonly Grant[]): Record<string, string[]> {
 }
 
 const LEDGER_FUNCTIONS = [
+  'lifeboat-approval',
   'lifeboat-failover-input',
   'lifeboat-ledger',
   'lifeboat-lock',
+  'lifeboat-offer',
   'lifeboat-preflight',
+  'lifeboat-slack-callback',
 ];
 
 describe('control-plane IAM', () => {
@@ -136,20 +142,30 @@ describe('control-plane IAM', () => {
     expect(puts).toHaveLength(2);
   });
 
-  it.each(regions)('lets the state machine in %s invoke exactly the eight failover functions', (region) => {
-    const stack = stacks.controlPlanes.get(region)!;
-    const invokes = grants.get(region)!.filter((g) => g.actions.includes('lambda:InvokeFunction'));
-    expect(new Set(invokes.map((g) => g.owner))).toEqual(new Set(['failover state machine']));
-    const invoked = new Set(
-      invokes.flatMap((g) => g.resources).map((r) => r.replace(/^<(\w+)\.Arn>(:\*)?$/, '$1')),
-    );
-    const functions = Object.values(stack.failoverFunctions).map((fn) => logicalId(stack, fn.function));
-    expect(functions).toHaveLength(8);
-    expect(invoked).toEqual(new Set(functions));
-  });
+  it.each(regions)(
+    'lets the failover and failback state machines in %s invoke exactly the nine step functions',
+    (region) => {
+      const stack = stacks.controlPlanes.get(region)!;
+      const invokes = grants.get(region)!.filter((g) => g.actions.includes('lambda:InvokeFunction'));
+      expect(new Set(invokes.map((g) => g.owner))).toEqual(
+        new Set(['failover state machine', 'failback state machine']),
+      );
+      const functions = Object.values(stack.failoverFunctions).map((fn) => logicalId(stack, fn.function));
+      expect(functions).toHaveLength(9);
+      for (const owner of ['failover state machine', 'failback state machine']) {
+        const invoked = new Set(
+          invokes
+            .filter((g) => g.owner === owner)
+            .flatMap((g) => g.resources)
+            .map((r) => r.replace(/^<(\w+)\.Arn>(:\*)?$/, '$1')),
+        );
+        expect(invoked).toEqual(new Set(functions));
+      }
+    },
+  );
 
   it.each(regions)(
-    'lets only the lock, ledger, preflight and failover-input functions reach the table in %s, and the trigger only query it',
+    'lets only the functions that use the ledger reach the table in %s, and the trigger only query it and record health',
     (region) => {
       const ledger = grants.get(region)!.filter((g) => g.actions.some((a) => a.startsWith('dynamodb:')));
       const owners = new Set(ledger.map((g) => g.owner));
@@ -172,16 +188,66 @@ describe('control-plane IAM', () => {
     },
   );
 
-  it.each(regions)('lets the trigger in %s start the failover state machine and nothing else', (region) => {
-    const stack = stacks.controlPlanes.get(region)!;
-    const states = grants.get(region)!.filter((g) => g.actions.some((a) => a.startsWith('states:')));
-    expect(states).toEqual([
-      {
-        owner: 'lifeboat-trigger',
-        actions: ['states:StartExecution'],
-        resources: [`<${logicalId(stack, stack.failover.stateMachine)}>`],
-      },
-    ]);
+  it.each(regions)(
+    'lets the trigger in %s start the failover, and the Slack callback resume waiting tasks and start failbacks, and nothing else',
+    (region) => {
+      const stack = stacks.controlPlanes.get(region)!;
+      const states = grants.get(region)!.filter((g) => g.actions.some((a) => a.startsWith('states:')));
+      const machines = (workflow: string) =>
+        ['us-east-1', 'us-west-2', 'eu-west-1'].map(
+          (r) => `arn:<AWS::Partition>:states:${r}:123456789012:stateMachine:lifeboat-${workflow}`,
+        );
+      const byOwner = (a: Grant, b: Grant) =>
+        `${a.owner}${a.actions.join()}`.localeCompare(`${b.owner}${b.actions.join()}`);
+      expect([...states].sort(byOwner)).toEqual(
+        [
+          {
+            owner: 'lifeboat-trigger',
+            actions: ['states:StartExecution'],
+            resources: [`<${logicalId(stack, stack.failover.stateMachine)}>`],
+          },
+          {
+            owner: 'lifeboat-slack-callback',
+            actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+            resources: [...machines('failover'), ...machines('failback')],
+          },
+          {
+            owner: 'lifeboat-slack-callback',
+            actions: ['states:StartExecution'],
+            resources: machines('failback'),
+          },
+        ].sort(byOwner),
+      );
+    },
+  );
+
+  it.each(regions)(
+    "lets only the Slack functions in %s read the Slack secrets, by the config's names",
+    (region) => {
+      const reads = grants.get(region)!.filter((g) => g.actions.includes('secretsmanager:GetSecretValue'));
+      const secret = (name: string) =>
+        `arn:<AWS::Partition>:secretsmanager:${region}:123456789012:secret:lifeboat/slack/${name}-??????`;
+      expect(reads.map((g) => [g.owner, g.actions, g.resources])).toEqual(
+        expect.arrayContaining([
+          ['lifeboat-notify', ['secretsmanager:GetSecretValue'], [secret('bot-token')]],
+          ['lifeboat-approval', ['secretsmanager:GetSecretValue'], [secret('bot-token')]],
+          ['lifeboat-offer', ['secretsmanager:GetSecretValue'], [secret('bot-token')]],
+          [
+            'lifeboat-slack-callback',
+            ['secretsmanager:GetSecretValue'],
+            [secret('signing-secret'), secret('bot-token')],
+          ],
+        ]),
+      );
+      expect(reads).toHaveLength(4);
+    },
+  );
+
+  it.each(regions)('serves the Slack callback in %s on a Function URL with no IAM auth', (region) => {
+    const urls = templateOf(stacks.controlPlanes.get(region)!).findResources('AWS::Lambda::Url');
+    expect(
+      Object.values(urls).map((u) => (u as { Properties: { AuthType: string } }).Properties.AuthType),
+    ).toEqual(['NONE']);
   });
 
   it('grants each function the actions its steps call and no others', () => {
@@ -208,21 +274,30 @@ describe('control-plane IAM', () => {
         'dynamodb:Query',
         'eks:DescribeCluster',
         'kms:Decrypt',
+        'rds:DescribeDBInstances',
+        'rds:DescribeGlobalClusters',
         'route53:GetHealthCheckStatus',
         'route53:ListHealthChecks',
         'route53:ListTagsForResources',
       ],
       'lifeboat-database': [
         'cloudwatch:GetMetricData',
+        'rds:AddTagsToResource',
+        'rds:CreateDBInstanceReadReplica',
         'rds:DescribeDBInstances',
         'rds:DescribeGlobalClusters',
         'rds:FailoverGlobalCluster',
+        'rds:ModifyDBInstance',
         'rds:PromoteReadReplica',
+        'rds:SwitchoverGlobalCluster',
       ],
       'lifeboat-workloads': ['eks:DescribeCluster', 'eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
       'lifeboat-traffic': [
         'cloudwatch:DescribeAlarms',
+        'cloudwatch:GetMetricData',
         'cloudwatch:PutMetricData',
+        'rds:DescribeDBInstances',
+        'rds:DescribeGlobalClusters',
         'route53:ChangeResourceRecordSets',
         'route53:GetChange',
         'route53:GetHealthCheckStatus',
@@ -230,6 +305,43 @@ describe('control-plane IAM', () => {
         'route53:ListTagsForResources',
       ],
       'lifeboat-ledger': ['dynamodb:PutItem', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      'lifeboat-notify': ['secretsmanager:GetSecretValue'],
+      'lifeboat-approval': [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'secretsmanager:GetSecretValue',
+      ],
+      'lifeboat-slack-callback': [
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'secretsmanager:GetSecretValue',
+        'states:SendTaskFailure',
+        'states:SendTaskSuccess',
+        'states:StartExecution',
+      ],
+      'lifeboat-offer': [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'rds:DescribeDBInstances',
+        'rds:DescribeGlobalClusters',
+        'route53:GetHealthCheckStatus',
+        'route53:ListHealthChecks',
+        'route53:ListResourceRecordSets',
+        'route53:ListTagsForResources',
+        'secretsmanager:GetSecretValue',
+      ],
       'lifeboat-trigger': [
         'cloudwatch:DescribeAlarms',
         'dynamodb:PutItem',
@@ -258,17 +370,44 @@ describe('control-plane IAM', () => {
         'xray:GetSamplingRules',
         'xray:GetSamplingTargets',
       ],
+      'failback state machine': [
+        'lambda:InvokeFunction',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ],
     });
   });
 
-  it("scopes the database actions to this region's instance and the global cluster with its members", () => {
+  it("scopes promotion to this region's instance, the failback's rename and replica to the application's instances, and the global actions to the global cluster with its members", () => {
     const rds = grants
       .get('us-west-2')!
       .filter((g) => g.owner === 'lifeboat-database' && g.actions[0]!.startsWith('rds:'));
     const byAction = Object.fromEntries(rds.flatMap((g) => g.actions.map((a) => [a, g.resources])));
+    const instances = [
+      'arn:<AWS::Partition>:rds:us-east-1:123456789012:db:ai-gateway-db-use1',
+      'arn:<AWS::Partition>:rds:us-west-2:123456789012:db:ai-gateway-db-usw2',
+      'arn:<AWS::Partition>:rds:eu-west-1:123456789012:db:ai-gateway-db-euw1',
+    ];
+    const members = [
+      'arn:<AWS::Partition>:rds::123456789012:global-cluster:ai-gateway-drill-global',
+      'arn:<AWS::Partition>:rds:us-east-1:123456789012:cluster:ai-gateway-drill-use1',
+      'arn:<AWS::Partition>:rds:us-west-2:123456789012:cluster:ai-gateway-drill-usw2',
+    ];
     expect(byAction).toEqual({
-      'rds:DescribeDBInstances': ['arn:<AWS::Partition>:rds:us-west-2:123456789012:db:ai-gateway-db-usw2'],
       'rds:PromoteReadReplica': ['arn:<AWS::Partition>:rds:us-west-2:123456789012:db:ai-gateway-db-usw2'],
+      'rds:DescribeDBInstances': instances,
+      'rds:ModifyDBInstance': instances,
+      'rds:CreateDBInstanceReadReplica': instances,
+      'rds:AddTagsToResource': instances,
+      'rds:SwitchoverGlobalCluster': members,
       'rds:DescribeGlobalClusters': [
         'arn:<AWS::Partition>:rds::123456789012:global-cluster:ai-gateway-drill-global',
       ],
@@ -280,15 +419,19 @@ describe('control-plane IAM', () => {
     });
   });
 
-  it("scopes the EKS actions to this region's clusters and their configured node groups", () => {
+  it("scopes the EKS actions to the clusters and configured node groups of this region's applications", () => {
     const eks = grants
       .get('eu-west-1')!
       .filter((g) => g.owner === 'lifeboat-workloads' && g.actions[0]!.startsWith('eks:'));
+    // eu-west-1 serves ai-gateway only; a failback there scales its other regions down.
+    const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
+    const cluster = (r: string) =>
+      `arn:<AWS::Partition>:eks:${r}:123456789012:cluster/ai-gateway-${r === 'us-east-1' ? 'use1' : r === 'us-west-2' ? 'usw2' : 'euw1'}`;
     expect(eks.map((g) => [g.actions, g.resources])).toEqual([
-      [['eks:DescribeCluster'], ['arn:<AWS::Partition>:eks:eu-west-1:123456789012:cluster/ai-gateway-euw1']],
+      [['eks:DescribeCluster'], regions.map(cluster)],
       [
         ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
-        ['arn:<AWS::Partition>:eks:eu-west-1:123456789012:nodegroup/ai-gateway-euw1/general/*'],
+        regions.map((r) => `${cluster(r).replace(':cluster/', ':nodegroup/')}/general/*`),
       ],
     ]);
   });
@@ -334,11 +477,7 @@ describe('control-plane IAM', () => {
     const otherRegions = /:(us-east-1|eu-west-1):/;
     const others = grants
       .get('us-west-2')!
-      .filter(
-        (g) =>
-          g.resources.some((r) => otherRegions.test(r)) && !g.actions.includes('cloudwatch:DescribeAlarms'),
-      )
-      .filter((g) => !g.actions.some((a) => a.startsWith('rds:')));
+      .filter((g) => g.owner === 'lifeboat-lock' && g.resources.some((r) => otherRegions.test(r)));
     expect(others).toEqual([
       {
         owner: 'lifeboat-lock',

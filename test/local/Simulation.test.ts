@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../../local/scenario/Scenario.ts';
 import { simulate } from '../../local/simulate/Simulation.ts';
@@ -92,7 +95,11 @@ describe('simulate', () => {
   });
 
   it('refuses a scenario that starts a workflow there is no definition for, naming the event', async () => {
-    await expect(run(fixturePath('scenarios/start-missing-workflow.json'))).rejects.toThrow(
+    // A folder with the failover's definition alone: the scenario's failback has none.
+    const only = mkdtempSync(join(tmpdir(), 'lifeboat-statemachines-'));
+    copyFileSync(join(ROOT, 'statemachines', 'failover.asl.json'), join(only, 'failover.asl.json'));
+    const scenario = loadScenario(fixturePath('scenarios/start-missing-workflow.json'), ROOT);
+    await expect(simulate({ scenario, ...localRuntime(), statemachinesDir: only })).rejects.toThrow(
       'events[0].start: there is no failback workflow (statemachines/failback.asl.json) to start',
     );
   });

@@ -72,12 +72,6 @@ describe('lifeboat simulate', () => {
     expect(stdout).toBe('');
   });
 
-  it('exits 2 when a scenario starts a workflow that does not exist', async () => {
-    const { code, stderr } = await cli('simulate', fixturePath('scenarios/start-missing-workflow.json'));
-    expect(code).toBe(EXIT.usage);
-    expect(stderr).toContain('events[0].start: there is no failback workflow');
-  });
-
   it.each([
     [[], /Usage:/],
     [['simulate'], /expected one scenario file, got 0/],

@@ -135,18 +135,95 @@ describe('failover workflow (real ASL on the local runtime)', () => {
     expect(report.violations).toEqual([]);
   });
 
-  it('holds an automatic promotion back when the replica lags past the budget', async () => {
-    const report = await rehearse({
-      events: [{ at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 45 }, OUTAGE],
-      until: 600,
+  describe('with the replica lagging past the automatic budget', () => {
+    const LAG = { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 45 };
+
+    it('asks on Slack and promotes nothing while it waits', async () => {
+      const report = await rehearse({ events: [LAG, OUTAGE], until: 600 });
+      const [run] = failovers(report);
+      expect(run?.status).toBe('RUNNING');
+      expect(run!.states.at(-1)).toMatchObject({ name: 'RequestApproval' });
+      expect(promotions(report)).toEqual([]);
+      expect(dnsChanges(report)).toEqual([]);
+      const [ask] = report.slack;
+      expect(ask?.text).toContain('Fail over ai-gateway to us-west-2?');
+      expect(ask?.text).toContain('replica lag 45 s (budget 30 s)');
+      // The buttons carry the approval's short id, never the task token.
+      expect(JSON.stringify(ask)).not.toContain(run!.name + '.RequestApproval');
+      expect(report.violations).toEqual([]);
     });
-    const [run] = failovers(report);
-    expect(run?.status).toBe('ABORTED');
-    expect(promotions(report)).toEqual([]);
-    expect(ledgerOf(report, run!.name)).toMatchObject({
-      reason: expect.stringContaining('replica lag 45 s (budget 30 s)'),
+
+    it("proceeds on an approver's Approve, as a person's promotion", async () => {
+      const report = await rehearse({
+        events: [
+          LAG,
+          OUTAGE,
+          { at: 400, approve: 'failover', by: 'U0APPROVER' },
+          { at: 1200, recover: 'region-outage', region: 'us-east-1' },
+        ],
+        until: 1800,
+      });
+      const [run] = failovers(report);
+      expect(run?.status).toBe('SUCCEEDED');
+      expect(promotions(report)).toHaveLength(1);
+      const asked = run!.states.find((s) => s.name === 'RequestApproval')!;
+      const fence = run!.states.find((s) => s.name === 'FenceSource')!;
+      expect(fence.enteredAt).toBeGreaterThanOrEqual(400);
+      expect(asked.exitedAt).toBeGreaterThanOrEqual(400);
+      expect(ledgerOf(report, run!.name)).toMatchObject({
+        status: 'SUCCEEDED',
+        details: expect.objectContaining({ rpoSeconds: 45 }),
+      });
+      expect(report.slack.some((m) => m.text.includes('Approved by <@U0APPROVER>'))).toBe(true);
+      // Invariant 3: past the budget only with a person, which the approval is.
+      expect(report.violations).toEqual([]);
     });
-    expect(report.violations).toEqual([]);
+
+    it('ends REJECTED on Reject, moving nothing, and releases the lock', async () => {
+      const report = await rehearse({
+        events: [LAG, OUTAGE, { at: 400, reject: 'failover', by: 'U0ONCALL01' }],
+        until: 900,
+      });
+      const [run] = failovers(report);
+      expect(run?.status).toBe('ABORTED');
+      expect(promotions(report)).toEqual([]);
+      expect(dnsChanges(report)).toEqual([]);
+      expect(ledgerOf(report, run!.name)).toMatchObject({
+        status: 'REJECTED',
+        reason: expect.stringContaining('rejected by U0ONCALL01'),
+      });
+      expect(report.slack.some((m) => m.text.includes('Rejected by <@U0ONCALL01>'))).toBe(true);
+      expect(report.violations).toEqual([]);
+    });
+
+    it('ends TIMED_OUT when nobody decides, moving nothing, and says so on the message', async () => {
+      const report = await rehearse({ events: [LAG, OUTAGE], until: 4500 });
+      const [run] = failovers(report);
+      expect(run?.status).toBe('ABORTED');
+      expect(promotions(report)).toEqual([]);
+      expect(ledgerOf(report, run!.name)).toMatchObject({
+        status: 'TIMED_OUT',
+        reason: 'nobody approved within 3600 s; nothing moved',
+      });
+      expect(report.slack.some((m) => m.text.includes('Timed out: nobody approved within 3600 s'))).toBe(
+        true,
+      );
+      expect(report.violations).toEqual([]);
+    });
+
+    it('does not count a press from someone who is not an approver', async () => {
+      const report = await rehearse({
+        events: [LAG, OUTAGE, { at: 400, approve: 'failover', by: 'U0STRANGER' }],
+        until: 900,
+      });
+      const [run] = failovers(report);
+      expect(run?.status).toBe('RUNNING');
+      expect(promotions(report)).toEqual([]);
+      expect(
+        report.timeline.some((e) => e.text.includes('U0STRANGER pressed Approve') && e.text.includes('403')),
+      ).toBe(true);
+      expect(report.violations).toEqual([]);
+    });
   });
 
   it('retries throttling on every AWS operation it calls and succeeds', async () => {

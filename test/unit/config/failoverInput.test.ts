@@ -23,6 +23,9 @@ describe('checkFailoverInput', () => {
       reason: 'manual start',
       incidentStartedAt: '2030-01-01T00:10:00.000Z',
       confirmationWaitSeconds: 0,
+      // The config's approval timeout (one hour), and the lock held for it and the failover's lease.
+      approvalTimeoutSeconds: 3600,
+      approvalLockLeaseSeconds: 3600 + 3 * 3600,
     });
   });
 

@@ -1,0 +1,62 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
+import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
+import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
+import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
+import { offerFailbacks, type OfferOutcome } from '../../shared/failback/FailbackOffer.ts';
+import {
+  classified,
+  clientConfig,
+  lambdaConfig,
+  lambdaEstate,
+  lambdaRegion,
+  ledgerTableName,
+  perRegion,
+  systemClock,
+} from '../../shared/runtime/lambdaEstate.ts';
+import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
+
+const FUNCTION = 'lifeboat-offer';
+const logger = new Logger();
+const tracer = new Tracer();
+const config = lambdaConfig();
+const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
+const { notifier } = slackNotifier(
+  config,
+  tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())),
+);
+const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
+const deps = {
+  config,
+  ledger: new DynamoLedger(dynamo, ledgerTableName()),
+  approvals: new DynamoApprovals(dynamo, ledgerTableName()),
+  clock: systemClock,
+  region: lambdaRegion(),
+  estate: lambdaEstate(FUNCTION, {
+    dns: new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config)),
+    database: new RdsDatabase(
+      perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region)))),
+    ),
+    notifier,
+  }),
+};
+
+async function offer(): Promise<OfferOutcome[]> {
+  const outcomes = await offerFailbacks(deps);
+  for (const outcome of outcomes)
+    if (outcome.action !== 'not-here') logger.info('failback offer', { ...outcome });
+  return outcomes;
+}
+
+/** On a schedule: offers failback on Slack once the old primary has been healthy long enough. */
+export const handler = middy(classified(offer))
+  .use(injectLambdaContext(logger))
+  .use(captureLambdaHandler(tracer));
