@@ -1,12 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { BACKUP_FUNCTIONS, BackupSteps } from '../../shared/backup/BackupSteps.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
-import { clientConfig, ledgerTableName, LogNotifier, perRegion } from '../../shared/runtime/lambdaEstate.ts';
+import { clientConfig, lambdaConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
+import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
 import { stepHandler } from '../../shared/runtime/stepHandler.ts';
 
 const FUNCTION = 'lifeboat-backup';
@@ -22,7 +24,10 @@ export const handler = stepHandler(FUNCTION, BACKUP_FUNCTIONS[FUNCTION], (deps) 
   ports: {
     database: new RdsDatabase(rdsIn),
     backups: new RdsSnapshots(rdsIn),
-    notifier: new LogNotifier(logger),
+    notifier: slackNotifier(
+      lambdaConfig(),
+      tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())),
+    ).notifier,
   },
   ledger: new DynamoLedger(dynamo, ledgerTableName()),
 });

@@ -1,3 +1,5 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -14,13 +16,7 @@ import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/he
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
 import { DRILL_FUNCTIONS, DrillSteps } from '../../shared/drill/DrillSteps.ts';
-import {
-  clientConfig,
-  lambdaConfig,
-  ledgerTableName,
-  LogNotifier,
-  perRegion,
-} from '../../shared/runtime/lambdaEstate.ts';
+import { clientConfig, lambdaConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { stepHandler } from '../../shared/runtime/stepHandler.ts';
 
 const FUNCTION = 'lifeboat-drill';
@@ -50,7 +46,10 @@ export const handler = stepHandler(FUNCTION, DRILL_FUNCTIONS[FUNCTION], (deps) =
     // DescribeCluster and DescribeNodegroup only: no Kubernetes call.
     workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
     backups: new RdsSnapshots(rdsIn),
-    notifier: new LogNotifier(logger),
+    notifier: slackNotifier(
+      lambdaConfig(),
+      tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())),
+    ).notifier,
   },
   ledger: new DynamoLedger(dynamo, ledgerTableName()),
 });

@@ -29,6 +29,7 @@ import {
 } from '../../shared/config/naming.ts';
 import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
 import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
+import { BackupWorkflows } from '../constructs/BackupWorkflows.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
 import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
 import { retentionDays } from '../constructs/retention.ts';
@@ -154,6 +155,8 @@ export class ControlPlaneStack extends Stack {
   public readonly slackCallbackUrl: FunctionUrl;
   /** Offers failback on Slack once the old primary has been healthy long enough. */
   public readonly offer: LifeboatFunction;
+  /** The scheduled backup, restore-test and readiness-drill workflows this region runs. */
+  public readonly backups: BackupWorkflows;
   /** Starts the failover when the detection alarms of the serving region reach their quorum. */
   public readonly trigger: LifeboatFunction;
   /** Probes the other regions of this region's applications, once a minute. */
@@ -312,6 +315,18 @@ export class ControlPlaneStack extends Stack {
       this.offer.role,
       "route53:ListHealthChecks (finding the detection stack's health checks) has no resource-level permissions.",
     );
+    this.backups = new BackupWorkflows(this, 'Backups', {
+      config,
+      ledgerTableName: this.ledgerTableName,
+      ledgerTableArn: this.ledgerTableArn,
+      ledgerKey: this.ledgerKey,
+      logRetention,
+    });
+    // A failed backup, restore test or readiness drill is posted to the team's channel.
+    for (const scheduled of [this.backups.backup, this.backups.restoreTest, this.backups.drill]) {
+      if (scheduled !== undefined) this.grantSecrets(scheduled.function.role, [slackSecrets.botToken]);
+    }
+
     new Rule(this, 'OfferSchedule', {
       description: 'Runs the Lifeboat failback offer',
       schedule: Schedule.rate(OFFER_SCHEDULE),
