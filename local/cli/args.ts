@@ -64,3 +64,13 @@ export function inputProblemsAsFlags(error: InvalidInputError): UsageError {
 export function applicationNames(config: LifeboatConfig): string {
   return config.applications.map((a) => a.name).join(', ');
 }
+
+/** The time now, from the injected clock when there is one. */
+export function cliNow(io: CliIo): Date {
+  return io.now?.() ?? new Date();
+}
+
+/** Waits between two polls of a deployed Lifeboat. */
+export function cliSleep(io: CliIo, seconds: number): Promise<void> {
+  return io.sleep?.(seconds) ?? new Promise((done) => setTimeout(done, seconds * 1000));
+}

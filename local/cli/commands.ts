@@ -3,6 +3,9 @@ import { UsageError } from './args.ts';
 import { PLAN_USAGE, planCommand } from './commands/plan.ts';
 import { REPORT_USAGE, reportCommand } from './commands/report.ts';
 import { RUNBOOK_USAGE, runbookCommand } from './commands/runbook.ts';
+import { HISTORY_USAGE, historyCommand } from './commands/history.ts';
+import { START_USAGE, startCommand } from './commands/start.ts';
+import { STATUS_USAGE, statusCommand } from './commands/status.ts';
 import type { CliIo } from './main.ts';
 
 /** A `lifeboat` subcommand besides `simulate`: its usage text and what it runs. */
@@ -28,6 +31,22 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'lifeboat report <report.json> --html <file>   render a simulate --json report as an HTML page',
     usage: REPORT_USAGE,
     run: reportCommand,
+  },
+  start: {
+    summary: 'lifeboat start <workflow> --app <name> --to <region>   start a workflow on AWS and follow it',
+    usage: START_USAGE,
+    run: startCommand,
+  },
+  status: {
+    summary:
+      'lifeboat status [--app <name>]                  what serves, the writer, runs in progress (AWS)',
+    usage: STATUS_USAGE,
+    run: statusCommand,
+  },
+  history: {
+    summary: 'lifeboat history --app <name> --kind <kind>     past runs from the ledger (AWS)',
+    usage: HISTORY_USAGE,
+    run: historyCommand,
   },
 };
 

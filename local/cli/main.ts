@@ -7,6 +7,7 @@ import { renderText } from '../report/renderText.ts';
 import { loadScenario } from '../scenario/Scenario.ts';
 import { simulate } from '../simulate/Simulation.ts';
 import { localRuntime } from '../simulate/localRuntime.ts';
+import type { AwsClients } from './aws/AwsClients.ts';
 import { COMMANDS, runCommand } from './commands.ts';
 
 export interface CliIo {
@@ -16,6 +17,11 @@ export interface CliIo {
   /** Whether stdout is a terminal (colors) and stderr one (progress). */
   readonly stdoutIsTty?: boolean;
   readonly stderrIsTty?: boolean;
+  /** AWS SDK clients for the commands that talk to a deployed Lifeboat (default: the SDK's chain). */
+  readonly aws?: AwsClients;
+  /** The clock and the wait between polls of a followed execution (tests pass instant ones). */
+  readonly now?: () => Date;
+  readonly sleep?: (seconds: number) => Promise<void>;
 }
 
 export const EXIT = { ok: 0, violations: 1, usage: 2, internal: 3 } as const;

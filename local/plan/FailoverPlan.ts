@@ -603,6 +603,15 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
   verifyTarget: (ctx) => ({ calls: 1, touches: [healthCheckOf(ctx.app, ctx.target)] }),
   record: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: run record with RTO and RPO`] }),
   notify: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
+  requestApproval: (ctx) => ({
+    calls: 2,
+    touches: [`Slack channel ${ctx.config.slack.channelId}`, `${ledger(ctx)}: approval of this run`],
+    note: `waits for Approve or Reject on Slack, up to ${ctx.config.slack.approvalTimeoutSeconds} s`,
+  }),
+  closeApproval: (ctx) => ({
+    calls: 2,
+    touches: [`Slack message of the approval`, `${ledger(ctx)}: approval of this run`],
+  }),
 };
 
 /** Operations the plan can estimate (a test checks the failover uses no other). */

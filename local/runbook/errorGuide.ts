@@ -34,9 +34,43 @@ export const ERROR_GUIDE: Readonly<Record<string, ErrorGuide>> = {
     meaning: 'A status loop ran out of time: the database was not writable or the workloads not ready.',
     fix: 'Look at the resource the cause names (RDS events, pending pods); when it is ready, start again: steps already done are skipped.',
   },
+  SlackUnavailable: {
+    meaning:
+      'Slack did not take the approval request (down, or it refused the post) after the retries: every minute for an hour when slack.whenSlackIsDown is "wait".',
+    fix: 'Nothing moved. Check Slack status and the bot token secret; start again, or decide without Slack by starting the workflow by hand.',
+  },
+  ApprovalNotPosted: {
+    meaning:
+      'Slack did not take the approval request and slack.whenSlackIsDown is "fail": the run ended at once.',
+    fix: 'Nothing moved. Check Slack status and the bot token secret (Secrets Manager), then start again.',
+  },
+  ApprovalRejected: {
+    meaning:
+      'An allowed approver pressed Reject on Slack; the run ended ABORTED (status REJECTED in the ledger) with nothing moved.',
+    fix: 'Nothing to repair. Read who rejected it and why in the Slack thread; start again when the team agrees.',
+  },
+  ReadinessFailed: {
+    meaning: 'The readiness drill found that a failover could not run now (a critical finding failed).',
+    fix: 'Read the findings in the drill record (lifeboat history --kind drill); fix each critical one and run the drill again.',
+  },
+  RestoreTestFailed: {
+    meaning:
+      'The restore test could not restore the latest backup copy, or a check of the restored database failed (status, engine, restore time against the RTO, data age).',
+    fix: 'Read the checks in the record (lifeboat history --kind restore-test); fix the backup or restore settings and run the test again. The temporary instance is deleted either way.',
+  },
+  ConfigError: {
+    meaning:
+      "A step's function was deployed with a config or environment it cannot use (a deployment error).",
+    fix: 'Read the cause (it names the setting); fix the config and deploy the control-plane stack again.',
+  },
   'States.Timeout': {
     meaning: 'A task ran longer than its timeout.',
     fix: "Look at the step's Lambda logs for where it waited; start again.",
+  },
+  'States.Runtime': {
+    meaning:
+      'Step Functions could not run the definition on this input (a path that does not exist); no Catch applies.',
+    fix: 'A defect of the state machine: read the cause for the state and path, and report it with the execution ARN.',
   },
   'States.TaskFailed': {
     meaning: 'A task failed with an error that has no name of its own.',

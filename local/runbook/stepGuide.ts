@@ -8,6 +8,11 @@ export interface StepGuide {
   readonly ifFails: string;
 }
 
+const NOTIFY: StepGuide = {
+  does: "posts to the team's Slack channel",
+  ifFails: 'a failed message does not fail the run; read the outcome in the execution or the ledger',
+};
+
 export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   validateInput: {
     does: 'checks the input against the config and works out the source region',
@@ -104,8 +109,233 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
     ifFails:
       'the estate is as the previous steps left it; look at the execution history for the step results',
   },
-  notify: {
-    does: "posts to the team's Slack channel",
-    ifFails: 'a failed message does not fail the run; read the outcome in the execution or the ledger',
+  notify: NOTIFY,
+  requestApproval: {
+    does: 'posts the approval request on Slack and waits for an allowed approver to press Approve or Reject (up to slack.approvalTimeoutSeconds)',
+    ifFails:
+      'Reject ends the run REJECTED and a timeout ends it TIMED_OUT, both with nothing moved; when Slack is down the post is retried every minute for an hour (whenSlackIsDown "wait") or the run fails (ApprovalNotPosted). To go ahead anyway, start the failover by hand',
   },
+  closeApproval: {
+    does: 'updates the Slack approval message with the outcome and closes the approval in the ledger',
+    ifFails:
+      'a failure here does not change the outcome: the run still records and releases its lock; the Slack message may keep its buttons, which no longer act',
+  },
+};
+
+/**
+ * The failback's operations. The lock, preflight, scale-up and Slack operations it shares with the
+ * failover read the same; these say what each does on the way back.
+ */
+export const FAILBACK_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  ...STEP_GUIDE,
+  validateFailback: {
+    does: 'checks the input against the config and works out the region serving now (traffic leaves it)',
+    ifFails:
+      'the run ends at once with InvalidInput and nothing was changed; the message names the field (start it in the region traffic returns to)',
+  },
+  checkTarget: {
+    does: "reads the returning region's Route 53 health check",
+    ifFails:
+      'counts as a failed check: the run stops; the old primary is not healthy yet, so wait and offer again',
+  },
+  checkReplica: {
+    does: "reads whether the returning region's database is a caught-up replica of the writer (changes nothing)",
+    ifFails:
+      'counts as a failed check; the run prepares the replica itself after approval, so a missing one is reported, not fatal',
+  },
+  checkTargetCluster: {
+    does: "checks the returning region's EKS cluster is ACTIVE",
+    ifFails: 'counts as a failed check: the run stops; look at the cluster in the EKS console of that region',
+  },
+  decideFailback: {
+    does: 'proceeds, stops with every reason, or (dry run) lists what would be done',
+    ifFails: 'a stop is not a failure: read the reasons in the ledger record and on Slack',
+  },
+  ensureReplica: {
+    does: "moves a region's database one step toward a caught-up replica of the writer: renames a stale RDS instance out of the way (kept), creates the replica, waits for it to catch up (gives up after 4 hours)",
+    ifFails:
+      'nothing has moved traffic yet: look at the instance in the RDS console of that region (a renamed "-pre-failback-" instance keeps the old writes), fix it and start the failback again; steps already done are skipped',
+  },
+  claimOffer: {
+    does: 'claims the approved Slack offer the run was started with, so one approval starts one failback',
+    ifFails:
+      'the offer was already claimed, expired or never approved: ask for a new offer, or start the failback by hand (it then asks on Slack itself)',
+  },
+  scaleNodeGroups: {
+    does: "scales the returning region's EKS node groups to their active sizes",
+    ifFails:
+      'check the node group in the EKS console (capacity, quotas, IAM); scale it by hand if needed and start again',
+  },
+  scaleDeployments: {
+    does: "scales the returning region's deployments to their active replicas",
+    ifFails:
+      "check the Lambda's access to the cluster (EKS access entry) and scale the deployments by hand with kubectl if needed",
+  },
+  checkWorkloads: {
+    does: 'waits until every deployment of the returning region has its minimum ready replicas (gives up after 15 minutes)',
+    ifFails:
+      'NotReadyError names the deployments short of ready; traffic has not moved: look at pending pods and node capacity',
+  },
+  unfenceTarget: {
+    does: "lifts the fence the failover put on the returning region's record (its weight is still 0)",
+    ifFails:
+      'no traffic moved: fix CloudWatch access in this region (the error names the call) and start again',
+  },
+  shiftStep: {
+    does: 'sets the weights of the next step in one change batch: the returning region at its percent, the serving one the rest',
+    ifFails:
+      'traffic stays at the last weights Route 53 accepted; check them with lifeboat status and either start the failback again or set the weights by hand',
+  },
+  checkChange: {
+    does: 'waits until Route 53 reports the weight change INSYNC',
+    ifFails: 'the change was made; check it with aws route53 get-change',
+  },
+  guardStep: {
+    does: "compares the returning region's error rate and p99 latency over the bake with the config's bounds (no data counts as a breach)",
+    ifFails: 'a breach is not a failure: the run rolls back to the last good weights and ends ROLLED_BACK',
+  },
+  rollBack: {
+    does: 'sets the weights back to the last step the guard passed, or all traffic back on the serving region (the returning one fenced again)',
+    ifFails:
+      'urgent: traffic may still be on weights that breached; set the weights by hand in the Route 53 console (the serving region to 100) and look at the returning region',
+  },
+  fenceSource: {
+    does: 'fences the region traffic left, so no answer names it while the writer switches',
+    ifFails: 'every answer already names the returning region; fix CloudWatch access and start again',
+  },
+  switchWriter: {
+    does: 'switches the database writer to the returning region once writes have drained: Aurora global switchover, or RDS promotion once the replica lag is 0 (no data loss)',
+    ifFails:
+      'look at the database in the RDS console of both regions; the serving region is fenced, so writes wait: fix and start again, or fail over back to the serving region if the switch cannot finish',
+  },
+  checkDatabase: {
+    does: 'waits until the returning region writes (gives up after 30 minutes)',
+    ifFails: 'NotReadyError: the switch did not finish in time; check the RDS events of both regions',
+  },
+  unfenceStandbys: {
+    does: 'lifts the fence of every other region whose database now replicates from the returning one',
+    ifFails:
+      'the application is back and served; a standby left fenced is out of the data-plane fallback: check its replica and lift its fence by starting the failback again',
+  },
+  scaleDownSource: {
+    does: 'scales the region traffic left back to its standby sizes (deployments, then nodes)',
+    ifFails: 'traffic is back; only cost is at stake: scale the standby down by hand or start again',
+  },
+  recordFailback: {
+    does: "writes the run to the ledger with its steps and the guard's readings",
+    ifFails:
+      'the estate is as the previous steps left it; look at the execution history for the step results',
+  },
+};
+
+/** The backup's operations. */
+export const BACKUP_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  validateInput: {
+    does: "checks the application has a backup block and names the slot's snapshot",
+    ifFails: 'InvalidInput: nothing was changed; the message names the field',
+  },
+  createSnapshot: {
+    does: "snapshots the writer's database (the slot names the snapshot, so a repeat changes nothing)",
+    ifFails:
+      'look at the database in the RDS console (a snapshot already running, quotas); the next slot tries again',
+  },
+  checkSnapshot: {
+    does: 'waits until the snapshot is available (gives up after 4 hours)',
+    ifFails: 'NotReadyError: look at the snapshot in the RDS console; it is kept and pruned by retention',
+  },
+  copySnapshot: {
+    does: "copies the snapshot to the copy region with that region's KMS key",
+    ifFails:
+      'check the copy KMS key policy and the RDS copy quota of the copy region; the snapshot itself exists',
+  },
+  checkCopy: {
+    does: 'waits until the copy is available (gives up after 4 hours)',
+    ifFails: 'NotReadyError: look at the copy in the RDS console of the copy region',
+  },
+  prune: {
+    does: "deletes this application's Lifeboat snapshots older than the retention (only those it tagged)",
+    ifFails: 'the backup still counts; old snapshots stay until the next prune',
+  },
+  record: {
+    does: 'writes the backup to the ledger with its snapshot, copy and times',
+    ifFails: 'the snapshots exist; look at the execution history for the results',
+  },
+  notify: NOTIFY,
+};
+
+/** The restore test's operations. */
+export const RESTORE_TEST_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  validateInput: {
+    does: "checks the application has backup.restoreTest and names the slot's temporary instance",
+    ifFails: 'InvalidInput: nothing was changed; the message names the field',
+  },
+  findSnapshot: {
+    does: 'finds the latest available Lifeboat copy in the copy region',
+    ifFails: 'no copy to restore: look at the backup runs (lifeboat history --kind backup)',
+  },
+  restore: {
+    does: 'restores the copy into a temporary instance (or Aurora cluster) in the copy region',
+    ifFails:
+      'check the subnet group and instance class in backup.restoreTest and the RDS quotas; cleanup still runs',
+  },
+  checkRestore: {
+    does: 'waits until the temporary instance is available (gives up after 3 hours)',
+    ifFails: 'NotReadyError: the restore took too long to count; cleanup still deletes the instance',
+  },
+  verifyRestore: {
+    does: 'checks the restored instance (status, engine), the restore time against the RTO and the data age against the backup budget',
+    ifFails: 'a failed check ends the test FAILED with the checks in the record',
+  },
+  cleanup: {
+    does: 'deletes the temporary instance (gives up after 1 hour)',
+    ifFails:
+      'the record names what was left: delete the lifeboat-<application>-<slot> instance by hand in the RDS console of the copy region',
+  },
+  record: {
+    does: 'writes the test to the ledger: PASSED or FAILED, restore time against the RTO target, data age',
+    ifFails: 'look at the execution history for the results',
+  },
+  notify: NOTIFY,
+};
+
+/** The readiness drill's operations: each reports findings instead of failing. */
+export const DRILL_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  validateInput: {
+    does: 'checks the application and the mode and works out the region a failover would move to',
+    ifFails: 'InvalidInput: nothing was checked; the message names the field',
+  },
+  checkPreflight: {
+    does: "makes every check of the failover's preflight (target health, replica lag, cooldown, target cluster, source up)",
+    ifFails: 'a check that cannot be made becomes a finding; only throttling is retried',
+  },
+  checkBackups: {
+    does: 'checks the latest backup and its copy are fresh enough for the RPO',
+    ifFails: 'a finding: look at the backup runs (lifeboat history --kind backup)',
+  },
+  checkAlarms: {
+    does: 'checks every detection alarm and health check exists',
+    ifFails: 'a finding names the missing alarm or check: deploy the detection stack again',
+  },
+  checkCapacity: {
+    does: "checks the target's node groups can reach their active sizes (max size, quotas)",
+    ifFails: 'a finding: raise the node group maximum or the quota it names',
+  },
+  checkRestoreTest: {
+    does: 'checks a restore test passed recently',
+    ifFails: 'a finding: run one (lifeboat start restore-test) and look at its record',
+  },
+  record: {
+    does: 'writes the drill to the ledger: PASSED or FAILED with every finding',
+    ifFails: 'look at the execution history for the findings',
+  },
+  notify: NOTIFY,
+};
+
+/** Every workflow's guide, by the name of its `statemachines/<name>.asl.json`. */
+export const STEP_GUIDES: Readonly<Record<string, Readonly<Record<string, StepGuide>>>> = {
+  failover: STEP_GUIDE,
+  failback: FAILBACK_STEP_GUIDE,
+  backup: BACKUP_STEP_GUIDE,
+  'restore-test': RESTORE_TEST_STEP_GUIDE,
+  drill: DRILL_STEP_GUIDE,
 };

@@ -77,6 +77,28 @@ function secondsBetween(from: string, to: string): number {
 }
 
 /**
+ * Checks a restore test's input against the config: the application, its restore-test settings and
+ * the slot's temporary instance. The state machine's first step and `lifeboat start restore-test`
+ * both use it.
+ */
+export function checkRestoreTestInput(raw: unknown, config: LifeboatConfig, now: Date): RestoreTestRequest {
+  const { app, backup, slot } = scheduledApplication(config, raw, now);
+  if (backup.restoreTest === undefined) {
+    throw new InvalidInputError([
+      `application: ${app.name} has no backup.restoreTest in the config; add one with the subnetGroupName to restore into`,
+    ]);
+  }
+  return {
+    application: app.name,
+    slot,
+    region: backup.copyToRegion,
+    restoreId: resourceId(app.name, slot),
+    subnetGroupName: backup.restoreTest.subnetGroupName,
+    instanceClass: restoreInstanceClass(app),
+  };
+}
+
+/**
  * The restore test's steps: restore the latest copy into a temporary instance in the copy region,
  * wait, check it, delete it (also when anything fails), record how long the restore took against
  * the RTO target and how old its data was against the backup's freshness budget.
@@ -95,21 +117,8 @@ export class RestoreTestSteps {
   }): Promise<{ request: RestoreTestRequest; startedAt: string }> {
     const now = this.deps.clock.now();
     try {
-      const { app, backup, slot } = scheduledApplication(this.deps.config, payload.input, now);
-      if (backup.restoreTest === undefined) {
-        throw new InvalidInputError([
-          `application: ${app.name} has no backup.restoreTest in the config; add one with the subnetGroupName to restore into`,
-        ]);
-      }
       return {
-        request: {
-          application: app.name,
-          slot,
-          region: backup.copyToRegion,
-          restoreId: resourceId(app.name, slot),
-          subnetGroupName: backup.restoreTest.subnetGroupName,
-          instanceClass: restoreInstanceClass(app),
-        },
+        request: checkRestoreTestInput(payload.input, this.deps.config, now),
         startedAt: now.toISOString(),
       };
     } catch (error) {

@@ -45,6 +45,36 @@ export interface DrillRequest {
   readonly targetRegion: string;
 }
 
+/**
+ * Checks a drill's input against the config: the application, the mode, and a target that is a
+ * standby of `currentPrimary` (the region serving now; the application's first region if unknown).
+ * The state machine's first step and `lifeboat start drill` both use it.
+ */
+export function checkDrillInput(
+  raw: unknown,
+  config: LifeboatConfig,
+  options: { readonly currentPrimary: string | undefined },
+): DrillRequest {
+  const parsed = DrillInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidInputError(parsed.error.issues.flatMap((i) => describeIssue(i).split('\n')));
+  }
+  const app = config.applications.find((a) => a.name === parsed.data.application);
+  if (app === undefined) {
+    throw new InvalidInputError([
+      `application: no application named "${parsed.data.application}"; the config has ${config.applications.map((a) => a.name).join(', ')}`,
+    ]);
+  }
+  const sourceRegion = options.currentPrimary ?? app.regions[0] ?? '';
+  const targetRegion = parsed.data.targetRegion ?? app.regions.find((r) => r !== sourceRegion) ?? '';
+  if (!app.regions.includes(targetRegion) || targetRegion === sourceRegion) {
+    throw new InvalidInputError([
+      `targetRegion: ${targetRegion} is not a standby of ${app.name} (${app.regions.filter((r) => r !== sourceRegion).join(', ')})`,
+    ]);
+  }
+  return { application: app.name, mode: 'readiness', sourceRegion, targetRegion };
+}
+
 export type Severity = 'critical' | 'warning' | 'info';
 
 /** One thing the drill found: a failed critical finding fails the drill; warnings are reported. */
@@ -86,25 +116,16 @@ export class DrillSteps {
   }): Promise<{ request: DrillRequest; startedAt: string }> {
     const now = this.deps.clock.now();
     try {
+      // The serving region is read only for an input worth checking against it.
       const parsed = DrillInputSchema.safeParse(payload.input);
-      if (!parsed.success) {
-        throw new InvalidInputError(parsed.error.issues.flatMap((i) => describeIssue(i).split('\n')));
-      }
-      const app = this.deps.config.applications.find((a) => a.name === parsed.data.application);
-      if (app === undefined) {
-        throw new InvalidInputError([
-          `application: no application named "${parsed.data.application}"; the config has ${this.deps.config.applications.map((a) => a.name).join(', ')}`,
-        ]);
-      }
-      const sourceRegion = await currentPrimary(app, this.deps.estate, this.deps.ledger);
-      const targetRegion = parsed.data.targetRegion ?? app.regions.find((r) => r !== sourceRegion) ?? '';
-      if (!app.regions.includes(targetRegion) || targetRegion === sourceRegion) {
-        throw new InvalidInputError([
-          `targetRegion: ${targetRegion} is not a standby of ${app.name} (${app.regions.filter((r) => r !== sourceRegion).join(', ')})`,
-        ]);
-      }
+      const app = parsed.success
+        ? this.deps.config.applications.find((a) => a.name === parsed.data.application)
+        : undefined;
+      const serving =
+        app === undefined ? undefined : await currentPrimary(app, this.deps.estate, this.deps.ledger);
+      const request = checkDrillInput(payload.input, this.deps.config, { currentPrimary: serving });
       return {
-        request: { application: app.name, mode: 'readiness', sourceRegion, targetRegion },
+        request,
         startedAt: now.toISOString(),
       };
     } catch (error) {

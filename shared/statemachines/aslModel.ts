@@ -81,15 +81,28 @@ export function allStates(machine: AslMachine, within: readonly string[] = []): 
   return out;
 }
 
-/** The step operation a Task state asks its Lambda for (`Parameters.operation`), if any. */
+/**
+ * The step operation a Task state asks its Lambda for: `Parameters.operation`, or
+ * `Parameters.Payload.operation` for a `lambda:invoke.waitForTaskToken` task.
+ */
 export function operationOf(state: AslState): string | undefined {
-  const operation = state.Parameters?.operation;
+  const payload = state.Parameters?.Payload;
+  const operation =
+    state.Parameters?.operation ??
+    (payload !== null && typeof payload === 'object'
+      ? (payload as { operation?: unknown }).operation
+      : undefined);
   return typeof operation === 'string' ? operation : undefined;
 }
 
-/** The Lambda a Task state calls, by its `${XxxFunctionArn}` placeholder (`Xxx`). */
+/**
+ * The Lambda a Task state calls, by its `${XxxFunctionArn}` placeholder (`Xxx`): its Resource, or
+ * `Parameters.FunctionName` for a `lambda:invoke` integration.
+ */
 export function functionOf(state: AslState): string | undefined {
-  return /^\$\{([A-Za-z0-9]+)FunctionArn\}$/.exec(state.Resource ?? '')?.[1];
+  const named = state.Parameters?.FunctionName;
+  const reference = typeof named === 'string' ? named : (state.Resource ?? '');
+  return /^\$\{([A-Za-z0-9]+)FunctionArn\}$/.exec(reference)?.[1];
 }
 
 /** Every Fail state: its fixed `Error`, or the path it reads the error from. */

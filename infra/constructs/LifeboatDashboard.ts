@@ -1,0 +1,302 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import {
+  APPROVAL_WAIT_METRIC,
+  DNS_WEIGHT_METRIC,
+  LIFEBOAT_NAMESPACE,
+  RTO_METRIC,
+} from '../../shared/aws/trafficMetrics.ts';
+import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import { DETECTION_REGION } from '../../shared/config/naming.ts';
+
+/** One workflow's state machine, as the dashboard graphs and alarms on it. */
+export interface DashboardWorkflow {
+  /** The workflow's name (`failover`, `failback`, ...), for titles and alarm names. */
+  readonly name: string;
+  /** The state machine's ARN: the `StateMachineArn` dimension of its AWS/States metrics. */
+  readonly stateMachineArn: string;
+}
+
+export interface LifeboatDashboardProps {
+  /** The applications of the config: their regions, databases and names. */
+  readonly applications: readonly ApplicationConfig[];
+  /** Every control-plane region: the weights and RTO a workflow publishes live in the region it ran in. */
+  readonly controlPlaneRegions: readonly string[];
+  /** This region's workflows. */
+  readonly workflows: readonly DashboardWorkflow[];
+  /** The trigger function of this region, whose errors are alarmed on. */
+  readonly triggerFunction: IFunction;
+  /**
+   * Route 53 health check ids by application, then region, for named lines. When an application has
+   * none here, its health checks are shown by a search of AWS/Route53 in us-east-1 instead (the
+   * ids of the checks the detection stack creates live in another region's stack).
+   */
+  readonly healthCheckIds?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** How long an approval may wait on Slack before the alarm says so (default one hour). */
+  readonly approvalWaitAlarmSeconds?: number;
+  /** The dashboard's name (default `lifeboat-<region>`). */
+  readonly dashboardName?: string;
+}
+
+/**
+ * One control-plane region's CloudWatch dashboard, and the alarms on Lifeboat itself with an
+ * encrypted SNS topic as their action.
+ *
+ * Route 53 publishes health-check metrics in us-east-1 only, so those lines read that region; RDS
+ * replica lag is read in the replica's region; the weights and the RTO a workflow publishes live in
+ * the region the workflow ran in, so each is read from every control-plane region.
+ *
+ * "An approval waits longer than an hour" is the `Lifeboat/ApprovalWaitSeconds` gauge (the age of
+ * the oldest approval still waiting, by workflow) above the limit. Step Functions has no metric of
+ * how long one state has waited, and `ExecutionTime` is emitted only when an execution ends.
+ *
+ * To route the alarms to Slack, subscribe the topic to an AWS Chatbot Slack channel configuration
+ * (the Slack workspace is authorised once in the Chatbot console): `new SlackChannelConfiguration(
+ * scope, 'Chatbot', { slackWorkspaceId, slackChannelId, notificationTopics: [dashboard.alarmTopic] })`.
+ */
+export class LifeboatDashboard extends Construct {
+  public readonly dashboard: Dashboard;
+  /** The alarms' action: the topic to subscribe people, Chatbot or a pager to. */
+  public readonly alarmTopic: Topic;
+  public readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: LifeboatDashboardProps) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: `Encrypts the Lifeboat alarm topic in ${region}`,
+      enableKeyRotation: true,
+    });
+    // CloudWatch alarms publish to an encrypted topic only when the key lets them.
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `Lifeboat alarms (${region})`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+
+    const alarms: Alarm[] = [];
+    const alarm = (alarmId: string, alarmProps: ConstructorParameters<typeof Alarm>[2]): Alarm => {
+      const a = new Alarm(this, alarmId, alarmProps);
+      a.addAlarmAction(new SnsAction(this.alarmTopic));
+      alarms.push(a);
+      return a;
+    };
+
+    const started = (w: DashboardWorkflow) => statesMetric(w, 'ExecutionsStarted');
+    const failed = (w: DashboardWorkflow) => statesMetric(w, 'ExecutionsFailed');
+    for (const w of props.workflows) {
+      alarm(`Failed-${w.name}`, {
+        alarmName: `lifeboat-${w.name}-failed-${region}`,
+        alarmDescription: `A Lifeboat ${w.name} run failed in ${region}: read its ledger record (lifeboat history --kind ${w.name}) and the execution's error`,
+        metric: statesMetric(w, 'ExecutionsFailed', false),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+    alarm('TriggerErrors', {
+      alarmName: `lifeboat-trigger-errors-${region}`,
+      alarmDescription: `The Lifeboat trigger in ${region} erred: an outage may not start a failover from this region. Read its log group.`,
+      metric: props.triggerFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const approvalLimit = props.approvalWaitAlarmSeconds ?? 3600;
+    const approvalWait = (workflow: string) =>
+      new Metric({
+        namespace: LIFEBOAT_NAMESPACE,
+        metricName: APPROVAL_WAIT_METRIC,
+        dimensionsMap: { Workflow: workflow },
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      });
+    for (const w of props.workflows.filter((x) => x.name === 'failover' || x.name === 'failback')) {
+      alarm(`ApprovalWaiting-${w.name}`, {
+        alarmName: `lifeboat-${w.name}-approval-waiting-${region}`,
+        alarmDescription: `A Lifeboat ${w.name} in ${region} has waited more than ${approvalLimit} s for Approve or Reject on Slack`,
+        metric: approvalWait(w.name),
+        threshold: approvalLimit,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+    this.alarms = alarms;
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? `lifeboat-${region}`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# Lifeboat (${region})\nHealth checks read us-east-1 (where Route 53 publishes them); weights and RTO are read from every control-plane region (${props.controlPlaneRegions.join(', ')}). \`lifeboat status\` shows the same from a terminal.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    for (const app of props.applications) {
+      const standbys = app.regions.slice(1);
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: `${app.name}: health checks (1 healthy)`,
+          left: healthChecks(app, props.healthCheckIds?.[app.name]),
+          leftYAxis: { min: 0, max: 1 },
+          width: 8,
+        }),
+        new GraphWidget({
+          title: `${app.name}: DNS weights`,
+          left: app.regions.flatMap((r) =>
+            props.controlPlaneRegions.map(
+              (from) =>
+                new Metric({
+                  namespace: LIFEBOAT_NAMESPACE,
+                  metricName: DNS_WEIGHT_METRIC,
+                  dimensionsMap: { Application: app.name, Region: r },
+                  statistic: 'Maximum',
+                  period: Duration.minutes(1),
+                  region: from,
+                  label: `${r} (set from ${from})`,
+                }),
+            ),
+          ),
+          leftYAxis: { min: 0 },
+          width: 8,
+        }),
+        new GraphWidget({
+          title: `${app.name}: replica lag (s)`,
+          left: standbys.map((r) => replicaLag(app, r)),
+          leftYAxis: { min: 0 },
+          leftAnnotations: [{ value: app.automation.maxReplicaLagSeconds, label: 'automatic budget' }],
+          width: 8,
+        }),
+        new SingleValueWidget({
+          title: `${app.name}: last RTO (s), target ${app.targets.rtoSeconds}`,
+          metrics: props.controlPlaneRegions.map(
+            (from) =>
+              new Metric({
+                namespace: LIFEBOAT_NAMESPACE,
+                metricName: RTO_METRIC,
+                dimensionsMap: { Application: app.name },
+                statistic: 'Maximum',
+                period: Duration.days(1),
+                region: from,
+                label: `run in ${from}`,
+              }),
+          ),
+          width: 24,
+        }),
+      );
+    }
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: `Executions started (${region})`,
+        left: props.workflows.map(started),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: `Executions failed (${region})`,
+        left: props.workflows.map(failed),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: `Oldest approval waiting (s), alarm above ${approvalLimit}`,
+        left: ['failover', 'failback'].map(approvalWait),
+        leftAnnotations: [{ value: approvalLimit, label: 'alarm' }],
+        width: 8,
+      }),
+    );
+  }
+}
+
+/** An AWS/States metric of one state machine; labelled for graphs (a labelled alarm metric becomes metric math). */
+function statesMetric(w: DashboardWorkflow, metricName: string, labelled = true): Metric {
+  return new Metric({
+    namespace: 'AWS/States',
+    metricName,
+    dimensionsMap: { StateMachineArn: w.stateMachineArn },
+    statistic: 'Sum',
+    period: Duration.minutes(5),
+    ...(labelled ? { label: w.name } : {}),
+  });
+}
+
+function healthChecks(app: ApplicationConfig, ids: Readonly<Record<string, string>> | undefined): IMetric[] {
+  if (ids !== undefined) {
+    return app.regions.flatMap((r) => {
+      const id = ids[r];
+      return id === undefined
+        ? []
+        : [
+            new Metric({
+              namespace: 'AWS/Route53',
+              metricName: 'HealthCheckStatus',
+              dimensionsMap: { HealthCheckId: id },
+              statistic: 'Minimum',
+              period: Duration.minutes(1),
+              region: DETECTION_REGION,
+              label: r,
+            }),
+          ];
+    });
+  }
+  return [
+    new MathExpression({
+      expression: `SEARCH('{AWS/Route53,HealthCheckId} MetricName="HealthCheckStatus"', 'Minimum', 60)`,
+      searchRegion: DETECTION_REGION,
+      label: '',
+      period: Duration.minutes(1),
+    }),
+  ];
+}
+
+function replicaLag(app: ApplicationConfig, region: string): IMetric {
+  const database = app.database;
+  if (database.engine === 'rds-read-replica') {
+    return new Metric({
+      namespace: 'AWS/RDS',
+      metricName: 'ReplicaLag',
+      dimensionsMap: { DBInstanceIdentifier: database.instances[region] ?? '' },
+      statistic: 'Maximum',
+      period: Duration.minutes(1),
+      region,
+      label: region,
+    });
+  }
+  return new MathExpression({
+    expression: 'lag / 1000',
+    usingMetrics: {
+      lag: new Metric({
+        namespace: 'AWS/RDS',
+        metricName: 'AuroraGlobalDBReplicationLag',
+        dimensionsMap: { DBClusterIdentifier: database.clusters[region] ?? '' },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+        region,
+      }),
+    },
+    label: region,
+    period: Duration.minutes(1),
+  });
+}

@@ -1,0 +1,36 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { clientConfig, perRegion } from '../../../shared/runtime/lambdaEstate.ts';
+
+/**
+ * The SDK clients the commands that talk to a deployed Lifeboat use, one per region. Commands take
+ * them from `CliIo.aws` when given (tests inject mocked clients) and from `defaultAwsClients()`
+ * otherwise. Every call goes through an adapter in `shared/aws/`.
+ */
+export interface AwsClients {
+  sfn(region: string): SFNClient;
+  dynamodb(region: string): DynamoDBClient;
+  rds(region: string): RDSClient;
+  /** Route 53's API is global; its endpoint is in us-east-1. */
+  route53(): Route53Client;
+}
+
+/**
+ * Clients with the default credential chain (environment, shared config and SSO profiles, instance
+ * or container roles) and the same call deadlines as the Lambdas: a region that black-holes traffic
+ * must not hang the operator's terminal.
+ */
+export function defaultAwsClients(): AwsClients {
+  const sfn = perRegion((region) => new SFNClient(clientConfig(region)));
+  const dynamodb = perRegion((region) => new DynamoDBClient(clientConfig(region)));
+  const rds = perRegion((region) => new RDSClient(clientConfig(region)));
+  let route53: Route53Client | undefined;
+  return {
+    sfn,
+    dynamodb,
+    rds,
+    route53: () => (route53 ??= new Route53Client(clientConfig('us-east-1'))),
+  };
+}

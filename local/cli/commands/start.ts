@@ -1,0 +1,216 @@
+import { StepFunctionsWorkflows } from '../../../shared/aws/StepFunctionsWorkflows.ts';
+import { stateMachineName } from '../../../shared/config/naming.ts';
+import { InvalidInputError } from '../../../shared/errors.ts';
+import { INPUT_CHECKS } from '../../inputs/workflowInputs.ts';
+import { ERROR_GUIDE } from '../../runbook/errorGuide.ts';
+import {
+  applicationNames,
+  cliNow,
+  cliSleep,
+  inputProblemsAsFlags,
+  loadCliConfig,
+  parseCommand,
+  required,
+  UsageError,
+} from '../args.ts';
+import { defaultAwsClients } from '../aws/AwsClients.ts';
+import {
+  cliExecutionName,
+  controlPlaneRegion,
+  fromFirstAnswering,
+  ledgerIn,
+  ledgerRegions,
+  servingRegion,
+} from '../aws/deployment.ts';
+import { clock, followExecution, outcomeOf } from '../aws/follow.ts';
+import type { CliIo } from '../main.ts';
+
+export const START_USAGE = `Usage:
+  lifeboat start failover|failback --app <name> --to <region> [--dry-run] [--reason <text>] [--force]
+                                   [--no-wait] [--config <file>]
+  lifeboat start drill --app <name> [--to <region>] [--no-wait] [--config <file>]
+  lifeboat start restore-test --app <name> [--to <region>] [--no-wait] [--config <file>]
+
+Starts a workflow of the deployed Lifeboat and follows it, state by state, until it ends. The input
+is checked first with the check the state machine's first step makes, so a bad one changes nothing
+and starts nothing. The execution is named after the application, the region and the last run
+in the ledger: the same command repeated while its run is under way follows that run instead of
+starting another. AWS credentials and settings come from the SDK's default chain (AWS_PROFILE,
+SSO, environment, instance role).
+
+  failover       move the application to --to (the region it runs in)
+  failback       return the application to --to, its old primary, step by step (runs in --to)
+  drill          readiness drill: checks, changing nothing, that a failover to --to could run now
+                 (default --to: the first standby; runs there)
+  restore-test   restore the latest backup copy into a temporary instance, check it, delete it
+                 (runs in --to, default the backup's copy region)
+
+Options:
+  --app <name>       the application (as named in the config)
+  --to <region>      the region traffic moves to, or the drill's target
+  --dry-run          failover and failback: run every check and say what would be done, change nothing
+  --reason <text>    failover and failback: why, for the ledger and Slack
+  --force            failover only: move traffic even when the target's health check fails
+  --no-wait          return once the execution has started
+  --config <file>    the config (default: examples/lifeboat.config.json)
+
+Exit status: 0 when the run succeeded (or passed), 1 when it failed, stopped, was skipped or
+declined, 2 for a bad command line or input, 3 when AWS could not be reached or Lifeboat is not
+deployed in the region.
+`;
+
+const STARTABLE = ['failover', 'failback', 'drill', 'restore-test'] as const;
+type Startable = (typeof STARTABLE)[number];
+
+function isStartable(name: string | undefined): name is Startable {
+  return (STARTABLE as readonly (string | undefined)[]).includes(name);
+}
+
+/** `lifeboat start <workflow>`. */
+export async function startCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    app: { type: 'string' },
+    to: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    reason: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    'no-wait': { type: 'boolean', default: false },
+    config: { type: 'string' },
+  });
+  const [workflow, ...extra] = positionals;
+  if (!isStartable(workflow) || extra.length > 0) {
+    throw new UsageError(
+      workflow === undefined
+        ? `name the workflow to start: ${STARTABLE.join(', ')}`
+        : `expected one workflow (${STARTABLE.join(', ')}), got ${positionals.map((p) => `"${p}"`).join(' ')}`,
+    );
+  }
+  const { config } = loadCliConfig(values.config, io);
+  const name = required(values.app, '--app', `name the application (${applicationNames(config)})`);
+  const app = config.applications.find((a) => a.name === name);
+  if (app === undefined) {
+    throw new UsageError(`--app: no application named "${name}"; the config has ${applicationNames(config)}`);
+  }
+  const moves = workflow === 'failover' || workflow === 'failback';
+  if (moves) {
+    required(values.to, '--to', `name the region to move ${app.name} to (${app.regions.join(', ')})`);
+  } else {
+    for (const [flag, given] of [
+      ['--dry-run', values['dry-run']],
+      ['--reason', values.reason !== undefined],
+      ['--force', values.force],
+    ] as const) {
+      if (given) {
+        throw new UsageError(
+          `${flag}: a ${workflow} takes no ${flag} (it changes nothing it does not clean up); drop ${flag}`,
+        );
+      }
+    }
+  }
+  if (workflow === 'failback' && values.force) {
+    throw new UsageError(
+      '--force: only a failover takes --force; a failback moves traffic to a healthy region only, so drop --force',
+    );
+  }
+  if (values.to !== undefined && workflow !== 'restore-test' && !app.regions.includes(values.to)) {
+    throw new UsageError(`--to: ${values.to} is not a region of ${app.name} (${app.regions.join(', ')})`);
+  }
+  if (values.to !== undefined) controlPlaneRegion(config, values.to, '--to');
+
+  const input: Record<string, unknown> = { application: app.name };
+  if (moves) {
+    input.targetRegion = values.to;
+    if (values.reason !== undefined) input.reason = values.reason;
+    if (values['dry-run']) input.dryRun = true;
+    if (values.force) input.force = true;
+  } else if (workflow === 'drill') {
+    input.mode = 'readiness';
+    if (values.to !== undefined) input.targetRegion = values.to;
+  }
+
+  const clients = io.aws ?? defaultAwsClients();
+  const now = cliNow(io);
+  const regions = ledgerRegions(config, values.to);
+  const serving = await fromFirstAnswering(regions, (r) =>
+    servingRegion(clients, config, app, ledgerIn(clients, config, r)),
+  );
+  let request: object;
+  try {
+    request = INPUT_CHECKS[workflow](input, config, {
+      now,
+      currentPrimary: serving.value,
+      ...(moves && values.to !== undefined ? { region: values.to } : {}),
+    });
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw inputProblemsAsFlags(error);
+    throw error;
+  }
+  const region = controlPlaneRegion(
+    config,
+    values.to ??
+      (workflow === 'drill'
+        ? (request as { targetRegion: string }).targetRegion
+        : (request as { region: string }).region),
+    '--to',
+  );
+
+  const lastRun = await fromFirstAnswering(ledgerRegions(config, region), (r) =>
+    ledgerIn(clients, config, r).listRuns(app.name, workflow, 1),
+  );
+  const executionName = cliExecutionName({
+    workflow,
+    application: app.name,
+    region,
+    dryRun: values['dry-run'],
+    lastRunStartedAt: lastRun.value[0]?.startedAt,
+  });
+  const workflows = new StepFunctionsWorkflows(clients.sfn(region));
+  const machine = stateMachineName(workflow);
+  const stateMachineArn = await workflows.stateMachineArn(machine);
+  if (stateMachineArn === undefined) {
+    throw Object.assign(
+      new Error(
+        `${region} has no state machine ${machine}: deploy the control plane there (npx cdk deploy Lifeboat-ControlPlane-${region}), or check AWS_PROFILE names the right account`,
+      ),
+      { name: 'NotDeployed' },
+    );
+  }
+  const started = await workflows.start(stateMachineArn, executionName, input, now);
+  const what = `${workflow} of ${app.name}${moves ? ` to ${values.to}` : ''}`;
+  io.stdout(
+    started.outcome === 'started'
+      ? `Started the ${what} in ${region} (${app.name} is served from ${serving.value}).\n`
+      : `A ${workflow} of ${app.name} started by this command is already under way or done; following it.\n`,
+  );
+  io.stdout(`  input      ${JSON.stringify(input)}\n`);
+  io.stdout(`  execution  ${started.executionArn}\n`);
+  io.stdout(
+    `  console    https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${started.executionArn}\n`,
+  );
+  if (values['no-wait']) return 0;
+
+  io.stdout('\n');
+  const summary = await followExecution(workflows, started.executionArn, {
+    sleep: (seconds) => cliSleep(io, seconds),
+    print: (line) => {
+      io.stdout(`${line}\n`);
+    },
+  });
+  const outcome = outcomeOf(summary);
+  const took =
+    summary.stoppedAt === undefined
+      ? ''
+      : ` after ${clock((Date.parse(summary.stoppedAt) - Date.parse(summary.startedAt)) / 1000)}`;
+  io.stdout(`\nThe ${what} ended ${outcome.status}${took}.\n`);
+  if (outcome.reason !== undefined) io.stdout(`  reason     ${outcome.reason}\n`);
+  const rto = outcome.output?.rtoSeconds;
+  const rpo = outcome.output?.rpoSeconds;
+  if (typeof rto === 'number') io.stdout(`  RTO        ${rto} s\n`);
+  if (typeof rpo === 'number') io.stdout(`  RPO        ${rpo} s\n`);
+  const guide = summary.error === undefined ? undefined : ERROR_GUIDE[summary.error];
+  if (guide !== undefined) {
+    io.stdout(`  meaning    ${guide.meaning}\n  what to do ${guide.fix}\n`);
+  }
+  io.stdout(`  ledger     lifeboat history --app ${app.name} --kind ${workflow}\n`);
+  return outcome.status === 'SUCCEEDED' || outcome.status === 'PASSED' ? 0 : 1;
+}

@@ -1,0 +1,191 @@
+import { RdsDatabase } from '../../../shared/aws/RdsDatabase.ts';
+import { Route53Dns } from '../../../shared/aws/Route53Dns.ts';
+import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
+import type { DatabaseStatus } from '../../../shared/ports/Estate.ts';
+import {
+  RUN_KINDS,
+  type Ledger,
+  type LockLease,
+  type RunKind,
+  type RunRecord,
+} from '../../../shared/ports/Ledger.ts';
+import { applicationNames, cliNow, loadCliConfig, parseCommand, UsageError } from '../args.ts';
+import { defaultAwsClients } from '../aws/AwsClients.ts';
+import { fromFirstAnswering, ledgerIn, ledgerRegions } from '../aws/deployment.ts';
+import type { CliIo } from '../main.ts';
+import { runLine } from './history.ts';
+
+export const STATUS_USAGE = `Usage:
+  lifeboat status [--app <name>] [--region <region>] [--json] [--config <file>]
+
+Shows, per application of the deployed Lifeboat: which region serves it and the weights of its
+records (from Route 53), where its database writer is (from RDS, region by region), any run in
+progress (the application's lock in the ledger) and the last failover, failback, backup, restore
+test and drill from the ledger. What cannot be read (a region that is down) is shown as such.
+
+Options:
+  --app <name>        one application (default: every application of the config)
+  --region <region>   the ledger replica to read first (default: the first control-plane region;
+                      the others are tried when it does not answer)
+  --json              print the status as JSON
+  --config <file>     the config (default: examples/lifeboat.config.json)
+`;
+
+type Read<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+async function read<T>(what: () => Promise<T>): Promise<Read<T>> {
+  try {
+    return { ok: true, value: await what() };
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    return { ok: false, error: `${e.name ?? 'Error'}: ${e.message ?? String(error)}` };
+  }
+}
+
+/** One application's status as `lifeboat status --json` prints it. */
+export interface ApplicationStatus {
+  readonly application: string;
+  readonly weights: Read<Record<string, number>>;
+  /** The region with the heaviest record, when the weights could be read and one is above 0. */
+  readonly serving: string | null;
+  readonly databases: Readonly<Record<string, Read<DatabaseStatus>>>;
+  /** Regions whose database accepts writes: more than one is split brain. */
+  readonly writers: readonly string[];
+  readonly ledgerRegion: string | null;
+  readonly lock: Read<LockLease | null>;
+  readonly lockLive: boolean;
+  readonly last: Read<Readonly<Record<RunKind, RunRecord | null>>>;
+}
+
+export async function applicationStatus(
+  app: ApplicationConfig,
+  deps: {
+    readonly dns: Route53Dns;
+    readonly database: RdsDatabase;
+    readonly ledgerRegions: readonly string[];
+    readonly ledger: (region: string) => Ledger;
+    readonly now: Date;
+  },
+): Promise<ApplicationStatus> {
+  const weights = await read(() => deps.dns.getWeights(app));
+  const databases: Record<string, Read<DatabaseStatus>> = {};
+  await Promise.all(
+    app.regions.map(async (region) => {
+      databases[region] = await read(() => deps.database.describe(app, region));
+    }),
+  );
+  const ledger = await read(() =>
+    fromFirstAnswering(deps.ledgerRegions, async (region) => {
+      const l = deps.ledger(region);
+      const lock = (await l.getLock(app.name)) ?? null;
+      const last = Object.fromEntries(
+        await Promise.all(
+          RUN_KINDS.map(async (kind) => [kind, (await l.listRuns(app.name, kind, 1))[0] ?? null] as const),
+        ),
+      ) as Record<RunKind, RunRecord | null>;
+      return { lock, last };
+    }),
+  );
+  const heaviest = weights.ok ? Object.entries(weights.value).sort((a, b) => b[1] - a[1])[0] : undefined;
+  const lock: Read<LockLease | null> = ledger.ok
+    ? { ok: true, value: ledger.value.value.lock }
+    : { ok: false, error: ledger.error };
+  return {
+    application: app.name,
+    weights,
+    serving: heaviest !== undefined && heaviest[1] > 0 ? heaviest[0] : null,
+    databases,
+    writers: app.regions.filter((r) => {
+      const d = databases[r];
+      return d?.ok === true && d.value.role !== 'replica';
+    }),
+    ledgerRegion: ledger.ok ? ledger.value.region : null,
+    lock,
+    lockLive: lock.ok && lock.value !== null && Date.parse(lock.value.leaseExpiresAt) > deps.now.getTime(),
+    last: ledger.ok ? { ok: true, value: ledger.value.value.last } : { ok: false, error: ledger.error },
+  };
+}
+
+function renderStatus(s: ApplicationStatus, app: ApplicationConfig): string {
+  const lines = [s.application];
+  lines.push(
+    s.weights.ok
+      ? `  serving      ${s.serving ?? 'no region (every weight is 0: Route 53 answers with every record)'}   weights ${app.regions.map((r) => `${r} ${s.weights.ok ? (s.weights.value[r] ?? '?') : '?'}`).join(', ')}`
+      : `  serving      unknown: Route 53's API did not answer (${s.weights.error}); its data plane still answers by health`,
+  );
+  const db = app.regions.map((r) => {
+    const d = s.databases[r];
+    if (d === undefined || !d.ok) return `${r} unreadable (${d?.ok === false ? d.error : 'not read'})`;
+    const role =
+      d.value.role === 'replica' ? `replica of ${d.value.sourceRegion ?? 'an unknown source'}` : d.value.role;
+    return `${r} ${role}${d.value.available ? '' : ' (modifying)'}`;
+  });
+  lines.push(
+    `  writer       ${s.writers.length === 0 ? 'none readable' : s.writers.join(', ')}${s.writers.length > 1 ? '   WARNING: more than one region accepts writes' : ''}`,
+  );
+  lines.push(`  databases    ${db.join('; ')}`);
+  if (!s.lock.ok) {
+    lines.push(`  in progress  unknown: the ledger could not be read in any region (${s.lock.error})`);
+  } else if (s.lock.value === null) {
+    lines.push('  in progress  none');
+  } else {
+    const l = s.lock.value;
+    lines.push(
+      s.lockLive
+        ? `  in progress  ${l.owner} since ${l.acquiredAt} (lease until ${l.leaseExpiresAt})`
+        : `  in progress  none (the lease of ${l.owner} ended ${l.leaseExpiresAt})`,
+    );
+  }
+  if (s.last.ok) {
+    for (const kind of RUN_KINDS) {
+      const run = s.last.value[kind];
+      lines.push(`  last ${kind.padEnd(13)}${run === null ? 'none recorded' : runLine(run)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `lifeboat status`: exit 0, or 1 when something could not be read or two regions accept writes. */
+export async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    app: { type: 'string' },
+    region: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    config: { type: 'string' },
+  });
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected "${positionals.join(' ')}"; name an application with --app`);
+  }
+  const { config } = loadCliConfig(values.config, io);
+  const apps =
+    values.app === undefined ? config.applications : config.applications.filter((a) => a.name === values.app);
+  if (apps.length === 0) {
+    throw new UsageError(
+      `--app: no application named "${values.app}"; the config has ${applicationNames(config)}`,
+    );
+  }
+  if (values.region !== undefined && !config.controlPlaneRegions.includes(values.region)) {
+    throw new UsageError(
+      `--region: ${values.region} holds no ledger replica; name one of ${config.controlPlaneRegions.join(', ')}`,
+    );
+  }
+  const clients = io.aws ?? defaultAwsClients();
+  const deps = {
+    dns: new Route53Dns(clients.route53(), {}),
+    database: new RdsDatabase((region) => clients.rds(region)),
+    ledgerRegions: ledgerRegions(config, values.region),
+    ledger: (region: string) => ledgerIn(clients, config, region),
+    now: cliNow(io),
+  };
+  const statuses = await Promise.all(apps.map((app) => applicationStatus(app, deps)));
+  if (values.json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
+  else io.stdout(apps.map((app, i) => renderStatus(statuses[i] ?? never(app.name), app)).join('\n'));
+  const unreadable = statuses.some(
+    (s) => !s.weights.ok || !s.lock.ok || Object.values(s.databases).some((d) => !d.ok),
+  );
+  return unreadable || statuses.some((s) => s.writers.length > 1) ? 1 : 0;
+}
+
+function never(name: string): never {
+  throw new Error(`no status for ${name}`);
+}

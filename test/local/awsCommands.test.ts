@@ -1,0 +1,722 @@
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DescribeDBInstancesCommand,
+  RDSClient,
+  type DescribeDBInstancesCommandInput,
+} from '@aws-sdk/client-rds';
+import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { fileURLToPath } from 'node:url';
+import type { AwsClients } from '../../local/cli/aws/AwsClients.ts';
+import { cliExecutionName } from '../../local/cli/aws/deployment.ts';
+import { EXIT, main } from '../../local/cli/main.ts';
+import type { RunRecord } from '../../shared/ports/Ledger.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'] as const;
+const NOW = new Date('2030-01-01T00:10:00.000Z');
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' };
+const MACHINE = (region: string, name = 'lifeboat-failover') =>
+  `arn:aws:states:${region}:123456789012:stateMachine:${name}`;
+
+/** One client per region and its mock; each client type has its own call, their types differ. */
+function perRegion<C, M>(make: (region: string) => C, mock: (client: C) => M) {
+  const clients = Object.fromEntries(REGIONS.map((r) => [r, make(r)])) as Record<string, C>;
+  const mocks = Object.fromEntries(REGIONS.map((r) => [r, mock(clients[r]!)])) as Record<string, M>;
+  return { clients, mocks };
+}
+
+const sfn = perRegion(
+  (region) => new SFNClient({ region, credentials }),
+  (c) => mockClient(c),
+);
+const dynamo = perRegion(
+  (region) => new DynamoDBClient({ region, credentials }),
+  (c) => mockClient(c),
+);
+const rds = perRegion(
+  (region) => new RDSClient({ region, credentials }),
+  (c) => mockClient(c),
+);
+const route53Client = new Route53Client({ region: 'us-east-1', credentials });
+const route53 = mockClient(route53Client);
+
+const aws: AwsClients = {
+  sfn: (r) => sfn.clients[r] ?? fail(r),
+  dynamodb: (r) => dynamo.clients[r] ?? fail(r),
+  rds: (r) => rds.clients[r] ?? fail(r),
+  route53: () => route53Client,
+};
+
+function fail(region: string): never {
+  throw new Error(`the test has no client for ${region}`);
+}
+
+let sleeps: number[] = [];
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    cwd: ROOT,
+    aws,
+    now: () => NOW,
+    sleep: (seconds) => {
+      sleeps.push(seconds);
+      return Promise.resolve();
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+/** Route 53 answers with the weights of ai-gateway's three records. */
+function weights(w: Record<string, number>): void {
+  const ids: Record<string, string> = {
+    'us-east-1': 'ai-gateway-use1',
+    'us-west-2': 'ai-gateway-usw2',
+    'eu-west-1': 'ai-gateway-euw1',
+  };
+  route53.on(ListResourceRecordSetsCommand).resolves({
+    ResourceRecordSets: Object.entries(w).map(([region, weight]) => ({
+      Name: 'gateway.example.com.',
+      Type: 'A',
+      SetIdentifier: ids[region],
+      Weight: weight,
+    })),
+    IsTruncated: false,
+    MaxItems: 300,
+  });
+}
+
+function runItem(run: RunRecord) {
+  return marshall(
+    {
+      pk: `APP#${run.application}`,
+      sk: `RUN#${run.kind}#${run.startedAt}#${run.executionName}`,
+      ...run,
+    },
+    { removeUndefinedValues: true },
+  );
+}
+
+const LAST_FAILOVER: RunRecord = {
+  application: 'ai-gateway',
+  kind: 'failover',
+  executionName: 'incident-ai-gateway-us-east-1-20291231T2300',
+  startedAt: '2029-12-31T23:00:00.000Z',
+  endedAt: '2029-12-31T23:05:12.000Z',
+  status: 'SUCCEEDED',
+  reason: 'automatic: lifeboat-ai-gateway-us-east-1-route53-health',
+  details: { rtoSeconds: 312, rpoSeconds: 4 },
+};
+
+/** The ledger in every region: these runs, and this lock. */
+function ledger(
+  runs: readonly RunRecord[],
+  lock?: { owner: string; acquiredAt: string; leaseExpiresAt: string },
+) {
+  for (const region of REGIONS) {
+    dynamo.mocks[region]!.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      const prefix = input.ExpressionAttributeValues?.[':prefix']?.S ?? '';
+      const app = input.ExpressionAttributeValues?.[':pk']?.S ?? '';
+      return {
+        Items: runs
+          .filter((r) => `APP#${r.application}` === app && `RUN#${r.kind}#` === prefix)
+          .slice(0, input.Limit)
+          .map(runItem),
+      };
+    });
+    dynamo.mocks[region]!.on(GetItemCommand).resolves(
+      lock === undefined
+        ? {}
+        : { Item: marshall({ pk: 'APP#ai-gateway', sk: 'LOCK', application: 'ai-gateway', ...lock }) },
+    );
+  }
+}
+
+function deployed(region: string, name = 'lifeboat-failover'): void {
+  sfn.mocks[region]!.on(ListStateMachinesCommand).resolves({
+    stateMachines: [{ name, stateMachineArn: MACHINE(region, name), type: 'STANDARD', creationDate: NOW }],
+  });
+}
+
+function execution(region: string, name: string, machine = 'lifeboat-failover'): string {
+  return `arn:aws:states:${region}:123456789012:execution:${machine}:${name}`;
+}
+
+const at = (s: number) => new Date(NOW.getTime() + s * 1000);
+
+beforeEach(() => {
+  sleeps = [];
+  route53.reset();
+  for (const r of REGIONS) {
+    sfn.mocks[r]!.reset();
+    dynamo.mocks[r]!.reset();
+    rds.mocks[r]!.reset();
+  }
+});
+
+function noAwsCalls(): void {
+  expect(route53.calls()).toHaveLength(0);
+  for (const r of REGIONS) {
+    expect(sfn.mocks[r]!.calls()).toHaveLength(0);
+    expect(dynamo.mocks[r]!.calls()).toHaveLength(0);
+  }
+}
+
+describe('lifeboat start', () => {
+  const name = cliExecutionName({
+    workflow: 'failover',
+    application: 'ai-gateway',
+    region: 'us-west-2',
+    dryRun: false,
+    lastRunStartedAt: LAST_FAILOVER.startedAt,
+  });
+
+  it('names executions after the last recorded run: the same until it changes, within 80 characters', () => {
+    expect(name).toBe(
+      `cli-failover-ai-gateway-us-west-2-${Date.parse(LAST_FAILOVER.startedAt).toString(36)}`,
+    );
+    expect(
+      cliExecutionName({
+        workflow: 'failover',
+        application: 'ai-gateway',
+        region: 'us-west-2',
+        dryRun: true,
+        lastRunStartedAt: undefined,
+      }),
+    ).toBe('cli-failover-ai-gateway-us-west-2-dry-0');
+    const long = cliExecutionName({
+      workflow: 'restore-test',
+      application: 'a'.repeat(63),
+      region: 'ap-southeast-2',
+      dryRun: true,
+      lastRunStartedAt: LAST_FAILOVER.startedAt,
+    });
+    expect(long.length).toBeLessThanOrEqual(80);
+    expect(long).toMatch(/^cli-restore-test-[0-9a-f]{16}-dry-[0-9a-z]+$/);
+  });
+
+  it('checks the input, starts the failover in the target region and follows it until it ends', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    ledger([LAST_FAILOVER]);
+    deployed('us-west-2');
+    const arn = execution('us-west-2', name);
+    const w = sfn.mocks['us-west-2']!;
+    w.on(StartExecutionCommand).resolves({ executionArn: arn, startDate: NOW });
+    w.on(DescribeExecutionCommand)
+      .resolvesOnce({
+        executionArn: arn,
+        name,
+        status: 'RUNNING',
+        startDate: NOW,
+        stateMachineArn: MACHINE('us-west-2'),
+      })
+      .resolves({
+        executionArn: arn,
+        name,
+        status: 'SUCCEEDED',
+        startDate: NOW,
+        stopDate: at(330),
+        stateMachineArn: MACHINE('us-west-2'),
+        output: JSON.stringify({ status: 'SUCCEEDED', rtoSeconds: 312, rpoSeconds: 4 }),
+      });
+    w.on(GetExecutionHistoryCommand)
+      .resolvesOnce({
+        events: [
+          { id: 1, type: 'ExecutionStarted', timestamp: NOW },
+          {
+            id: 2,
+            type: 'TaskStateEntered',
+            timestamp: at(0),
+            stateEnteredEventDetails: { name: 'ValidateInput' },
+          },
+        ],
+      })
+      .resolves({
+        events: [
+          { id: 1, type: 'ExecutionStarted', timestamp: NOW },
+          {
+            id: 2,
+            type: 'TaskStateEntered',
+            timestamp: at(0),
+            stateEnteredEventDetails: { name: 'ValidateInput' },
+          },
+          {
+            id: 3,
+            type: 'TaskStateExited',
+            timestamp: at(1.5),
+            stateExitedEventDetails: { name: 'ValidateInput' },
+          },
+          {
+            id: 4,
+            type: 'LambdaFunctionFailed',
+            timestamp: at(2),
+            lambdaFunctionFailedEventDetails: { error: 'ThrottledError', cause: 'Rate exceeded' },
+          },
+          { id: 5, type: 'PassStateEntered', timestamp: at(330), stateEnteredEventDetails: { name: 'Done' } },
+        ],
+      });
+
+    const { code, stdout, stderr } = await cli(
+      'start',
+      'failover',
+      '--app',
+      'ai-gateway',
+      '--to',
+      'us-west-2',
+      '--reason',
+      'us-east-1 degraded',
+    );
+
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.ok);
+    expect(w).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: MACHINE('us-west-2'),
+      name,
+      input: JSON.stringify({
+        application: 'ai-gateway',
+        targetRegion: 'us-west-2',
+        reason: 'us-east-1 degraded',
+      }),
+    });
+    expect(dynamo.mocks['us-west-2']).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'lifeboat-ledger',
+      Limit: 1,
+    });
+    for (const other of ['us-east-1', 'eu-west-1']) expect(sfn.mocks[other]!.calls()).toHaveLength(0);
+    expect(stdout).toContain(
+      'Started the failover of ai-gateway to us-west-2 in us-west-2 (ai-gateway is served from us-east-1)',
+    );
+    expect(stdout).toContain('#/v2/executions/details/arn:aws:states:us-west-2:');
+    expect(stdout).toContain('0:00:00  ▶ ValidateInput\n');
+    expect(stdout).toContain('0:00:01  ✓ ValidateInput  1.5 s\n');
+    expect(stdout).toContain('✗ ThrottledError: Rate exceeded');
+    expect(stdout).toContain('0:05:30  ▶ Done');
+    expect(stdout.match(/▶ ValidateInput/g)).toHaveLength(1);
+    expect(stdout).toContain('The failover of ai-gateway to us-west-2 ended SUCCEEDED after 0:05:30.');
+    expect(stdout).toContain('RTO        312 s');
+    expect(sleeps).toEqual([2]);
+  });
+
+  it('reports a repeated command as the run already under way, and --no-wait returns at once', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    ledger([LAST_FAILOVER]);
+    deployed('us-west-2');
+    sfn.mocks['us-west-2']!.on(StartExecutionCommand).rejects(
+      new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }),
+    );
+    const { code, stdout } = await cli(
+      'start',
+      'failover',
+      '--app',
+      'ai-gateway',
+      '--to',
+      'us-west-2',
+      '--no-wait',
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('A failover of ai-gateway started by this command is already under way or done');
+    expect(stdout).toContain(execution('us-west-2', name));
+    expect(sfn.mocks['us-west-2']).not.toHaveReceivedCommand(DescribeExecutionCommand);
+  });
+
+  it('exits 1 with what to do when the run fails', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    ledger([]);
+    deployed('us-west-2');
+    const first = `cli-failover-ai-gateway-us-west-2-0`;
+    const arn = execution('us-west-2', first);
+    const w = sfn.mocks['us-west-2']!;
+    w.on(StartExecutionCommand).resolves({ executionArn: arn, startDate: NOW });
+    w.on(DescribeExecutionCommand).resolves({
+      executionArn: arn,
+      name: first,
+      status: 'FAILED',
+      startDate: NOW,
+      stopDate: at(1900),
+      stateMachineArn: MACHINE('us-west-2'),
+      error: 'NotReadyError',
+      cause: 'ai-gateway-db-usw2 did not accept writes within 1800 s',
+    });
+    w.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const { code, stdout } = await cli('start', 'failover', '--app', 'ai-gateway', '--to', 'us-west-2');
+    expect(code).toBe(1);
+    expect(w).toHaveReceivedCommandWith(StartExecutionCommand, { name: first });
+    expect(stdout).toContain('ended FAILED after 0:31:40');
+    expect(stdout).toContain(
+      'reason     NotReadyError: ai-gateway-db-usw2 did not accept writes within 1800 s',
+    );
+    expect(stdout).toContain('what to do Look at the resource the cause names');
+    expect(sleeps).toEqual([]);
+  });
+
+  it('exits 1 when the run ends skipped', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    ledger([]);
+    deployed('us-west-2');
+    const w = sfn.mocks['us-west-2']!;
+    const arn = execution('us-west-2', 'cli-failover-ai-gateway-us-west-2-0');
+    w.on(StartExecutionCommand).resolves({ executionArn: arn, startDate: NOW });
+    w.on(DescribeExecutionCommand).resolves({
+      executionArn: arn,
+      status: 'SUCCEEDED',
+      startDate: NOW,
+      stopDate: at(3),
+      stateMachineArn: MACHINE('us-west-2'),
+      output: JSON.stringify({ status: 'SKIPPED', reason: 'another run holds the lock: incident-1' }),
+    });
+    w.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const { code, stdout } = await cli('start', 'failover', '--app', 'ai-gateway', '--to', 'us-west-2');
+    expect(code).toBe(1);
+    expect(stdout).toContain('ended SKIPPED after 0:00:03');
+    expect(stdout).toContain('reason     another run holds the lock: incident-1');
+  });
+
+  it('starts a readiness drill in the first standby of the region serving now', async () => {
+    weights({ 'us-east-1': 0, 'us-west-2': 100, 'eu-west-1': 0 });
+    ledger([]);
+    deployed('us-east-1', 'lifeboat-drill');
+    sfn.mocks['us-east-1']!.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: NOW });
+    const { code, stdout } = await cli('start', 'drill', '--app', 'ai-gateway', '--no-wait');
+    expect(code).toBe(EXIT.ok);
+    expect(sfn.mocks['us-east-1']).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: MACHINE('us-east-1', 'lifeboat-drill'),
+      name: 'cli-drill-ai-gateway-us-east-1-0',
+      input: JSON.stringify({ application: 'ai-gateway', mode: 'readiness' }),
+    });
+    expect(stdout).toContain(
+      'Started the drill of ai-gateway in us-east-1 (ai-gateway is served from us-west-2)',
+    );
+  });
+
+  it('starts a restore test in the backup copy region', async () => {
+    route53.on(ListResourceRecordSetsCommand).rejects(new Error('unused'));
+    ledger([]);
+    deployed('us-west-2', 'lifeboat-restore-test');
+    sfn.mocks['us-west-2']!.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: NOW });
+    const { code } = await cli('start', 'restore-test', '--app', 'ai-gateway-drill', '--no-wait');
+    expect(code).toBe(EXIT.ok);
+    expect(sfn.mocks['us-west-2']).toHaveReceivedCommandWith(StartExecutionCommand, {
+      name: 'cli-restore-test-ai-gateway-drill-us-west-2-0',
+      input: JSON.stringify({ application: 'ai-gateway-drill' }),
+    });
+  });
+
+  it('exits 3 naming the region and the fix when Lifeboat is not deployed there', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    ledger([]);
+    sfn.mocks['us-west-2']!.on(ListStateMachinesCommand).resolves({ stateMachines: [] });
+    const { code, stderr } = await cli('start', 'failover', '--app', 'ai-gateway', '--to', 'us-west-2');
+    expect(code).toBe(EXIT.internal);
+    expect(stderr).toContain(
+      'NotDeployed: us-west-2 has no state machine lifeboat-failover: deploy the control plane there (npx cdk deploy Lifeboat-ControlPlane-us-west-2)',
+    );
+    expect(sfn.mocks['us-west-2']).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('refuses what the workflow would refuse, with the flag named, and starts nothing', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    ledger([]);
+    deployed('us-east-1');
+    const { code, stderr } = await cli('start', 'failover', '--app', 'ai-gateway', '--to', 'us-east-1');
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain(
+      '--to: us-east-1 already serves ai-gateway; name a standby (us-west-2, eu-west-1)',
+    );
+    for (const r of REGIONS) expect(sfn.mocks[r]!.calls()).toHaveLength(0);
+
+    const long = await cli(
+      'start',
+      'failback',
+      '--app',
+      'ai-gateway',
+      '--to',
+      'us-west-2',
+      '--reason',
+      'x'.repeat(501),
+    );
+    expect(long.code).toBe(EXIT.usage);
+    expect(long.stderr).toContain('--reason');
+    expect(long.stderr).toContain('500');
+  });
+
+  it('reads the serving region from another ledger replica when the first does not answer', async () => {
+    route53
+      .on(ListResourceRecordSetsCommand)
+      .rejects(Object.assign(new Error('unreachable'), { name: 'TimeoutError' }));
+    ledger([{ ...LAST_FAILOVER, details: { request: { targetRegion: 'us-west-2' } } }]);
+    dynamo.mocks['us-west-2']!.on(QueryCommand).rejects(
+      Object.assign(new Error('down'), { name: 'InternalServerError' }),
+    );
+    const { code, stderr } = await cli('start', 'failover', '--app', 'ai-gateway', '--to', 'us-west-2');
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain('--to: us-west-2 already serves ai-gateway');
+    expect(dynamo.mocks['us-east-1']).toHaveReceivedCommand(QueryCommand);
+  });
+
+  it.each([
+    [['start'], 'name the workflow to start: failover, failback, drill, restore-test'],
+    [
+      ['start', 'teleport', '--app', 'ai-gateway'],
+      'expected one workflow (failover, failback, drill, restore-test), got "teleport"',
+    ],
+    [['start', 'failover'], '--app is required: name the application (ai-gateway, ai-gateway-drill)'],
+    [
+      ['start', 'failover', '--app', 'gateway', '--to', 'us-west-2'],
+      '--app: no application named "gateway"; the config has ai-gateway, ai-gateway-drill',
+    ],
+    [
+      ['start', 'failover', '--app', 'ai-gateway'],
+      '--to is required: name the region to move ai-gateway to (us-east-1, us-west-2, eu-west-1)',
+    ],
+    [
+      ['start', 'failback', '--app', 'ai-gateway-drill'],
+      '--to is required: name the region to move ai-gateway-drill to (us-east-1, us-west-2)',
+    ],
+    [
+      ['start', 'failover', '--app', 'ai-gateway', '--to', 'ap-south-1'],
+      '--to: ap-south-1 is not a region of ai-gateway (us-east-1, us-west-2, eu-west-1)',
+    ],
+    [
+      ['start', 'restore-test', '--app', 'ai-gateway', '--to', 'ap-south-1'],
+      '--to: ap-south-1 runs no Lifeboat control plane; name one of us-east-1, us-west-2, eu-west-1',
+    ],
+    [
+      ['start', 'failback', '--app', 'ai-gateway', '--to', 'us-east-1', '--force'],
+      '--force: only a failover takes --force',
+    ],
+    [['start', 'drill', '--app', 'ai-gateway', '--dry-run'], '--dry-run: a drill takes no --dry-run'],
+    [
+      ['start', 'restore-test', '--app', 'ai-gateway', '--reason', 'x'],
+      '--reason: a restore-test takes no --reason',
+    ],
+    [['start', 'failover', '--app', 'ai-gateway', '--to', 'us-west-2', '--wait'], "Unknown option '--wait'"],
+    [['start', 'failover', '--app', 'ai-gateway', '--to', 'us-west-2', '--config', 'nope.json'], 'nope.json'],
+  ])('exits 2 for %j, naming the argument, before any AWS call', async (argv, message) => {
+    const { code, stderr } = await cli(...argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain(message);
+    noAwsCalls();
+  });
+});
+
+describe('lifeboat status', () => {
+  function databases(roles: Record<string, 'writer' | 'replica' | 'standalone'>): void {
+    for (const [region, role] of Object.entries(roles)) {
+      rds.mocks[region]!.on(DescribeDBInstancesCommand).callsFake(
+        (input: DescribeDBInstancesCommandInput) => ({
+          DBInstances: [
+            {
+              DBInstanceIdentifier: input.DBInstanceIdentifier,
+              DBInstanceStatus: 'available',
+              ...(role === 'replica'
+                ? {
+                    ReadReplicaSourceDBInstanceIdentifier:
+                      'arn:aws:rds:us-east-1:123456789012:db:ai-gateway-db-use1',
+                  }
+                : {}),
+              ...(role === 'writer' ? { ReadReplicaDBInstanceIdentifiers: ['x'] } : {}),
+            },
+          ],
+        }),
+      );
+    }
+  }
+
+  it('shows what serves, the writer, the run in progress and the last run of each kind', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    databases({ 'us-east-1': 'writer', 'us-west-2': 'replica', 'eu-west-1': 'replica' });
+    ledger([LAST_FAILOVER], {
+      owner: 'cli-drill-x',
+      acquiredAt: '2030-01-01T00:09:00.000Z',
+      leaseExpiresAt: '2030-01-01T03:09:00.000Z',
+    });
+    const { code, stdout } = await cli('status', '--app', 'ai-gateway');
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('  serving      us-east-1   weights us-east-1 100, us-west-2 0, eu-west-1 0');
+    expect(stdout).toContain('  writer       us-east-1\n');
+    expect(stdout).toContain('us-west-2 replica of us-east-1');
+    expect(stdout).toContain('  in progress  cli-drill-x since 2030-01-01T00:09:00.000Z');
+    expect(stdout).toContain(
+      '  last failover     2029-12-31T23:00:00Z  SUCCEEDED      312 s  RTO 312 s  RPO 4 s',
+    );
+    expect(stdout).toContain('  last restore-test none recorded');
+    expect(rds.mocks['us-west-2']).toHaveReceivedCommandWith(DescribeDBInstancesCommand, {
+      DBInstanceIdentifier: 'ai-gateway-db-usw2',
+    });
+    expect(dynamo.mocks['us-east-1']).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: 'lifeboat-ledger',
+      Key: { pk: { S: 'APP#ai-gateway' }, sk: { S: 'LOCK' } },
+    });
+  });
+
+  it('says what it could not read, reads the ledger from another replica, and exits 1', async () => {
+    route53
+      .on(ListResourceRecordSetsCommand)
+      .rejects(Object.assign(new Error('no answer'), { name: 'TimeoutError' }));
+    databases({ 'us-west-2': 'standalone', 'eu-west-1': 'replica' });
+    rds.mocks['us-east-1']!.on(DescribeDBInstancesCommand).rejects(
+      Object.assign(new Error('down'), { name: 'TimeoutError' }),
+    );
+    ledger([], {
+      owner: 'old-run',
+      acquiredAt: '2029-12-31T00:00:00.000Z',
+      leaseExpiresAt: '2029-12-31T03:00:00.000Z',
+    });
+    dynamo.mocks['us-east-1']!.on(GetItemCommand).rejects(
+      Object.assign(new Error('down'), { name: 'TimeoutError' }),
+    );
+    const { code, stdout } = await cli('status', '--app', 'ai-gateway');
+    expect(code).toBe(1);
+    expect(stdout).toContain("serving      unknown: Route 53's API did not answer (TimeoutError: no answer)");
+    expect(stdout).toContain('us-east-1 unreadable (TimeoutError: down)');
+    expect(stdout).toContain('  writer       us-west-2\n');
+    expect(stdout).toContain('in progress  none (the lease of old-run ended 2029-12-31T03:00:00.000Z)');
+    expect(dynamo.mocks['us-west-2']).toHaveReceivedCommand(GetItemCommand);
+  });
+
+  it('warns when two regions accept writes', async () => {
+    weights({ 'us-east-1': 0, 'us-west-2': 100, 'eu-west-1': 0 });
+    databases({ 'us-east-1': 'standalone', 'us-west-2': 'standalone', 'eu-west-1': 'replica' });
+    ledger([]);
+    const { code, stdout } = await cli('status', '--app', 'ai-gateway', '--json');
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject([
+      { application: 'ai-gateway', serving: 'us-west-2', writers: ['us-east-1', 'us-west-2'] },
+    ]);
+  });
+
+  it.each([
+    [
+      ['status', '--app', 'gateway'],
+      '--app: no application named "gateway"; the config has ai-gateway, ai-gateway-drill',
+    ],
+    [
+      ['status', '--region', 'ap-south-1'],
+      '--region: ap-south-1 holds no ledger replica; name one of us-east-1, us-west-2, eu-west-1',
+    ],
+    [['status', 'ai-gateway'], 'unexpected "ai-gateway"; name an application with --app'],
+    [['status', '--verbose'], "Unknown option '--verbose'"],
+  ])('exits 2 for %j, naming the argument', async (argv, message) => {
+    const { code, stderr } = await cli(...argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain(message);
+    noAwsCalls();
+  });
+});
+
+describe('lifeboat history', () => {
+  it('lists the runs of one kind, newest first, from the ledger', async () => {
+    ledger([
+      LAST_FAILOVER,
+      {
+        ...LAST_FAILOVER,
+        executionName: 'cli-failover-ai-gateway-us-west-2-0',
+        startedAt: '2029-12-30T10:00:00.000Z',
+        endedAt: '2029-12-30T10:00:01.000Z',
+        status: 'FAILED',
+        reason: 'the input was rejected; nothing was changed',
+        error: { name: 'InvalidInput', cause: 'targetRegion: ...' },
+        details: {},
+      },
+    ]);
+    const { code, stdout } = await cli(
+      'history',
+      '--app',
+      'ai-gateway',
+      '--kind',
+      'failover',
+      '--limit',
+      '5',
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(dynamo.mocks['us-east-1']).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'lifeboat-ledger',
+      Limit: 5,
+      ScanIndexForward: false,
+      ExpressionAttributeValues: { ':pk': { S: 'APP#ai-gateway' }, ':prefix': { S: 'RUN#failover#' } },
+    });
+    expect(stdout).toContain(
+      'failover runs of ai-gateway, newest first (ledger lifeboat-ledger in us-east-1):',
+    );
+    expect(stdout).toContain(
+      '2029-12-31T23:00:00Z  SUCCEEDED      312 s  RTO 312 s  RPO 4 s  incident-ai-gateway',
+    );
+    expect(stdout).toContain('InvalidInput: the input was rejected; nothing was changed');
+    expect(stdout.indexOf('2029-12-31')).toBeLessThan(stdout.indexOf('2029-12-30'));
+  });
+
+  it('prints JSON with --json, and says when nothing is recorded', async () => {
+    ledger([]);
+    const json = await cli('history', '--app', 'ai-gateway', '--kind', 'drill', '--json');
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    const text = await cli('history', '--app', 'ai-gateway', '--kind', 'drill', '--region', 'eu-west-1');
+    expect(text.stdout).toContain(
+      'drill runs of ai-gateway, newest first (ledger lifeboat-ledger in eu-west-1):\n  none recorded',
+    );
+  });
+
+  it.each([
+    [
+      ['history', '--kind', 'drill'],
+      '--app is required: name the application (ai-gateway, ai-gateway-drill)',
+    ],
+    [['history', '--app', 'gateway', '--kind', 'drill'], '--app: no application named "gateway"'],
+    [
+      ['history', '--app', 'ai-gateway'],
+      '--kind is required: name the kind of run (failover, failback, backup, restore-test, drill)',
+    ],
+    [
+      ['history', '--app', 'ai-gateway', '--kind', 'drills'],
+      '--kind: "drills" is not a kind of run; use one of failover, failback, backup, restore-test, drill',
+    ],
+    [
+      ['history', '--app', 'ai-gateway', '--kind', 'drill', '--limit', '0'],
+      '--limit: "0" is not a whole number from 1 to 100',
+    ],
+    [
+      ['history', '--app', 'ai-gateway', '--kind', 'drill', '--limit', 'ten'],
+      '--limit: "ten" is not a whole number from 1 to 100',
+    ],
+    [
+      ['history', '--app', 'ai-gateway', '--kind', 'drill', '--limit', '101'],
+      '--limit: "101" is not a whole number from 1 to 100',
+    ],
+    [
+      ['history', '--app', 'ai-gateway', '--kind', 'drill', '--region', 'ap-south-1'],
+      '--region: ap-south-1 holds no ledger replica',
+    ],
+    [['history', 'ai-gateway'], 'unexpected "ai-gateway"; name the application with --app'],
+  ])('exits 2 for %j, naming the argument', async (argv, message) => {
+    const { code, stderr } = await cli(...argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain(message);
+    noAwsCalls();
+  });
+});
+
+describe('lifeboat --help', () => {
+  it('lists start, status and history', async () => {
+    const { stdout } = await cli('--help');
+    for (const command of ['lifeboat start <workflow>', 'lifeboat status', 'lifeboat history'])
+      expect(stdout).toContain(command);
+  });
+});
