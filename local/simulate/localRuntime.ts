@@ -3,7 +3,11 @@ import { classifyError } from '../../shared/errors.ts';
 import { offerFailbacks } from '../../shared/failback/FailbackOffer.ts';
 import { FailbackSteps } from '../../shared/failback/FailbackSteps.ts';
 import { FailoverSteps } from '../../shared/failover/FailoverSteps.ts';
-import { runWorkflowStep, STEP_FUNCTION_NAMES, type StepTargets } from '../../shared/runtime/workflowSteps.ts';
+import {
+  runWorkflowStep,
+  STEP_FUNCTION_NAMES,
+  type StepTargets,
+} from '../../shared/runtime/workflowSteps.ts';
 import { handleAlarmEvent } from '../../shared/trigger/Trigger.ts';
 import type { LocalFunction } from '../runner/WorkflowRunner.ts';
 import { worldEstate } from '../world/WorldEstate.ts';

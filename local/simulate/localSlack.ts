@@ -16,20 +16,22 @@ export function localWorkflowControl(context: SimulationContext): WorkflowContro
     return name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken';
   };
   return {
-    sendTaskSuccess: (_region, token, output) => {
+    sendTaskSuccess: async (_region, token, output) => {
       try {
         context.runner().sendTaskSuccess(token, output);
-        return Promise.resolve('delivered');
+        return await Promise.resolve('delivered' as const);
       } catch (error) {
-        return gone(error) ? Promise.resolve('gone') : Promise.reject(error as Error);
+        if (gone(error)) return 'gone';
+        throw error;
       }
     },
-    sendTaskFailure: (_region, token, error, cause) => {
+    sendTaskFailure: async (_region, token, error, cause) => {
       try {
         context.runner().sendTaskFailure(token, error, cause);
-        return Promise.resolve('delivered');
+        return await Promise.resolve('delivered' as const);
       } catch (e) {
-        return gone(e) ? Promise.resolve('gone') : Promise.reject(e as Error);
+        if (gone(e)) return 'gone';
+        throw e;
       }
     },
     start: (_region, workflow, name, input) => {

@@ -631,7 +631,11 @@ export class World {
     const db = this.database(application, region);
     if (db.role !== 'replica' || db.promotingUntil !== undefined) return 'already-promoted';
     if (db.creatingUntil !== undefined) {
-      throw new SimulatedServiceError('InvalidDBInstanceStateFault', `${db.identifier} is still being created`, 400);
+      throw new SimulatedServiceError(
+        'InvalidDBInstanceStateFault',
+        `${db.identifier} is still being created`,
+        400,
+      );
     }
     const source = db.sourceRegion === undefined ? undefined : app.databases.get(db.sourceRegion);
     const sourceWritable = source !== undefined && app.writers.includes(source.region);
@@ -700,7 +704,11 @@ export class World {
     const app = this.app(application);
     const db = this.database(application, region);
     if (db.creatingUntil !== undefined || db.promotingUntil !== undefined) {
-      throw new SimulatedServiceError('InvalidDBInstanceStateFault', `${db.identifier} is not available`, 400);
+      throw new SimulatedServiceError(
+        'InvalidDBInstanceStateFault',
+        `${db.identifier} is not available`,
+        400,
+      );
     }
     app.databases.delete(region);
     this.renaming.set(`${application}/${region}`, this.clock.seconds + this.latency.rdsRenameSeconds);
@@ -719,7 +727,10 @@ export class World {
     this.faults.check('rds', 'CreateDBInstanceReadReplica', region);
     const app = this.app(application);
     const source = this.database(application, sourceRegion);
-    if (app.databases.has(region) || (this.renaming.get(`${application}/${region}`) ?? 0) > this.clock.seconds) {
+    if (
+      app.databases.has(region) ||
+      (this.renaming.get(`${application}/${region}`) ?? 0) > this.clock.seconds
+    ) {
       throw new SimulatedServiceError(
         'DBInstanceAlreadyExistsFault',
         `${application} already has a database in ${region}`,

@@ -250,17 +250,20 @@ export class DynamoApprovals implements ApprovalStore {
 }
 
 function toApproval(item: Record<string, AttributeValue>): ApprovalRecord {
-  const {
-    [LEDGER_SCHEMA.partitionKey]: _pk,
-    [LEDGER_SCHEMA.sortKey]: _sk,
-    [LEDGER_SCHEMA.expiryAttribute]: _ttl,
-    deadlineEpoch: _deadline,
-    deliveryClaimedAt: _claim,
-    approvalExpiresAt,
-    ...rest
-  } = unmarshall(item) as Record<string, unknown>;
+  const record = unmarshall(item) as Record<string, unknown>;
+  const pk = record[LEDGER_SCHEMA.partitionKey];
+  // Keys and bookkeeping of the table, not of the approval.
+  for (const attribute of [
+    LEDGER_SCHEMA.partitionKey,
+    LEDGER_SCHEMA.sortKey,
+    LEDGER_SCHEMA.expiryAttribute,
+    'deadlineEpoch',
+    'deliveryClaimedAt',
+  ])
+    Reflect.deleteProperty(record, attribute);
+  const { approvalExpiresAt, ...rest } = record;
   if (typeof rest.id !== 'string' || typeof rest.status !== 'string') {
-    throw new Error(`ledger item ${String(_pk)} is not an approval`);
+    throw new Error(`ledger item ${String(pk)} is not an approval`);
   }
   return { ...rest, expiresAt: approvalExpiresAt } as unknown as ApprovalRecord;
 }

@@ -72,7 +72,7 @@ async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferO
   }
   const id = approvalId(`offer:${app.name}:${region}:${health.since}`);
   const expiresAt = new Date(now.getTime() + deps.config.slack.approvalTimeoutSeconds * 1000).toISOString();
-  let replica = 'unknown';
+  let replica: string;
   try {
     const db = await deps.estate.database.describe(app, region);
     replica =

@@ -4,29 +4,29 @@ import { InvalidInputError } from '../errors.ts';
 import { FAILBACK_OPERATIONS, type FailbackSteps } from '../failback/FailbackSteps.ts';
 import { FAILOVER_FUNCTIONS, type FailoverSteps } from '../failover/FailoverSteps.ts';
 
+type StepFunctionName_ = keyof typeof FAILOVER_FUNCTIONS | 'lifeboat-approval';
+
+interface Operations {
+  readonly failover?: readonly string[];
+  readonly failback?: readonly string[];
+  readonly approval?: readonly string[];
+}
+
+function stepFunctions(): Readonly<Record<StepFunctionName_, Operations>> {
+  const out: Partial<Record<StepFunctionName_, Operations>> = {};
+  const failback: Readonly<Record<string, readonly string[] | undefined>> = FAILBACK_OPERATIONS;
+  for (const [name, failover] of Object.entries(FAILOVER_FUNCTIONS) as [
+    keyof typeof FAILOVER_FUNCTIONS,
+    readonly string[],
+  ][]) {
+    out[name] = { failover, failback: failback[name] ?? [] };
+  }
+  out['lifeboat-approval'] = { approval: APPROVAL_OPERATIONS };
+  return out as Record<StepFunctionName_, Operations>;
+}
+
 /** Every step function and, per workflow, the operations it runs. */
-export const STEP_FUNCTIONS = {
-  ...Object.fromEntries(
-    Object.entries(FAILOVER_FUNCTIONS).map(([name, failover]) => [
-      name,
-      {
-        failover: failover as readonly string[],
-        failback: ((FAILBACK_OPERATIONS as Record<string, readonly string[]>)[name] ??
-          []) as readonly string[],
-      },
-    ]),
-  ),
-  'lifeboat-approval': { approval: APPROVAL_OPERATIONS as readonly string[] },
-} as Readonly<
-  Record<
-    keyof typeof FAILOVER_FUNCTIONS | 'lifeboat-approval',
-    {
-      readonly failover?: readonly string[];
-      readonly failback?: readonly string[];
-      readonly approval?: readonly string[];
-    }
-  >
->;
+export const STEP_FUNCTIONS = stepFunctions();
 
 export type StepFunctionName = keyof typeof STEP_FUNCTIONS;
 
@@ -58,7 +58,7 @@ export async function runWorkflowStep(
       target !== undefined
     ) {
       const method = (target as unknown as Record<string, unknown>)[operation] as (p: unknown) => unknown;
-      return await (Reflect.apply(method, target, [payload]) as Promise<unknown>);
+      return await Reflect.apply(method, target, [payload]);
     }
   }
   const all = [...(allowed.failover ?? []), ...(allowed.failback ?? []), ...(allowed.approval ?? [])];

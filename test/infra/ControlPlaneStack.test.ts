@@ -91,7 +91,7 @@ describe('ControlPlaneStack', () => {
     });
   });
 
-  it('creates the nine step functions, the trigger, the probe, the Slack callback and the offer, each named lifeboat-<folder>', () => {
+  it('creates the step, trigger, probe, Slack callback, offer and scheduled functions, each named lifeboat-<folder>', () => {
     const names = Object.values(t.findResources('AWS::Lambda::Function')).map(
       (f) => (f as { Properties: { FunctionName: string } }).Properties.FunctionName,
     );
@@ -102,6 +102,10 @@ describe('ControlPlaneStack', () => {
         'lifeboat-probe',
         'lifeboat-slack-callback',
         'lifeboat-offer',
+        // us-west-2 is the example's copy region and first standby: it backs up, restore-tests and drills.
+        'lifeboat-backup',
+        'lifeboat-restore-test',
+        'lifeboat-drill',
       ].sort(),
     );
     expect(Object.keys(west.failoverFunctions)).toEqual(FAILOVER_FUNCTIONS);
@@ -177,11 +181,14 @@ describe('ControlPlaneStack', () => {
       .map((p) => p.FunctionName);
     expect(withTable.sort()).toEqual([
       'lifeboat-approval',
+      'lifeboat-backup',
+      'lifeboat-drill',
       'lifeboat-failover-input',
       'lifeboat-ledger',
       'lifeboat-lock',
       'lifeboat-offer',
       'lifeboat-preflight',
+      'lifeboat-restore-test',
       'lifeboat-slack-callback',
       'lifeboat-trigger',
     ]);
@@ -208,6 +215,9 @@ describe('ControlPlaneStack', () => {
       'lifeboat-probe': 70,
       'lifeboat-slack-callback': 10,
       'lifeboat-offer': 60,
+      'lifeboat-backup': 60,
+      'lifeboat-restore-test': 60,
+      'lifeboat-drill': 60,
     });
   });
 });

@@ -57,6 +57,17 @@ function grantsOf(stack: ControlPlaneStack): Grant[] {
   owners.set(logicalId(stack, stack.failback.stateMachine.role), 'failback state machine');
   owners.set(logicalId(stack, stack.slackCallback.role), 'lifeboat-slack-callback');
   owners.set(logicalId(stack, stack.offer.role), 'lifeboat-offer');
+  const scheduled = [
+    ['backup', stack.backups.backup],
+    ['restore-test', stack.backups.restoreTest],
+    ['drill', stack.backups.drill],
+  ] as const;
+  for (const [name, workflow] of scheduled) {
+    if (workflow === undefined) continue;
+    owners.set(logicalId(stack, workflow.function.role), `lifeboat-${name}`);
+    owners.set(logicalId(stack, workflow.workflow.stateMachine.role), `${name} state machine`);
+    owners.set(logicalId(stack, workflow.schedulerRole), `${name} scheduler`);
+  }
   owners.set(logicalId(stack, stack.probe.role), 'lifeboat-probe');
   const forwarder = stack.regionalDetectionRule.node.tryFindChild('EventsRole');
   if (forwarder !== undefined) owners.set(logicalId(stack, forwarder), 'regional detection forwarding');
@@ -109,6 +120,15 @@ const LEDGER_FUNCTIONS = [
 
 describe('control-plane IAM', () => {
   const { stacks } = synthLifeboat();
+  /** The backup, restore-test and drill functions a region runs (the example's us-west-2 runs all three). */
+  const scheduledFunctions = (region: string): string[] => {
+    const backups = stacks.controlPlanes.get(region)!.backups;
+    return [
+      ...(backups.backup === undefined ? [] : ['lifeboat-backup']),
+      ...(backups.restoreTest === undefined ? [] : ['lifeboat-restore-test']),
+      ...(backups.drill === undefined ? [] : ['lifeboat-drill']),
+    ];
+  };
   const regions = [...stacks.controlPlanes.keys()];
   const grants = new Map(regions.map((region) => [region, grantsOf(stacks.controlPlanes.get(region)!)]));
 
@@ -146,7 +166,13 @@ describe('control-plane IAM', () => {
     'lets the failover and failback state machines in %s invoke exactly the nine step functions',
     (region) => {
       const stack = stacks.controlPlanes.get(region)!;
-      const invokes = grants.get(region)!.filter((g) => g.actions.includes('lambda:InvokeFunction'));
+      const invokes = grants
+        .get(region)!
+        .filter(
+          (g) =>
+            g.actions.includes('lambda:InvokeFunction') &&
+            (g.owner === 'failover state machine' || g.owner === 'failback state machine'),
+        );
       expect(new Set(invokes.map((g) => g.owner))).toEqual(
         new Set(['failover state machine', 'failback state machine']),
       );
@@ -169,7 +195,9 @@ describe('control-plane IAM', () => {
     (region) => {
       const ledger = grants.get(region)!.filter((g) => g.actions.some((a) => a.startsWith('dynamodb:')));
       const owners = new Set(ledger.map((g) => g.owner));
-      expect(owners).toEqual(new Set([...LEDGER_FUNCTIONS, 'lifeboat-trigger']));
+      expect(owners).toEqual(
+        new Set([...LEDGER_FUNCTIONS, ...scheduledFunctions(region), 'lifeboat-trigger']),
+      );
       for (const grant of ledger) {
         for (const resource of grant.resources)
           expect(resource).toMatch(/:dynamodb:[a-z0-9-]+:123456789012:table\/lifeboat-ledger$/);
@@ -192,7 +220,10 @@ describe('control-plane IAM', () => {
     'lets the trigger in %s start the failover, and the Slack callback resume waiting tasks and start failbacks, and nothing else',
     (region) => {
       const stack = stacks.controlPlanes.get(region)!;
-      const states = grants.get(region)!.filter((g) => g.actions.some((a) => a.startsWith('states:')));
+      // (The schedulers' grants, each on its own state machine, are the backup construct's tests'.)
+      const states = grants
+        .get(region)!
+        .filter((g) => g.actions.some((a) => a.startsWith('states:')) && !g.owner.endsWith(' scheduler'));
       const machines = (workflow: string) =>
         ['us-east-1', 'us-west-2', 'eu-west-1'].map(
           (r) => `arn:<AWS::Partition>:states:${r}:123456789012:stateMachine:lifeboat-${workflow}`,
@@ -237,9 +268,14 @@ describe('control-plane IAM', () => {
             ['secretsmanager:GetSecretValue'],
             [secret('signing-secret'), secret('bot-token')],
           ],
+          ...scheduledFunctions(region).map((fn) => [
+            fn,
+            ['secretsmanager:GetSecretValue'],
+            [secret('bot-token')],
+          ]),
         ]),
       );
-      expect(reads).toHaveLength(4);
+      expect(reads).toHaveLength(4 + scheduledFunctions(region).length);
     },
   );
 
@@ -382,6 +418,104 @@ describe('control-plane IAM', () => {
         'logs:UpdateLogDelivery',
         'xray:GetSamplingRules',
         'xray:GetSamplingTargets',
+      ],
+      'backup state machine': [
+        'lambda:InvokeFunction',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ],
+      'backup scheduler': ['sqs:SendMessage', 'states:StartExecution'],
+      'restore-test state machine': [
+        'lambda:InvokeFunction',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ],
+      'restore-test scheduler': ['sqs:SendMessage', 'states:StartExecution'],
+      'drill state machine': [
+        'lambda:InvokeFunction',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ],
+      'drill scheduler': ['sqs:SendMessage', 'states:StartExecution'],
+      'lifeboat-backup': [
+        'dynamodb:PutItem',
+        'kms:CreateGrant',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'rds:AddTagsToResource',
+        'rds:CopyDBClusterSnapshot',
+        'rds:CopyDBSnapshot',
+        'rds:CreateDBClusterSnapshot',
+        'rds:CreateDBSnapshot',
+        'rds:DeleteDBClusterSnapshot',
+        'rds:DeleteDBSnapshot',
+        'rds:DescribeDBClusterSnapshots',
+        'rds:DescribeDBInstances',
+        'rds:DescribeDBSnapshots',
+        'rds:DescribeGlobalClusters',
+        'secretsmanager:GetSecretValue',
+      ],
+      'lifeboat-restore-test': [
+        'dynamodb:PutItem',
+        'kms:CreateGrant',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'rds:AddTagsToResource',
+        'rds:CreateDBInstance',
+        'rds:DeleteDBCluster',
+        'rds:DeleteDBInstance',
+        'rds:DescribeDBClusterSnapshots',
+        'rds:DescribeDBClusters',
+        'rds:DescribeDBInstances',
+        'rds:DescribeDBSnapshots',
+        'rds:RestoreDBClusterFromSnapshot',
+        'rds:RestoreDBInstanceFromDBSnapshot',
+        'secretsmanager:GetSecretValue',
+      ],
+      'lifeboat-drill': [
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:GetMetricData',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'eks:DescribeCluster',
+        'eks:DescribeNodegroup',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'rds:DescribeDBSnapshots',
+        'route53:GetHealthCheckStatus',
+        'route53:ListHealthChecks',
+        'route53:ListResourceRecordSets',
+        'route53:ListTagsForResources',
+        'secretsmanager:GetSecretValue',
       ],
     });
   });

@@ -58,17 +58,17 @@ describe('simulate', () => {
         .map((e) => e.busRegion)
         .sort(),
     ).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
-    // The old RDS primary comes back still a writer, but fenced and at weight 0: no client reaches it.
+    // After the approved failback the primary serves again, and us-west-2 is a standby once more.
     expect(report.world.regions['us-east-1']).toMatchObject({
-      healthy: true,
-      dnsWeight: 0,
-      database: 'writer',
-    });
-    expect(report.world.regions['us-west-2']).toMatchObject({
       healthy: true,
       dnsWeight: 100,
       database: 'standalone',
-      workloads: { 'ai-gateway/litellm': 6, 'ai-gateway/agentgateway': 3 },
+    });
+    expect(report.world.regions['us-west-2']).toMatchObject({
+      healthy: true,
+      dnsWeight: 0,
+      database: 'replica',
+      workloads: { 'ai-gateway/litellm': 2, 'ai-gateway/agentgateway': 1 },
     });
     expect(report.violations).toEqual([]);
   });

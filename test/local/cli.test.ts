@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, main } from '../../local/cli/main.ts';
-import { fixturePath } from '../support/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,7 +26,10 @@ describe('lifeboat simulate', () => {
     expect(report).toMatchObject({
       scenario: 'primary-outage',
       violations: [],
-      executions: [{ workflow: 'failover', status: 'SUCCEEDED' }],
+      executions: [
+        { workflow: 'failover', status: 'SUCCEEDED' },
+        { workflow: 'failback', status: 'SUCCEEDED' },
+      ],
     });
     for (const key of ['rtoSeconds', 'rpoSeconds', 'world', 'ledger', 'slack', 'dns', 'writers'])
       expect(report).toHaveProperty(key);

@@ -498,14 +498,15 @@ describe('examples/scenarios', () => {
     expect(scenario.configPath).toBe(EXAMPLE_CONFIG_PATH);
   });
 
-  it('runs primary-outage on the automatic path: outage, replica lag and recovery, nothing else', () => {
+  it('runs primary-outage through the automatic failover, the recovery and an approved failback', () => {
     const scenario = loadScenario('examples/scenarios/primary-outage.json', REPO_ROOT);
-    expect(scenario.until).toBe(3600);
+    expect(scenario.until).toBe(9600);
     expect(scenario.latency.rdsPromoteSeconds).toBe(300);
     expect(scenario.events.map(({ kind, at }) => [kind, at])).toEqual([
       ['fault', 0],
       ['fault', 0],
       ['recover', 1800],
+      ['approve', 4000],
     ]);
   });
 

@@ -160,7 +160,9 @@ describe('failback workflow (real ASL on the local runtime)', () => {
     const [run] = failbacks(report);
     const asks = run!.states.filter((s) => s.name === 'RequestApproval');
     expect(asks.filter((s) => s.status === 'RETRIED').length).toBeGreaterThan(10);
-    const ask = report.timeline.find((e) => e.kind === 'slack' && e.text.startsWith('Slack: Fail back ai-gateway'));
+    const ask = report.timeline.find(
+      (e) => e.kind === 'slack' && e.text.startsWith('Slack: Fail back ai-gateway'),
+    );
     expect(ask?.at).toBeGreaterThanOrEqual(5000);
     expect(run!.states.some((s) => s.name === 'RenewLock')).toBe(true);
     // While it waited, the ledger said why (the run is still going at the end: this is that record).
