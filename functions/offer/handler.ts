@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -11,7 +12,8 @@ import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
-import { offerFailbacks, type OfferOutcome } from '../../shared/failback/FailbackOffer.ts';
+import { approvalWaits, offerFailbacks, type OfferOutcome } from '../../shared/failback/FailbackOffer.ts';
+import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import {
   classified,
   clientConfig,
@@ -22,6 +24,7 @@ import {
   perRegion,
   systemClock,
 } from '../../shared/runtime/lambdaEstate.ts';
+import { bestEffort } from '../../shared/ports/Estate.ts';
 import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
 
 const FUNCTION = 'lifeboat-offer';
@@ -49,7 +52,13 @@ const deps = {
   }),
 };
 
+const telemetry = new CloudWatchTelemetry(tracer.captureAWSv3Client(new CloudWatchClient(clientConfig())));
+
 async function offer(): Promise<OfferOutcome[]> {
+  // Each run also publishes how long the oldest approval has waited, which the dashboard alarms on.
+  await bestEffort(async () => {
+    await telemetry.approvalWait(await approvalWaits(deps));
+  });
   const outcomes = await offerFailbacks(deps);
   for (const outcome of outcomes)
     if (outcome.action !== 'not-here') logger.info('failback offer', { ...outcome });

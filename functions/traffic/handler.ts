@@ -5,6 +5,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchFence } from '../../shared/aws/CloudWatchFence.ts';
+import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { LoadBalancerMetrics } from '../../shared/aws/LoadBalancerMetrics.ts';
 import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
@@ -37,6 +38,7 @@ export const handler = failoverHandler(FUNCTION, {
     alarms: new CloudWatchAlarms(cloudWatchIn),
     probe: new HttpProbe(),
     traffic: new LoadBalancerMetrics(cloudWatchIn),
+    telemetry: new CloudWatchTelemetry(cloudWatchIn(lambdaRegion())),
     database: new RdsDatabase(
       perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region)))),
     ),

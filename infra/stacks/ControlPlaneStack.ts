@@ -28,8 +28,10 @@ import {
   stateMachineName,
 } from '../../shared/config/naming.ts';
 import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
+import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
 import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
 import { BackupWorkflows } from '../constructs/BackupWorkflows.ts';
+import { LifeboatDashboard } from '../constructs/LifeboatDashboard.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
 import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
 import { retentionDays } from '../constructs/retention.ts';
@@ -157,6 +159,8 @@ export class ControlPlaneStack extends Stack {
   public readonly offer: LifeboatFunction;
   /** The scheduled backup, restore-test and readiness-drill workflows this region runs. */
   public readonly backups: BackupWorkflows;
+  /** This region's dashboard and the alarms on Lifeboat itself. */
+  public readonly dashboard: LifeboatDashboard;
   /** Starts the failover when the detection alarms of the serving region reach their quorum. */
   public readonly trigger: LifeboatFunction;
   /** Probes the other regions of this region's applications, once a minute. */
@@ -313,7 +317,7 @@ export class ControlPlaneStack extends Stack {
     this.grantDatabaseReads(this.offer.role, [this.region]);
     acknowledgeUnscopedActions(
       this.offer.role,
-      "route53:ListHealthChecks (finding the detection stack's health checks) has no resource-level permissions.",
+      "route53:ListHealthChecks (finding the detection stack's health checks) and cloudwatch:PutMetricData (the approvals' waiting time, limited by condition to the Lifeboat namespace) have no resource-level permissions.",
     );
     this.backups = new BackupWorkflows(this, 'Backups', {
       config,
@@ -326,6 +330,16 @@ export class ControlPlaneStack extends Stack {
     for (const scheduled of [this.backups.backup, this.backups.restoreTest, this.backups.drill]) {
       if (scheduled !== undefined) this.grantSecrets(scheduled.function.role, [slackSecrets.botToken]);
     }
+
+    // The offer also publishes how long the oldest approval has waited: it reads the pending
+    // approvals from the index and writes a Lifeboat metric.
+    this.offer.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${this.ledgerTableArn}/index/${LEDGER_SCHEMA.byKindIndex}`],
+      }),
+    );
+    this.grantFence(this.offer.role);
 
     new Rule(this, 'OfferSchedule', {
       description: 'Runs the Lifeboat failback offer',
@@ -428,6 +442,27 @@ export class ControlPlaneStack extends Stack {
     }
     this.probeAlarms = probeAlarms;
     this.fenceAlarms = fenceAlarms;
+
+    this.dashboard = new LifeboatDashboard(this, 'Dashboard', {
+      applications: config.applications,
+      controlPlaneRegions: config.controlPlaneRegions,
+      workflows: [
+        { name: 'failover', stateMachineArn: this.failover.stateMachine.stateMachineArn },
+        { name: 'failback', stateMachineArn: this.failback.stateMachine.stateMachineArn },
+        ...(
+          [
+            ['backup', this.backups.backup],
+            ['restore-test', this.backups.restoreTest],
+            ['drill', this.backups.drill],
+          ] as const
+        ).flatMap(([name, scheduled]) =>
+          scheduled === undefined
+            ? []
+            : [{ name, stateMachineArn: scheduled.workflow.stateMachine.stateMachineArn }],
+        ),
+      ],
+      triggerFunction: this.trigger.function,
+    });
   }
 
   private lifeboatFunction(
@@ -527,6 +562,12 @@ export class ControlPlaneStack extends Stack {
         this.grantSecrets(role, [this.slackSecretArns().botToken]);
         break;
       case 'lifeboat-ledger':
+        // The RTO of a finished failover, for the dashboard.
+        this.grantFence(role);
+        acknowledgeUnscopedActions(
+          role,
+          'cloudwatch:PutMetricData (the RTO, limited by condition to the Lifeboat namespace) has no resource-level permissions.',
+        );
         break;
     }
   }

@@ -122,6 +122,12 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
           world.setFence(name(app), region, fenced, from);
         }),
     },
+    telemetry: {
+      // The simulated world keeps its own record of weights and outcomes; nothing to publish.
+      weights: () => Promise.resolve(),
+      rto: () => Promise.resolve(),
+      approvalWait: () => Promise.resolve(),
+    },
     notifier: {
       post: (text, blocks) =>
         call(() => {

@@ -1,6 +1,7 @@
 import {
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -13,6 +14,12 @@ import type { ApprovalRecord, ApprovalStore, DecideResult } from '../ports/Appro
 const TTL_GRACE_SECONDS = 30 * 86_400;
 
 const SORT_KEY = 'APPROVAL';
+
+/**
+ * A PENDING approval is also in the `byKind` index under this key (sorted by when it was asked):
+ * deciding or closing it removes it, so the index holds exactly the approvals still waiting.
+ */
+export const PENDING_APPROVALS_KEY = 'APPROVALS#PENDING';
 
 function key(id: string): Record<string, AttributeValue> {
   return {
@@ -63,6 +70,12 @@ export class DynamoApprovals implements ApprovalStore {
               { removeUndefinedValues: true },
             ),
             deadlineEpoch: { N: String(epoch(deadline)) },
+            ...(approval.status === 'PENDING'
+              ? {
+                  [LEDGER_SCHEMA.byKindPartitionKey]: { S: PENDING_APPROVALS_KEY },
+                  [LEDGER_SCHEMA.byKindSortKey]: { S: `${approval.createdAt}#${approval.id}` },
+                }
+              : {}),
             [LEDGER_SCHEMA.expiryAttribute]: { N: String(epoch(deadline) + TTL_GRACE_SECONDS) },
           },
           ConditionExpression: 'attribute_not_exists(#pk)',
@@ -124,9 +137,13 @@ export class DynamoApprovals implements ApprovalStore {
           // The winning decision also claims its delivery, so a second press while it is being
           // delivered does not deliver it again (see claimDelivery).
           UpdateExpression:
-            'SET #status = :decision, decidedBy = :by, decidedAt = :at, deliveryClaimedAt = :now',
+            'SET #status = :decision, decidedBy = :by, decidedAt = :at, deliveryClaimedAt = :now REMOVE #gpk, #gsk',
           ConditionExpression: '#status = :pending AND deadlineEpoch > :now',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#gpk': LEDGER_SCHEMA.byKindPartitionKey,
+            '#gsk': LEDGER_SCHEMA.byKindSortKey,
+          },
           ExpressionAttributeValues: {
             ':decision': { S: decision.status },
             ':by': { S: decision.by },
@@ -155,9 +172,13 @@ export class DynamoApprovals implements ApprovalStore {
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: key(id),
-          UpdateExpression: 'SET #status = :status, decidedAt = :at',
+          UpdateExpression: 'SET #status = :status, decidedAt = :at REMOVE #gpk, #gsk',
           ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#gpk': LEDGER_SCHEMA.byKindPartitionKey,
+            '#gsk': LEDGER_SCHEMA.byKindSortKey,
+          },
           ExpressionAttributeValues: {
             ':status': { S: status },
             ':at': { S: at.toISOString() },
@@ -170,6 +191,23 @@ export class DynamoApprovals implements ApprovalStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async listPending(limit: number): Promise<ApprovalRecord[]> {
+    // No ConsistentRead: DynamoDB refuses it on a global secondary index; a just-decided approval
+    // may show for a moment, which a gauge of waiting time can bear.
+    const output = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        IndexName: LEDGER_SCHEMA.byKindIndex,
+        KeyConditionExpression: '#pk = :pending',
+        ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.byKindPartitionKey },
+        ExpressionAttributeValues: { ':pending': { S: PENDING_APPROVALS_KEY } },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (output.Items ?? []).map(toApproval).filter((a) => a.status === 'PENDING');
   }
 
   async claimDelivery(id: string, at: Date, staleAfterSeconds: number): Promise<boolean> {
@@ -257,6 +295,8 @@ function toApproval(item: Record<string, AttributeValue>): ApprovalRecord {
     LEDGER_SCHEMA.partitionKey,
     LEDGER_SCHEMA.sortKey,
     LEDGER_SCHEMA.expiryAttribute,
+    LEDGER_SCHEMA.byKindPartitionKey,
+    LEDGER_SCHEMA.byKindSortKey,
     'deadlineEpoch',
     'deliveryClaimedAt',
   ])

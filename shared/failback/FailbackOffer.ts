@@ -124,3 +124,20 @@ async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferO
   await deps.approvals.attach(id, { messageTs: ts });
   return at('offered', `offered ${app.name} back to ${region}`, id);
 }
+
+/**
+ * How long the oldest approval still waiting on Slack has waited, by workflow (an offer counts as
+ * the failback's), published for the alarm on an approval left waiting; 0 when none waits.
+ */
+export async function approvalWaits(deps: {
+  readonly approvals: ApprovalStore;
+  readonly clock: Clock;
+}): Promise<Record<string, number>> {
+  const now = deps.clock.now().getTime();
+  const oldest: Record<string, number> = { failover: 0, failback: 0 };
+  for (const approval of await deps.approvals.listPending(100)) {
+    const waited = Math.max(0, Math.round((now - new Date(approval.createdAt).getTime()) / 1000));
+    oldest[approval.workflow] = Math.max(oldest[approval.workflow] ?? 0, waited);
+  }
+  return oldest;
+}

@@ -3,6 +3,7 @@ import { InvalidInputError, NotReadyError } from '../errors.ts';
 import { currentPrimary } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverInput.ts';
 import type { CheckResult, FailoverDeps } from '../failover/FailoverSteps.ts';
+import { bestEffort } from '../ports/Estate.ts';
 import type { RunStatus } from '../ports/Ledger.ts';
 import { checkFailbackInput, type FailbackRequest } from './FailbackInput.ts';
 
@@ -301,10 +302,9 @@ export class FailbackSteps {
       throw new InvalidInputError([`index: ${index} is not a step of ${request.steps.join(', ')}`]);
     }
     const weights = { [request.targetRegion]: percent, [request.sourceRegion]: 100 - percent };
-    const changeId = await this.deps.estate.dns.setWeights(this.app(request), weights, {
-      force: false,
-      by: executionName,
-    });
+    const a = this.app(request);
+    const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
+    await bestEffort(() => this.deps.estate.telemetry.weights(a, weights));
     return { index, percent, weights, changeId, at: this.now(), last: index === request.steps.length - 1 };
   }
 
@@ -373,6 +373,7 @@ export class FailbackSteps {
     const weights =
       good === undefined ? { [request.targetRegion]: 0, [request.sourceRegion]: 100 } : { ...good.weights };
     const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
+    await bestEffort(() => this.deps.estate.telemetry.weights(a, weights));
     if ((weights[request.targetRegion] ?? 0) === 0) {
       await this.deps.estate.fence.setFence(a, request.targetRegion, true);
     }

@@ -2,7 +2,7 @@ import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig
 import { detectionSignals } from '../config/naming.ts';
 import { InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
 import type { Clock } from '../ports/Clock.ts';
-import type { Estate } from '../ports/Estate.ts';
+import { bestEffort, type Estate } from '../ports/Estate.ts';
 import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
 import { regionHealth, signalsDown, signalStates } from './regionHealth.ts';
@@ -444,10 +444,12 @@ export class FailoverSteps {
     at: string;
   }> {
     const weights = { [request.sourceRegion]: 0, [request.targetRegion]: 100 };
-    const changeId = await this.deps.estate.dns.setWeights(app(this.deps, request), weights, {
+    const a = app(this.deps, request);
+    const changeId = await this.deps.estate.dns.setWeights(a, weights, {
       force: request.force,
       by: executionName,
     });
+    await bestEffort(() => this.deps.estate.telemetry.weights(a, weights));
     return { changeId, weights, at: this.deps.clock.now().toISOString() };
   }
 
@@ -524,6 +526,9 @@ export class FailoverSteps {
           : { rtoTargetSeconds: a.targets.rtoSeconds, rpoTargetSeconds: a.targets.rpoSeconds }),
       },
     });
+    if (payload.status === 'SUCCEEDED' && rtoSeconds !== null && a !== undefined) {
+      await bestEffort(() => deps.estate.telemetry.rto(a, rtoSeconds));
+    }
     return { recorded: true, rtoSeconds, rpoSeconds };
   }
 

@@ -65,6 +65,8 @@ export interface ApprovalStore {
   /** Gives up a claim whose delivery failed, so the next press or retry delivers at once. */
   releaseDelivery(id: string): Promise<void>;
   markDelivered(id: string): Promise<void>;
+  /** The approvals still PENDING, oldest first (one Query on a sparse index). */
+  listPending(limit: number): Promise<ApprovalRecord[]>;
   /** Claims an APPROVED offer for one execution; true for that execution, again and again. */
   consume(id: string, executionName: string): Promise<boolean>;
 }

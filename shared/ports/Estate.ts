@@ -147,6 +147,28 @@ export interface NotifierPort {
   update(ts: string, text: string, blocks?: readonly unknown[]): Promise<void>;
 }
 
+/**
+ * Lifeboat's own metrics for its dashboard and alarms. Best effort: a step never fails because a
+ * metric could not be published (the callers swallow errors; see `bestEffort`).
+ */
+export interface TelemetryPort {
+  /** The record weights just accepted, by region. */
+  weights(app: ApplicationConfig, weights: Readonly<Record<string, number>>): Promise<void>;
+  /** A finished failover's measured RTO. */
+  rto(app: ApplicationConfig, rtoSeconds: number): Promise<void>;
+  /** How long the oldest approval still waiting has waited, by workflow (0 when none waits). */
+  approvalWait(oldestSeconds: Readonly<Record<string, number>>): Promise<void>;
+}
+
+/** Runs a telemetry call without letting its failure fail the step. */
+export async function bestEffort(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch {
+    // A missing datapoint shows as a gap on the dashboard; the step's own work stands.
+  }
+}
+
 /** Every port a step may use, as one bundle the handlers and the local runtime build. */
 export interface Estate {
   readonly dns: DnsPort;
@@ -160,4 +182,5 @@ export interface Estate {
   readonly fence: FencePort;
   readonly notifier: NotifierPort;
   readonly backups: BackupsPort;
+  readonly telemetry: TelemetryPort;
 }

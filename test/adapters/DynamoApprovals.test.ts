@@ -358,6 +358,21 @@ describe('DynamoApprovals (over the embedded DynamoDB)', () => {
     });
   });
 
+  describe('listPending', () => {
+    it('lists exactly the approvals still waiting, oldest first', async () => {
+      const store = await approvals();
+      await store.create(stepApproval('aaaaaaaaa1', { createdAt: '2026-11-22T06:00:02.000Z' }));
+      await store.create(stepApproval('aaaaaaaaa2', { createdAt: '2026-11-22T06:00:01.000Z' }));
+      await store.create(stepApproval('aaaaaaaaa3', { createdAt: '2026-11-22T06:00:03.000Z' }));
+      await store.decide('aaaaaaaaa1', APPROVE);
+      await store.close('aaaaaaaaa3', 'TIMED_OUT', new Date('2026-11-22T07:00:00.000Z'));
+
+      const pending = await store.listPending(10);
+      expect(pending.map((a) => a.id)).toEqual(['aaaaaaaaa2']);
+      expect(pending[0]).toEqual(stepApproval('aaaaaaaaa2', { createdAt: '2026-11-22T06:00:01.000Z' }));
+    });
+  });
+
   describe('markDelivered', () => {
     it('marks the decision delivered, again without harm', async () => {
       const store = await approvals();
@@ -486,9 +501,11 @@ describe('DynamoApprovals requests', () => {
     expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input).toEqual({
       TableName: 'lifeboat-ledger',
       Key: { pk: { S: 'APPROVAL#abc123def4' }, sk: { S: 'APPROVAL' } },
-      UpdateExpression: 'SET #status = :decision, decidedBy = :by, decidedAt = :at, deliveryClaimedAt = :now',
+      // Deciding also leaves the pending-approvals index.
+      UpdateExpression:
+        'SET #status = :decision, decidedBy = :by, decidedAt = :at, deliveryClaimedAt = :now REMOVE #gpk, #gsk',
       ConditionExpression: '#status = :pending AND deadlineEpoch > :now',
-      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeNames: { '#status': 'status', '#gpk': 'gsi1pk', '#gsk': 'gsi1sk' },
       ExpressionAttributeValues: {
         ':decision': { S: 'APPROVED' },
         ':by': { S: 'U0APPROVER' },

@@ -157,9 +157,12 @@ describe('control-plane IAM', () => {
       expect.arrayContaining([
         { owner: 'lifeboat-traffic', ...lifeboatOnly },
         { owner: 'lifeboat-probe', ...lifeboatOnly },
+        { owner: 'lifeboat-ledger', ...lifeboatOnly },
+        { owner: 'lifeboat-offer', ...lifeboatOnly },
       ]),
     );
-    expect(puts).toHaveLength(2);
+    // The fence, the probes, the weights and RTO for the dashboard, the approvals' waiting time.
+    expect(puts).toHaveLength(4);
   });
 
   it.each(regions)(
@@ -200,7 +203,9 @@ describe('control-plane IAM', () => {
       );
       for (const grant of ledger) {
         for (const resource of grant.resources)
-          expect(resource).toMatch(/:dynamodb:[a-z0-9-]+:123456789012:table\/lifeboat-ledger$/);
+          expect(resource).toMatch(
+            /:dynamodb:[a-z0-9-]+:123456789012:table\/lifeboat-ledger(\/index\/byKind)?$/,
+          );
       }
       expect(ledger.filter((g) => g.owner === 'lifeboat-trigger').flatMap((g) => g.actions)).toEqual([
         'dynamodb:Query',
@@ -340,7 +345,13 @@ describe('control-plane IAM', () => {
         'route53:ListHealthChecks',
         'route53:ListTagsForResources',
       ],
-      'lifeboat-ledger': ['dynamodb:PutItem', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      'lifeboat-ledger': [
+        'cloudwatch:PutMetricData',
+        'dynamodb:PutItem',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+      ],
       'lifeboat-notify': ['secretsmanager:GetSecretValue'],
       'lifeboat-approval': [
         'dynamodb:GetItem',
@@ -363,6 +374,7 @@ describe('control-plane IAM', () => {
         'states:StartExecution',
       ],
       'lifeboat-offer': [
+        'cloudwatch:PutMetricData',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',

@@ -566,6 +566,7 @@ describe('handleSlackCallback', () => {
         close: (id, status, at) => approvals.close(id, status, at),
         claimDelivery: (id, at, stale) => approvals.claimDelivery(id, at, stale),
         releaseDelivery: (id) => approvals.releaseDelivery(id),
+        listPending: (limit) => approvals.listPending(limit),
         markDelivered: (id) => approvals.markDelivered(id),
         consume: (id, executionName) => approvals.consume(id, executionName),
       };
