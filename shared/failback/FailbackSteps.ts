@@ -4,6 +4,7 @@ import { currentPrimary } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverInput.ts';
 import type { CheckResult, FailoverDeps } from '../failover/FailoverSteps.ts';
 import { bestEffort } from '../ports/Estate.ts';
+import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { RunStatus } from '../ports/Ledger.ts';
 import { checkFailbackInput, type FailbackRequest } from './FailbackInput.ts';
 
@@ -81,29 +82,21 @@ export class FailbackSteps {
     const named =
       typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
     const serving = named === undefined ? undefined : await currentPrimary(named, deps.estate, deps.ledger);
-    try {
-      const request = checkFailbackInput(payload.input, deps.config, {
-        currentPrimary: serving,
-        ...(deps.region === undefined ? {} : { region: deps.region }),
-      });
-      return { request, startedAt: now.toISOString() };
-    } catch (error) {
-      if (error instanceof InvalidInputError) {
-        await deps.ledger.putRun({
-          application:
-            typeof raw?.application === 'string' && raw.application !== '' ? raw.application : 'unknown',
-          kind: 'failback',
-          executionName: payload.executionName,
-          startedAt: now.toISOString(),
-          endedAt: now.toISOString(),
-          status: 'FAILED',
-          reason: 'the input was rejected; nothing was changed',
-          error: { name: 'InvalidInput', cause: error.message },
-          details: { input: payload.input as Record<string, unknown> },
-        });
-      }
-      throw error;
-    }
+    const request = await checkedOrRecorded(
+      () =>
+        checkFailbackInput(payload.input, deps.config, {
+          currentPrimary: serving,
+          ...(deps.region === undefined ? {} : { region: deps.region }),
+        }),
+      {
+        ledger: deps.ledger,
+        kind: 'failback',
+        executionName: payload.executionName,
+        input: payload.input,
+        now,
+      },
+    );
+    return { request, startedAt: now.toISOString() };
   }
 
   /**

@@ -3,6 +3,7 @@ import { detectionSignals } from '../config/naming.ts';
 import { InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
 import type { Clock } from '../ports/Clock.ts';
 import { bestEffort, type Estate } from '../ports/Estate.ts';
+import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
 import { regionHealth, signalsDown, signalStates } from './regionHealth.ts';
@@ -91,30 +92,22 @@ export class FailoverSteps {
     const named =
       typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
     const serving = named === undefined ? undefined : await currentPrimary(named, deps.estate, deps.ledger);
-    try {
-      const request = checkFailoverInput(payload.input, deps.config, {
+    const request = await checkedOrRecorded(
+      () =>
+        checkFailoverInput(payload.input, deps.config, {
+          now,
+          currentPrimary: (a) => serving ?? a.regions[0] ?? '',
+          ...(deps.region === undefined ? {} : { region: deps.region }),
+        }),
+      {
+        ledger: deps.ledger,
+        kind: 'failover',
+        executionName: payload.executionName,
+        input: payload.input,
         now,
-        currentPrimary: (a) => serving ?? a.regions[0] ?? '',
-        ...(deps.region === undefined ? {} : { region: deps.region }),
-      });
-      return { request, startedAt: now.toISOString() };
-    } catch (error) {
-      if (error instanceof InvalidInputError) {
-        await deps.ledger.putRun({
-          application:
-            typeof raw?.application === 'string' && raw.application !== '' ? raw.application : 'unknown',
-          kind: 'failover',
-          executionName: payload.executionName,
-          startedAt: now.toISOString(),
-          endedAt: now.toISOString(),
-          status: 'FAILED',
-          reason: 'the input was rejected; nothing was changed',
-          error: { name: 'InvalidInput', cause: error.message },
-          details: { input: payload.input as Record<string, unknown> },
-        });
-      }
-      throw error;
-    }
+      },
+    );
+    return { request, startedAt: now.toISOString() };
   }
 
   /** AcquireLock: the application's lock with a lease; a second run finds it held and is skipped. */
