@@ -8,6 +8,9 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { StepFunctionsControl } from '../../shared/aws/StepFunctionsControl.ts';
+import { stateMachineName } from '../../shared/config/naming.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
@@ -16,7 +19,13 @@ import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/he
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
 import { DRILL_FUNCTIONS, DrillSteps } from '../../shared/drill/DrillSteps.ts';
-import { clientConfig, lambdaConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
+import {
+  clientConfig,
+  lambdaConfig,
+  ledgerTableName,
+  perRegion,
+  requireEnv,
+} from '../../shared/runtime/lambdaEstate.ts';
 import { stepHandler } from '../../shared/runtime/stepHandler.ts';
 
 const FUNCTION = 'lifeboat-drill';
@@ -31,25 +40,41 @@ const cloudWatchIn = perRegion((region) =>
 const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
 const rdsIn = perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region))));
 const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
+// A game day starts the failover and the failback in the regions they move traffic to.
+const account = requireEnv('LIFEBOAT_ACCOUNT');
+const partition = requireEnv('LIFEBOAT_PARTITION');
+const workflows = new StepFunctionsControl(
+  perRegion((region) => tracer.captureAWSv3Client(new SFNClient(clientConfig(region)))),
+  (region, workflow) =>
+    `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(workflow)}`,
+);
 
-/** The readiness drill: every failover preflight check and more, changing nothing; records and notifies. */
-export const handler = stepHandler(FUNCTION, DRILL_FUNCTIONS[FUNCTION], (deps) => new DrillSteps(deps), {
-  logger,
-  tracer,
-  ports: {
-    // Weights (where traffic is now) and health-check status, read, never changed.
-    dns: route53Dns,
-    health: route53Dns,
-    alarms: new CloudWatchAlarms(cloudWatchIn),
-    probe: new HttpProbe(),
-    metrics: new CloudWatchMetrics(cloudWatchIn),
-    // DescribeCluster and DescribeNodegroup only: no Kubernetes call.
-    workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
-    backups: new RdsSnapshots(rdsIn),
-    notifier: slackNotifier(
-      lambdaConfig(),
-      tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())),
-    ).notifier,
+/**
+ * The drill. Readiness: every failover preflight check and more, changing nothing. Game day: starts
+ * the real failover and failback of a drill application and judges them from the ledger.
+ */
+export const handler = stepHandler(
+  FUNCTION,
+  DRILL_FUNCTIONS[FUNCTION],
+  (deps) => new DrillSteps({ ...deps, workflows }),
+  {
+    logger,
+    tracer,
+    ports: {
+      // Weights (where traffic is now) and health-check status, read, never changed.
+      dns: route53Dns,
+      health: route53Dns,
+      alarms: new CloudWatchAlarms(cloudWatchIn),
+      probe: new HttpProbe(),
+      metrics: new CloudWatchMetrics(cloudWatchIn),
+      // DescribeCluster and DescribeNodegroup only: no Kubernetes call.
+      workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
+      backups: new RdsSnapshots(rdsIn),
+      notifier: slackNotifier(
+        lambdaConfig(),
+        tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())),
+      ).notifier,
+    },
+    ledger: new DynamoLedger(dynamo, ledgerTableName()),
   },
-  ledger: new DynamoLedger(dynamo, ledgerTableName()),
-});
+);

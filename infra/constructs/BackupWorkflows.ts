@@ -21,7 +21,7 @@ import {
   TAG_SLOT,
 } from '../../shared/backup/schedule.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { detectionSignals } from '../../shared/config/naming.ts';
+import { detectionSignals, stateMachineName } from '../../shared/config/naming.ts';
 import { LifeboatFunction } from './LifeboatFunction.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from './nag.ts';
 import { Workflow } from './Workflow.ts';
@@ -78,6 +78,16 @@ export function drillApplicationsIn(config: LifeboatConfig, region: string): App
   return config.applications.filter((a) => a.drills !== undefined && drillRegionOf(a) === region);
 }
 
+/**
+ * The drill applications whose game day runs in `region`: those a `drills.gameDayApplication`
+ * names, from their first standby's control plane, where their failover runs while the primary is
+ * down.
+ */
+export function gameDayApplicationsIn(config: LifeboatConfig, region: string): ApplicationConfig[] {
+  const named = new Set(config.applications.map((a) => a.drills?.gameDayApplication));
+  return config.applications.filter((a) => named.has(a.name) && drillRegionOf(a) === region);
+}
+
 /** One workflow of the three, with its function and the role EventBridge Scheduler starts it with. */
 export interface ScheduledWorkflow {
   readonly function: LifeboatFunction;
@@ -107,6 +117,8 @@ export class BackupWorkflows extends Construct {
   public readonly backupApplications: readonly string[];
   /** The applications whose readiness drill is scheduled in this region. */
   public readonly drillApplications: readonly string[];
+  /** The drill applications whose game day (started by a person) runs in this region. */
+  public readonly gameDayApplications: readonly string[];
   /** The schedule group every schedule here belongs to; the scheduler roles trust only it. */
   public readonly scheduleGroup: ScheduleGroup | undefined;
   /** Where Scheduler puts a start it could not make after its retries. */
@@ -115,7 +127,7 @@ export class BackupWorkflows extends Construct {
   public readonly backup: ScheduledWorkflow | undefined;
   /** Present when some application's backup runs in this region. */
   public readonly restoreTest: ScheduledWorkflow | undefined;
-  /** Present when some application's readiness drill runs in this region. */
+  /** Present when some application's readiness drill or game day runs in this region. */
   public readonly drill: ScheduledWorkflow | undefined;
 
   private readonly props: BackupWorkflowsProps;
@@ -149,9 +161,11 @@ export class BackupWorkflows extends Construct {
     const region = this.stack.region;
     const backups = backupApplicationsIn(props.config, region);
     const drills = drillApplicationsIn(props.config, region);
+    const gameDays = gameDayApplicationsIn(props.config, region);
     this.backupApplications = backups.map((a) => a.name);
     this.drillApplications = drills.map((a) => a.name);
-    if (backups.length === 0 && drills.length === 0) {
+    this.gameDayApplications = gameDays.map((a) => a.name);
+    if (backups.length === 0 && drills.length === 0 && gameDays.length === 0) {
       this.scheduleGroup = undefined;
       this.deadLetterQueue = undefined;
       this.backup = undefined;
@@ -214,12 +228,13 @@ export class BackupWorkflows extends Construct {
       this.restoreTest = undefined;
     }
 
-    if (drills.length > 0) {
+    if (drills.length > 0 || gameDays.length > 0) {
       const drillFunction = this.function(
         'drill',
-        'Readiness drill: checks, changing nothing, that a failover could run now; records and notifies',
+        'Drill: readiness checks that change nothing, or a game day of a drill application; records and notifies',
       );
-      this.grantDrill(drillFunction.role, drills);
+      this.grantDrill(drillFunction.role, [...new Set([...drills, ...gameDays])]);
+      this.grantGameDay(drillFunction.role, gameDays);
       // Query: past runs (the current primary, the cooldown, the latest restore test); PutItem: the record.
       this.grantLedger(drillFunction.role, ['Query', 'PutItem']);
       this.drill = this.scheduled('Drill', 'drill', drillFunction, drills, schedule, (app) => ({
@@ -241,7 +256,13 @@ export class BackupWorkflows extends Construct {
       name,
       description,
       logRetention: this.props.logRetention,
-      environment: { LIFEBOAT_TABLE_NAME: this.props.ledgerTableName },
+      environment: {
+        LIFEBOAT_TABLE_NAME: this.props.ledgerTableName,
+        // The game day builds the failover's and failback's state machine ARNs from these.
+        ...(name === 'drill'
+          ? { LIFEBOAT_ACCOUNT: this.stack.account, LIFEBOAT_PARTITION: this.stack.partition }
+          : {}),
+      },
       config: this.props.config,
       // Listing a region's snapshots pages through them; the drill reads several regions and probes.
       timeout: Duration.seconds(60),
@@ -638,6 +659,27 @@ export class BackupWorkflows extends Construct {
       );
     }
     this.grantCopyKey(role, app, 'the restore decrypts the copy with it');
+  }
+
+  /**
+   * A game day starts the failover in the drill application's standby and the failback in its
+   * primary: StartExecution on those two state machines in the application's regions, no others.
+   */
+  private grantGameDay(role: IRole, apps: readonly ApplicationConfig[]): void {
+    if (apps.length === 0) return;
+    const regions = [...new Set(apps.flatMap((a) => a.regions))].sort();
+    const machines = regions.flatMap((region) =>
+      (['failover', 'failback'] as const).map((workflow) =>
+        this.stack.formatArn({
+          service: 'states',
+          region,
+          resource: 'stateMachine',
+          resourceName: stateMachineName(workflow),
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
+    );
+    this.allow(role, new PolicyStatement({ actions: ['states:StartExecution'], resources: machines }));
   }
 
   /**

@@ -53,6 +53,11 @@ export const ERROR_GUIDE: Readonly<Record<string, ErrorGuide>> = {
     meaning: 'The readiness drill found that a failover could not run now (a critical finding failed).',
     fix: 'Read the findings in the drill record (lifeboat history --kind drill); fix each critical one and run the drill again.',
   },
+  GameDayFailed: {
+    meaning:
+      "The game day's failover did not succeed within the RTO and RPO targets, the primary did not come back, or its failback did not succeed.",
+    fix: "Read the findings in the drill record (lifeboat history --kind drill) and the failover's and failback's own records; fix what they name and run the game day again.",
+  },
   RestoreTestFailed: {
     meaning:
       'The restore test could not restore the latest backup copy, or a check of the restored database failed (status, engine, restore time against the RTO, data age).',

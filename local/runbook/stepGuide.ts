@@ -298,7 +298,7 @@ export const RESTORE_TEST_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   notify: NOTIFY,
 };
 
-/** The readiness drill's operations: each reports findings instead of failing. */
+/** The drill's operations: the readiness checks report findings instead of failing. */
 export const DRILL_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   validateInput: {
     does: 'checks the application and the mode and works out the region a failover would move to',
@@ -327,6 +327,22 @@ export const DRILL_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   record: {
     does: 'writes the drill to the ledger: PASSED or FAILED with every finding',
     ifFails: 'look at the execution history for the findings',
+  },
+  startGameDayRun: {
+    does: "starts the game day's failover (in the standby) or failback (in the primary) under the drill's name; a repeat starts nothing",
+    ifFails: 'the error names what Step Functions refused; nothing was started, start the game day again',
+  },
+  checkGameDayRun: {
+    does: "reads the run's ledger record once it has ended (it waits, up to a limit, while it runs)",
+    ifFails: 'look at the run itself (lifeboat history --kind failover or failback)',
+  },
+  checkGameDayPrimary: {
+    does: 'checks the primary passes its health check again, so the failback may start (end the injected fault)',
+    ifFails: 'after 12 hours the game day records FAILED without a failback: fail back by hand',
+  },
+  recordGameDay: {
+    does: 'writes the game day to the ledger: PASSED only when the failover met the RTO and RPO targets and the failback succeeded',
+    ifFails: 'look at the execution history for the runs and their records',
   },
   notify: NOTIFY,
 };

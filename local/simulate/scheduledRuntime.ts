@@ -5,13 +5,14 @@ import { classifyError } from '../../shared/errors.ts';
 import { runStep } from '../../shared/runtime/runStep.ts';
 import type { LocalFunction } from '../runner/WorkflowRunner.ts';
 import { worldEstate } from '../world/WorldEstate.ts';
+import { localWorkflowControl } from './localSlack.ts';
 import type { SimulationContext } from './Simulation.ts';
 
 /**
  * The backup's, restore test's and drill's functions on the local runtime: each bound to the same
  * step operations its handler runs in AWS, in the region its schedule runs it (a backup and a
- * restore test in the application's copy region, a drill in the first control-plane region), with
- * its errors classified the same way.
+ * restore test in the application's copy region, a readiness drill in the first control-plane
+ * region, a game day in the standby it fails over to), with its errors classified the same way.
  */
 export function scheduledFunctions(context: SimulationContext): Record<string, LocalFunction> {
   const { scenario, world, clock, ledgerIn } = context;
@@ -28,6 +29,20 @@ export function scheduledFunctions(context: SimulationContext): Record<string, L
     return app?.backup?.copyToRegion ?? home;
   };
   const deps = (region: string) => ({ config: scenario.config, estate, ledger: ledgerIn(region), clock });
+  // A game day runs where its failover does (the standby), since the primary is down meanwhile.
+  const drillRegionOf = (payload: unknown): string => {
+    const p = payload as {
+      input?: { application?: unknown; mode?: unknown; targetRegion?: unknown };
+      state?: { request?: { mode?: unknown; targetRegion?: unknown } };
+      request?: { mode?: unknown; targetRegion?: unknown };
+    } | null;
+    const request = p?.request ?? p?.state?.request;
+    if (request?.mode === 'game-day' && typeof request.targetRegion === 'string') return request.targetRegion;
+    if (p?.input?.mode !== 'game-day') return home;
+    if (typeof p.input.targetRegion === 'string') return p.input.targetRegion;
+    const app = scenario.config.applications.find((a) => a.name === p.input?.application);
+    return app?.regions[1] ?? home;
+  };
   const bind =
     (
       name: string,
@@ -58,8 +73,8 @@ export function scheduledFunctions(context: SimulationContext): Record<string, L
     'lifeboat-drill': bind(
       'lifeboat-drill',
       DRILL_FUNCTIONS['lifeboat-drill'],
-      (r) => new DrillSteps(deps(r)),
-      () => home,
+      (r) => new DrillSteps({ ...deps(r), workflows: localWorkflowControl(context) }),
+      drillRegionOf,
     ),
   };
 }

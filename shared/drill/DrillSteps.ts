@@ -16,33 +16,51 @@ import type { FailoverRequest } from '../failover/FailoverInput.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
+import type { WorkflowControl } from '../ports/Workflows.ts';
+import {
+  checkGameDayPrimary,
+  checkGameDayRun,
+  judgeGameDay,
+  startGameDayRun,
+  type GameDayState,
+  type GameDayWorkflow,
+  type PrimaryCheck,
+  type RunCheck,
+  type StartedRun,
+} from './GameDay.ts';
 
 export interface DrillDeps {
   readonly config: LifeboatConfig;
   readonly estate: Estate;
   readonly ledger: Ledger;
   readonly clock: Clock;
+  /** Starts the game day's failover and failback; the readiness drill needs none. */
+  readonly workflows?: WorkflowControl;
 }
 
 /**
- * The drill's input. Only the readiness mode exists here: it checks, changing nothing, that a
- * failover of the application could run now. `targetRegion` defaults to the first standby.
+ * The drill's input. `readiness` checks, changing nothing, that a failover of the application could
+ * run now; `game-day` runs the real failover of a drill application and then its Slack-approved
+ * failback (`GameDay.ts`). `targetRegion` defaults to the first standby.
  */
 export const DrillInputSchema = z.strictObject({
   application: z.string().min(1),
-  mode: z.literal('readiness', {
-    error: 'expected "readiness" (the only drill mode: checks that a failover could run, changing nothing)',
+  mode: z.enum(['readiness', 'game-day'], {
+    error:
+      'expected "readiness" (checks that a failover could run, changing nothing) or "game-day" (fails a drill application over for real and back)',
   }),
   targetRegion: z.string().min(1).optional(),
 });
 
 export interface DrillRequest {
   readonly application: string;
-  readonly mode: 'readiness';
+  readonly mode: 'readiness' | 'game-day';
   /** The region that serves the application now. */
   readonly sourceRegion: string;
-  /** The region a failover would move it to. */
+  /** The region a failover would move it to (a game day does). */
   readonly targetRegion: string;
+  /** Game day only: the application whose `drills.gameDayApplication` names this one. */
+  readonly standsFor?: string;
 }
 
 /**
@@ -72,7 +90,28 @@ export function checkDrillInput(
       `targetRegion: ${targetRegion} is not a standby of ${app.name} (${app.regions.filter((r) => r !== sourceRegion).join(', ')})`,
     ]);
   }
-  return { application: app.name, mode: 'readiness', sourceRegion, targetRegion };
+  if (parsed.data.mode === 'readiness') {
+    return { application: app.name, mode: 'readiness', sourceRegion, targetRegion };
+  }
+  const parent = gameDayParent(config, app.name);
+  return { application: app.name, mode: 'game-day', sourceRegion, targetRegion, standsFor: parent.name };
+}
+
+/**
+ * The application whose `drills.gameDayApplication` names `application`. A game day fails over for
+ * real: only a drill copy that the config names as one may take it.
+ */
+export function gameDayParent(config: LifeboatConfig, application: string): ApplicationConfig {
+  const parent = config.applications.find((a) => a.drills?.gameDayApplication === application);
+  if (parent === undefined) {
+    const named = config.applications.flatMap((a) =>
+      a.drills?.gameDayApplication === undefined ? [] : [a.drills.gameDayApplication],
+    );
+    throw new InvalidInputError([
+      `application: ${application} is not a drill application; a game day runs a real failover and failback, so it runs only for an application named by some application's drills.gameDayApplication (${named.length === 0 ? 'the config names none' : named.join(', ')})`,
+    ]);
+  }
+  return parent;
 }
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -91,6 +130,11 @@ function isMissing(error: unknown): boolean {
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' ? e.message : '';
   return /NotFound|NoSuchHealthCheck/.test(name) || /has no alarm named|no such health check/i.test(message);
+}
+
+/** The mode a raw input asks for, for the record of a run that stopped before checking it. */
+function modeOf(raw: unknown): 'readiness' | 'game-day' {
+  return (raw as { mode?: unknown } | null)?.mode === 'game-day' ? 'game-day' : 'readiness';
 }
 
 function finding(check: string, severity: Severity, ok: boolean, detail: string): Finding {
@@ -121,6 +165,8 @@ export class DrillSteps {
       const app = parsed.success
         ? this.deps.config.applications.find((a) => a.name === parsed.data.application)
         : undefined;
+      // Refused before anything is read: a game day of an application that is not a drill copy.
+      if (app !== undefined && parsed.data?.mode === 'game-day') gameDayParent(this.deps.config, app.name);
       const serving =
         app === undefined ? undefined : await currentPrimary(app, this.deps.estate, this.deps.ledger);
       const request = checkDrillInput(payload.input, this.deps.config, { currentPrimary: serving });
@@ -404,7 +450,7 @@ export class DrillSteps {
       reason,
       details: {
         ...(payload.state.request === undefined ? {} : { request: payload.state.request }),
-        mode: 'readiness',
+        mode: payload.state.request?.mode ?? modeOf(payload.state.input ?? payload.state),
         findings,
         critical: failed.length,
         warnings: findings.filter((f) => !f.ok && f.severity === 'warning').length,
@@ -418,12 +464,80 @@ export class DrillSteps {
   }
 
   /** Notify: the failed drill's findings, or the error that stopped it, to the team's channel. */
-  async notify(payload: { text?: string; state?: ScheduledRunState }): Promise<{ ts: string }> {
+  async notify(payload: {
+    text?: string;
+    state?: ScheduledRunState & { request?: DrillRequest };
+  }): Promise<{ ts: string }> {
     const state = payload.state;
     const text =
       payload.text ??
-      `Readiness drill of ${state?.request?.application ?? namedApplication(state?.input ?? state)} could not run: ${state?.error?.Error ?? 'Error'}: ${causeText(state?.error?.Cause)}`;
+      `${(state?.request?.mode ?? modeOf(state?.input ?? state)) === 'game-day' ? 'Game day' : 'Readiness drill'} of ${state?.request?.application ?? namedApplication(state?.input ?? state)} could not run: ${state?.error?.Error ?? 'Error'}: ${causeText(state?.error?.Cause)}`;
     return { ts: await this.deps.estate.notifier.post(text) };
+  }
+
+  /** StartFailover / StartFailback of a game day; a retried start starts nothing. */
+  async startGameDayRun(payload: {
+    request: DrillRequest;
+    startedAt: string;
+    workflow: GameDayWorkflow;
+  }): Promise<StartedRun> {
+    return startGameDayRun(this.deps, payload);
+  }
+
+  /** CheckFailover / CheckFailback: the run's ledger record once it has ended. */
+  async checkGameDayRun(payload: { request: DrillRequest; run: StartedRun }): Promise<RunCheck> {
+    return checkGameDayRun(this.deps, payload);
+  }
+
+  /** CheckPrimary: whether the primary passes its health check again. */
+  async checkGameDayPrimary(payload: { request: DrillRequest; since: string }): Promise<PrimaryCheck> {
+    return checkGameDayPrimary(this.deps, payload);
+  }
+
+  /**
+   * RecordGameDay: PASSED only when the failover succeeded within the RTO and RPO targets and the
+   * failback succeeded; FAILED with every finding otherwise.
+   */
+  async recordGameDay(payload: {
+    state: GameDayState & ScheduledRunState & { request: DrillRequest };
+    executionName: string;
+  }): Promise<{ status: 'PASSED' | 'FAILED'; failed: Finding[]; text: string }> {
+    const { state } = payload;
+    const verdict = judgeGameDay(this.deps.config, state);
+    const failed = verdict.findings.filter((f) => !f.ok);
+    const app = state.request.application;
+    const measured = `RTO ${verdict.rtoSeconds ?? 'n/a'} s (target ${verdict.targets.rtoSeconds} s), RPO ${verdict.rpoSeconds ?? 'n/a'} s (target ${verdict.targets.rpoSeconds} s)`;
+    const reason =
+      verdict.status === 'PASSED'
+        ? `failed over to ${state.request.targetRegion} and back within the targets: ${measured}`
+        : failed.map((f) => f.detail).join('; ');
+    await recordScheduledRun(this.deps, 'drill', {
+      state,
+      executionName: payload.executionName,
+      status: verdict.status,
+      reason,
+      details: {
+        request: state.request,
+        mode: 'game-day',
+        findings: verdict.findings,
+        critical: failed.length,
+        rtoSeconds: verdict.rtoSeconds,
+        rpoSeconds: verdict.rpoSeconds,
+        rtoTargetSeconds: verdict.targets.rtoSeconds,
+        rpoTargetSeconds: verdict.targets.rpoSeconds,
+        // A manual failover's RTO runs from its own start, which stands for the incident's: detection
+        // and the time a person takes to start it are not in it.
+        rtoMeasuredFrom: 'the failover start',
+        failover: state.failoverRun?.run ?? state.failover ?? null,
+        primary: state.primary ?? null,
+        failback: state.failbackRun?.run ?? state.failback ?? null,
+      },
+    });
+    const text =
+      verdict.status === 'PASSED'
+        ? `Game day of ${app}: PASSED. ${measured}`
+        : `Game day of ${app}: FAILED. ${failed.map((f) => `[${f.check}] ${f.detail}`).join(' ')}`;
+    return { status: verdict.status, failed, text };
   }
 
   private couldNot(check: string, severity: Severity, error: unknown): Finding {
@@ -450,5 +564,9 @@ export const DRILL_FUNCTIONS = {
     'checkRestoreTest',
     'record',
     'notify',
+    'startGameDayRun',
+    'checkGameDayRun',
+    'checkGameDayPrimary',
+    'recordGameDay',
   ],
 } as const satisfies Record<string, readonly (keyof DrillSteps)[]>;

@@ -6,6 +6,7 @@ import {
   RDSClient,
   RDSServiceException,
 } from '@aws-sdk/client-rds';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -18,6 +19,8 @@ import { exampleConfigDocument } from '../support/exampleConfig.ts';
 process.env.LIFEBOAT_CONFIG = bundledConfigText(parseConfig(exampleConfigDocument()));
 process.env.AWS_REGION = 'us-west-2';
 process.env.LIFEBOAT_TABLE_NAME = 'lifeboat-ledger';
+process.env.LIFEBOAT_ACCOUNT = '123456789012';
+process.env.LIFEBOAT_PARTITION = 'aws';
 process.env.POWERTOOLS_METRICS_NAMESPACE = 'Lifeboat';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -49,10 +52,12 @@ function context(functionName: string): Context {
 
 const dynamo = mockClient(DynamoDBClient);
 const rds = mockClient(RDSClient);
+const sfn = mockClient(SFNClient);
 
 beforeEach(() => {
   dynamo.reset();
   rds.reset();
+  sfn.reset();
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 });
 
@@ -167,7 +172,7 @@ describe('drill handler', () => {
     });
   });
 
-  it('refuses the game-day mode with InvalidInput', async () => {
+  it('refuses a game day of an application that is not a drill application with InvalidInput', async () => {
     dynamo.on(PutItemCommand).resolves({});
     await expect(
       handlers.drill(
@@ -178,6 +183,40 @@ describe('drill handler', () => {
         },
         context('lifeboat-drill'),
       ),
-    ).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('mode') as unknown });
+    ).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining('application: ai-gateway is not a drill application') as unknown,
+    });
+  });
+
+  it("starts a game day's failover in the standby's state machine under the drill's name, once", async () => {
+    sfn
+      .on(StartExecutionCommand)
+      .resolvesOnce({})
+      .rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
+    const payload = {
+      operation: 'startGameDayRun',
+      workflow: 'failover',
+      startedAt: '2030-01-01T00:02:00.450Z',
+      request: {
+        application: 'ai-gateway-drill',
+        mode: 'game-day',
+        sourceRegion: 'us-east-1',
+        targetRegion: 'us-west-2',
+        standsFor: 'ai-gateway',
+      },
+    };
+    const first = await handlers.drill(payload, context('lifeboat-drill'));
+    const again = await handlers.drill(payload, context('lifeboat-drill'));
+    expect([first, again]).toMatchObject([{ outcome: 'started' }, { outcome: 'already-started' }]);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-failover',
+      name: 'gameday-ai-gateway-drill-20300101T000200-failover',
+      input: JSON.stringify({
+        application: 'ai-gateway-drill',
+        targetRegion: 'us-west-2',
+        reason: 'game day 2030-01-01T00:02:00.450Z: fail ai-gateway-drill over to us-west-2',
+      }),
+    });
   });
 });

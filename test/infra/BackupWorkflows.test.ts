@@ -8,6 +8,7 @@ import {
   BackupWorkflows,
   backupApplicationsIn,
   drillApplicationsIn,
+  gameDayApplicationsIn,
 } from '../../infra/constructs/BackupWorkflows.ts';
 import { flattenIntrinsics } from '../../infra/constructs/nag.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
@@ -136,9 +137,12 @@ describe('BackupWorkflows', () => {
         'ai-gateway-drill',
       ]);
       expect(drillApplicationsIn(config, 'us-west-2').map((a) => a.name)).toEqual(['ai-gateway']);
+      // The drill application's game day runs where its failover does: its first standby.
+      expect(gameDayApplicationsIn(config, 'us-west-2').map((a) => a.name)).toEqual(['ai-gateway-drill']);
       for (const region of ['us-east-1', 'eu-west-1']) {
         expect(backupApplicationsIn(config, region)).toEqual([]);
         expect(drillApplicationsIn(config, region)).toEqual([]);
+        expect(gameDayApplicationsIn(config, region)).toEqual([]);
       }
     });
 
@@ -409,13 +413,34 @@ describe('BackupWorkflows', () => {
           'kms:Decrypt',
           'kms:Encrypt',
           'kms:GenerateDataKey',
+          'rds:DescribeDBClusterSnapshots',
           'rds:DescribeDBSnapshots',
           'route53:GetHealthCheckStatus',
           'route53:ListHealthChecks',
           'route53:ListResourceRecordSets',
           'route53:ListTagsForResources',
+          'states:StartExecution',
         ],
       });
+    });
+
+    it("lets the game day start only the failover and failback of the drill application's regions", () => {
+      const starts = grants.filter(
+        (g) => g.owner === 'lifeboat-drill' && g.actions.includes('states:StartExecution'),
+      );
+      const arn = (region: string, workflow: string) =>
+        `arn:<AWS::Partition>:states:${region}:123456789012:stateMachine:lifeboat-${workflow}`;
+      expect(starts.map(({ actions, resources }) => ({ actions, resources }))).toEqual([
+        {
+          actions: ['states:StartExecution'],
+          resources: [
+            arn('us-east-1', 'failover'),
+            arn('us-east-1', 'failback'),
+            arn('us-west-2', 'failover'),
+            arn('us-west-2', 'failback'),
+          ],
+        },
+      ]);
     });
 
     it('grants no action with a wildcard, and Resource "*" only to actions AWS does not scope', () => {
@@ -606,13 +631,13 @@ describe('BackupWorkflows', () => {
       ]);
     });
 
-    it('lets the drill read, and change nothing', () => {
+    it("lets the drill read, and change nothing but start a game day's failover and failback", () => {
       const writes = grants
         .filter((g) => g.owner === 'lifeboat-drill')
         .flatMap((g) => g.actions)
         .filter(
           (a) =>
-            !/^(?:\w+:(?:Describe|Get|List|Query)|logs:|xray:|kms:(?:Decrypt|Encrypt|GenerateDataKey)$|dynamodb:PutItem$)/.test(
+            !/^(?:\w+:(?:Describe|Get|List|Query)|logs:|xray:|kms:(?:Decrypt|Encrypt|GenerateDataKey)$|dynamodb:PutItem$|states:StartExecution$)/.test(
               a,
             ),
         );
@@ -621,6 +646,9 @@ describe('BackupWorkflows', () => {
         `${P}:eks:us-east-1:${TEST_ACCOUNT}:nodegroup/ai-gateway-use1/general/*`,
         `${P}:eks:us-west-2:${TEST_ACCOUNT}:nodegroup/ai-gateway-usw2/general/*`,
         `${P}:eks:eu-west-1:${TEST_ACCOUNT}:nodegroup/ai-gateway-euw1/general/*`,
+        // The drill application's too: the same function may drill it (a game day, or readiness by hand).
+        `${P}:eks:us-east-1:${TEST_ACCOUNT}:nodegroup/ai-gateway-drill-use1/general/*`,
+        `${P}:eks:us-west-2:${TEST_ACCOUNT}:nodegroup/ai-gateway-drill-usw2/general/*`,
       ]);
       expect(grantsFor(grants, 'lifeboat-drill', 'cloudwatch:DescribeAlarms')[0]?.resources).toContain(
         `${P}:cloudwatch:us-east-1:${TEST_ACCOUNT}:alarm:lifeboat-ai-gateway-us-east-1-route53-health`,

@@ -222,7 +222,7 @@ describe('control-plane IAM', () => {
   );
 
   it.each(regions)(
-    'lets the trigger in %s start the failover, and the Slack callback resume waiting tasks and start failbacks, and nothing else',
+    'lets the trigger in %s start the failover, the Slack callback resume waiting tasks and start failbacks, a game day start both, and nothing else',
     (region) => {
       const stack = stacks.controlPlanes.get(region)!;
       // (The schedulers' grants, each on its own state machine, are the backup construct's tests'.)
@@ -252,6 +252,20 @@ describe('control-plane IAM', () => {
             actions: ['states:StartExecution'],
             resources: machines('failback'),
           },
+          // The drill application's game day runs from its first standby, in both its regions.
+          ...(region === 'us-west-2'
+            ? [
+                {
+                  owner: 'lifeboat-drill',
+                  actions: ['states:StartExecution'],
+                  resources: ['us-east-1', 'us-west-2'].flatMap((r) =>
+                    ['failover', 'failback'].map(
+                      (w) => `arn:<AWS::Partition>:states:${r}:123456789012:stateMachine:lifeboat-${w}`,
+                    ),
+                  ),
+                },
+              ]
+            : []),
         ].sort(byOwner),
       );
     },
@@ -522,12 +536,14 @@ describe('control-plane IAM', () => {
         'kms:Decrypt',
         'kms:Encrypt',
         'kms:GenerateDataKey',
+        'rds:DescribeDBClusterSnapshots',
         'rds:DescribeDBSnapshots',
         'route53:GetHealthCheckStatus',
         'route53:ListHealthChecks',
         'route53:ListResourceRecordSets',
         'route53:ListTagsForResources',
         'secretsmanager:GetSecretValue',
+        'states:StartExecution',
       ],
     });
   });

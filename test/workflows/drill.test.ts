@@ -193,14 +193,14 @@ describe('readiness drill (real ASL on the local runtime)', () => {
     expect(drill.findings.find((f) => f.check === 'target-health')?.detail).toContain('eu-west-1');
   });
 
-  it('refuses a mode other than readiness with InvalidInput, recording it', async () => {
+  it('refuses a mode other than readiness and game-day with InvalidInput, recording it', async () => {
     const report = await rehearse({
-      events: [{ at: 0, start: 'drill', input: { application: 'ai-gateway', mode: 'game-day' } }],
+      events: [{ at: 0, start: 'drill', input: { application: 'ai-gateway', mode: 'chaos' } }],
       until: 60,
     });
     const drill = report.executions.find((e) => e.workflow === 'drill')!;
     expect(drill).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
-    expect(drill.cause).toContain('mode: expected \\"readiness\\"');
+    expect(drill.cause).toContain('mode: expected \\"readiness\\" (checks that a failover could run');
     expect(ledgerOf(report, drill.name)).toMatchObject({
       kind: 'drill',
       status: 'FAILED',
