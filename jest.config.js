@@ -11,7 +11,11 @@ export default {
     // The package's ES build is .js without "type": "module", which Node loads as CommonJS.
     '^aws-sdk-client-mock-jest$': '<rootDir>/node_modules/aws-sdk-client-mock-jest/dist/cjs/jest.js',
   },
-  reporters: ['default', '<rootDir>/test/support/SummaryReporter.js'],
+  reporters: [
+    'default',
+    '<rootDir>/test/support/SummaryReporter.js',
+    '<rootDir>/test/support/ReliabilityReporter.js',
+  ],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   testTimeout: 60_000,
 };

@@ -8,6 +8,7 @@ export const SIMULATED_OPERATIONS = {
   rds: [
     'DescribeDBInstances',
     'PromoteReadReplica',
+    'ModifyDBInstance',
     'CreateDBInstanceReadReplica',
     'DescribeGlobalClusters',
     'FailoverGlobalCluster',

@@ -1,6 +1,6 @@
 import type { ApprovalSteps } from '../approval/ApprovalSteps.ts';
 import { APPROVAL_OPERATIONS } from '../approval/ApprovalSteps.ts';
-import { InvalidInputError } from '../errors.ts';
+import { classifyError, InvalidInputError } from '../errors.ts';
 import { FAILBACK_OPERATIONS, type FailbackSteps } from '../failback/FailbackSteps.ts';
 import { FAILOVER_FUNCTIONS, type FailoverSteps } from '../failover/FailoverSteps.ts';
 
@@ -39,6 +39,17 @@ export interface StepTargets {
 }
 
 /**
+ * The step's error, classified, its message starting with the step that failed: the run's ledger
+ * record keeps Step Functions' cause, which then names the step and the error.
+ */
+function inStep(operation: string, error: unknown): Error {
+  const classified = classifyError(error);
+  if (!classified.message.startsWith(`${operation}: `))
+    classified.message = `${operation}: ${classified.message}`;
+  return classified;
+}
+
+/**
  * Runs the operation a state names (`payload.operation`) if the function may run it, on the steps
  * of the workflow that defines it. Unknown operations are refused: a definition naming the wrong
  * one fails loudly.
@@ -58,7 +69,11 @@ export async function runWorkflowStep(
       target !== undefined
     ) {
       const method = (target as unknown as Record<string, unknown>)[operation] as (p: unknown) => unknown;
-      return await Reflect.apply(method, target, [payload]);
+      try {
+        return await Reflect.apply(method, target, [payload]);
+      } catch (error) {
+        throw inStep(operation, error);
+      }
     }
   }
   const all = [...(allowed.failover ?? []), ...(allowed.failback ?? []), ...(allowed.approval ?? [])];

@@ -1,0 +1,141 @@
+import type { ScenarioEvent } from '../../../local/scenario/Scenario.ts';
+import { pressSlackButton } from '../../../local/simulate/localSlack.ts';
+import type { SimulationContext } from '../../../local/simulate/Simulation.ts';
+import type { SimulatedService } from '../../../local/world/services.ts';
+import type { exampleConfigDocument } from '../../support/exampleConfig.ts';
+import { rehearseObserved, type AimedFault, type Observed } from './observed.ts';
+
+type ConfigDoc = ReturnType<typeof exampleConfigDocument>;
+
+/**
+ * ai-gateway served from us-west-2, so that its outage leaves Route 53's control plane (us-east-1)
+ * up and a failed run can be started again while the source is still down. Automatic failover off:
+ * every run is the one the test starts. The failback's replica build, steps and bakes are shortened
+ * (the world's wall time grows with virtual time); its logic is the same.
+ */
+export function matrixConfig(doc: ConfigDoc): void {
+  const app = doc.applications[0] as {
+    regions: string[];
+    automation: { automaticFailover: boolean };
+    dns: { failback: { steps: number[]; bakeSeconds: number } };
+    backup?: { copyToRegion?: string };
+  };
+  app.regions = ['us-west-2', 'us-east-1', 'eu-west-1'];
+  app.automation.automaticFailover = false;
+  if (app.backup !== undefined) app.backup.copyToRegion = 'us-east-1';
+  app.dns.failback.steps = [50, 100];
+  app.dns.failback.bakeSeconds = 60;
+}
+
+export const MATRIX_LATENCY = { rdsReplicaCreateSeconds: 120 };
+
+const FAILOVER = { application: 'ai-gateway', targetRegion: 'us-east-1', reason: 'fault matrix' };
+const FAILBACK = { application: 'ai-gateway', targetRegion: 'us-west-2', reason: 'fault matrix' };
+
+/** Presses Approve on any failback approval that is waiting, every half minute, as an approver would. */
+function approveFailbacks(context: SimulationContext): void {
+  context.clock.every(30, 30, () => {
+    const event = {
+      at: context.clock.seconds,
+      index: -1,
+      kind: 'approve',
+      workflow: 'failback',
+      target: 'us-west-2',
+      by: 'U0APPROVER',
+    } as unknown as Extract<ScenarioEvent, { kind: 'approve' }>;
+    void pressSlackButton(event, context);
+  });
+}
+
+export interface MatrixWorkflow {
+  readonly workflow: 'failover' | 'failback';
+  /** The region the workflow moves ai-gateway's traffic to. */
+  readonly target: string;
+  /** When the run under test starts. */
+  readonly startAt: number;
+  /** A permanent fault lasts until here; the same workflow is then started again. */
+  readonly faultGoneAt: number;
+  readonly restartAt: number;
+  readonly until: number;
+  readonly untilWithRestart: number;
+  readonly run: (faults: readonly AimedFault[], restart: boolean) => Promise<Observed>;
+}
+
+/** us-west-2 goes down and stays down; the failover to us-east-1 starts two minutes in. */
+export const failoverUnderTest: MatrixWorkflow = {
+  workflow: 'failover',
+  target: 'us-east-1',
+  startAt: 120,
+  faultGoneAt: 900,
+  restartAt: 1000,
+  until: 900,
+  untilWithRestart: 1800,
+  run: (faults, restart) =>
+    rehearseObserved({
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-west-2' },
+        { at: 120, start: 'failover', input: FAILOVER },
+        ...(restart ? [{ at: 1000, start: 'failover', input: FAILOVER }] : []),
+      ],
+      until: restart ? 1800 : 900,
+      config: matrixConfig,
+      latency: MATRIX_LATENCY,
+      faults,
+    }),
+};
+
+/** After that failover and us-west-2's return, the failback to us-west-2, approved on Slack. */
+export const failbackUnderTest: MatrixWorkflow = {
+  workflow: 'failback',
+  target: 'us-west-2',
+  startAt: 1000,
+  faultGoneAt: 2300,
+  restartAt: 2400,
+  until: 2700,
+  untilWithRestart: 3900,
+  run: (faults, restart) =>
+    rehearseObserved({
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-west-2' },
+        { at: 120, start: 'failover', input: FAILOVER },
+        { at: 700, recover: 'region-outage', region: 'us-west-2' },
+        { at: 1000, start: 'failback', input: FAILBACK },
+        ...(restart ? [{ at: 2400, start: 'failback', input: FAILBACK }] : []),
+      ],
+      until: restart ? 3900 : 2700,
+      config: matrixConfig,
+      latency: MATRIX_LATENCY,
+      faults,
+      setup: approveFailbacks,
+    }),
+};
+
+/** A permanent error of each class, chosen per service as its API names them. */
+export const PERMANENT_ERRORS: Readonly<
+  Record<SimulatedService, { denied: string; notFound: string; invalidState: string }>
+> = {
+  route53: { denied: 'AccessDenied', notFound: 'NoSuchHealthCheck', invalidState: 'InvalidChangeBatch' },
+  rds: {
+    denied: 'AccessDenied',
+    notFound: 'DBInstanceNotFoundFault',
+    invalidState: 'InvalidDBInstanceStateFault',
+  },
+  eks: {
+    denied: 'AccessDeniedException',
+    notFound: 'ResourceNotFoundException',
+    invalidState: 'InvalidRequestException',
+  },
+  kubernetes: { denied: 'Forbidden', notFound: 'NotFound', invalidState: 'Conflict' },
+  cloudwatch: { denied: 'AccessDenied', notFound: 'ResourceNotFound', invalidState: 'InvalidParameterValue' },
+  dynamodb: {
+    denied: 'AccessDeniedException',
+    notFound: 'ResourceNotFoundException',
+    invalidState: 'ConditionalCheckFailedException',
+  },
+  sfn: {
+    denied: 'AccessDeniedException',
+    notFound: 'StateMachineDoesNotExist',
+    invalidState: 'InvalidToken',
+  },
+  slack: { denied: 'not_authed', notFound: 'channel_not_found', invalidState: 'is_archived' },
+};
