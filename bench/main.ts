@@ -5,6 +5,14 @@ import { loadConfig } from '../shared/config/loadConfig.ts';
 import { BUNDLE_LIMIT_BYTES, COLD_START_LIMIT_RATIO, measureLeanLambdas } from './lambdas/leanLambdas.ts';
 import { renderTable, round, verdict } from './lib/stats.ts';
 import { FLOOR_LIMIT, measureRto, SEQUENTIAL_LIMIT } from './rto/rtoBench.ts';
+import { FAILOVER_LIMIT_USD, IDLE_LIMIT_USD, measureCost } from './cost/costBench.ts';
+import { PRICES } from './cost/prices.ts';
+import {
+  exampleDocument,
+  FLEET_RTO_LIMIT,
+  FLEET_WALL_LIMIT_SECONDS,
+  measureFleet,
+} from './fleet/fleetBench.ts';
 
 /** `npm run bench`: every benchmark, one table each, with its target and whether it is met. */
 
@@ -80,3 +88,143 @@ out(
 out(
   '* primary moved to us-west-2 (Route 53 API up); the runbook starts once the outage is confirmed (detection + confirmation window).',
 );
+
+out('\nPre-scaling (automation.preScaleOnFirstSignal: the standby scales on the first failing signal)');
+const preScaled = structuredClone(doc);
+for (const a of preScaled.applications)
+  (a.automation as Record<string, unknown>).preScaleOnFirstSignal = true;
+const preRows = [];
+for (const app of config.applications) {
+  const r = await measureRto(preScaled, app, app.regions[1] ?? '');
+  preRows.push([
+    `${r.application} (${r.engine})`,
+    r.floor.floorSeconds,
+    r.lifeboatSeconds,
+    r.lifeboatToFloor,
+    r.lifeboatMirrorSeconds,
+    r.sequentialSeconds,
+    r.lifeboatToSequential,
+    verdict(r.lifeboatToSequential, SEQUENTIAL_LIMIT),
+  ]);
+}
+out(
+  renderTable(
+    ['application', 'floor', 'Lifeboat', 'L/floor', 'Lifeboat*', 'sequential*', 'L*/seq*', '≤ 0.6'],
+    preRows,
+  ),
+);
+
+out(
+  '\nCost model (list prices read 2026-11-22; the example config; see bench/cost/prices.ts for each source)',
+);
+const cost = await measureCost(config);
+const byItem = new Map<string, { quantity: number; usd: number }>();
+for (const l of cost.idle) {
+  const key = `${PRICES[l.price].unit.split(' (')[0]} [${l.application ?? 'shared'}]`;
+  const v = byItem.get(key) ?? { quantity: 0, usd: 0 };
+  byItem.set(key, { quantity: v.quantity + l.quantity, usd: v.usd + l.monthlyUsd });
+}
+out(
+  renderTable(
+    ['idle item [application]', 'quantity', '$/month'],
+    [...byItem].map(([k, v]) => [k, round(v.quantity, 1), round(v.usd, 3)]),
+  ),
+);
+out(
+  `idle total: $${round(cost.idleTotal, 2)}/month; shared costs split equally among ${config.applications.length} applications`,
+);
+out(
+  renderTable(
+    [
+      'application',
+      'own $',
+      'shared $',
+      'idle $/month',
+      '≤ $15',
+      'Region switch $/month',
+      'ARC routing control $/month (one cluster)',
+    ],
+    Object.entries(cost.perApplication).map(([a, c]) => [
+      a,
+      round(c.own, 2),
+      round(c.shared, 2),
+      round(c.total, 2),
+      verdict(c.total, IDLE_LIMIT_USD),
+      cost.regionSwitchPerApplication,
+      round(cost.arcRoutingControl, 0),
+    ]),
+  ),
+);
+out(
+  renderTable(
+    [
+      'run',
+      'transitions',
+      'Lambda requests',
+      'GB-s',
+      'CloudWatch calls',
+      'ledger writes',
+      'ledger reads',
+      '$',
+      '≤ $0.01',
+    ],
+    cost.runs.map((r) => [
+      r.workflow,
+      r.usage.transitions,
+      r.usage.lambdaRequests,
+      round(r.usage.lambdaGbSeconds, 1),
+      r.usage.cloudWatchRequests,
+      r.usage.ledgerWrites,
+      r.usage.ledgerReads,
+      round(r.total, 4),
+      r.workflow === 'failover' ? verdict(r.total, FAILOVER_LIMIT_USD) : '',
+    ]),
+  ),
+);
+out(
+  'runs: the failover and the failback of the default scenario (primary-outage), counted from the simulated executions.',
+);
+
+out('\nFleet scale (region-evacuation of 100 copies of ai-gateway losing us-east-1 together)');
+const fleet = await measureFleet(exampleDocument(), Number(process.env.LIFEBOAT_BENCH_FLEET ?? 100));
+out(
+  renderTable(
+    [
+      'applications',
+      'MaxConcurrency',
+      'started at s',
+      'single RTO',
+      'RTO min',
+      'median',
+      'max',
+      'max / single',
+      '≤ 1.2',
+      'wall s',
+      '< 60 s',
+      'failovers ok',
+      'transitions / failover',
+      'evacuation transitions / app',
+    ],
+    [
+      [
+        fleet.applications,
+        fleet.maxConcurrency,
+        fleet.startedAt,
+        fleet.singleRtoSeconds,
+        round(fleet.rto.min, 1),
+        round(fleet.rto.median, 1),
+        round(fleet.rto.max, 1),
+        round(fleet.worstRatio, 3),
+        verdict(fleet.worstRatio, FLEET_RTO_LIMIT),
+        round(fleet.wallSeconds, 1),
+        verdict(fleet.wallSeconds, FLEET_WALL_LIMIT_SECONDS),
+        `${fleet.failovers.succeeded}/${fleet.failovers.total}`,
+        fleet.transitions.min === fleet.transitions.max
+          ? fleet.transitions.min
+          : `${fleet.transitions.min}–${fleet.transitions.max}`,
+        round(fleet.transitions.evacuationPerApp, 1),
+      ],
+    ],
+  ),
+);
+out(`fleet: ${fleet.cores} cores; invariant violations: ${fleet.violations.length}`);

@@ -96,8 +96,13 @@ export function mirrored(doc: ConfigDocument, application: string): ConfigDocume
     regions[0] = second;
     regions[1] = first;
     a.regions = regions;
-    const backup = a.backup as { copyToRegion?: string } | undefined;
-    if (backup?.copyToRegion === second) backup.copyToRegion = first;
+    const backup = a.backup as { copyToRegion?: string; copyKmsKeyId?: string } | undefined;
+    if (backup?.copyToRegion === second) {
+      backup.copyToRegion = first;
+      // A key ARN names its region: the copies' key moves with them.
+      if (backup.copyKmsKeyId?.startsWith(`arn:aws:kms:${second}:`) === true)
+        backup.copyKmsKeyId = backup.copyKmsKeyId.replace(`:${second}:`, `:${first}:`);
+    }
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { handleAlarmEvent } from '../../shared/trigger/Trigger.ts';
 import type { LocalFunction } from '../runner/WorkflowRunner.ts';
 import { worldEstate } from '../world/WorldEstate.ts';
 import { pressSlackButton } from './localSlack.ts';
+import { evacuationFunctions } from './evacuationRuntime.ts';
 import { scheduledFunctions } from './scheduledRuntime.ts';
 import type { SimulationContext, SimulationOptions } from './Simulation.ts';
 
@@ -81,7 +82,10 @@ export function localRuntime(): Pick<
       const regions = context.scenario.config.controlPlaneRegions;
       const home = regions[0] ?? 'us-east-1';
       const steps = new Map(regions.map((r) => [r, stepsIn(context, r)]));
-      const functions: Record<string, LocalFunction> = scheduledFunctions(context);
+      const functions: Record<string, LocalFunction> = {
+        ...scheduledFunctions(context),
+        ...evacuationFunctions(context),
+      };
       for (const name of STEP_FUNCTION_NAMES) {
         functions[name] = async (payload) => {
           try {

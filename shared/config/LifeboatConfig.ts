@@ -344,6 +344,8 @@ const ApplicationSchema = z.strictObject({
     cooldownMinutes: z.int().min(0).max(10080).default(60),
     /** The most replica lag an automatic failover may promote past without a human. */
     maxReplicaLagSeconds: z.number().min(0),
+    /** Scale the standby's workloads up on the first detection signal, before the outage is confirmed. */
+    preScaleOnFirstSignal: z.boolean().default(false),
   }),
   backup: BackupSchema.optional(),
   drills: z

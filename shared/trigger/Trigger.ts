@@ -5,6 +5,7 @@ import { regionHealth, signalsDown, signalStates } from '../failover/regionHealt
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
+import { preScaleStandby } from './preScale.ts';
 
 /** The part of an EventBridge "CloudWatch Alarm State Change" event the trigger reads. */
 export interface AlarmStateChange {
@@ -76,6 +77,11 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
   const serving = await currentPrimary(app, deps.estate, deps.ledger);
   if (signal.region !== serving) {
     return { action: 'ignored', reason: `${signal.region} does not serve ${app.name} (${serving} does)` };
+  }
+  if (app.automation.preScaleOnFirstSignal) {
+    // Readiness starts now rather than after the confirmation window; a failed attempt is left to
+    // the failover's own scaling steps.
+    await preScaleStandby(deps.config, app, serving, deps.region, deps.estate).catch(() => undefined);
   }
   const states = await signalStates(
     all.filter((s) => s.application === app.name && s.region === serving),

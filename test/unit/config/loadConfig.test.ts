@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       outageConfirmationSeconds: 60,
       cooldownMinutes: 60,
       maxReplicaLagSeconds: 30,
+      preScaleOnFirstSignal: false,
     });
     expect(drill.database).toMatchObject({
       engine: 'aurora-global',
