@@ -14,6 +14,8 @@ export const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
   AWS_REGION: 'us-west-2',
   LIFEBOAT_TABLE_NAME: 'lifeboat-ledger',
   LIFEBOAT_FAILOVER_ARN: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-failover',
+  LIFEBOAT_ACCOUNT: '123456789012',
+  LIFEBOAT_PARTITION: 'aws',
   POWERTOOLS_METRICS_NAMESPACE: 'Lifeboat',
   POWERTOOLS_LOG_LEVEL: 'INFO',
   AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
