@@ -33,7 +33,7 @@ out(
     lambdas.functions.map((f) => [
       f.name,
       round(f.bytes / 1024, 1),
-      verdict(f.bytes, BUNDLE_LIMIT_BYTES),
+      verdict(f.bytes / 1024, BUNDLE_LIMIT_BYTES / 1024, ' KB'),
       f.readyMs,
       f.importMs,
       f.ratio,

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import type { ApplicationConfig, BackupConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
-import { describeIssue } from '../config/loadConfig.ts';
+import { describeIssue } from '../config/issues.ts';
 import {
   InvalidInputError,
   NotReadyError,
@@ -36,10 +37,13 @@ export const SNAPSHOT_LIMIT_SECONDS = 4 * 3600;
  * `{ "application": "ai-gateway", "slot": "<aws.scheduler.scheduled-time>" }`; started by hand, the
  * slot defaults to the current minute.
  */
+// zod/mini keeps the Lambda bundles small; the English messages make its issues read as the full API's.
+z.config(en());
+
 export const ScheduledInputSchema = z.strictObject({
-  application: z.string().min(1),
+  application: z.string().check(z.minLength(1)),
   /** The schedule slot (ISO-8601): the same slot always names the same snapshot. */
-  slot: z.iso.datetime({ offset: true }).optional(),
+  slot: z.optional(z.iso.datetime({ offset: true })),
 });
 
 /** What the backup's later steps work from. */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { backupMaxAgeSeconds, scheduleIntervalSeconds, TAG_APPLICATION } from '../backup/schedule.ts';
 import {
   causeText,
@@ -7,7 +8,7 @@ import {
   type ScheduledRunState,
 } from '../backup/BackupSteps.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
-import { describeIssue } from '../config/loadConfig.ts';
+import { describeIssue } from '../config/issues.ts';
 import { detectionSignals } from '../config/naming.ts';
 import { classifyError, InvalidInputError, ThrottledError } from '../errors.ts';
 import { currentPrimary } from '../failover/currentPrimary.ts';
@@ -43,13 +44,15 @@ export interface DrillDeps {
  * run now; `game-day` runs the real failover of a drill application and then its Slack-approved
  * failback (`GameDay.ts`). `targetRegion` defaults to the first standby.
  */
+z.config(en());
+
 export const DrillInputSchema = z.strictObject({
-  application: z.string().min(1),
+  application: z.string().check(z.minLength(1)),
   mode: z.enum(['readiness', 'game-day'], {
     error:
       'expected "readiness" (checks that a failover could run, changing nothing) or "game-day" (fails a drill application over for real and back)',
   }),
-  targetRegion: z.string().min(1).optional(),
+  targetRegion: z.optional(z.string().check(z.minLength(1))),
 });
 
 export interface DrillRequest {
