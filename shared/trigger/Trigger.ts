@@ -40,6 +40,20 @@ export type TriggerOutcome =
     }
   | { readonly action: 'ignored'; readonly reason: string };
 
+/**
+ * Why an event is not an alarm state change the trigger can read, naming the field; EventBridge
+ * delivers whatever matched the rule, so a malformed event is ignored before anything is read or written.
+ */
+function malformed(event: unknown): string | undefined {
+  const detail = (event as { detail?: unknown } | null)?.detail;
+  if (detail === null || typeof detail !== 'object') return 'the event has no detail object';
+  const { alarmName, state } = detail as { alarmName?: unknown; state?: unknown };
+  if (typeof alarmName !== 'string' || alarmName === '') return 'detail.alarmName is not a string';
+  const value = (state as { value?: unknown } | null)?.value;
+  if (typeof value !== 'string' || value === '') return `detail.state.value of ${alarmName} is not a string`;
+  return undefined;
+}
+
 /** `2030-01-01T00:00:30.000Z` → `20300101T000030Z`: a stable part of an execution name. */
 function compactTime(iso: string): string {
   return iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -50,6 +64,8 @@ function compactTime(iso: string): string {
  * serving region is down by a quorum of signals: at most one execution per incident, named after it.
  */
 export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDeps): Promise<TriggerOutcome> {
+  const odd = malformed(event);
+  if (odd !== undefined) return { action: 'ignored', reason: odd };
   const all = detectionSignals(deps.config);
   const signal = all.find((s) => s.alarmName === event.detail.alarmName);
   if (signal === undefined)
