@@ -5,7 +5,7 @@ import { createLifeboat } from '../../infra/LifeboatApp.ts';
 import { PROJECT_ROOT } from '../../infra/projectRoot.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import type { Ledger } from '../../shared/ports/Ledger.ts';
-import { functionNameForPlaceholder } from '../../local/runner/localBindings.ts';
+import { functionNameForPlaceholder } from '../../shared/statemachines/placeholders.ts';
 import { loadScenario } from '../../local/scenario/Scenario.ts';
 import { simulate, STATEMACHINES_DIR, type SimulationContext } from '../../local/simulate/Simulation.ts';
 import { localRuntime } from '../../local/simulate/localRuntime.ts';

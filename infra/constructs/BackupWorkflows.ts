@@ -24,6 +24,7 @@ import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/Life
 import { detectionSignals, stateMachineName } from '../../shared/config/naming.ts';
 import { LifeboatFunction } from './LifeboatFunction.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from './nag.ts';
+import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
 import { Workflow } from './Workflow.ts';
 
 export interface BackupWorkflowsProps {
@@ -282,10 +283,9 @@ export class BackupWorkflows extends Construct {
       description: string;
     },
   ): ScheduledWorkflow {
-    const placeholder = `${fn.node.id}Arn`;
     const workflow = new Workflow(this, id, {
       name,
-      substitutions: { [placeholder]: fn.function.functionArn },
+      substitutions: { [placeholderOf(`lifeboat-${name}`)]: fn.function.functionArn },
       functions: [fn.function],
       logRetention: this.props.logRetention,
     });

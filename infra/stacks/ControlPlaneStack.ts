@@ -30,6 +30,7 @@ import {
 import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
 import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
 import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
+import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
 import { BackupWorkflows } from '../constructs/BackupWorkflows.ts';
 import { LifeboatDashboard } from '../constructs/LifeboatDashboard.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
@@ -98,16 +99,6 @@ const CALLBACK_TIMEOUT = Duration.seconds(10);
 
 /** The ledger's DynamoDB actions: reads need the key to decrypt, writes to encrypt too. */
 type LedgerAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
-
-/** `lifeboat-failover-input` → `FailoverInputFunctionArn`, the placeholder the definition names it by. */
-export function placeholderOf(functionName: string): string {
-  const pascal = functionName
-    .replace(/^lifeboat-/, '')
-    .split('-')
-    .map((word) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`)
-    .join('');
-  return `${pascal}FunctionArn`;
-}
 
 /**
  * Route 53's form of a record name in the `ChangeResourceRecordSetsNormalizedRecordNames` condition:

@@ -1,15 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { placeholdersOf } from '../../shared/statemachines/placeholders.ts';
+import { functionNameForPlaceholder, placeholdersOf } from '../../shared/statemachines/placeholders.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
-
-/** `ValidateInputFunctionArn` → `lifeboat-validate-input`: the function a placeholder names. */
-export function functionNameForPlaceholder(placeholder: string): string | undefined {
-  const match = /^([A-Z][A-Za-z0-9]*)FunctionArn$/.exec(placeholder);
-  if (match?.[1] === undefined) return undefined;
-  return `lifeboat-${match[1].replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
-}
 
 /**
  * The local value of every placeholder in a definition: `…FunctionArn` placeholders name the

@@ -31,3 +31,23 @@ export function substitute(definition: string, substitutions: Readonly<Record<st
     return value === undefined ? whole : JSON.stringify(value).slice(1, -1);
   });
 }
+
+/**
+ * `lifeboat-failover-input` → `FailoverInputFunctionArn`: the placeholder a definition names a
+ * function by. The stacks substitute it with the function's ARN; the local runner with its binding.
+ */
+export function placeholderOf(functionName: string): string {
+  const pascal = functionName
+    .replace(/^lifeboat-/, '')
+    .split('-')
+    .map((word) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`)
+    .join('');
+  return `${pascal}FunctionArn`;
+}
+
+/** `FailoverInputFunctionArn` → `lifeboat-failover-input`: the function a placeholder names. */
+export function functionNameForPlaceholder(placeholder: string): string | undefined {
+  const match = /^([A-Z][A-Za-z0-9]*)FunctionArn$/.exec(placeholder);
+  if (match?.[1] === undefined) return undefined;
+  return `lifeboat-${match[1].replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
+}

@@ -7,7 +7,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LifeboatFunction } from '../../infra/constructs/LifeboatFunction.ts';
 import { bundledConfigText, readBundledConfig } from '../../shared/config/bundledConfig.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { normalizedRecordName, placeholderOf } from '../../infra/stacks/ControlPlaneStack.ts';
+import { normalizedRecordName } from '../../infra/stacks/ControlPlaneStack.ts';
+import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
 import { placeholdersOf } from '../../shared/statemachines/placeholders.ts';
 import { synthLifeboat, templateOf, testConfig } from '../support/synth.ts';
 
