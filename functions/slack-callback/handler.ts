@@ -39,10 +39,12 @@ const workflows = new StepFunctionsControl(
     `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(workflow)}`,
 );
 
+const approvals = new DynamoApprovals(dynamo, ledgerTableName());
+
 async function callback(request: CallbackRequest): Promise<CallbackResponse> {
   const { response } = await handleSlackCallback(request, {
     config,
-    approvals: new DynamoApprovals(dynamo, ledgerTableName()),
+    approvals,
     signingSecret: () => secrets.get(config.slack.signingSecretSecretName),
     workflows,
     notifier,
