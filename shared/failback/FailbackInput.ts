@@ -22,6 +22,26 @@ export const FailbackInputSchema = z.strictObject({
   ),
 });
 
+/**
+ * A failed failback that a new start finishes: the newest failback of the application that acted
+ * (not skipped, stopped, declined or a dry run) ended FAILED, towards the same region, and no
+ * failover has begun since. Found in the ledger by ValidateInput.
+ */
+export interface FailbackResume {
+  /** The failed run this one finishes. */
+  readonly executionName: string;
+  readonly targetRegion: string;
+  /** The region that failed run moved traffic from: this run's source too, whatever the weights say now. */
+  readonly sourceRegion: string;
+  /**
+   * Whether the failed run had fenced the source for the writer's switch: the writer may already be
+   * in the target, so the target's database is never renamed or rebuilt, and the shift is not redone.
+   */
+  readonly switchBegun: boolean;
+  /** The target's percent at the last step the failed run set: where the shift resumes when Route 53's API cannot say. */
+  readonly shiftedPercent: number;
+}
+
 /** The checked input: what every later step of the failback works from. */
 export interface FailbackRequest {
   readonly application: string;
@@ -34,6 +54,14 @@ export interface FailbackRequest {
   readonly offerApprovalId?: string;
   /** Percent of traffic on the target after each step, from the config. */
   readonly steps: readonly number[];
+  /**
+   * The step the shift starts at: 0, or for a run that finishes a failed one, the first step at or
+   * above the target's weight now, which is set again, baked and guarded before the shift goes on.
+   * Traffic never goes back a step on a restart (only a guard's breach rolls it back).
+   */
+  readonly firstStepIndex: number;
+  /** The failed run this one finishes, if any. */
+  readonly resumes?: FailbackResume;
   readonly bakeSeconds: number;
   /** How long clients keep the source's answers once weights are at 100: the TTL and a margin. */
   readonly drainSeconds: number;
@@ -45,11 +73,20 @@ export interface FailbackRequest {
 /** Margin over the TTL for resolvers that hold answers a little longer. */
 const DRAIN_MARGIN_SECONDS = 15;
 
-/** Checks the input against the config; `currentPrimary` is the region serving now. */
+/**
+ * Checks the input against the config; `currentPrimary` is the region serving now, `resumable` the
+ * failed failback a start would finish (if the ledger has one) and `targetWeight` the target's
+ * weight now (for where a finishing run's shift starts).
+ */
 export function checkFailbackInput(
   raw: unknown,
   config: LifeboatConfig,
-  options: { readonly currentPrimary: string | undefined; readonly region?: string },
+  options: {
+    readonly currentPrimary: string | undefined;
+    readonly region?: string;
+    readonly resumable?: FailbackResume | undefined;
+    readonly targetWeight?: number | undefined;
+  },
 ): FailbackRequest {
   const parsed = FailbackInputSchema.safeParse(raw);
   if (!parsed.success) {
@@ -72,12 +109,24 @@ export function checkFailbackInput(
       `targetRegion: a failback runs in the region it returns traffic to; start it from the ${input.targetRegion} console (this is ${options.region})`,
     ]);
   }
-  const source = options.currentPrimary ?? app.regions[0] ?? '';
+  const serving = options.currentPrimary ?? app.regions[0] ?? '';
+  const failed = options.resumable;
+  // A failed failback is finished only while traffic is still between its two regions.
+  const resumes =
+    failed !== undefined &&
+    failed.targetRegion === input.targetRegion &&
+    (serving === failed.targetRegion || serving === failed.sourceRegion)
+      ? failed
+      : undefined;
+  const source = resumes?.sourceRegion ?? serving;
   if (source === input.targetRegion) {
     throw new InvalidInputError([
       `targetRegion: ${input.targetRegion} already serves ${app.name}; there is nothing to fail back`,
     ]);
   }
+  const steps = app.dns.failback.steps;
+  const above = steps.findIndex((p) => p >= (options.targetWeight ?? resumes?.shiftedPercent ?? 0));
+  const firstStepIndex = resumes === undefined ? 0 : above === -1 ? steps.length - 1 : above;
   const approvalTimeoutSeconds = config.slack.approvalTimeoutSeconds;
   return {
     application: app.name,
@@ -86,7 +135,9 @@ export function checkFailbackInput(
     dryRun: input.dryRun === true,
     reason: input.reason ?? 'manual start',
     ...(input.offerApprovalId === undefined ? {} : { offerApprovalId: input.offerApprovalId }),
-    steps: app.dns.failback.steps,
+    steps,
+    firstStepIndex,
+    ...(resumes === undefined ? {} : { resumes }),
     bakeSeconds: app.dns.failback.bakeSeconds,
     drainSeconds: app.dns.ttlSeconds + DRAIN_MARGIN_SECONDS,
     approvalTimeoutSeconds,

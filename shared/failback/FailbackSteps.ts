@@ -1,12 +1,13 @@
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import { InvalidInputError, NotReadyError } from '../errors.ts';
-import { currentPrimary } from '../failover/currentPrimary.ts';
+import { servingAndWeights } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverInput.ts';
 import type { CheckResult, FailoverDeps } from '../failover/FailoverSteps.ts';
 import { bestEffort } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { RunStatus } from '../ports/Ledger.ts';
-import { checkFailbackInput, type FailbackRequest } from './FailbackInput.ts';
+import type { Ledger } from '../ports/Ledger.ts';
+import { checkFailbackInput, type FailbackRequest, type FailbackResume } from './FailbackInput.ts';
 
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
 export const REPLICA_LIMIT_SECONDS = 4 * 3600;
@@ -30,7 +31,16 @@ export interface StepReading {
 export interface ReplicaState {
   readonly region: string;
   readonly ready: boolean;
-  readonly state: 'ready' | 'lagging' | 'creating' | 'missing' | 'renaming' | 'stale' | 'rejoining';
+  readonly state:
+    | 'ready'
+    | 'lagging'
+    | 'creating'
+    | 'missing'
+    | 'renaming'
+    | 'stale'
+    | 'rejoining'
+    /** The writer already moved to the target in the failed run this one finishes. */
+    | 'switched';
   readonly lagSeconds: number | null;
   readonly detail: string;
   readonly at: string;
@@ -39,6 +49,58 @@ export interface ReplicaState {
 function isNotFound(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound';
+}
+
+/** How a failed failback's record says how far it got (see `recordFailback`). */
+interface FailbackProgress {
+  readonly switchBegun?: boolean;
+  readonly shiftedPercent?: number;
+}
+
+/** Statuses of runs that stopped before they moved anything: a later start looks past them. */
+const MOVED_NOTHING = new Set(['SKIPPED', 'ABORTED', 'REJECTED', 'TIMED_OUT', 'RUNNING']);
+
+/**
+ * The failed failback a new start of `application` would finish: the newest failback that acted
+ * (not skipped, stopped, declined, a rejected input or a dry run), if it ended FAILED and no failover
+ * has begun since.
+ */
+export async function resumableFailback(
+  ledger: Ledger,
+  application: string,
+): Promise<FailbackResume | undefined> {
+  const [failbacks, failovers] = await Promise.all([
+    ledger.listRuns(application, 'failback', 20),
+    ledger.listRuns(application, 'failover', 5),
+  ]);
+  const last = failbacks
+    .map((run) => ({
+      run,
+      details: run.details as { request?: Partial<FailbackRequest>; progress?: FailbackProgress } | undefined,
+    }))
+    .find(
+      ({ run, details }) =>
+        !MOVED_NOTHING.has(run.status) &&
+        details?.request?.targetRegion !== undefined &&
+        details.request.dryRun !== true,
+    );
+  if (last === undefined || last.run.status !== 'FAILED') return undefined;
+  const { request, progress } = last.details ?? {};
+  if (request?.targetRegion === undefined || request.sourceRegion === undefined) return undefined;
+  if (failovers.some((f) => f.startedAt > last.run.startedAt && !MOVED_NOTHING.has(f.status)))
+    return undefined;
+  return {
+    executionName: last.run.executionName,
+    targetRegion: request.targetRegion,
+    sourceRegion: request.sourceRegion,
+    switchBegun: progress?.switchBegun === true,
+    shiftedPercent: typeof progress?.shiftedPercent === 'number' ? progress.shiftedPercent : 0,
+  };
+}
+
+/** The failed run this one finishes, when that run had begun to switch the writer. */
+function switchedBy(request: FailbackRequest): FailbackResume | undefined {
+  return request.resumes?.switchBegun === true ? request.resumes : undefined;
 }
 
 /** `<id>-pre-failback-<yyyymmddhhmm>`, cut to RDS's 63 characters. */
@@ -81,11 +143,20 @@ export class FailbackSteps {
     const raw = payload.input as { application?: unknown } | null;
     const named =
       typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
-    const serving = named === undefined ? undefined : await currentPrimary(named, deps.estate, deps.ledger);
+    const [dnsNow, resumable] =
+      named === undefined
+        ? [undefined, undefined]
+        : await Promise.all([
+            servingAndWeights(named, deps.estate, deps.ledger),
+            resumableFailback(deps.ledger, named.name),
+          ]);
+    const target = (raw as { targetRegion?: unknown } | null)?.targetRegion;
     const request = await checkedOrRecorded(
       () =>
         checkFailbackInput(payload.input, deps.config, {
-          currentPrimary: serving,
+          currentPrimary: dnsNow?.serving,
+          resumable,
+          targetWeight: typeof target === 'string' ? dnsNow?.weights?.[target] : undefined,
           ...(deps.region === undefined ? {} : { region: deps.region }),
         }),
       {
@@ -104,7 +175,12 @@ export class FailbackSteps {
    * (renamed away), the stale old primary still writable, being created, or a replica and its lag.
    * Aurora: the old primary rejoins the global cluster as a secondary by itself.
    */
-  private async replicaState(app: ApplicationConfig, region: string, from: string): Promise<ReplicaState> {
+  private async replicaState(
+    app: ApplicationConfig,
+    region: string,
+    from: string,
+    switched?: FailbackResume,
+  ): Promise<ReplicaState> {
     const at = this.now();
     let status;
     try {
@@ -117,6 +193,18 @@ export class FailbackSteps {
         state: 'missing',
         lagSeconds: null,
         detail: `no database in ${region}`,
+        at,
+      };
+    }
+    if (status.role !== 'replica' && switched !== undefined) {
+      // The failed run fenced the source and switched (or began to switch) the writer here: this is
+      // the new writer, not a stale one. It is never renamed; the switch step confirms it.
+      return {
+        region,
+        ready: true,
+        state: 'switched',
+        lagSeconds: null,
+        detail: `the database in ${region} is the ${status.role} since the failed run ${switched.executionName} switched the writer`,
         at,
       };
     }
@@ -171,7 +259,12 @@ export class FailbackSteps {
 
   /** CheckReplica (preflight): whether the target has a caught-up replica of the writer; changes nothing. */
   async checkReplica({ request }: WithRequest): Promise<CheckResult & { state: string }> {
-    const state = await this.replicaState(this.app(request), request.targetRegion, request.sourceRegion);
+    const state = await this.replicaState(
+      this.app(request),
+      request.targetRegion,
+      request.sourceRegion,
+      switchedBy(request),
+    );
     return {
       check: 'replica-lag',
       ok: state.ready,
@@ -240,7 +333,12 @@ export class FailbackSteps {
     const a = this.app(request);
     const region = which === 'target' ? request.targetRegion : request.sourceRegion;
     const from = which === 'target' ? request.sourceRegion : request.targetRegion;
-    let state = await this.replicaState(a, region, from);
+    let state = await this.replicaState(
+      a,
+      region,
+      from,
+      which === 'target' ? switchedBy(request) : undefined,
+    );
     const database = a.database;
     if (database.engine === 'rds-read-replica') {
       if (state.state === 'stale') {
@@ -451,6 +549,10 @@ export class FailbackSteps {
       request?: FailbackRequest;
       startedAt?: string;
       error?: { Error?: string; Cause?: string };
+      /** FenceSourceForSwitch's result: from here on the writer may move. */
+      fence?: unknown;
+      /** The last weight step set. */
+      step?: { percent?: number };
     };
     executionName: string;
     status: RunStatus;
@@ -464,6 +566,14 @@ export class FailbackSteps {
     const application =
       request?.application ?? (typeof named === 'string' && named !== '' ? named : 'unknown');
     const error = payload.state.error;
+    // How far the run got, for a later start that finishes it (resumableFailback).
+    const progress: FailbackProgress | undefined =
+      request === undefined
+        ? undefined
+        : {
+            switchBegun: payload.state.fence !== undefined || request.resumes?.switchBegun === true,
+            shiftedPercent: payload.state.step?.percent ?? request.resumes?.shiftedPercent ?? 0,
+          };
     await deps.ledger.putRun({
       application,
       kind: 'failback',
@@ -473,7 +583,10 @@ export class FailbackSteps {
       status: payload.status,
       ...(payload.reason === undefined ? {} : { reason: payload.reason }),
       ...(error === undefined ? {} : { error: { name: error.Error ?? 'Error', cause: error.Cause ?? '' } }),
-      details: { ...(request === undefined ? {} : { request }), ...(payload.results ?? {}) },
+      details: {
+        ...(request === undefined ? {} : { request, progress }),
+        ...(payload.results ?? {}),
+      },
     });
     return { recorded: true };
   }

@@ -6,7 +6,7 @@ import { bestEffort, type Estate } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
-import { regionHealth, signalsDown, signalStates } from './regionHealth.ts';
+import { regionHealth, signalsDownOrRetry, signalStates } from './regionHealth.ts';
 import { checkFailoverInput, findApplication, type FailoverRequest } from './FailoverInput.ts';
 
 export interface FailoverDeps {
@@ -197,7 +197,7 @@ export class FailoverSteps {
     }).filter((s) => s.region === request.sourceRegion);
     const read = await signalStates(signals, this.deps.estate);
     const states = read.map((s) => ({ name: s.signal.alarmName, state: s.state }));
-    const alarming = signalsDown(read, request.sourceRegion).length;
+    const alarming = signalsDownOrRetry(read, request.sourceRegion, a.detection.quorum).length;
     const ok = alarming >= a.detection.quorum;
     return {
       check: 'source-down',

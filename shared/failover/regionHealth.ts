@@ -1,12 +1,14 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { detectionSignals, type DetectionSignal } from '../config/naming.ts';
-import { classifyError, ThrottledError } from '../errors.ts';
+import { classifyError, ThrottledError, TransientServiceError } from '../errors.ts';
 import type { Estate, HealthStatus } from '../ports/Estate.ts';
 
 export interface SignalState {
   readonly signal: DetectionSignal;
   readonly state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'unreachable';
   readonly updatedAt?: string;
+  /** Why an `unreachable` alarm could not be read, as classified (transient or permanent). */
+  readonly failure?: Error;
 }
 
 /** Reads each signal's alarm where it lives; a region that does not answer makes its signal `unreachable`. */
@@ -22,7 +24,7 @@ export async function signalStates(
       } catch (error) {
         // Throttling says nothing about the region: let the caller retry rather than miscount.
         if (classifyError(error) instanceof ThrottledError) throw error;
-        return { signal, state: 'unreachable' };
+        return { signal, state: 'unreachable', failure: classifyError(error) };
       }
     }),
   );
@@ -65,4 +67,34 @@ export function signalsDown(states: readonly SignalState[], suspect: string): Si
   return states.filter(
     (s) => s.state === 'ALARM' || (s.state === 'unreachable' && s.signal.alarmRegion === suspect),
   );
+}
+
+/**
+ * The signals that say the suspect is down, when they settle the quorum. A read that failed
+ * transiently (a 5xx, a timeout) in a region other than the suspect says nothing about the suspect;
+ * when counting it as down would reach the quorum that the readable signals miss, the decision is
+ * not made on a blip: this throws TransientServiceError so the step's Retry reads again. A region
+ * that stays unreachable through every retry leaves the quorum unmet, as before.
+ */
+export function signalsDownOrRetry(
+  states: readonly SignalState[],
+  suspect: string,
+  quorum: number,
+): SignalState[] {
+  const down = signalsDown(states, suspect);
+  if (down.length >= quorum) return down;
+  const unsure = states.filter(
+    (s) =>
+      s.state === 'unreachable' &&
+      s.signal.alarmRegion !== suspect &&
+      s.failure instanceof TransientServiceError,
+  );
+  if (unsure.length > 0 && down.length + unsure.length >= quorum) {
+    throw new TransientServiceError(
+      `${down.length} signals for ${suspect} in ALARM (quorum ${quorum}) and ${unsure.length} could not be read: ${unsure
+        .map((s) => `${s.signal.alarmName} in ${s.signal.alarmRegion} (${s.failure?.message ?? 'no answer'})`)
+        .join(', ')}; reading again`,
+    );
+  }
+  return down;
 }
