@@ -5,7 +5,7 @@ import { findApplication } from '../failover/FailoverInput.ts';
 import type { CheckResult, FailoverDeps } from '../failover/FailoverSteps.ts';
 import { bestEffort } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
-import type { RunStatus } from '../ports/Ledger.ts';
+import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import { checkFailbackInput, type FailbackRequest, type FailbackResume } from './FailbackInput.ts';
 
@@ -57,6 +57,12 @@ interface FailbackProgress {
   readonly shiftedPercent?: number;
 }
 
+/** The part of a failback's ledger details a later start reads. */
+interface RecordedFailback {
+  readonly request?: Partial<FailbackRequest>;
+  readonly progress?: FailbackProgress;
+}
+
 /** Statuses of runs that stopped before they moved anything: a later start looks past them. */
 const MOVED_NOTHING = new Set(['SKIPPED', 'ABORTED', 'REJECTED', 'TIMED_OUT', 'RUNNING']);
 
@@ -74,9 +80,9 @@ export async function resumableFailback(
     ledger.listRuns(application, 'failover', 5),
   ]);
   const last = failbacks
-    .map((run) => ({
+    .map((run): { run: RunRecord; details: RecordedFailback | undefined } => ({
       run,
-      details: run.details as { request?: Partial<FailbackRequest>; progress?: FailbackProgress } | undefined,
+      details: run.details,
     }))
     .find(
       ({ run, details }) =>
