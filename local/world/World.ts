@@ -305,6 +305,29 @@ export class World {
     this.eventListeners.push(listener);
   }
 
+  /**
+   * Delivers an alarm state-change event to the `lifeboat` bus of each named region as EventBridge
+   * would, whatever the alarm's own state: duplicates, stale or out-of-order events, a storm. The
+   * trigger reads the alarms themselves before it acts, so such events can start nothing on their own.
+   */
+  deliverAlarmEvent(event: {
+    readonly application: string;
+    readonly alarmName: string;
+    readonly alarmRegion: string;
+    readonly state: AlarmState;
+    readonly previous: AlarmState;
+    readonly busRegions: readonly string[];
+  }): void {
+    this.deliver(
+      this.app(event.application),
+      event.alarmName,
+      event.alarmRegion,
+      event.state,
+      event.previous,
+      event.busRegions,
+    );
+  }
+
   onChange(listener: (change: WorldChange) => void): void {
     this.changeListeners.push(listener);
   }

@@ -33,7 +33,7 @@ const FAILOVER = { application: 'ai-gateway', targetRegion: 'us-east-1', reason:
 const FAILBACK = { application: 'ai-gateway', targetRegion: 'us-west-2', reason: 'fault matrix' };
 
 /** Presses Approve on any failback approval that is waiting, every half minute, as an approver would. */
-function approveFailbacks(context: SimulationContext): void {
+export function approveFailbacks(context: SimulationContext): void {
   context.clock.every(30, 30, () => {
     const event = {
       at: context.clock.seconds,

@@ -95,6 +95,8 @@ export async function rehearseObserved(options: {
   latency?: Record<string, number>;
   faults?: readonly AimedFault[];
   setup?: (context: SimulationContext) => void;
+  /** Replaces a Lambda function's local stand-in (to make it time out, say); the others run as they are. */
+  wrap?: (name: string, fn: LocalFunction, context: SimulationContext) => LocalFunction;
 }): Promise<Observed> {
   const doc = exampleConfigDocument();
   options.config?.(doc);
@@ -124,8 +126,10 @@ export async function rehearseObserved(options: {
     functions: (context) => {
       const functions = runtime.functions?.(context) ?? {};
       const wrapped: Record<string, LocalFunction> = {};
-      for (const [name, fn] of Object.entries(functions))
+      for (const [name, original] of Object.entries(functions)) {
+        const fn = options.wrap?.(name, original, context) ?? original;
         wrapped[name] = (payload, ctx) => invocation.run(ctx, () => fn(payload, ctx));
+      }
       return wrapped;
     },
     setup: (context) => {
@@ -199,4 +203,9 @@ export function operationsOf(
     out.set(key, entry);
   }
   return [...out.values()];
+}
+
+/** The executions that made a mutating world call, in the order of their first. */
+export function actors(calls: readonly ObservedCall[]): string[] {
+  return [...new Set(calls.filter((c) => c.mutating && c.execution !== undefined).map((c) => c.execution!))];
 }
