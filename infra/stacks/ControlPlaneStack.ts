@@ -10,7 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import { CfnOutput } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { EventBus, Rule, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
+import { EventBus, Match, Rule, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -148,6 +148,8 @@ export class ControlPlaneStack extends Stack {
   public readonly slackCallbackUrl: FunctionUrl;
   /** Offers failback on Slack once the old primary has been healthy long enough. */
   public readonly offer: LifeboatFunction;
+  /** Records a run stopped, timed out or failed past its own error handling, and cuts its lock's lease. */
+  public readonly runEnded: LifeboatFunction;
   /** The scheduled backup, restore-test and readiness-drill workflows this region runs. */
   public readonly backups: BackupWorkflows;
   /** This region's dashboard and the alarms on Lifeboat itself. */
@@ -336,6 +338,36 @@ export class ControlPlaneStack extends Stack {
       description: 'Runs the Lifeboat failback offer',
       schedule: Schedule.rate(OFFER_SCHEDULE),
       targets: [new LambdaFunction(this.offer.function, { retryAttempts: 0 })],
+    });
+
+    // Invariant 5 for a run that cannot keep it itself: StopExecution, the state machine's timeout, or
+    // an error past its Catch leave no record and the lock held for its lease.
+    this.runEnded = this.lifeboatFunction(
+      'lifeboat-run-ended',
+      'Records a Lifeboat run that was stopped, timed out or failed without recording its end, and cuts its lock lease',
+      logRetention,
+      { LIFEBOAT_TABLE_NAME: this.ledgerTableName },
+    );
+    // The run's record (Query, then PutItem), its lock (GetItem, then a conditional PutItem).
+    this.grantLedger(this.runEnded.role, ['Query', 'GetItem', 'PutItem']);
+    new Rule(this, 'RunEndedRule', {
+      description: "Lifeboat workflows' executions that ended stopped, timed out or failed",
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+          stateMachineArn: Match.prefix(
+            this.formatArn({
+              service: 'states',
+              resource: 'stateMachine',
+              resourceName: stateMachineName(''),
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        },
+      },
+      targets: [new LambdaFunction(this.runEnded.function, { retryAttempts: 2 })],
     });
 
     this.trigger = this.lifeboatFunction(

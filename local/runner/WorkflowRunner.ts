@@ -101,6 +101,7 @@ export function functionNameOf(reference: string): string {
  * share the one clock.
  */
 export class WorkflowRunner {
+  private readonly endListeners: ((record: ExecutionRecord) => void)[] = [];
   readonly executions: ExecutionRecord[] = [];
   private readonly workflows = new Map<string, LoadedDefinition>();
   private readonly functions: Readonly<Record<string, LocalFunction>>;
@@ -237,6 +238,14 @@ export class WorkflowRunner {
     return record;
   }
 
+  /**
+   * Calls `listener` with each execution as it ends (not those still running when the rehearsal
+   * ends): Step Functions' "Execution Status Change" event.
+   */
+  onEnd(listener: (record: ExecutionRecord) => void): void {
+    this.endListeners.push(listener);
+  }
+
   /** StopExecution. */
   stop(executionName: string): void {
     this.abortFns.get(executionName)?.();
@@ -326,6 +335,7 @@ export class WorkflowRunner {
     }
     this.clock.touch();
     finish();
+    for (const listener of this.endListeners) listener(record);
   }
 
   private async follow(

@@ -9,7 +9,10 @@ import {
   type StepTargets,
 } from '../../shared/runtime/workflowSteps.ts';
 import { handleAlarmEvent } from '../../shared/trigger/Trigger.ts';
-import type { LocalFunction } from '../runner/WorkflowRunner.ts';
+import { stateMachineName } from '../../shared/config/naming.ts';
+import { handleExecutionEnded } from '../../shared/ledger/runEnded.ts';
+import type { VirtualClock } from '../clock/VirtualClock.ts';
+import type { ExecutionRecord, LocalFunction } from '../runner/WorkflowRunner.ts';
 import { worldEstate } from '../world/WorldEstate.ts';
 import { pressSlackButton } from './localSlack.ts';
 import { evacuationFunctions } from './evacuationRuntime.ts';
@@ -51,6 +54,26 @@ interface PayloadRegions {
     readonly targetRegion?: unknown;
   };
   readonly input?: { readonly targetRegion?: unknown };
+}
+
+/** Step Functions' "Execution Status Change" event for an execution that ended. */
+function executionStatusChange(record: ExecutionRecord, region: string, clock: VirtualClock): unknown {
+  const arn = `arn:aws:states:${region}:000000000000`;
+  return {
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: {
+      executionArn: `${arn}:execution:${stateMachineName(record.workflow)}:${record.name}`,
+      stateMachineArn: `${arn}:stateMachine:${stateMachineName(record.workflow)}`,
+      name: record.name,
+      status: record.status,
+      startDate: new Date(clock.secondsToIso(record.startedAt)).getTime(),
+      stopDate: new Date(clock.secondsToIso(record.stoppedAt ?? clock.seconds)).getTime(),
+      input: JSON.stringify(record.input),
+      error: record.error,
+      cause: record.cause,
+    },
+  };
 }
 
 /** The region a failover step runs in: its run's target region (a failover runs where it moves traffic to). */
@@ -140,6 +163,40 @@ export function localRuntime(): Pick<
             },
           );
         }
+      });
+
+      // Step Functions' status change of a run that ended stopped, timed out or failed reaches the
+      // run-ended function in the run's region, as EventBridge delivers it.
+      context.runner().onEnd((record) => {
+        if (record.status !== 'ABORTED' && record.status !== 'TIMED_OUT' && record.status !== 'FAILED')
+          return;
+        const region = regionOf(
+          { input: record.input },
+          scenario.config.controlPlaneRegions[0] ?? 'us-east-1',
+        );
+        const event = executionStatusChange(record, region, clock);
+        clock.schedule(clock.seconds + world.latency.eventBridgeDeliverySeconds, () => {
+          handleExecutionEnded(event, { ledger: ledgerIn(region), clock }).then(
+            (outcome) => {
+              if (outcome.action === 'recorded') {
+                world.timeline.push({
+                  at: clock.seconds,
+                  kind: 'execution',
+                  region,
+                  text: `run-ended in ${region} recorded ${record.workflow} ${record.name} ${outcome.status} (lock ${outcome.lock})`,
+                });
+              }
+            },
+            (error: unknown) => {
+              world.timeline.push({
+                at: clock.seconds,
+                kind: 'execution',
+                region,
+                text: `run-ended in ${region} failed for ${record.name}: ${(error as Error).message}`,
+              });
+            },
+          );
+        });
       });
 
       world.onEvent((delivered) => {

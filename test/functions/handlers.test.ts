@@ -76,6 +76,7 @@ const handlers = {
   ledger: await load('ledger'),
   notify: await load('notify'),
   trigger: await load('trigger'),
+  runEnded: await load('run-ended'),
 };
 
 function context(functionName: string): Context {
@@ -543,6 +544,50 @@ describe('ledger handler', () => {
         context('lifeboat-ledger'),
       ),
     ).rejects.toHaveProperty('name', 'ThrottledError');
+  });
+});
+
+describe('run-ended handler', () => {
+  const stopped = {
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: {
+      executionArn: 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-failover:manual-1',
+      stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-failover',
+      name: 'manual-1',
+      status: 'ABORTED',
+      startDate: Date.parse('2026-11-22T06:00:00.000Z'),
+      stopDate: Date.parse('2026-11-22T06:05:00.000Z'),
+      input: JSON.stringify({ application: 'ai-gateway', targetRegion: 'us-west-2' }),
+    },
+  };
+
+  it('records a stopped run in the table the stack names when the workflow left no record', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(PutItemCommand).resolves({});
+    dynamo.on(GetItemCommand).resolves({});
+
+    await expect(handlers.runEnded(stopped, context('lifeboat-run-ended'))).resolves.toEqual({
+      action: 'recorded',
+      status: 'ABORTED',
+      lock: 'not held',
+    });
+    const put = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
+    expect(put.TableName).toBe('lifeboat-ledger');
+    expect(put.Item).toMatchObject({ executionName: { S: 'manual-1' }, status: { S: 'ABORTED' } });
+    expect(logLines).toContainEqual(expect.objectContaining({ message: 'run ended' }));
+  });
+
+  it('rejects with ThrottledError when DynamoDB throttles the read of past runs', async () => {
+    dynamo
+      .on(QueryCommand)
+      .rejects(new DynamoThrottlingException({ $metadata: {}, message: 'Rate exceeded' }));
+
+    await expect(handlers.runEnded(stopped, context('lifeboat-run-ended'))).rejects.toHaveProperty(
+      'name',
+      'ThrottledError',
+    );
+    expect(dynamo.commandCalls(PutItemCommand)).toEqual([]);
   });
 });
 

@@ -103,6 +103,7 @@ describe('ControlPlaneStack', () => {
         'lifeboat-probe',
         'lifeboat-slack-callback',
         'lifeboat-offer',
+        'lifeboat-run-ended',
         // us-west-2 is the example's copy region and first standby: it backs up, restore-tests and drills.
         'lifeboat-backup',
         'lifeboat-restore-test',
@@ -190,6 +191,7 @@ describe('ControlPlaneStack', () => {
       'lifeboat-offer',
       'lifeboat-preflight',
       'lifeboat-restore-test',
+      'lifeboat-run-ended',
       'lifeboat-slack-callback',
       'lifeboat-trigger',
     ]);
@@ -216,6 +218,7 @@ describe('ControlPlaneStack', () => {
       'lifeboat-probe': 70,
       'lifeboat-slack-callback': 10,
       'lifeboat-offer': 60,
+      'lifeboat-run-ended': 30,
       'lifeboat-backup': 60,
       'lifeboat-restore-test': 60,
       'lifeboat-drill': 60,
@@ -289,6 +292,38 @@ describe('normalizedRecordName', () => {
 describe('ControlPlaneStack static stability', () => {
   const { stacks } = synthLifeboat();
   const t = templateOf(stacks.controlPlanes.get('us-west-2')!);
+
+  it("sends the default bus's status changes of this region's Lifeboat workflows that stopped, timed out or failed to run-ended", () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+          stateMachineArn: [
+            {
+              prefix: {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':states:us-west-2:123456789012:stateMachine:lifeboat-',
+                  ],
+                ],
+              },
+            },
+          ],
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunEndedFunction'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+        }),
+      ],
+    });
+  });
 
   it('runs the probe every minute for up to 70 s, publishing only to the Lifeboat namespace', () => {
     t.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'lifeboat-probe', Timeout: 70 });

@@ -57,6 +57,7 @@ function grantsOf(stack: ControlPlaneStack): Grant[] {
   owners.set(logicalId(stack, stack.failback.stateMachine.role), 'failback state machine');
   owners.set(logicalId(stack, stack.slackCallback.role), 'lifeboat-slack-callback');
   owners.set(logicalId(stack, stack.offer.role), 'lifeboat-offer');
+  owners.set(logicalId(stack, stack.runEnded.role), 'lifeboat-run-ended');
   const scheduled = [
     ['backup', stack.backups.backup],
     ['restore-test', stack.backups.restoreTest],
@@ -115,6 +116,7 @@ const LEDGER_FUNCTIONS = [
   'lifeboat-lock',
   'lifeboat-offer',
   'lifeboat-preflight',
+  'lifeboat-run-ended',
   'lifeboat-slack-callback',
 ];
 
@@ -403,6 +405,15 @@ describe('control-plane IAM', () => {
         'route53:ListResourceRecordSets',
         'route53:ListTagsForResources',
         'secretsmanager:GetSecretValue',
+      ],
+      // The record of a run that could not write its own (Query, PutItem) and its lock (GetItem, PutItem).
+      'lifeboat-run-ended': [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
       ],
       'lifeboat-trigger': [
         'cloudwatch:DescribeAlarms',

@@ -1,6 +1,8 @@
 import type { Report } from '../../local/report/Report.ts';
 import type { LocalFunction } from '../../local/runner/WorkflowRunner.ts';
 import { LOCK_LEASE_SECONDS } from '../../shared/failover/FailoverSteps.ts';
+import { IN_FLIGHT_SECONDS } from '../../shared/ledger/runEnded.ts';
+import type { SimulationContext } from '../../local/simulate/Simulation.ts';
 import { ledgerOf, promotions } from '../support/scenario.ts';
 import { reliabilityFigures } from './support/figures.ts';
 import { matrixConfig, MATRIX_LATENCY } from './support/matrix.ts';
@@ -21,6 +23,56 @@ const failover = (at: number, reason: string) => ({
 const failoverRuns = (report: Report) => report.executions.filter((e) => e.workflow === 'failover');
 
 describe('the lock lease (real ASL on the local runtime)', () => {
+  it('records a run stopped while it held the lock and cuts its lease to the in-flight margin; a start within it is skipped naming it', async () => {
+    const firstStart = 120;
+    // Stopped half-way through its recovery (the promotion is under way), then two more starts:
+    // one inside the in-flight margin, one after it.
+    const stopAt = firstStart + 30;
+    const earlyAt = stopAt + 30;
+    const laterAt = stopAt + IN_FLIGHT_SECONDS + 60;
+    let stopped: string | undefined;
+    const { report, calls } = await rehearseObserved({
+      events: [
+        OUTAGE,
+        failover(firstStart, 'first'),
+        failover(earlyAt, 'too early'),
+        failover(laterAt, 'later'),
+      ],
+      until: laterAt + 900,
+      config: matrixConfig,
+      latency: MATRIX_LATENCY,
+      setup: (context: SimulationContext) => {
+        context.clock.schedule(stopAt, () => {
+          stopped = context
+            .runner()
+            .running()
+            .find((r) => r.workflow === 'failover')?.name;
+          if (stopped !== undefined) context.runner().stop(stopped);
+        });
+      },
+    });
+    figures.count(report);
+    const [first, early, later] = failoverRuns(report);
+    expect(first?.name).toBe(stopped);
+    expect(first?.status).toBe('ABORTED');
+    expect(first?.states.map((s) => s.name)).toContain('PromoteDatabase');
+    expect(first?.states.map((s) => s.name)).not.toContain('ReleaseLock');
+    // The workflow could not record its end; the status change did (invariant 5).
+    expect(ledgerOf(report, first!.name)).toMatchObject({
+      status: 'ABORTED',
+      reason: expect.stringContaining('StopExecution'),
+      details: { recordedBy: 'execution status change' },
+    });
+    // A step in flight at the stop may still run for a while: the lock is held that long.
+    expect(early?.status).toBe('SKIPPED');
+    expect(ledgerOf(report, early!.name)).toMatchObject({ reason: expect.stringContaining(first!.name) });
+    // After it, the next run takes the lock and finishes the failover, promoting nothing twice.
+    expect(later?.status).toBe('SUCCEEDED');
+    expect(actors(calls.filter((c) => c.at > stopAt))).toEqual([later!.name]);
+    expect(promotions(report)).toHaveLength(1);
+    expect(report.violations).toEqual([]);
+  });
+
   it('frees the lock of a run whose release timed out on every attempt, once the lease expires', async () => {
     const retryAt = 120 + LOCK_LEASE_SECONDS + 120;
     const { report } = await rehearseObserved({

@@ -1,0 +1,181 @@
+import { EmbeddedDynamo } from '../../../local/ledger/EmbeddedDynamo.ts';
+import { DynamoLedger } from '../../../shared/aws/DynamoLedger.ts';
+import { handleExecutionEnded, IN_FLIGHT_SECONDS } from '../../../shared/ledger/runEnded.ts';
+import type { Clock } from '../../../shared/ports/Clock.ts';
+
+const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+const STOP = T0 + 600_000;
+
+function statusChange(overrides: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) {
+  return {
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: {
+      executionArn: 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-failover:manual-1',
+      stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-failover',
+      name: 'manual-1',
+      status: 'ABORTED',
+      startDate: T0,
+      stopDate: STOP,
+      input: JSON.stringify({ application: 'ai-gateway', targetRegion: 'us-west-2' }),
+      error: null,
+      cause: null,
+      ...detail,
+    },
+    ...overrides,
+  };
+}
+
+describe('handleExecutionEnded', () => {
+  let dynamo: EmbeddedDynamo;
+  let table = 0;
+  beforeAll(async () => {
+    dynamo = await EmbeddedDynamo.start();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  /** A fresh table per test, and a clock stopped a second after the execution's stop. */
+  async function setup() {
+    const name = `ledger-${++table}`;
+    await dynamo.createLedgerTable(name);
+    const ledger = new DynamoLedger(dynamo.client(), name);
+    const clock: Clock = { now: () => new Date(STOP + 1000), sleep: () => Promise.resolve() };
+    return { ledger, deps: { ledger, clock } };
+  }
+
+  it('records a stopped run that left no record, and cuts the lease of the lock it holds', async () => {
+    const { ledger, deps } = await setup();
+    await ledger.acquireLock('ai-gateway', 'manual-1', new Date(T0), 3 * 3600);
+    const outcome = await handleExecutionEnded(statusChange(), deps);
+    expect(outcome).toEqual({ action: 'recorded', status: 'ABORTED', lock: 'shortened' });
+    expect(await ledger.listRuns('ai-gateway', 'failover', 10)).toEqual([
+      {
+        application: 'ai-gateway',
+        kind: 'failover',
+        executionName: 'manual-1',
+        startedAt: '2026-11-22T10:00:00.000Z',
+        endedAt: '2026-11-22T10:10:00.000Z',
+        status: 'ABORTED',
+        reason: 'the execution was stopped (StopExecution) before it could record its end',
+        details: { recordedBy: 'execution status change' },
+      },
+    ]);
+    expect((await ledger.getLock('ai-gateway'))?.leaseExpiresAt).toBe(
+      new Date(STOP + 1000 + IN_FLIGHT_SECONDS * 1000).toISOString(),
+    );
+    // A second delivery of the event changes nothing.
+    expect(await handleExecutionEnded(statusChange(), deps)).toEqual({
+      action: 'ignored',
+      reason: 'manual-1 already recorded ABORTED',
+    });
+  });
+
+  it('replaces the RUNNING record a waiting run wrote, keeping its key, and records the error of a timeout', async () => {
+    const { ledger, deps } = await setup();
+    await ledger.putRun({
+      application: 'ai-gateway',
+      kind: 'failback',
+      executionName: 'manual-1',
+      startedAt: '2026-11-22T10:00:01.500Z',
+      status: 'RUNNING',
+      reason: 'waiting for Slack',
+      details: { request: { targetRegion: 'us-east-1' } },
+    });
+    const outcome = await handleExecutionEnded(
+      statusChange(
+        {},
+        {
+          stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lifeboat-failback',
+          status: 'TIMED_OUT',
+          error: 'States.Timeout',
+          cause: 'the execution timed out',
+        },
+      ),
+      deps,
+    );
+    expect(outcome).toEqual({ action: 'recorded', status: 'TIMED_OUT', lock: 'not held' });
+    expect(await ledger.listRuns('ai-gateway', 'failback', 10)).toEqual([
+      expect.objectContaining({
+        startedAt: '2026-11-22T10:00:01.500Z',
+        status: 'TIMED_OUT',
+        error: { name: 'States.Timeout', cause: 'the execution timed out' },
+        details: { request: { targetRegion: 'us-east-1' }, recordedBy: 'execution status change' },
+      }),
+    ]);
+  });
+
+  it('leaves a record the workflow wrote itself, and the lock, as they are', async () => {
+    const { ledger, deps } = await setup();
+    const recorded = {
+      application: 'ai-gateway',
+      kind: 'failover' as const,
+      executionName: 'manual-1',
+      startedAt: '2026-11-22T10:00:00.200Z',
+      endedAt: '2026-11-22T10:09:59.000Z',
+      status: 'FAILED' as const,
+      reason: 'the failover stopped at an error',
+    };
+    await ledger.putRun(recorded);
+    await ledger.acquireLock('ai-gateway', 'manual-1', new Date(T0), 3 * 3600);
+    const before = await ledger.getLock('ai-gateway');
+    expect(await handleExecutionEnded(statusChange({}, { status: 'FAILED' }), deps)).toEqual({
+      action: 'ignored',
+      reason: 'manual-1 already recorded FAILED',
+    });
+    expect(await ledger.listRuns('ai-gateway', 'failover', 10)).toEqual([recorded]);
+    expect(await ledger.getLock('ai-gateway')).toEqual(before);
+  });
+
+  it('does not touch a lock another run holds', async () => {
+    const { ledger, deps } = await setup();
+    await ledger.acquireLock('ai-gateway', 'manual-2', new Date(STOP), 3 * 3600);
+    const before = await ledger.getLock('ai-gateway');
+    expect(await handleExecutionEnded(statusChange(), deps)).toMatchObject({ lock: 'not held' });
+    expect(await ledger.getLock('ai-gateway')).toEqual(before);
+  });
+
+  it('records a scheduled workflow without looking at locks, and a run whose input was not JSON as unknown', async () => {
+    const { ledger, deps } = await setup();
+    expect(
+      await handleExecutionEnded(
+        statusChange(
+          {},
+          {
+            stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-backup',
+            input: '{not json',
+          },
+        ),
+        deps,
+      ),
+    ).toEqual({ action: 'recorded', status: 'ABORTED', lock: 'none' });
+    expect(await ledger.listRuns('unknown', 'backup', 10)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a run that succeeded', statusChange({}, { status: 'SUCCEEDED' }), /manual-1 is SUCCEEDED/],
+    [
+      'another state machine',
+      statusChange({}, { stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:orders' }),
+      /is not a Lifeboat workflow/,
+    ],
+    [
+      'another source',
+      statusChange({ source: 'aws.cloudwatch' }),
+      /not a Step Functions status change: source/,
+    ],
+    [
+      'no detail',
+      { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change' },
+      /detail/,
+    ],
+    ['no execution name', statusChange({}, { name: '' }), /detail\.name/],
+    ['a start date that is text', statusChange({}, { startDate: 'yesterday' }), /detail\.startDate/],
+  ])('ignores %s, naming why, and writes nothing', async (_label, event, reason) => {
+    const { ledger, deps } = await setup();
+    const outcome = await handleExecutionEnded(event, deps);
+    expect(outcome).toEqual({ action: 'ignored', reason: expect.stringMatching(reason) });
+    expect(await ledger.listRuns('ai-gateway', 'failover', 10)).toEqual([]);
+  });
+});
