@@ -170,10 +170,11 @@ export function localRuntime(): Pick<
       context.runner().onEnd((record) => {
         if (record.status !== 'ABORTED' && record.status !== 'TIMED_OUT' && record.status !== 'FAILED')
           return;
-        const region = regionOf(
-          { input: record.input },
-          scenario.config.controlPlaneRegions[0] ?? 'us-east-1',
-        );
+        // A run whose input named no control-plane region (refused at once) ran in the first one.
+        const named = regionOf({ input: record.input }, '');
+        const region = scenario.config.controlPlaneRegions.includes(named)
+          ? named
+          : (scenario.config.controlPlaneRegions[0] ?? 'us-east-1');
         const event = executionStatusChange(record, region, clock);
         clock.schedule(clock.seconds + world.latency.eventBridgeDeliverySeconds, () => {
           handleExecutionEnded(event, { ledger: ledgerIn(region), clock }).then(
