@@ -1,8 +1,10 @@
+import { VIRTUAL_EPOCH } from '../../local/clock/VirtualClock.ts';
 import type { CallbackRequest } from '../../shared/slack/SlackCallback.ts';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../shared/slack/messages.ts';
 import { ledgerOf } from '../support/scenario.ts';
 import { reliabilityFigures } from './support/figures.ts';
 import {
+  APPROVAL_TIMEOUT_SECONDS,
   press,
   rehearseSlackAbuse,
   type PressTarget,
@@ -438,5 +440,47 @@ describe('Slack abuse while the failover waits past its lag budget (real ASL, lo
       shots: [...AT_ONCE].reverse(),
     });
     expectOneOfTwoCounted(run);
+  });
+});
+
+describe('the approval deadline against the waiting task (real ASL, local runtime)', () => {
+  it('a valid Approve a moment after the task timed out, before the approval is closed, counts for nothing', async () => {
+    const run = await rehearseSlackAbuse({
+      workflow: 'failover',
+      runFor: 700,
+      shots: [{ label: 'late', after: 0.05, from: 'timeout', request: approveBy(APPROVER) }],
+    });
+    // The premise: the task had stopped waiting (States.Timeout) when the press came.
+    const asked = run.execution.states.find((s) => s.name === 'RequestApproval');
+    expect(asked).toMatchObject({ status: 'CAUGHT', error: 'States.Timeout' });
+    expect(asked?.exitedAt).toBeLessThan(run.shots[0]!.at);
+    expectOnlyLegitimate(run, { answers: { late: 200 }, end: 'TIMED_OUT' });
+  });
+
+  it('after Slack was down when the failback asked, an Approve within the time its message states counts', async () => {
+    const run = await rehearseSlackAbuse({
+      workflow: 'failback',
+      // Slack refuses the question for six minutes; the approval step retries every minute.
+      events: [
+        { at: 1200, fault: 'slack-down' },
+        { at: 1560, recover: 'slack-down' },
+      ],
+      askBy: 1700,
+      runFor: 1600,
+      shots: [{ label: 'approve', after: 700, request: approveBy(APPROVER) }],
+    });
+    // The premise: the press came later than a deadline counted from the first, refused attempt...
+    const pressedAt = run.shots[0]!.at;
+    const firstAsk = run.execution.states.find((s) => s.name === 'RequestApproval')!.enteredAt;
+    expect(pressedAt).toBeGreaterThan(firstAsk + APPROVAL_TIMEOUT_SECONDS);
+    // ...and before the deadline its message states, which is the one the approval keeps.
+    const deadline = run.approval?.expiresAt ?? '';
+    expect(run.question).toContain(`open until ${deadline}`);
+    expect(pressedAt).toBeLessThan((Date.parse(deadline) - VIRTUAL_EPOCH) / 1000);
+    expectOnlyLegitimate(run, {
+      answers: { approve: 200 },
+      decision: { shot: 'approve', user: APPROVER, choice: 'approve' },
+      end: 'SUCCEEDED',
+    });
   });
 });
