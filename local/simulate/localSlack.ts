@@ -1,5 +1,9 @@
 import { APPROVE_ACTION, buttonsOf, REJECT_ACTION } from '../../shared/slack/messages.ts';
-import { handleSlackCallback, type CallbackVerdict } from '../../shared/slack/SlackCallback.ts';
+import {
+  handleSlackCallback,
+  type CallbackResponse,
+  type CallbackVerdict,
+} from '../../shared/slack/SlackCallback.ts';
 import { slackSignature } from '../../shared/slack/signature.ts';
 import type { WorkflowControl } from '../../shared/ports/Workflows.ts';
 import type { ScenarioEvent } from '../scenario/Scenario.ts';
@@ -43,6 +47,29 @@ export function localWorkflowControl(context: SimulationContext): WorkflowContro
   };
 }
 
+/** The block_actions payload Slack sends when `user` presses one of an approval message's buttons. */
+export function buttonPressPayload(press: {
+  readonly user: string;
+  readonly choice: 'approve' | 'reject';
+  readonly approvalId: string;
+  readonly messageTs: string;
+  readonly channel: string;
+}): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    user: { id: press.user },
+    channel: { id: press.channel },
+    container: { type: 'message', message_ts: press.messageTs, channel_id: press.channel },
+    actions: [
+      {
+        action_id: press.choice === 'approve' ? APPROVE_ACTION : REJECT_ACTION,
+        value: press.approvalId,
+        type: 'button',
+      },
+    ],
+  };
+}
+
 /** A request to the callback endpoint as Slack sends it: form-encoded, timestamped and signed. */
 export function signedSlackRequest(options: {
   readonly payload: unknown;
@@ -65,7 +92,7 @@ export function signedSlackRequest(options: {
 export async function deliverSlackRequest(
   context: SimulationContext,
   request: { headers: Record<string, string>; body: string; isBase64Encoded?: boolean },
-): Promise<{ statusCode: number; verdict: CallbackVerdict }> {
+): Promise<{ statusCode: number; verdict: CallbackVerdict; response: CallbackResponse }> {
   const { scenario, world, clock, approvals } = context;
   const { response, verdict } = await handleSlackCallback(request, {
     config: scenario.config,
@@ -87,7 +114,7 @@ export async function deliverSlackRequest(
       duplicate: verdict.outcome === 'already-decided',
     });
   }
-  return { statusCode: response.statusCode, verdict };
+  return { statusCode: response.statusCode, verdict, response };
 }
 
 /**
@@ -119,19 +146,13 @@ export async function pressSlackButton(
     return;
   }
   const request = signedSlackRequest({
-    payload: {
-      type: 'block_actions',
-      user: { id: event.by },
-      channel: { id: scenario.config.slack.channelId },
-      container: { type: 'message', message_ts: pressed.ts, channel_id: scenario.config.slack.channelId },
-      actions: [
-        {
-          action_id: event.kind === 'approve' ? APPROVE_ACTION : REJECT_ACTION,
-          value: pressed.approvalId,
-          type: 'button',
-        },
-      ],
-    },
+    payload: buttonPressPayload({
+      user: event.by,
+      choice: event.kind,
+      approvalId: pressed.approvalId,
+      messageTs: pressed.ts,
+      channel: scenario.config.slack.channelId,
+    }),
     timestamp: clock.now().getTime() / 1000,
     secret: LOCAL_SIGNING_SECRET,
   });

@@ -25,6 +25,13 @@ export function stepApprovalId(executionName: string, stateName: string): string
   return approvalId(`step:${executionName}:${stateName}`);
 }
 
+/**
+ * Step Functions starts the waiting task's timeout when it invokes the step, a moment before the step
+ * reads the clock: the approval closes this long before `now + approvalTimeoutSeconds`, so that no
+ * decision counts (and no approval record names a decider) once the task has stopped waiting.
+ */
+export const DEADLINE_MARGIN_SECONDS = 30;
+
 // Planning figures for the estimate on the message (the latency model's sources say where each is from).
 const RDS_PROMOTION_SECONDS = 300;
 const AURORA_SWITCH_SECONDS = 60;
@@ -88,7 +95,9 @@ export class ApprovalSteps {
     const app = this.app(payload.request.application);
     const id = stepApprovalId(payload.executionName, payload.stateName);
     const now = deps.clock.now();
-    const expiresAt = new Date(now.getTime() + deps.config.slack.approvalTimeoutSeconds * 1000).toISOString();
+    const expiresAt = new Date(
+      now.getTime() + (deps.config.slack.approvalTimeoutSeconds - DEADLINE_MARGIN_SECONDS) * 1000,
+    ).toISOString();
     const verb = payload.workflow === 'failover' ? 'Fail over' : 'Fail back';
     const title = `${verb} ${app.name} to ${payload.request.targetRegion}?`;
     const facts: [string, string][] = [
@@ -126,9 +135,15 @@ export class ApprovalSteps {
       createdAt: now.toISOString(),
       expiresAt,
     });
-    if (!created && approval.taskToken !== payload.taskToken) {
-      // A retried task waits on a new token; the decision must reach that one.
-      await deps.approvals.attach(id, { taskToken: payload.taskToken });
+    // A retried task waits on a new token, for its own timeout: the decision must reach that token,
+    // and a question not yet posted (Slack refused it) is open for as long as the message now says.
+    const newToken = !created && approval.taskToken !== payload.taskToken;
+    const unposted = !created && approval.messageTs === undefined && approval.status === 'PENDING';
+    if (newToken || unposted) {
+      await deps.approvals.attach(id, {
+        ...(newToken ? { taskToken: payload.taskToken } : {}),
+        ...(unposted ? { expiresAt } : {}),
+      });
     }
     if (approval.messageTs !== undefined) return { approvalId: id, posted: true };
     let ts: string;

@@ -100,9 +100,10 @@ export class DynamoApprovals implements ApprovalStore {
 
   async attach(
     id: string,
-    fields: { readonly messageTs?: string; readonly taskToken?: string },
+    fields: { readonly messageTs?: string; readonly taskToken?: string; readonly expiresAt?: string },
   ): Promise<void> {
     const sets: string[] = [];
+    const names: Record<string, string> = { '#pk': LEDGER_SCHEMA.partitionKey };
     const values: Record<string, AttributeValue> = {};
     if (fields.messageTs !== undefined) {
       sets.push('messageTs = :ts');
@@ -112,6 +113,17 @@ export class DynamoApprovals implements ApprovalStore {
       sets.push('taskToken = :token');
       values[':token'] = { S: fields.taskToken };
     }
+    if (fields.expiresAt !== undefined) {
+      const deadline = new Date(fields.expiresAt);
+      if (Number.isNaN(deadline.getTime()))
+        throw new RangeError(`approval ${id} given expiresAt "${fields.expiresAt}"; expected ISO-8601`);
+      // The same three attributes create writes: the deadline, what decide compares, the TTL.
+      sets.push('approvalExpiresAt = :expires, deadlineEpoch = :deadline, #ttl = :ttl');
+      names['#ttl'] = LEDGER_SCHEMA.expiryAttribute;
+      values[':expires'] = { S: fields.expiresAt };
+      values[':deadline'] = { N: String(epoch(deadline)) };
+      values[':ttl'] = { N: String(epoch(deadline) + TTL_GRACE_SECONDS) };
+    }
     if (sets.length === 0) return;
     await this.#client.send(
       new UpdateItemCommand({
@@ -119,7 +131,7 @@ export class DynamoApprovals implements ApprovalStore {
         Key: key(id),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': LEDGER_SCHEMA.partitionKey },
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
     );

@@ -48,8 +48,14 @@ export interface ApprovalStore {
   /** Creates the approval unless one with its id exists; returns the stored one either way. */
   create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }>;
   get(id: string): Promise<ApprovalRecord | undefined>;
-  /** Sets the message's `ts` and, for a step approval re-run by a retry, the newest task token. */
-  attach(id: string, fields: { readonly messageTs?: string; readonly taskToken?: string }): Promise<void>;
+  /**
+   * Sets the message's `ts` and, for a step approval re-run by a retry, the newest task token and
+   * (while its question is not yet posted) the retry's own deadline.
+   */
+  attach(
+    id: string,
+    fields: { readonly messageTs?: string; readonly taskToken?: string; readonly expiresAt?: string },
+  ): Promise<void>;
   /** Counts a decision once: only while PENDING and not past `expiresAt` (one conditional write). */
   decide(
     id: string,

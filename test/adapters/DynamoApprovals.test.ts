@@ -155,6 +155,41 @@ describe('DynamoApprovals (over the embedded DynamoDB)', () => {
       expect(stored?.messageTs).toBeUndefined();
     });
 
+    it('moves the deadline a decision is held to, for a retry whose question is not yet posted', async () => {
+      const store = await approvals();
+      await store.create(stepApproval('abc123def4'));
+
+      await store.attach('abc123def4', { taskToken: 'the-retry-token', expiresAt: at(4200).toISOString() });
+
+      await expect(store.get('abc123def4')).resolves.toMatchObject({
+        taskToken: 'the-retry-token',
+        expiresAt: at(4200).toISOString(),
+      });
+      // Past the old deadline, before the new one: the decision counts.
+      const late = await store.decide('abc123def4', { ...APPROVE, at: at(3900) });
+      expect(late.outcome).toBe('decided');
+    });
+
+    it('holds decisions to a deadline moved earlier too', async () => {
+      const store = await approvals();
+      await store.create(stepApproval('abc123def4'));
+
+      await store.attach('abc123def4', { expiresAt: at(1800).toISOString() });
+
+      const late = await store.decide('abc123def4', { ...APPROVE, at: at(1800) });
+      expect(late.outcome).toBe('closed');
+    });
+
+    it('refuses an expiresAt that is not a date, and changes nothing', async () => {
+      const store = await approvals();
+      await store.create(stepApproval('abc123def4'));
+
+      await expect(
+        store.attach('abc123def4', { taskToken: 'the-retry-token', expiresAt: 'in an hour' }),
+      ).rejects.toThrow(RangeError);
+      await expect(store.get('abc123def4')).resolves.toEqual(stepApproval('abc123def4'));
+    });
+
     it('does nothing when given nothing to set', async () => {
       const store = await approvals();
 
