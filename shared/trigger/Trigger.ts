@@ -1,7 +1,7 @@
 import type { LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { detectionSignals } from '../config/naming.ts';
 import { currentPrimary } from '../failover/currentPrimary.ts';
-import { regionHealth, signalsDown, signalStates } from '../failover/regionHealth.ts';
+import { regionHealth, signalsDownOrRetry, signalStates } from '../failover/regionHealth.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
@@ -107,7 +107,8 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
   if (states.find((s) => s.signal.alarmName === signal.alarmName)?.state === 'OK') {
     return { action: 'ignored', reason: `${signal.alarmName} has already cleared` };
   }
-  const alarming = signalsDown(states, serving);
+  // A transient failure to read a signal that decides the quorum throws: Lambda retries the event.
+  const alarming = signalsDownOrRetry(states, serving, app.detection.quorum);
   if (alarming.length < app.detection.quorum) {
     return {
       action: 'ignored',

@@ -44,6 +44,59 @@ describe('trigger', () => {
     expect(outcomes.some((o) => (o as { reason?: string }).reason?.includes('is OK') === true)).toBe(true);
   });
 
+  it('reads again (throws for Lambda to retry the event) when a 5xx on a signal that decides the quorum is all that is missing', async () => {
+    const { world, clock } = testWorld();
+    const ledger = trackPort(new DynamoLedger(dynamo.client(), 'lifeboat-ledger'), clock);
+    const estate = worldEstate(world, { channel: 'C0LIFEBOAT1' });
+    let failing = true;
+    const serverError = Object.assign(new Error('We encountered an internal error'), {
+      name: 'InternalFailure',
+      $metadata: { httpStatusCode: 500 },
+    });
+    const deps = {
+      config: world.config,
+      // us-east-1 is down; the probe alarms about it live in us-west-2 and eu-west-1, which are up.
+      estate: {
+        ...estate,
+        alarms: {
+          describe: (name: string, region: string) =>
+            failing && region !== 'us-east-1'
+              ? Promise.reject(serverError)
+              : estate.alarms.describe(name, region),
+        },
+      },
+      ledger,
+      clock,
+      region: 'us-west-2',
+      starter: { start: () => Promise.resolve('started' as const) },
+    };
+    const events: Parameters<typeof handleAlarmEvent>[0][] = [];
+    world.onEvent((d) => {
+      if (d.busRegion === 'us-west-2' && d.event.detail.state.value === 'ALARM') events.push(d.event);
+    });
+    world.setRegionOutage('us-east-1', true);
+    await clock.runUntil(300);
+    expect(events.length).toBeGreaterThan(0);
+    // The trigger's calls take virtual time: let the clock run while each invocation is under way.
+    const invoke = async () => {
+      const outcome = handleAlarmEvent(events[0]!, deps).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      await clock.runUntil(clock.seconds + 30);
+      return outcome;
+    };
+    // Route 53's alarm (in the region that is down) counts; the two probes' reads failed: retry.
+    expect(await invoke()).toEqual({
+      error: expect.objectContaining({
+        name: 'TransientServiceError',
+        message: expect.stringMatching(/could not be read: .*probe.* \(InternalFailure: We encountered/),
+      }),
+    });
+    failing = false;
+    expect(await invoke()).toEqual({ value: expect.objectContaining({ action: 'started' }) });
+  });
+
   it("ignores an alarm that is not one of this config's detection alarms", async () => {
     const { world, clock } = testWorld();
     const ledger = trackPort(new DynamoLedger(dynamo.client(), 'lifeboat-ledger'), clock);
