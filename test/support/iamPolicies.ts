@@ -83,6 +83,10 @@ interface Resource {
   readonly Properties?: Record<string, unknown>;
 }
 
+/** The template's resources, by logical id. */
+export const resourcesOf = (stack: Stack): Record<string, Resource> =>
+  templateOf(stack).toJSON().Resources as Record<string, Resource>;
+
 export const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
@@ -229,7 +233,7 @@ function permissionStatement(p: Record<string, unknown>): RawStatement {
 
 /** Every statement of every identity and resource policy in the stack's template. */
 export function statementsOf(stack: Stack): PolicyStatementOf[] {
-  const resources = templateOf(stack).toJSON().Resources as Record<string, Resource>;
+  const resources = resourcesOf(stack);
   const owners = roleOwners(resources);
   const out: PolicyStatementOf[] = [];
   const add = (kind: PolicyKind, source: string, subject: string, document: unknown) => {

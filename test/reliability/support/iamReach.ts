@@ -1,6 +1,6 @@
 import type { Stack } from 'aws-cdk-lib';
 import { flattenIntrinsics } from '../../../infra/constructs/nag.ts';
-import { list, stemOf, type PolicyStatementOf } from '../../support/iamPolicies.ts';
+import { list, resourcesOf, stemOf, type PolicyStatementOf } from '../../support/iamPolicies.ts';
 import { templateOf } from '../../support/synth.ts';
 
 /**
@@ -27,9 +27,6 @@ export interface Target {
   /** A key's stack and logical id, whose key policy also names who may use it. */
   readonly key?: { readonly stack: string; readonly id: string };
 }
-
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-const resourcesOf = (stack: Stack) => templateOf(stack).toJSON().Resources as Resources;
 
 /**
  * Resolves a flattened resource of `stack` into deployment-wide terms: a reference to a resource of
