@@ -21,7 +21,7 @@ import {
   TAG_SLOT,
 } from '../../shared/backup/schedule.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { detectionSignals, stateMachineName } from '../../shared/config/naming.ts';
+import { detectionSignals, LEDGER_KEY_ALIAS, stateMachineName } from '../../shared/config/naming.ts';
 import { LifeboatFunction } from './LifeboatFunction.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from './nag.ts';
 import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
@@ -549,7 +549,8 @@ export class BackupWorkflows extends Construct {
 
   /**
    * An encrypted writer's snapshot is read with its storage key, in the writer's region, when RDS
-   * copies it out. The config does not name that key, so any key, only through RDS in that region.
+   * copies it out. The config does not name that key, so any key but the ledger's, only through RDS
+   * in that region.
    */
   private grantSourceKeys(role: IRole, apps: readonly ApplicationConfig[]): void {
     const regions = [...new Set(apps.flatMap((a) => a.regions.filter((r) => r !== a.backup?.copyToRegion)))];
@@ -560,8 +561,9 @@ export class BackupWorkflows extends Construct {
         this.stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' }),
       ),
       regions,
-      {},
-      "The storage keys of the writers in the applications' other regions, which the config does not name: used only through RDS in those regions (kms:ViaService), to copy a snapshot out.",
+      // Any key but the ledger's: the ledger's key is for DynamoDB's use by the ledger's functions.
+      { 'ForAllValues:StringNotEquals': { 'kms:ResourceAliases': [LEDGER_KEY_ALIAS] } },
+      `The storage keys of the writers in the applications' other regions, which the config does not name: used only through RDS in those regions (kms:ViaService), to copy a snapshot out; never the ledger's key (${LEDGER_KEY_ALIAS}).`,
     );
   }
 

@@ -10,8 +10,8 @@ import {
   drillApplicationsIn,
   gameDayApplicationsIn,
 } from '../../infra/constructs/BackupWorkflows.ts';
-import { flattenIntrinsics } from '../../infra/constructs/nag.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { actionsByOwner, grantsOf, type Grant } from '../support/iamPolicies.ts';
 import { TEST_ACCOUNT, testConfig } from '../support/synth.ts';
 
 const LEDGER_ARN = `arn:aws:dynamodb:us-west-2:${TEST_ACCOUNT}:table/lifeboat-ledger`;
@@ -35,79 +35,8 @@ function build(
   return { app, stack, workflows, key };
 }
 
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: Record<string, Record<string, unknown>>;
-}
-
-interface Grant {
-  readonly owner: string;
-  readonly actions: string[];
-  readonly resources: string[];
-  readonly condition?: Record<string, Record<string, unknown>>;
-}
-
-const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
 function logicalId(stack: Stack, construct: IConstruct): string {
   return stack.getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-/** Every statement of every IAM policy in the stack, with the role it belongs to. */
-function grantsOf(stack: Stack, workflows: BackupWorkflows): Grant[] {
-  const owners = new Map<string, string>();
-  for (const [name, scheduled] of [
-    ['backup', workflows.backup],
-    ['restore-test', workflows.restoreTest],
-    ['drill', workflows.drill],
-  ] as const) {
-    if (scheduled === undefined) continue;
-    owners.set(logicalId(stack, scheduled.function.role), `lifeboat-${name}`);
-    owners.set(logicalId(stack, scheduled.workflow.stateMachine.role), `${name} state machine`);
-    owners.set(logicalId(stack, scheduled.schedulerRole), `${name} scheduler`);
-  }
-  const grants: Grant[] = [];
-  // CDK moves statements past the inline policy's size into managed policies of the role.
-  const template = Template.fromStack(stack);
-  const policies = {
-    ...template.findResources('AWS::IAM::Policy'),
-    ...template.findResources('AWS::IAM::ManagedPolicy'),
-  };
-  for (const [id, policy] of Object.entries(policies)) {
-    const properties = (
-      policy as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }
-    ).Properties;
-    const roles = properties.Roles.map((r) => owners.get(r.Ref));
-    if (roles.length !== 1 || roles[0] === undefined)
-      throw new Error(`policy ${id} belongs to no known role`);
-    for (const statement of properties.PolicyDocument.Statement) {
-      expect(statement.Effect).toBe('Allow');
-      grants.push({
-        owner: roles[0],
-        actions: list(statement.Action),
-        resources: list(statement.Resource).map(flattenIntrinsics),
-        ...(statement.Condition === undefined ? {} : { condition: statement.Condition }),
-      });
-    }
-  }
-  return grants;
-}
-
-/** Each owner's actions, leaving out the log-stream and tracing grants every function has. */
-function actionsByOwner(grants: readonly Grant[]): Record<string, string[]> {
-  const common = new Set([
-    'logs:CreateLogStream',
-    'logs:PutLogEvents',
-    'xray:PutTraceSegments',
-    'xray:PutTelemetryRecords',
-  ]);
-  const out: Record<string, Set<string>> = {};
-  for (const grant of grants) {
-    for (const action of grant.actions) if (!common.has(action)) (out[grant.owner] ??= new Set()).add(action);
-  }
-  return Object.fromEntries(Object.entries(out).map(([owner, actions]) => [owner, [...actions].sort()]));
 }
 
 /** The grants of `owner` that include `action`, as [resources, condition] pairs. */
@@ -208,7 +137,7 @@ describe('BackupWorkflows', () => {
     });
     const { stack, workflows, key } = build('us-west-2', config);
     const template = Template.fromStack(stack);
-    const grants = grantsOf(stack, workflows);
+    const grants = grantsOf(stack);
     const sm = (w: typeof workflows.backup) => ({ Ref: logicalId(stack, w!.workflow.stateMachine) });
     const queueArn = { 'Fn::GetAtt': [logicalId(stack, workflows.deadLetterQueue!), 'Arn'] };
 
@@ -563,7 +492,8 @@ describe('BackupWorkflows', () => {
       });
       const both = [copyKey('alias/ai-gateway-backups'), copyKey('alias/ai-gateway-drill-backups')];
       expect(grantsFor(grants, 'lifeboat-restore-test', 'kms:CreateGrant')).toEqual(both);
-      // The backup also reads snapshots encrypted with the writers' keys, through RDS in their regions.
+      // The backup also reads snapshots encrypted with the writers' keys, through RDS in their regions:
+      // any key there but the ledger's.
       expect(grantsFor(grants, 'lifeboat-backup', 'kms:CreateGrant')).toEqual([
         ...both,
         {
@@ -573,6 +503,7 @@ describe('BackupWorkflows', () => {
             StringEquals: {
               'kms:ViaService': ['rds.us-east-1.amazonaws.com', 'rds.eu-west-1.amazonaws.com'],
             },
+            'ForAllValues:StringNotEquals': { 'kms:ResourceAliases': ['alias/lifeboat-ledger'] },
           },
         },
       ]);
@@ -584,11 +515,7 @@ describe('BackupWorkflows', () => {
         backup.copyKmsKeyId = '0123abcd-4567-89ab-cdef-0123456789ab';
       });
       const built = build('us-west-2', byId);
-      const keyGrants = grantsFor(
-        grantsOf(built.stack, built.workflows),
-        'lifeboat-restore-test',
-        'kms:CreateGrant',
-      );
+      const keyGrants = grantsFor(grantsOf(built.stack), 'lifeboat-restore-test', 'kms:CreateGrant');
       expect(keyGrants[0]).toEqual({
         actions: ['kms:CreateGrant', 'kms:DescribeKey'],
         resources: [`${P}:kms:us-west-2:${TEST_ACCOUNT}:key/0123abcd-4567-89ab-cdef-0123456789ab`],

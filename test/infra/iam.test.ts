@@ -1,152 +1,23 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { ControlPlaneStack } from '../../infra/stacks/ControlPlaneStack.ts';
-import { flattenIntrinsics } from '../../infra/constructs/nag.ts';
-import { synthLifeboat, templateOf } from '../support/synth.ts';
-
-/**
- * The only actions a control-plane policy may grant on `Resource: "*"`, each with the reason AWS
- * gives no resource to name.
- */
-const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
-  'xray:PutTraceSegments': 'X-Ray has no resource-level permissions',
-  'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions',
-  'xray:GetSamplingRules': 'X-Ray has no resource-level permissions (state machine tracing)',
-  'xray:GetSamplingTargets': 'X-Ray has no resource-level permissions (state machine tracing)',
-  'logs:CreateLogDelivery': 'vended log delivery of the state machine is set up on "*"',
-  'logs:GetLogDelivery': 'vended log delivery of the state machine is set up on "*"',
-  'logs:UpdateLogDelivery': 'vended log delivery of the state machine is set up on "*"',
-  'logs:DeleteLogDelivery': 'vended log delivery of the state machine is set up on "*"',
-  'logs:ListLogDeliveries': 'vended log delivery of the state machine is set up on "*"',
-  'logs:PutResourcePolicy': 'vended log delivery of the state machine is set up on "*"',
-  'logs:DescribeResourcePolicies': 'vended log delivery of the state machine is set up on "*"',
-  'logs:DescribeLogGroups': 'vended log delivery of the state machine is set up on "*"',
-  'cloudwatch:GetMetricData': 'metric reads have no resource type',
-  'cloudwatch:PutMetricData': 'metric writes have no resource type; a condition limits the namespace',
-  'route53:ListHealthChecks': 'a list of the account, with no resource type',
-};
-
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-  readonly Condition?: Record<string, Record<string, unknown>>;
-}
-
-interface Grant {
-  /** `lifeboat-<name>` for a function, `failover state machine` for the workflow's role. */
-  readonly owner: string;
-  readonly actions: string[];
-  readonly resources: string[];
-  readonly condition?: Record<string, Record<string, unknown>>;
-}
-
-const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+import { actionsByOwner, grantsOf, type Grant } from '../support/iamPolicies.ts';
+import { synthLifeboat } from '../support/synth.ts';
 
 function logicalId(stack: ControlPlaneStack, construct: IConstruct): string {
   return stack.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
-/** Every statement of every IAM policy in the stack, with the function (or workflow) it belongs to. */
-function grantsOf(stack: ControlPlaneStack): Grant[] {
-  const owners = new Map<string, string>();
-  for (const [name, fn] of Object.entries(stack.failoverFunctions))
-    owners.set(logicalId(stack, fn.role), name);
-  owners.set(logicalId(stack, stack.trigger.role), 'lifeboat-trigger');
-  owners.set(logicalId(stack, stack.failover.stateMachine.role), 'failover state machine');
-  owners.set(logicalId(stack, stack.failback.stateMachine.role), 'failback state machine');
-  owners.set(logicalId(stack, stack.slackCallback.role), 'lifeboat-slack-callback');
-  owners.set(logicalId(stack, stack.offer.role), 'lifeboat-offer');
-  owners.set(logicalId(stack, stack.runEnded.role), 'lifeboat-run-ended');
-  const scheduled = [
-    ['backup', stack.backups.backup],
-    ['restore-test', stack.backups.restoreTest],
-    ['drill', stack.backups.drill],
-  ] as const;
-  for (const [name, workflow] of scheduled) {
-    if (workflow === undefined) continue;
-    owners.set(logicalId(stack, workflow.function.role), `lifeboat-${name}`);
-    owners.set(logicalId(stack, workflow.workflow.stateMachine.role), `${name} state machine`);
-    owners.set(logicalId(stack, workflow.schedulerRole), `${name} scheduler`);
-  }
-  owners.set(logicalId(stack, stack.probe.role), 'lifeboat-probe');
-  const forwarder = stack.regionalDetectionRule.node.tryFindChild('EventsRole');
-  if (forwarder !== undefined) owners.set(logicalId(stack, forwarder), 'regional detection forwarding');
-
-  const grants: Grant[] = [];
-  for (const [id, policy] of Object.entries(templateOf(stack).findResources('AWS::IAM::Policy'))) {
-    const properties = (
-      policy as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }
-    ).Properties;
-    const roles = properties.Roles.map((r) => owners.get(r.Ref));
-    if (roles.length !== 1 || roles[0] === undefined)
-      throw new Error(`policy ${id} belongs to no known role`);
-    for (const statement of properties.PolicyDocument.Statement) {
-      expect(statement.Effect).toBe('Allow');
-      grants.push({
-        owner: roles[0],
-        actions: list(statement.Action),
-        resources: list(statement.Resource).map(flattenIntrinsics),
-        ...(statement.Condition === undefined ? {} : { condition: statement.Condition }),
-      });
-    }
-  }
-  return grants;
-}
-
-/** Each owner's actions, leaving out the log-stream and tracing grants every function has. */
-function actionsByOwner(grants: readonly Grant[]): Record<string, string[]> {
-  const common = new Set([
-    'logs:CreateLogStream',
-    'logs:PutLogEvents',
-    'xray:PutTraceSegments',
-    'xray:PutTelemetryRecords',
-  ]);
-  const out: Record<string, Set<string>> = {};
-  for (const grant of grants) {
-    for (const action of grant.actions) if (!common.has(action)) (out[grant.owner] ??= new Set()).add(action);
-  }
-  return Object.fromEntries(Object.entries(out).map(([owner, actions]) => [owner, [...actions].sort()]));
-}
-
-const LEDGER_FUNCTIONS = [
-  'lifeboat-approval',
-  'lifeboat-failover-input',
-  'lifeboat-ledger',
-  'lifeboat-lock',
-  'lifeboat-offer',
-  'lifeboat-preflight',
-  'lifeboat-run-ended',
-  'lifeboat-slack-callback',
-];
-
+/**
+ * The exact grants of each control-plane function and workflow, and how each service's resources
+ * are scoped. The properties every stack must have (no wildcard actions, `Resource: "*"` only for
+ * unscoped actions, who reaches the ledger, its keys and the Slack secrets, the callback's Function
+ * URL) are test/reliability/iam.test.ts's.
+ */
 describe('control-plane IAM', () => {
   const { stacks } = synthLifeboat();
-  /** The backup, restore-test and drill functions a region runs (the example's us-west-2 runs all three). */
-  const scheduledFunctions = (region: string): string[] => {
-    const backups = stacks.controlPlanes.get(region)!.backups;
-    return [
-      ...(backups.backup === undefined ? [] : ['lifeboat-backup']),
-      ...(backups.restoreTest === undefined ? [] : ['lifeboat-restore-test']),
-      ...(backups.drill === undefined ? [] : ['lifeboat-drill']),
-    ];
-  };
   const regions = [...stacks.controlPlanes.keys()];
   const grants = new Map(regions.map((region) => [region, grantsOf(stacks.controlPlanes.get(region)!)]));
-
-  it.each(regions)('grants no action with a wildcard in %s', (region) => {
-    const wildcards = grants.get(region)!.flatMap((g) => g.actions.filter((a) => a.includes('*')));
-    expect(wildcards).toEqual([]);
-  });
-
-  it.each(regions)('grants Resource "*" in %s only for actions AWS does not scope', (region) => {
-    for (const grant of grants.get(region)!.filter((g) => g.resources.includes('*'))) {
-      expect(grant.resources).toEqual(['*']);
-      for (const action of grant.actions) {
-        expect({ action, reason: UNSCOPED_ACTIONS[action] }).toEqual({ action, reason: expect.any(String) });
-      }
-    }
-  });
 
   it('limits PutMetricData to the Lifeboat namespace', () => {
     const puts = grants.get('us-west-2')!.filter((g) => g.actions.includes('cloudwatch:PutMetricData'));
@@ -192,34 +63,6 @@ describe('control-plane IAM', () => {
         );
         expect(invoked).toEqual(new Set(functions));
       }
-    },
-  );
-
-  it.each(regions)(
-    'lets only the functions that use the ledger reach the table in %s, and the trigger only query it and record health',
-    (region) => {
-      const ledger = grants.get(region)!.filter((g) => g.actions.some((a) => a.startsWith('dynamodb:')));
-      const owners = new Set(ledger.map((g) => g.owner));
-      expect(owners).toEqual(
-        new Set([...LEDGER_FUNCTIONS, ...scheduledFunctions(region), 'lifeboat-trigger']),
-      );
-      for (const grant of ledger) {
-        for (const resource of grant.resources)
-          expect(resource).toMatch(
-            /:dynamodb:[a-z0-9-]+:123456789012:table\/lifeboat-ledger(\/index\/byKind)?$/,
-          );
-      }
-      expect(ledger.filter((g) => g.owner === 'lifeboat-trigger').flatMap((g) => g.actions)).toEqual([
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-      ]);
-      const keyOwners = new Set(
-        grants
-          .get(region)!
-          .filter((g) => g.actions.some((a) => a.startsWith('kms:')))
-          .map((g) => g.owner),
-      );
-      expect(keyOwners).toEqual(owners);
     },
   );
 
@@ -272,40 +115,6 @@ describe('control-plane IAM', () => {
       );
     },
   );
-
-  it.each(regions)(
-    "lets only the Slack functions in %s read the Slack secrets, by the config's names",
-    (region) => {
-      const reads = grants.get(region)!.filter((g) => g.actions.includes('secretsmanager:GetSecretValue'));
-      const secret = (name: string) =>
-        `arn:<AWS::Partition>:secretsmanager:${region}:123456789012:secret:lifeboat/slack/${name}-??????`;
-      expect(reads.map((g) => [g.owner, g.actions, g.resources])).toEqual(
-        expect.arrayContaining([
-          ['lifeboat-notify', ['secretsmanager:GetSecretValue'], [secret('bot-token')]],
-          ['lifeboat-approval', ['secretsmanager:GetSecretValue'], [secret('bot-token')]],
-          ['lifeboat-offer', ['secretsmanager:GetSecretValue'], [secret('bot-token')]],
-          [
-            'lifeboat-slack-callback',
-            ['secretsmanager:GetSecretValue'],
-            [secret('signing-secret'), secret('bot-token')],
-          ],
-          ...scheduledFunctions(region).map((fn) => [
-            fn,
-            ['secretsmanager:GetSecretValue'],
-            [secret('bot-token')],
-          ]),
-        ]),
-      );
-      expect(reads).toHaveLength(4 + scheduledFunctions(region).length);
-    },
-  );
-
-  it.each(regions)('serves the Slack callback in %s on a Function URL with no IAM auth', (region) => {
-    const urls = templateOf(stacks.controlPlanes.get(region)!).findResources('AWS::Lambda::Url');
-    expect(
-      Object.values(urls).map((u) => (u as { Properties: { AuthType: string } }).Properties.AuthType),
-    ).toEqual(['NONE']);
-  });
 
   it('grants each function the actions its steps call and no others', () => {
     expect(actionsByOwner(grants.get('us-west-2')!)).toEqual({
@@ -429,7 +238,7 @@ describe('control-plane IAM', () => {
         'states:StartExecution',
       ],
       'lifeboat-probe': ['cloudwatch:PutMetricData'],
-      'regional detection forwarding': ['events:PutEvents'],
+      'events rule RegionalDetectionRule': ['events:PutEvents'],
       'failover state machine': [
         'lambda:InvokeFunction',
         'logs:CreateLogDelivery',
@@ -670,14 +479,5 @@ describe('control-plane IAM', () => {
         condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/lifeboat-ledger'] } },
       },
     ]);
-  });
-
-  it.each(regions)('attaches no managed policy to any role in %s', (region) => {
-    const roles = Object.values(
-      templateOf(stacks.controlPlanes.get(region)!).findResources('AWS::IAM::Role'),
-    );
-    expect(roles.length).toBeGreaterThan(0);
-    for (const role of roles)
-      expect((role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
