@@ -44,6 +44,7 @@ import type { FailoverRequest } from '../../shared/failover/FailoverInput.ts';
 import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
 import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
+import { statusChange } from '../support/executionEvents.ts';
 
 /**
  * Every Lambda handler, in process, as Lambda would call it: the environment the stack sets, the
@@ -548,19 +549,7 @@ describe('ledger handler', () => {
 });
 
 describe('run-ended handler', () => {
-  const stopped = {
-    source: 'aws.states',
-    'detail-type': 'Step Functions Execution Status Change',
-    detail: {
-      executionArn: 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-failover:manual-1',
-      stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-failover',
-      name: 'manual-1',
-      status: 'ABORTED',
-      startDate: Date.parse('2026-11-22T06:00:00.000Z'),
-      stopDate: Date.parse('2026-11-22T06:05:00.000Z'),
-      input: JSON.stringify({ application: 'ai-gateway', targetRegion: 'us-west-2' }),
-    },
-  };
+  const stopped = statusChange();
 
   it('records a stopped run in the table the stack names when the workflow left no record', async () => {
     dynamo.on(QueryCommand).resolves({ Items: [] });

@@ -5,7 +5,7 @@ import { IN_FLIGHT_SECONDS } from '../../shared/ledger/runEnded.ts';
 import type { SimulationContext } from '../../local/simulate/Simulation.ts';
 import { ledgerOf, promotions } from '../support/scenario.ts';
 import { reliabilityFigures } from './support/figures.ts';
-import { matrixConfig, MATRIX_LATENCY } from './support/matrix.ts';
+import { failedOverAndRecovered, matrixConfig, MATRIX_LATENCY } from './support/matrix.ts';
 import { actors, rehearseObserved } from './support/observed.ts';
 
 const figures = reliabilityFigures(import.meta.url);
@@ -133,9 +133,7 @@ describe('the lock lease (real ASL on the local runtime)', () => {
     const approveAt = failbackAt + 4 * 3600;
     const { report, calls } = await rehearseObserved({
       events: [
-        OUTAGE,
-        failover(120, 'outage'),
-        { at: 700, recover: 'region-outage', region: 'us-west-2' },
+        ...failedOverAndRecovered('outage'),
         {
           at: failbackAt,
           start: 'failback',

@@ -3,7 +3,7 @@ import type { SimulationContext } from '../../local/simulate/Simulation.ts';
 import { detectionSignals } from '../../shared/config/naming.ts';
 import { ledgerOf, promotions } from '../support/scenario.ts';
 import { reliabilityFigures } from './support/figures.ts';
-import { matrixConfig, MATRIX_LATENCY, approveFailbacks } from './support/matrix.ts';
+import { approveFailbacks, failedOverAndRecovered, matrixConfig, MATRIX_LATENCY } from './support/matrix.ts';
 import { actors, rehearseObserved } from './support/observed.ts';
 
 const figures = reliabilityFigures(import.meta.url);
@@ -142,13 +142,7 @@ describe('storms and concurrent starts (real ASL on the local runtime)', () => {
   it('lets one of a failover and a failback started together act; the other ends SKIPPED naming it', async () => {
     const { report, calls } = await rehearseObserved({
       events: [
-        { at: 0, fault: 'region-outage', region: 'us-west-2' },
-        {
-          at: 120,
-          start: 'failover',
-          input: { application: 'ai-gateway', targetRegion: 'us-east-1', reason: 'outage' },
-        },
-        { at: 700, recover: 'region-outage', region: 'us-west-2' },
+        ...failedOverAndRecovered('outage'),
         {
           at: 1000,
           start: 'failback',

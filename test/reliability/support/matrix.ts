@@ -96,9 +96,7 @@ export const failbackUnderTest: MatrixWorkflow = {
   run: (faults, restart) =>
     rehearseObserved({
       events: [
-        { at: 0, fault: 'region-outage', region: 'us-west-2' },
-        { at: 120, start: 'failover', input: FAILOVER },
-        { at: 700, recover: 'region-outage', region: 'us-west-2' },
+        ...failedOverAndRecovered(),
         { at: 1000, start: 'failback', input: FAILBACK },
         ...(restart ? [{ at: 2400, start: 'failback', input: FAILBACK }] : []),
       ],
@@ -109,6 +107,20 @@ export const failbackUnderTest: MatrixWorkflow = {
       setup: approveFailbacks,
     }),
 };
+
+/**
+ * us-west-2 (ai-gateway's primary under matrixConfig) down at 0 s, the failover to us-east-1 started
+ * at 120 s (`reason` says why), us-west-2 back at 700 s: where a failback can start from 1000 s.
+ */
+export function failedOverAndRecovered(
+  reason = FAILOVER.reason,
+): ({ at: number } & Record<string, unknown>)[] {
+  return [
+    { at: 0, fault: 'region-outage', region: 'us-west-2' },
+    { at: 120, start: 'failover', input: { ...FAILOVER, reason } },
+    { at: 700, recover: 'region-outage', region: 'us-west-2' },
+  ];
+}
 
 /** A permanent error of each class, chosen per service as its API names them. */
 export const PERMANENT_ERRORS: Readonly<

@@ -13,7 +13,7 @@ import { stepApprovalId } from '../../../shared/approval/ApprovalSteps.ts';
 import type { ApprovalRecord } from '../../../shared/ports/Approvals.ts';
 import { buttonsOf } from '../../../shared/slack/messages.ts';
 import type { CallbackRequest, CallbackVerdict } from '../../../shared/slack/SlackCallback.ts';
-import { MATRIX_LATENCY, matrixConfig } from './matrix.ts';
+import { failedOverAndRecovered, MATRIX_LATENCY, matrixConfig } from './matrix.ts';
 import { rehearseObserved, type ObservedCall } from './observed.ts';
 
 /** The approval a request aims at, as its Slack message shows it, and when the request is sent. */
@@ -92,13 +92,7 @@ const SCENARIOS = {
   failback: {
     askBy: 1400,
     events: [
-      { at: 0, fault: 'region-outage', region: 'us-west-2' },
-      {
-        at: 120,
-        start: 'failover',
-        input: { application: 'ai-gateway', targetRegion: 'us-east-1', reason: 'slack abuse' },
-      },
-      { at: 700, recover: 'region-outage', region: 'us-west-2' },
+      ...failedOverAndRecovered('slack abuse'),
       {
         at: 1000,
         start: 'failback',

@@ -2,29 +2,10 @@ import { EmbeddedDynamo } from '../../../local/ledger/EmbeddedDynamo.ts';
 import { DynamoLedger } from '../../../shared/aws/DynamoLedger.ts';
 import { handleExecutionEnded, IN_FLIGHT_SECONDS } from '../../../shared/ledger/runEnded.ts';
 import type { Clock } from '../../../shared/ports/Clock.ts';
+import { statusChange } from '../../support/executionEvents.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const STOP = T0 + 600_000;
-
-function statusChange(overrides: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) {
-  return {
-    source: 'aws.states',
-    'detail-type': 'Step Functions Execution Status Change',
-    detail: {
-      executionArn: 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-failover:manual-1',
-      stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-failover',
-      name: 'manual-1',
-      status: 'ABORTED',
-      startDate: T0,
-      stopDate: STOP,
-      input: JSON.stringify({ application: 'ai-gateway', targetRegion: 'us-west-2' }),
-      error: null,
-      cause: null,
-      ...detail,
-    },
-    ...overrides,
-  };
-}
 
 describe('handleExecutionEnded', () => {
   let dynamo: EmbeddedDynamo;
@@ -84,15 +65,12 @@ describe('handleExecutionEnded', () => {
       details: { request: { targetRegion: 'us-east-1' } },
     });
     const outcome = await handleExecutionEnded(
-      statusChange(
-        {},
-        {
-          stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lifeboat-failback',
-          status: 'TIMED_OUT',
-          error: 'States.Timeout',
-          cause: 'the execution timed out',
-        },
-      ),
+      statusChange({
+        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lifeboat-failback',
+        status: 'TIMED_OUT',
+        error: 'States.Timeout',
+        cause: 'the execution timed out',
+      }),
       deps,
     );
     expect(outcome).toEqual({ action: 'recorded', status: 'TIMED_OUT', lock: 'not held' });
@@ -120,7 +98,7 @@ describe('handleExecutionEnded', () => {
     await ledger.putRun(recorded);
     await ledger.acquireLock('ai-gateway', 'manual-1', new Date(T0), 3 * 3600);
     const before = await ledger.getLock('ai-gateway');
-    expect(await handleExecutionEnded(statusChange({}, { status: 'FAILED' }), deps)).toEqual({
+    expect(await handleExecutionEnded(statusChange({ status: 'FAILED' }), deps)).toEqual({
       action: 'ignored',
       reason: 'manual-1 already recorded FAILED',
     });
@@ -140,13 +118,10 @@ describe('handleExecutionEnded', () => {
     const { ledger, deps } = await setup();
     expect(
       await handleExecutionEnded(
-        statusChange(
-          {},
-          {
-            stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-backup',
-            input: '{not json',
-          },
-        ),
+        statusChange({
+          stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-backup',
+          input: '{not json',
+        }),
         deps,
       ),
     ).toEqual({ action: 'recorded', status: 'ABORTED', lock: 'none' });
@@ -154,15 +129,15 @@ describe('handleExecutionEnded', () => {
   });
 
   it.each([
-    ['a run that succeeded', statusChange({}, { status: 'SUCCEEDED' }), /manual-1 is SUCCEEDED/],
+    ['a run that succeeded', statusChange({ status: 'SUCCEEDED' }), /manual-1 is SUCCEEDED/],
     [
       'another state machine',
-      statusChange({}, { stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:orders' }),
+      statusChange({ stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:orders' }),
       /is not a Lifeboat workflow/,
     ],
     [
       'another source',
-      statusChange({ source: 'aws.cloudwatch' }),
+      statusChange({}, { source: 'aws.cloudwatch' }),
       /not a Step Functions status change: source/,
     ],
     [
@@ -170,8 +145,8 @@ describe('handleExecutionEnded', () => {
       { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change' },
       /detail/,
     ],
-    ['no execution name', statusChange({}, { name: '' }), /detail\.name/],
-    ['a start date that is text', statusChange({}, { startDate: 'yesterday' }), /detail\.startDate/],
+    ['no execution name', statusChange({ name: '' }), /detail\.name/],
+    ['a start date that is text', statusChange({ startDate: 'yesterday' }), /detail\.startDate/],
   ])('ignores %s, naming why, and writes nothing', async (_label, event, reason) => {
     const { ledger, deps } = await setup();
     const outcome = await handleExecutionEnded(event, deps);
