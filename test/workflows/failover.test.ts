@@ -172,7 +172,11 @@ describe('failover workflow (real ASL on the local runtime)', () => {
       expect(asked.exitedAt).toBeGreaterThanOrEqual(400);
       expect(ledgerOf(report, run!.name)).toMatchObject({
         status: 'SUCCEEDED',
-        details: expect.objectContaining({ rpoSeconds: 45 }),
+        // The record names who approved the promotion past the budget.
+        details: expect.objectContaining({
+          rpoSeconds: 45,
+          approval: expect.objectContaining({ by: 'U0APPROVER' }),
+        }),
       });
       expect(report.slack.some((m) => m.text.includes('Approved by <@U0APPROVER>'))).toBe(true);
       // Invariant 3: past the budget only with a person, which the approval is.
