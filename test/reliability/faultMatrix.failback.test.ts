@@ -1,20 +1,5 @@
-import {
-  cleanRun,
-  expectCleanRun,
-  expectPermanentOutcome,
-  expectRetriedToSuccess,
-  permanentFault,
-  positions,
-  transientFaults,
-  type PermanentOutcome,
-} from './support/faultMatrix.ts';
-import { reliabilityFigures } from './support/figures.ts';
-import { failbackUnderTest as w } from './support/matrix.ts';
-
-const figures = reliabilityFigures(import.meta.url);
-
-// The matrix's rows are what a clean failback calls: nothing it calls can be left out.
-const clean = await cleanRun(w);
+import { describeFaultMatrix, type PermanentOutcome } from './support/faultMatrix.ts';
+import { failbackUnderTest } from './support/matrix.ts';
 
 /** Where a permanent error does not end the failback FAILED (see PermanentOutcome for why). */
 const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
@@ -32,30 +17,5 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   'slack chat.postMessage later': 'tolerated',
 };
 
-describe('failback fault matrix (real ASL on the local runtime)', () => {
-  it('derives its rows from a clean run', () => {
-    expectCleanRun(w, clean.observed, clean.operations);
-    figures.count(clean.observed.report);
-  });
-
-  const cases = clean.operations.flatMap((op, index) =>
-    positions(op).map((p) => ({ op, index, ...p, key: `${op.service} ${op.operation} ${p.label}` })),
-  );
-
-  it.each(cases)(
-    '$key: throttled, then a 5xx, then a timeout: retried to success',
-    async ({ op, nth, key }) => {
-      await expectRetriedToSuccess(w, transientFaults(w, op, nth), figures, NOT_FAILED[key] === 'tolerated');
-    },
-  );
-
-  it.each(cases)('$key: a permanent error', async ({ op, nth, index, key }) => {
-    await expectPermanentOutcome(
-      w,
-      op,
-      permanentFault(w, op, nth, index),
-      NOT_FAILED[key] ?? 'failed',
-      figures,
-    );
-  });
-});
+// The matrix's rows are what a clean failback calls: nothing it calls can be left out.
+await describeFaultMatrix(failbackUnderTest, NOT_FAILED, import.meta.url);

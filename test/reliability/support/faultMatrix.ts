@@ -1,6 +1,6 @@
 import type { Report, ReportExecution } from '../../../local/report/Report.ts';
 import { SIMULATED_OPERATIONS } from '../../../local/world/services.ts';
-import type { reliabilityFigures } from './figures.ts';
+import { reliabilityFigures } from './figures.ts';
 import { PERMANENT_ERRORS, type MatrixWorkflow } from './matrix.ts';
 import { operationsOf, type AimedFault, type Observed } from './observed.ts';
 
@@ -160,4 +160,45 @@ export async function expectPermanentOutcome(
       return;
     }
   }
+}
+
+/**
+ * The fault matrix of one workflow: its rows are the operations a clean run calls (so none can be
+ * left out), each at its first and a later call; transient faults must be retried to success, and a
+ * permanent one must end the run FAILED unless `notFailed` names another outcome for that row.
+ */
+export async function describeFaultMatrix(
+  w: MatrixWorkflow,
+  notFailed: Readonly<Record<string, PermanentOutcome>>,
+  testFile: string,
+): Promise<void> {
+  const figures = reliabilityFigures(testFile);
+  const clean = await cleanRun(w);
+  describe(`${w.workflow} fault matrix (real ASL on the local runtime)`, () => {
+    it('derives its rows from a clean run', () => {
+      expectCleanRun(w, clean.observed, clean.operations);
+      figures.count(clean.observed.report);
+    });
+
+    const cases = clean.operations.flatMap((op, index) =>
+      positions(op).map((p) => ({ op, index, ...p, key: `${op.service} ${op.operation} ${p.label}` })),
+    );
+
+    it.each(cases)(
+      '$key: throttled, then a 5xx, then a timeout: retried to success',
+      async ({ op, nth, key }) => {
+        await expectRetriedToSuccess(w, transientFaults(w, op, nth), figures, notFailed[key] === 'tolerated');
+      },
+    );
+
+    it.each(cases)('$key: a permanent error', async ({ op, nth, index, key }) => {
+      await expectPermanentOutcome(
+        w,
+        op,
+        permanentFault(w, op, nth, index),
+        notFailed[key] ?? 'failed',
+        figures,
+      );
+    });
+  });
 }
