@@ -1,3 +1,4 @@
+import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import type { ApplicationConfig, BackupConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
@@ -206,26 +207,16 @@ export class BackupSteps {
   }): Promise<{ request: BackupRequest; startedAt: string }> {
     const { deps } = this;
     const now = deps.clock.now();
-    let chosen;
-    try {
-      chosen = scheduledApplication(deps.config, payload.input, now);
-    } catch (error) {
-      if (error instanceof InvalidInputError) {
-        await recordScheduledRun(deps, 'backup', {
-          state: {
-            input: payload.input,
-            startedAt: now.toISOString(),
-            error: { Error: 'InvalidInput', Cause: error.message },
-          },
-          executionName: payload.executionName,
-          status: 'FAILED',
-          reason: 'the input was rejected; nothing was changed',
-          details: { input: payload.input },
-        });
-      }
-      throw error;
-    }
-    const { app, backup, slot } = chosen;
+    const { app, backup, slot } = await checkedOrRecorded(
+      () => scheduledApplication(deps.config, payload.input, now),
+      {
+        ledger: deps.ledger,
+        kind: 'backup',
+        executionName: payload.executionName,
+        input: payload.input,
+        now,
+      },
+    );
     const sourceRegion = await this.writerRegion(app);
     return {
       request: {

@@ -1,3 +1,4 @@
+import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import {
   InvalidInputError,
@@ -116,27 +117,17 @@ export class RestoreTestSteps {
     executionName: string;
   }): Promise<{ request: RestoreTestRequest; startedAt: string }> {
     const now = this.deps.clock.now();
-    try {
-      return {
-        request: checkRestoreTestInput(payload.input, this.deps.config, now),
-        startedAt: now.toISOString(),
-      };
-    } catch (error) {
-      if (error instanceof InvalidInputError) {
-        await recordScheduledRun(this.deps, 'restore-test', {
-          state: {
-            input: payload.input,
-            startedAt: now.toISOString(),
-            error: { Error: 'InvalidInput', Cause: error.message },
-          },
-          executionName: payload.executionName,
-          status: 'FAILED',
-          reason: 'the input was rejected; nothing was changed',
-          details: { input: payload.input },
-        });
-      }
-      throw error;
-    }
+    const request = await checkedOrRecorded(
+      () => checkRestoreTestInput(payload.input, this.deps.config, now),
+      {
+        ledger: this.deps.ledger,
+        kind: 'restore-test',
+        executionName: payload.executionName,
+        input: payload.input,
+        now,
+      },
+    );
+    return { request, startedAt: now.toISOString() };
   }
 
   /** FindSnapshot: the latest available copy Lifeboat made of the application in the copy region. */

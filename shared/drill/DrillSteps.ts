@@ -1,3 +1,4 @@
+import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { backupMaxAgeSeconds, scheduleIntervalSeconds, TAG_APPLICATION } from '../backup/schedule.ts';
@@ -162,37 +163,29 @@ export class DrillSteps {
     executionName: string;
   }): Promise<{ request: DrillRequest; startedAt: string }> {
     const now = this.deps.clock.now();
-    try {
-      // The serving region is read only for an input worth checking against it.
-      const parsed = DrillInputSchema.safeParse(payload.input);
-      const app = parsed.success
-        ? this.deps.config.applications.find((a) => a.name === parsed.data.application)
-        : undefined;
-      // Refused before anything is read: a game day of an application that is not a drill copy.
-      if (app !== undefined && parsed.data?.mode === 'game-day') gameDayParent(this.deps.config, app.name);
-      const serving =
-        app === undefined ? undefined : await currentPrimary(app, this.deps.estate, this.deps.ledger);
-      const request = checkDrillInput(payload.input, this.deps.config, { currentPrimary: serving });
-      return {
-        request,
-        startedAt: now.toISOString(),
-      };
-    } catch (error) {
-      if (error instanceof InvalidInputError) {
-        await recordScheduledRun(this.deps, 'drill', {
-          state: {
-            input: payload.input,
-            startedAt: now.toISOString(),
-            error: { Error: 'InvalidInput', Cause: error.message },
-          },
-          executionName: payload.executionName,
-          status: 'FAILED',
-          reason: 'the input was rejected; nothing was checked',
-          details: { input: payload.input },
-        });
-      }
-      throw error;
-    }
+    const request = await checkedOrRecorded(
+      async () => {
+        // The serving region is read only for an input worth checking against it.
+        const parsed = DrillInputSchema.safeParse(payload.input);
+        const app = parsed.success
+          ? this.deps.config.applications.find((a) => a.name === parsed.data.application)
+          : undefined;
+        // Refused before anything is read: a game day of an application that is not a drill copy.
+        if (app !== undefined && parsed.data?.mode === 'game-day') gameDayParent(this.deps.config, app.name);
+        const serving =
+          app === undefined ? undefined : await currentPrimary(app, this.deps.estate, this.deps.ledger);
+        return checkDrillInput(payload.input, this.deps.config, { currentPrimary: serving });
+      },
+      {
+        ledger: this.deps.ledger,
+        kind: 'drill',
+        executionName: payload.executionName,
+        input: payload.input,
+        now,
+        reason: 'the input was rejected; nothing was checked',
+      },
+    );
+    return { request, startedAt: now.toISOString() };
   }
 
   /**

@@ -7,17 +7,19 @@ import type { Ledger, RunKind } from '../ports/Ledger.ts';
  * ledger like every other run.
  */
 export async function checkedOrRecorded<T>(
-  check: () => T,
+  check: () => T | Promise<T>,
   run: {
     readonly ledger: Ledger;
     readonly kind: RunKind;
     readonly executionName: string;
     readonly input: unknown;
     readonly now: Date;
+    /** What the record says was spared; "nothing was changed" unless given. */
+    readonly reason?: string;
   },
 ): Promise<T> {
   try {
-    return check();
+    return await check();
   } catch (error) {
     if (error instanceof InvalidInputError) {
       const named = (run.input as { application?: unknown } | null)?.application;
@@ -28,7 +30,7 @@ export async function checkedOrRecorded<T>(
         startedAt: run.now.toISOString(),
         endedAt: run.now.toISOString(),
         status: 'FAILED',
-        reason: 'the input was rejected; nothing was changed',
+        reason: run.reason ?? 'the input was rejected; nothing was changed',
         error: { name: 'InvalidInput', cause: error.message },
         details: { input: run.input as Record<string, unknown> },
       });
