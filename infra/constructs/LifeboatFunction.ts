@@ -72,6 +72,8 @@ export function lifeboatBundling(config?: LifeboatConfig): BundlingOptions & {
 export class LifeboatFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly role: Role;
+  /** The handler file the bundle is built from (what the local runtime's AWS twin imports). */
+  public readonly entry: string;
   public readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: LifeboatFunctionProps) {
@@ -86,6 +88,7 @@ export class LifeboatFunction extends Construct {
       throw new Error(`LifeboatFunction ${id}: memorySize ${memorySize} is outside Lambda's 128 to 10240 MB`);
     }
     const functionName = `lifeboat-${props.name}`;
+    this.entry = props.entry ?? join(PROJECT_ROOT, 'functions', props.name, 'handler.ts');
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/lambda/${functionName}`,
@@ -109,7 +112,7 @@ export class LifeboatFunction extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       functionName,
       description: props.description,
-      entry: props.entry ?? join(PROJECT_ROOT, 'functions', props.name, 'handler.ts'),
+      entry: this.entry,
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,

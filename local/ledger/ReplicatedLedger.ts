@@ -110,6 +110,25 @@ export class ReplicatedLedger {
     });
   }
 
+  /**
+   * A write made to a region's replica by other code (a function's own DynamoDB client, on the
+   * AWS twin): stamped and copied to the other replicas, as the global table would.
+   */
+  async replicateWrite(region: string, key: Key): Promise<void> {
+    await this.stamp(region, key);
+    this.replicate(region, key);
+  }
+
+  /** A delete made to a region's replica by other code: copied to the other replicas. */
+  replicateDelete(region: string, key: Key): void {
+    this.replicate(region, key, this.clock.seconds);
+  }
+
+  /** The embedded table that stands for the global table's replica in `region`. */
+  tableIn(region: string): string {
+    return this.table(region);
+  }
+
   /** Whether every copy has been applied. */
   get settled(): boolean {
     return this.pending === 0;

@@ -1,3 +1,5 @@
+import type { AwsCallRecord } from '../twin/types.ts';
+
 /**
  * The report of one simulation (contract version 1, as `lifeboat simulate --json` prints it).
  * Fields beyond the contract's are additions, never changes: `version`, `description`, `until`,
@@ -35,6 +37,11 @@ export interface Report {
   readonly events: readonly ReportEvent[];
   /** One line per broken safety invariant, `invariant N at T s: …`; empty in a correct run. */
   readonly violations: readonly string[];
+  /**
+   * Every AWS call the functions made, as the AWS twin checked it: against AWS's API model and the
+   * calling role's IAM policies (absent when the rehearsal ran at the port level).
+   */
+  readonly awsCalls?: readonly AwsCallRecord[];
   /** DNS weights, replica lag and error rate per application, at each change (absent in older reports). */
   readonly series?: readonly ReportSeriesPoint[];
 }

@@ -1,4 +1,5 @@
 import { CHART_STYLE, objectivesSection, seriesSections, violationTimes } from './htmlCharts.ts';
+import { awsCallRows } from './awsCallSummary.ts';
 import type { Report, ReportExecution, ReportState } from './Report.ts';
 import {
   formatClock,
@@ -53,6 +54,8 @@ table { border-collapse: collapse; width: 100%; background: #fff; font-size: 0.9
 th, td { border: 1px solid #d3d8e0; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #eceff4; font-weight: 600; }
 td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.denied td { background: #fdecea; color: #7d1b12; }
 .met { color: #17803d; font-weight: 600; }
 .missed { color: #c0392b; font-weight: 600; }
 .pending { color: #a86400; font-weight: 600; }
@@ -158,6 +161,7 @@ ${slack(report)}
 <h2>Final world</h2>
 ${finalWorld(report)}
 </section>
+${awsCalls(report)}
 <p><strong>${esc(verdictLine(report.violations.length))}</strong></p>
 </main>
 </body>
@@ -466,6 +470,32 @@ function slack(report: Report): string {
   return `<ul class="slack">
 ${items.join('\n')}
 </ul>`;
+}
+
+/** The AWS twin's calls per function and operation, denials and model errors first. */
+function awsCalls(report: Report): string {
+  if (report.awsCalls === undefined) return '';
+  const rows = awsCallRows(report);
+  const body = rows
+    .map(
+      (r) =>
+        `<tr${r.denied + r.modelErrors > 0 ? ' class="denied"' : ''}><td>${esc(r.function)}</td><td>${esc(r.service)}</td><td>${esc(r.operation)}</td><td class="num">${r.calls}</td><td class="num">${r.denied}</td><td class="num">${r.modelErrors}</td><td>${esc(r.example ?? '')}</td></tr>`,
+    )
+    .join('\n');
+  return `<section id="aws-calls">
+<h2>AWS calls</h2>
+<p class="meta">Every AWS call the functions made, checked against AWS's API model and the calling role's IAM policies.</p>
+${
+  rows.length === 0
+    ? '<p>No AWS calls.</p>'
+    : `<table>
+<thead><tr><th>function</th><th>service</th><th>operation</th><th>calls</th><th>denied</th><th>malformed</th><th>first problem</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`
+}
+</section>`;
 }
 
 function finalWorld(report: Report): string {

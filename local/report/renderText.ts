@@ -1,3 +1,4 @@
+import { awsCallRows } from './awsCallSummary.ts';
 import type { Report, ReportApplication, ReportExecution, ReportState } from './Report.ts';
 
 export interface RenderTextOptions {
@@ -159,6 +160,11 @@ export function renderText(report: Report, options?: RenderTextOptions): string 
     }
   }
 
+  if (report.awsCalls !== undefined) {
+    heading('AWS calls');
+    awsCalls(report, width, paint, lines);
+  }
+
   heading('Violations');
   if (report.violations.length === 0) lines.push(`  ${paint('none', 'green')}`);
   for (const violation of report.violations) {
@@ -173,6 +179,38 @@ export function renderText(report: Report, options?: RenderTextOptions): string 
 }
 
 type Paint = (text: string, tone?: Tone) => string;
+
+/** Calls per function and operation, as the AWS twin checked them; denials and model errors first. */
+function awsCalls(report: Report, width: number, paint: Paint, lines: string[]): void {
+  const rows = awsCallRows(report);
+  if (rows.length === 0) {
+    lines.push('  none');
+    return;
+  }
+  const total = rows.reduce((n, r) => n + r.calls, 0);
+  const denied = rows.reduce((n, r) => n + r.denied, 0);
+  const invalid = rows.reduce((n, r) => n + r.modelErrors, 0);
+  lines.push(
+    `  ${total} calls by ${new Set(rows.map((r) => r.function)).size} functions: ` +
+      paint(`${denied} denied`, denied === 0 ? 'green' : 'red') +
+      ', ' +
+      paint(`${invalid} rejected by the API model`, invalid === 0 ? 'green' : 'red'),
+  );
+  for (const row of rows) {
+    const problems =
+      row.denied + row.modelErrors === 0
+        ? ''
+        : paint(
+            ` ${row.denied > 0 ? `${row.denied} denied` : ''}${row.denied > 0 && row.modelErrors > 0 ? ', ' : ''}${row.modelErrors > 0 ? `${row.modelErrors} malformed` : ''}`,
+            'red',
+          );
+    lines.push(
+      `  ${clean(row.function).padEnd(24)} ${clean(`${row.service} ${row.operation}`).padEnd(44)} ${String(row.calls).padStart(5)}${problems}`,
+    );
+    if (row.example !== undefined)
+      lines.push(...wrap(clean(row.example), width, '      ', '        ').map((l) => paint(l, 'red')));
+  }
+}
 
 function header(report: Report, width: number, paint: Paint, lines: string[]): void {
   lines.push(paint(`Lifeboat simulation: ${clean(report.scenario)}`, 'bold'));

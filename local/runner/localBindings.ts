@@ -16,8 +16,10 @@ export function localSubstitutions(
   const out: Record<string, string> = {};
   for (const placeholder of placeholdersOf(definition)) {
     const fn = functionNameForPlaceholder(placeholder);
+    // A deployment's own bindings (the AWS twin's) come first; else the local function's ARN.
     const value =
-      fn === undefined ? values[placeholder] : `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${fn}`;
+      values[placeholder] ??
+      (fn === undefined ? undefined : `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${fn}`);
     if (value === undefined) throw new Error(`no local value for \${${placeholder}}`);
     out[placeholder] = value;
   }

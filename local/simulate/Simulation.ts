@@ -16,6 +16,7 @@ import { localSubstitutions, workflowFiles } from '../runner/localBindings.ts';
 import { WorkflowRunner, type ExecutionRecord, type LocalFunction } from '../runner/WorkflowRunner.ts';
 import type { Scenario, ScenarioEvent } from '../scenario/Scenario.ts';
 import type { TimelineEntry } from '../world/World.ts';
+import type { AwsCallRecord } from '../twin/types.ts';
 import { World } from '../world/World.ts';
 import { seriesOf, watchSeries } from '../report/series.ts';
 
@@ -36,6 +37,14 @@ export interface SimulationContext {
    */
   readonly approvals: ApprovalStore;
   readonly runner: () => WorkflowRunner;
+  /** The ledger's replicas, for code that writes to them through DynamoDB's API (the AWS twin). */
+  readonly replicatedLedger: ReplicatedLedger;
+  /** The embedded DynamoDB. */
+  readonly dynamo: EmbeddedDynamo;
+  /** The functions' AWS calls, as the AWS twin saw them (empty on the port-level runtime). */
+  readonly awsCalls: AwsCallRecord[];
+  /** Denied calls (`iam:`) and requests AWS's model rejects (`api-model:`). */
+  readonly awsViolations: string[];
 }
 
 export interface SimulationOptions {
@@ -50,7 +59,9 @@ export interface SimulationOptions {
   readonly actingStates?: Readonly<Record<string, readonly string[]>>;
   readonly lockingWorkflows?: readonly string[];
   /** Called once the runner is ready and before the world starts: subscribe to the world's events here. */
-  readonly setup?: (context: SimulationContext) => void;
+  readonly setup?: (context: SimulationContext) => void | Promise<void>;
+  /** Called once the rehearsal has ended, whatever its outcome: stop what `setup` started. */
+  readonly teardown?: (context: SimulationContext) => void | Promise<void>;
   /** Called for approve/reject events; without it they are noted as having nothing to act on. */
   readonly onHumanAction?: (
     event: Extract<ScenarioEvent, { kind: 'approve' | 'reject' }>,
@@ -100,7 +111,28 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
         if (ready.runner === undefined) throw new Error('the runner is not ready yet');
         return ready.runner;
       },
+      replicatedLedger: replicated,
+      dynamo,
+      awsCalls: [],
+      awsViolations: [],
     };
+    try {
+      return await run(options, context, ready);
+    } finally {
+      await options.teardown?.(context);
+    }
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+async function run(
+  options: SimulationOptions,
+  context: SimulationContext,
+  ready: { runner?: WorkflowRunner },
+): Promise<Report> {
+  const { scenario, world, clock, ledgerIn } = context;
+  {
     const runner = new WorkflowRunner(clock, scenario.latency, options.functions?.(context) ?? {});
     ready.runner = runner;
     const region = scenario.config.controlPlaneRegions[0] ?? 'us-east-1';
@@ -120,7 +152,7 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
     const progress = options.onProgress;
     if (progress !== undefined) watchProgress(world, runner, progress);
 
-    options.setup?.(context);
+    await options.setup?.(context);
     watchSeries(world);
     world.start();
     for (const event of scenario.events) {
@@ -149,15 +181,16 @@ export async function simulate(options: SimulationOptions): Promise<Report> {
           all.findIndex((r) => r.executionName === run.executionName && r.kind === run.kind) === i,
       )
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-    return buildReport(
-      scenario,
-      world,
-      runner.executions,
-      checker.violations.map(formatViolation),
-      ledgerItems,
-    );
-  } finally {
-    await dynamo.stop();
+    return {
+      ...buildReport(
+        scenario,
+        world,
+        runner.executions,
+        [...checker.violations.map(formatViolation), ...context.awsViolations],
+        ledgerItems,
+      ),
+      awsCalls: context.awsCalls,
+    };
   }
 }
 

@@ -57,8 +57,13 @@ interface PayloadRegions {
 }
 
 /** Step Functions' "Execution Status Change" event for an execution that ended. */
-function executionStatusChange(record: ExecutionRecord, region: string, clock: VirtualClock): unknown {
-  const arn = `arn:aws:states:${region}:000000000000`;
+export function executionStatusChange(
+  record: ExecutionRecord,
+  region: string,
+  clock: VirtualClock,
+  account = '000000000000',
+): unknown {
+  const arn = `arn:aws:states:${region}:${account}`;
   return {
     source: 'aws.states',
     'detail-type': 'Step Functions Execution Status Change',
@@ -77,7 +82,7 @@ function executionStatusChange(record: ExecutionRecord, region: string, clock: V
 }
 
 /** The region a failover step runs in: its run's target region (a failover runs where it moves traffic to). */
-function regionOf(payload: unknown, fallback: string): string {
+export function regionOf(payload: unknown, fallback: string): string {
   const p = payload as PayloadRegions | null;
   const fromInput = typeof p?.input?.targetRegion === 'string' ? p.input.targetRegion : undefined;
   const fromState = typeof p?.state?.targetRegion === 'string' ? p.state.targetRegion : undefined;

@@ -103,17 +103,7 @@ export async function deliverSlackRequest(
     clock,
     log: () => undefined,
   });
-  if (verdict.approvalId !== undefined && verdict.user !== undefined) {
-    world.recordSlackDecision({
-      approvalId: verdict.approvalId,
-      user: verdict.user,
-      counted: verdict.counted,
-      signatureValid: verdict.signatureValid,
-      timestampSkewSeconds: verdict.timestampSkewSeconds,
-      userAllowed: verdict.userAllowed,
-      duplicate: verdict.outcome === 'already-decided',
-    });
-  }
+  recordVerdict(context, verdict);
   return { statusCode: response.statusCode, verdict, response };
 }
 
@@ -125,6 +115,14 @@ export async function deliverSlackRequest(
 export async function pressSlackButton(
   event: Extract<ScenarioEvent, { kind: 'approve' | 'reject' }>,
   context: SimulationContext,
+  /**
+   * Sends the signed request to the callback endpoint; returns its status and the log lines the
+   * endpoint wrote. By default the callback code runs in-process over the local workflow control.
+   */
+  deliver?: (request: ReturnType<typeof signedSlackRequest>) => Promise<{
+    statusCode: number;
+    log: readonly string[];
+  }>,
 ): Promise<void> {
   const { world, clock, approvals, scenario } = context;
   let pressed: { approvalId: string; ts: string } | undefined;
@@ -156,10 +154,70 @@ export async function pressSlackButton(
     timestamp: clock.now().getTime() / 1000,
     secret: LOCAL_SIGNING_SECRET,
   });
-  const { statusCode, verdict } = await deliverSlackRequest(context, request);
+  const { statusCode, verdict } =
+    deliver === undefined
+      ? await deliverSlackRequest(context, request)
+      : await deliverThrough(deliver, request, context);
   world.timeline.push({
     at: clock.seconds,
     kind: 'slack',
     text: `${event.by} pressed ${event.kind === 'approve' ? 'Approve' : 'Reject'} on ${event.workflow} approval ${pressed.approvalId}: ${statusCode} ${verdict.outcome}${verdict.reason === undefined ? '' : ` (${verdict.reason})`}`,
   });
+}
+
+/**
+ * Delivers a press through `deliver` (the callback function behind its Function URL) and reads its
+ * verdict from the function's own log line, as an operator would in CloudWatch Logs.
+ */
+async function deliverThrough(
+  deliver: NonNullable<Parameters<typeof pressSlackButton>[2]>,
+  request: ReturnType<typeof signedSlackRequest>,
+  context: SimulationContext,
+): Promise<{ statusCode: number; verdict: CallbackVerdict }> {
+  const { statusCode, log } = await deliver(request);
+  let verdict: CallbackVerdict | undefined;
+  for (const line of log) {
+    try {
+      const entry = JSON.parse(line) as Partial<CallbackVerdict> & { message?: unknown };
+      if (entry.message === 'slack request handled' || entry.message === 'slack request refused') {
+        verdict = {
+          outcome: entry.outcome ?? 'refused',
+          ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+          ...(entry.approvalId === undefined ? {} : { approvalId: entry.approvalId }),
+          ...(entry.user === undefined ? {} : { user: entry.user }),
+          signatureValid: entry.signatureValid === true,
+          timestampSkewSeconds: entry.timestampSkewSeconds ?? 0,
+          userAllowed: entry.userAllowed === true,
+          counted: entry.counted === true,
+        };
+      }
+    } catch {
+      // Not a structured line.
+    }
+  }
+  verdict ??= {
+    outcome: 'refused',
+    reason: `the callback answered ${statusCode} without its log line`,
+    signatureValid: false,
+    timestampSkewSeconds: 0,
+    userAllowed: false,
+    counted: false,
+  };
+  recordVerdict(context, verdict);
+  return { statusCode, verdict };
+}
+
+/** Shows a callback's verdict to the invariant checker (invariant 7). */
+function recordVerdict(context: SimulationContext, verdict: CallbackVerdict): void {
+  if (verdict.approvalId !== undefined && verdict.user !== undefined) {
+    context.world.recordSlackDecision({
+      approvalId: verdict.approvalId,
+      user: verdict.user,
+      counted: verdict.counted,
+      signatureValid: verdict.signatureValid,
+      timestampSkewSeconds: verdict.timestampSkewSeconds,
+      userAllowed: verdict.userAllowed,
+      duplicate: verdict.outcome === 'already-decided',
+    });
+  }
 }

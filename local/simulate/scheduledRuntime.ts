@@ -7,6 +7,39 @@ import type { LocalFunction } from '../runner/WorkflowRunner.ts';
 import { worldEstate } from '../world/WorldEstate.ts';
 import { localWorkflowControl } from './localSlack.ts';
 import type { SimulationContext } from './Simulation.ts';
+import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+
+/** The region a backup or restore-test step runs in: its application's copy region (its schedule's). */
+export function backupRegionOf(config: LifeboatConfig, payload: unknown): string {
+  const home = config.controlPlaneRegions[0] ?? 'us-east-1';
+  const p = payload as {
+    input?: { application?: unknown };
+    state?: { request?: { application?: unknown } };
+    request?: { application?: unknown };
+  } | null;
+  const named = p?.request?.application ?? p?.state?.request?.application ?? p?.input?.application;
+  const app = config.applications.find((a) => a.name === named);
+  return app?.backup?.copyToRegion ?? home;
+}
+
+/**
+ * The region a drill step runs in: a readiness drill in the first control-plane region, a game day
+ * where its failover does (the standby), since the primary is down meanwhile.
+ */
+export function drillRegionOfPayload(config: LifeboatConfig, payload: unknown): string {
+  const home = config.controlPlaneRegions[0] ?? 'us-east-1';
+  const p = payload as {
+    input?: { application?: unknown; mode?: unknown; targetRegion?: unknown };
+    state?: { request?: { mode?: unknown; targetRegion?: unknown } };
+    request?: { mode?: unknown; targetRegion?: unknown };
+  } | null;
+  const request = p?.request ?? p?.state?.request;
+  if (request?.mode === 'game-day' && typeof request.targetRegion === 'string') return request.targetRegion;
+  if (p?.input?.mode !== 'game-day') return home;
+  if (typeof p.input.targetRegion === 'string') return p.input.targetRegion;
+  const app = config.applications.find((a) => a.name === p.input?.application);
+  return app?.regions[1] ?? home;
+}
 
 /**
  * The backup's, restore test's and drill's functions on the local runtime: each bound to the same
@@ -17,32 +50,9 @@ import type { SimulationContext } from './Simulation.ts';
 export function scheduledFunctions(context: SimulationContext): Record<string, LocalFunction> {
   const { scenario, world, clock, ledgerIn } = context;
   const estate = worldEstate(world, { channel: scenario.config.slack.channelId });
-  const home = scenario.config.controlPlaneRegions[0] ?? 'us-east-1';
-  const regionOf = (payload: unknown): string => {
-    const p = payload as {
-      input?: { application?: unknown };
-      state?: { request?: { application?: unknown } };
-      request?: { application?: unknown };
-    } | null;
-    const named = p?.request?.application ?? p?.state?.request?.application ?? p?.input?.application;
-    const app = scenario.config.applications.find((a) => a.name === named);
-    return app?.backup?.copyToRegion ?? home;
-  };
+  const regionOf = (payload: unknown): string => backupRegionOf(scenario.config, payload);
   const deps = (region: string) => ({ config: scenario.config, estate, ledger: ledgerIn(region), clock });
-  // A game day runs where its failover does (the standby), since the primary is down meanwhile.
-  const drillRegionOf = (payload: unknown): string => {
-    const p = payload as {
-      input?: { application?: unknown; mode?: unknown; targetRegion?: unknown };
-      state?: { request?: { mode?: unknown; targetRegion?: unknown } };
-      request?: { mode?: unknown; targetRegion?: unknown };
-    } | null;
-    const request = p?.request ?? p?.state?.request;
-    if (request?.mode === 'game-day' && typeof request.targetRegion === 'string') return request.targetRegion;
-    if (p?.input?.mode !== 'game-day') return home;
-    if (typeof p.input.targetRegion === 'string') return p.input.targetRegion;
-    const app = scenario.config.applications.find((a) => a.name === p.input?.application);
-    return app?.regions[1] ?? home;
-  };
+  const drillRegionOf = (payload: unknown): string => drillRegionOfPayload(scenario.config, payload);
   const bind =
     (
       name: string,

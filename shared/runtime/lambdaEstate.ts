@@ -16,7 +16,7 @@ import type { WorkflowStarter } from '../trigger/Trigger.ts';
  * import of an external package, used or not, so each one here would load in every function.
  */
 
-let bundledConfig: LifeboatConfig | undefined;
+let bundledConfig: { readonly text: string | undefined; readonly config: LifeboatConfig } | undefined;
 
 /**
  * The config the function was bundled with (esbuild replaces `process.env.LIFEBOAT_CONFIG` with the
@@ -24,8 +24,12 @@ let bundledConfig: LifeboatConfig | undefined;
  * once per container.
  */
 export function lambdaConfig(): LifeboatConfig {
-  bundledConfig ??= readBundledConfig(process.env.LIFEBOAT_CONFIG);
-  return bundledConfig;
+  // In a bundle the variable is a literal, so the cache always hits; a process that hosts several
+  // functions' containers (the local runtime's AWS twin) gives each its own config.
+  const text = process.env.LIFEBOAT_CONFIG;
+  if (bundledConfig !== undefined && bundledConfig.text === text) return bundledConfig.config;
+  bundledConfig = { text, config: readBundledConfig(text) };
+  return bundledConfig.config;
 }
 
 /** An environment variable the stack sets; its absence is a deployment error, named. */

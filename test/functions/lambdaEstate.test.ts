@@ -59,13 +59,25 @@ describe('lambdaConfig', () => {
     );
   });
 
-  it('reads the bundled config once and reuses it for the life of the container', () => {
-    process.env.LIFEBOAT_CONFIG = bundledConfigText(parseConfig(exampleConfigDocument()));
+  it('parses the bundled config once and reuses it while the text stays the same', () => {
+    const text = bundledConfigText(parseConfig(exampleConfigDocument()));
+    process.env.LIFEBOAT_CONFIG = text;
     const first = lambdaConfig();
-    process.env.LIFEBOAT_CONFIG = 'not read again';
+    process.env.LIFEBOAT_CONFIG = `${text}`;
 
     expect(lambdaConfig()).toBe(first);
     expect(first.applications.map((a) => a.name)).toEqual(['ai-gateway', 'ai-gateway-drill']);
+  });
+
+  it("reads another container's config when the text differs (several containers in one process)", () => {
+    const doc = exampleConfigDocument();
+    process.env.LIFEBOAT_CONFIG = bundledConfigText(parseConfig(doc));
+    const first = lambdaConfig();
+    doc.ledger = { tableName: 'another-ledger' };
+    process.env.LIFEBOAT_CONFIG = bundledConfigText(parseConfig(doc));
+
+    expect(lambdaConfig()).not.toBe(first);
+    expect(lambdaConfig().ledger.tableName).toBe('another-ledger');
   });
 });
 

@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
+import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { AwsTwin, type TwinChecks } from '../twin/AwsTwin.ts';
+import { synthesizeDeployment, type Deployment } from '../twin/Deployment.ts';
+import { dynamoDbPassThrough } from '../twin/services/dynamoDb.ts';
+import { stepFunctionsOperations } from '../twin/services/stepFunctions.ts';
+import type { LocalFunction } from '../runner/WorkflowRunner.ts';
+import type { World } from '../world/World.ts';
+import { ACTING_STATES, executionStatusChange, OFFER_INTERVAL_SECONDS, regionOf } from './localRuntime.ts';
+import type { signedSlackRequest } from './localSlack.ts';
+import { pressSlackButton } from './localSlack.ts';
+import { backupRegionOf, drillRegionOfPayload } from './scheduledRuntime.ts';
+import type { SimulationContext, SimulationOptions } from './Simulation.ts';
+import { twinParts, type TwinParts } from '../twin/twinParts.ts';
+
+/** What a test may change about the twin: its checks, or the deployment it is given. */
+export interface TwinRuntimeOptions {
+  readonly checks?: Partial<TwinChecks>;
+  /** Changes the synthesized deployment before the twin uses it (a test removing a grant, say). */
+  readonly deployment?: (deployment: Deployment) => Deployment;
+}
+
+interface TwinState {
+  readonly twin: AwsTwin;
+  readonly parts: TwinParts;
+}
+
+/** The region a function's invocation runs in, from its payload, as its trigger or workflow runs it. */
+function invocationRegion(config: LifeboatConfig, functionName: string, payload: unknown): string {
+  const home = config.controlPlaneRegions[0] ?? 'us-east-1';
+  if (functionName === 'lifeboat-backup' || functionName === 'lifeboat-restore-test')
+    return backupRegionOf(config, payload);
+  if (functionName === 'lifeboat-drill') return drillRegionOfPayload(config, payload);
+  return regionOf(payload, home);
+}
+
+/**
+ * The rehearsal of the deployed code (the default): each Task invokes the real Lambda handler of the
+ * function the synthesized stack binds to it, in the region the run acts in, with that function's
+ * environment and role; every AWS call the handlers make goes through the AWS twin (AWS's API model
+ * and the role's IAM policies checked, answered by the simulated world); the Kubernetes API and
+ * Slack's Web API are loopback servers; EventBridge's deliveries (alarm state changes, Step
+ * Functions status changes, the failback offer's schedule) and Slack's button presses reach the
+ * handlers as the events AWS sends.
+ */
+export function twinRuntime(
+  options: TwinRuntimeOptions = {},
+): Pick<
+  SimulationOptions,
+  'functions' | 'substitutions' | 'actingStates' | 'lockingWorkflows' | 'setup' | 'teardown' | 'onHumanAction'
+> {
+  const states = new WeakMap<SimulationContext, TwinState>();
+  const stateOf = (context: SimulationContext): TwinState => {
+    let state = states.get(context);
+    if (state === undefined) {
+      state = createTwin(context, options);
+      states.set(context, state);
+    }
+    return state;
+  };
+  return {
+    functions: (context) => {
+      const { twin } = stateOf(context);
+      const config = context.scenario.config;
+      const functions: Record<string, LocalFunction> = {};
+      for (const name of new Set(twin.deployment.functions.map((f) => f.name))) {
+        functions[name] = (payload) => twin.invoke(name, invocationRegion(config, name, payload), payload);
+      }
+      return functions;
+    },
+    substitutions: (context) => {
+      const { twin } = stateOf(context);
+      const home = context.scenario.config.controlPlaneRegions[0] ?? 'us-east-1';
+      const merged: Record<string, string> = {};
+      for (const substitutions of twin.deployment.workflows.get(home)?.values() ?? []) {
+        Object.assign(merged, substitutions);
+      }
+      return merged;
+    },
+    actingStates: ACTING_STATES,
+    lockingWorkflows: ['failover', 'failback'],
+    onHumanAction: async (event, context) => {
+      const { twin } = stateOf(context);
+      await pressSlackButton(event, context, (request) => pressThroughFunctionUrl(twin, context, request));
+    },
+    setup: async (context) => {
+      const { twin, parts } = stateOf(context);
+      await parts.start();
+      wireEvents(context, twin);
+    },
+    teardown: async (context) => {
+      const state = states.get(context);
+      if (state === undefined) return;
+      state.twin.close();
+      await state.parts.stop();
+    },
+  };
+}
+
+function createTwin(context: SimulationContext, options: TwinRuntimeOptions): TwinState {
+  const { scenario, world, clock } = context;
+  const config = scenario.config;
+  const synthesized = synthesizeDeployment(config);
+  const deployment = options.deployment?.(synthesized) ?? synthesized;
+  const slack = {
+    botToken: `xoxb-${randomBytes(12).toString('hex')}`,
+    signingSecret: randomBytes(16).toString('hex'),
+  };
+  const configText = bundledConfigText(config);
+  // The servers look credentials up in the twin, which is built after them.
+  const built: { twin?: AwsTwin } = {};
+  const parts = twinParts({
+    world,
+    clock,
+    deployment,
+    slack,
+    credentials: (accessKeyId) => built.twin?.credentialsFor(accessKeyId),
+    runner: () => context.runner(),
+    onKubernetesCall: (record) => {
+      context.awsCalls.push(record.call);
+      if (record.violation !== undefined) context.awsViolations.push(record.violation);
+    },
+  });
+  const twin = new AwsTwin({
+    world,
+    clock,
+    deployment,
+    checks: { ...parts.checks, ...options.checks },
+    services: {
+      ...parts.services,
+      sfn: [
+        stepFunctionsOperations(
+          () => context.runner(),
+          (region) => new Set(deployment.workflows.get(region)?.keys() ?? []),
+        ),
+      ],
+    },
+    dynamodb: dynamoDbPassThrough({
+      world,
+      clock,
+      ledger: context.replicatedLedger,
+      tableName: config.ledger.tableName,
+    }),
+    environment: () => ({
+      // The config the bundle embeds (esbuild's `define` puts it where the code reads this variable).
+      LIFEBOAT_CONFIG: configText,
+      // The rehearsal's loopback endpoints: the only variables the twin adds to a function's own.
+      AWS_ENDPOINT_URL_DYNAMODB: context.dynamo.endpoint,
+      LIFEBOAT_SLACK_API_URL: parts.slackApiUrl(),
+    }),
+    calls: context.awsCalls,
+    violations: context.awsViolations,
+  });
+  built.twin = twin;
+  return { twin, parts };
+}
+
+/** A Slack press delivered as Slack delivers it: a signed POST to a control plane's Function URL. */
+async function pressThroughFunctionUrl(
+  twin: AwsTwin,
+  context: SimulationContext,
+  request: ReturnType<typeof signedSlackRequest>,
+): Promise<{ statusCode: number; log: readonly string[] }> {
+  const { scenario, world } = context;
+  // Slack's Request URL names one region's endpoint; a Route 53 failover record over the control
+  // planes (the README's advice) sends it to the first one that is up.
+  const region =
+    scenario.config.controlPlaneRegions.find((r) => !world.faults.isOutage(r)) ??
+    scenario.config.controlPlaneRegions[0] ??
+    'us-east-1';
+  const event = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/',
+    rawQueryString: '',
+    headers: {
+      ...request.headers,
+      host: `lifeboat.lambda-url.${region}.on.aws`,
+      'user-agent': 'Slackbot 1.0',
+    },
+    requestContext: {
+      http: {
+        method: 'POST',
+        path: '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '54.211.0.1',
+        userAgent: 'Slackbot 1.0',
+      },
+      domainName: `lifeboat.lambda-url.${region}.on.aws`,
+      stage: '$default',
+      timeEpoch: context.clock.now().getTime(),
+    },
+    body: request.body,
+    isBase64Encoded: false,
+  };
+  const { result, log } = await twin.invokeWithLog('lifeboat-slack-callback', region, event);
+  return { statusCode: Number((result as { statusCode?: unknown } | null)?.statusCode ?? 502), log };
+}
+
+/** EventBridge's deliveries to the functions: alarm state changes, the offer's schedule, run ends. */
+function wireEvents(context: SimulationContext, twin: AwsTwin): void {
+  const { scenario, world, clock } = context;
+  const regions = scenario.config.controlPlaneRegions;
+  const note = (region: string, text: string): void => {
+    world.timeline.push({ at: clock.seconds, kind: 'execution', region, text });
+  };
+
+  // The failback offer: an EventBridge Scheduler schedule in every control-plane region.
+  clock.every(OFFER_INTERVAL_SECONDS, OFFER_INTERVAL_SECONDS, () => {
+    for (const region of regions) {
+      if (world.faults.isOutage(region)) continue;
+      twin.invoke('lifeboat-offer', region, scheduledEvent(region, clock.now())).then(
+        (outcome) => {
+          for (const o of (outcome as { action?: string; application?: string; detail?: string }[] | null) ??
+            []) {
+            if (o.action === 'offered' || o.action === 'slack-unavailable')
+              world.timeline.push({
+                at: clock.seconds,
+                kind: 'slack',
+                ...(o.application === undefined ? {} : { application: o.application }),
+                region,
+                text: `failback offer: ${o.detail ?? ''}`,
+              });
+          }
+        },
+        (error: unknown) => {
+          world.timeline.push({
+            at: clock.seconds,
+            kind: 'slack',
+            region,
+            text: `failback offer in ${region} failed: ${(error as Error).message}`,
+          });
+        },
+      );
+    }
+  });
+
+  // Step Functions' status change of a run that ended stopped, timed out or failed reaches the
+  // run-ended function in the run's region.
+  context.runner().onEnd((record) => {
+    if (record.status !== 'ABORTED' && record.status !== 'TIMED_OUT' && record.status !== 'FAILED') return;
+    const named = regionOf({ input: record.input }, '');
+    const region = regions.includes(named) ? named : (regions[0] ?? 'us-east-1');
+    const event = executionStatusChange(record, region, clock, twin.deployment.account);
+    clock.schedule(clock.seconds + world.latency.eventBridgeDeliverySeconds, () => {
+      twin.invoke('lifeboat-run-ended', region, event).then(
+        (outcome) => {
+          const o = outcome as { action?: string; status?: string; lock?: string } | null;
+          if (o?.action === 'recorded')
+            note(
+              region,
+              `run-ended in ${region} recorded ${record.workflow} ${record.name} ${o.status ?? ''} (lock ${o.lock ?? ''})`,
+            );
+        },
+        (error: unknown) => {
+          note(region, `run-ended in ${region} failed for ${record.name}: ${(error as Error).message}`);
+        },
+      );
+    });
+  });
+
+  // Alarm state changes on each control plane's bus reach its trigger; EventBridge invokes it
+  // asynchronously, and Lambda retries a failed invocation twice, about a minute and two apart.
+  world.onEvent((delivered) => {
+    const invoke = (attempt: number): void => {
+      twin.invoke('lifeboat-trigger', delivered.busRegion, delivered.event).then(
+        (outcome) => {
+          const o = outcome as { action?: string; application?: string; execution?: string } | null;
+          if (o?.action === 'started') {
+            world.timeline.push({
+              at: clock.seconds,
+              kind: 'execution',
+              ...(o.application === undefined ? {} : { application: o.application }),
+              region: delivered.busRegion,
+              text: `trigger in ${delivered.busRegion} started ${o.execution ?? ''}`,
+            });
+          }
+        },
+        (error: unknown) => {
+          const retryIn = [60, 120][attempt];
+          note(
+            delivered.busRegion,
+            `trigger in ${delivered.busRegion} failed: ${(error as Error).message}${retryIn === undefined ? '' : `; retried in ${retryIn} s`}`,
+          );
+          if (retryIn !== undefined)
+            clock.schedule(clock.seconds + retryIn, () => {
+              invoke(attempt + 1);
+            });
+        },
+      );
+    };
+    invoke(0);
+  });
+}
+
+/** The event EventBridge Scheduler sends a Lambda target with no input of its own. */
+function scheduledEvent(region: string, now: Date): unknown {
+  return {
+    version: '0',
+    id: randomBytes(16).toString('hex'),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.scheduler',
+    region,
+    time: now.toISOString(),
+    resources: [],
+    detail: {},
+  };
+}
+
+export type { World };
