@@ -9,7 +9,7 @@ import type { LocalFunction } from '../runner/WorkflowRunner.ts';
 import type { World } from '../world/World.ts';
 import { ACTING_STATES, executionStatusChange, OFFER_INTERVAL_SECONDS, regionOf } from './localRuntime.ts';
 import type { signedSlackRequest } from './localSlack.ts';
-import { pressSlackButton } from './localSlack.ts';
+import { LOCAL_SIGNING_SECRET, pressSlackButton } from './localSlack.ts';
 import { backupRegionOf, drillRegionOfPayload } from './scheduledRuntime.ts';
 import type { SimulationContext, SimulationOptions } from './Simulation.ts';
 import { twinParts, type TwinParts } from '../twin/twinParts.ts';

@@ -351,6 +351,7 @@ export class AwsTwin implements CallReceiver {
       account: deployment.account,
       partition: deployment.partition,
       functionName: fn.name,
+      event: scope.invocation?.event,
     };
     for (const operations of this.#options.services[service] ?? []) {
       const handler = operations[operation];

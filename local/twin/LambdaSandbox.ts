@@ -22,6 +22,8 @@ export interface ContainerScope {
 
 export interface Invocation {
   readonly requestId: string;
+  /** The event the function was invoked with (the twin attributes its calls to the run it names). */
+  readonly event: unknown;
   /** Log lines written during this invocation. */
   readonly log: string[];
 }
@@ -191,7 +193,8 @@ export async function invoke(
   await load(container);
   const handler = container.handler;
   if (handler === undefined) throw new Error(`${container.id} has no handler`);
-  const invocation: Invocation = { requestId: randomUUID(), log: [] };
+  const payload = event === undefined ? undefined : (JSON.parse(JSON.stringify(event)) as unknown);
+  const invocation: Invocation = { requestId: randomUUID(), event: payload, log: [] };
   const fn = container.fn;
   const context: LambdaContext = {
     functionName: fn.name,
@@ -204,7 +207,6 @@ export async function invoke(
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, options.deadline - options.now()),
   };
-  const payload = event === undefined ? undefined : (JSON.parse(JSON.stringify(event)) as unknown);
   const result = await scopes.run({ container, invocation }, () => handler(payload, context));
   return {
     result: result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown),

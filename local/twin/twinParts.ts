@@ -3,7 +3,15 @@ import type { WorkflowRunner } from '../runner/WorkflowRunner.ts';
 import type { World } from '../world/World.ts';
 import type { RoleCredentials, TwinChecks } from './AwsTwin.ts';
 import type { Deployment } from './Deployment.ts';
+import { KubernetesTwin, type KubernetesCall } from './KubernetesTwin.ts';
+import { SlackApiTwin } from './SlackApiTwin.ts';
+import { cloudWatchOperations } from './services/cloudWatch.ts';
+import { applicationsOnCluster, eksOperations } from './services/eks.ts';
+import { rdsDatabaseOperations } from './services/rdsDatabase.ts';
+import { route53Operations } from './services/route53.ts';
+import { secretsManagerOperations, slackSecrets } from './services/secretsManager.ts';
 import type { ServiceOperations } from './services/ServiceTwin.ts';
+import { twinChecks } from './twinChecks.ts';
 import type { AwsCallRecord, TwinService } from './types.ts';
 
 /** The twin's parts for one rehearsal: its checks, its service twins and its loopback servers. */
@@ -23,19 +31,122 @@ export interface TwinPartsOptions {
   readonly slack: { readonly botToken: string; readonly signingSecret: string };
   readonly credentials: (accessKeyId: string) => RoleCredentials | undefined;
   readonly runner: () => WorkflowRunner;
+  /** A call to a cluster's Kubernetes API, with its violation when it was refused. */
   readonly onKubernetesCall: (record: { call: AwsCallRecord; violation?: string }) => void;
 }
 
-export function twinParts(_options: TwinPartsOptions): TwinParts {
-  return {
-    checks: {
-      modelErrors: () => [],
-      authorizationRequests: () => [],
-      evaluate: (_, request) => ({ request, decision: 'allowed', reason: '' }),
+/** The function behind a role (the first one the deployment gives it), for the report. */
+function functionOf(deployment: Deployment, roleArn: string | undefined, region: string): string {
+  return (
+    deployment.functions.find((f) => f.roleArn === roleArn && f.region === region)?.name ??
+    deployment.functions.find((f) => f.roleArn === roleArn)?.name ??
+    'unknown caller'
+  );
+}
+
+/** Builds the parts of one rehearsal's twin over its world. */
+export function twinParts(options: TwinPartsOptions): TwinParts {
+  const { world, clock, deployment, runner } = options;
+  const kubernetes = new KubernetesTwin({
+    now: () => clock.now(),
+    credentials: options.credentials,
+    accessEntries: (region, cluster) =>
+      deployment.accessEntries.filter((e) => e.region === region && e.clusterName === cluster),
+    workloads: {
+      check: (operation, region) => {
+        world.faults.check('kubernetes', operation, region);
+      },
+      deployment: (region, cluster, namespace, name) => {
+        const app = applicationsOnCluster(world, region, cluster).find((a) =>
+          a.workloads[region]?.deployments.some((d) => d.namespace === namespace && d.name === name),
+        );
+        if (app === undefined) return undefined;
+        const d = world.readDeployment(app.name, region, namespace, name);
+        return { replicas: d.replicas, readyReplicas: d.readyReplicas };
+      },
+      scale: (region, cluster, namespace, name, replicas) => {
+        const app = applicationsOnCluster(world, region, cluster).find((a) =>
+          a.workloads[region]?.deployments.some((d) => d.namespace === namespace && d.name === name),
+        );
+        if (app !== undefined) world.scaleDeployment(app.name, region, namespace, name, replicas);
+      },
+      nodes: (region, cluster, nodegroup) =>
+        applicationsOnCluster(world, region, cluster).flatMap((app) =>
+          (app.workloads[region]?.nodeGroups ?? [])
+            .filter((g) => nodegroup === undefined || g.name === nodegroup)
+            .flatMap((g) => {
+              const group = world.describeNodegroup(app.name, region, g.name);
+              return Array.from({ length: Math.max(group.desired, group.ready) }, (_, i) => ({
+                name: `ip-10-0-${i}-${g.name}.${region}.compute.internal`,
+                ready: i < group.ready,
+              }));
+            }),
+        ),
     },
-    services: {},
-    slackApiUrl: () => 'http://127.0.0.1:9/api/',
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
+    onCall: (call: KubernetesCall) => {
+      const fn = functionOf(deployment, call.roleArn, call.region);
+      const refused = call.status === 401 || call.status === 403;
+      const record: AwsCallRecord = {
+        at: clock.seconds,
+        function: fn,
+        region: call.region,
+        service: 'kubernetes',
+        operation: call.operation,
+        decision: refused ? 'denied' : 'allowed',
+        modelErrors: [],
+        ...(refused ? { denied: `${call.cluster}: ${call.status} ${call.reason ?? ''}` } : {}),
+      };
+      options.onKubernetesCall({
+        call: record,
+        ...(refused
+          ? {
+              violation: `iam: ${fn}: kubernetes ${call.operation} on ${call.cluster} (${call.region}) refused: ${call.status} ${call.reason ?? ''}`,
+            }
+          : {}),
+      });
+    },
+  });
+  const slack = new SlackApiTwin({
+    token: options.slack.botToken,
+    channel: world.config.slack.channelId,
+    backend: {
+      check: (method) => {
+        world.faults.check('slack', method, 'global');
+      },
+      post: (channel, text, blocks) => {
+        clock.touch();
+        return world.postSlackMessage(channel, text, blocks);
+      },
+      update: (ts, text, blocks) => {
+        world.updateSlackMessage(ts, text, blocks);
+      },
+    },
+    onCall: () => undefined,
+  });
+  const forced = (execution: string): boolean => {
+    const run = runner().executions.find((e) => e.name === execution);
+    const input = run?.input as { force?: unknown } | undefined;
+    return input?.force === true;
+  };
+  return {
+    checks: twinChecks(world, deployment),
+    services: {
+      route53: [route53Operations(forced)],
+      rds: [rdsDatabaseOperations()],
+      eks: [eksOperations((region, cluster) => kubernetes.access(region, cluster))],
+      cloudwatch: [cloudWatchOperations()],
+      secretsmanager: [
+        secretsManagerOperations(
+          slackSecrets(world.config, deployment.account, deployment.partition, options.slack),
+        ),
+      ],
+    },
+    slackApiUrl: () => slack.url,
+    start: async () => {
+      await Promise.all([kubernetes.start(), slack.start()]);
+    },
+    stop: async () => {
+      await Promise.all([kubernetes.stop(), slack.stop()]);
+    },
   };
 }

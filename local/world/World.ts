@@ -434,6 +434,13 @@ export class World {
     return this.endpointServes(this.app(application), region);
   }
 
+  /** The id of the Route 53 health check of the application's endpoint in the region. */
+  healthCheckId(application: string, region: string): string {
+    const check = this.app(application).healthChecks.get(region);
+    if (check === undefined) throw new Error(`${application} has no health check in ${region}`);
+    return check.id;
+  }
+
   /** Route 53 GetHealthCheckStatus, aggregated over its checkers. */
   getHealthCheckStatus(application: string, region: string): HealthStatus {
     this.faults.check('route53', 'GetHealthCheckStatus', DETECTION_REGION);

@@ -9,6 +9,8 @@ export interface TwinCallContext {
   readonly partition: string;
   /** The calling Lambda function's name (`lifeboat-database`). */
   readonly functionName: string;
+  /** The event of the invocation that made the call (what names the run behind it). */
+  readonly event: unknown;
 }
 
 /** The input of a command, as the SDK was given it. */

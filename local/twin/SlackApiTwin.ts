@@ -1,0 +1,135 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** One Web API call, as the twin answered it. */
+export interface SlackCall {
+  readonly method: string;
+  readonly status: number;
+  readonly error?: string;
+}
+
+export interface SlackApiTwinOptions {
+  /** The bot token Slack issued (what the Secrets Manager twin holds). */
+  readonly token: string;
+  /** The channel the bot is in. */
+  readonly channel: string;
+  readonly backend: {
+    /** Throws (with Slack's error as its name) when Slack cannot take the call now. */
+    check(method: string): void;
+    post(channel: string, text: string, blocks: readonly unknown[]): string;
+    update(ts: string, text: string, blocks: readonly unknown[]): void;
+  };
+  readonly onCall: (call: SlackCall) => void;
+}
+
+/**
+ * Slack's Web API on loopback (`http://127.0.0.1:<port>/api/`, what `@slack/web-api` takes as
+ * `slackApiUrl`): `chat.postMessage` and `chat.update` over the world's channel, answered as Slack
+ * answers (HTTP 200 with `ok: false` and the error for a bad token, channel or message; 429 with
+ * Retry-After when rate limited; 503 while Slack is down, which the client retries once and then
+ * reports as an HTTP error).
+ */
+export class SlackApiTwin {
+  readonly #options: SlackApiTwinOptions;
+  #server: Server | undefined;
+  readonly #sockets = new Set<Duplex>();
+  #url = '';
+
+  constructor(options: SlackApiTwinOptions) {
+    this.#options = options;
+  }
+
+  get url(): string {
+    if (this.#url === '') throw new Error('the Slack twin is not started');
+    return this.#url;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      void this.#handle(req, res);
+    });
+    server.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        resolve();
+      });
+    });
+    this.#server = server;
+    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (server === undefined) return;
+    this.#server = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const method = new URL(req.url ?? '/', 'http://127.0.0.1').pathname.replace(/^\/api\//, '');
+    const reply = (
+      status: number,
+      body: Record<string, unknown>,
+      headers: Record<string, string> = {},
+    ): void => {
+      const error = body.ok === false ? String(body.error) : undefined;
+      this.#options.onCall({ method, status, ...(error === undefined ? {} : { error }) });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    const args: Record<string, unknown> = /json/.test(req.headers['content-type'] ?? '')
+      ? (JSON.parse(text || '{}') as Record<string, unknown>)
+      : Object.fromEntries(new URLSearchParams(text));
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? args.token;
+    if (token === undefined || token === '') return reply(200, { ok: false, error: 'not_authed' });
+    if (token !== this.#options.token) return reply(200, { ok: false, error: 'invalid_auth' });
+    if (method !== 'chat.postMessage' && method !== 'chat.update')
+      return reply(200, { ok: false, error: 'unknown_method' });
+    try {
+      this.#options.backend.check(method);
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'slack_webapi_rate_limited_error')
+        return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+      return reply(503, { ok: false, error: 'service_unavailable' });
+    }
+    const channel = typeof args.channel === 'string' ? args.channel : '';
+    if (channel !== this.#options.channel) return reply(200, { ok: false, error: 'channel_not_found' });
+    const blocks = parseBlocks(args.blocks);
+    if (blocks === undefined) return reply(200, { ok: false, error: 'invalid_blocks' });
+    const message = typeof args.text === 'string' ? args.text : '';
+    if (method === 'chat.postMessage') {
+      const ts = this.#options.backend.post(channel, message, blocks);
+      return reply(200, { ok: true, channel, ts, message: { text: message, ts } });
+    }
+    const ts = typeof args.ts === 'string' ? args.ts : '';
+    try {
+      this.#options.backend.update(ts, message, blocks);
+    } catch {
+      return reply(200, { ok: false, error: 'message_not_found' });
+    }
+    return reply(200, { ok: true, channel, ts, text: message });
+  }
+}
+
+/** Blocks as the client sends them: a JSON array (form-encoded as a string) or absent. */
+function parseBlocks(value: unknown): readonly unknown[] | undefined {
+  if (value === undefined) return [];
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

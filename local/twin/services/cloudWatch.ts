@@ -1,0 +1,234 @@
+import { SimulatedServiceError } from '../../world/faults.ts';
+import type { World } from '../../world/World.ts';
+import type { ServiceOperations, TwinCallContext } from './ServiceTwin.ts';
+
+interface MetricStat {
+  readonly Metric?: {
+    readonly Namespace?: string;
+    readonly MetricName?: string;
+    readonly Dimensions?: readonly { readonly Name?: string; readonly Value?: string }[];
+  };
+}
+
+interface Query {
+  readonly Id?: string;
+  readonly MetricStat?: MetricStat;
+  readonly Expression?: string;
+  readonly ReturnData?: boolean;
+}
+
+function dimension(stat: MetricStat | undefined, name: string): string | undefined {
+  return stat?.Metric?.Dimensions?.find((d) => d.Name === name)?.Value;
+}
+
+/** The application and region a database metric names (an instance or an Aurora cluster). */
+function databaseOf(world: World, stat: MetricStat | undefined): { app: string; region: string } | undefined {
+  const instance = dimension(stat, 'DBInstanceIdentifier');
+  const cluster = dimension(stat, 'DBClusterIdentifier');
+  for (const app of world.config.applications) {
+    const ids = app.database.engine === 'rds-read-replica' ? app.database.instances : app.database.clusters;
+    for (const [region, id] of Object.entries(ids)) {
+      if (id === instance || id === cluster) return { app: app.name, region };
+    }
+  }
+  return undefined;
+}
+
+function loadBalancerOf(
+  world: World,
+  stat: MetricStat | undefined,
+): { app: string; region: string } | undefined {
+  const name = dimension(stat, 'LoadBalancer');
+  for (const app of world.config.applications) {
+    for (const [region, lb] of Object.entries(app.dns.failback.loadBalancers)) {
+      if (lb === name) return { app: app.name, region };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The newest datapoint of one metric query, from the world: RDS replica lag (ReplicaLag in seconds,
+ * AuroraGlobalDBReplicationLag in milliseconds; none while the database is not a replica or is
+ * still being created, as RDS publishes none then), and the load balancer's request count, 5xx
+ * counts and p99 target response time (seconds). Undefined is no datapoint.
+ */
+function datapoint(world: World, query: Query, context: TwinCallContext): number | undefined {
+  const stat = query.MetricStat;
+  const namespace = stat?.Metric?.Namespace;
+  const metric = stat?.Metric?.MetricName;
+  if (namespace === 'AWS/RDS') {
+    const db = databaseOf(world, stat);
+    if (db === undefined || db.region !== context.region) return undefined;
+    if (world.databaseRole(db.app, db.region) !== 'replica') return undefined;
+    if (world.describeDatabase(db.app, db.region).status === 'creating') return undefined;
+    const lag = world.replicaLagSeconds(db.app, db.region);
+    if (metric === 'ReplicaLag') return lag;
+    if (metric === 'AuroraGlobalDBReplicationLag') return lag * 1000;
+    return undefined;
+  }
+  if (namespace === 'AWS/ApplicationELB') {
+    const lb = loadBalancerOf(world, stat);
+    if (lb === undefined || lb.region !== context.region) return undefined;
+    // Per 100 requests: the rate the guard computes comes out in percent.
+    switch (metric) {
+      case 'RequestCount':
+        return 100;
+      case 'HTTPCode_Target_5XX_Count':
+        return world.errorRatePercent(lb.app, lb.region);
+      case 'HTTPCode_ELB_5XX_Count':
+        return 0;
+      case 'TargetResponseTime':
+        return world.latencyMs(lb.app, lb.region) / 1000;
+      default:
+        return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** A metric math expression of the forms the adapters send, over the queries' values. */
+function evaluate(expression: string, values: ReadonlyMap<string, number | undefined>): number | undefined {
+  let missing = false;
+  const arithmetic = expression
+    .replace(/FILL\((\w+),\s*([\d.]+)\)/g, (_, id: string, fill: string) =>
+      String(values.get(id) ?? Number(fill)),
+    )
+    .replace(/\b([a-zA-Z]\w*)\b/g, (id: string) => {
+      const value = values.get(id);
+      if (value === undefined) missing = true;
+      return String(value ?? 0);
+    });
+  if (missing) return undefined;
+  const value = arithmeticValue(arithmetic, expression);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** `+ - * /` and parentheses over numbers, by precedence (what the adapters' expressions need). */
+function arithmeticValue(text: string, expression: string): number {
+  const tokens = text.match(/\d+(?:\.\d+)?(?:e[+-]?\d+)?|[-+*/()]/gi) ?? [];
+  if (tokens.join('') !== text.replace(/\s+/g, '')) {
+    throw new SimulatedServiceError(
+      'InvalidParameterValue',
+      `The expression ${expression} is not supported by the rehearsal`,
+      400,
+    );
+  }
+  let i = 0;
+  const peek = (): string | undefined => tokens[i];
+  const factor = (): number => {
+    const token = tokens[i++];
+    if (token === '(') {
+      const value = sum();
+      i++;
+      return value;
+    }
+    if (token === '-') return -factor();
+    return Number(token);
+  };
+  const product = (): number => {
+    let value = factor();
+    while (peek() === '*' || peek() === '/')
+      value = tokens[i++] === '*' ? value * factor() : value / factor();
+    return value;
+  };
+  const sum = (): number => {
+    let value = product();
+    while (peek() === '+' || peek() === '-')
+      value = tokens[i++] === '+' ? value + product() : value - product();
+    return value;
+  };
+  return sum();
+}
+
+/**
+ * CloudWatch over the simulated world: the metrics the steps read (GetMetricData), the fence and
+ * Lifeboat's own metrics they publish (PutMetricData), and the detection alarms (DescribeAlarms).
+ */
+export function cloudWatchOperations(): ServiceOperations {
+  return {
+    GetMetricData: (input, context) => {
+      const { world } = context;
+      world.faults.check('cloudwatch', 'GetMetricData', context.region);
+      const queries = (input.MetricDataQueries ?? []) as Query[];
+      const values = new Map<string, number | undefined>();
+      for (const q of queries)
+        if (q.MetricStat !== undefined && q.Id !== undefined) values.set(q.Id, datapoint(world, q, context));
+      for (const q of queries)
+        if (q.Expression !== undefined && q.Id !== undefined)
+          values.set(q.Id, evaluate(q.Expression, values));
+      const at = world.clock.now();
+      return {
+        MetricDataResults: queries
+          .filter((q) => q.ReturnData !== false)
+          .map((q) => {
+            const value = q.Id === undefined ? undefined : values.get(q.Id);
+            return {
+              Id: q.Id,
+              Label: q.MetricStat?.Metric?.MetricName ?? q.Id,
+              Timestamps: value === undefined ? [] : [at],
+              Values: value === undefined ? [] : [value],
+              StatusCode: 'Complete',
+            };
+          }),
+        Messages: [],
+      };
+    },
+    PutMetricData: (input, context) => {
+      const { world } = context;
+      const data = (input.MetricData ?? []) as {
+        MetricName?: string;
+        Dimensions?: { Name?: string; Value?: string }[];
+        Value?: number;
+        StorageResolution?: number;
+      }[];
+      for (const datum of data) {
+        if (
+          datum.StorageResolution !== undefined &&
+          datum.StorageResolution !== 1 &&
+          datum.StorageResolution !== 60
+        ) {
+          throw new SimulatedServiceError(
+            'InvalidParameterValue',
+            `The value ${datum.StorageResolution} for parameter MetricData.member.1.StorageResolution is invalid: valid values are 1 and 60`,
+            400,
+          );
+        }
+      }
+      const fences = data.flatMap((datum) => {
+        const application = datum.Dimensions?.find((d) => d.Name === 'Application')?.Value;
+        const region = datum.Dimensions?.find((d) => d.Name === 'Region')?.Value;
+        return input.Namespace === 'Lifeboat' &&
+          datum.MetricName === 'Fence' &&
+          application !== undefined &&
+          region !== undefined
+          ? [{ application, region, fenced: datum.Value === 1 }]
+          : [];
+      });
+      // The world's fence checks the call's faults itself; other metrics are checked here.
+      if (fences.length === 0) world.faults.check('cloudwatch', 'PutMetricData', context.region);
+      for (const f of fences) world.setFence(f.application, f.region, f.fenced, context.region);
+      return {};
+    },
+    DescribeAlarms: (input, context) => {
+      const { world } = context;
+      world.faults.check('cloudwatch', 'DescribeAlarms', context.region);
+      const alarms: Record<string, unknown>[] = [];
+      for (const name of (input.AlarmNames ?? []) as string[]) {
+        try {
+          const alarm = world.describeAlarm(name, context.region);
+          alarms.push({
+            AlarmName: name,
+            AlarmArn: `arn:${context.partition}:cloudwatch:${context.region}:${context.account}:alarm:${name}`,
+            StateValue: alarm.state,
+            StateUpdatedTimestamp: new Date(world.clock.secondsToIso(alarm.updatedAt)),
+          });
+        } catch (error) {
+          // An alarm that does not exist is simply not listed.
+          if ((error as Error).name !== 'ResourceNotFound') throw error;
+        }
+      }
+      return { MetricAlarms: alarms, CompositeAlarms: [] };
+    },
+  };
+}
