@@ -37,7 +37,7 @@ export interface TwinChecks {
     policies: readonly PolicyDocument[],
     request: AuthorizationRequest,
     principal: { readonly roleArn: string; readonly account: string },
-  ) => AuthorizationDecision;
+  ) => AuthorizationDecision | Promise<AuthorizationDecision>;
 }
 
 /** The assumed-role credentials Lambda gives one function's containers. */
@@ -295,10 +295,12 @@ export class AwsTwin implements CallReceiver {
     let unauthorizable: string | undefined;
     try {
       for (const authorization of checks.authorizationRequests(request)) {
-        const decision = checks.evaluate(fn.policies, authorization, {
-          roleArn: fn.roleArn,
-          account: deployment.account,
-        });
+        // The simulator reads AWS's reference data from disk: real work, during which time stands still.
+        const decision = await clock.track(
+          Promise.resolve(
+            checks.evaluate(fn.policies, authorization, { roleArn: fn.roleArn, account: deployment.account }),
+          ),
+        );
         if (decision.decision === 'denied') {
           denied = decision;
           break;

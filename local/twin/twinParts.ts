@@ -128,8 +128,9 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
     const input = run?.input as { force?: unknown } | undefined;
     return input?.force === true;
   };
+  const secrets = slackSecrets(world.config, deployment.account, deployment.partition, options.slack);
   return {
-    checks: twinChecks(world, deployment),
+    checks: twinChecks(world, deployment, secrets),
     services: {
       route53: [route53Operations(forced)],
       rds: [rdsDatabaseOperations()],
