@@ -103,10 +103,8 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
   const config = scenario.config;
   const synthesized = synthesizeDeployment(config);
   const deployment = options.deployment?.(synthesized) ?? synthesized;
-  const slack = {
-    botToken: `xoxb-${randomBytes(12).toString('hex')}`,
-    signingSecret: randomBytes(16).toString('hex'),
-  };
+  // The signing secret is the Slack app's, which the rehearsal's presses are signed with.
+  const slack = { botToken: `xoxb-${randomBytes(12).toString('hex')}`, signingSecret: LOCAL_SIGNING_SECRET };
   const configText = bundledConfigText(config);
   // The servers look credentials up in the twin, which is built after them.
   const built: { twin?: AwsTwin } = {};

@@ -73,6 +73,8 @@ export interface AwsTwinOptions {
   readonly violations?: string[];
 }
 
+const realFetch = globalThis.fetch;
+
 /** The name AWS gives a refused authorization, by service (query protocols say `AccessDenied`). */
 const ACCESS_DENIED: Readonly<Record<TwinService, string>> = {
   route53: 'AccessDenied',
@@ -246,9 +248,11 @@ export class AwsTwin implements CallReceiver {
    * connection, which fetch reports as a TypeError, while it is down). Any other URL is refused:
    * a rehearsal reaches nothing outside the machine.
    */
-  async fetch(input: string | URL | Request): Promise<Response> {
+  async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const { world, clock } = this.#options;
     const url = new URL(input instanceof Request ? input.url : input.toString());
+    // The rehearsal's own loopback servers (Slack's Web API) are reached for real.
+    if (url.hostname === '127.0.0.1') return realFetch(input, init);
     for (const app of world.config.applications) {
       for (const [region, check] of Object.entries(app.healthChecks)) {
         if (check.kind !== 'endpoint' || check.endpoint !== url.hostname) continue;

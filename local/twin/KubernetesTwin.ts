@@ -186,7 +186,11 @@ export class KubernetesTwin {
     if (server === undefined) return;
     this.#server = undefined;
     for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   }
 
   /** What DescribeCluster gives for the cluster: its endpoint and its CA (base64 of the PEM). */
@@ -464,7 +468,7 @@ function parseAmzDate(text: string): Date | undefined {
 
 /** A CA and a server certificate for 127.0.0.1 signed by it (ECDSA P-256), made per rehearsal. */
 async function certificates(): Promise<{ key: string; cert: string; caPem: string }> {
-  const crypto = webcrypto as unknown as typeof globalThis.crypto;
+  const crypto = webcrypto;
   x509.cryptoProvider.set(crypto);
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const caKeys = await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);

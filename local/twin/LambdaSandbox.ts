@@ -55,6 +55,9 @@ export interface LambdaContext {
 
 const MAX_LOG_LINES = 2_000;
 
+/** Timers up to this long (retry back-offs) hold the virtual clock while they run. */
+const SHORT_TIMER_MS = 1_000;
+
 const scopes = new AsyncLocalStorage<ContainerScope>();
 
 /** The container the calling code runs in, if any. */
@@ -125,6 +128,38 @@ export function installSandbox(): void {
     const owner = scopes.getStore()?.container.owner as
       { fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response> } | undefined;
     return typeof owner?.fetch === 'function' ? owner.fetch(input, init) : realFetch(input, init);
+  };
+  // A short timer a function sets (a client's retry back-off) runs in real time: the virtual clock
+  // waits for it, as for any real I/O, until it fires or is cleared. Longer ones are deadlines (a
+  // request's timeout) that the call clears when it answers; holding the clock for them would stall it.
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  const waiting = new WeakMap<object, () => void>();
+  globalThis.setTimeout = ((callback: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const owner = scopes.getStore()?.container.owner as
+      { track?: (work: Promise<unknown>) => void } | undefined;
+    if (typeof owner?.track !== 'function' || (ms ?? 0) > SHORT_TIMER_MS)
+      return realSetTimeout(callback, ms, ...args);
+    let done: () => void = () => undefined;
+    owner.track(
+      new Promise<void>((resolve) => {
+        done = resolve;
+      }),
+    );
+    const timer = realSetTimeout(
+      (...a: unknown[]) => {
+        done();
+        callback(...a);
+      },
+      ms,
+      ...args,
+    );
+    waiting.set(timer, done);
+    return timer;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = (timer?: Parameters<typeof clearTimeout>[0]) => {
+    if (timer !== undefined && typeof timer !== 'string' && typeof timer !== 'number') waiting.get(timer)?.();
+    realClearTimeout(timer);
   };
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = (chunk: unknown, ...rest: unknown[]) => {

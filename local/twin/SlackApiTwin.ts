@@ -68,7 +68,11 @@ export class SlackApiTwin {
     if (server === undefined) return;
     this.#server = undefined;
     for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -90,41 +94,60 @@ export class SlackApiTwin {
       ? (JSON.parse(text || '{}') as Record<string, unknown>)
       : Object.fromEntries(new URLSearchParams(text));
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? args.token;
-    if (token === undefined || token === '') return reply(200, { ok: false, error: 'not_authed' });
-    if (token !== this.#options.token) return reply(200, { ok: false, error: 'invalid_auth' });
-    if (method !== 'chat.postMessage' && method !== 'chat.update')
-      return reply(200, { ok: false, error: 'unknown_method' });
+    if (token === undefined || token === '') {
+      reply(200, { ok: false, error: 'not_authed' });
+      return;
+    }
+    if (token !== this.#options.token) {
+      reply(200, { ok: false, error: 'invalid_auth' });
+      return;
+    }
+    if (method !== 'chat.postMessage' && method !== 'chat.update') {
+      reply(200, { ok: false, error: 'unknown_method' });
+      return;
+    }
     try {
       this.#options.backend.check(method);
     } catch (error) {
       const name = (error as Error).name;
-      if (name === 'slack_webapi_rate_limited_error')
-        return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
-      return reply(503, { ok: false, error: 'service_unavailable' });
+      if (name === 'slack_webapi_rate_limited_error') {
+        reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+        return;
+      }
+      reply(503, { ok: false, error: 'service_unavailable' });
+      return;
     }
     const channel = typeof args.channel === 'string' ? args.channel : '';
-    if (channel !== this.#options.channel) return reply(200, { ok: false, error: 'channel_not_found' });
+    if (channel !== this.#options.channel) {
+      reply(200, { ok: false, error: 'channel_not_found' });
+      return;
+    }
     const blocks = parseBlocks(args.blocks);
-    if (blocks === undefined) return reply(200, { ok: false, error: 'invalid_blocks' });
+    if (blocks === undefined) {
+      reply(200, { ok: false, error: 'invalid_blocks' });
+      return;
+    }
     const message = typeof args.text === 'string' ? args.text : '';
     if (method === 'chat.postMessage') {
       const ts = this.#options.backend.post(channel, message, blocks);
-      return reply(200, { ok: true, channel, ts, message: { text: message, ts } });
+      reply(200, { ok: true, channel, ts, message: { text: message, ts } });
+      return;
     }
     const ts = typeof args.ts === 'string' ? args.ts : '';
     try {
       this.#options.backend.update(ts, message, blocks);
     } catch {
-      return reply(200, { ok: false, error: 'message_not_found' });
+      reply(200, { ok: false, error: 'message_not_found' });
+      return;
     }
-    return reply(200, { ok: true, channel, ts, text: message });
+    reply(200, { ok: true, channel, ts, text: message });
   }
 }
 
 /** Blocks as the client sends them: a JSON array (form-encoded as a string) or absent. */
 function parseBlocks(value: unknown): readonly unknown[] | undefined {
   if (value === undefined) return [];
-  if (Array.isArray(value)) return value;
+  if (Array.isArray(value)) return value as unknown[];
   if (typeof value !== 'string') return undefined;
   try {
     const parsed = JSON.parse(value) as unknown;

@@ -1,4 +1,5 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { text } from './services/ServiceTwin.ts';
 import type {
   AuthorizationDecision,
   AuthorizationRequest,
@@ -42,7 +43,7 @@ type Input = Readonly<Record<string, unknown>>;
 
 /** Route 53's normalized record name: lower case, without the trailing dot. */
 function normalized(name: unknown): string {
-  return String(name).toLowerCase().replace(/\.$/, '');
+  return text(name).toLowerCase().replace(/\.$/, '');
 }
 
 /**
@@ -57,13 +58,13 @@ function resourcesOf(
   const arn = (service: string, resource: string, r = region): string =>
     `arn:${partition}:${service}:${r}:${account}:${resource}`;
   const rds = (kind: string, id: unknown): string =>
-    String(id).startsWith('arn:') ? String(id) : arn('rds', `${kind}:${String(id).toLowerCase()}`);
-  const zone = `arn:${partition}:route53:::hostedzone/${String(input.HostedZoneId).replace(/^\/hostedzone\//, '')}`;
+    text(id).startsWith('arn:') ? text(id) : arn('rds', `${kind}:${text(id).toLowerCase()}`);
+  const zone = `arn:${partition}:route53:::hostedzone/${text(input.HostedZoneId).replace(/^\/hostedzone\//, '')}`;
   const key = `${request.service}:${request.operation}`;
   switch (key) {
     case 'route53:ChangeResourceRecordSets': {
       const changes = ((input.ChangeBatch as { Changes?: Input[] } | undefined)?.Changes ?? []).map((c) => ({
-        action: String(c.Action),
+        action: text(c.Action),
         set: (c.ResourceRecordSet ?? {}) as Input,
       }));
       // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html
@@ -71,7 +72,7 @@ function resourcesOf(
         resources: [zone],
         context: {
           'route53:ChangeResourceRecordSetsNormalizedRecordNames': changes.map((c) => normalized(c.set.Name)),
-          'route53:ChangeResourceRecordSetsRecordTypes': changes.map((c) => String(c.set.Type)),
+          'route53:ChangeResourceRecordSetsRecordTypes': changes.map((c) => text(c.set.Type)),
           'route53:ChangeResourceRecordSetsActions': changes.map((c) => c.action),
         },
       };
@@ -80,51 +81,51 @@ function resourcesOf(
       return { resources: [zone] };
     case 'route53:GetChange':
       return {
-        resources: [`arn:${partition}:route53:::change/${String(input.Id).replace(/^\/change\//, '')}`],
+        resources: [`arn:${partition}:route53:::change/${text(input.Id).replace(/^\/change\//, '')}`],
       };
     case 'route53:GetHealthCheckStatus':
-      return { resources: [`arn:${partition}:route53:::healthcheck/${String(input.HealthCheckId)}`] };
+      return { resources: [`arn:${partition}:route53:::healthcheck/${text(input.HealthCheckId)}`] };
     case 'route53:ListTagsForResources':
       return {
         resources: ((input.ResourceIds ?? []) as string[]).map(
-          (id) => `arn:${partition}:route53:::${String(input.ResourceType)}/${id}`,
+          (id) => `arn:${partition}:route53:::${text(input.ResourceType)}/${id}`,
         ),
       };
     case 'cloudwatch:PutMetricData':
-      return { resources: ['*'], context: { 'cloudwatch:namespace': String(input.Namespace) } };
+      return { resources: ['*'], context: { 'cloudwatch:namespace': text(input.Namespace) } };
     case 'cloudwatch:DescribeAlarms':
       return {
         resources: ((input.AlarmNames ?? []) as string[]).map((name) => arn('cloudwatch', `alarm:${name}`)),
       };
     case 'eks:DescribeCluster':
-      return { resources: [arn('eks', `cluster/${String(input.name)}`)] };
+      return { resources: [arn('eks', `cluster/${text(input.name)}`)] };
     case 'eks:DescribeNodegroup':
     case 'eks:UpdateNodegroupConfig':
       return {
-        resources: [facts.nodegroupArn(region, String(input.clusterName), String(input.nodegroupName))],
+        resources: [facts.nodegroupArn(region, text(input.clusterName), text(input.nodegroupName))],
       };
     case 'dynamodb:PutItem':
     case 'dynamodb:GetItem':
     case 'dynamodb:UpdateItem':
     case 'dynamodb:DeleteItem':
     case 'dynamodb:DescribeTable':
-      return { resources: [arn('dynamodb', `table/${String(input.TableName)}`)] };
+      return { resources: [arn('dynamodb', `table/${text(input.TableName)}`)] };
     case 'dynamodb:Query':
       return {
         resources: [
           arn(
             'dynamodb',
-            `table/${String(input.TableName)}${input.IndexName === undefined ? '' : `/index/${String(input.IndexName)}`}`,
+            `table/${text(input.TableName)}${input.IndexName === undefined ? '' : `/index/${text(input.IndexName)}`}`,
           ),
         ],
       };
     case 'sfn:StartExecution':
-      return { resources: [String(input.stateMachineArn)] };
+      return { resources: [text(input.stateMachineArn)] };
     case 'secretsmanager:GetSecretValue': {
-      const secret = facts.secretArn(region, String(input.SecretId));
+      const secret = facts.secretArn(region, text(input.SecretId));
       return {
-        resources: [secret ?? arn('secretsmanager', `secret:${String(input.SecretId)}`)],
-        context: { 'secretsmanager:SecretId': String(input.SecretId) },
+        resources: [secret ?? arn('secretsmanager', `secret:${text(input.SecretId)}`)],
+        context: { 'secretsmanager:SecretId': text(input.SecretId) },
       };
     }
     case 'rds:DescribeDBInstances':
@@ -140,26 +141,24 @@ function resourcesOf(
         resources: [
           rds('db', input.DBInstanceIdentifier),
           rds('db', input.SourceDBInstanceIdentifier),
-          arn('rds', `og:${String(input.OptionGroupName ?? defaults.optionGroup)}`),
-          arn('rds', `pg:${String(input.DBParameterGroupName ?? defaults.parameterGroup)}`),
-          arn('rds', `subgrp:${String(input.DBSubnetGroupName ?? defaults.subnetGroup)}`),
+          arn('rds', `og:${text(input.OptionGroupName ?? defaults.optionGroup)}`),
+          arn('rds', `pg:${text(input.DBParameterGroupName ?? defaults.parameterGroup)}`),
+          arn('rds', `subgrp:${text(input.DBSubnetGroupName ?? defaults.subnetGroup)}`),
         ],
       };
     }
     case 'rds:AddTagsToResource':
     case 'rds:ListTagsForResource':
-      return { resources: [String(input.ResourceName)] };
+      return { resources: [text(input.ResourceName)] };
     case 'rds:DescribeGlobalClusters':
       return {
-        resources: [
-          `arn:${partition}:rds::${account}:global-cluster:${String(input.GlobalClusterIdentifier)}`,
-        ],
+        resources: [`arn:${partition}:rds::${account}:global-cluster:${text(input.GlobalClusterIdentifier)}`],
       };
     case 'rds:FailoverGlobalCluster':
     case 'rds:SwitchoverGlobalCluster':
       return {
         resources: [
-          `arn:${partition}:rds::${account}:global-cluster:${String(input.GlobalClusterIdentifier)}`,
+          `arn:${partition}:rds::${account}:global-cluster:${text(input.GlobalClusterIdentifier)}`,
           rds('cluster', input.TargetDbClusterIdentifier),
         ],
       };
@@ -195,9 +194,9 @@ function resourcesOf(
         resources: [
           rds('db', input.DBInstanceIdentifier),
           rds('snapshot', input.DBSnapshotIdentifier),
-          arn('rds', `og:${String(input.OptionGroupName ?? defaults.optionGroup)}`),
-          arn('rds', `pg:${String(input.DBParameterGroupName ?? defaults.parameterGroup)}`),
-          arn('rds', `subgrp:${String(input.DBSubnetGroupName ?? defaults.subnetGroup)}`),
+          arn('rds', `og:${text(input.OptionGroupName ?? defaults.optionGroup)}`),
+          arn('rds', `pg:${text(input.DBParameterGroupName ?? defaults.parameterGroup)}`),
+          arn('rds', `subgrp:${text(input.DBSubnetGroupName ?? defaults.subnetGroup)}`),
         ],
       };
     }
@@ -233,8 +232,8 @@ function resourcesOf(
         resources: [
           rds('cluster', input.DBClusterIdentifier),
           rds('cluster-snapshot', input.SnapshotIdentifier),
-          arn('rds', `og:${String(input.OptionGroupName ?? defaults.optionGroup)}`),
-          arn('rds', `subgrp:${String(input.DBSubnetGroupName ?? defaults.subnetGroup)}`),
+          arn('rds', `og:${text(input.OptionGroupName ?? defaults.optionGroup)}`),
+          arn('rds', `subgrp:${text(input.DBSubnetGroupName ?? defaults.subnetGroup)}`),
         ],
       };
     }
@@ -297,9 +296,9 @@ export async function evaluate(
           ...request.context,
           'aws:PrincipalArn': principal.roleArn,
           'aws:PrincipalAccount': principal.account,
-        } as Record<string, string | string[]>,
+        },
       },
-    } as Parameters<typeof runSimulation>[0],
+    },
     {},
   );
   if (response.resultType === 'error') {

@@ -85,6 +85,25 @@ export function installInterception(): void {
   const channels = globalThis as unknown as Record<symbol, boolean>;
   if (channels[INSTALLED] === true) return;
   channels[INSTALLED] = true;
+  // fetch (undici, which @slack/web-api uses): from the request's creation to its last byte.
+  const pending = new WeakMap<object, () => void>();
+  subscribe('undici:request:create', (message) => {
+    const scope = currentScope();
+    if (scope === undefined || !isReceiver(scope.container.owner)) return;
+    const { request } = message as { request: object };
+    scope.container.owner.track(
+      new Promise<void>((resolve) => {
+        pending.set(request, resolve);
+      }),
+    );
+  });
+  for (const end of ['undici:request:trailers', 'undici:request:error']) {
+    subscribe(end, (message) => {
+      const { request } = message as { request: object };
+      pending.get(request)?.();
+      pending.delete(request);
+    });
+  }
   // A container's HTTP request is real I/O: virtual time must not pass while it is on the wire.
   subscribe('http.client.request.start', (message) => {
     const scope = currentScope();

@@ -626,6 +626,22 @@ export class World {
     };
   }
 
+  /**
+   * The region's database as its own region's RDS knows it, without asking the API (another
+   * region's call reports it, as a replica's source or its replicas): undefined when there is none.
+   */
+  inspectDatabase(
+    application: string,
+    region: string,
+  ):
+    | { identifier: string; role: 'writer' | 'replica' | 'standalone'; sourceRegion: string | undefined }
+    | undefined {
+    const db = this.app(application).databases.get(region);
+    return db === undefined
+      ? undefined
+      : { identifier: db.identifier, role: db.role, sourceRegion: db.sourceRegion };
+  }
+
   /** The database's role as the report shows it, `down` while its region is out. */
   databaseRole(application: string, region: string): DatabaseRole {
     if (this.faults.isOutage(region)) return 'down';

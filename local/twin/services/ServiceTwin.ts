@@ -27,3 +27,10 @@ export type OperationHandler = (input: TwinInput, context: TwinCallContext) => u
 export const NOT_MINE = Symbol('not handled by this twin');
 
 export type ServiceOperations = Readonly<Record<string, OperationHandler>>;
+
+/** A request member as text: a string as it is, anything else as JSON (a number, say). */
+export function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  return JSON.stringify(value);
+}

@@ -89,17 +89,17 @@ function datapoint(world: World, query: Query, context: TwinCallContext): number
 
 /** A metric math expression of the forms the adapters send, over the queries' values. */
 function evaluate(expression: string, values: ReadonlyMap<string, number | undefined>): number | undefined {
-  let missing = false;
+  const state = { missing: false };
   const arithmetic = expression
     .replace(/FILL\((\w+),\s*([\d.]+)\)/g, (_, id: string, fill: string) =>
       String(values.get(id) ?? Number(fill)),
     )
     .replace(/\b([a-zA-Z]\w*)\b/g, (id: string) => {
       const value = values.get(id);
-      if (value === undefined) missing = true;
+      if (value === undefined) state.missing = true;
       return String(value ?? 0);
     });
-  if (missing) return undefined;
+  if (state.missing) return undefined;
   const value = arithmeticValue(arithmetic, expression);
   return Number.isFinite(value) ? value : undefined;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
 import type { World } from '../../world/World.ts';
-import type { ServiceOperations, TwinCallContext } from './ServiceTwin.ts';
+import { text, type ServiceOperations, type TwinCallContext } from './ServiceTwin.ts';
 
 /** The applications whose workloads in the region run on the cluster. */
 export function applicationsOnCluster(world: World, region: string, cluster: string): ApplicationConfig[] {
@@ -33,7 +33,7 @@ export function nodegroupArn(
 }
 
 function owner(context: TwinCallContext, cluster: unknown, nodegroup?: unknown): ApplicationConfig {
-  const apps = applicationsOnCluster(context.world, context.region, String(cluster));
+  const apps = applicationsOnCluster(context.world, context.region, text(cluster));
   const app =
     nodegroup === undefined
       ? apps[0]
@@ -42,8 +42,8 @@ function owner(context: TwinCallContext, cluster: unknown, nodegroup?: unknown):
     throw new SimulatedServiceError(
       'ResourceNotFoundException',
       nodegroup === undefined
-        ? `No cluster found for name: ${String(cluster)}.`
-        : `No node group found for name: ${String(nodegroup)}.`,
+        ? `No cluster found for name: ${text(cluster)}.`
+        : `No node group found for name: ${text(nodegroup)}.`,
       404,
     );
   }
@@ -61,7 +61,7 @@ export function eksOperations(
     DescribeCluster: (input, context) => {
       context.world.faults.check('eks', 'DescribeCluster', context.region);
       owner(context, input.name);
-      const name = String(input.name);
+      const name = text(input.name);
       const access = clusterAccess(context.region, name);
       return {
         cluster: {
@@ -79,15 +79,15 @@ export function eksOperations(
     },
     DescribeNodegroup: (input, context) => {
       const app = owner(context, input.clusterName, input.nodegroupName);
-      const group = context.world.describeNodegroup(app.name, context.region, String(input.nodegroupName));
+      const group = context.world.describeNodegroup(app.name, context.region, text(input.nodegroupName));
       return {
         nodegroup: {
           nodegroupName: input.nodegroupName,
           nodegroupArn: nodegroupArn(
             context,
             context.region,
-            String(input.clusterName),
-            String(input.nodegroupName),
+            text(input.clusterName),
+            text(input.nodegroupName),
           ),
           clusterName: input.clusterName,
           status: group.ready === group.desired ? 'ACTIVE' : 'UPDATING',
@@ -104,22 +104,22 @@ export function eksOperations(
         maxSize?: number;
         desiredSize?: number;
       };
-      const current = context.world.describeNodegroup(app.name, context.region, String(input.nodegroupName));
+      const current = context.world.describeNodegroup(app.name, context.region, text(input.nodegroupName));
       const desired = scaling.desiredSize ?? current.desired;
-      context.world.updateNodegroupConfig(app.name, context.region, String(input.nodegroupName), {
+      context.world.updateNodegroupConfig(app.name, context.region, text(input.nodegroupName), {
         desired,
         ...(scaling.minSize === undefined ? {} : { min: scaling.minSize }),
         ...(scaling.maxSize === undefined ? {} : { max: scaling.maxSize }),
       });
       return {
         update: {
-          id: uuid(String(context.world.clock.seconds), String(input.nodegroupName), String(desired)),
+          id: uuid(text(context.world.clock.seconds), text(input.nodegroupName), text(desired)),
           status: 'InProgress',
           type: 'ConfigUpdate',
           params: [
-            { type: 'DesiredSize', value: String(desired) },
-            ...(scaling.minSize === undefined ? [] : [{ type: 'MinSize', value: String(scaling.minSize) }]),
-            ...(scaling.maxSize === undefined ? [] : [{ type: 'MaxSize', value: String(scaling.maxSize) }]),
+            { type: 'DesiredSize', value: text(desired) },
+            ...(scaling.minSize === undefined ? [] : [{ type: 'MinSize', value: text(scaling.minSize) }]),
+            ...(scaling.maxSize === undefined ? [] : [{ type: 'MaxSize', value: text(scaling.maxSize) }]),
           ],
           createdAt: context.world.clock.now(),
           errors: [],

@@ -1,7 +1,7 @@
 import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
 import type { World } from '../../world/World.ts';
-import { NOT_MINE, type ServiceOperations, type TwinCallContext } from './ServiceTwin.ts';
+import { NOT_MINE, type ServiceOperations, type TwinCallContext, text } from './ServiceTwin.ts';
 
 /**
  * Who a promotion is by, for the invariant checker, from the step's invocation: the failback's
@@ -38,7 +38,7 @@ function instanceOf(
   world: World,
   identifier: unknown,
 ): { app: ApplicationConfig; region: string } | undefined {
-  const id = String(identifier).split(':').at(-1)?.toLowerCase();
+  const id = text(identifier).split(':').at(-1)?.toLowerCase();
   for (const app of world.config.applications) {
     if (app.database.engine !== 'rds-read-replica') continue;
     for (const [region, instance] of Object.entries(app.database.instances))
@@ -56,9 +56,9 @@ function globalOf(world: World, identifier: unknown): ApplicationConfig | undefi
 /** The region of the app's Aurora cluster a request names by ARN (or identifier). */
 function clusterRegion(app: ApplicationConfig, target: unknown): string | undefined {
   if (app.database.engine !== 'aurora-global') return undefined;
-  const text = String(target);
-  const region = text.startsWith('arn:') ? text.split(':')[3] : undefined;
-  const id = text.split(':').at(-1)?.toLowerCase();
+  const named = text(target);
+  const region = named.startsWith('arn:') ? named.split(':')[3] : undefined;
+  const id = named.split(':').at(-1)?.toLowerCase();
   return Object.entries(app.database.clusters).find(
     ([r, c]) => c.toLowerCase() === id && (region === undefined || region === r),
   )?.[0];
@@ -83,14 +83,19 @@ function describeInstance(
     d.role === 'replica'
       ? []
       : app.regions.flatMap((r) => {
-          if (r === region || world.databaseRole(app.name, r) !== 'replica') return [];
-          const other = world.describeDatabase(app.name, r);
-          return other.sourceRegion === region ? [instanceArn(context, r, other.identifier)] : [];
+          const other = r === region ? undefined : world.inspectDatabase(app.name, r);
+          return other?.role === 'replica' && other.sourceRegion === region
+            ? [instanceArn(context, r, other.identifier)]
+            : [];
         });
-  const source =
+  const sourceId =
     d.role === 'replica' && d.sourceRegion !== undefined
-      ? instanceArn(context, d.sourceRegion, world.describeDatabase(app.name, d.sourceRegion).identifier)
+      ? world.inspectDatabase(app.name, d.sourceRegion)?.identifier
       : undefined;
+  const source =
+    sourceId === undefined || d.sourceRegion === undefined
+      ? undefined
+      : instanceArn(context, d.sourceRegion, sourceId);
   return {
     DBInstanceIdentifier: d.identifier,
     DBInstanceArn: instanceArn(context, region, d.identifier),
@@ -125,7 +130,7 @@ export function rdsDatabaseOperations(): ServiceOperations {
       if (found.region !== context.region) {
         throw new SimulatedServiceError(
           'DBInstanceNotFoundFault',
-          `DBInstance ${String(input.DBInstanceIdentifier)} not found.`,
+          `DBInstance ${text(input.DBInstanceIdentifier)} not found.`,
           404,
         );
       }
@@ -136,7 +141,7 @@ export function rdsDatabaseOperations(): ServiceOperations {
         if (/has no database|no database/.test((error as Error).message)) {
           throw new SimulatedServiceError(
             'DBInstanceNotFoundFault',
-            `DBInstance ${String(input.DBInstanceIdentifier)} not found.`,
+            `DBInstance ${text(input.DBInstanceIdentifier)} not found.`,
             404,
           );
         }
@@ -148,7 +153,7 @@ export function rdsDatabaseOperations(): ServiceOperations {
       if (found === undefined || found.region !== context.region) {
         throw new SimulatedServiceError(
           'DBInstanceNotFoundFault',
-          `DBInstance ${String(input.DBInstanceIdentifier)} not found.`,
+          `DBInstance ${text(input.DBInstanceIdentifier)} not found.`,
           404,
         );
       }
@@ -196,7 +201,7 @@ export function rdsDatabaseOperations(): ServiceOperations {
       ) {
         throw new SimulatedServiceError(
           'DBInstanceNotFoundFault',
-          `DBInstance ${String(input.SourceDBInstanceIdentifier)} not found.`,
+          `DBInstance ${text(input.SourceDBInstanceIdentifier)} not found.`,
           404,
         );
       }
@@ -208,7 +213,7 @@ export function rdsDatabaseOperations(): ServiceOperations {
       if (app === undefined || app.database.engine !== 'aurora-global') {
         throw new SimulatedServiceError(
           'GlobalClusterNotFoundFault',
-          `Global cluster ${String(input.GlobalClusterIdentifier)} not found`,
+          `Global cluster ${text(input.GlobalClusterIdentifier)} not found`,
           404,
         );
       }
@@ -269,7 +274,7 @@ function globalPromotion(
   if (app === undefined || region === undefined) {
     throw new SimulatedServiceError(
       'GlobalClusterNotFoundFault',
-      `Global cluster ${String(input.GlobalClusterIdentifier)} not found`,
+      `Global cluster ${text(input.GlobalClusterIdentifier)} not found`,
       404,
     );
   }
@@ -287,7 +292,7 @@ function globalPromotion(
   if (outcome === 'already-promoted') {
     throw new SimulatedServiceError(
       'InvalidGlobalClusterStateFault',
-      `The cluster ${String(input.TargetDbClusterIdentifier)} is already the primary of ${String(input.GlobalClusterIdentifier)}`,
+      `The cluster ${text(input.TargetDbClusterIdentifier)} is already the primary of ${text(input.GlobalClusterIdentifier)}`,
       400,
     );
   }

@@ -2,7 +2,7 @@ import { APPLICATION_TAG, REGION_TAG, ROLE_TAG } from '../../../shared/aws/healt
 import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
 import type { World } from '../../world/World.ts';
-import type { ServiceOperations, TwinInput } from './ServiceTwin.ts';
+import { text, type ServiceOperations, type TwinInput } from './ServiceTwin.ts';
 
 /** Route 53's health checkers: GetHealthCheckStatus reports one observation per checker region. */
 const CHECKER_REGIONS = [
@@ -76,7 +76,7 @@ function healthChecks(world: World): TwinHealthCheck[] {
 }
 
 function appOfZone(world: World, hostedZoneId: unknown): ApplicationConfig[] {
-  const zone = String(hostedZoneId).replace(/^\/hostedzone\//, '');
+  const zone = text(hostedZoneId).replace(/^\/hostedzone\//, '');
   const apps = world.config.applications.filter((a) => a.dns.hostedZoneId === zone);
   if (apps.length === 0)
     throw new SimulatedServiceError('NoSuchHostedZone', `No hosted zone found with ID: ${zone}`, 404);
@@ -120,12 +120,12 @@ export function route53Operations(
       // Sorted by name, then type, then set identifier, from StartRecordName on, as Route 53 lists.
       sets.sort(
         (a, b) =>
-          String(a.Name).localeCompare(String(b.Name)) ||
-          String(a.Type).localeCompare(String(b.Type)) ||
-          String(a.SetIdentifier).localeCompare(String(b.SetIdentifier)),
+          text(a.Name).localeCompare(text(b.Name)) ||
+          text(a.Type).localeCompare(text(b.Type)) ||
+          text(a.SetIdentifier).localeCompare(text(b.SetIdentifier)),
       );
-      const start = input.StartRecordName === undefined ? undefined : fqdn(String(input.StartRecordName));
-      const listed = sets.filter((s) => start === undefined || String(s.Name) >= start);
+      const start = input.StartRecordName === undefined ? undefined : fqdn(text(input.StartRecordName));
+      const listed = sets.filter((s) => start === undefined || text(s.Name) >= start);
       const max = Number(input.MaxItems ?? 300);
       return {
         ResourceRecordSets: listed.slice(0, max),
@@ -148,7 +148,7 @@ export function route53Operations(
       for (const change of batch?.Changes ?? []) {
         const set = change.ResourceRecordSet as Record<string, unknown>;
         const app = apps.find(
-          (a) => fqdn(a.dns.recordName) === fqdn(String(set.Name)) && a.dns.recordType === set.Type,
+          (a) => fqdn(a.dns.recordName) === fqdn(text(set.Name)) && a.dns.recordType === set.Type,
         );
         const region = Object.entries(app?.dns.records ?? {}).find(
           ([, r]) => r.setIdentifier === set.SetIdentifier,
@@ -156,14 +156,14 @@ export function route53Operations(
         if (app === undefined || region === undefined) {
           throw new SimulatedServiceError(
             'InvalidChangeBatch',
-            `[Tried to ${String(change.Action).toLowerCase()} resource record set [name='${String(set.Name)}', type='${String(set.Type)}', set-identifier='${String(set.SetIdentifier)}'] but it was not found]`,
+            `[Tried to ${text(change.Action).toLowerCase()} resource record set [name='${text(set.Name)}', type='${text(set.Type)}', set-identifier='${text(set.SetIdentifier)}'] but it was not found]`,
             400,
           );
         }
         if (change.Action !== 'UPSERT') {
           throw new SimulatedServiceError(
             'InvalidChangeBatch',
-            `${String(change.Action)} of ${app.name}'s record in ${region} is not something the rehearsal lets a function do`,
+            `${text(change.Action)} of ${app.name}'s record in ${region} is not something the rehearsal lets a function do`,
             400,
           );
         }
@@ -189,7 +189,7 @@ export function route53Operations(
       };
     },
     GetChange: (input, { world }) => {
-      const id = String(input.Id).replace(/^\/change\//, '');
+      const id = text(input.Id).replace(/^\/change\//, '');
       return {
         ChangeInfo: { Id: `/change/${id}`, Status: world.getChange(id), SubmittedAt: world.clock.now() },
       };
@@ -199,7 +199,7 @@ export function route53Operations(
       if (check === undefined) {
         throw new SimulatedServiceError(
           'NoSuchHealthCheck',
-          `No health check exists with the specified ID ${String(input.HealthCheckId)}`,
+          `No health check exists with the specified ID ${text(input.HealthCheckId)}`,
           404,
         );
       }

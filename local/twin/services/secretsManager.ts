@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LifeboatConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
-import type { ServiceOperations } from './ServiceTwin.ts';
+import { text, type ServiceOperations } from './ServiceTwin.ts';
 
 /** A secret in one region of the twin. */
 export interface TwinSecret {
@@ -50,7 +50,7 @@ export function secretsManagerOperations(secrets: readonly TwinSecret[]): Servic
           503,
         );
       }
-      const id = String(input.SecretId);
+      const id = text(input.SecretId);
       const secret = secrets.find(
         (s) => s.region === region && (s.name === id || s.arn === id || s.arn.slice(0, -7) === id),
       );

@@ -1,6 +1,6 @@
 import type { WorkflowRunner } from '../../runner/WorkflowRunner.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
-import type { ServiceOperations, TwinCallContext, TwinInput } from './ServiceTwin.ts';
+import { text, type ServiceOperations, type TwinCallContext, type TwinInput } from './ServiceTwin.ts';
 
 const STATE_MACHINE_ARN = /^arn:[a-z-]+:states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]+)$/;
 
@@ -24,7 +24,7 @@ export function stepFunctionsOperations(
 ): ServiceOperations {
   const token = (input: TwinInput, context: TwinCallContext, operation: string): string => {
     context.world.faults.check('sfn', operation, context.region);
-    return String(input.taskToken);
+    return text(input.taskToken);
   };
   /** The runner's refusal as the SDK raises it (`TaskTimedOut`, `TaskDoesNotExist`, `InvalidToken`). */
   const answer = (work: () => void): Record<string, never> => {
@@ -43,7 +43,7 @@ export function stepFunctionsOperations(
   return {
     StartExecution: (input, context) => {
       context.world.faults.check('sfn', 'StartExecution', context.region);
-      const arn = String(input.stateMachineArn);
+      const arn = text(input.stateMachineArn);
       const match = STATE_MACHINE_ARN.exec(arn);
       if (match === null) throw new SimulatedServiceError('InvalidArn', `Invalid Arn: '${arn}'`, 400);
       const [, region = '', account = '', name = ''] = match;
