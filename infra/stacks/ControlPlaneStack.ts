@@ -277,11 +277,19 @@ export class ControlPlaneStack extends Stack {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       );
+    // A task token is not a resource: the Service Authorization Reference lists no resource type
+    // for SendTaskSuccess and SendTaskFailure, so only `*` matches them
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html).
+    // A grant scoped to the state machines would leave every Approve and Reject AccessDenied.
     this.slackCallback.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-        resources: [...everywhere('failover'), ...everywhere('failback')],
+        resources: ['*'],
       }),
+    );
+    acknowledgeUnscopedActions(
+      this.slackCallback.role,
+      'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) and states:SendTaskSuccess and states:SendTaskFailure (a decision answers a task token, which is not a resource) have no resource-level permissions.',
     );
     this.slackCallback.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: everywhere('failback') }),
@@ -905,9 +913,17 @@ export class ControlPlaneStack extends Stack {
         for (const region of app.regions) {
           const other = database.instances[region];
           if (other !== undefined) anywhere.push(this.rdsArn('db', other, region));
+          // A new replica is authorized against the option group, parameter group and subnet group
+          // it will be in (og, pg and subgrp are resource types of CreateDBInstanceReadReplica,
+          // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html):
+          // the request names none but the subnet group, so the region's default groups, and the
+          // configured subnet group or else the default one.
           const replica = database.replicas?.[region];
-          if (replica !== undefined)
-            subnetGroups.push(this.rdsArn('subgrp', replica.dbSubnetGroupName, region));
+          subnetGroups.push(
+            this.rdsArn('subgrp', replica?.dbSubnetGroupName ?? 'default', region),
+            this.rdsArn('og', 'default:*', region),
+            this.rdsArn('pg', 'default.*', region),
+          );
           if (replica?.kmsKeyId?.startsWith('arn:') === true) keys.push(replica.kmsKeyId);
         }
       } else {
@@ -943,6 +959,14 @@ export class ControlPlaneStack extends Stack {
           resources: [...new Set(subnetGroups)],
         }),
       );
+      for (const arn of new Set(subnetGroups)) {
+        if (arn.endsWith('*'))
+          acknowledgeWildcardArn(
+            role as unknown as IConstruct,
+            arn,
+            "A cross-region replica gets its region's default option and parameter groups, named after the engine version (default:postgres-16, default.postgres16), which the config does not give.",
+          );
+      }
     }
     if (keys.length > 0) {
       // An encrypted cross-region replica is encrypted with the destination region's key.

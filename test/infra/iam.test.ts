@@ -90,7 +90,8 @@ describe('control-plane IAM', () => {
           {
             owner: 'lifeboat-slack-callback',
             actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-            resources: [...machines('failover'), ...machines('failback')],
+            // A task token is no resource: only "*" matches these actions.
+            resources: ['*'],
           },
           {
             owner: 'lifeboat-slack-callback',
@@ -372,7 +373,8 @@ describe('control-plane IAM', () => {
     const rds = grants
       .get('us-west-2')!
       .filter((g) => g.owner === 'lifeboat-database' && g.actions[0]!.startsWith('rds:'));
-    const byAction = Object.fromEntries(rds.flatMap((g) => g.actions.map((a) => [a, g.resources])));
+    const byAction: Record<string, string[]> = {};
+    for (const g of rds) for (const a of g.actions) byAction[a] = [...(byAction[a] ?? []), ...g.resources];
     const instances = [
       'arn:<AWS::Partition>:rds:us-east-1:123456789012:db:ai-gateway-db-use1',
       'arn:<AWS::Partition>:rds:us-west-2:123456789012:db:ai-gateway-db-usw2',
@@ -387,7 +389,16 @@ describe('control-plane IAM', () => {
       'rds:PromoteReadReplica': ['arn:<AWS::Partition>:rds:us-west-2:123456789012:db:ai-gateway-db-usw2'],
       'rds:DescribeDBInstances': instances,
       'rds:ModifyDBInstance': instances,
-      'rds:CreateDBInstanceReadReplica': instances,
+      // A new replica is authorized against its option, parameter and subnet groups too: the
+      // region's defaults, and the default subnet group where the config names none.
+      'rds:CreateDBInstanceReadReplica': [
+        ...instances,
+        ...['us-east-1', 'us-west-2', 'eu-west-1'].flatMap((r) => [
+          `arn:<AWS::Partition>:rds:${r}:123456789012:subgrp:default`,
+          `arn:<AWS::Partition>:rds:${r}:123456789012:og:default:*`,
+          `arn:<AWS::Partition>:rds:${r}:123456789012:pg:default.*`,
+        ]),
+      ],
       'rds:AddTagsToResource': instances,
       'rds:SwitchoverGlobalCluster': members,
       'rds:DescribeGlobalClusters': [

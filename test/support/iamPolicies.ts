@@ -22,6 +22,10 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
   'cloudwatch:GetMetricData': 'metric reads have no resource type',
   'cloudwatch:PutMetricData': 'metric writes have no resource type; a condition limits the namespace',
   'route53:ListHealthChecks': 'a list of the account, with no resource type',
+  'states:SendTaskSuccess':
+    'a task token is not a resource; the reference lists no resource type, so only "*" matches',
+  'states:SendTaskFailure':
+    'a task token is not a resource; the reference lists no resource type, so only "*" matches',
 };
 
 export type Condition = Record<string, Record<string, unknown>>;
