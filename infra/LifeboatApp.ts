@@ -1,6 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import type { LifeboatConfig } from '../shared/config/LifeboatConfig.ts';
 import { DETECTION_REGION, stackName } from '../shared/config/naming.ts';
+import { ClusterAccessStack } from './stacks/ClusterAccessStack.ts';
 import { ControlPlaneStack } from './stacks/ControlPlaneStack.ts';
 import { DetectionStack } from './stacks/DetectionStack.ts';
 import { StateStack } from './stacks/StateStack.ts';
@@ -9,6 +10,8 @@ export interface LifeboatStacks {
   readonly detection: DetectionStack;
   readonly states: ReadonlyMap<string, StateStack>;
   readonly controlPlanes: ReadonlyMap<string, ControlPlaneStack>;
+  /** Per region with EKS clusters: the functions' access entries on them. */
+  readonly clusterAccess: ReadonlyMap<string, ClusterAccessStack>;
 }
 
 /**
@@ -54,6 +57,25 @@ export function createLifeboat(app: App, config: LifeboatConfig, account?: strin
     controlPlanes.set(region, controlPlane);
   }
 
+  // The access entries name the control planes' roles, so they come after every control plane.
+  const clusterAccess = new Map<string, ClusterAccessStack>();
+  const clusterRegions = [...new Set(config.applications.flatMap((a) => Object.keys(a.workloads)))].sort();
+  const workloadsRegions = [...controlPlanes.keys()];
+  const drillRegions = [...controlPlanes].filter(([, c]) => c.backups.drill !== undefined).map(([r]) => r);
+  for (const region of clusterRegions) {
+    const access = new ClusterAccessStack(app, stackName('ClusterAccess', region), {
+      env: envFor(region),
+      config,
+      workloadsRegions,
+      drillRegions,
+      description: `Lifeboat's Kubernetes access to the EKS clusters in ${region} (access entries)`,
+    });
+    for (const controlPlane of controlPlanes.values()) {
+      access.addStackDependency(controlPlane, "its access entries name the functions' roles");
+    }
+    clusterAccess.set(region, access);
+  }
+
   const detection = new DetectionStack(app, stackName('Detection'), {
     env: envFor(DETECTION_REGION),
     config,
@@ -64,5 +86,5 @@ export function createLifeboat(app: App, config: LifeboatConfig, account?: strin
     detection.addStackDependency(controlPlane, 'forwards events to its event bus');
   }
 
-  return { detection, states, controlPlanes };
+  return { detection, states, controlPlanes, clusterAccess };
 }

@@ -67,7 +67,8 @@ export const handler = stepHandler(
       alarms: new CloudWatchAlarms(cloudWatchIn),
       probe: new HttpProbe(),
       metrics: new CloudWatchMetrics(cloudWatchIn),
-      // DescribeCluster and DescribeNodegroup only: no Kubernetes call.
+      // DescribeCluster and DescribeNodegroup, and the cluster's nodes from its Kubernetes API (the
+      // role's EKS access entry, in the cluster-access stack, reads them).
       workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
       backups: new RdsSnapshots(rdsIn),
       notifier: slackNotifier(

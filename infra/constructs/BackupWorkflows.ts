@@ -21,7 +21,12 @@ import {
   TAG_SLOT,
 } from '../../shared/backup/schedule.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { detectionSignals, LEDGER_KEY_ALIAS, stateMachineName } from '../../shared/config/naming.ts';
+import {
+  detectionSignals,
+  kubernetesRoleName,
+  LEDGER_KEY_ALIAS,
+  stateMachineName,
+} from '../../shared/config/naming.ts';
 import { LifeboatFunction } from './LifeboatFunction.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from './nag.ts';
 import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
@@ -110,8 +115,8 @@ export interface ScheduledWorkflow {
  * RDS snapshots, copies and temporary instances named `lifeboat-<application>-*`, created only with
  * the `lifeboat:application` tag and deleted only when they carry it.
  *
- * The drill's capacity check reads node counts from Kubernetes: the drill function's role needs an
- * EKS access entry with read access to nodes on each cluster, which the clusters' owners grant.
+ * The drill's capacity check reads node counts from Kubernetes: the drill function's role (named
+ * for its region) gets an EKS access entry reading nodes on every cluster (`ClusterAccessStack`).
  */
 export class BackupWorkflows extends Construct {
   /** The applications backed up (and restore-tested) from this region. */
@@ -265,6 +270,7 @@ export class BackupWorkflows extends Construct {
           : {}),
       },
       config: this.props.config,
+      ...(name === 'drill' ? { roleName: kubernetesRoleName('drill', this.stack.region) } : {}),
       // Listing a region's snapshots pages through them; the drill reads several regions and probes.
       timeout: Duration.seconds(60),
     });

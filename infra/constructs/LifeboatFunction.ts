@@ -22,6 +22,12 @@ export interface LifeboatFunctionProps {
    * @default `functions/<name>/handler.ts`
    */
   readonly entry?: string;
+  /**
+   * A fixed name for the function's role, for a principal another region's stack must name (an EKS
+   * access entry on a cluster elsewhere).
+   * @default a name CloudFormation generates
+   */
+  readonly roleName?: string;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** @default 256 */
@@ -100,6 +106,7 @@ export class LifeboatFunction extends Construct {
     // CreateLogGroup/PutLogEvents apply to every log group in the account.
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      ...(props.roleName === undefined ? {} : { roleName: props.roleName }),
       description: `Execution role of ${functionName}`,
     });
     this.role.addToPolicy(

@@ -26,6 +26,7 @@ import {
   LEDGER_KEY_ALIAS,
   probeAlarmName,
   stateMachineName,
+  kubernetesRoleName,
 } from '../../shared/config/naming.ts';
 import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
 import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
@@ -127,8 +128,8 @@ function acknowledgeWildcardArn(principal: IConstruct, arn: string, reason: stri
  *
  * Each function's role allows the calls its steps make and no others, on the resources the config
  * names in this region (a workflow acts on the region it runs in). Kubernetes access is not IAM:
- * the workloads function's role needs an EKS access entry (or aws-auth mapping) on each cluster with
- * RBAC to scale its deployments, which the cluster's owners grant, outside this app.
+ * the workloads function's role (named for its region) gets an EKS access entry on every cluster
+ * that lets it scale the applications' deployments (`ClusterAccessStack`).
  */
 export class ControlPlaneStack extends Stack {
   public readonly eventBus: EventBus;
@@ -511,6 +512,9 @@ export class ControlPlaneStack extends Stack {
       config: this.config,
       ...(LONG_TIMEOUT.has(functionName) ? { timeout: Duration.seconds(60) } : {}),
       ...(functionName === 'lifeboat-slack-callback' ? { timeout: CALLBACK_TIMEOUT } : {}),
+      ...(functionName === 'lifeboat-workloads'
+        ? { roleName: kubernetesRoleName('workloads', this.region) }
+        : {}),
     });
   }
 

@@ -12,7 +12,18 @@ export function healthCheckAlarmName(application: string, region: string): strin
   return `${ALARM_PREFIX}${application}-${region}-route53-health`;
 }
 
-export function stackName(kind: 'Detection' | 'State' | 'ControlPlane', region?: string): string {
+/**
+ * The role of a function that reaches Kubernetes (`workloads`, `drill`) in a region: a fixed name,
+ * so that the access entries on every region's clusters can name it.
+ */
+export function kubernetesRoleName(functionName: 'workloads' | 'drill', region: string): string {
+  return `lifeboat-${functionName}-${region}`;
+}
+
+export function stackName(
+  kind: 'Detection' | 'State' | 'ControlPlane' | 'ClusterAccess',
+  region?: string,
+): string {
   return region === undefined ? `Lifeboat-${kind}` : `Lifeboat-${kind}-${region}`;
 }
 

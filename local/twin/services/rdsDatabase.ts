@@ -165,10 +165,7 @@ export function rdsDatabaseOperations(): ServiceOperations {
           400,
         );
       }
-      context.world.promoteDatabase(found.app.name, found.region, {
-        planned: false,
-        by: context.functionName,
-      });
+      context.world.promoteDatabase(found.app.name, found.region, promotionActor(context.event));
       return {
         DBInstance: {
           ...describeInstance(context.world, context, found.app, found.region),

@@ -1,0 +1,79 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
+import type { Construct } from 'constructs';
+import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { kubernetesRoleName } from '../../shared/config/naming.ts';
+
+/** The EKS access policies Lifeboat's functions are given (Amazon-managed, read-only contents). */
+export const EDIT_POLICY = 'AmazonEKSEditPolicy';
+export const ADMIN_VIEW_POLICY = 'AmazonEKSAdminViewPolicy';
+
+export interface ClusterAccessStackProps extends StackProps {
+  readonly config: LifeboatConfig;
+  /** The control-plane regions whose workloads function scales these clusters. */
+  readonly workloadsRegions: readonly string[];
+  /** The control-plane regions whose drill function reads these clusters' nodes. */
+  readonly drillRegions: readonly string[];
+}
+
+/**
+ * The Kubernetes access of Lifeboat's functions to the EKS clusters of one region, as EKS access
+ * entries (https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html): every control
+ * plane's workloads function may read and scale the deployments in the applications' namespaces
+ * (AmazonEKSEditPolicy, namespace scope) and read the nodes that count a node group's ready
+ * capacity (AmazonEKSAdminViewPolicy, cluster scope: nodes are cluster-scoped, and no narrower
+ * managed policy reads them); every drill function reads (AmazonEKSAdminViewPolicy, cluster scope).
+ * A failover scales its own region's cluster, a failback the one traffic left, so each role needs
+ * every region's clusters. The stack comes after the control planes, whose roles it names, and the
+ * clusters' authentication mode must allow access entries (API or API_AND_CONFIG_MAP).
+ */
+export class ClusterAccessStack extends Stack {
+  /** The entries, by cluster then principal. */
+  public readonly entries: readonly CfnAccessEntry[];
+
+  constructor(scope: Construct, id: string, props: ClusterAccessStackProps) {
+    super(scope, id, props);
+    const namespacesByCluster = new Map<string, Set<string>>();
+    for (const app of props.config.applications) {
+      const workloads = app.workloads[this.region];
+      if (workloads === undefined) continue;
+      const namespaces = namespacesByCluster.get(workloads.clusterName) ?? new Set<string>();
+      for (const d of workloads.deployments) namespaces.add(d.namespace);
+      namespacesByCluster.set(workloads.clusterName, namespaces);
+    }
+    const policy = (name: string): string => `arn:${this.partition}:eks::aws:cluster-access-policy/${name}`;
+    const role = (name: string): string =>
+      this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name });
+    const entries: CfnAccessEntry[] = [];
+    for (const [cluster, namespaces] of [...namespacesByCluster].sort(([a], [b]) => a.localeCompare(b))) {
+      const safe = cluster.replace(/[^A-Za-z0-9]/g, '');
+      for (const region of props.workloadsRegions) {
+        entries.push(
+          new CfnAccessEntry(this, `Workloads${safe}${region.replace(/-/g, '')}`, {
+            clusterName: cluster,
+            principalArn: role(kubernetesRoleName('workloads', region)),
+            type: 'STANDARD',
+            accessPolicies: [
+              {
+                policyArn: policy(EDIT_POLICY),
+                accessScope: { type: 'namespace', namespaces: [...namespaces].sort() },
+              },
+              { policyArn: policy(ADMIN_VIEW_POLICY), accessScope: { type: 'cluster' } },
+            ],
+          }),
+        );
+      }
+      for (const region of props.drillRegions) {
+        entries.push(
+          new CfnAccessEntry(this, `Drill${safe}${region.replace(/-/g, '')}`, {
+            clusterName: cluster,
+            principalArn: role(kubernetesRoleName('drill', region)),
+            type: 'STANDARD',
+            accessPolicies: [{ policyArn: policy(ADMIN_VIEW_POLICY), accessScope: { type: 'cluster' } }],
+          }),
+        );
+      }
+    }
+    this.entries = entries;
+  }
+}
