@@ -6,6 +6,7 @@ import { RUNBOOK_USAGE, runbookCommand } from './commands/runbook.ts';
 import { HISTORY_USAGE, historyCommand } from './commands/history.ts';
 import { START_USAGE, startCommand } from './commands/start.ts';
 import { STATUS_USAGE, statusCommand } from './commands/status.ts';
+import { VERIFY_USAGE, verifyCommand } from './commands/verify.ts';
 import type { CliIo } from './main.ts';
 
 /** A `lifeboat` subcommand besides `simulate`: its usage text and what it runs. */
@@ -26,6 +27,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'lifeboat runbook --app <name> [--out file.md]   write the Markdown runbook of an application',
     usage: RUNBOOK_USAGE,
     run: runbookCommand,
+  },
+  verify: {
+    summary:
+      'lifeboat verify --config <file>                  will the permissions and requests hold? (AWS twin)',
+    usage: VERIFY_USAGE,
+    run: verifyCommand,
   },
   report: {
     summary: 'lifeboat report <report.json> --html <file>   render a simulate --json report as an HTML page',

@@ -7,6 +7,7 @@ import { renderText } from '../report/renderText.ts';
 import { loadScenario } from '../scenario/Scenario.ts';
 import { simulate } from '../simulate/Simulation.ts';
 import { localRuntime } from '../simulate/localRuntime.ts';
+import { twinRuntime } from '../simulate/twinRuntime.ts';
 import type { AwsClients } from './aws/AwsClients.ts';
 import { COMMANDS, runCommand } from './commands.ts';
 
@@ -27,14 +28,19 @@ export interface CliIo {
 export const EXIT = { ok: 0, violations: 1, usage: 2, internal: 3 } as const;
 
 export const USAGE = `Usage:
-  lifeboat simulate <scenario.json> [--json] [--html <file>] [--quiet] [--progress] [--no-color]
+  lifeboat simulate <scenario.json> [--json] [--html <file>] [--ports] [--quiet] [--progress] [--no-color]
 
 Runs a scenario on the local runtime: simulated regions on a virtual clock executing the real
-workflows and step code. Prints a timeline (or, with --json, the report document) and exits
-0 when no safety invariant was broken, 1 when one was, 2 when the scenario or the command is wrong.
+workflows, each Task invoking the real Lambda handler with the environment and IAM role the
+synthesized stacks give it, every AWS call checked against AWS's API model and that role's policies
+and answered by the AWS twin. Prints a timeline (or, with --json, the report document) and exits
+0 when no safety invariant was broken and no call was denied or malformed, 1 otherwise, 2 when the
+scenario or the command is wrong.
 
 Options:
   --json         print the report as JSON (contract version 1) instead of the timeline
+  --ports        run the step code over the simulated world's ports instead of the deployed
+                 handlers: no synth, no IAM or API-model checks; faster, for long what-if runs
   --html <file>  also write the report as a self-contained HTML page
   --quiet        no progress lines while the scenario runs
   --progress     progress lines on stderr even when it is not a terminal
@@ -67,6 +73,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       options: {
         json: { type: 'boolean', default: false },
         html: { type: 'string' },
+        ports: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         progress: { type: 'boolean', default: false },
         'no-color': { type: 'boolean', default: false },
@@ -91,7 +98,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const showProgress = !parsed.values.quiet && (parsed.values.progress || io.stderrIsTty === true);
     const report = await simulate({
       scenario,
-      ...localRuntime(),
+      ...(parsed.values.ports ? localRuntime() : twinRuntime()),
       ...(showProgress
         ? {
             onProgress: (entry) => {

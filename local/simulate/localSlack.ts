@@ -5,6 +5,7 @@ import {
   type CallbackVerdict,
 } from '../../shared/slack/SlackCallback.ts';
 import { slackSignature } from '../../shared/slack/signature.ts';
+import type { ApprovalStore } from '../../shared/ports/Approvals.ts';
 import type { WorkflowControl } from '../../shared/ports/Workflows.ts';
 import type { ScenarioEvent } from '../scenario/Scenario.ts';
 import { worldEstate } from '../world/WorldEstate.ts';
@@ -123,8 +124,10 @@ export async function pressSlackButton(
     statusCode: number;
     log: readonly string[];
   }>,
+  /** Where the approvals are read (the table the callback's region reads); the runtime's own by default. */
+  approvals: ApprovalStore = context.approvals,
 ): Promise<void> {
-  const { world, clock, approvals, scenario } = context;
+  const { world, clock, scenario } = context;
   let pressed: { approvalId: string; ts: string } | undefined;
   for (const message of [...world.slack].reverse()) {
     const buttons = buttonsOf(message.blocks);

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
+import { trackPort } from '../clock/trackPort.ts';
 import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { AwsTwin, type TwinChecks } from '../twin/AwsTwin.ts';
@@ -64,8 +66,32 @@ export function twinRuntime(
       const { twin } = stateOf(context);
       const config = context.scenario.config;
       const functions: Record<string, LocalFunction> = {};
+      const home = config.controlPlaneRegions[0] ?? 'us-east-1';
       for (const name of new Set(twin.deployment.functions.map((f) => f.name))) {
-        functions[name] = (payload) => twin.invoke(name, invocationRegion(config, name, payload), payload);
+        functions[name] = (payload, invocation) => {
+          // A Task invokes the function of the region its execution runs in (the one its input
+          // names); a run whose input names no region with a control plane ran where it was started
+          // (the first control plane).
+          const execution = context
+            .runner()
+            .executions.find(
+              (e) => e.name === invocation.executionName && e.workflow === invocation.workflow,
+            );
+          const region = invocationRegion(
+            config,
+            name,
+            execution === undefined ? payload : { input: execution.input },
+          );
+          // Where a stack deploys the function in another region only (the readiness drill runs in
+          // the first standby), that is where its schedule invokes it.
+          const deployedIn =
+            twin.deployed(name, region) !== undefined
+              ? region
+              : twin.deployed(name, home) !== undefined
+                ? home
+                : (twin.deployment.functions.find((f) => f.name === name)?.region ?? home);
+          return twin.invoke(name, deployedIn, payload);
+        };
       }
       return functions;
     },
@@ -82,7 +108,18 @@ export function twinRuntime(
     lockingWorkflows: ['failover', 'failback'],
     onHumanAction: async (event, context) => {
       const { twin } = stateOf(context);
-      await pressSlackButton(event, context, (request) => pressThroughFunctionUrl(twin, context, request));
+      // The press goes to the callback of the first control plane that is up, which reads its own replica.
+      const region = pressRegion(context);
+      const approvals = trackPort(
+        new DynamoApprovals(context.dynamo.client(), context.replicatedLedger.tableIn(region)),
+        context.clock,
+      );
+      await pressSlackButton(
+        event,
+        context,
+        (request) => pressThroughFunctionUrl(twin, context, request),
+        approvals,
+      );
     },
     setup: async (context) => {
       const { twin, parts } = stateOf(context);
@@ -154,19 +191,22 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
   return { twin, parts };
 }
 
+/**
+ * Where Slack's presses go: its Request URL names one region's endpoint, and a Route 53 failover
+ * record over the control planes (the README's advice) sends it to the first one that is up.
+ */
+function pressRegion(context: SimulationContext): string {
+  const regions = context.scenario.config.controlPlaneRegions;
+  return regions.find((r) => !context.world.faults.isOutage(r)) ?? regions[0] ?? 'us-east-1';
+}
+
 /** A Slack press delivered as Slack delivers it: a signed POST to a control plane's Function URL. */
 async function pressThroughFunctionUrl(
   twin: AwsTwin,
   context: SimulationContext,
   request: ReturnType<typeof signedSlackRequest>,
 ): Promise<{ statusCode: number; log: readonly string[] }> {
-  const { scenario, world } = context;
-  // Slack's Request URL names one region's endpoint; a Route 53 failover record over the control
-  // planes (the README's advice) sends it to the first one that is up.
-  const region =
-    scenario.config.controlPlaneRegions.find((r) => !world.faults.isOutage(r)) ??
-    scenario.config.controlPlaneRegions[0] ??
-    'us-east-1';
+  const region = pressRegion(context);
   const event = {
     version: '2.0',
     routeKey: '$default',
@@ -192,8 +232,19 @@ async function pressThroughFunctionUrl(
     body: request.body,
     isBase64Encoded: false,
   };
-  const { result, log } = await twin.invokeWithLog('lifeboat-slack-callback', region, event);
-  return { statusCode: Number((result as { statusCode?: unknown } | null)?.statusCode ?? 502), log };
+  try {
+    const { result, log } = await twin.invokeWithLog('lifeboat-slack-callback', region, event);
+    return { statusCode: Number((result as { statusCode?: unknown } | null)?.statusCode ?? 502), log };
+  } catch (error) {
+    // A function that throws behind a Function URL answers 502; the press did not count.
+    context.world.timeline.push({
+      at: context.clock.seconds,
+      kind: 'slack',
+      region,
+      text: `the Slack callback in ${region} failed: ${(error as Error).name}: ${(error as Error).message}`,
+    });
+    return { statusCode: 502, log: [] };
+  }
 }
 
 /** EventBridge's deliveries to the functions: alarm state changes, the offer's schedule, run ends. */

@@ -27,6 +27,8 @@ export interface AuthorizationFacts {
    * request names none: the region's defaults for the source's engine.
    */
   rdsDefaults(region: string): { optionGroup: string; parameterGroup: string; subnetGroup: string };
+  /** The tags of a resource the rehearsal created with tags (aws:ResourceTag/<key>), if known. */
+  tagsOf(arn: string): Readonly<Record<string, string>> | undefined;
 }
 
 const PREFIX: Readonly<Record<TwinService, string>> = {
@@ -257,6 +259,20 @@ function resourcesOf(
   }
 }
 
+/**
+ * A tagged resource's condition keys: `aws:ResourceTag/<key>`, and RDS's own per resource type
+ * (`rds:db-tag/<key>`, `rds:snapshot-tag/<key>`, ...), which its policies often use instead.
+ */
+function resourceTagKeys(arn: string, tags: Readonly<Record<string, string>>): Record<string, string> {
+  const rdsType = /^arn:[^:]+:rds:[^:]*:[^:]*:([a-z-]+):/.exec(arn)?.[1];
+  const keys: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags)) {
+    keys[`aws:ResourceTag/${k}`] = v;
+    if (rdsType !== undefined) keys[`rds:${rdsType}-tag/${k}`] = v;
+  }
+  return keys;
+}
+
 /** The authorization requests AWS makes for one call, one per resource it acts on. */
 export function authorizationRequests(
   request: AwsRequest,
@@ -266,10 +282,26 @@ export function authorizationRequests(
   const action = `${PREFIX[request.service]}:${request.operation}`;
   // Route 53 is global: its calls are made to us-east-1, which is what aws:RequestedRegion says.
   const requestedRegion = request.service === 'route53' ? 'us-east-1' : request.region;
+  // A create call's tags are the request's tags (aws:RequestTag/<key>, aws:TagKeys).
+  const tags = Array.isArray(request.input.Tags)
+    ? (request.input.Tags as { Key?: unknown; Value?: unknown }[]).filter((t) => typeof t.Key === 'string')
+    : [];
+  const tagContext: Record<string, string | string[]> =
+    tags.length === 0
+      ? {}
+      : {
+          ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${text(t.Key)}`, text(t.Value)])),
+          'aws:TagKeys': tags.map((t) => text(t.Key)),
+        };
   return resources.map((resource) => ({
     action,
     resource,
-    context: { 'aws:RequestedRegion': requestedRegion, ...context },
+    context: {
+      'aws:RequestedRegion': requestedRegion,
+      ...tagContext,
+      ...resourceTagKeys(resource, facts.tagsOf(resource) ?? {}),
+      ...context,
+    },
   }));
 }
 

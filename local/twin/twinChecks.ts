@@ -7,8 +7,14 @@ import { nodegroupArn } from './services/eks.ts';
 import type { TwinSecret } from './services/secretsManager.ts';
 
 /** What IAM knows of the world that a request does not carry. */
-function facts(world: World, deployment: Deployment, secrets: readonly TwinSecret[]): AuthorizationFacts {
+function facts(
+  world: World,
+  deployment: Deployment,
+  secrets: readonly TwinSecret[],
+  tags: ReadonlyMap<string, Readonly<Record<string, string>>>,
+): AuthorizationFacts {
   return {
+    tagsOf: (arn) => tags.get(arn),
     secretArn: (region, id) =>
       secrets.find((s) => s.region === region && (s.name === id || s.arn === id || s.arn.slice(0, -7) === id))
         ?.arn,
@@ -24,8 +30,14 @@ function facts(world: World, deployment: Deployment, secrets: readonly TwinSecre
 }
 
 /** The checks of a rehearsal: AWS's API model, and IAM over the deployment's role policies. */
-export function twinChecks(world: World, deployment: Deployment, secrets: readonly TwinSecret[]): TwinChecks {
-  const known = facts(world, deployment, secrets);
+export function twinChecks(
+  world: World,
+  deployment: Deployment,
+  secrets: readonly TwinSecret[],
+  /** The tags of the databases the rehearsal's calls created, by ARN. */
+  tags: ReadonlyMap<string, Readonly<Record<string, string>>>,
+): TwinChecks {
+  const known = facts(world, deployment, secrets, tags);
   return {
     modelErrors,
     authorizationRequests: (request) => authorizationRequests(request, known),

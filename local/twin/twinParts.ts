@@ -8,6 +8,7 @@ import { SlackApiTwin } from './SlackApiTwin.ts';
 import { cloudWatchOperations } from './services/cloudWatch.ts';
 import { applicationsOnCluster, eksOperations } from './services/eks.ts';
 import { rdsDatabaseOperations } from './services/rdsDatabase.ts';
+import { rdsSnapshotOperations } from './services/rdsSnapshots.ts';
 import { route53Operations } from './services/route53.ts';
 import { secretsManagerOperations, slackSecrets } from './services/secretsManager.ts';
 import type { ServiceOperations } from './services/ServiceTwin.ts';
@@ -128,12 +129,13 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
     const input = run?.input as { force?: unknown } | undefined;
     return input?.force === true;
   };
+  const tags = new Map<string, Readonly<Record<string, string>>>();
   const secrets = slackSecrets(world.config, deployment.account, deployment.partition, options.slack);
   return {
-    checks: twinChecks(world, deployment, secrets),
+    checks: twinChecks(world, deployment, secrets, tags),
     services: {
       route53: [route53Operations(forced)],
-      rds: [rdsDatabaseOperations()],
+      rds: [rdsDatabaseOperations(), rdsSnapshotOperations(tags)],
       eks: [eksOperations((region, cluster) => kubernetes.access(region, cluster))],
       cloudwatch: [cloudWatchOperations()],
       secretsmanager: [

@@ -98,6 +98,11 @@ export class SimulatedSnapshots {
     return [...this.#snapshots.values()];
   }
 
+  /** The application a temporary database restored in `region` belongs to, if it is one. */
+  restoreOwner(region: string, restoreId: string): string | undefined {
+    return this.#restores.get(key(region, restoreId))?.application;
+  }
+
   /** The temporary databases that still exist, as `region/db:<id>` and `region/cluster:<id>`. */
   restoresLeft(): string[] {
     return [...this.#restores.values()].flatMap((r) => resourcesOf(r).map((res) => `${r.region}/${res}`));
@@ -148,6 +153,13 @@ export class SimulatedSnapshots {
       this.#options.note(application, region, `snapshot ${snapshotId} available`);
     });
     return this.#info(snapshot);
+  }
+
+  /** A snapshot as `describe` gives it, without an API call of its own (one listing's entries). */
+  describeQuietly(application: string, region: string, snapshotId: string): SnapshotInfo | undefined {
+    this.#app(application);
+    const found = this.#snapshots.get(key(region, snapshotId));
+    return found === undefined ? undefined : this.#info(found);
   }
 
   describe(application: string, region: string, snapshotId: string): SnapshotInfo | undefined {

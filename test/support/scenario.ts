@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../../local/scenario/Scenario.ts';
 import { simulate, type SimulationContext } from '../../local/simulate/Simulation.ts';
 import { localRuntime } from '../../local/simulate/localRuntime.ts';
+import { twinRuntime, type TwinRuntimeOptions } from '../../local/simulate/twinRuntime.ts';
 import type { Report, ReportExecution } from '../../local/report/Report.ts';
 import { exampleConfigDocument } from './exampleConfig.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,13 @@ export async function rehearse(options: {
   config?: (doc: ConfigDoc) => void;
   /** Runs before the world starts, after the local runtime's own setup: seed the world here. */
   setup?: (context: SimulationContext) => void;
+  /**
+   * `twin` (the default) runs the deployed handlers on the AWS twin; `ports` the step code over the
+   * world's ports (for tests of the world's own behaviour).
+   */
+  mode?: 'twin' | 'ports';
+  /** Changes to the twin (its checks, or the deployment it is given). */
+  twin?: TwinRuntimeOptions;
 }): Promise<Report> {
   const doc = exampleConfigDocument();
   options.config?.(doc);
@@ -40,12 +48,12 @@ export async function rehearse(options: {
     'test scenario',
     { baseDir: dir, cwd: ROOT },
   );
-  const runtime = localRuntime();
+  const runtime = options.mode === 'ports' ? localRuntime() : twinRuntime(options.twin);
   return simulate({
     scenario,
     ...runtime,
-    setup: (context) => {
-      runtime.setup?.(context);
+    setup: async (context) => {
+      await runtime.setup?.(context);
       options.setup?.(context);
     },
   });

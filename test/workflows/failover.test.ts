@@ -116,6 +116,10 @@ describe('failover workflow (real ASL on the local runtime)', () => {
 
   it('does not promote or move DNS when the target is unhealthy too, and records why', async () => {
     const report = await rehearse({
+      // A region-wide outage of the target takes its control plane down too: on the AWS twin the
+      // run cannot reach its own region's table at all. The decision is the step code's, which the
+      // port-level runtime runs with the region's API still answering.
+      mode: 'ports',
       events: [
         { at: 0, fault: 'region-outage', region: 'us-west-2' },
         OUTAGE,

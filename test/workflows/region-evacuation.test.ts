@@ -14,6 +14,8 @@ const threeApps = (doc: Parameters<NonNullable<Parameters<typeof rehearse>[0]['c
 describe('region-evacuation workflow (real ASL on the local runtime)', () => {
   it('fails over every application served from the failing region, two started at a time, and waits for them', async () => {
     const report = await rehearse({
+      // The evacuation workflow is the fleet benchmark's, deployed by no stack: the port level runs it.
+      mode: 'ports',
       config: threeApps,
       until: 3600,
       events: [OUTAGE, RECOVERY],
@@ -49,6 +51,8 @@ describe('region-evacuation workflow (real ASL on the local runtime)', () => {
 
   it('refuses a region no application runs in, and starts nothing', async () => {
     const report = await rehearse({
+      // The evacuation workflow is the fleet benchmark's, deployed by no stack: the port level runs it.
+      mode: 'ports',
       config: threeApps,
       until: 300,
       events: [OUTAGE],
@@ -63,6 +67,8 @@ describe('region-evacuation workflow (real ASL on the local runtime)', () => {
 
   it('skips an application whose primary is elsewhere', async () => {
     const report = await rehearse({
+      // The evacuation workflow is the fleet benchmark's, deployed by no stack: the port level runs it.
+      mode: 'ports',
       config: (doc) => {
         threeApps(doc);
         const apps = doc.applications as { regions: string[] }[];
