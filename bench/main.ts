@@ -7,6 +7,7 @@ import { renderTable, round, verdict } from './lib/stats.ts';
 import { FLOOR_LIMIT, measureRto, SEQUENTIAL_LIMIT } from './rto/rtoBench.ts';
 import { FAILOVER_LIMIT_USD, IDLE_LIMIT_USD, measureCost } from './cost/costBench.ts';
 import { PRICES } from './cost/prices.ts';
+import { DEFAULT_SCENARIO_LIMIT_SECONDS, measureRehearsals } from './rehearsal/rehearsalBench.ts';
 import {
   exampleDocument,
   FLEET_RTO_LIMIT,
@@ -228,3 +229,21 @@ out(
   ),
 );
 out(`fleet: ${fleet.cores} cores; invariant violations: ${fleet.violations.length}`);
+
+out('\nRehearsal wall time per example scenario: the AWS twin (default) and the port-level runtime');
+const rehearsals = await measureRehearsals();
+out(
+  renderTable(
+    ['scenario', 'twin s', 'ports s', 'AWS calls', 'violations'],
+    rehearsals.timings.map((t) => [
+      t.scenario,
+      round(t.twinSeconds, 1),
+      round(t.portsSeconds, 1),
+      t.awsCalls,
+      t.violations,
+    ]),
+  ),
+);
+out(
+  `default scenario on the twin (npm start, synth included): ${round(rehearsals.defaultSeconds, 1)} s, ${verdict(rehearsals.defaultSeconds, DEFAULT_SCENARIO_LIMIT_SECONDS, ' s')} (≤ ${DEFAULT_SCENARIO_LIMIT_SECONDS} s)`,
+);

@@ -125,8 +125,8 @@ function countingRuntime(calls: Counted[]): ReturnType<typeof localRuntime> {
         ...context,
         ledgerIn: (region) => countLedger(context.ledgerIn(region), context),
       }) ?? {},
-    setup: (context) => {
-      runtime.setup?.(context);
+    setup: async (context) => {
+      await runtime.setup?.(context);
       const faults = context.world.faults;
       const check = faults.check.bind(faults);
       faults.check = (service, operation, region) => {

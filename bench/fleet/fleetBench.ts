@@ -59,8 +59,8 @@ async function evacuate(
   return simulate({
     scenario,
     ...runtime,
-    setup: (context) => {
-      runtime.setup?.(context);
+    setup: async (context) => {
+      await runtime.setup?.(context);
       startEvacuation(context, at, { failingRegion: 'us-east-1', maxConcurrency, reason: 'fleet benchmark' });
     },
   });

@@ -63,8 +63,8 @@ async function run(
       ? {}
       : {
           statemachinesDir: start.statemachinesDir,
-          setup: (context) => {
-            runtime.setup?.(context);
+          setup: async (context) => {
+            await runtime.setup?.(context);
             context.clock.schedule(start.at, () => {
               context.runner().start(start.workflow, start.input, `${start.workflow}-${name}`);
             });

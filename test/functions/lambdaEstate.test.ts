@@ -63,7 +63,7 @@ describe('lambdaConfig', () => {
     const text = bundledConfigText(parseConfig(exampleConfigDocument()));
     process.env.LIFEBOAT_CONFIG = text;
     const first = lambdaConfig();
-    process.env.LIFEBOAT_CONFIG = `${text}`;
+    process.env.LIFEBOAT_CONFIG = text.slice();
 
     expect(lambdaConfig()).toBe(first);
     expect(first.applications.map((a) => a.name)).toEqual(['ai-gateway', 'ai-gateway-drill']);

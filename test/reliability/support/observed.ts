@@ -132,8 +132,8 @@ export async function rehearseObserved(options: {
       }
       return wrapped;
     },
-    setup: (context) => {
-      runtime.setup?.(context);
+    setup: async (context) => {
+      await runtime.setup?.(context);
       const registry = context.world.faults;
       const check = registry.check.bind(registry);
       registry.check = (service, operation, region) => {
