@@ -17,5 +17,6 @@ export default {
     '<rootDir>/test/support/ReliabilityReporter.js',
   ],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
-  testTimeout: 60_000,
+  // A rehearsal on the AWS twin synthesizes the stacks first (seconds, more on a busy machine).
+  testTimeout: 240_000,
 };

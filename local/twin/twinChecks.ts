@@ -4,6 +4,7 @@ import type { TwinChecks } from './AwsTwin.ts';
 import type { Deployment } from './Deployment.ts';
 import { authorizationRequests, evaluate, type AuthorizationFacts } from './iam.ts';
 import { nodegroupArn } from './services/eks.ts';
+import { snapshotTags } from './services/rdsSnapshots.ts';
 import type { TwinSecret } from './services/secretsManager.ts';
 
 /** What IAM knows of the world that a request does not carry. */
@@ -14,7 +15,7 @@ function facts(
   tags: ReadonlyMap<string, Readonly<Record<string, string>>>,
 ): AuthorizationFacts {
   return {
-    tagsOf: (arn) => tags.get(arn),
+    tagsOf: (arn) => tags.get(arn) ?? snapshotTags(world, arn),
     secretArn: (region, id) =>
       secrets.find((s) => s.region === region && (s.name === id || s.arn === id || s.arn.slice(0, -7) === id))
         ?.arn,

@@ -21,6 +21,22 @@ export interface SimulatedSnapshot {
   readonly sizeGiB: number;
   readonly encrypted: boolean;
   readonly tags: Readonly<Record<string, string>>;
+  /** A copy's source and the virtual second its copy began (RDS reports both on the copy). */
+  readonly copiedFrom?: { readonly id: string; readonly region: string; readonly at: number };
+  /** The KMS key a copy was encrypted with, as its request named it. */
+  readonly kmsKeyId?: string;
+}
+
+/** A restored database as the RDS API reports it, read without an API call of its own. */
+export interface RestoreState {
+  readonly id: string;
+  readonly region: string;
+  readonly application: string;
+  readonly engine: string;
+  readonly instance: 'creating' | 'available' | 'deleting' | undefined;
+  readonly cluster: 'creating' | 'available' | 'deleting' | undefined;
+  /** The instance's endpoint address, once it is available. */
+  readonly endpoint: string | undefined;
 }
 
 /** A temporary database restored from a snapshot: an instance, and for Aurora its cluster. */
@@ -98,9 +114,25 @@ export class SimulatedSnapshots {
     return [...this.#snapshots.values()];
   }
 
-  /** The application a temporary database restored in `region` belongs to, if it is one. */
-  restoreOwner(region: string, restoreId: string): string | undefined {
-    return this.#restores.get(key(region, restoreId))?.application;
+  /** A snapshot by region and identifier (either kind), without an API call of its own. */
+  find(region: string, snapshotId: string): SimulatedSnapshot | undefined {
+    return this.#snapshots.get(key(region, snapshotId));
+  }
+
+  /** A temporary database restored in `region`, without an API call of its own. */
+  inspectRestore(region: string, restoreId: string): RestoreState | undefined {
+    const r = this.#restores.get(key(region, restoreId));
+    return r === undefined
+      ? undefined
+      : {
+          id: r.id,
+          region: r.region,
+          application: r.application,
+          engine: r.engine,
+          instance: r.instance,
+          cluster: r.cluster,
+          endpoint: r.instance === 'available' ? endpointOf(r.id, r.region) : undefined,
+        };
   }
 
   /** The temporary databases that still exist, as `region/db:<id>` and `region/cluster:<id>`. */
@@ -155,13 +187,6 @@ export class SimulatedSnapshots {
     return this.#info(snapshot);
   }
 
-  /** A snapshot as `describe` gives it, without an API call of its own (one listing's entries). */
-  describeQuietly(application: string, region: string, snapshotId: string): SnapshotInfo | undefined {
-    this.#app(application);
-    const found = this.#snapshots.get(key(region, snapshotId));
-    return found === undefined ? undefined : this.#info(found);
-  }
-
   describe(application: string, region: string, snapshotId: string): SnapshotInfo | undefined {
     const app = this.#app(application);
     this.#check(app, isAurora(app) ? 'DescribeDBClusterSnapshots' : 'DescribeDBSnapshots', region);
@@ -175,6 +200,7 @@ export class SimulatedSnapshots {
     toRegion: string,
     targetId: string,
     tags: Readonly<Record<string, string>>,
+    kmsKeyId?: string,
   ): SnapshotInfo {
     const app = this.#app(application);
     // The request is made in the destination region; RDS fetches the source through the presigned URL.
@@ -209,11 +235,19 @@ export class SimulatedSnapshots {
       );
     }
     const copy: SimulatedSnapshot = {
-      ...original,
       id: targetId,
       region: toRegion,
+      application: original.application,
+      cluster: original.cluster,
+      sourceId: original.sourceId,
       status: 'creating',
+      takenAt: original.takenAt,
+      engine: original.engine,
+      sizeGiB: original.sizeGiB,
+      encrypted: original.encrypted,
       tags: { ...tags },
+      copiedFrom: { id: original.id, region: original.region, at: this.#options.clock.seconds },
+      ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
     };
     this.#snapshots.set(key(toRegion, targetId), copy);
     this.#options.note(application, toRegion, `copy of ${source.id} from ${source.region} started`);
@@ -302,7 +336,7 @@ export class SimulatedSnapshots {
       region,
       status,
       engine: restore?.engine,
-      endpoint: restore?.instance === 'available' ? `${restoreId}.${region}.rds.local` : undefined,
+      endpoint: restore?.instance === 'available' ? endpointOf(restoreId, region) : undefined,
       resources,
     };
   }
@@ -334,6 +368,134 @@ export class SimulatedSnapshots {
       });
     }
     return before.resources;
+  }
+
+  /**
+   * RestoreDBClusterFromSnapshot as the API does it: the cluster alone, available after the restore
+   * time; its instance is a separate request (`addRestoreInstance`). (`restore` is the port's
+   * whole Aurora restore, cluster and instance at once.)
+   */
+  restoreCluster(
+    application: string,
+    snapshot: { readonly id: string; readonly region: string },
+    restoreId: string,
+  ): 'started' | 'exists' {
+    const app = this.#app(application);
+    const region = snapshot.region;
+    this.#check(app, 'RestoreDBClusterFromSnapshot', region);
+    if (this.#restores.get(key(region, restoreId))?.cluster !== undefined) return 'exists';
+    const source = this.#snapshots.get(key(region, snapshot.id));
+    if (source?.status !== 'available') {
+      throw new SimulatedServiceError(
+        source === undefined ? 'DBClusterSnapshotNotFoundFault' : 'InvalidDBClusterSnapshotStateFault',
+        `cluster snapshot ${snapshot.id} in ${region} is ${source?.status ?? 'not there'}`,
+        source === undefined ? 404 : 400,
+      );
+    }
+    const restore: SimulatedRestore = {
+      id: restoreId,
+      region,
+      application,
+      engine: source.engine,
+      instance: undefined,
+      cluster: 'creating',
+    };
+    this.#restores.set(key(region, restoreId), restore);
+    this.#options.note(application, region, `restore of ${snapshot.id} into cluster ${restoreId} started`);
+    this.#later(this.#options.latency.rdsRestoreSeconds, () => {
+      if (restore.cluster !== 'creating') return;
+      restore.cluster = 'available';
+      this.#options.note(application, region, `cluster ${restoreId} available`);
+    });
+    return 'started';
+  }
+
+  /**
+   * CreateDBInstance in a restored cluster, named as the cluster. RDS creates DB instances in a
+   * restored cluster only once the cluster is available
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html);
+   * the instance then takes the restore time again (the latency model has no figure of its own).
+   */
+  addRestoreInstance(application: string, region: string, restoreId: string): 'started' | 'exists' {
+    const app = this.#app(application);
+    this.#check(app, 'CreateDBInstance', region);
+    const restore = this.#restores.get(key(region, restoreId));
+    if (restore?.cluster === undefined) {
+      throw new SimulatedServiceError('DBClusterNotFoundFault', `DBCluster ${restoreId} not found.`, 404);
+    }
+    if (restore.instance !== undefined) return 'exists';
+    if (restore.cluster !== 'available') {
+      throw new SimulatedServiceError(
+        'InvalidDBClusterStateFault',
+        `DB cluster ${restoreId} is ${restore.cluster}; instances can be added once it is available`,
+        400,
+      );
+    }
+    restore.instance = 'creating';
+    this.#options.note(application, region, `instance ${restoreId} of restored cluster started`);
+    this.#later(this.#options.latency.rdsRestoreSeconds, () => {
+      if (restore.instance !== 'creating') return;
+      restore.instance = 'available';
+      this.#options.note(application, region, `${restoreId} available`);
+    });
+    return 'started';
+  }
+
+  /** DeleteDBInstance of a restore's instance: refused while it is being created or deleted. */
+  deleteRestoreInstance(application: string, region: string, restoreId: string): void {
+    const app = this.#app(application);
+    this.#check(app, 'DeleteDBInstance', region);
+    const restore = this.#restores.get(key(region, restoreId));
+    if (restore?.instance === undefined) {
+      throw new SimulatedServiceError('DBInstanceNotFoundFault', `DBInstance ${restoreId} not found.`, 404);
+    }
+    if (restore.instance !== 'available') {
+      throw new SimulatedServiceError(
+        'InvalidDBInstanceStateFault',
+        `DB instance ${restoreId} is ${restore.instance}, not available`,
+        400,
+      );
+    }
+    restore.instance = 'deleting';
+    this.#options.note(application, region, `${restoreId} deleting`);
+    this.#later(this.#options.latency.rdsDeleteSeconds, () => {
+      restore.instance = undefined;
+      this.#forgetIfGone(restore);
+      this.#options.note(application, region, `${restoreId} deleted`);
+    });
+  }
+
+  /**
+   * DeleteDBCluster of a restored cluster: refused while it still has an instance that is not being
+   * deleted, or while it is itself being created or deleted.
+   */
+  deleteRestoreCluster(application: string, region: string, restoreId: string): void {
+    const app = this.#app(application);
+    this.#check(app, 'DeleteDBCluster', region);
+    const restore = this.#restores.get(key(region, restoreId));
+    if (restore?.cluster === undefined) {
+      throw new SimulatedServiceError('DBClusterNotFoundFault', `DBCluster ${restoreId} not found.`, 404);
+    }
+    if (restore.instance !== undefined && restore.instance !== 'deleting') {
+      throw new SimulatedServiceError(
+        'InvalidDBClusterStateFault',
+        `Cluster ${restoreId} cannot be deleted, it still contains DB instances in non-deleting state.`,
+        400,
+      );
+    }
+    if (restore.cluster !== 'available') {
+      throw new SimulatedServiceError(
+        'InvalidDBClusterStateFault',
+        `DB cluster ${restoreId} is ${restore.cluster}, not available`,
+        400,
+      );
+    }
+    restore.cluster = 'deleting';
+    this.#later(this.#options.latency.rdsDeleteSeconds, () => {
+      restore.cluster = undefined;
+      this.#forgetIfGone(restore);
+      this.#options.note(application, region, `cluster ${restoreId} deleted`);
+    });
   }
 
   #forgetIfGone(restore: SimulatedRestore): void {
@@ -437,6 +599,10 @@ function isAurora(app: ApplicationConfig): boolean {
 
 function engineOf(app: ApplicationConfig): string {
   return isAurora(app) ? 'aurora-postgresql' : 'postgres';
+}
+
+function endpointOf(restoreId: string, region: string): string {
+  return `${restoreId}.${region}.rds.local`;
 }
 
 function resourcesOf(restore: SimulatedRestore): string[] {

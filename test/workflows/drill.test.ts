@@ -174,6 +174,10 @@ describe('readiness drill (real ASL on the local runtime)', () => {
 
   it('fails when the target region is down, on every check that depends on it', async () => {
     const report = await rehearse({
+      // The readiness drill runs in the first standby's control plane: with that whole region down
+      // it cannot run on the AWS twin at all (its own table does not answer). The port level checks
+      // the findings' logic.
+      mode: 'ports',
       events: readyThenDrill([{ at: 2300, fault: 'region-outage', region: 'us-west-2' }]),
       latency: LATENCY,
       until: 2700,
