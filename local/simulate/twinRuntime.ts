@@ -29,8 +29,12 @@ interface TwinState {
 }
 
 /** The region a function's invocation runs in, from its payload, as its trigger or workflow runs it. */
-function invocationRegion(config: LifeboatConfig, functionName: string, payload: unknown): string {
-  const home = config.controlPlaneRegions[0] ?? 'us-east-1';
+function invocationRegion(
+  config: LifeboatConfig,
+  functionName: string,
+  payload: unknown,
+  home: string,
+): string {
   if (functionName === 'lifeboat-backup' || functionName === 'lifeboat-restore-test')
     return backupRegionOf(config, payload);
   if (functionName === 'lifeboat-drill') return drillRegionOfPayload(config, payload);
@@ -66,7 +70,6 @@ export function twinRuntime(
       const { twin } = stateOf(context);
       const config = context.scenario.config;
       const functions: Record<string, LocalFunction> = {};
-      const home = config.controlPlaneRegions[0] ?? 'us-east-1';
       for (const name of new Set(twin.deployment.functions.map((f) => f.name))) {
         functions[name] = (payload, invocation) => {
           // A Task invokes the function of the region its execution runs in (the one its input
@@ -77,10 +80,14 @@ export function twinRuntime(
             .executions.find(
               (e) => e.name === invocation.executionName && e.workflow === invocation.workflow,
             );
+          // A run whose input names no region was started from a console that answers: the first
+          // control plane that is up.
+          const home = liveRegion(context);
           const region = invocationRegion(
             config,
             name,
             execution === undefined ? payload : { input: execution.input },
+            home,
           );
           // Where a stack deploys the function in another region only (the readiness drill runs in
           // the first standby), that is where its schedule invokes it.
@@ -109,7 +116,7 @@ export function twinRuntime(
     onHumanAction: async (event, context) => {
       const { twin } = stateOf(context);
       // The press goes to the callback of the first control plane that is up, which reads its own replica.
-      const region = pressRegion(context);
+      const region = liveRegion(context);
       const approvals = trackPort(
         new DynamoApprovals(context.dynamo.client(), context.replicatedLedger.tableIn(region)),
         context.clock,
@@ -192,10 +199,12 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
 }
 
 /**
- * Where Slack's presses go: its Request URL names one region's endpoint, and a Route 53 failover
- * record over the control planes (the README's advice) sends it to the first one that is up.
+ * The first control-plane region that is up: where Slack's presses go (its Request URL names one
+ * region's endpoint, and a Route 53 failover record over the control planes, the README's advice,
+ * sends it to the first one that is up), and where an operator starts a run whose input names no
+ * region.
  */
-function pressRegion(context: SimulationContext): string {
+function liveRegion(context: SimulationContext): string {
   const regions = context.scenario.config.controlPlaneRegions;
   return regions.find((r) => !context.world.faults.isOutage(r)) ?? regions[0] ?? 'us-east-1';
 }
@@ -206,7 +215,7 @@ async function pressThroughFunctionUrl(
   context: SimulationContext,
   request: ReturnType<typeof signedSlackRequest>,
 ): Promise<{ statusCode: number; log: readonly string[] }> {
-  const region = pressRegion(context);
+  const region = liveRegion(context);
   const event = {
     version: '2.0',
     routeKey: '$default',
@@ -290,7 +299,7 @@ function wireEvents(context: SimulationContext, twin: AwsTwin): void {
   context.runner().onEnd((record) => {
     if (record.status !== 'ABORTED' && record.status !== 'TIMED_OUT' && record.status !== 'FAILED') return;
     const named = regionOf({ input: record.input }, '');
-    const region = regions.includes(named) ? named : (regions[0] ?? 'us-east-1');
+    const region = regions.includes(named) ? named : liveRegion(context);
     const event = executionStatusChange(record, region, clock, twin.deployment.account);
     clock.schedule(clock.seconds + world.latency.eventBridgeDeliverySeconds, () => {
       twin.invoke('lifeboat-run-ended', region, event).then(
