@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:https';
+import { createServer } from 'node:https';
+import { listenOnLoopback } from './loopbackServer.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { timingSafeEqual, webcrypto } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 // @peculiar/x509's dependency injection needs the Reflect metadata API loaded first.
@@ -149,8 +148,7 @@ function status(code: number, reason: string, message: string): string {
  */
 export class KubernetesTwin {
   readonly #options: KubernetesTwinOptions;
-  #server: Server | undefined;
-  readonly #sockets = new Set<Duplex>();
+  #close: (() => Promise<void>) | undefined;
   #url = '';
   #caPem = '';
 
@@ -167,30 +165,15 @@ export class KubernetesTwin {
         res.end(status(500, 'InternalError', (error as Error).message));
       });
     });
-    server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        resolve();
-      });
-    });
-    this.#server = server;
-    this.#url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { port, close } = await listenOnLoopback(server);
+    this.#close = close;
+    this.#url = `https://127.0.0.1:${port}`;
   }
 
   async stop(): Promise<void> {
-    const server = this.#server;
-    if (server === undefined) return;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) =>
-      server.close(() => {
-        resolve();
-      }),
-    );
+    const close = this.#close;
+    this.#close = undefined;
+    await close?.();
   }
 
   /** What DescribeCluster gives for the cluster: its endpoint and its CA (base64 of the PEM). */

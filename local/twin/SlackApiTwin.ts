@@ -1,6 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from './loopbackServer.ts';
 
 /** One Web API call, as the twin answered it. */
 export interface SlackCall {
@@ -32,8 +31,7 @@ export interface SlackApiTwinOptions {
  */
 export class SlackApiTwin {
   readonly #options: SlackApiTwinOptions;
-  #server: Server | undefined;
-  readonly #sockets = new Set<Duplex>();
+  #close: (() => Promise<void>) | undefined;
   #url = '';
 
   constructor(options: SlackApiTwinOptions) {
@@ -49,30 +47,15 @@ export class SlackApiTwin {
     const server = createServer((req, res) => {
       void this.#handle(req, res);
     });
-    server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        resolve();
-      });
-    });
-    this.#server = server;
-    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+    const { port, close } = await listenOnLoopback(server);
+    this.#close = close;
+    this.#url = `http://127.0.0.1:${port}/api/`;
   }
 
   async stop(): Promise<void> {
-    const server = this.#server;
-    if (server === undefined) return;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) =>
-      server.close(() => {
-        resolve();
-      }),
-    );
+    const close = this.#close;
+    this.#close = undefined;
+    await close?.();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
