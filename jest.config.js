@@ -19,4 +19,9 @@ export default {
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   // A rehearsal on the AWS twin synthesizes the stacks first (seconds, more on a busy machine).
   testTimeout: 240_000,
+  // Both cores: jest's default (cores - 1) runs a 2-core machine in band, in one process.
+  maxWorkers: 2,
+  // A worker that has loaded the CDK app and the twin's handlers for a few files holds gigabytes; one
+  // past this is replaced between test files, which keeps garbage collection from dominating.
+  workerIdleMemoryLimit: '1GB',
 };

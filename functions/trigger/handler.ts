@@ -4,11 +4,14 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import middy from '@middy/core';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
+import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import {
@@ -40,6 +43,7 @@ const sfn = tracer.captureAWSv3Client(new SFNClient(clientConfig()));
 const cloudWatchIn = perRegion((region) =>
   tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
 );
+const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
 const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
 
 const deps: TriggerDeps = {
@@ -56,6 +60,9 @@ const deps: TriggerDeps = {
     health: route53Dns,
     alarms: new CloudWatchAlarms(cloudWatchIn),
     probe: new HttpProbe(),
+    // automation.preScaleOnFirstSignal: the standby's own node groups and deployments, through the
+    // role's access entry on its cluster (the ClusterAccess stack gives one only where it is used).
+    workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
   }),
 };
 

@@ -3,6 +3,7 @@ import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
 import type { Construct } from 'constructs';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { kubernetesRoleName } from '../../shared/config/naming.ts';
+import { preScaledBy } from '../../shared/trigger/preScale.ts';
 
 /** The EKS access policies Lifeboat's functions are given (Amazon-managed, read-only contents). */
 export const EDIT_POLICY = 'AmazonEKSEditPolicy';
@@ -24,7 +25,9 @@ export interface ClusterAccessStackProps extends StackProps {
  * capacity (AmazonEKSAdminViewPolicy, cluster scope: nodes are cluster-scoped, and no narrower
  * managed policy reads them); every drill function reads (AmazonEKSAdminViewPolicy, cluster scope).
  * A failover scales its own region's cluster, a failback the one traffic left, so each role needs
- * every region's clusters. The stack comes after the control planes, whose roles it names, and the
+ * every region's clusters. Where an application pre-scales its standby on the first signal
+ * (`automation.preScaleOnFirstSignal`), the trigger of the control plane in the cluster's own region
+ * may edit that application's deployments (AmazonEKSEditPolicy, its namespaces only). The stack comes after the control planes, whose roles it names, and the
  * clusters' authentication mode must allow access entries (API or API_AND_CONFIG_MAP).
  */
 export class ClusterAccessStack extends Stack {
@@ -73,6 +76,34 @@ export class ClusterAccessStack extends Stack {
           }),
         );
       }
+    }
+    // The trigger scales only the standby in its own region, so only this region's trigger is named.
+    const preScaleNamespaces = new Map<string, Set<string>>();
+    for (const app of preScaledBy(props.config, this.region)) {
+      const workloads = app.workloads[this.region];
+      if (workloads === undefined || workloads.deployments.length === 0) continue;
+      const namespaces = preScaleNamespaces.get(workloads.clusterName) ?? new Set<string>();
+      for (const d of workloads.deployments) namespaces.add(d.namespace);
+      preScaleNamespaces.set(workloads.clusterName, namespaces);
+    }
+    for (const [cluster, namespaces] of [...preScaleNamespaces].sort(([a], [b]) => a.localeCompare(b))) {
+      entries.push(
+        new CfnAccessEntry(
+          this,
+          `Trigger${cluster.replace(/[^A-Za-z0-9]/g, '')}${this.region.replace(/-/g, '')}`,
+          {
+            clusterName: cluster,
+            principalArn: role(kubernetesRoleName('trigger', this.region)),
+            type: 'STANDARD',
+            accessPolicies: [
+              {
+                policyArn: policy(EDIT_POLICY),
+                accessScope: { type: 'namespace', namespaces: [...namespaces].sort() },
+              },
+            ],
+          },
+        ),
+      );
     }
     this.entries = entries;
   }

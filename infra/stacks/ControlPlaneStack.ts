@@ -30,6 +30,7 @@ import {
 } from '../../shared/config/naming.ts';
 import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
 import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
+import { preScaledBy } from '../../shared/trigger/preScale.ts';
 import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
 import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
 import { BackupWorkflows } from '../constructs/BackupWorkflows.ts';
@@ -265,6 +266,14 @@ export class ControlPlaneStack extends Stack {
       },
     );
     this.grantLedger(this.slackCallback.role, ['GetItem', 'UpdateItem']);
+    // A press on an expired offer is answered with the offer that is open now: the pending approvals
+    // are read from the index.
+    this.slackCallback.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${this.ledgerTableArn}/index/${LEDGER_SCHEMA.byKindIndex}`],
+      }),
+    );
     this.grantSecrets(this.slackCallback.role, [slackSecrets.signingSecret, slackSecrets.botToken]);
     // A decision reaches the waiting task in the region its workflow runs in; an approved offer
     // starts the failback in the region traffic returns to.
@@ -515,6 +524,9 @@ export class ControlPlaneStack extends Stack {
       ...(functionName === 'lifeboat-workloads'
         ? { roleName: kubernetesRoleName('workloads', this.region) }
         : {}),
+      ...(functionName === 'lifeboat-trigger' && this.preScaledHere().length > 0
+        ? { roleName: kubernetesRoleName('trigger', this.region) }
+        : {}),
     });
   }
 
@@ -683,6 +695,11 @@ export class ControlPlaneStack extends Stack {
     this.grantReadWeights(role);
     this.grantHealthReads(fn);
     this.grantAlarmReads(role);
+    // automation.preScaleOnFirstSignal: this region's standby node groups (its deployments through
+    // the access entry the ClusterAccess stack gives this role).
+    const preScaled = this.preScaledHere();
+    this.grantDescribeClusters(role, [this.region], preScaled);
+    this.grantNodeGroups(fn, [this.region], preScaled);
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['states:StartExecution'],
@@ -897,6 +914,11 @@ export class ControlPlaneStack extends Stack {
     return this.config.applications.filter((a) => a.regions.includes(this.region));
   }
 
+  /** The applications whose standby here the trigger scales on the first signal (`preScaledBy`). */
+  private preScaledHere(): LifeboatConfig['applications'] {
+    return preScaledBy(this.config, this.region);
+  }
+
   /**
    * Failover: promotion of this region's database. Failback (run in the region traffic returns to):
    * the rename of a stale instance and a new cross-region replica, here and in the region traffic
@@ -994,8 +1016,12 @@ export class ControlPlaneStack extends Stack {
     }
   }
 
-  private grantDescribeClusters(role: IPrincipal, regions: readonly string[] = [this.region]): void {
-    const clusters = this.applicationsHere().flatMap((app) =>
+  private grantDescribeClusters(
+    role: IPrincipal,
+    regions: readonly string[] = [this.region],
+    applications: LifeboatConfig['applications'] = this.applicationsHere(),
+  ): void {
+    const clusters = applications.flatMap((app) =>
       regions.flatMap((region) => {
         const workloads = app.workloads[region];
         return workloads === undefined
@@ -1017,8 +1043,12 @@ export class ControlPlaneStack extends Stack {
   }
 
   /** A node group's ARN ends in an id EKS assigns when it creates the group, hence `/*`. */
-  private grantNodeGroups(fn: LifeboatFunction, regions: readonly string[] = [this.region]): void {
-    const nodeGroups = this.applicationsHere().flatMap((app) =>
+  private grantNodeGroups(
+    fn: LifeboatFunction,
+    regions: readonly string[] = [this.region],
+    applications: LifeboatConfig['applications'] = this.applicationsHere(),
+  ): void {
+    const nodeGroups = applications.flatMap((app) =>
       regions.flatMap((region) => {
         const workloads = app.workloads[region];
         return (workloads?.nodeGroups ?? []).map((group) =>

@@ -109,6 +109,8 @@ export interface ReportSlackMessage {
   readonly text: string;
   readonly actions: readonly string[];
   readonly updatedAt?: number | null;
+  /** An ephemeral message (chat.postEphemeral): the one user who saw it. */
+  readonly onlyFor?: string;
 }
 
 export interface ReportTimelineEntry {

@@ -463,7 +463,9 @@ ${rows.join('\n')}
 function slack(report: Report): string {
   if (report.slack.length === 0) return '<p>No Slack messages.</p>';
   const items = report.slack.map((message) => {
-    const updated = message.updatedAt == null ? '' : ` · updated at +${formatClock(message.updatedAt)}`;
+    const updated =
+      (message.updatedAt == null ? '' : ` · updated at +${formatClock(message.updatedAt)}`) +
+      (message.onlyFor === undefined ? '' : ` · only ${message.onlyFor} sees it`);
     const actions = message.actions.map((a) => `<span class="action">${esc(a)}</span>`).join('');
     return `<li><div class="meta">+${esc(formatClock(message.at))}${esc(updated)}</div><div class="text">${esc(message.text)}</div>${actions === '' ? '' : `<div>${actions}</div>`}</li>`;
   });

@@ -153,7 +153,8 @@ export function renderText(report: Report, options?: RenderTextOptions): string 
   if (report.slack.length === 0) lines.push('  none');
   for (const message of report.slack) {
     const updated = message.updatedAt == null ? '' : `  (updated at +${formatClock(message.updatedAt)})`;
-    lines.push(`  +${formatClock(message.at)}${updated}`);
+    const only = message.onlyFor === undefined ? '' : `  (only ${message.onlyFor} sees it)`;
+    lines.push(`  +${formatClock(message.at)}${updated}${only}`);
     for (const line of message.text.split('\n')) lines.push(...wrap(clean(line), width, '      '));
     if (message.actions.length > 0) {
       lines.push(...wrap(`actions: ${message.actions.map(clean).join(', ')}`, width, '      '));

@@ -420,12 +420,15 @@ export function buildReport(
     applications,
     world: { regions },
     ledger: ledger.map((item) => ({ ...item })),
-    slack: world.slack.map((m) => ({
-      at: m.postedAt,
-      text: m.text,
-      actions: buttonLabels(m.blocks),
-      updatedAt: m.updatedAt ?? null,
-    })),
+    slack: [
+      ...world.slack.map((m) => ({
+        at: m.postedAt,
+        text: m.text,
+        actions: buttonLabels(m.blocks),
+        updatedAt: m.updatedAt ?? null,
+      })),
+      ...world.ephemeral.map((m) => ({ at: m.postedAt, text: m.text, actions: [], onlyFor: m.user })),
+    ].sort((a, b) => a.at - b.at),
     dns: world.dnsLog,
     writers: world.writersLog,
     timeline: world.timeline,

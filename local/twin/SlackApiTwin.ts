@@ -18,13 +18,14 @@ export interface SlackApiTwinOptions {
     check(method: string): void;
     post(channel: string, text: string, blocks: readonly unknown[]): string;
     update(ts: string, text: string, blocks: readonly unknown[]): void;
+    postEphemeral(channel: string, user: string, text: string): void;
   };
   readonly onCall: (call: SlackCall) => void;
 }
 
 /**
  * Slack's Web API on loopback (`http://127.0.0.1:<port>/api/`, what `@slack/web-api` takes as
- * `slackApiUrl`): `chat.postMessage` and `chat.update` over the world's channel, answered as Slack
+ * `slackApiUrl`): `chat.postMessage`, `chat.update` and `chat.postEphemeral` over the world's channel, answered as Slack
  * answers (HTTP 200 with `ok: false` and the error for a bad token, channel or message; 429 with
  * Retry-After when rate limited; 503 while Slack is down, which the client retries once and then
  * reports as an HTTP error).
@@ -33,6 +34,7 @@ export class SlackApiTwin {
   readonly #options: SlackApiTwinOptions;
   #close: (() => Promise<void>) | undefined;
   #url = '';
+  #ephemeralSeq = 0;
 
   constructor(options: SlackApiTwinOptions) {
     this.#options = options;
@@ -85,7 +87,7 @@ export class SlackApiTwin {
       reply(200, { ok: false, error: 'invalid_auth' });
       return;
     }
-    if (method !== 'chat.postMessage' && method !== 'chat.update') {
+    if (method !== 'chat.postMessage' && method !== 'chat.update' && method !== 'chat.postEphemeral') {
       reply(200, { ok: false, error: 'unknown_method' });
       return;
     }
@@ -111,6 +113,18 @@ export class SlackApiTwin {
       return;
     }
     const message = typeof args.text === 'string' ? args.text : '';
+    if (method === 'chat.postEphemeral') {
+      // https://docs.slack.dev/reference/methods/chat.postEphemeral: `user` is required; the answer
+      // carries a message_ts that cannot be updated.
+      const user = typeof args.user === 'string' ? args.user : '';
+      if (user === '') {
+        reply(200, { ok: false, error: 'user_not_in_channel' });
+        return;
+      }
+      this.#options.backend.postEphemeral(channel, user, message);
+      reply(200, { ok: true, message_ts: `${++this.#ephemeralSeq}.000000` });
+      return;
+    }
     if (method === 'chat.postMessage') {
       const ts = this.#options.backend.post(channel, message, blocks);
       reply(200, { ok: true, channel, ts, message: { text: message, ts } });

@@ -121,6 +121,9 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
       update: (ts, text, blocks) => {
         world.updateSlackMessage(ts, text, blocks);
       },
+      postEphemeral: (channel, user, text) => {
+        world.postSlackEphemeral(channel, user, text);
+      },
     },
     onCall: () => undefined,
   });

@@ -105,6 +105,14 @@ export interface SlackDecision {
   readonly duplicate: boolean;
 }
 
+/** A message only one person sees (chat.postEphemeral): not kept by Slack, not updatable. */
+export interface SlackEphemeralMessage {
+  readonly channel: string;
+  readonly user: string;
+  readonly text: string;
+  readonly postedAt: number;
+}
+
 export interface SlackMessage {
   readonly ts: string;
   readonly channel: string;
@@ -234,6 +242,8 @@ export class World {
   readonly writersLog: { at: number; application: string; regions: string[] }[] = [];
   readonly servingLog: { at: number; application: string; serving: boolean }[] = [];
   readonly slack: SlackMessage[] = [];
+  /** Messages only one person saw (answers to presses), in order. */
+  readonly ephemeral: SlackEphemeralMessage[] = [];
   /** RDS snapshots, their copies and restore tests (`Snapshots.ts`). */
   readonly snapshots: SimulatedSnapshots;
   private readonly apps = new Map<string, AppSim>();
@@ -993,6 +1003,17 @@ export class World {
     message.blocks = blocks;
     message.updatedAt = this.clock.seconds;
     this.note({ kind: 'slack', text: `Slack (updated): ${text}` });
+  }
+
+  /**
+   * A message only `user` sees (chat.postEphemeral): kept with the messages, marked ephemeral.
+   * Slack refuses it for a user who is not in the channel (`user_not_in_channel`); every approver
+   * the config lists is taken to be in the configured channel.
+   */
+  postSlackEphemeral(channel: string, user: string, text: string): void {
+    this.faults.check('slack', 'chat.postEphemeral', 'global');
+    this.ephemeral.push({ channel, user, text, postedAt: this.clock.seconds });
+    this.note({ kind: 'slack', text: `Slack (only ${user} sees it): ${text}` });
   }
 
   /** Records how the Slack callback judged a button press (the approval flow calls this). */

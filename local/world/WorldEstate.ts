@@ -138,6 +138,10 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
         call(() => {
           world.updateSlackMessage(ts, text, blocks);
         }),
+      postEphemeral: (user, text) =>
+        call(() => {
+          world.postSlackEphemeral(options.channel, user, text);
+        }),
     },
     backups: worldBackups(world.snapshots, call),
   };

@@ -178,7 +178,7 @@ export class DynamoApprovals implements ApprovalStore {
     }
   }
 
-  async close(id: string, status: 'TIMED_OUT' | 'CANCELLED', at: Date): Promise<boolean> {
+  async close(id: string, status: 'TIMED_OUT' | 'CANCELLED' | 'EXPIRED', at: Date): Promise<boolean> {
     try {
       await this.#client.send(
         new UpdateItemCommand({

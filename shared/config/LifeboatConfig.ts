@@ -237,6 +237,13 @@ const ApplicationSchema = z.strictObject({
       ),
       /** How long the old primary must stay healthy after a failover before failback is offered on Slack. */
       offerAfterHealthySeconds: z.int().min(0).max(604800).default(1800),
+      /**
+       * After an offer closes unanswered (it stays open `slack.approvalTimeoutSeconds`) or is rejected,
+       * how long before the next offer is posted, at the offer's next scheduled run (every 5 minutes),
+       * while the old primary stays healthy. Offers are posted at most every 15 minutes, and at most
+       * 32 per healthy period.
+       */
+      reofferAfterSeconds: z.int().min(0).max(604800).default(1800),
     }),
   }),
   healthChecks: z.record(region(), HealthCheckSchema),

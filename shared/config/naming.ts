@@ -13,10 +13,11 @@ export function healthCheckAlarmName(application: string, region: string): strin
 }
 
 /**
- * The role of a function that reaches Kubernetes (`workloads`, `drill`) in a region: a fixed name,
- * so that the access entries on every region's clusters can name it.
+ * The role of a function that reaches Kubernetes (`workloads`, `drill`, and `trigger` where an
+ * application pre-scales on the first signal) in a region: a fixed name, so that the access entries
+ * on the regions' clusters can name it.
  */
-export function kubernetesRoleName(functionName: 'workloads' | 'drill', region: string): string {
+export function kubernetesRoleName(functionName: 'workloads' | 'drill' | 'trigger', region: string): string {
   return `lifeboat-${functionName}-${region}`;
 }
 

@@ -1,11 +1,11 @@
 import { approvalId, estimateSeconds } from '../approval/ApprovalSteps.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { currentPrimary } from '../failover/currentPrimary.ts';
-import type { ApprovalStore } from '../ports/Approvals.ts';
+import type { ApprovalRecord, ApprovalStore } from '../ports/Approvals.ts';
 import type { Clock } from '../ports/Clock.ts';
-import type { Estate } from '../ports/Estate.ts';
+import type { Estate, NotifierPort } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
-import { approvalBlocks, approvalText } from '../slack/messages.ts';
+import { approvalBlocks, approvalText, outcomeBlocks } from '../slack/messages.ts';
 
 export interface OfferDeps {
   readonly config: LifeboatConfig;
@@ -20,13 +20,88 @@ export interface OfferDeps {
 export interface OfferOutcome {
   readonly application: string;
   readonly action:
-    'offered' | 'already-offered' | 'not-yet' | 'serving' | 'locked' | 'not-here' | 'slack-unavailable';
+    | 'offered'
+    | 'already-offered'
+    | 'not-yet'
+    | 'serving'
+    | 'locked'
+    | 'not-here'
+    | 'slack-unavailable'
+    /** The last offer closed unanswered or was rejected; the next waits for `reofferAfterSeconds`. */
+    | 'waiting-to-reoffer'
+    /** `MAX_OFFERS_PER_RECOVERY` offers went unanswered: a person starts the failback by hand. */
+    | 'offers-exhausted';
   readonly detail: string;
   readonly approvalId?: string;
 }
 
 function minutes(seconds: number): string {
   return `${Math.round(seconds / 60)} min`;
+}
+
+/** However short `reofferAfterSeconds` is, offers for one application are posted at most this often. */
+export const MIN_OFFER_INTERVAL_SECONDS = 900;
+
+/**
+ * Offers per healthy period of the primary: with the defaults (an hour open, half an hour between
+ * offers) two days of unanswered offers, after which the channel is left alone and a person starts
+ * the failback by hand (`lifeboat start failback`).
+ */
+export const MAX_OFFERS_PER_RECOVERY = 32;
+
+/**
+ * The id of the `round`th offer (0 = the first) for one healthy period of `region`: the same inputs
+ * give the same id, so an offer run that runs twice creates nothing twice.
+ */
+export function offerApprovalId(
+  application: string,
+  region: string,
+  healthySince: string,
+  round: number,
+): string {
+  const seed = `offer:${application}:${region}:${healthySince}`;
+  return approvalId(round === 0 ? seed : `${seed}#${round}`);
+}
+
+/** When a closed offer closed: its decision, else its deadline. */
+function closedAt(approval: ApprovalRecord): number {
+  return new Date(approval.decidedAt ?? approval.expiresAt).getTime();
+}
+
+/**
+ * Closes an offer whose deadline passed unanswered: EXPIRED in the table (so it no longer counts as
+ * waiting), and its Slack message without buttons, saying when the next offer comes. Returns the
+ * record as closed; an offer decided or closed meanwhile is returned as it is.
+ */
+export async function expireOffer(
+  approval: ApprovalRecord,
+  deps: Pick<OfferDeps, 'approvals' | 'clock'> & {
+    readonly notifier: Pick<NotifierPort, 'update'>;
+    readonly reofferAfterSeconds: number;
+  },
+): Promise<ApprovalRecord> {
+  const now = deps.clock.now();
+  const closed = await deps.approvals.close(approval.id, 'EXPIRED', now);
+  if (!closed) return (await deps.approvals.get(approval.id)) ?? approval;
+  const next = new Date(
+    Math.max(
+      new Date(approval.expiresAt).getTime() + deps.reofferAfterSeconds * 1000,
+      new Date(approval.createdAt).getTime() + MIN_OFFER_INTERVAL_SECONDS * 1000,
+    ),
+  ).toISOString();
+  if (approval.messageTs !== undefined) {
+    const outcome = `:hourglass: Expired unanswered at ${approval.expiresAt}: nothing moved. While ${approval.targetRegion} stays healthy, a new offer is posted after ${next}.`;
+    try {
+      await deps.notifier.update(
+        approval.messageTs,
+        `${approval.summary}\n${outcome}`,
+        outcomeBlocks(approval.summary, outcome),
+      );
+    } catch {
+      // The record says EXPIRED either way; a press on the stale buttons is answered as expired.
+    }
+  }
+  return { ...approval, status: 'EXPIRED', decidedAt: now.toISOString() };
 }
 
 /**
@@ -70,7 +145,48 @@ async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferO
   if (lock !== undefined && new Date(lock.leaseExpiresAt) > now) {
     return at('locked', `${lock.owner} holds ${app.name}'s lock`);
   }
-  const id = approvalId(`offer:${app.name}:${region}:${health.since}`);
+  // The offers of this healthy period, oldest first: one is open at a time; one that closed
+  // unanswered (or was rejected) is followed by the next after `reofferAfterSeconds`.
+  const reofferAfterSeconds = app.dns.failback.reofferAfterSeconds;
+  let round = 0;
+  let lastClosed: ApprovalRecord | undefined;
+  let unposted = false;
+  for (; round < MAX_OFFERS_PER_RECOVERY; round++) {
+    let offer = await deps.approvals.get(offerApprovalId(app.name, region, health.since, round));
+    if (offer === undefined) break;
+    if (offer.status === 'PENDING' && new Date(offer.expiresAt) <= now) {
+      offer = await expireOffer(offer, { ...deps, notifier: deps.estate.notifier, reofferAfterSeconds });
+    }
+    if (offer.status === 'PENDING') {
+      if (offer.messageTs !== undefined)
+        return at('already-offered', `offer ${offer.id} is open until ${offer.expiresAt}`, offer.id);
+      // Created by an earlier run while Slack was down: posted now, under the same id.
+      unposted = true;
+      break;
+    }
+    if (offer.status === 'APPROVED') return at('already-offered', `offer ${offer.id} is APPROVED`, offer.id);
+    lastClosed = offer;
+  }
+  if (round >= MAX_OFFERS_PER_RECOVERY) {
+    return at(
+      'offers-exhausted',
+      `${MAX_OFFERS_PER_RECOVERY} offers since ${health.since} went unanswered; start the failback by hand`,
+    );
+  }
+  if (!unposted && lastClosed !== undefined) {
+    const nextAt = Math.max(
+      closedAt(lastClosed) + reofferAfterSeconds * 1000,
+      new Date(lastClosed.createdAt).getTime() + MIN_OFFER_INTERVAL_SECONDS * 1000,
+    );
+    if (now.getTime() < nextAt) {
+      return at(
+        'waiting-to-reoffer',
+        `offer ${lastClosed.id} is ${lastClosed.status}; the next is posted after ${new Date(nextAt).toISOString()}`,
+        lastClosed.id,
+      );
+    }
+  }
+  const id = offerApprovalId(app.name, region, health.since, round);
   const expiresAt = new Date(now.getTime() + deps.config.slack.approvalTimeoutSeconds * 1000).toISOString();
   let replica: string;
   try {

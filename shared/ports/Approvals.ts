@@ -4,7 +4,8 @@
  * the encrypted ledger table, under a short id; the Slack message carries only the id.
  */
 
-export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'TIMED_OUT' | 'CANCELLED';
+/** EXPIRED: an offer whose deadline passed unanswered (a step approval's wait ends TIMED_OUT). */
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'TIMED_OUT' | 'CANCELLED' | 'EXPIRED';
 
 export interface ApprovalRecord {
   /** Short and opaque (10 lowercase letters and digits): what the Slack buttons carry. */
@@ -61,8 +62,8 @@ export interface ApprovalStore {
     id: string,
     decision: { readonly status: 'APPROVED' | 'REJECTED'; readonly by: string; readonly at: Date },
   ): Promise<DecideResult>;
-  /** Closes a PENDING approval (timed out, cancelled); returns whether it was PENDING. */
-  close(id: string, status: 'TIMED_OUT' | 'CANCELLED', at: Date): Promise<boolean>;
+  /** Closes a PENDING approval (timed out, cancelled, an offer expired); returns whether it was PENDING. */
+  close(id: string, status: 'TIMED_OUT' | 'CANCELLED' | 'EXPIRED', at: Date): Promise<boolean>;
   /**
    * Claims the delivery of a decision that was counted but not delivered (its first delivery died):
    * true for one caller, once no other claim is younger than `staleAfterSeconds`.

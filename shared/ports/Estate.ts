@@ -145,6 +145,8 @@ export interface NotifierPort {
   /** Posts a message; returns its timestamp id. */
   post(text: string, blocks?: readonly unknown[]): Promise<string>;
   update(ts: string, text: string, blocks?: readonly unknown[]): Promise<void>;
+  /** A message in the channel that only `user` sees (Slack's chat.postEphemeral): an answer to a press. */
+  postEphemeral(user: string, text: string): Promise<void>;
 }
 
 /**

@@ -156,6 +156,11 @@ export class LogNotifier implements NotifierPort {
     });
     return Promise.resolve();
   }
+
+  postEphemeral(user: string, text: string): Promise<void> {
+    this.#logger.info('notification', { notificationId: randomUUID(), onlyFor: user, text });
+    return Promise.resolve();
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ApprovalRecord, ApprovalStore } from '../ports/Approvals.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { NotifierPort } from '../ports/Estate.ts';
 import type { WorkflowControl } from '../ports/Workflows.ts';
+import { expireOffer } from '../failback/FailbackOffer.ts';
 import { APPROVE_ACTION, outcomeBlocks, REJECT_ACTION } from './messages.ts';
 import { verifySlackSignature } from './signature.ts';
 
@@ -174,6 +175,7 @@ export async function handleSlackCallback(
     return { response: respond(200, ''), verdict };
   };
   if (result.outcome === 'closed') {
+    await answerClosed(result.approval, action.user, deps);
     return ok({
       ...allowed,
       outcome: 'closed',
@@ -267,5 +269,52 @@ async function deliverClaimed(approval: ApprovalRecord, deps: SlackCallbackDeps)
     } catch (error) {
       deps.log('slack message not updated', { approvalId: approval.id, error: (error as Error).message });
     }
+  }
+}
+
+/**
+ * Answers a press on a closed approval, to the presser alone: what closed it and, for an expired
+ * offer, where the current offer is (or when the next comes). An offer still marked PENDING past its
+ * deadline is expired here, as the next offer run would, so its buttons go at once. A lost answer is
+ * logged: the press changed nothing either way.
+ */
+async function answerClosed(approval: ApprovalRecord, user: string, deps: SlackCallbackDeps): Promise<void> {
+  let closed = approval;
+  let text: string;
+  try {
+    if (approval.kind === 'offer') {
+      const app = deps.config.applications.find((a) => a.name === approval.application);
+      if (closed.status === 'PENDING') {
+        closed = await expireOffer(closed, {
+          approvals: deps.approvals,
+          notifier: deps.notifier,
+          clock: deps.clock,
+          reofferAfterSeconds: app?.dns.failback.reofferAfterSeconds ?? 0,
+        });
+      }
+      const now = deps.clock.now();
+      const current = (await deps.approvals.listPending(100)).find(
+        (a) =>
+          a.kind === 'offer' &&
+          a.id !== closed.id &&
+          a.application === closed.application &&
+          a.targetRegion === closed.targetRegion &&
+          a.messageTs !== undefined &&
+          new Date(a.expiresAt) > now,
+      );
+      const what = `This offer to fail ${closed.application} back to ${closed.targetRegion} (\`${closed.id}\`) is ${closed.status.toLowerCase()}: your press changed nothing.`;
+      text =
+        current !== undefined
+          ? `${what} The current offer is \`${current.id}\`, posted ${current.createdAt} and open until ${current.expiresAt}: press its buttons instead.`
+          : `${what} No offer is open now: while ${closed.targetRegion} stays healthy a new one is posted at a scheduled run; to fail back now, \`lifeboat start failback --app ${closed.application} --to ${closed.targetRegion}\`.`;
+    } else {
+      text = `This approval (\`${closed.id}\`) is ${closed.status.toLowerCase()}: ${String(closed.executionName)} no longer waits on it, and your press changed nothing.`;
+    }
+    await deps.notifier.postEphemeral(user, text);
+  } catch (error) {
+    deps.log('slack press on a closed approval not answered', {
+      approvalId: approval.id,
+      error: (error as Error).message,
+    });
   }
 }

@@ -39,7 +39,8 @@ export interface SlackWebNotifierOptions {
 }
 
 /**
- * The team's Slack channel through the Web API (chat.postMessage, chat.update) with the bot token.
+ * The team's Slack channel through the Web API (chat.postMessage, chat.update, chat.postEphemeral)
+ * with the bot token.
  * Errors propagate as @slack/web-api throws them: WebAPIPlatformError (`ok: false`; `data.error`
  * says why), WebAPIRateLimitedError (429; `retryAfter` in seconds), WebAPIRequestError (no answer:
  * refused, reset, timed out), WebAPIHTTPError (a status other than 200 or 429).
@@ -86,6 +87,12 @@ export class SlackWebNotifier implements NotifierPort {
       text,
       ...(blocks === undefined ? {} : { blocks: blocks as Blocks }),
     });
+  }
+
+  /** https://docs.slack.dev/reference/methods/chat.postEphemeral: seen by `user` alone, in the channel. */
+  async postEphemeral(user: string, text: string): Promise<void> {
+    const web = await this.#web();
+    await web.chat.postEphemeral({ channel: this.#channel, user, text });
   }
 
   /** The client for the current token: kept while the token stays the same, replaced after a rotation. */

@@ -2,6 +2,25 @@ import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig
 import { regionHealth } from '../failover/regionHealth.ts';
 import type { Estate } from '../ports/Estate.ts';
 
+/**
+ * The applications whose standby in `region` that region's trigger scales on the first signal:
+ * automatic failover and `automation.preScaleOnFirstSignal` on, and EKS workloads in the region.
+ * The stacks grant the trigger EKS and Kubernetes access for these alone.
+ */
+export function preScaledBy(
+  config: Pick<LifeboatConfig, 'controlPlaneRegions' | 'applications'>,
+  region: string,
+): LifeboatConfig['applications'] {
+  if (!config.controlPlaneRegions.includes(region)) return [];
+  return config.applications.filter(
+    (a) =>
+      a.automation.automaticFailover &&
+      a.automation.preScaleOnFirstSignal &&
+      a.regions.includes(region) &&
+      a.workloads[region] !== undefined,
+  );
+}
+
 /** The standby a failover from `serving` would move to: the first healthy region with a control plane. */
 export async function standbyTarget(
   config: Pick<LifeboatConfig, 'controlPlaneRegions'>,

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { synthLifeboat } from '../support/synth.ts';
+import { synthLifeboat, testConfig } from '../support/synth.ts';
 
 describe('ClusterAccessStack', () => {
   const { stacks } = synthLifeboat();
@@ -60,5 +60,60 @@ describe('ClusterAccessStack', () => {
     expect(access.dependencies.map((d) => d.stackName).sort()).toEqual(
       [...stacks.controlPlanes.values()].map((c) => c.stackName).sort(),
     );
+  });
+
+  it('names no trigger role unless an application pre-scales on the first signal', () => {
+    for (const access of stacks.clusterAccess.values()) {
+      expect(JSON.stringify(Template.fromStack(access).toJSON())).not.toContain('lifeboat-trigger-');
+    }
+    const controlPlane = Template.fromStack(stacks.controlPlanes.get('us-west-2')!);
+    expect(JSON.stringify(controlPlane.findResources('AWS::IAM::Role'))).not.toContain(
+      'lifeboat-trigger-us-west-2',
+    );
+  });
+
+  it("lets the trigger in the standby's region edit a pre-scaled application's deployments, and scale its node groups", () => {
+    const config = testConfig((doc) => {
+      const app = doc.applications[0] as { automation: Record<string, unknown> };
+      app.automation.preScaleOnFirstSignal = true;
+    });
+    const { stacks: preScaled } = synthLifeboat(config);
+    const access = Template.fromStack(preScaled.clusterAccess.get('us-west-2')!);
+    const triggers = Object.values(access.findResources('AWS::EKS::AccessEntry')).filter((e) =>
+      JSON.stringify(e).includes('lifeboat-trigger-'),
+    ) as { Properties: { ClusterName: string; PrincipalArn: unknown; AccessPolicies: unknown[] } }[];
+    // Only us-west-2's own trigger, only on ai-gateway's cluster, only its namespace, edit only.
+    expect(triggers).toHaveLength(1);
+    expect(triggers[0]!.Properties.ClusterName).toBe('ai-gateway-usw2');
+    expect(JSON.stringify(triggers[0]!.Properties.PrincipalArn)).toContain('role/lifeboat-trigger-us-west-2');
+    expect(triggers[0]!.Properties.AccessPolicies).toEqual([
+      {
+        PolicyArn: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSEditPolicy'],
+          ],
+        },
+        AccessScope: { Type: 'namespace', Namespaces: ['ai-gateway'] },
+      },
+    ]);
+    const controlPlane = Template.fromStack(preScaled.controlPlanes.get('us-west-2')!);
+    controlPlane.hasResourceProperties('AWS::IAM::Role', { RoleName: 'lifeboat-trigger-us-west-2' });
+    const trigger = Object.entries(controlPlane.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('TriggerFunctionRole'),
+    )?.[1] as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } };
+    const eks = trigger.Properties.PolicyDocument.Statement.filter((s) =>
+      JSON.stringify(s.Action).includes('eks:'),
+    );
+    expect(eks.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
+      [
+        'eks:DescribeCluster',
+        expect.stringContaining(':eks:us-west-2:123456789012:cluster/ai-gateway-usw2"'),
+      ],
+      [
+        ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
+        expect.stringContaining(':eks:us-west-2:123456789012:nodegroup/ai-gateway-usw2/general/*"'),
+      ],
+    ]);
   });
 });

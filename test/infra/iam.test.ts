@@ -190,6 +190,7 @@ describe('control-plane IAM', () => {
       ],
       'lifeboat-slack-callback': [
         'dynamodb:GetItem',
+        'dynamodb:Query',
         'dynamodb:UpdateItem',
         'kms:Decrypt',
         'kms:Encrypt',

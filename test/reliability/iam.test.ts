@@ -369,8 +369,8 @@ const REACH: readonly { readonly group: string; readonly needs: Readonly<Record<
         why: 'stores each approval with its task token, closes approvals and claims offers',
       },
       'lifeboat-slack-callback': {
-        reach: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        why: "counts an approver's decision once (a conditional update) and reads the approval it decides",
+        reach: ['dynamodb:GetItem', 'dynamodb:Query on index byKind', 'dynamodb:UpdateItem'],
+        why: "counts an approver's decision once (a conditional update) and reads the approval it decides; a press on an expired offer is pointed to the open one the index lists",
       },
       'lifeboat-offer': {
         reach: [

@@ -31,6 +31,10 @@ class FakeNotifier implements NotifierPort {
   update(): Promise<void> {
     return Promise.resolve();
   }
+
+  postEphemeral(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 function payload(taskToken: string) {

@@ -199,6 +199,13 @@ class FakeNotifier implements NotifierPort {
     this.updates.push({ ts, text, blocks });
     return this.failUpdates ? Promise.reject(new Error('message_not_found')) : Promise.resolve();
   }
+
+  readonly ephemeral: { user: string; text: string }[] = [];
+
+  postEphemeral(user: string, text: string): Promise<void> {
+    this.ephemeral.push({ user, text });
+    return Promise.resolve();
+  }
 }
 
 describe('handleSlackCallback', () => {
@@ -615,6 +622,61 @@ describe('handleSlackCallback', () => {
       expect(verdict).toMatchObject({ outcome: 'closed', counted: false });
       expect(workflows.calls).toEqual([]);
       await expect(approvals.get('expired001')).resolves.toMatchObject({ status: 'PENDING' });
+      expect(notifier.ephemeral).toEqual([
+        {
+          user: APPROVER,
+          text: expect.stringContaining('failover-ai-gateway-0001 no longer waits on it') as string,
+        },
+      ]);
+    });
+
+    it('answers a press on an expired offer to the presser alone, pointing to the current offer', async () => {
+      await approvals.close(OFFER_ID, 'EXPIRED', NOW);
+      await approvals.create(
+        offerApproval({ id: 'oldoffer01', expiresAt: NOW.toISOString(), messageTs: '1764000000.000300' }),
+      );
+      await approvals.create(
+        offerApproval({
+          id: 'newoffer01',
+          createdAt: NOW.toISOString(),
+          expiresAt: new Date(NOW.getTime() + 3_600_000).toISOString(),
+          messageTs: '1764000000.000400',
+        }),
+      );
+
+      const { verdict } = await handle(slackRequest(formBody(press({ approvalId: 'oldoffer01' }))));
+
+      expect(verdict).toMatchObject({ outcome: 'closed', counted: false });
+      expect(workflows.calls).toEqual([]);
+      // The stale offer is closed and its buttons go; the press is answered to its presser only.
+      await expect(approvals.get('oldoffer01')).resolves.toMatchObject({ status: 'EXPIRED' });
+      expect(notifier.updates).toEqual([
+        expect.objectContaining({
+          ts: '1764000000.000300',
+          text: expect.stringContaining('Expired unanswered'),
+        }),
+      ]);
+      expect(JSON.stringify(notifier.updates[0]!.blocks)).not.toContain('lifeboat_approve');
+      expect(notifier.ephemeral).toEqual([
+        { user: APPROVER, text: expect.stringContaining('The current offer is `newoffer01`') as string },
+      ]);
+      expect(notifier.posts).toEqual([]);
+    });
+
+    it('says how to fail back by hand when no offer is open', async () => {
+      await approvals.close(OFFER_ID, 'EXPIRED', NOW);
+      await approvals.create(offerApproval({ id: 'oldoffer02', expiresAt: NOW.toISOString() }));
+      await approvals.close('oldoffer02', 'EXPIRED', NOW);
+
+      await handle(slackRequest(formBody(press({ approvalId: 'oldoffer02' }))));
+
+      expect(notifier.updates).toEqual([]);
+      expect(notifier.ephemeral).toEqual([
+        {
+          user: APPROVER,
+          text: expect.stringContaining('lifeboat start failback --app ai-gateway --to us-east-1') as string,
+        },
+      ]);
     });
   });
 
