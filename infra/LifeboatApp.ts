@@ -19,6 +19,11 @@ export interface LifeboatStacks {
  * stack, and the detection stack in us-east-1. Dependencies order `cdk deploy --all`: replica keys
  * before the global table, the table before the control planes, the control planes' buses before
  * the rules that forward to them.
+ *
+ * The stacks' account is `config.account`, else `account` (the CDK CLI's, from the credentials), else
+ * left to deployment: each stack is then environment-agnostic in its account (its region is always
+ * set), every ARN and condition names the account as `AWS::AccountId`, and `cdk deploy` deploys to
+ * the credentials' account. So `cdk synth` needs no credentials.
  */
 export function createLifeboat(app: App, config: LifeboatConfig, account?: string): LifeboatStacks {
   const [homeRegion] = config.controlPlaneRegions;

@@ -21,6 +21,7 @@ import {
   TAG_SLOT,
 } from '../../shared/backup/schedule.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { gameDayLimits } from '../../shared/drill/GameDay.ts';
 import {
   detectionSignals,
   kubernetesRoleName,
@@ -94,6 +95,23 @@ export function gameDayApplicationsIn(config: LifeboatConfig, region: string): A
   return config.applications.filter((a) => named.has(a.name) && drillRegionOf(a) === region);
 }
 
+/**
+ * The drill workflow's execution timeout in a region. A readiness drill takes minutes; a game day
+ * waits for the failover, the primary's return and the failback (an approval among it), each up to
+ * its own limit (`gameDayLimits`), and records the outcome when one runs out. Step Functions stops
+ * the run only an hour past the sum, so that the drill's own limits end it first; a day at least.
+ */
+export function drillTimeout(config: LifeboatConfig, gameDays: readonly ApplicationConfig[]): Duration {
+  const longest = Math.max(
+    0,
+    ...gameDays.map((app) => {
+      const limits = gameDayLimits(config, app);
+      return limits.failoverSeconds + limits.primarySeconds + limits.failbackSeconds;
+    }),
+  );
+  return Duration.seconds(Math.max(24 * 3600, longest + 3600));
+}
+
 /** One workflow of the three, with its function and the role EventBridge Scheduler starts it with. */
 export interface ScheduledWorkflow {
   readonly function: LifeboatFunction;
@@ -145,9 +163,10 @@ export class BackupWorkflows extends Construct {
     super(scope, id);
     this.props = props;
     this.stack = Stack.of(this);
-    if (Token.isUnresolved(this.stack.region) || Token.isUnresolved(this.stack.account)) {
+    // The account may stay a token (`cdk synth` without credentials): every ARN here takes it as one.
+    if (Token.isUnresolved(this.stack.region)) {
       throw new Error(
-        `BackupWorkflows ${id}: the stack needs an explicit env (account and region); the region decides which applications' backups and drills run here`,
+        `BackupWorkflows ${id}: the stack needs an explicit region; the region decides which applications' backups and drills run here`,
       );
     }
     const retryAttempts = props.retryAttempts ?? 5;
@@ -243,11 +262,19 @@ export class BackupWorkflows extends Construct {
       this.grantGameDay(drillFunction.role, gameDays);
       // Query: past runs (the current primary, the cooldown, the latest restore test); PutItem: the record.
       this.grantLedger(drillFunction.role, ['Query', 'PutItem']);
-      this.drill = this.scheduled('Drill', 'drill', drillFunction, drills, schedule, (app) => ({
-        expression: app.drills?.readinessSchedule ?? '',
-        input: { application: app.name, mode: 'readiness' },
-        description: `Readiness drill of ${app.name}: changes nothing`,
-      }));
+      this.drill = this.scheduled(
+        'Drill',
+        'drill',
+        drillFunction,
+        drills,
+        schedule,
+        (app) => ({
+          expression: app.drills?.readinessSchedule ?? '',
+          input: { application: app.name, mode: 'readiness' },
+          description: `Readiness drill of ${app.name}: changes nothing`,
+        }),
+        drillTimeout(props.config, gameDays),
+      );
     } else {
       this.drill = undefined;
     }
@@ -288,12 +315,14 @@ export class BackupWorkflows extends Construct {
       input: Record<string, string>;
       description: string;
     },
+    timeout?: Duration,
   ): ScheduledWorkflow {
     const workflow = new Workflow(this, id, {
       name,
       substitutions: { [placeholderOf(`lifeboat-${name}`)]: fn.function.functionArn },
       functions: [fn.function],
       logRetention: this.props.logRetention,
+      ...(timeout === undefined ? {} : { timeout }),
     });
     const group = this.scheduleGroup;
     const queue = this.deadLetterQueue;

@@ -27,11 +27,16 @@ export interface WorkflowProps {
    */
   readonly definitionFile?: string;
   /**
-   * The longest an execution may run before Step Functions stops it.
+   * The longest an execution may run before Step Functions stops it (TIMED_OUT: the run-ended
+   * recorder records it and cuts its lock's lease). Written into the definition as its top-level
+   * `TimeoutSeconds`; the definition file must not set one.
    * @default Duration.hours(24)
    */
   readonly timeout?: Duration;
 }
+
+/** Step Functions' longest Standard execution: one year. */
+const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
 
 /**
  * A Standard state machine loaded from `statemachines/<name>.asl.json` (the same file the local
@@ -45,9 +50,14 @@ export class Workflow extends Construct {
     super(scope, id);
     const file = props.definitionFile ?? join(PROJECT_ROOT, 'statemachines', `${props.name}.asl.json`);
     let definition: string;
+    let asl: Record<string, unknown>;
     try {
       definition = readFileSync(file, 'utf8');
-      JSON.parse(definition);
+      const parsed: unknown = JSON.parse(definition);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new Error('the definition is not a JSON object');
+      }
+      asl = parsed as Record<string, unknown>;
     } catch (error) {
       throw new Error(`Workflow ${props.name}: cannot load ${file}: ${(error as Error).message}`, {
         cause: error,
@@ -56,6 +66,21 @@ export class Workflow extends Construct {
     const problems = substitutionProblems(definition, props.substitutions);
     if (problems.length > 0) {
       throw new Error(`Workflow ${props.name}: ${file} ${problems.join('; ')}`);
+    }
+    // The timeout has one source, this construct: the failback's and the drill's follow the config
+    // (the approval's wait), which a definition file cannot express, since a substitution is a
+    // string and TimeoutSeconds a number. The local runner, which has no execution timeout, reads the
+    // files as they are.
+    if ('TimeoutSeconds' in asl) {
+      throw new Error(
+        `Workflow ${props.name}: ${file} sets TimeoutSeconds; give the workflow's timeout to the construct instead`,
+      );
+    }
+    const timeoutSeconds = (props.timeout ?? Duration.hours(24)).toSeconds({ integral: false });
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+      throw new Error(
+        `Workflow ${props.name}: timeout ${timeoutSeconds} s is not a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS} (a year)`,
+      );
     }
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
@@ -68,9 +93,12 @@ export class Workflow extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: `lifeboat-${props.name}`,
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(file),
+      // Step Functions reads an execution's timeout from the definition's top-level TimeoutSeconds.
+      // CDK's `timeout` reaches only definitions CDK builds from states, never a loaded file or
+      // string (https://github.com/aws/aws-cdk/issues/37150), so the definition carries it itself;
+      // `definitionSubstitutions` still fills in the placeholders at deployment.
+      definitionBody: DefinitionBody.fromString(JSON.stringify({ ...asl, TimeoutSeconds: timeoutSeconds })),
       definitionSubstitutions: { ...props.substitutions },
-      timeout: props.timeout ?? Duration.hours(24),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });

@@ -239,11 +239,17 @@ export class ControlPlaneStack extends Stack {
     const substitutions = Object.fromEntries(
       names.map((name) => [placeholderOf(name), this.failoverFunctions[name].function.functionArn]),
     );
+    // Each timeout covers a person's wait (up to slack.approvalTimeoutSeconds) on top of the work,
+    // so that a run waiting on Slack ends by its own approval timeout, never by the state machine's.
+    const approvalWait = Duration.seconds(config.slack.approvalTimeoutSeconds);
     this.failover = new Workflow(this, 'Failover', {
       name: 'failover',
       substitutions,
       functions: names.map((name) => this.failoverFunctions[name].function),
       logRetention,
+      // A day for the work (a promotion, Route 53's API retried until it answers), plus the approval
+      // that a lagging replica or a forced target asks for.
+      timeout: approvalWait.plus(Duration.hours(24)),
     });
     this.failback = new Workflow(this, 'Failback', {
       name: 'failback',
@@ -251,7 +257,7 @@ export class ControlPlaneStack extends Stack {
       functions: names.map((name) => this.failoverFunctions[name].function),
       logRetention,
       // The wait for Slack and for the approval, a replica to build, the steps, the standby's rebuild.
-      timeout: Duration.seconds(config.slack.approvalTimeoutSeconds).plus(Duration.hours(12)),
+      timeout: approvalWait.plus(Duration.hours(12)),
     });
 
     const slackSecrets = this.slackSecretArns();

@@ -25,7 +25,8 @@ const TARGETS_PER_RULE = 5;
 /**
  * Route 53 health checks and their CloudWatch alarms, in us-east-1 because Route 53 publishes
  * health-check metrics only there, and the rules that forward the alarms' state changes to the
- * `lifeboat` bus of every control-plane region.
+ * `lifeboat` bus of every other control-plane region (a control plane in us-east-1 takes them from
+ * its own region's default bus).
  */
 export class DetectionStack extends Stack {
   /** Endpoint health check id per application and region (`<app>/<region>`). */
@@ -98,9 +99,13 @@ export class DetectionStack extends Stack {
       reason: 'This queue is itself the dead-letter queue of the forwarding rules.',
     });
 
+    // Once per bus: the control plane in this region already delivers this region's Lifeboat alarms
+    // (these included) to its own bus (ControlPlaneStack's regional detection rule), so forwarding
+    // there too would deliver each state change twice.
+    const forwardTo = config.controlPlaneRegions.filter((region) => region !== this.region);
     const rules: Rule[] = [];
-    for (let i = 0; i < config.controlPlaneRegions.length; i += TARGETS_PER_RULE) {
-      const regions = config.controlPlaneRegions.slice(i, i + TARGETS_PER_RULE);
+    for (let i = 0; i < forwardTo.length; i += TARGETS_PER_RULE) {
+      const regions = forwardTo.slice(i, i + TARGETS_PER_RULE);
       rules.push(
         new Rule(this, `Forward${i / TARGETS_PER_RULE}`, {
           description: `Forwards Lifeboat alarm state changes to the control planes in ${regions.join(', ')}`,

@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { createLifeboat } from '../../infra/LifeboatApp.ts';
-import { LifeboatFunction } from '../../infra/constructs/LifeboatFunction.ts';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { Stack, type CfnElement } from 'aws-cdk-lib';
-import { CloudFormationResolver, type StackTemplate } from './cloudFormation.ts';
 import type { PolicyDocument } from './types.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SYNTHESIZE = fileURLToPath(new URL('./synthesize.ts', import.meta.url));
 
 /** The account a rehearsal deploys to when the config names none. */
 export const REHEARSAL_ACCOUNT = '000000000000';
@@ -52,142 +52,108 @@ export interface Deployment {
   readonly accessEntries: readonly DeployedAccessEntry[];
 }
 
+/** A deployment as JSON (what `local/twin/synthesize.ts` prints and the disk cache keeps). */
+export interface SerializedDeployment extends Omit<Deployment, 'workflows'> {
+  readonly workflows: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, string>>>>>>;
+}
+
+function deserialize(json: SerializedDeployment): Deployment {
+  return {
+    ...json,
+    workflows: new Map(
+      Object.entries(json.workflows).map(([region, byName]) => [region, new Map(Object.entries(byName))]),
+    ),
+  };
+}
+
+/**
+ * What the synthesized templates depend on besides the config: the stacks' and the steps' code, the
+ * state machines, the twin's own reading of the templates, and the locked library versions.
+ */
+const SOURCES = ['infra', 'shared', 'functions', 'statemachines'];
+const SOURCE_FILES = ['package-lock.json', 'local/twin/synthesize.ts', 'local/twin/cloudFormation.ts'];
+
+let sourceDigest: string | undefined;
+
+function digestOfSources(): string {
+  if (sourceDigest !== undefined) return sourceDigest;
+  const hash = createHash('sha256');
+  const add = (file: string): void => {
+    hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+  };
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) add(path);
+    }
+  };
+  for (const dir of SOURCES) walk(join(ROOT, dir));
+  for (const file of SOURCE_FILES) add(join(ROOT, file));
+  sourceDigest = hash.digest('hex');
+  return sourceDigest;
+}
+
+/** Where synthesized deployments are kept between runs (`LIFEBOAT_TWIN_CACHE=off` turns it off). */
+export const DEPLOYMENT_CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'lifeboat-twin');
+
 const cache = new Map<string, Deployment>();
 
 /**
- * Synthesizes the CDK app for `config` in-process (bundling off: the twin imports the handler
- * files themselves) and reads from the templates what a deployment would be: every function with
- * its environment, role policies and handler file, every state machine's task bindings, every EKS
- * access entry. Cached per config within a process: a synth takes seconds.
+ * The deployment of `config`: the CDK app synthesized with bundling off, read by
+ * `local/twin/synthesize.ts` in a child process (a rehearsal never loads the CDK itself, which would
+ * cost seconds in every process that rehearses). Kept in this process, and on disk under
+ * `node_modules/.cache/lifeboat-twin/` keyed by the config and a digest of every source the synth
+ * reads (the stacks, the steps, the state machines, the locked versions), so a changed source or
+ * config synthesizes again.
  */
 export function synthesizeDeployment(config: LifeboatConfig): Deployment {
-  const key = JSON.stringify(config);
-  const cached = cache.get(key);
+  const text = JSON.stringify(config);
+  const cached = cache.get(text);
   if (cached !== undefined) return cached;
-  const deployment = synthesize(config);
-  cache.set(key, deployment);
-  return deployment;
-}
-
-function synthesize(config: LifeboatConfig): Deployment {
-  const account = config.account ?? REHEARSAL_ACCOUNT;
-  const partition = 'aws';
-  const outdir = mkdtempSync(join(tmpdir(), 'lifeboat-twin-'));
-  try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    createLifeboat(app, config, account);
-    const assembly = app.synth();
-    const stacks: StackTemplate[] = assembly.stacks.map((s) => ({
-      stackName: s.stackName,
-      region: s.environment.region,
-      account,
-      partition,
-      template: s.template as StackTemplate['template'],
-    }));
-    const resolver = new CloudFormationResolver(stacks);
-
-    const entries = new Map<string, string>();
-    for (const construct of app.node.findAll()) {
-      if (!(construct instanceof LifeboatFunction)) continue;
-      const stack = Stack.of(construct);
-      const logicalId = stack.getLogicalId(construct.function.node.defaultChild as CfnElement);
-      entries.set(`${stack.stackName}/${logicalId}`, construct.entry);
+  const useDisk = process.env.LIFEBOAT_TWIN_CACHE !== 'off';
+  const file = join(
+    DEPLOYMENT_CACHE_DIR,
+    `${createHash('sha256').update(digestOfSources()).update(text).digest('hex').slice(0, 32)}.json`,
+  );
+  let json: string | undefined;
+  if (useDisk) {
+    try {
+      json = readFileSync(file, 'utf8');
+    } catch {
+      json = undefined;
     }
-
-    const functions: DeployedFunction[] = [];
-    const workflows = new Map<string, Map<string, Record<string, string>>>();
-    const accessEntries: DeployedAccessEntry[] = [];
-    for (const stack of stacks) {
-      const resources = Object.entries(stack.template.Resources ?? {});
-      const policiesOf = (roleLogicalId: string): PolicyDocument[] =>
-        resources
-          .filter(
-            ([, r]) =>
-              r.Type === 'AWS::IAM::Policy' &&
-              JSON.stringify((r.Properties as { Roles?: unknown }).Roles ?? []).includes(
-                JSON.stringify({ Ref: roleLogicalId }),
-              ),
-          )
-          .map(
-            ([, r]) =>
-              resolver.resolve((r.Properties as { PolicyDocument: unknown }).PolicyDocument, stack) as
-                PolicyDocument | undefined,
-          )
-          .filter((d): d is PolicyDocument => d !== undefined);
-      for (const [id, resource] of resources) {
-        const p = (resource.Properties ?? {}) as Record<string, unknown>;
-        if (resource.Type === 'AWS::Lambda::Function') {
-          const entry = entries.get(`${stack.stackName}/${id}`);
-          if (entry === undefined) continue;
-          const roleRef = p.Role as { 'Fn::GetAtt'?: [string, string] } | undefined;
-          const roleId = roleRef?.['Fn::GetAtt']?.[0];
-          if (roleId === undefined) throw new Error(`${stack.stackName} ${id}: a role the twin cannot read`);
-          const role = (stack.template.Resources?.[roleId]?.Properties ?? {}) as {
-            Policies?: { PolicyDocument: unknown }[];
-            ManagedPolicyArns?: unknown[];
-          };
-          if ((role.ManagedPolicyArns ?? []).length > 0) {
-            throw new Error(
-              `${stack.stackName} ${roleId}: managed policies are not read by the twin; grant with inline policies`,
-            );
-          }
-          const inline = (role.Policies ?? []).map(
-            (x) => resolver.resolve(x.PolicyDocument, stack) as PolicyDocument,
-          );
-          const variables =
-            (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-          functions.push({
-            name: resolver.resolveString(p.FunctionName, stack, `${id}.FunctionName`),
-            region: stack.region,
-            arn: resolver.resolveString({ 'Fn::GetAtt': [id, 'Arn'] }, stack, `${id}.Arn`),
-            entry,
-            exportName:
-              (typeof p.Handler === 'string' ? p.Handler : 'index.handler').split('.').at(-1) ?? 'handler',
-            environment: Object.fromEntries(
-              Object.entries(variables).map(([k, v]) => [k, resolver.resolveString(v, stack, `${id} ${k}`)]),
-            ),
-            timeoutSeconds: Number(p.Timeout ?? 3),
-            memorySize: Number(p.MemorySize ?? 128),
-            roleArn: resolver.resolveString({ 'Fn::GetAtt': [roleId, 'Arn'] }, stack, `${roleId}.Arn`),
-            policies: [...inline, ...policiesOf(roleId)],
-          });
-        } else if (resource.Type === 'AWS::StepFunctions::StateMachine') {
-          const name = resolver.resolveString(p.StateMachineName, stack, `${id}.StateMachineName`);
-          const substitutions = resolver.resolve(p.DefinitionSubstitutions ?? {}, stack) as Record<
-            string,
-            string
-          >;
-          let inRegion = workflows.get(stack.region);
-          if (inRegion === undefined) {
-            inRegion = new Map();
-            workflows.set(stack.region, inRegion);
-          }
-          inRegion.set(name.replace(/^lifeboat-/, ''), substitutions);
-        } else if (resource.Type === 'AWS::EKS::AccessEntry') {
-          const resolved = resolver.resolve(p, stack) as {
-            ClusterName: string;
-            PrincipalArn: string;
-            KubernetesGroups?: string[];
-            AccessPolicies?: { PolicyArn: string; AccessScope: { Type: string; Namespaces?: string[] } }[];
-          };
-          accessEntries.push({
-            region: stack.region,
-            clusterName: resolved.ClusterName,
-            principalArn: resolved.PrincipalArn,
-            kubernetesGroups: resolved.KubernetesGroups ?? [],
-            policies: (resolved.AccessPolicies ?? []).map((a) => ({
-              policyArn: a.PolicyArn,
-              accessScope: {
-                type: a.AccessScope.Type === 'namespace' ? 'namespace' : 'cluster',
-                ...(a.AccessScope.Namespaces === undefined ? {} : { namespaces: a.AccessScope.Namespaces }),
-              },
-            })),
-          });
-        }
-      }
-    }
-    return { account, partition, functions, workflows, accessEntries };
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
   }
+  if (json === undefined) {
+    try {
+      json = execFileSync(process.execPath, ['--no-warnings', SYNTHESIZE], {
+        cwd: ROOT,
+        input: text,
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      const raw = (error as { stderr?: unknown }).stderr;
+      const stderr = typeof raw === 'string' ? raw.trim() : '';
+      throw new Error(
+        `the AWS twin could not synthesize the deployment: ${stderr || (error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (useDisk) {
+      // Written whole, then renamed: a reader in another process sees the old file or the new one.
+      mkdirSync(DEPLOYMENT_CACHE_DIR, { recursive: true });
+      const temporary = `${file}.${process.pid}.tmp`;
+      writeFileSync(temporary, json);
+      renameSync(temporary, file);
+    }
+  }
+  const deployment = deserialize(JSON.parse(json) as SerializedDeployment);
+  cache.set(text, deployment);
+  return deployment;
 }

@@ -19,7 +19,7 @@ beforeEach(() => {
 });
 
 describe('CloudWatchFence', () => {
-  it('publishes 1 for the application and region at one-second resolution when it fences', async () => {
+  it('publishes 1 for the application and region at standard (60 s) resolution when it fences', async () => {
     cloudWatch.on(PutMetricDataCommand).resolves({});
 
     await new CloudWatchFence(new CloudWatchClient({ region: 'us-west-2' })).setFence(APP, 'us-east-1', true);
@@ -35,7 +35,7 @@ describe('CloudWatchFence', () => {
             { Name: 'Region', Value: 'us-east-1' },
           ],
           Value: 1,
-          StorageResolution: 1,
+          StorageResolution: 60,
         },
       ],
     });
@@ -60,7 +60,7 @@ describe('CloudWatchFence', () => {
             { Name: 'Region', Value: 'eu-west-1' },
           ],
           Value: 0,
-          StorageResolution: 1,
+          StorageResolution: 60,
         },
       ],
     });

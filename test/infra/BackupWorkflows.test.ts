@@ -8,8 +8,10 @@ import {
   BackupWorkflows,
   backupApplicationsIn,
   drillApplicationsIn,
+  drillTimeout,
   gameDayApplicationsIn,
 } from '../../infra/constructs/BackupWorkflows.ts';
+import { gameDayLimits } from '../../shared/drill/GameDay.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { actionsByOwner, grantsOf, type Grant } from '../support/iamPolicies.ts';
 import { TEST_ACCOUNT, testConfig } from '../support/synth.ts';
@@ -97,7 +99,24 @@ describe('BackupWorkflows', () => {
       expect([...(workflows.drill?.schedules.keys() ?? [])]).toEqual(['ai-gateway-drill']);
     });
 
-    it('refuses a stack without an explicit env, naming why', () => {
+    it("gives the drill a day, or past a game day's own limits when one runs here, so that they end it first", () => {
+      const config = testConfig();
+      expect(drillTimeout(config, []).toSeconds()).toBe(86400);
+      const drillApp = gameDayApplicationsIn(config, 'us-west-2');
+      const limits = gameDayLimits(config, drillApp[0]!);
+      expect(drillTimeout(config, drillApp).toSeconds()).toBe(
+        limits.failoverSeconds + limits.primarySeconds + limits.failbackSeconds + 3600,
+      );
+      // A long approval window lengthens the failover's and the failback's waits, and the drill's.
+      const patient = testConfig(
+        (doc) => ((doc.slack as { approvalTimeoutSeconds: number }).approvalTimeoutSeconds = 86400),
+      );
+      expect(drillTimeout(patient, gameDayApplicationsIn(patient, 'us-west-2')).toSeconds()).toBe(
+        drillTimeout(config, drillApp).toSeconds() + 2 * (86400 - 3600),
+      );
+    });
+
+    it('refuses a stack without an explicit region, naming why', () => {
       const stack = new Stack(new App(), 'NoEnv');
       expect(
         () =>
@@ -109,8 +128,30 @@ describe('BackupWorkflows', () => {
             logRetention: RetentionDays.ONE_MONTH,
           }),
       ).toThrow(
-        "BackupWorkflows Backups: the stack needs an explicit env (account and region); the region decides which applications' backups and drills run here",
+        "BackupWorkflows Backups: the stack needs an explicit region; the region decides which applications' backups and drills run here",
       );
+    });
+
+    it('takes the account as a token when the stack is synthesized without one (no credentials)', () => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new Stack(app, 'NoAccount', { env: { region: 'us-west-2' } });
+      const workflows = new BackupWorkflows(stack, 'Backups', {
+        config: testConfig(),
+        ledgerTableName: 'lifeboat-ledger',
+        ledgerTableArn: LEDGER_ARN,
+        ledgerKey: new Key(stack, 'Key'),
+        logRetention: RetentionDays.ONE_MONTH,
+      });
+      const role = Template.fromStack(stack).findResources('AWS::IAM::Role')[
+        logicalId(stack, workflows.backup!.schedulerRole)
+      ] as { Properties: { AssumeRolePolicyDocument: { Statement: { Condition: unknown }[] } } };
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0]!.Condition).toMatchObject({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      });
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'lifeboat-drill',
+        Environment: { Variables: Match.objectLike({ LIFEBOAT_ACCOUNT: { Ref: 'AWS::AccountId' } }) },
+      });
     });
 
     it('refuses a retry count EventBridge Scheduler does not accept', () => {

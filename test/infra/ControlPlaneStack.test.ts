@@ -140,6 +140,34 @@ describe('ControlPlaneStack', () => {
     },
   );
 
+  it("deploys each workflow's execution timeout in its definition's top-level TimeoutSeconds", () => {
+    const timeoutOf = (stack: Stack): Record<string, unknown> =>
+      Object.fromEntries(
+        (
+          Object.values(templateOf(stack).findResources('AWS::StepFunctions::StateMachine')) as {
+            Properties: { StateMachineName: string; DefinitionString: string };
+          }[]
+        ).map((r) => [
+          r.Properties.StateMachineName,
+          (JSON.parse(r.Properties.DefinitionString) as { TimeoutSeconds?: unknown }).TimeoutSeconds,
+        ]),
+      );
+    // slack.approvalTimeoutSeconds is 3600. The failover: a day and the approval; the failback: 12 h
+    // and the approval; the drill (ai-gateway-drill's game day runs here): its game day's limits,
+    // 18000 + 43200 + 25560 s, and an hour.
+    expect(timeoutOf(west)).toEqual({
+      'lifeboat-failover': 90000,
+      'lifeboat-failback': 46800,
+      'lifeboat-backup': 86400,
+      'lifeboat-restore-test': 86400,
+      'lifeboat-drill': 90360,
+    });
+    expect(timeoutOf(stacks.controlPlanes.get('eu-west-1')!)).toEqual({
+      'lifeboat-failover': 90000,
+      'lifeboat-failback': 46800,
+    });
+  });
+
   it('sends detection events to the trigger as well as to the log', () => {
     const rules = Object.values(
       t.findResources('AWS::Events::Rule', { Properties: { EventBusName: Match.anyValue() } }),

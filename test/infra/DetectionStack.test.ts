@@ -1,6 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { DetectionStack } from '../../infra/stacks/DetectionStack.ts';
+import {
+  FENCE_METRIC,
+  FENCE_NAMESPACE,
+  STANDARD_RESOLUTION_SECONDS,
+} from '../../shared/aws/CloudWatchFence.ts';
 import { synthLifeboat, templateOf, testConfig } from '../support/synth.ts';
 
 describe('DetectionStack', () => {
@@ -71,7 +76,7 @@ describe('DetectionStack', () => {
     });
   });
 
-  it('forwards Lifeboat alarm state changes to the lifeboat bus of every control-plane region', () => {
+  it('forwards Lifeboat alarm state changes to the lifeboat bus of every other control-plane region', () => {
     template.resourceCountIs('AWS::Events::Rule', 1);
     const busArn = (region: string) => ({
       'Fn::Join': [
@@ -85,7 +90,8 @@ describe('DetectionStack', () => {
         'detail-type': ['CloudWatch Alarm State Change'],
         detail: { alarmName: [{ prefix: 'lifeboat-' }] },
       },
-      Targets: ['us-east-1', 'us-west-2', 'eu-west-1'].map((region) =>
+      // Not us-east-1's own bus: its control plane's regional rule delivers there.
+      Targets: ['us-west-2', 'eu-west-1'].map((region) =>
         Match.objectLike({
           Arn: busArn(region),
           RoleArn: Match.anyValue(),
@@ -95,8 +101,31 @@ describe('DetectionStack', () => {
     });
   });
 
+  it('forwards to every control-plane region when none runs in us-east-1', () => {
+    // The example with us-east-2 wherever it names us-east-1.
+    const config = testConfig((doc) => {
+      Object.assign(doc, JSON.parse(JSON.stringify(doc).replaceAll('"us-east-1"', '"us-east-2"')));
+    });
+    const rules = Object.values(
+      templateOf(synthLifeboat(config).stacks.detection).findResources('AWS::Events::Rule'),
+    ) as { Properties: { Targets: { Arn: { 'Fn::Join': [string, unknown[]] } }[] } }[];
+    expect(
+      rules.flatMap((r) =>
+        r.Properties.Targets.map((t) => JSON.stringify(t.Arn).match(/:events:([a-z0-9-]+):/)?.[1]),
+      ),
+    ).toEqual(['us-east-2', 'us-west-2', 'eu-west-1']);
+  });
+
   it('splits forwarding into rules of five targets when there are more control-plane regions', () => {
-    const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1'];
+    const regions = [
+      'us-east-1',
+      'us-east-2',
+      'us-west-1',
+      'us-west-2',
+      'eu-west-1',
+      'eu-central-1',
+      'eu-north-1',
+    ];
     const t = templateOf(
       synthLifeboat(testConfig((doc) => (doc.controlPlaneRegions = regions))).stacks.detection,
     );
@@ -180,5 +209,74 @@ describe('DetectionStack record health checks', () => {
     );
     expect(output?.Description).toContain('must carry');
     expect(outputs.filter((o) => o.Description.includes('must carry'))).toHaveLength(5);
+  });
+
+  it('watches only alarms Route 53 supports: standard resolution, a period of whole minutes, a plain statistic', () => {
+    // Route 53 supports alarms on standard-resolution metrics only, and no extended statistics
+    // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html).
+    expect(STANDARD_RESOLUTION_SECONDS).toBe(60);
+    const watched = Object.values(checks)
+      .map(
+        (r) =>
+          (r as { Properties: { HealthCheckConfig: { Type: string; AlarmIdentifier?: unknown } } }).Properties
+            .HealthCheckConfig,
+      )
+      .filter((c) => c.Type === 'CLOUDWATCH_METRIC')
+      .map((c) => c.AlarmIdentifier as { Region: string; Name: string });
+    expect(watched).toHaveLength(13);
+    for (const { Region, Name } of watched) {
+      const alarms = Object.values(
+        templateOf(stacks.controlPlanes.get(Region)!).findResources('AWS::CloudWatch::Alarm', {
+          Properties: { AlarmName: Name },
+        }),
+      ) as { Properties: { Namespace: string; MetricName: string; Period: number; Statistic: string } }[];
+      expect(alarms).toHaveLength(1);
+      const { Namespace, MetricName, Period, Statistic } = alarms[0]!.Properties;
+      // The metric CloudWatchFence publishes, at STANDARD_RESOLUTION_SECONDS.
+      expect([Namespace, MetricName]).toEqual([FENCE_NAMESPACE, FENCE_METRIC]);
+      expect(Period).toBeGreaterThanOrEqual(60);
+      expect(Period % 60).toBe(0);
+      expect(['Average', 'Minimum', 'Maximum', 'Sum', 'SampleCount']).toContain(Statistic);
+    }
+  });
+});
+
+describe('Detection events', () => {
+  it("reach each control plane's lifeboat bus once: us-east-1's from every region, each region's own from it", () => {
+    const { stacks } = synthLifeboat();
+    // Every rule on a default bus that takes Lifeboat alarm state changes, as source → bus region.
+    const deliveries: string[] = [];
+    for (const stack of [stacks.detection, ...stacks.controlPlanes.values()]) {
+      const t = templateOf(stack);
+      const rules = Object.values(
+        t.findResources('AWS::Events::Rule', {
+          Properties: { EventPattern: { detail: { alarmName: [{ prefix: 'lifeboat-' }] } } },
+        }),
+      ) as { Properties: { EventBusName?: unknown; Targets: { Arn: unknown }[] } }[];
+      for (const rule of rules.filter((r) => r.Properties.EventBusName === undefined)) {
+        for (const { Arn } of rule.Properties.Targets) {
+          const getAtt = (Arn as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+          const bus =
+            getAtt === undefined
+              ? /:events:([a-z0-9-]+):.*event-bus\/lifeboat/.exec(JSON.stringify(Arn))?.[1]
+              : (t.findResources('AWS::Events::EventBus')[getAtt[0]] as { Properties: { Name: string } })
+                    .Properties.Name === 'lifeboat'
+                ? stack.region
+                : undefined;
+          deliveries.push(`${stack.region} -> ${bus ?? JSON.stringify(Arn)}`);
+        }
+      }
+    }
+    expect(deliveries.sort()).toEqual(
+      [
+        // us-east-1's alarms (the Route 53 health checks' among them) to every bus, once each.
+        'us-east-1 -> us-east-1',
+        'us-east-1 -> us-west-2',
+        'us-east-1 -> eu-west-1',
+        // Each other region's own alarms (probes, fences) to its own bus.
+        'us-west-2 -> us-west-2',
+        'eu-west-1 -> eu-west-1',
+      ].sort(),
+    );
   });
 });

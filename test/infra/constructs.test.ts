@@ -1,4 +1,7 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LifeboatFunction } from '../../infra/constructs/LifeboatFunction.ts';
@@ -142,10 +145,74 @@ describe('Workflow', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: '/aws/vendedlogs/states/lifeboat-echo',
     });
-    // fromFile ships the file unchanged as an asset; Step Functions applies the substitutions.
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      DefinitionS3Location: { Bucket: Match.anyValue(), Key: Match.stringLikeRegexp('\\.json$') },
+  });
+
+  it("puts the execution timeout in the definition's top-level TimeoutSeconds, where Step Functions reads it", () => {
+    const stack = stackWithEchoWorkflow();
+    const machines = Object.values(
+      Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'),
+    ) as { Properties: { DefinitionString: string; DefinitionS3Location?: unknown } }[];
+    expect(machines).toHaveLength(1);
+    // The file as it is, placeholders left for Step Functions to substitute, with a day's timeout.
+    const file = JSON.parse(readFileSync(definitionFile, 'utf8')) as Record<string, unknown>;
+    expect(JSON.parse(machines[0]!.Properties.DefinitionString)).toEqual({ ...file, TimeoutSeconds: 86400 });
+    expect(machines[0]!.Properties.DefinitionS3Location).toBeUndefined();
+  });
+
+  it('writes a given timeout into the definition', () => {
+    const { stack, echo } = stackWithEcho();
+    new Workflow(stack, 'EchoFlow', {
+      name: 'echo',
+      definitionFile,
+      substitutions: { EchoFunctionArn: echo.function.functionArn },
+      logRetention: RetentionDays.ONE_MONTH,
+      timeout: Duration.hours(2),
     });
+    const [machine] = Object.values(
+      Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'),
+    ) as { Properties: { DefinitionString: string } }[];
+    expect(
+      (JSON.parse(machine!.Properties.DefinitionString) as { TimeoutSeconds: number }).TimeoutSeconds,
+    ).toBe(7200);
+  });
+
+  it('refuses a definition file that sets its own TimeoutSeconds: the construct is its one source', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-workflow-'));
+    try {
+      const file = join(dir, 'echo.asl.json');
+      const asl = JSON.parse(readFileSync(definitionFile, 'utf8')) as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify({ ...asl, TimeoutSeconds: 60 }));
+      const { stack, echo } = stackWithEcho();
+      expect(
+        () =>
+          new Workflow(stack, 'Timed', {
+            name: 'echo',
+            definitionFile: file,
+            substitutions: { EchoFunctionArn: echo.function.functionArn },
+            logRetention: RetentionDays.ONE_DAY,
+          }),
+      ).toThrow(
+        `Workflow echo: ${file} sets TimeoutSeconds; give the workflow's timeout to the construct instead`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a timeout Step Functions does not accept', () => {
+    const { stack, echo } = stackWithEcho();
+    expect(
+      () =>
+        new Workflow(stack, 'Long', {
+          name: 'echo',
+          definitionFile,
+          substitutions: { EchoFunctionArn: echo.function.functionArn },
+          logRetention: RetentionDays.ONE_DAY,
+          timeout: Duration.days(400),
+        }),
+    ).toThrow(
+      'Workflow echo: timeout 34560000 s is not a whole number of seconds from 1 to 31536000 (a year)',
+    );
   });
 
   it('lets the workflow invoke the functions it names and no others', () => {

@@ -1,4 +1,6 @@
-import { synthesizeDeployment } from '../../local/twin/Deployment.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEPLOYMENT_CACHE_DIR, synthesizeDeployment } from '../../local/twin/Deployment.ts';
 import { testConfig } from '../support/synth.ts';
 
 describe('synthesizeDeployment', () => {
@@ -69,7 +71,29 @@ describe('synthesizeDeployment', () => {
     );
   });
 
-  it('is synthesized once per config in a process', () => {
+  it('is synthesized once per config in a process, and kept on disk for the next', () => {
     expect(synthesizeDeployment(testConfig())).toBe(deployment);
+    const kept = readdirSync(DEPLOYMENT_CACHE_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .map(
+        (f) => JSON.parse(readFileSync(join(DEPLOYMENT_CACHE_DIR, f), 'utf8')) as { functions: unknown[] },
+      );
+    expect(kept.some((k) => JSON.stringify(k.functions) === JSON.stringify(deployment.functions))).toBe(true);
+  });
+
+  it('synthesizes again for another config, and says why when the synth fails', () => {
+    const other = synthesizeDeployment(
+      testConfig((doc) => {
+        (doc.applications[0] as { automation: Record<string, unknown> }).automation.preScaleOnFirstSignal =
+          true;
+      }),
+    );
+    const trigger = other.functions.find((f) => f.name === 'lifeboat-trigger' && f.region === 'us-west-2');
+    expect(trigger?.roleArn).toBe('arn:aws:iam::000000000000:role/lifeboat-trigger-us-west-2');
+    expect(JSON.stringify(trigger?.policies)).toContain('eks:UpdateNodegroupConfig');
+    const broken = { ...testConfig(), controlPlaneRegions: [] };
+    expect(() => synthesizeDeployment(broken)).toThrow(
+      /^the AWS twin could not synthesize the deployment: .*controlPlaneRegions is empty/s,
+    );
   });
 });
