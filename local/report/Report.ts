@@ -90,6 +90,18 @@ export interface ReportApplication {
   readonly rpoSeconds: number | null;
   readonly rtoTargetSeconds: number;
   readonly rpoTargetSeconds: number;
+  /**
+   * What Lifeboat itself recorded for the first failover that restored the application (its ledger
+   * record, the Slack message and the RTO metric): the RTO measured from where the failure began as
+   * detection saw it (`from`: the first failed check, else the first alarm or the run's start, at
+   * `measuredFromAt` seconds). The report's `rtoSeconds` is measured from the fault itself, which only
+   * a rehearsal knows: the two differ by detection's granularity (a probe interval or so).
+   */
+  readonly recorded?: {
+    readonly rtoSeconds: number | null;
+    readonly from: string;
+    readonly measuredFromAt: number;
+  };
 }
 
 export interface ReportRegion {

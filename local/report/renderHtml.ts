@@ -173,7 +173,11 @@ function summary(report: Report): string {
   const applications = Object.entries(report.applications);
   const rows = applications.map(([name, app]) => {
     const at = (t: number | null) => (t === null ? 'n/a' : `+${formatClock(t)}`);
-    return `<tr><td>${esc(name)}</td><td class="time">${esc(at(app.outageAt))}</td><td class="time">${esc(at(app.restoredAt))}</td>${objectiveCell(app.rtoSeconds, app.rtoTargetSeconds, rtoVerdict(app, report.until))}${objectiveCell(app.rpoSeconds, app.rpoTargetSeconds, rpoVerdict(app))}</tr>`;
+    const recorded =
+      app.recorded === undefined
+        ? 'none'
+        : `${app.recorded.rtoSeconds === null ? 'n/a' : formatSeconds(app.recorded.rtoSeconds)} from ${app.recorded.from} (${at(app.recorded.measuredFromAt)})`;
+    return `<tr><td>${esc(name)}</td><td class="time">${esc(at(app.outageAt))}</td><td class="time">${esc(at(app.restoredAt))}</td>${objectiveCell(app.rtoSeconds, app.rtoTargetSeconds, rtoVerdict(app, report.until))}<td>${esc(recorded)}</td>${objectiveCell(app.rpoSeconds, app.rpoTargetSeconds, rpoVerdict(app))}</tr>`;
   });
   const counts = new Map<string, number>();
   for (const execution of report.executions) {
@@ -192,7 +196,7 @@ ${
   rows.length === 0
     ? `<p>No applications. RTO ${esc(report.rtoSeconds === null ? 'n/a' : formatSeconds(report.rtoSeconds))}, RPO ${esc(report.rpoSeconds === null ? 'n/a' : formatSeconds(report.rpoSeconds))}.</p>`
     : `<table>
-<thead><tr><th>Application</th><th>Outage at</th><th>Restored at</th><th>RTO (target)</th><th>RPO (target)</th></tr></thead>
+<thead><tr><th>Application</th><th>Outage at</th><th>Restored at</th><th title="From the fault itself, which only a rehearsal knows">RTO (target)</th><th title="What Lifeboat's ledger, Slack message and RTO metric say: measured from where the failure began as detection saw it">RTO recorded by Lifeboat</th><th>RPO (target)</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>

@@ -144,7 +144,7 @@ export function renderText(report: Report, options?: RenderTextOptions): string 
   }
 
   heading('Recovery');
-  recovery(report, paint, lines);
+  recovery(report, paint, lines, width);
 
   heading('Final world');
   finalWorld(report, paint, lines);
@@ -346,7 +346,7 @@ function executionTable(
   }
 }
 
-function recovery(report: Report, paint: Paint, lines: string[]): void {
+function recovery(report: Report, paint: Paint, lines: string[], width: number): void {
   const applications = Object.entries(report.applications);
   if (applications.length === 0) {
     const rto = report.rtoSeconds === null ? 'n/a' : formatSeconds(report.rtoSeconds);
@@ -363,6 +363,17 @@ function recovery(report: Report, paint: Paint, lines: string[]): void {
     lines.push(
       `    ${objective('RTO', app.rtoSeconds, app.rtoTargetSeconds)}${rto === 'n/a' ? '' : ` — ${paint(rto === 'not restored' ? 'not restored by the end' : rto, verdictTone(rto))}`}`,
     );
+    if (app.recorded !== undefined) {
+      const value = app.recorded.rtoSeconds === null ? 'n/a' : formatSeconds(app.recorded.rtoSeconds);
+      lines.push(
+        ...wrap(
+          `recorded RTO ${value} from ${clean(app.recorded.from)} (${at(app.recorded.measuredFromAt)}), as Lifeboat's ledger, Slack and RTO metric say; the RTO above is measured from the fault itself`,
+          width,
+          '    ',
+          '      ',
+        ),
+      );
+    }
     const rpo = rpoVerdict(app);
     lines.push(
       `    ${objective('RPO', app.rpoSeconds, app.rpoTargetSeconds)}${rpo === 'n/a' ? '' : ` — ${paint(rpo, verdictTone(rpo))}`}`,

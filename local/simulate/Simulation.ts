@@ -358,6 +358,34 @@ function recovery(
   return { outageAt: outage.at, restoredAt: restored.at, rtoSeconds: restored.at - outage.at + ttl };
 }
 
+/** The RTO Lifeboat recorded in its ledger for the application's first successful failover. */
+function recordedRto(
+  world: World,
+  ledger: readonly object[],
+  application: string,
+): Pick<ReportApplication, 'recorded'> {
+  const record = (
+    ledger as readonly {
+      kind?: unknown;
+      application?: unknown;
+      status?: unknown;
+      startedAt?: unknown;
+      details?: { rtoSeconds?: unknown; rtoFrom?: unknown; rtoMeasuredFrom?: unknown };
+    }[]
+  )
+    .filter((r) => r.kind === 'failover' && r.application === application && r.status === 'SUCCEEDED')
+    .sort((a, b) => String(a.startedAt).localeCompare(String(b.startedAt)))[0];
+  const details = record?.details;
+  if (typeof details?.rtoMeasuredFrom !== 'string' || typeof details.rtoFrom !== 'string') return {};
+  return {
+    recorded: {
+      rtoSeconds: typeof details.rtoSeconds === 'number' ? details.rtoSeconds : null,
+      from: details.rtoFrom,
+      measuredFromAt: world.clock.secondsAt(details.rtoMeasuredFrom),
+    },
+  };
+}
+
 export function buildReport(
   scenario: Scenario,
   world: World,
@@ -377,6 +405,7 @@ export function buildReport(
       rpoSeconds: rpo ?? null,
       rtoTargetSeconds: app.targets.rtoSeconds,
       rpoTargetSeconds: app.targets.rpoSeconds,
+      ...recordedRto(world, ledger, name),
     };
   }
   const first = Object.values(applications)

@@ -132,6 +132,8 @@ interface HealthCheckSim {
   streak: number;
   /** Whether the status was unhealthy at any moment of the current alarm period. */
   unhealthyThisPeriod: boolean;
+  /** When the status last turned unhealthy: HealthCheckStatus reads 0 from then on. */
+  unhealthySince: number | undefined;
 }
 
 interface AlarmSim {
@@ -139,6 +141,8 @@ interface AlarmSim {
   readonly region: string;
   state: AlarmState;
   updatedAt: number;
+  /** In ALARM: the time of the earliest breaching datapoint the alarm evaluated. */
+  breachingSince: number | undefined;
 }
 
 /** A control plane's probe of another region's endpoint, and the regional alarm on it. */
@@ -151,6 +155,8 @@ interface ProbeSim {
   state: AlarmState;
   updatedAt: number;
   failures: number;
+  /** The time of the first failed probe of the current run of failures. */
+  failingSince: number | undefined;
 }
 
 interface DnsChange {
@@ -468,16 +474,32 @@ export class World {
     return this.app(application).alarms.get(region)?.state ?? 'INSUFFICIENT_DATA';
   }
 
-  /** CloudWatch DescribeAlarms for one alarm in its region: its state and when it last changed. */
-  describeAlarm(alarmName: string, region: string): { state: AlarmState; updatedAt: number } {
+  /**
+   * CloudWatch DescribeAlarms for one alarm in its region: its state, when it last changed and, in
+   * ALARM, the time of the earliest breaching datapoint it evaluated (what its StateReasonData's
+   * evaluatedDatapoints carry).
+   */
+  describeAlarm(
+    alarmName: string,
+    region: string,
+  ): { state: AlarmState; updatedAt: number; breachingSince: number | undefined } {
     this.faults.check('cloudwatch', 'DescribeAlarms', region);
     for (const app of this.apps.values()) {
       for (const alarm of app.alarms.values()) {
         if (alarm.name === alarmName && region === DETECTION_REGION)
-          return { state: alarm.state, updatedAt: alarm.updatedAt };
+          return {
+            state: alarm.state,
+            updatedAt: alarm.updatedAt,
+            breachingSince: alarm.state === 'ALARM' ? alarm.breachingSince : undefined,
+          };
       }
       const probe = app.probes.find((p) => p.name === alarmName && p.from === region);
-      if (probe !== undefined) return { state: probe.state, updatedAt: probe.updatedAt };
+      if (probe !== undefined)
+        return {
+          state: probe.state,
+          updatedAt: probe.updatedAt,
+          breachingSince: probe.state === 'ALARM' ? probe.failingSince : undefined,
+        };
     }
     throw new SimulatedServiceError('ResourceNotFound', `no alarm ${alarmName} in ${region}`, 404);
   }
@@ -1089,12 +1111,14 @@ export class World {
         status: 'healthy',
         streak: 0,
         unhealthyThisPeriod: false,
+        unhealthySince: undefined,
       });
       alarms.set(region, {
         name: healthCheckAlarmName(config.name, region),
         region,
         state: 'OK', // the estate ran before the scenario began: every alarm has settled
         updatedAt: 0,
+        breachingSince: undefined,
       });
       weights.set(region, region === primary ? 100 : 0);
       const identifier =
@@ -1164,6 +1188,7 @@ export class World {
           state: 'OK',
           updatedAt: 0,
           failures: 0,
+          failingSince: undefined,
         });
       }
     }
@@ -1250,6 +1275,7 @@ export class World {
     if (check.streak >= check.failureThreshold) {
       check.status = up ? 'healthy' : 'unhealthy';
       check.streak = 0;
+      check.unhealthySince = up ? undefined : this.clock.seconds;
       if (check.status === 'unhealthy') check.unhealthyThisPeriod = true;
       this.note({
         kind: 'health-check',
@@ -1273,6 +1299,8 @@ export class World {
       // A region that is down neither probes nor evaluates its alarms.
       if (this.faults.isOutage(probe.from)) continue;
       probe.failures = this.endpointServes(app, probe.target) ? 0 : probe.failures + 1;
+      if (probe.failures === 0) probe.failingSince = undefined;
+      else if (probe.failures === 1) probe.failingSince = this.clock.seconds;
       const next: AlarmState = probe.failures >= threshold ? 'ALARM' : 'OK';
       if (next === probe.state) continue;
       const previous = probe.state;
@@ -1302,6 +1330,8 @@ export class World {
         const previous = alarm.state;
         alarm.state = next;
         alarm.updatedAt = this.clock.seconds;
+        // The earliest breaching datapoint: the one that holds the moment the check turned unhealthy.
+        alarm.breachingSince = next === 'ALARM' ? (check.unhealthySince ?? this.clock.seconds) : undefined;
         this.note({
           kind: 'alarm',
           application: app.config.name,

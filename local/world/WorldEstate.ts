@@ -108,7 +108,13 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
       describe: (alarmName, region) =>
         call(() => {
           const alarm = world.describeAlarm(alarmName, region);
-          return { state: alarm.state, updatedAt: world.clock.secondsToIso(alarm.updatedAt) };
+          return {
+            state: alarm.state,
+            updatedAt: world.clock.secondsToIso(alarm.updatedAt),
+            ...(alarm.breachingSince === undefined
+              ? {}
+              : { breachingSince: world.clock.secondsToIso(alarm.breachingSince) }),
+          };
         }),
     },
     probe: {

@@ -25,8 +25,13 @@ export const FailoverInputSchema = z.strictObject({
   sourceRegion: z.optional(z.string().check(z.minLength(1))),
   incident: z.optional(
     z.strictObject({
-      /** When the first signal went to ALARM (ISO-8601). */
+      /** When the first signal went to ALARM (ISO-8601): the confirmation window runs from here. */
       startedAt: z.iso.datetime(),
+      /**
+       * Where the failure began as detection saw it (ISO-8601): the earliest breaching datapoint of
+       * the signals in ALARM. The run's RTO is measured from here; from `startedAt` when absent.
+       */
+      failingSince: z.optional(z.iso.datetime()),
       signals: z.array(z.string()).check(z.maxLength(50)),
     }),
   ),
@@ -43,8 +48,14 @@ export interface FailoverRequest {
   readonly dryRun: boolean;
   readonly force: boolean;
   readonly reason: string;
-  /** When the outage began as far as Lifeboat knows: the first ALARM, or the start of a manual run. */
+  /** When the outage was detected: the first ALARM, or the start of a manual run. */
   readonly incidentStartedAt: string;
+  /**
+   * Where the RTO is measured from: the first failed check the alarms evaluated (automatic), else
+   * `incidentStartedAt`; `rtoFrom` says which, in words.
+   */
+  readonly failureBeganAt?: string;
+  readonly rtoFrom?: string;
   /** Seconds the automatic mode still waits, from now, before it re-checks the source. */
   readonly confirmationWaitSeconds: number;
   /** How long the run waits for a person when it must ask (lag over budget, forced target). */
@@ -111,6 +122,12 @@ export function checkFailoverInput(
   if (mode === 'automatic' && input.incident === undefined) {
     problems.push('incident: an automatic failover needs the incident that started it');
   }
+  const failingSince = input.incident?.failingSince;
+  if (failingSince !== undefined && input.incident !== undefined && failingSince > input.incident.startedAt) {
+    problems.push(
+      `incident.failingSince: ${failingSince} is after incident.startedAt (${input.incident.startedAt}); the failure begins before its alarm`,
+    );
+  }
   if (problems.length > 0) throw new InvalidInputError(problems);
 
   const sourceRegion = input.sourceRegion ?? options.currentPrimary(app);
@@ -132,6 +149,13 @@ export function checkFailoverInput(
       input.reason ??
       (mode === 'automatic' ? `automatic: ${input.incident?.signals.join(', ') ?? ''}` : 'manual start'),
     incidentStartedAt,
+    failureBeganAt: failingSince ?? incidentStartedAt,
+    rtoFrom:
+      input.incident === undefined
+        ? 'the start of the run'
+        : failingSince === undefined
+          ? 'the first alarm'
+          : 'the first failed check',
     confirmationWaitSeconds:
       mode === 'automatic' ? Math.max(0, Math.ceil(app.automation.outageConfirmationSeconds - elapsed)) : 0,
     approvalTimeoutSeconds: config.slack.approvalTimeoutSeconds,

@@ -472,7 +472,12 @@ export class FailoverSteps {
     status: RunStatus;
     reason?: string;
     results?: Record<string, unknown>;
-  }): Promise<{ recorded: true; rtoSeconds: number | null; rpoSeconds: number | null }> {
+  }): Promise<{
+    recorded: true;
+    rtoSeconds: number | null;
+    rpoSeconds: number | null;
+    rtoFrom: string;
+  }> {
     const { deps } = this;
     const request = requestOf(payload.state);
     const input = payload.state.input ?? payload.state;
@@ -489,10 +494,12 @@ export class FailoverSteps {
     const times = [results.fence, results.database, results.workloads]
       .map((r) => (r as { at?: string } | undefined)?.at)
       .filter((t): t is string => t !== undefined);
+    // Measured from where the failure began as detection saw it (the first failed check), which is
+    // what the rehearsal's reports measure from the fault itself; a manual run from its start.
+    const measuredFrom = request?.failureBeganAt ?? request?.incidentStartedAt;
+    const rtoFrom = request?.rtoFrom ?? 'the first alarm';
     const since = (iso: string): number =>
-      request === undefined
-        ? 0
-        : (new Date(iso).getTime() - new Date(request.incidentStartedAt).getTime()) / 1000;
+      measuredFrom === undefined ? 0 : (new Date(iso).getTime() - new Date(measuredFrom).getTime()) / 1000;
     const ttl = a?.dns.ttlSeconds ?? 0;
     const rtoSeconds =
       request !== undefined && times.length === 3 ? Math.round(Math.max(...times.map(since)) + ttl) : null;
@@ -512,6 +519,7 @@ export class FailoverSteps {
         ...(request === undefined ? {} : { request }),
         ...results,
         rtoSeconds,
+        ...(measuredFrom === undefined ? {} : { rtoMeasuredFrom: measuredFrom, rtoFrom }),
         rpoSeconds,
         verifiedAfterSeconds,
         ...(a === undefined
@@ -522,7 +530,7 @@ export class FailoverSteps {
     if (payload.status === 'SUCCEEDED' && rtoSeconds !== null && a !== undefined) {
       await bestEffort(() => deps.estate.telemetry.rto(a, rtoSeconds));
     }
-    return { recorded: true, rtoSeconds, rpoSeconds };
+    return { recorded: true, rtoSeconds, rpoSeconds, rtoFrom };
   }
 
   /** Notify: a message to the team's channel. */

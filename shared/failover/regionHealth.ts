@@ -7,6 +7,8 @@ export interface SignalState {
   readonly signal: DetectionSignal;
   readonly state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'unreachable';
   readonly updatedAt?: string;
+  /** In ALARM: the earliest breaching datapoint the alarm evaluated, when CloudWatch says. */
+  readonly breachingSince?: string;
   /** Why an `unreachable` alarm could not be read, as classified (transient or permanent). */
   readonly failure?: Error;
 }
@@ -20,7 +22,12 @@ export async function signalStates(
     signals.map(async (signal): Promise<SignalState> => {
       try {
         const alarm = await estate.alarms.describe(signal.alarmName, signal.alarmRegion);
-        return { signal, state: alarm.state, updatedAt: alarm.updatedAt };
+        return {
+          signal,
+          state: alarm.state,
+          updatedAt: alarm.updatedAt,
+          ...(alarm.breachingSince === undefined ? {} : { breachingSince: alarm.breachingSince }),
+        };
       } catch (error) {
         // Throttling says nothing about the region: let the caller retry rather than miscount.
         if (classifyError(error) instanceof ThrottledError) throw error;

@@ -122,13 +122,20 @@ export interface EndpointProbePort {
   probe(app: ApplicationConfig, region: string): Promise<HealthStatus>;
 }
 
+export interface AlarmDescription {
+  readonly state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  readonly updatedAt: string;
+  readonly breachingSince?: string;
+}
+
 /** CloudWatch alarms of the detection signals, read where they live. */
 export interface AlarmsPort {
-  /** The alarm's state and when it last changed (ISO), read in `region`; throws when the region does not answer. */
-  describe(
-    alarmName: string,
-    region: string,
-  ): Promise<{ state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; updatedAt: string }>;
+  /**
+   * The alarm's state and when it last changed (ISO), read in `region`; in ALARM, also the time of
+   * the earliest breaching datapoint it evaluated (`breachingSince`: where the failure began as
+   * detection saw it), when CloudWatch says. Throws when the region does not answer.
+   */
+  describe(alarmName: string, region: string): Promise<AlarmDescription>;
 }
 
 /**

@@ -133,13 +133,22 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
   const startedAt =
     alarming.map((s) => s.updatedAt ?? deps.clock.now().toISOString()).sort()[0] ??
     deps.clock.now().toISOString();
+  // Where the failure began as the alarms saw it: the RTO is measured from here.
+  const failingSince = alarming
+    .map((s) => s.breachingSince)
+    .filter((t): t is string => t !== undefined && t <= startedAt)
+    .sort()[0];
   const name = `auto-${app.name}-${serving}-${compactTime(startedAt)}`.slice(0, 80);
   const outcome = await deps.starter.start('failover', name, {
     application: app.name,
     targetRegion: target,
     sourceRegion: serving,
     mode: 'automatic',
-    incident: { startedAt, signals: alarming.map((s) => s.signal.alarmName) },
+    incident: {
+      startedAt,
+      ...(failingSince === undefined ? {} : { failingSince }),
+      signals: alarming.map((s) => s.signal.alarmName),
+    },
   });
   return { action: outcome, execution: name, application: app.name, targetRegion: target };
 }

@@ -4,7 +4,7 @@ import {
   DescribeAlarmsCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
+import { CloudWatchAlarms, earliestDatapoint } from '../../shared/aws/CloudWatchAlarms.ts';
 
 const east = new CloudWatchClient({ region: 'us-east-1' });
 const west = new CloudWatchClient({ region: 'us-west-2' });
@@ -134,5 +134,61 @@ describe('CloudWatchAlarms', () => {
     eastMock.on(DescribeAlarmsCommand).rejects(error);
 
     await expect(alarms().describe(ROUTE53_ALARM, 'us-east-1')).rejects.toBe(error);
+  });
+});
+
+describe('where an alarm says its failure began', () => {
+  it('reads the earliest evaluated datapoint of an alarm in ALARM from its StateReasonData', async () => {
+    westMock.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: PROBE_ALARM,
+          StateValue: 'ALARM',
+          StateUpdatedTimestamp: new Date('2026-11-22T06:00:30.000Z'),
+          StateReasonData: JSON.stringify({
+            version: '1.0',
+            queryDate: '2026-11-22T06:00:30.120+0000',
+            startDate: '2026-11-22T06:00:10.000+0000',
+            statistic: 'Minimum',
+            period: 10,
+            recentDatapoints: [0, 0, 0],
+            threshold: 1,
+            evaluatedDatapoints: [
+              { timestamp: '2026-11-22T06:00:30.000+0000', sampleCount: 1, value: 0 },
+              { timestamp: '2026-11-22T06:00:20.000+0000', sampleCount: 1, value: 0 },
+              { timestamp: '2026-11-22T06:00:10.000+0000', sampleCount: 1, value: 0 },
+            ],
+          }),
+        },
+      ],
+    });
+    await expect(alarms().describe(PROBE_ALARM, 'us-west-2')).resolves.toEqual({
+      state: 'ALARM',
+      updatedAt: '2026-11-22T06:00:30.000Z',
+      breachingSince: '2026-11-22T06:00:10.000Z',
+    });
+  });
+
+  it('falls back to startDate, and says nothing when the data is absent or malformed, or the alarm is OK', async () => {
+    expect(earliestDatapoint('{"version":"1.0","startDate":"2019-10-01T13:46:00.000+0000"}')).toBe(
+      '2019-10-01T13:46:00.000Z',
+    );
+    expect(earliestDatapoint(undefined)).toBeUndefined();
+    expect(earliestDatapoint('not json')).toBeUndefined();
+    expect(earliestDatapoint('{"evaluatedDatapoints":[{"timestamp":"yesterday"}]}')).toBeUndefined();
+    westMock.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: PROBE_ALARM,
+          StateValue: 'OK',
+          StateUpdatedTimestamp: new Date('2026-11-22T06:10:00.000Z'),
+          StateReasonData: '{"startDate":"2026-11-22T06:09:00.000+0000"}',
+        },
+      ],
+    });
+    await expect(alarms().describe(PROBE_ALARM, 'us-west-2')).resolves.toEqual({
+      state: 'OK',
+      updatedAt: '2026-11-22T06:10:00.000Z',
+    });
   });
 });

@@ -124,7 +124,7 @@ const LAST_FAILOVER: RunRecord = {
   endedAt: '2029-12-31T23:05:12.000Z',
   status: 'SUCCEEDED',
   reason: 'automatic: lifeboat-ai-gateway-us-east-1-route53-health',
-  details: { rtoSeconds: 312, rpoSeconds: 4 },
+  details: { rtoSeconds: 312, rtoFrom: 'the first failed check', rpoSeconds: 4 },
 };
 
 /** The ledger in every region: these runs, and this lock. */
@@ -236,7 +236,12 @@ describe('lifeboat start', () => {
         startDate: NOW,
         stopDate: at(330),
         stateMachineArn: MACHINE('us-west-2'),
-        output: JSON.stringify({ status: 'SUCCEEDED', rtoSeconds: 312, rpoSeconds: 4 }),
+        output: JSON.stringify({
+          status: 'SUCCEEDED',
+          rtoSeconds: 312,
+          rtoFrom: 'the first failed check',
+          rpoSeconds: 4,
+        }),
       });
     w.on(GetExecutionHistoryCommand)
       .resolvesOnce({
@@ -312,7 +317,7 @@ describe('lifeboat start', () => {
     expect(stdout).toContain('0:05:30  ▶ Done');
     expect(stdout.match(/▶ ValidateInput/g)).toHaveLength(1);
     expect(stdout).toContain('The failover of ai-gateway to us-west-2 ended SUCCEEDED after 0:05:30.');
-    expect(stdout).toContain('RTO        312 s');
+    expect(stdout).toContain('RTO        312 s from the first failed check');
     expect(sleeps).toEqual([2]);
   });
 
@@ -556,7 +561,7 @@ describe('lifeboat status', () => {
     expect(stdout).toContain('us-west-2 replica of us-east-1');
     expect(stdout).toContain('  in progress  cli-drill-x since 2030-01-01T00:09:00.000Z');
     expect(stdout).toContain(
-      '  last failover     2029-12-31T23:00:00Z  SUCCEEDED      312 s  RTO 312 s  RPO 4 s',
+      '  last failover     2029-12-31T23:00:00Z  SUCCEEDED      312 s  RTO 312 s from the first failed check  RPO 4 s',
     );
     expect(stdout).toContain('  last restore-test none recorded');
     expect(rds.mocks['us-west-2']).toHaveReceivedCommandWith(DescribeDBInstancesCommand, {
@@ -658,7 +663,7 @@ describe('lifeboat history', () => {
       'failover runs of ai-gateway, newest first (ledger lifeboat-ledger in us-east-1):',
     );
     expect(stdout).toContain(
-      '2029-12-31T23:00:00Z  SUCCEEDED      312 s  RTO 312 s  RPO 4 s  incident-ai-gateway',
+      '2029-12-31T23:00:00Z  SUCCEEDED      312 s  RTO 312 s from the first failed check  RPO 4 s  incident-ai-gateway',
     );
     expect(stdout).toContain('InvalidInput: the input was rejected; nothing was changed');
     expect(stdout.indexOf('2029-12-31')).toBeLessThan(stdout.indexOf('2029-12-30'));

@@ -28,7 +28,9 @@ export function runLine(run: RunRecord): string {
   }
   const rto = run.details?.rtoSeconds;
   const rpo = run.details?.rpoSeconds;
-  if (typeof rto === 'number') parts.push(`RTO ${rto} s`);
+  const from = run.details?.rtoFrom;
+  if (typeof rto === 'number')
+    parts.push(typeof from === 'string' ? `RTO ${rto} s from ${from}` : `RTO ${rto} s`);
   if (typeof rpo === 'number') parts.push(`RPO ${rpo} s`);
   parts.push(run.executionName);
   const why = run.error === undefined ? run.reason : `${run.error.name}: ${run.reason ?? run.error.cause}`;

@@ -205,7 +205,9 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
   if (outcome.reason !== undefined) io.stdout(`  reason     ${outcome.reason}\n`);
   const rto = outcome.output?.rtoSeconds;
   const rpo = outcome.output?.rpoSeconds;
-  if (typeof rto === 'number') io.stdout(`  RTO        ${rto} s\n`);
+  const from = outcome.output?.rtoFrom;
+  if (typeof rto === 'number')
+    io.stdout(`  RTO        ${rto} s${typeof from === 'string' ? ` from ${from}` : ''}\n`);
   if (typeof rpo === 'number') io.stdout(`  RPO        ${rpo} s\n`);
   const guide = summary.error === undefined ? undefined : ERROR_GUIDE[summary.error];
   if (guide !== undefined) {

@@ -222,6 +222,9 @@ export function cloudWatchOperations(): ServiceOperations {
             AlarmArn: `arn:${context.partition}:cloudwatch:${context.region}:${context.account}:alarm:${name}`,
             StateValue: alarm.state,
             StateUpdatedTimestamp: new Date(world.clock.secondsToIso(alarm.updatedAt)),
+            ...(alarm.breachingSince === undefined
+              ? {}
+              : { StateReasonData: reasonData(world, alarm.breachingSince, alarm.updatedAt) }),
           });
         } catch (error) {
           // An alarm that does not exist is simply not listed.
@@ -231,4 +234,31 @@ export function cloudWatchOperations(): ServiceOperations {
       return { MetricAlarms: alarms, CompositeAlarms: [] };
     },
   };
+}
+
+/** CloudWatch's timestamps in reasonData: `2019-10-01T13:46:00.000+0000`. */
+function reasonTimestamp(world: Parameters<ServiceOperations[string]>[1]['world'], seconds: number): string {
+  return world.clock.secondsToIso(seconds).replace(/Z$/, '+0000');
+}
+
+/**
+ * An alarm's StateReasonData in ALARM, as CloudWatch writes it (the reasonData of
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html):
+ * the range it evaluated, from the earliest breaching datapoint to the evaluation that changed its
+ * state, and those datapoints' timestamps.
+ */
+function reasonData(
+  world: Parameters<ServiceOperations[string]>[1]['world'],
+  breachingSince: number,
+  evaluatedAt: number,
+): string {
+  return JSON.stringify({
+    version: '1.0',
+    queryDate: reasonTimestamp(world, evaluatedAt),
+    startDate: reasonTimestamp(world, breachingSince),
+    statistic: 'Minimum',
+    recentDatapoints: [0],
+    threshold: 1,
+    evaluatedDatapoints: [{ timestamp: reasonTimestamp(world, breachingSince), sampleCount: 1, value: 0 }],
+  });
 }

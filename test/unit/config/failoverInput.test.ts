@@ -22,6 +22,8 @@ describe('checkFailoverInput', () => {
       force: false,
       reason: 'manual start',
       incidentStartedAt: '2030-01-01T00:10:00.000Z',
+      failureBeganAt: '2030-01-01T00:10:00.000Z',
+      rtoFrom: 'the start of the run',
       confirmationWaitSeconds: 0,
       // The config's approval timeout (one hour), and the lock held for it and the failover's lease.
       approvalTimeoutSeconds: 3600,
@@ -53,6 +55,41 @@ describe('checkFailoverInput', () => {
       options,
     );
     expect(request.confirmationWaitSeconds).toBe(30);
+    expect(request).toMatchObject({ failureBeganAt: '2030-01-01T00:09:30.000Z', rtoFrom: 'the first alarm' });
+  });
+
+  it('measures the RTO from the first failed check the alarms saw, and keeps the confirmation window on the alarm', () => {
+    const incident = {
+      startedAt: '2030-01-01T00:09:30.000Z',
+      failingSince: '2030-01-01T00:09:10.000Z',
+      signals: ['a'],
+    };
+    const input = {
+      application: 'ai-gateway',
+      targetRegion: 'us-west-2',
+      mode: 'automatic',
+      sourceRegion: 'us-east-1',
+    };
+    const request = checkFailoverInput({ ...input, incident }, config, options);
+    expect(request).toMatchObject({
+      incidentStartedAt: '2030-01-01T00:09:30.000Z',
+      failureBeganAt: '2030-01-01T00:09:10.000Z',
+      rtoFrom: 'the first failed check',
+      confirmationWaitSeconds: 30,
+    });
+    expect(() =>
+      checkFailoverInput(
+        { ...input, incident: { ...incident, failingSince: '2030-01-01T00:09:40.000Z' } },
+        config,
+        options,
+      ),
+    ).toThrow(/incident\.failingSince: 2030-01-01T00:09:40\.000Z is after incident\.startedAt/);
+    const manual = checkFailoverInput(
+      { application: 'ai-gateway', targetRegion: 'us-west-2' },
+      config,
+      options,
+    );
+    expect(manual.rtoFrom).toBe('the start of the run');
   });
 
   it('lists every problem at once', () => {
