@@ -298,6 +298,33 @@ describe('SlackWebNotifier', () => {
     });
   });
 
+  describe('postEphemeral', () => {
+    it('sends chat.postEphemeral with the channel, the user and the text', async () => {
+      slack.answer(reply(200, { ok: true, message_ts: '1764000000.000500' }));
+
+      await expect(notifier().postEphemeral('U0APPROVER', 'This offer is expired')).resolves.toBeUndefined();
+
+      expect(slack.received).toHaveLength(1);
+      const [request] = slack.received;
+      expect(request!.path).toBe('/api/chat.postEphemeral');
+      expect(request!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(form(request!.body)).toEqual({
+        channel: CHANNEL,
+        user: 'U0APPROVER',
+        text: 'This offer is expired',
+      });
+    });
+
+    it('turns user_not_in_channel into a platform error', async () => {
+      slack.answer(reply(200, { ok: false, error: 'user_not_in_channel' }));
+
+      const error = await rejection(notifier().postEphemeral('U0STRANGER', 'text'));
+
+      expect(error).toBeInstanceOf(WebAPIPlatformError);
+      expect((error as WebAPIPlatformError).data.error).toBe('user_not_in_channel');
+    });
+  });
+
   describe('the token', () => {
     it('is read when a message is sent, not when the notifier is built', async () => {
       const token = jest.fn<() => Promise<string>>(() => Promise.resolve(TOKEN));
