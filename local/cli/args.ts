@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../../shared/config/loadConfig.ts';
@@ -13,7 +14,10 @@ export class UsageError extends Error {
   }
 }
 
-export const DEFAULT_CONFIG = 'examples/lifeboat.config.json';
+/** The config the README tells a user to create, read when no --config is given. */
+export const USER_CONFIG = 'lifeboat.config.json';
+/** The example, read only by the commands that change nothing, and only with a note that says so. */
+export const EXAMPLE_CONFIG = 'examples/lifeboat.config.json';
 
 /** The flag a workflow input field comes from, for messages about it. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
@@ -42,9 +46,38 @@ export function required(value: string | undefined, flag: string, what: string):
   return value;
 }
 
-export function loadCliConfig(file: string | undefined, io: CliIo): { config: LifeboatConfig; file: string } {
-  const path = resolve(io.cwd, file ?? DEFAULT_CONFIG);
-  return { config: loadConfig(path), file: file ?? DEFAULT_CONFIG };
+/**
+ * The config a command works on: `--config`, else `./lifeboat.config.json`. A command that acts on a
+ * deployment (`acts`) refuses when neither exists, naming both; one that changes nothing (a plan, a
+ * runbook, a verification) reads the example instead and says so on stderr.
+ */
+export function resolveCliConfigFile(
+  file: string | undefined,
+  io: Pick<CliIo, 'cwd' | 'stderr'>,
+  command: string,
+  acts: boolean,
+): string {
+  if (file !== undefined) return file;
+  if (existsSync(resolve(io.cwd, USER_CONFIG))) return USER_CONFIG;
+  if (acts) {
+    throw new UsageError(
+      `no config: ./${USER_CONFIG} does not exist here (${io.cwd}) and no --config was given. Create it from the example (cp ${EXAMPLE_CONFIG} ${USER_CONFIG}, then edit it) or pass --config <file>; lifeboat ${command} never acts on the example.`,
+    );
+  }
+  io.stderr(
+    `lifeboat ${command}: no ./${USER_CONFIG} and no --config; reading the example ${EXAMPLE_CONFIG}\n`,
+  );
+  return EXAMPLE_CONFIG;
+}
+
+export function loadCliConfig(
+  file: string | undefined,
+  io: CliIo,
+  command: string,
+  acts: boolean,
+): { config: LifeboatConfig; file: string } {
+  const chosen = resolveCliConfigFile(file, io, command, acts);
+  return { config: loadConfig(resolve(io.cwd, chosen)), file: chosen };
 }
 
 /** A workflow input's problems, each with the flag that gives the field in place of the field. */

@@ -28,7 +28,7 @@ export interface CliIo {
 export const EXIT = { ok: 0, violations: 1, usage: 2, internal: 3 } as const;
 
 export const USAGE = `Usage:
-  lifeboat simulate <scenario.json> [--json] [--html <file>] [--ports] [--quiet] [--progress] [--no-color]
+  lifeboat simulate <scenario.json> [--config <file>] [--json] [--html <file>] [--ports] [--quiet] [--progress] [--no-color]
 
 Runs a scenario on the local runtime: simulated regions on a virtual clock executing the real
 workflows, each Task invoking the real Lambda handler with the environment and IAM role the
@@ -38,6 +38,8 @@ and answered by the AWS twin. Prints a timeline (or, with --json, the report doc
 scenario or the command is wrong.
 
 Options:
+  --config <file>  run the scenario against this config instead of the one it names (yours, say:
+                 the example scenarios then rehearse your own deployment)
   --json         print the report as JSON (contract version 1) instead of the timeline
   --ports        run the step code over the simulated world's ports instead of the deployed
                  handlers: no synth, no IAM or API-model checks; faster, for long what-if runs
@@ -72,6 +74,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
+        config: { type: 'string' },
         html: { type: 'string' },
         ports: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
@@ -94,7 +97,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const file = resolve(io.cwd, parsed.positionals[0] ?? '');
   try {
-    const scenario = loadScenario(file, io.cwd);
+    const scenario = loadScenario(
+      file,
+      io.cwd,
+      parsed.values.config === undefined ? {} : { config: parsed.values.config },
+    );
     const showProgress = !parsed.values.quiet && (parsed.values.progress || io.stderrIsTty === true);
     const report = await simulate({
       scenario,

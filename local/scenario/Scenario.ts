@@ -691,7 +691,15 @@ export function parseScenario(
 }
 
 /** Reads and validates a scenario file. Throws `ScenarioError` naming the file and every problem in it. */
-export function loadScenario(file: string, cwd: string = process.cwd()): Scenario {
+/**
+ * Reads and checks a scenario file. `options.config` runs it against another config than the one it
+ * names (a path from `cwd`): the events are then checked against that config.
+ */
+export function loadScenario(
+  file: string,
+  cwd: string = process.cwd(),
+  options: { readonly config?: string } = {},
+): Scenario {
   const path = resolve(cwd, file);
   let text: string;
   try {
@@ -705,6 +713,9 @@ export function loadScenario(file: string, cwd: string = process.cwd()): Scenari
     raw = JSON.parse(text);
   } catch (error) {
     throw new ScenarioError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  if (options.config !== undefined && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    raw = { ...(raw as Record<string, unknown>), config: resolve(cwd, options.config) };
   }
   return parseScenario(raw, file, { baseDir: dirname(path), cwd });
 }

@@ -96,3 +96,22 @@ describe('synthErrorMessage', () => {
     expect(synthErrorMessage(error, 'c.json', undefined)).toBe(error.message);
   });
 });
+
+describe('infra/app.ts without a config', () => {
+  it('refuses in one line, naming ./lifeboat.config.json and -c config, rather than synthesizing the example', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'lifeboat-synth-'));
+    try {
+      const run = spawnSync(process.execPath, [join(ROOT, 'infra/app.ts')], {
+        cwd: outdir,
+        encoding: 'utf8',
+        env: withoutCredentials({ CDK_OUTDIR: join(outdir, 'out'), CDK_CONTEXT_JSON: '{}' }),
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim()).toBe(
+        'Lifeboat: no config: ./lifeboat.config.json does not exist and no -c config=<file> was given. Create it from the example (cp examples/lifeboat.config.json lifeboat.config.json, then edit it) or name one: npx cdk synth -c config=<file>.',
+      );
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});

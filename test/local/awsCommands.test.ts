@@ -21,6 +21,9 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AwsClients } from '../../local/cli/aws/AwsClients.ts';
 import { cliExecutionName } from '../../local/cli/aws/deployment.ts';
@@ -69,13 +72,24 @@ function fail(region: string): never {
 
 let sleeps: number[] = [];
 
+/** Where the commands run: a directory with the README's ./lifeboat.config.json (the example's copy). */
+const HOME = mkdtempSync(join(tmpdir(), 'lifeboat-cli-'));
+copyFileSync(join(ROOT, 'examples', 'lifeboat.config.json'), join(HOME, 'lifeboat.config.json'));
+
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliIn(HOME, ...argv);
+}
+
+async function cliIn(
+  cwd: string,
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
-    cwd: ROOT,
+    cwd,
     aws,
     now: () => NOW,
     sleep: (seconds) => {
@@ -723,5 +737,39 @@ describe('lifeboat --help', () => {
     const { stdout } = await cli('--help');
     for (const command of ['lifeboat start <workflow>', 'lifeboat status', 'lifeboat history'])
       expect(stdout).toContain(command);
+  });
+});
+
+describe('which config the commands that act on a deployment read', () => {
+  it.each([
+    [['start', 'failover', '--app', 'ai-gateway', '--to', 'us-west-2']],
+    [['status']],
+    [['history', '--app', 'ai-gateway']],
+  ])(
+    '%j refuses without ./lifeboat.config.json or --config, naming both, and calls nothing',
+    async (argv) => {
+      const empty = mkdtempSync(join(tmpdir(), 'lifeboat-noconfig-'));
+      const { code, stdout, stderr } = await cliIn(empty, ...argv);
+      expect(code).toBe(EXIT.usage);
+      expect(stdout).toBe('');
+      expect(stderr).toContain('no config: ./lifeboat.config.json does not exist here');
+      expect(stderr).toContain('or pass --config <file>');
+      expect(stderr).toContain('never acts on the example');
+      for (const mock of [...Object.values(sfn.mocks), ...Object.values(dynamo.mocks)])
+        expect(mock.calls()).toHaveLength(0);
+    },
+  );
+
+  it('reads --config when given, wherever it runs', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'lifeboat-noconfig-'));
+    const { stderr } = await cliIn(
+      empty,
+      'status',
+      '--config',
+      join(HOME, 'lifeboat.config.json'),
+      '--app',
+      'gateway',
+    );
+    expect(stderr).toContain('--app: no application named "gateway"');
   });
 });

@@ -74,6 +74,27 @@ describe('lifeboat simulate', () => {
     expect(stdout).toBe('');
   });
 
+  it('runs a scenario against the config --config names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-cli-'));
+    const mine = JSON.parse(readFileSync(join(ROOT, 'examples/lifeboat.config.json'), 'utf8')) as {
+      applications: { name: string; targets: { rtoSeconds: number } }[];
+    };
+    mine.applications[0]!.targets.rtoSeconds = 300;
+    writeFileSync(join(dir, 'lifeboat.config.json'), JSON.stringify(mine));
+    const { code, stdout } = await cli(
+      'simulate',
+      'examples/scenarios/primary-outage.json',
+      '--config',
+      join(dir, 'lifeboat.config.json'),
+      '--ports',
+      '--json',
+    );
+    // The same outage, judged against the tighter target of this config.
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(stdout) as { applications: Record<string, { rtoTargetSeconds: number }> };
+    expect(report.applications['ai-gateway']?.rtoTargetSeconds).toBe(300);
+  });
+
   it.each([
     [[], /Usage:/],
     [['simulate'], /expected one scenario file, got 0/],

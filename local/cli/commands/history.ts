@@ -17,7 +17,7 @@ Options:
   --region <region>   the ledger replica to read first (default: the first control-plane region;
                       the others are tried when it does not answer)
   --json              print the runs as JSON
-  --config <file>     the config (default: examples/lifeboat.config.json)
+  --config <file>     the config (default: ./lifeboat.config.json)
 `;
 
 /** One run on one line: when, how it ended, how long it took, RTO/RPO if measured, and why. */
@@ -69,7 +69,7 @@ export async function historyCommand(args: readonly string[], io: CliIo): Promis
   if (positionals.length > 0) {
     throw new UsageError(`unexpected "${positionals.join(' ')}"; name the application with --app`);
   }
-  const { config } = loadCliConfig(values.config, io);
+  const { config } = loadCliConfig(values.config, io, 'history', true);
   const name = required(values.app, '--app', `name the application (${applicationNames(config)})`);
   if (!config.applications.some((a) => a.name === name)) {
     throw new UsageError(`--app: no application named "${name}"; the config has ${applicationNames(config)}`);

@@ -15,7 +15,7 @@ Options:
   --app <name>       the application (as named in the config)
   --to <region>      the region to fail over to
   --from <region>    the region that fails (default: the application's first region)
-  --config <file>    the config (default: examples/lifeboat.config.json)
+  --config <file>    the config (default: ./lifeboat.config.json, else the example)
   --manual           plan a failover a person starts (default: automatic when the config allows it)
   --json             print the plan as JSON
 `;
@@ -30,7 +30,7 @@ export function planCommand(args: readonly string[], io: CliIo): number {
     manual: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   });
-  const { config, file } = loadCliConfig(values.config, io);
+  const { config, file } = loadCliConfig(values.config, io, 'plan', false);
   const application = required(
     values.app,
     '--app',

@@ -13,7 +13,7 @@ and restore, verification checks, and what to do when each step fails.
 
 Options:
   --app <name>       the application (as named in the config)
-  --config <file>    the config (default: examples/lifeboat.config.json)
+  --config <file>    the config (default: ./lifeboat.config.json, else the example)
   --out <file.md>    write the runbook to this file instead of printing it
 `;
 
@@ -23,7 +23,7 @@ export function runbookCommand(args: readonly string[], io: CliIo): number {
     config: { type: 'string' },
     out: { type: 'string' },
   });
-  const { config, file } = loadCliConfig(values.config, io);
+  const { config, file } = loadCliConfig(values.config, io, 'runbook', false);
   const name = required(values.app, '--app', `name the application (${applicationNames(config)})`);
   const app = config.applications.find((a) => a.name === name);
   if (app === undefined) {

@@ -52,7 +52,7 @@ Options:
   --reason <text>    failover and failback: why, for the ledger and Slack
   --force            failover only: move traffic even when the target's health check fails
   --no-wait          return once the execution has started
-  --config <file>    the config (default: examples/lifeboat.config.json)
+  --config <file>    the config (default: ./lifeboat.config.json)
 
 Exit status: 0 when the run succeeded (or passed), 1 when it failed, stopped, was skipped or
 declined, 2 for a bad command line or input, 3 when AWS could not be reached or Lifeboat is not
@@ -85,7 +85,7 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
         : `expected one workflow (${STARTABLE.join(', ')}), got ${positionals.map((p) => `"${p}"`).join(' ')}`,
     );
   }
-  const { config } = loadCliConfig(values.config, io);
+  const { config } = loadCliConfig(values.config, io, 'start', true);
   const name = required(values.app, '--app', `name the application (${applicationNames(config)})`);
   const app = config.applications.find((a) => a.name === name);
   if (app === undefined) {

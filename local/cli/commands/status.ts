@@ -28,7 +28,7 @@ Options:
   --region <region>   the ledger replica to read first (default: the first control-plane region;
                       the others are tried when it does not answer)
   --json              print the status as JSON
-  --config <file>     the config (default: examples/lifeboat.config.json)
+  --config <file>     the config (default: ./lifeboat.config.json)
 `;
 
 type Read<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -156,7 +156,7 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
   if (positionals.length > 0) {
     throw new UsageError(`unexpected "${positionals.join(' ')}"; name an application with --app`);
   }
-  const { config } = loadCliConfig(values.config, io);
+  const { config } = loadCliConfig(values.config, io, 'status', true);
   const apps =
     values.app === undefined ? config.applications : config.applications.filter((a) => a.name === values.app);
   if (apps.length === 0) {

@@ -8,7 +8,7 @@ import { awsCallRows, type AwsCallRow } from '../../report/awsCallSummary.ts';
 import { parseScenario } from '../../scenario/Scenario.ts';
 import { simulate } from '../../simulate/Simulation.ts';
 import { twinRuntime } from '../../simulate/twinRuntime.ts';
-import { DEFAULT_CONFIG, parseCommand, UsageError } from '../args.ts';
+import { parseCommand, resolveCliConfigFile, UsageError } from '../args.ts';
 import type { CliIo } from '../main.ts';
 
 export const VERIFY_USAGE = `Usage:
@@ -27,7 +27,7 @@ per scenario. Exits 0 when every call was allowed and well-formed and no safety 
 otherwise, 2 when the config or a scenario is wrong.
 
 Options:
-  --config <file>   the config to verify (default: examples/lifeboat.config.json)
+  --config <file>   the config to verify (default: ./lifeboat.config.json, else the example)
   --json            print the result as JSON
 `;
 
@@ -48,7 +48,7 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
     config: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
-  const configFile = resolve(io.cwd, values.config ?? DEFAULT_CONFIG);
+  const configFile = resolve(io.cwd, resolveCliConfigFile(values.config, io, 'verify', false));
   const config = loadConfig(configFile);
   const example = loadConfig(join(EXAMPLES, 'lifeboat.config.json'));
   const files =
