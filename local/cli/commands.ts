@@ -4,6 +4,7 @@ import { PLAN_USAGE, planCommand } from './commands/plan.ts';
 import { REPORT_USAGE, reportCommand } from './commands/report.ts';
 import { RUNBOOK_USAGE, runbookCommand } from './commands/runbook.ts';
 import { HISTORY_USAGE, historyCommand } from './commands/history.ts';
+import { STOP_USAGE, stopCommand, UNLOCK_USAGE, unlockCommand } from './commands/breakGlass.ts';
 import { START_USAGE, startCommand } from './commands/start.ts';
 import { STATUS_USAGE, statusCommand } from './commands/status.ts';
 import { VERIFY_USAGE, verifyCommand } from './commands/verify.ts';
@@ -54,6 +55,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'lifeboat history --app <name> --kind <kind>     past runs from the ledger (AWS)',
     usage: HISTORY_USAGE,
     run: historyCommand,
+  },
+  stop: {
+    summary: 'lifeboat stop <execution> --app <name> --reason <text>   stop a running workflow (AWS)',
+    usage: STOP_USAGE,
+    run: stopCommand,
+  },
+  unlock: {
+    summary: 'lifeboat unlock --app <name> --reason <text>   release a lock whose run is not running (AWS)',
+    usage: UNLOCK_USAGE,
+    run: unlockCommand,
   },
 };
 

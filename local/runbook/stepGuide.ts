@@ -32,7 +32,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   releaseLock: {
     does: "releases the application's lock",
     ifFails:
-      'the lease expires by itself (3 hours); to free it sooner, delete the LOCK item of the application in the ledger table once no run is in progress',
+      'the lease expires by itself (3 hours); to free it sooner: `lifeboat unlock --app <name> --reason "..."`, which releases it only once no run holds it (stop one with `lifeboat stop <execution> --app <name> --reason "..."`)',
   },
   checkTarget: {
     does: "reads the target's Route 53 health check (or the other regions' probes)",

@@ -3,6 +3,7 @@ import {
   GetExecutionHistoryCommand,
   ListStateMachinesCommand,
   StartExecutionCommand,
+  StopExecutionCommand,
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
@@ -17,6 +18,8 @@ export interface ExecutionSummary {
   readonly error?: string;
   readonly cause?: string;
   readonly output?: string;
+  /** The execution's input (JSON). */
+  readonly input?: string;
 }
 
 /** One state entered or exited, from an execution's history. */
@@ -82,6 +85,30 @@ export class StepFunctionsWorkflows {
     }
   }
 
+  /**
+   * The execution named `name` of the state machine, or undefined when there is none
+   * (ExecutionDoesNotExist is an answer: the run never started there).
+   */
+  async find(stateMachineArn: string, name: string): Promise<ExecutionSummary | undefined> {
+    try {
+      return await this.describe(`${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`);
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name === 'ExecutionDoesNotExist') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * StopExecution with an error and a cause that say who stopped it and why (each cut to Step
+   * Functions' limits: 256 and 32,768 characters). The caller stops only an execution it has just
+   * seen RUNNING.
+   */
+  async stop(executionArn: string, error: string, cause: string): Promise<void> {
+    await this.#client.send(
+      new StopExecutionCommand({ executionArn, error: error.slice(0, 256), cause: cause.slice(0, 32768) }),
+    );
+  }
+
   async describe(executionArn: string): Promise<ExecutionSummary> {
     const e = await this.#client.send(new DescribeExecutionCommand({ executionArn }));
     if (e.status === undefined || e.startDate === undefined) {
@@ -96,6 +123,7 @@ export class StepFunctionsWorkflows {
       ...(e.error === undefined ? {} : { error: e.error }),
       ...(e.cause === undefined ? {} : { cause: e.cause }),
       ...(e.output === undefined ? {} : { output: e.output }),
+      ...(e.input === undefined ? {} : { input: e.input }),
     };
   }
 

@@ -1,7 +1,17 @@
-/** The kinds of run the ledger records. */
-export type RunKind = 'failover' | 'failback' | 'backup' | 'restore-test' | 'drill';
+/**
+ * The kinds of run the ledger records. `break-glass`: an operator's manual action (a lock released,
+ * a run stopped), with who did it and why.
+ */
+export type RunKind = 'failover' | 'failback' | 'backup' | 'restore-test' | 'drill' | 'break-glass';
 
-export const RUN_KINDS: readonly RunKind[] = ['failover', 'failback', 'backup', 'restore-test', 'drill'];
+export const RUN_KINDS: readonly RunKind[] = [
+  'failover',
+  'failback',
+  'backup',
+  'restore-test',
+  'drill',
+  'break-glass',
+];
 
 /** How a run ended (or that it is still running). Drills and restore tests end PASSED or FAILED. */
 export type RunStatus =

@@ -1,10 +1,12 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -89,6 +91,38 @@ describe('StepFunctionsWorkflows', () => {
     await expect(workflows.start(MACHINE, 'n', {}, NOW)).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
+  });
+
+  it('finds an execution by its state machine and name, and answers undefined when there is none', async () => {
+    sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION }).resolves({
+      executionArn: EXECUTION,
+      name: 'cli-failover-ai-gateway-us-west-2',
+      status: 'RUNNING',
+      startDate: NOW,
+      stateMachineArn: MACHINE,
+    });
+    await expect(workflows.find(MACHINE, 'cli-failover-ai-gateway-us-west-2')).resolves.toMatchObject({
+      executionArn: EXECUTION,
+      status: 'RUNNING',
+    });
+    sfn
+      .on(DescribeExecutionCommand, {
+        executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:gone`,
+      })
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    await expect(workflows.find(MACHINE, 'gone')).resolves.toBeUndefined();
+  });
+
+  it('stops an execution with the error and cause it is given, cut to Step Functions’ limits', async () => {
+    sfn.on(StopExecutionCommand).resolves({ stopDate: NOW });
+    await workflows.stop(EXECUTION, 'StoppedByOperator', `stopped by alice: ${'x'.repeat(40000)}`);
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: EXECUTION,
+      error: 'StoppedByOperator',
+    });
+    const input = sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input;
+    expect(input.cause).toHaveLength(32768);
+    expect(Object.keys(input).sort()).toEqual(['cause', 'error', 'executionArn']);
   });
 
   it('describes an execution', async () => {

@@ -1,6 +1,8 @@
 import {
   DynamoDBClient,
+  DeleteItemCommand,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
@@ -17,6 +19,7 @@ import {
   ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -701,7 +704,7 @@ describe('lifeboat history', () => {
     [['history', '--app', 'gateway', '--kind', 'drill'], '--app: no application named "gateway"'],
     [
       ['history', '--app', 'ai-gateway'],
-      '--kind is required: name the kind of run (failover, failback, backup, restore-test, drill)',
+      '--kind is required: name the kind of run (failover, failback, backup, restore-test, drill, break-glass)',
     ],
     [
       ['history', '--app', 'ai-gateway', '--kind', 'drills'],
@@ -771,5 +774,158 @@ describe('which config the commands that act on a deployment read', () => {
       'gateway',
     );
     expect(stderr).toContain('--app: no application named "gateway"');
+  });
+});
+
+describe('lifeboat unlock', () => {
+  const LOCK = {
+    owner: 'cli-failover-ai-gateway-us-west-2-x',
+    acquiredAt: '2030-01-01T00:00:00.000Z',
+    leaseExpiresAt: '2030-01-01T05:00:00.000Z',
+  };
+  const ARGS = ['unlock', '--app', 'ai-gateway', '--reason', 'the run died with its region', '--by', 'alice'];
+
+  function owner(status: 'RUNNING' | 'FAILED' | undefined, region = 'us-west-2'): void {
+    for (const r of REGIONS) {
+      deployed(r);
+      const mock = sfn.mocks[r]!.on(DescribeExecutionCommand);
+      if (status !== undefined && r === region)
+        mock.resolves({
+          executionArn: execution(r, LOCK.owner),
+          stateMachineArn: MACHINE(r),
+          name: LOCK.owner,
+          status,
+          startDate: at(-600),
+          ...(status === 'RUNNING' ? {} : { stopDate: at(-300) }),
+        });
+      else
+        mock.rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
+    }
+  }
+
+  it('releases a lock whose run has ended, and records who and why', async () => {
+    ledger([], LOCK);
+    owner('FAILED');
+    for (const r of REGIONS) {
+      dynamo.mocks[r]!.on(DeleteItemCommand).resolves({});
+      dynamo.mocks[r]!.on(PutItemCommand).resolves({});
+    }
+    const { code, stdout } = await cli(...ARGS);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain(`Released ai-gateway's lock, held by ${LOCK.owner} (FAILED at`);
+    expect(dynamo.mocks['us-east-1']).toHaveReceivedCommandWith(DeleteItemCommand, {
+      Key: { pk: { S: 'APP#ai-gateway' }, sk: { S: 'LOCK' } },
+    });
+    const put = dynamo.mocks['us-east-1']!.commandCalls(PutItemCommand)[0]!.args[0].input;
+    expect(JSON.stringify(put.Item)).toContain('break-glass');
+    expect(JSON.stringify(put.Item)).toContain('alice');
+    expect(JSON.stringify(put.Item)).toContain('the run died with its region');
+  });
+
+  it('refuses while the run that holds the lock is RUNNING, and says how to stop it', async () => {
+    ledger([], LOCK);
+    owner('RUNNING');
+    const { code, stderr } = await cli(...ARGS);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`which is RUNNING (failover in us-west-2); the lock is not stuck`);
+    expect(stderr).toContain(`lifeboat stop ${LOCK.owner} --app ai-gateway`);
+    for (const r of REGIONS) expect(dynamo.mocks[r]).not.toHaveReceivedCommand(DeleteItemCommand);
+  });
+
+  it('refuses when a region that may run it does not answer', async () => {
+    ledger([], LOCK);
+    owner(undefined);
+    sfn.mocks['eu-west-1']!.on(ListStateMachinesCommand).rejects(
+      Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }),
+    );
+    const { code, stderr } = await cli(...ARGS);
+    expect(code).toBe(1);
+    expect(stderr).toContain('cannot prove that');
+    expect(stderr).toContain('eu-west-1 (TimeoutError: connect ETIMEDOUT) did not answer');
+    for (const r of REGIONS) expect(dynamo.mocks[r]).not.toHaveReceivedCommand(DeleteItemCommand);
+  });
+
+  it('does nothing for a lock whose lease ran out, or no lock, and needs a reason', async () => {
+    ledger([], { ...LOCK, leaseExpiresAt: '2030-01-01T00:05:00.000Z' });
+    expect((await cli(...ARGS)).stdout).toContain(
+      'ran out at 2030-01-01T00:05:00.000Z: the next run takes it',
+    );
+    ledger([]);
+    expect((await cli(...ARGS)).stdout).toContain('ai-gateway holds no lock');
+    const missing = await cli('unlock', '--app', 'ai-gateway');
+    expect(missing.code).toBe(EXIT.usage);
+    expect(missing.stderr).toContain('--reason is required');
+    for (const r of REGIONS) expect(dynamo.mocks[r]).not.toHaveReceivedCommand(DeleteItemCommand);
+  });
+});
+
+describe('lifeboat stop', () => {
+  const NAME = 'cli-failover-ai-gateway-us-west-2-y';
+
+  function running(
+    input: Record<string, unknown> = { application: 'ai-gateway', targetRegion: 'us-west-2' },
+  ): void {
+    for (const r of REGIONS) {
+      deployed(r);
+      sfn.mocks[r]!.on(DescribeExecutionCommand).rejects(
+        Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }),
+      );
+      if (r === 'us-west-2')
+        sfn.mocks[r]!.on(DescribeExecutionCommand, { executionArn: execution(r, NAME) }).resolves({
+          executionArn: execution(r, NAME),
+          stateMachineArn: MACHINE(r),
+          name: NAME,
+          status: 'RUNNING',
+          startDate: at(-120),
+          input: JSON.stringify(input),
+        });
+    }
+    sfn.mocks['us-west-2']!.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, timestamp: at(-120), type: 'ExecutionStarted' },
+        {
+          id: 2,
+          timestamp: at(-110),
+          type: 'TaskStateEntered',
+          stateEnteredEventDetails: { name: 'PromoteDatabase' },
+        },
+      ],
+    });
+    sfn.mocks['us-west-2']!.on(StopExecutionCommand).resolves({ stopDate: NOW });
+    for (const r of REGIONS) dynamo.mocks[r]!.on(PutItemCommand).resolves({});
+  }
+
+  it('stops a running workflow with who and why, says where it was, and records it', async () => {
+    running();
+    const { code, stdout } = await cli(
+      'stop',
+      NAME,
+      '--app',
+      'ai-gateway',
+      '--reason',
+      'wrong target',
+      '--by',
+      'bob',
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(sfn.mocks['us-west-2']).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: execution('us-west-2', NAME),
+      error: 'StoppedByOperator',
+      cause: 'stopped by bob: wrong target',
+    });
+    expect(stdout).toContain(`Stopped ${NAME} (failover in us-west-2) in state PromoteDatabase.`);
+    const put = dynamo.mocks['us-east-1']!.commandCalls(PutItemCommand)[0]!.args[0].input;
+    expect(JSON.stringify(put.Item)).toContain('PromoteDatabase');
+  });
+
+  it("refuses to stop another application's run, and names an unknown one", async () => {
+    running({ application: 'ai-gateway-drill' });
+    const other = await cli('stop', NAME, '--app', 'ai-gateway', '--reason', 'x');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('runs for ai-gateway-drill, not ai-gateway');
+    expect(sfn.mocks['us-west-2']).not.toHaveReceivedCommand(StopExecutionCommand);
+    const unknown = await cli('stop', 'nope', '--app', 'ai-gateway', '--reason', 'x');
+    expect(unknown.code).toBe(EXIT.usage);
+    expect(unknown.stderr).toContain('no Lifeboat execution named nope in us-east-1, us-west-2, eu-west-1');
   });
 });

@@ -1,0 +1,251 @@
+import { hostname, userInfo } from 'node:os';
+import { StepFunctionsWorkflows, type ExecutionSummary } from '../../../shared/aws/StepFunctionsWorkflows.ts';
+import type { ApplicationConfig, LifeboatConfig } from '../../../shared/config/LifeboatConfig.ts';
+import { stateMachineName } from '../../../shared/config/naming.ts';
+import { applicationNames, cliNow, loadCliConfig, parseCommand, required, UsageError } from '../args.ts';
+import { defaultAwsClients, type AwsClients } from '../aws/AwsClients.ts';
+import { fromFirstAnswering, ledgerIn, ledgerRegions } from '../aws/deployment.ts';
+import type { CliIo } from '../main.ts';
+
+const COMMON_OPTIONS = `  --app <name>       the application (as named in the config)
+  --reason <text>    why, recorded in the ledger with who did it (required)
+  --by <who>         who did it (default: <user>@<host> of this machine)
+  --config <file>    the config (default: ./lifeboat.config.json)`;
+
+export const UNLOCK_USAGE = `Usage:
+  lifeboat unlock --app <name> --reason <text> [--by <who>] [--config <file>]
+
+Releases an application's lock when the run that holds it is provably not running: Step Functions,
+asked in every control-plane region, has it ended or never started it. Refuses while that run is
+RUNNING (stop it first with lifeboat stop), and while a region that may run it does not answer
+(wait for its lease to run out). A lock whose lease has run out needs nothing: the next run takes
+it. Records who released it and why in the ledger (kind break-glass).
+
+Options:
+${COMMON_OPTIONS}
+
+Exit status: 0 released (or nothing to release), 1 refused, 2 bad command line, 3 AWS not reached.
+`;
+
+export const STOP_USAGE = `Usage:
+  lifeboat stop <execution-name> --app <name> --reason <text> [--by <who>] [--config <file>]
+
+Stops a running Lifeboat workflow (StopExecution, error StoppedByOperator, the cause naming who and
+why), found by its execution name in every control-plane region. The run-ended recorder then
+records it ABORTED and cuts its lock's lease to 90 s. Says the state it was in: what it had changed
+by then is in its ledger record and lifeboat status. Records who stopped it and why in the ledger
+(kind break-glass).
+
+Options:
+${COMMON_OPTIONS}
+
+Exit status: 0 stopped (or already ended), 1 refused, 2 bad command line or no such run, 3 AWS not
+reached.
+`;
+
+/** The workflows that hold an application's lock, and those a person may stop. */
+const LOCKING_WORKFLOWS = ['failover', 'failback', 'drill'] as const;
+const STOPPABLE_WORKFLOWS = ['failover', 'failback', 'drill', 'backup', 'restore-test'] as const;
+
+interface Located {
+  readonly region: string;
+  readonly workflow: string;
+  readonly execution: ExecutionSummary;
+}
+
+/**
+ * Every execution named `name` of the given workflows, in every control-plane region, and the
+ * regions that could not be asked (with why).
+ */
+async function locate(
+  clients: AwsClients,
+  config: LifeboatConfig,
+  name: string,
+  workflows: readonly string[],
+): Promise<{ found: Located[]; unreachable: string[] }> {
+  const found: Located[] = [];
+  const unreachable: string[] = [];
+  for (const region of config.controlPlaneRegions) {
+    const sfn = new StepFunctionsWorkflows(clients.sfn(region));
+    try {
+      for (const workflow of workflows) {
+        const machine = await sfn.stateMachineArn(stateMachineName(workflow));
+        if (machine === undefined) continue;
+        const execution = await sfn.find(machine, name);
+        if (execution !== undefined) found.push({ region, workflow, execution });
+      }
+    } catch (error) {
+      const e = error as { name?: string; message?: string };
+      unreachable.push(`${region} (${e.name ?? 'Error'}: ${e.message ?? String(error)})`);
+    }
+  }
+  return { found, unreachable };
+}
+
+function who(by: string | undefined): string {
+  if (by !== undefined && by.trim() !== '') return by.trim();
+  return `${userInfo().username}@${hostname()}`;
+}
+
+function appOf(config: LifeboatConfig, name: string | undefined): ApplicationConfig {
+  const given = required(name, '--app', `name the application (${applicationNames(config)})`);
+  const app = config.applications.find((a) => a.name === given);
+  if (app === undefined) {
+    throw new UsageError(`--app: no application named "${given}"; name one of ${applicationNames(config)}`);
+  }
+  return app;
+}
+
+function reasonOf(reason: string | undefined): string {
+  const given = required(reason, '--reason', 'say why, for the ledger');
+  if (given.length > 500) throw new UsageError(`--reason is ${given.length} characters; keep it to 500`);
+  return given;
+}
+
+/** Writes the break-glass record in the first ledger replica that answers. */
+async function record(
+  clients: AwsClients,
+  config: LifeboatConfig,
+  app: ApplicationConfig,
+  now: Date,
+  action: string,
+  reason: string,
+  details: Record<string, unknown>,
+): Promise<string> {
+  const executionName = `${action}-${app.name}-${now.toISOString().replace(/[-:.]/g, '')}`.slice(0, 80);
+  await fromFirstAnswering(ledgerRegions(config, undefined), (region) =>
+    ledgerIn(clients, config, region).putRun({
+      application: app.name,
+      kind: 'break-glass',
+      executionName,
+      startedAt: now.toISOString(),
+      endedAt: now.toISOString(),
+      status: 'SUCCEEDED',
+      reason,
+      details: { action, ...details },
+    }),
+  );
+  return executionName;
+}
+
+/** `lifeboat unlock`. */
+export async function unlockCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    app: { type: 'string' },
+    reason: { type: 'string' },
+    by: { type: 'string' },
+    config: { type: 'string' },
+  });
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected "${positionals.join(' ')}"; name the application with --app`);
+  const { config } = loadCliConfig(values.config, io, 'unlock', true);
+  const app = appOf(config, values.app);
+  const reason = reasonOf(values.reason);
+  const by = who(values.by);
+  const clients = io.aws ?? defaultAwsClients();
+  const now = cliNow(io);
+
+  const { region: ledgerRegion, value: lock } = await fromFirstAnswering(
+    ledgerRegions(config, undefined),
+    (region) => ledgerIn(clients, config, region).getLock(app.name),
+  );
+  if (lock === undefined) {
+    io.stdout(`${app.name} holds no lock (ledger in ${ledgerRegion}): nothing to release.\n`);
+    return 0;
+  }
+  if (Date.parse(lock.leaseExpiresAt) <= now.getTime()) {
+    io.stdout(
+      `${app.name}'s lock, held by ${lock.owner}, ran out at ${lock.leaseExpiresAt}: the next run takes it; nothing to release.\n`,
+    );
+    return 0;
+  }
+  const { found, unreachable } = await locate(clients, config, lock.owner, LOCKING_WORKFLOWS);
+  const running = found.find((f) => f.execution.status === 'RUNNING');
+  if (running !== undefined) {
+    io.stderr(
+      `lifeboat unlock: refused: ${app.name}'s lock is held by ${lock.owner}, which is RUNNING (${running.workflow} in ${running.region}); the lock is not stuck. To end that run: lifeboat stop ${lock.owner} --app ${app.name} --reason "..."\n`,
+    );
+    return 1;
+  }
+  if (unreachable.length > 0) {
+    io.stderr(
+      `lifeboat unlock: refused: cannot prove that ${lock.owner} is not running: ${unreachable.join('; ')} did not answer. Retry when it answers, or wait for the lease to run out at ${lock.leaseExpiresAt}.\n`,
+    );
+    return 1;
+  }
+  const ended = found[0]?.execution;
+  const released = await ledgerIn(clients, config, ledgerRegion).releaseLock(app.name, lock.owner);
+  if (!released) {
+    io.stdout(
+      `${app.name}'s lock changed hands meanwhile (it is no longer ${lock.owner}'s): nothing released.\n`,
+    );
+    return 0;
+  }
+  const recorded = await record(clients, config, app, now, 'unlock', reason, {
+    by,
+    owner: lock.owner,
+    ownerStatus: ended === undefined ? 'never started' : ended.status,
+    leaseExpiresAt: lock.leaseExpiresAt,
+  });
+  io.stdout(
+    `Released ${app.name}'s lock, held by ${lock.owner} (${ended === undefined ? 'no such execution in any control-plane region' : `${ended.status}${ended.stoppedAt === undefined ? '' : ` at ${ended.stoppedAt}`}`}).\n  recorded   ${recorded} (break-glass, by ${by}): ${reason}\n`,
+  );
+  return 0;
+}
+
+/** `lifeboat stop <execution-name>`. */
+export async function stopCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    app: { type: 'string' },
+    reason: { type: 'string' },
+    by: { type: 'string' },
+    config: { type: 'string' },
+  });
+  const [name, ...extra] = positionals;
+  if (name === undefined || name === '')
+    throw new UsageError('name the execution to stop: lifeboat stop <execution-name>');
+  if (extra.length > 0) throw new UsageError(`unexpected "${extra.join(' ')}"; name one execution`);
+  const { config } = loadCliConfig(values.config, io, 'stop', true);
+  const app = appOf(config, values.app);
+  const reason = reasonOf(values.reason);
+  const by = who(values.by);
+  const clients = io.aws ?? defaultAwsClients();
+  const now = cliNow(io);
+
+  const { found, unreachable } = await locate(clients, config, name, STOPPABLE_WORKFLOWS);
+  const running = found.find((f) => f.execution.status === 'RUNNING');
+  if (running === undefined) {
+    const ended = found[0];
+    if (ended !== undefined) {
+      io.stdout(
+        `${name} (${ended.workflow} in ${ended.region}) already ended ${ended.execution.status}${ended.execution.stoppedAt === undefined ? '' : ` at ${ended.execution.stoppedAt}`}: nothing to stop.\n`,
+      );
+      return 0;
+    }
+    throw new UsageError(
+      `no Lifeboat execution named ${name} in ${config.controlPlaneRegions.join(', ')}${unreachable.length > 0 ? ` (not asked: ${unreachable.join('; ')})` : ''}; lifeboat status lists the runs in progress`,
+    );
+  }
+  const input = JSON.parse(running.execution.input ?? '{}') as { application?: unknown };
+  if (typeof input.application === 'string' && input.application !== app.name) {
+    io.stderr(
+      `lifeboat stop: refused: ${name} runs for ${input.application}, not ${app.name}; name its application with --app\n`,
+    );
+    return 1;
+  }
+  const sfn = new StepFunctionsWorkflows(clients.sfn(running.region));
+  const events = await sfn.stateEvents(running.execution.executionArn, 0);
+  const current = [...events].reverse().find((e) => e.kind === 'entered')?.state;
+  await sfn.stop(running.execution.executionArn, 'StoppedByOperator', `stopped by ${by}: ${reason}`);
+  const recorded = await record(clients, config, app, now, 'stop', reason, {
+    by,
+    execution: name,
+    workflow: running.workflow,
+    region: running.region,
+    ...(current === undefined ? {} : { state: current }),
+  });
+  io.stdout(
+    `Stopped ${name} (${running.workflow} in ${running.region})${current === undefined ? '' : ` in state ${current}`}.\n  next       the run-ended recorder records it ABORTED and cuts its lock's lease to 90 s; lifeboat status shows what it had changed\n  recorded   ${recorded} (break-glass, by ${by}): ${reason}\n`,
+  );
+  return 0;
+}
