@@ -4,7 +4,14 @@ import { PLAN_USAGE, planCommand } from './commands/plan.ts';
 import { REPORT_USAGE, reportCommand } from './commands/report.ts';
 import { RUNBOOK_USAGE, runbookCommand } from './commands/runbook.ts';
 import { HISTORY_USAGE, historyCommand } from './commands/history.ts';
-import { STOP_USAGE, stopCommand, UNLOCK_USAGE, unlockCommand } from './commands/breakGlass.ts';
+import {
+  STOP_USAGE,
+  stopCommand,
+  UNLOCK_USAGE,
+  unlockCommand,
+  WEIGHTS_USAGE,
+  weightsCommand,
+} from './commands/breakGlass.ts';
 import { START_USAGE, startCommand } from './commands/start.ts';
 import { STATUS_USAGE, statusCommand } from './commands/status.ts';
 import { VERIFY_USAGE, verifyCommand } from './commands/verify.ts';
@@ -60,6 +67,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'lifeboat stop <execution> --app <name> --reason <text>   stop a running workflow (AWS)',
     usage: STOP_USAGE,
     run: stopCommand,
+  },
+  weights: {
+    summary:
+      'lifeboat weights --app <name> --set r=w,... --reason <text>   set Route 53 weights, never all 0 (AWS)',
+    usage: WEIGHTS_USAGE,
+    run: weightsCommand,
   },
   unlock: {
     summary: 'lifeboat unlock --app <name> --reason <text>   release a lock whose run is not running (AWS)',

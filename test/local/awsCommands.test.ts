@@ -11,7 +11,13 @@ import {
   RDSClient,
   type DescribeDBInstancesCommandInput,
 } from '@aws-sdk/client-rds';
-import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListHealthChecksCommand,
+  ListResourceRecordSetsCommand,
+  ListTagsForResourcesCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -927,5 +933,134 @@ describe('lifeboat stop', () => {
     const unknown = await cli('stop', 'nope', '--app', 'ai-gateway', '--reason', 'x');
     expect(unknown.code).toBe(EXIT.usage);
     expect(unknown.stderr).toContain('no Lifeboat execution named nope in us-east-1, us-west-2, eu-west-1');
+  });
+});
+
+describe('lifeboat weights', () => {
+  const REASON = ['--reason', 'send a slice back by hand', '--by', 'carol'];
+
+  function estate(roles: Record<string, 'writer' | 'replica' | 'standalone' | 'down'>): void {
+    weights({ 'us-east-1': 0, 'us-west-2': 100, 'eu-west-1': 0 });
+    // The detection stack's checks: an endpoint check and a record's calculated check per region.
+    const hosts: Record<string, string> = {
+      'us-east-1': 'use1.gateway.example.com',
+      'us-west-2': 'usw2.gateway.example.com',
+      'eu-west-1': 'euw1.gateway.example.com',
+    };
+    route53.on(ListHealthChecksCommand).resolves({
+      HealthChecks: REGIONS.flatMap((r) => [
+        {
+          Id: `rec-${r}`,
+          CallerReference: `rec-${r}`,
+          HealthCheckConfig: { Type: 'CALCULATED' as const },
+          HealthCheckVersion: 1,
+        },
+        {
+          Id: `end-${r}`,
+          CallerReference: `end-${r}`,
+          HealthCheckConfig: { Type: 'HTTPS' as const, FullyQualifiedDomainName: hosts[r] },
+          HealthCheckVersion: 1,
+        },
+      ]),
+      IsTruncated: false,
+      MaxItems: 100,
+      Marker: '',
+    });
+    const tags = (r: string, role: string) => [
+      { Key: 'lifeboat:application', Value: 'ai-gateway' },
+      { Key: 'lifeboat:region', Value: r },
+      { Key: 'lifeboat:role', Value: role },
+    ];
+    route53.on(ListTagsForResourcesCommand).resolves({
+      ResourceTagSets: REGIONS.flatMap((r) => [
+        { ResourceType: 'healthcheck' as const, ResourceId: `rec-${r}`, Tags: tags(r, 'record') },
+        { ResourceType: 'healthcheck' as const, ResourceId: `end-${r}`, Tags: tags(r, 'endpoint') },
+      ]),
+    });
+    route53.on(ChangeResourceRecordSetsCommand).resolves({
+      ChangeInfo: { Id: '/change/C123', Status: 'PENDING', SubmittedAt: NOW },
+    });
+    for (const [region, role] of Object.entries(roles)) {
+      if (role === 'down') {
+        rds.mocks[region]!.on(DescribeDBInstancesCommand).rejects(
+          Object.assign(new Error('down'), { name: 'TimeoutError' }),
+        );
+        continue;
+      }
+      rds.mocks[region]!.on(DescribeDBInstancesCommand).callsFake(
+        (input: DescribeDBInstancesCommandInput) => ({
+          DBInstances: [
+            {
+              DBInstanceIdentifier: input.DBInstanceIdentifier,
+              DBInstanceStatus: 'available',
+              ...(role === 'replica'
+                ? {
+                    ReadReplicaSourceDBInstanceIdentifier:
+                      'arn:aws:rds:us-west-2:123456789012:db:ai-gateway-db-usw2',
+                  }
+                : {}),
+            },
+          ],
+        }),
+      );
+    }
+    for (const r of REGIONS) dynamo.mocks[r]!.on(PutItemCommand).resolves({});
+  }
+
+  it('submits the weights named, keeps the others, and records who, why and what was before', async () => {
+    estate({ 'us-east-1': 'standalone' });
+    const { code, stdout, stderr } = await cli(
+      'weights',
+      '--app',
+      'ai-gateway',
+      '--set',
+      'us-east-1=10',
+      ...REASON,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.ok);
+    const change = route53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input;
+    expect(
+      change.ChangeBatch?.Changes?.map((c) => [
+        c.ResourceRecordSet?.SetIdentifier,
+        c.ResourceRecordSet?.Weight,
+      ]),
+    ).toEqual([['ai-gateway-use1', 10]]);
+    expect(stdout).toContain(
+      'Submitted us-east-1=10 for ai-gateway (Route 53 change C123; was us-east-1=0, us-west-2=100, eu-west-1=0)',
+    );
+    const put = JSON.stringify(
+      dynamo.mocks['us-east-1']!.commandCalls(PutItemCommand)[0]!.args[0].input.Item,
+    );
+    expect(put).toContain('carol');
+    expect(put).toContain('break-glass');
+  });
+
+  it('refuses all zero, a replica without --force, and a bad pair, changing nothing', async () => {
+    estate({ 'us-east-1': 'replica', 'eu-west-1': 'down' });
+    const zero = await cli('weights', '--app', 'ai-gateway', '--set', 'us-west-2=0', ...REASON);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toContain('every record of ai-gateway would weigh 0');
+    const replica = await cli(
+      'weights',
+      '--app',
+      'ai-gateway',
+      '--set',
+      'us-east-1=50,eu-west-1=5',
+      ...REASON,
+    );
+    expect(replica.code).toBe(1);
+    expect(replica.stderr).toContain("us-east-1's database is a replica of us-west-2 and accepts no writes");
+    expect(replica.stderr).toContain("eu-west-1's database cannot be read");
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    const bad = await cli('weights', '--app', 'ai-gateway', '--set', 'us-east-1=300', ...REASON);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toContain('--set: us-east-1=300: a weight is 0 to 255');
+    const nowhere = await cli('weights', '--app', 'ai-gateway', '--set', 'ap-south-1=1', ...REASON);
+    expect(nowhere.stderr).toContain('--set: ai-gateway has no record in ap-south-1');
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    const forced = await cli('weights', '--app', 'ai-gateway', '--set', 'us-east-1=50', '--force', ...REASON);
+    expect(forced.code).toBe(EXIT.ok);
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
   });
 });

@@ -1,5 +1,7 @@
 import { hostname, userInfo } from 'node:os';
+import { RdsDatabase } from '../../../shared/aws/RdsDatabase.ts';
 import { StepFunctionsWorkflows, type ExecutionSummary } from '../../../shared/aws/StepFunctionsWorkflows.ts';
+import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../../shared/aws/healthCheckDiscovery.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { stateMachineName } from '../../../shared/config/naming.ts';
 import { applicationNames, cliNow, loadCliConfig, parseCommand, required, UsageError } from '../args.ts';
@@ -246,6 +248,113 @@ export async function stopCommand(args: readonly string[], io: CliIo): Promise<n
   });
   io.stdout(
     `Stopped ${name} (${running.workflow} in ${running.region})${current === undefined ? '' : ` in state ${current}`}.\n  next       the run-ended recorder records it ABORTED and cuts its lock's lease to 90 s; lifeboat status shows what it had changed\n  recorded   ${recorded} (break-glass, by ${by}): ${reason}\n`,
+  );
+  return 0;
+}
+
+export const WEIGHTS_USAGE = `Usage:
+  lifeboat weights --app <name> --set <region>=<weight>[,<region>=<weight>...] --reason <text>
+                   [--force] [--by <who>] [--config <file>]
+
+Break glass: sets the Route 53 weights of an application's records in one change batch (UPSERT),
+keeping the records not named as they are. Refuses weights that are all zero (Route 53 would then
+answer with every record alike), a region or weight the config does not allow, and weight on a
+region whose database does not accept writes (a replica) or cannot be read, unless --force. A region
+fenced by Lifeboat gets no answers whatever its weight. Recorded in the ledger (kind break-glass).
+
+Options:
+  --set <list>       region=weight pairs, weights 0 to 255
+  --force            allow weight on a region whose database is a replica or cannot be read
+${COMMON_OPTIONS}
+
+Exit status: 0 submitted, 1 refused, 2 bad command line, 3 AWS not reached.
+`;
+
+/** `lifeboat weights`. */
+export async function weightsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    app: { type: 'string' },
+    set: { type: 'string' },
+    reason: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    by: { type: 'string' },
+    config: { type: 'string' },
+  });
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected "${positionals.join(' ')}"; give the weights with --set`);
+  const { config } = loadCliConfig(values.config, io, 'weights', true);
+  const app = appOf(config, values.app);
+  const set = required(
+    values.set,
+    '--set',
+    `give region=weight pairs, e.g. --set ${app.regions[1] ?? 'us-west-2'}=100,${app.regions[0] ?? 'us-east-1'}=0`,
+  );
+  const requested: Record<string, number> = {};
+  for (const pair of set.split(',')) {
+    const match = /^\s*([a-z0-9-]+)\s*=\s*(\d{1,3})\s*$/.exec(pair);
+    if (match === null)
+      throw new UsageError(`--set: "${pair}" is not region=weight (a whole number from 0 to 255)`);
+    const [, region = '', text = ''] = match;
+    const weight = Number(text);
+    if (weight > 255) throw new UsageError(`--set: ${region}=${weight}: a weight is 0 to 255`);
+    if (!app.regions.includes(region)) {
+      throw new UsageError(
+        `--set: ${app.name} has no record in ${region}; its regions are ${app.regions.join(', ')}`,
+      );
+    }
+    if (Object.hasOwn(requested, region)) throw new UsageError(`--set: ${region} is named twice`);
+    requested[region] = weight;
+  }
+  const reason = reasonOf(values.reason);
+  const by = who(values.by);
+  const clients = io.aws ?? defaultAwsClients();
+  const now = cliNow(io);
+  const dns = new DiscoveringRoute53Dns(clients.route53(), cachedHealthCheckIds(clients.route53(), config));
+  const current = await dns.getWeights(app);
+  const after = { ...current, ...requested };
+  if (Object.values(after).every((w) => w === 0)) {
+    io.stderr(
+      `lifeboat weights: refused: every record of ${app.name} would weigh 0 (${Object.entries(after)
+        .map(([r, w]) => `${r}=${w}`)
+        .join(', ')}); Route 53 then answers with all of them alike. Give one region weight.\n`,
+    );
+    return 1;
+  }
+  const database = new RdsDatabase((region) => clients.rds(region));
+  const unsafe: string[] = [];
+  for (const [region, weight] of Object.entries(requested)) {
+    if (weight === 0 || (current[region] ?? 0) > 0) continue;
+    try {
+      const db = await database.describe(app, region);
+      if (db.role === 'replica')
+        unsafe.push(`${region}'s database is a replica of ${String(db.sourceRegion)} and accepts no writes`);
+    } catch (error) {
+      unsafe.push(`${region}'s database cannot be read (${(error as Error).message})`);
+    }
+  }
+  if (unsafe.length > 0 && !values.force) {
+    io.stderr(
+      `lifeboat weights: refused: ${unsafe.join('; ')}. Fail over to it instead (lifeboat start failover), or add --force if a person has judged it safe.\n`,
+    );
+    return 1;
+  }
+  const changeId = await dns.setWeights(app, requested, {
+    force: values.force,
+    by: `weights by ${by}`,
+  });
+  const recorded = await record(clients, config, app, now, 'weights', reason, {
+    by,
+    before: current,
+    weights: requested,
+    changeId,
+    ...(unsafe.length > 0 ? { forced: unsafe } : {}),
+  });
+  io.stdout(
+    `Submitted ${Object.entries(requested)
+      .map(([r, w]) => `${r}=${w}`)
+      .join(', ')} for ${app.name} (Route 53 change ${changeId}; was ${Object.entries(current)
+      .map(([r, w]) => `${r}=${w}`)
+      .join(', ')}).\n  recorded   ${recorded} (break-glass, by ${by}): ${reason}\n`,
   );
   return 0;
 }
