@@ -11,6 +11,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import middy from '@middy/core';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
+import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
@@ -59,6 +60,8 @@ const deps: TriggerDeps = {
     dns: route53Dns,
     health: route53Dns,
     alarms: new CloudWatchAlarms(cloudWatchIn),
+    // The standbys' replica lag, to prefer one within the budget (chooseStandby).
+    metrics: new CloudWatchMetrics(cloudWatchIn),
     probe: new HttpProbe(),
     // automation.preScaleOnFirstSignal: the standby's own node groups and deployments, through the
     // role's access entry on its cluster (the ClusterAccess stack gives one only where it is used).

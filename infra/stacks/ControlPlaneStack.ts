@@ -701,6 +701,8 @@ export class ControlPlaneStack extends Stack {
     this.grantReadWeights(role);
     this.grantHealthReads(fn);
     this.grantAlarmReads(role);
+    // The standbys' replica lag, to fail over to one within the budget when the first is not.
+    this.grantMetricReads(role);
     // automation.preScaleOnFirstSignal: this region's standby node groups (its deployments through
     // the access entry the ClusterAccess stack gives this role).
     const preScaled = this.preScaledHere();
@@ -714,7 +716,7 @@ export class ControlPlaneStack extends Stack {
     );
     acknowledgeUnscopedActions(
       role,
-      "route53:ListHealthChecks (finding the detection stack's health checks) has no resource-level permissions.",
+      "route53:ListHealthChecks (finding the detection stack's health checks) and cloudwatch:GetMetricData (the standbys' replica lag) have no resource-level permissions.",
     );
   }
 

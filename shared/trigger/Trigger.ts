@@ -5,7 +5,7 @@ import { regionHealth, signalsDownOrRetry, signalStates } from '../failover/regi
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
-import { preScaleStandby } from './preScale.ts';
+import { chooseStandby, preScaleStandby } from './preScale.ts';
 
 /** The part of an EventBridge "CloudWatch Alarm State Change" event the trigger reads. */
 export interface AlarmStateChange {
@@ -115,15 +115,9 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
       reason: `${alarming.length} of ${states.length} signals for ${serving} in ALARM; quorum is ${app.detection.quorum}`,
     };
   }
-  let target: string | undefined;
-  for (const region of app.regions) {
-    if (region === serving || !deps.config.controlPlaneRegions.includes(region)) continue;
-    if ((await regionHealth(deps.config, app, region, deps.estate)).status === 'healthy') {
-      target = region;
-      break;
-    }
-  }
-  if (target === undefined) return { action: 'ignored', reason: `no healthy standby for ${app.name}` };
+  const choice = await chooseStandby(deps.config, app, serving, deps.estate);
+  if (choice === undefined) return { action: 'ignored', reason: `no healthy standby for ${app.name}` };
+  const target = choice.target;
   if (target !== deps.region) {
     return {
       action: 'ignored',
@@ -144,6 +138,14 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
     targetRegion: target,
     sourceRegion: serving,
     mode: 'automatic',
+    ...(choice.why === undefined
+      ? {}
+      : {
+          reason: `automatic: ${alarming.map((s) => s.signal.alarmName).join(', ')}; ${choice.why}`.slice(
+            0,
+            500,
+          ),
+        }),
     incident: {
       startedAt,
       ...(failingSince === undefined ? {} : { failingSince }),

@@ -21,18 +21,55 @@ export function preScaledBy(
   );
 }
 
-/** The standby a failover from `serving` would move to: the first healthy region with a control plane. */
+/**
+ * The standby an automatic failover from `serving` moves to, and why when it is not the first:
+ * among the healthy regions with a control plane, in the application's order, the first whose
+ * replica lag is within `automation.maxReplicaLagSeconds`; the first healthy one when none is (its
+ * preflight then asks a person). A lag that cannot be read counts as over the budget.
+ */
+export async function chooseStandby(
+  config: Pick<LifeboatConfig, 'controlPlaneRegions'>,
+  app: ApplicationConfig,
+  serving: string,
+  estate: Estate,
+): Promise<{ target: string; why?: string } | undefined> {
+  const healthy: string[] = [];
+  for (const region of app.regions) {
+    if (region === serving || !config.controlPlaneRegions.includes(region)) continue;
+    if ((await regionHealth(config, app, region, estate)).status === 'healthy') healthy.push(region);
+  }
+  const [first] = healthy;
+  if (first === undefined) return undefined;
+  if (healthy.length === 1) return { target: first };
+  const budget = app.automation.maxReplicaLagSeconds;
+  const lags = await Promise.all(
+    healthy.map((region) => estate.metrics.replicaLagSeconds(app, region).catch(() => undefined)),
+  );
+  const within = healthy.findIndex((_, i) => {
+    const lag = lags[i];
+    return lag !== undefined && lag <= budget;
+  });
+  if (within <= 0) return { target: first };
+  const target = healthy[within] ?? first;
+  const lagOf = (i: number): string =>
+    lags[i] === undefined ? 'no lag datapoint' : `lag ${String(lags[i])} s`;
+  return {
+    target,
+    why: `${target} chosen over ${healthy.slice(0, within).join(', ')}: ${healthy
+      .slice(0, within)
+      .map((r, i) => `${r} ${lagOf(i)}`)
+      .join(', ')} against the ${budget} s budget, ${target} ${lagOf(within)}`,
+  };
+}
+
+/** The standby a failover from `serving` would move to (`chooseStandby`'s target). */
 export async function standbyTarget(
   config: Pick<LifeboatConfig, 'controlPlaneRegions'>,
   app: ApplicationConfig,
   serving: string,
   estate: Estate,
 ): Promise<string | undefined> {
-  for (const region of app.regions) {
-    if (region === serving || !config.controlPlaneRegions.includes(region)) continue;
-    if ((await regionHealth(config, app, region, estate)).status === 'healthy') return region;
-  }
-  return undefined;
+  return (await chooseStandby(config, app, serving, estate))?.target;
 }
 
 /**

@@ -228,6 +228,7 @@ describe('control-plane IAM', () => {
       ],
       'lifeboat-trigger': [
         'cloudwatch:DescribeAlarms',
+        'cloudwatch:GetMetricData',
         'dynamodb:PutItem',
         'dynamodb:Query',
         'kms:Decrypt',

@@ -133,6 +133,7 @@ describe('the rehearsal of the deployed code (AWS twin)', () => {
   it('denies the Slack callback\'s task answer under a grant scoped to the state machines, and allows it on "*"', async () => {
     const events = [
       { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 45 },
+      { at: 0, fault: 'replica-lag', region: 'eu-west-1', seconds: 50 },
       { at: 0, fault: 'region-outage', region: 'us-east-1' },
       { at: 600, approve: 'failover', by: 'U0APPROVER' },
     ];

@@ -139,11 +139,13 @@ describe('failover workflow (real ASL on the local runtime)', () => {
     expect(report.violations).toEqual([]);
   });
 
-  describe('with the replica lagging past the automatic budget', () => {
+  describe('with every standby lagging past the automatic budget', () => {
+    // eu-west-1 too: a standby within the budget would be chosen instead (see the next block).
     const LAG = { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 45 };
+    const LAG_EU = { at: 0, fault: 'replica-lag', region: 'eu-west-1', seconds: 50 };
 
     it('asks on Slack and promotes nothing while it waits', async () => {
-      const report = await rehearse({ events: [LAG, OUTAGE], until: 600 });
+      const report = await rehearse({ events: [LAG, LAG_EU, OUTAGE], until: 600 });
       const [run] = failovers(report);
       expect(run?.status).toBe('RUNNING');
       expect(run!.states.at(-1)).toMatchObject({ name: 'RequestApproval' });
@@ -161,6 +163,7 @@ describe('failover workflow (real ASL on the local runtime)', () => {
       const report = await rehearse({
         events: [
           LAG,
+          LAG_EU,
           OUTAGE,
           { at: 400, approve: 'failover', by: 'U0APPROVER' },
           { at: 1200, recover: 'region-outage', region: 'us-east-1' },
@@ -189,7 +192,7 @@ describe('failover workflow (real ASL on the local runtime)', () => {
 
     it('ends REJECTED on Reject, moving nothing, and releases the lock', async () => {
       const report = await rehearse({
-        events: [LAG, OUTAGE, { at: 400, reject: 'failover', by: 'U0ONCALL01' }],
+        events: [LAG, LAG_EU, OUTAGE, { at: 400, reject: 'failover', by: 'U0ONCALL01' }],
         until: 900,
       });
       const [run] = failovers(report);
@@ -205,7 +208,7 @@ describe('failover workflow (real ASL on the local runtime)', () => {
     });
 
     it('ends TIMED_OUT when nobody decides, moving nothing, and says so on the message', async () => {
-      const report = await rehearse({ events: [LAG, OUTAGE], until: 4500 });
+      const report = await rehearse({ events: [LAG, LAG_EU, OUTAGE], until: 4500 });
       const [run] = failovers(report);
       expect(run?.status).toBe('ABORTED');
       expect(promotions(report)).toEqual([]);
@@ -221,7 +224,7 @@ describe('failover workflow (real ASL on the local runtime)', () => {
 
     it('does not count a press from someone who is not an approver', async () => {
       const report = await rehearse({
-        events: [LAG, OUTAGE, { at: 400, approve: 'failover', by: 'U0STRANGER' }],
+        events: [LAG, LAG_EU, OUTAGE, { at: 400, approve: 'failover', by: 'U0STRANGER' }],
         until: 900,
       });
       const [run] = failovers(report);
@@ -232,6 +235,33 @@ describe('failover workflow (real ASL on the local runtime)', () => {
       ).toBe(true);
       expect(report.violations).toEqual([]);
     });
+  });
+
+  it('goes to the next standby within the lag budget when the first is over it, and says why', async () => {
+    const report = await rehearse({
+      // us-east-1 returns at 1200 s: Route 53's API answers again and the weights stick.
+      events: [
+        { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 45 },
+        OUTAGE,
+        { at: 1200, recover: 'region-outage', region: 'us-east-1' },
+      ],
+      until: 1500,
+    });
+    expect(report.violations).toEqual([]);
+    const [run, ...others] = failovers(report);
+    expect(others).toEqual([]);
+    expect(run).toMatchObject({ status: 'SUCCEEDED' });
+    // Started by eu-west-1's trigger, for eu-west-1, with no person asked.
+    expect(stateNames(run!)).not.toContain('RequestApproval');
+    expect(report.world.regions['eu-west-1']?.applications['ai-gateway']).toMatchObject({
+      dnsWeight: 100,
+      database: 'standalone',
+    });
+    expect(report.world.regions['us-west-2']?.applications['ai-gateway']?.database).toBe('replica');
+    const record = ledgerOf(report, run!.name) as { details: { request: { reason: string } } };
+    expect(record.details.request.reason).toMatch(
+      /eu-west-1 chosen over us-west-2: us-west-2 lag 45 s against the 30 s budget, eu-west-1 lag \d+ s$/,
+    );
   });
 
   it('retries throttling on every AWS operation it calls and succeeds', async () => {
