@@ -101,7 +101,8 @@ export function regionOf(payload: unknown, fallback: string): string {
 /**
  * Lifeboat's functions on the local runtime: each Lambda of the failover bound to the same step
  * operation its handler runs in AWS, with its errors classified the same way; the trigger listening
- * on every control-plane region's bus.
+ * on every control-plane region's bus; the backup, restore-test and readiness-drill schedules the
+ * stacks create (`lifeboatSchedules`) firing on the virtual clock.
  */
 export function localRuntime(): Pick<
   SimulationOptions,
