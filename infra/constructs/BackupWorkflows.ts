@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -14,11 +14,17 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  backupSchedule,
+  backupApplicationsIn,
+  drillApplicationsIn,
+  drillRegionOf,
   resourcePrefix,
+  SCHEDULE_GROUP_NAME,
+  schedulesIn,
   TAG_APPLICATION,
   TAG_KIND,
   TAG_SLOT,
+  type LifeboatSchedule,
+  type ScheduledWorkflowName,
 } from '../../shared/backup/schedule.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { gameDayLimits } from '../../shared/drill/GameDay.ts';
@@ -61,29 +67,7 @@ export interface BackupWorkflowsProps {
 /** The tag keys Lifeboat puts on what it creates; creates must carry exactly these. */
 const LIFEBOAT_TAG_KEYS = [TAG_APPLICATION, TAG_KIND, TAG_SLOT];
 
-/**
- * The applications whose backup and restore test run in `region`: those whose `backup.copyToRegion`
- * is `region`. The copy is requested in the copy region (RDS copies across regions from the
- * destination), the restore test restores there, and a control plane there survives the loss of the
- * primary it backs up, so exactly one region schedules each application's backups.
- */
-export function backupApplicationsIn(config: LifeboatConfig, region: string): ApplicationConfig[] {
-  return config.applications.filter((a) => a.backup?.copyToRegion === region);
-}
-
-/**
- * The region whose control plane runs an application's scheduled readiness drill: its first standby,
- * where a failover from the configured primary would run, so the drill reads the estate from where
- * the failover would act.
- */
-export function drillRegionOf(app: ApplicationConfig): string | undefined {
-  return app.regions[1];
-}
-
-/** The applications whose scheduled readiness drill runs in `region`. */
-export function drillApplicationsIn(config: LifeboatConfig, region: string): ApplicationConfig[] {
-  return config.applications.filter((a) => a.drills !== undefined && drillRegionOf(a) === region);
-}
+export { backupApplicationsIn, drillApplicationsIn, drillRegionOf } from '../../shared/backup/schedule.ts';
 
 /**
  * The drill applications whose game day runs in `region`: those a `drills.gameDayApplication`
@@ -199,7 +183,7 @@ export class BackupWorkflows extends Construct {
       return;
     }
 
-    this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: 'lifeboat' });
+    this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: SCHEDULE_GROUP_NAME });
     this.deadLetterQueue = new Queue(this, 'ScheduleDeadLetters', {
       queueName: 'lifeboat-schedule-dead-letters',
       encryption: QueueEncryption.SQS_MANAGED,
@@ -212,6 +196,9 @@ export class BackupWorkflows extends Construct {
         "This queue is EventBridge Scheduler's dead-letter queue (a schedule's DeadLetterConfig, which cdk-nag does not read); a dead-letter queue needs none of its own.",
     });
     const schedule = { retryAttempts, maxEventAge };
+    const schedules = schedulesIn(props.config, region);
+    const of = (workflow: ScheduledWorkflowName): LifeboatSchedule[] =>
+      schedules.filter((s) => s.workflow === workflow);
 
     if (backups.length > 0) {
       const backupFunction = this.function(
@@ -222,11 +209,7 @@ export class BackupWorkflows extends Construct {
       this.grantListSnapshots(backupFunction.role, backups, (app) => app.regions);
       this.grantSourceKeys(backupFunction.role, backups);
       this.grantLedger(backupFunction.role, ['PutItem']);
-      this.backup = this.scheduled('Backup', 'backup', backupFunction, backups, schedule, (app) => ({
-        expression: backupSchedule(app),
-        input: { application: app.name, slot: ContextAttribute.scheduledTime },
-        description: `Backs up ${app.name} (snapshot of the writer, copied to ${app.backup?.copyToRegion ?? ''})`,
-      }));
+      this.backup = this.scheduled('Backup', 'backup', backupFunction, of('backup'), schedule);
 
       const restoreFunction = this.function(
         'restore-test',
@@ -235,18 +218,12 @@ export class BackupWorkflows extends Construct {
       for (const app of backups) this.grantRestoreTest(restoreFunction.role, app);
       this.grantListSnapshots(restoreFunction.role, backups, (app) => [app.backup?.copyToRegion ?? '']);
       this.grantLedger(restoreFunction.role, ['PutItem']);
-      const tested = backups.filter((a) => a.backup?.restoreTest !== undefined);
       this.restoreTest = this.scheduled(
         'RestoreTest',
         'restore-test',
         restoreFunction,
-        tested,
+        of('restore-test'),
         schedule,
-        (app) => ({
-          expression: app.backup?.restoreTest?.schedule ?? '',
-          input: { application: app.name, slot: ContextAttribute.scheduledTime },
-          description: `Restore test of ${app.name}'s latest copy in ${app.backup?.copyToRegion ?? ''}`,
-        }),
       );
     } else {
       this.backup = undefined;
@@ -266,13 +243,8 @@ export class BackupWorkflows extends Construct {
         'Drill',
         'drill',
         drillFunction,
-        drills,
+        of('drill'),
         schedule,
-        (app) => ({
-          expression: app.drills?.readinessSchedule ?? '',
-          input: { application: app.name, mode: 'readiness' },
-          description: `Readiness drill of ${app.name}: changes nothing`,
-        }),
         drillTimeout(props.config, gameDays),
       );
     } else {
@@ -308,13 +280,8 @@ export class BackupWorkflows extends Construct {
     id: string,
     name: 'backup' | 'restore-test' | 'drill',
     fn: LifeboatFunction,
-    apps: readonly ApplicationConfig[],
+    schedules: readonly LifeboatSchedule[],
     retry: { readonly retryAttempts: number; readonly maxEventAge: Duration },
-    of: (app: ApplicationConfig) => {
-      expression: string;
-      input: Record<string, string>;
-      description: string;
-    },
     timeout?: Duration,
   ): ScheduledWorkflow {
     const workflow = new Workflow(this, id, {
@@ -336,22 +303,20 @@ export class BackupWorkflows extends Construct {
       }),
       description: `Assumed by EventBridge Scheduler to start lifeboat-${name}`,
     });
-    const schedules = new Map<string, Schedule>();
-    for (const app of apps) {
-      const { expression, input, description } = of(app);
-      schedules.set(
-        app.name,
-        new Schedule(this, `${id}-${app.name}`, {
-          // The drill's is `-readiness`: `lifeboat-ai-gateway-drill` would read as an application's name.
-          scheduleName: `lifeboat-${app.name}-${name === 'drill' ? 'readiness' : name}`,
+    const byApplication = new Map<string, Schedule>();
+    for (const s of schedules) {
+      byApplication.set(
+        s.application,
+        new Schedule(this, `${id}-${s.application}`, {
+          scheduleName: s.name,
           scheduleGroup: group,
-          description,
-          schedule: ScheduleExpression.expression(expression),
+          description: s.description,
+          schedule: ScheduleExpression.expression(s.expression, TimeZone.of(s.timeZone)),
           // On time: a flexible window would let a backup start up to its width late, into the RPO.
           timeWindow: TimeWindow.off(),
           target: new StepFunctionsStartExecution(workflow.stateMachine, {
             role: schedulerRole,
-            input: ScheduleTargetInput.fromObject(input),
+            input: ScheduleTargetInput.fromObject(s.input(ContextAttribute.scheduledTime)),
             deadLetterQueue: queue,
             retryAttempts: retry.retryAttempts,
             maxEventAge: retry.maxEventAge,
@@ -359,7 +324,7 @@ export class BackupWorkflows extends Construct {
         }),
       );
     }
-    return { function: fn, workflow, schedulerRole, schedules };
+    return { function: fn, workflow, schedulerRole, schedules: byApplication };
   }
 
   private rds(resource: string, name: string, region: string): string {

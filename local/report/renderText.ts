@@ -45,6 +45,7 @@ const TAGS: Readonly<Record<string, string>> = {
   'node-group': 'NODES',
   deployment: 'DEPLOY',
   slack: 'SLACK',
+  schedule: 'SCHEDULE',
 };
 
 const TAG_TONES: Readonly<Record<string, Tone>> = { fault: 'red', recover: 'green', alarm: 'yellow' };

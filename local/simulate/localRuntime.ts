@@ -17,6 +17,8 @@ import { worldEstate } from '../world/WorldEstate.ts';
 import { pressSlackButton } from './localSlack.ts';
 import { evacuationFunctions } from './evacuationRuntime.ts';
 import { scheduledFunctions } from './scheduledRuntime.ts';
+import { fireSchedules } from './scheduleRuns.ts';
+import { lifeboatSchedules } from '../../shared/backup/schedule.ts';
 import type { SimulationContext, SimulationOptions } from './Simulation.ts';
 
 /** The states after which a failover or failback acts on the estate (invariant 4 keeps them apart). */
@@ -99,7 +101,8 @@ export function regionOf(payload: unknown, fallback: string): string {
 /**
  * Lifeboat's functions on the local runtime: each Lambda of the failover bound to the same step
  * operation its handler runs in AWS, with its errors classified the same way; the trigger listening
- * on every control-plane region's bus.
+ * on every control-plane region's bus; the backup, restore-test and readiness-drill schedules the
+ * stacks create (`lifeboatSchedules`) firing on the virtual clock.
  */
 export function localRuntime(): Pick<
   SimulationOptions,
@@ -168,6 +171,13 @@ export function localRuntime(): Pick<
             },
           );
         }
+      });
+
+      // The backup, restore-test and readiness-drill schedules of every control plane: Scheduler
+      // starts the region's state machine with the schedule's input, as a `start` event does.
+      fireSchedules(world, clock, scenario.until, lifeboatSchedules(scenario.config), (schedule, time) => {
+        const record = context.runner().start(schedule.workflow, schedule.input(time));
+        return Promise.resolve(`started ${record.name}`);
       });
 
       // Step Functions' status change of a run that ended stopped, timed out or failed reaches the

@@ -8,6 +8,7 @@ import { worldEstate } from '../world/WorldEstate.ts';
 import { localWorkflowControl } from './localSlack.ts';
 import type { SimulationContext } from './Simulation.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { drillRegionOf } from '../../shared/backup/schedule.ts';
 
 /** The region a backup or restore-test step runs in: its application's copy region (its schedule's). */
 export function backupRegionOf(config: LifeboatConfig, payload: unknown): string {
@@ -23,29 +24,28 @@ export function backupRegionOf(config: LifeboatConfig, payload: unknown): string
 }
 
 /**
- * The region a drill step runs in: a readiness drill in the first control-plane region, a game day
- * where its failover does (the standby), since the primary is down meanwhile.
+ * The region a drill step runs in: the control plane whose stack deploys the application's drill
+ * (its first standby, `drillRegionOf`), where its schedule starts a readiness drill; a game day where
+ * its failover runs (the target it names, else the standby), since the primary is down meanwhile.
  */
 export function drillRegionOfPayload(config: LifeboatConfig, payload: unknown): string {
   const home = config.controlPlaneRegions[0] ?? 'us-east-1';
   const p = payload as {
     input?: { application?: unknown; mode?: unknown; targetRegion?: unknown };
-    state?: { request?: { mode?: unknown; targetRegion?: unknown } };
-    request?: { mode?: unknown; targetRegion?: unknown };
+    state?: { request?: { application?: unknown; mode?: unknown; targetRegion?: unknown } };
+    request?: { application?: unknown; mode?: unknown; targetRegion?: unknown };
   } | null;
-  const request = p?.request ?? p?.state?.request;
+  const request = p?.request ?? p?.state?.request ?? p?.input;
   if (request?.mode === 'game-day' && typeof request.targetRegion === 'string') return request.targetRegion;
-  if (p?.input?.mode !== 'game-day') return home;
-  if (typeof p.input.targetRegion === 'string') return p.input.targetRegion;
-  const app = config.applications.find((a) => a.name === p.input?.application);
-  return app?.regions[1] ?? home;
+  const app = config.applications.find((a) => a.name === request?.application);
+  return (app === undefined ? undefined : drillRegionOf(app)) ?? home;
 }
 
 /**
  * The backup's, restore test's and drill's functions on the local runtime: each bound to the same
  * step operations its handler runs in AWS, in the region its schedule runs it (a backup and a
- * restore test in the application's copy region, a readiness drill in the first control-plane
- * region, a game day in the standby it fails over to), with its errors classified the same way.
+ * restore test in the application's copy region, a readiness drill in its first standby, a game day
+ * in the standby it fails over to), with its errors classified the same way.
  */
 export function scheduledFunctions(context: SimulationContext): Record<string, LocalFunction> {
   const { scenario, world, clock, ledgerIn } = context;

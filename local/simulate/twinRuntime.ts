@@ -15,6 +15,9 @@ import { LOCAL_SIGNING_SECRET, pressSlackButton } from './localSlack.ts';
 import { backupRegionOf, drillRegionOfPayload } from './scheduledRuntime.ts';
 import type { SimulationContext, SimulationOptions } from './Simulation.ts';
 import { twinParts, type TwinParts } from '../twin/twinParts.ts';
+import type { ServiceOperations } from '../twin/services/ServiceTwin.ts';
+import { SimulatedServiceError } from '../world/faults.ts';
+import { fireSchedules } from './scheduleRuns.ts';
 
 /** What a test may change about the twin: its checks, or the deployment it is given. */
 export interface TwinRuntimeOptions {
@@ -26,6 +29,10 @@ export interface TwinRuntimeOptions {
 interface TwinState {
   readonly twin: AwsTwin;
   readonly parts: TwinParts;
+  /** The checks every call is held to (the scheduler roles' starts too). */
+  readonly checks: TwinChecks;
+  /** Step Functions' API over the runner, as EventBridge Scheduler calls it. */
+  readonly sfn: ServiceOperations;
 }
 
 /** The region a function's invocation runs in, from its payload, as its trigger or workflow runs it. */
@@ -129,9 +136,10 @@ export function twinRuntime(
       );
     },
     setup: async (context) => {
-      const { twin, parts } = stateOf(context);
-      await parts.start();
-      wireEvents(context, twin);
+      const state = stateOf(context);
+      await state.parts.start();
+      wireEvents(context, state.twin);
+      wireSchedules(context, state);
     },
     teardown: async (context) => {
       const state = states.get(context);
@@ -164,20 +172,17 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
       if (record.violation !== undefined) context.awsViolations.push(record.violation);
     },
   });
+  const checks: TwinChecks = { ...parts.checks, ...options.checks };
+  const sfn = stepFunctionsOperations(
+    () => context.runner(),
+    (region) => new Set(deployment.workflows.get(region)?.keys() ?? []),
+  );
   const twin = new AwsTwin({
     world,
     clock,
     deployment,
-    checks: { ...parts.checks, ...options.checks },
-    services: {
-      ...parts.services,
-      sfn: [
-        stepFunctionsOperations(
-          () => context.runner(),
-          (region) => new Set(deployment.workflows.get(region)?.keys() ?? []),
-        ),
-      ],
-    },
+    checks,
+    services: { ...parts.services, sfn: [sfn] },
     dynamodb: dynamoDbPassThrough({
       world,
       clock,
@@ -195,7 +200,7 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
     violations: context.awsViolations,
   });
   built.twin = twin;
-  return { twin, parts };
+  return { twin, parts, checks, sfn };
 }
 
 /**
@@ -351,6 +356,91 @@ function wireEvents(context: SimulationContext, twin: AwsTwin): void {
     invoke(0);
   });
 }
+
+/**
+ * The backup, restore-test and readiness-drill schedules the synthesized stacks create, fired as
+ * EventBridge Scheduler fires them: at the times each one's expression gives in its time zone, by
+ * StartExecution on its target state machine in its region, with its input (the scheduled time put
+ * in for `<aws.scheduler.scheduled-time>`), as the schedule's role: the call is held to AWS's API model
+ * and to that role's policies like any other. Scheduler's retries of a refused start are not
+ * rehearsed: a refused start is in the timeline (and a denial or a model error in the violations).
+ * A flexible window would let Scheduler start anywhere in it; the rehearsal starts at its beginning.
+ */
+function wireSchedules(context: SimulationContext, state: TwinState): void {
+  const { scenario, world, clock } = context;
+  const { twin, checks, sfn } = state;
+  const { account, partition } = twin.deployment;
+  const schedules = twin.deployment.schedules.map((schedule) => ({
+    ...schedule,
+    workflow: /:stateMachine:(?:lifeboat-)?(.+)$/.exec(schedule.targetArn)?.[1] ?? schedule.targetArn,
+    application: applicationOf(schedule.input),
+  }));
+  fireSchedules(world, clock, scenario.until, schedules, async (schedule, scheduledTime) => {
+    const input = {
+      stateMachineArn: schedule.targetArn,
+      input: schedule.input.replaceAll(SCHEDULED_TIME, scheduledTime),
+    };
+    const request = {
+      service: 'sfn' as const,
+      operation: 'StartExecution',
+      input,
+      region: schedule.region,
+      account,
+      partition,
+    };
+    const caller = `scheduler ${schedule.groupName}/${schedule.name}`;
+    const where = `${caller} in ${schedule.region}: sfn StartExecution (${schedule.region})`;
+    const modelErrors = [...checks.modelErrors('sfn', 'StartExecution', input)];
+    let denied: string | undefined;
+    for (const authorization of checks.authorizationRequests(request)) {
+      const decision = await clock.track(
+        Promise.resolve(
+          checks.evaluate(schedule.rolePolicies, authorization, { roleArn: schedule.roleArn, account }),
+        ),
+      );
+      if (decision.decision === 'denied') {
+        denied = `${decision.request.action} on ${decision.request.resource}: ${decision.reason}`;
+        break;
+      }
+    }
+    context.awsCalls.push({
+      at: clock.seconds,
+      function: caller,
+      region: schedule.region,
+      service: 'sfn',
+      operation: 'StartExecution',
+      decision: denied === undefined ? 'allowed' : 'denied',
+      modelErrors,
+      ...(denied === undefined ? {} : { denied }),
+    });
+    if (denied !== undefined) {
+      context.awsViolations.push(`iam: ${where} denied: ${denied}`);
+      throw new SimulatedServiceError('AccessDeniedException', denied, 403);
+    }
+    if (modelErrors.length > 0) {
+      for (const error of modelErrors) context.awsViolations.push(`api-model: ${where}: ${error}`);
+      throw new SimulatedServiceError('ValidationException', modelErrors.join('; '), 400);
+    }
+    const started = (await sfn.StartExecution?.(input, {
+      world,
+      region: schedule.region,
+      account,
+      partition,
+      functionName: caller,
+      event: undefined,
+    })) as { executionArn?: string } | undefined;
+    return `started ${started?.executionArn?.split(':').at(-1) ?? ''}`;
+  });
+}
+
+/** The application a schedule's input names. */
+function applicationOf(input: string): string {
+  const { application } = JSON.parse(input) as { application?: unknown };
+  return typeof application === 'string' ? application : '';
+}
+
+/** What a schedule's input says for the time Scheduler puts in when it runs. */
+const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
 
 /** The event EventBridge Scheduler sends a Lambda target with no input of its own. */
 function scheduledEvent(region: string, now: Date): unknown {

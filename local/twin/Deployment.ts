@@ -42,6 +42,25 @@ export interface DeployedAccessEntry {
   }[];
 }
 
+/** An EventBridge Scheduler schedule the stacks create (`AWS::Scheduler::Schedule`). */
+export interface DeployedSchedule {
+  readonly region: string;
+  readonly name: string;
+  readonly groupName: string;
+  readonly expression: string;
+  /** `ScheduleExpressionTimezone`; undefined when the stack sets none (Scheduler then uses UTC). */
+  readonly timeZone: string | undefined;
+  /** `FlexibleTimeWindow.Mode`: `OFF`, or `FLEXIBLE` with `MaximumWindowInMinutes`. */
+  readonly flexibleWindow: { readonly mode: string; readonly maximumWindowInMinutes?: number };
+  /** The target: a state machine's ARN (`StepFunctionsStartExecution`). */
+  readonly targetArn: string;
+  /** The input Scheduler sends, as the stack wrote it (`<aws.scheduler.scheduled-time>` unreplaced). */
+  readonly input: string;
+  /** The role Scheduler assumes to start the target, and its identity policies, resolved. */
+  readonly roleArn: string;
+  readonly rolePolicies: readonly PolicyDocument[];
+}
+
 /** What a deployment of a config is made of, as the twin needs it. */
 export interface Deployment {
   readonly account: string;
@@ -50,6 +69,7 @@ export interface Deployment {
   /** Per control-plane region and workflow: the state machine's `DefinitionSubstitutions`, resolved. */
   readonly workflows: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string>>>>;
   readonly accessEntries: readonly DeployedAccessEntry[];
+  readonly schedules: readonly DeployedSchedule[];
 }
 
 /** A deployment as JSON (what `local/twin/synthesize.ts` prints and the disk cache keeps). */

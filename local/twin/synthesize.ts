@@ -10,6 +10,7 @@ import {
   REHEARSAL_ACCOUNT,
   type DeployedAccessEntry,
   type DeployedFunction,
+  type DeployedSchedule,
   type Deployment,
   type SerializedDeployment,
 } from './Deployment.ts';
@@ -50,6 +51,7 @@ export function synthesize(config: LifeboatConfig): Deployment {
     const functions: DeployedFunction[] = [];
     const workflows = new Map<string, Map<string, Record<string, string>>>();
     const accessEntries: DeployedAccessEntry[] = [];
+    const schedules: DeployedSchedule[] = [];
     for (const stack of stacks) {
       const resources = Object.entries(stack.template.Resources ?? {});
       const policiesOf = (roleLogicalId: string): PolicyDocument[] =>
@@ -116,6 +118,39 @@ export function synthesize(config: LifeboatConfig): Deployment {
             workflows.set(stack.region, inRegion);
           }
           inRegion.set(name.replace(/^lifeboat-/, ''), substitutions);
+        } else if (resource.Type === 'AWS::Scheduler::Schedule') {
+          const target = p.Target as {
+            Arn: unknown;
+            RoleArn: { 'Fn::GetAtt'?: [string, string] };
+            Input?: unknown;
+          };
+          const roleId = target.RoleArn['Fn::GetAtt']?.[0];
+          if (roleId === undefined) throw new Error(`${stack.stackName} ${id}: a role the twin cannot read`);
+          const window = p.FlexibleTimeWindow as { Mode: string; MaximumWindowInMinutes?: number };
+          schedules.push({
+            region: stack.region,
+            name: resolver.resolveString(p.Name, stack, `${id}.Name`),
+            groupName: resolver.resolveString(p.GroupName ?? 'default', stack, `${id}.GroupName`),
+            expression: resolver.resolveString(p.ScheduleExpression, stack, `${id}.ScheduleExpression`),
+            timeZone:
+              p.ScheduleExpressionTimezone === undefined
+                ? undefined
+                : resolver.resolveString(
+                    p.ScheduleExpressionTimezone,
+                    stack,
+                    `${id}.ScheduleExpressionTimezone`,
+                  ),
+            flexibleWindow: {
+              mode: window.Mode,
+              ...(window.MaximumWindowInMinutes === undefined
+                ? {}
+                : { maximumWindowInMinutes: window.MaximumWindowInMinutes }),
+            },
+            targetArn: resolver.resolveString(target.Arn, stack, `${id}.Target.Arn`),
+            input: resolver.resolveString(target.Input ?? '{}', stack, `${id}.Target.Input`),
+            roleArn: resolver.resolveString({ 'Fn::GetAtt': [roleId, 'Arn'] }, stack, `${roleId}.Arn`),
+            rolePolicies: policiesOf(roleId),
+          });
         } else if (resource.Type === 'AWS::EKS::AccessEntry') {
           const resolved = resolver.resolve(p, stack) as {
             ClusterName: string;
@@ -139,7 +174,7 @@ export function synthesize(config: LifeboatConfig): Deployment {
         }
       }
     }
-    return { account, partition, functions, workflows, accessEntries };
+    return { account, partition, functions, workflows, accessEntries, schedules };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -31,6 +31,7 @@ export interface TimelineEntry {
     | 'node-group'
     | 'deployment'
     | 'slack'
+    | 'schedule'
     | 'execution';
   readonly application?: string;
   readonly region?: string;

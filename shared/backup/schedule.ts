@@ -1,4 +1,4 @@
-import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
+import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 
 /** The tags Lifeboat puts on every snapshot and temporary instance it makes; pruning looks for the first. */
 export const TAG_APPLICATION = 'lifeboat:application';
@@ -109,4 +109,129 @@ export function databaseId(app: ApplicationConfig, region: string): string | und
   return app.database.engine === 'rds-read-replica'
     ? app.database.instances[region]
     : app.database.clusters[region];
+}
+
+/**
+ * The applications whose backup and restore test run in `region`: those whose `backup.copyToRegion`
+ * is `region`. The copy is requested in the copy region (RDS copies across regions from the
+ * destination), the restore test restores there, and a control plane there survives the loss of the
+ * primary it backs up, so exactly one region schedules each application's backups.
+ */
+export function backupApplicationsIn(config: LifeboatConfig, region: string): ApplicationConfig[] {
+  return config.applications.filter((a) => a.backup?.copyToRegion === region);
+}
+
+/**
+ * The region whose control plane runs an application's scheduled readiness drill: its first standby,
+ * where a failover from the configured primary would run, so the drill reads the estate from where
+ * the failover would act.
+ */
+export function drillRegionOf(app: ApplicationConfig): string | undefined {
+  return app.regions[1];
+}
+
+/** The applications whose scheduled readiness drill runs in `region`. */
+export function drillApplicationsIn(config: LifeboatConfig, region: string): ApplicationConfig[] {
+  return config.applications.filter((a) => a.drills !== undefined && drillRegionOf(a) === region);
+}
+
+/** The workflows EventBridge Scheduler starts, with one schedule per application each. */
+export type ScheduledWorkflowName = 'backup' | 'restore-test' | 'drill';
+
+/** The schedule group of every Lifeboat schedule in a region (the scheduler roles trust only it). */
+export const SCHEDULE_GROUP_NAME = 'lifeboat';
+
+/**
+ * The time zone of every Lifeboat schedule: UTC, so a schedule's slot is the same instant in every
+ * region, and `cron(0 3 * * ? *)` in the config reads the same wherever it runs.
+ */
+export const SCHEDULE_TIME_ZONE = 'Etc/UTC';
+
+/** One EventBridge Scheduler schedule the control-plane stack of a region creates. */
+export interface LifeboatSchedule {
+  /** `lifeboat-<application>-backup`, `-restore-test`, or `-readiness` for the drill. */
+  readonly name: string;
+  /** The control-plane region whose schedule group holds it, and whose state machine it starts. */
+  readonly region: string;
+  readonly workflow: ScheduledWorkflowName;
+  readonly application: string;
+  /** `rate(...)` or `cron(...)`. */
+  readonly expression: string;
+  /** The IANA time zone Scheduler evaluates a cron in: UTC (Scheduler's and CDK's default). */
+  readonly timeZone: string;
+  readonly description: string;
+  /**
+   * The execution's input. `scheduledTime` is what the schedule's input names for Scheduler's
+   * `<aws.scheduler.scheduled-time>`: the stack passes the context attribute, a rehearsal the run's time.
+   */
+  readonly input: (scheduledTime: string) => Record<string, string>;
+}
+
+/**
+ * Every schedule the control plane of `region` creates: each backup application's backup and (when
+ * it has one) restore test, each drill application's readiness drill. The stack builds its
+ * EventBridge Scheduler schedules from these, and a rehearsal fires them.
+ */
+export function schedulesIn(config: LifeboatConfig, region: string): LifeboatSchedule[] {
+  const backups = backupApplicationsIn(config, region);
+  const schedule = (
+    app: ApplicationConfig,
+    workflow: ScheduledWorkflowName,
+    expression: string,
+    description: string,
+    input: (scheduledTime: string) => Record<string, string>,
+  ): LifeboatSchedule => ({
+    // The drill's is `-readiness`: `lifeboat-ai-gateway-drill` would read as an application's name.
+    name: `lifeboat-${app.name}-${workflow === 'drill' ? 'readiness' : workflow}`,
+    region,
+    workflow,
+    application: app.name,
+    expression,
+    timeZone: SCHEDULE_TIME_ZONE,
+    description,
+    input,
+  });
+  return [
+    ...backups.map((app) =>
+      schedule(
+        app,
+        'backup',
+        backupSchedule(app),
+        `Backs up ${app.name} (snapshot of the writer, copied to ${region})`,
+        (slot) => ({ application: app.name, slot }),
+      ),
+    ),
+    ...backups.flatMap((app) => {
+      const test = app.backup?.restoreTest;
+      return test === undefined
+        ? []
+        : [
+            schedule(
+              app,
+              'restore-test',
+              test.schedule,
+              `Restore test of ${app.name}'s latest copy in ${region}`,
+              (slot) => ({ application: app.name, slot }),
+            ),
+          ];
+    }),
+    ...drillApplicationsIn(config, region).flatMap((app) =>
+      app.drills === undefined
+        ? []
+        : [
+            schedule(
+              app,
+              'drill',
+              app.drills.readinessSchedule,
+              `Readiness drill of ${app.name}: changes nothing`,
+              () => ({ application: app.name, mode: 'readiness' }),
+            ),
+          ],
+    ),
+  ];
+}
+
+/** Every schedule the control-plane stacks of `config` create, region by region. */
+export function lifeboatSchedules(config: LifeboatConfig): LifeboatSchedule[] {
+  return config.controlPlaneRegions.flatMap((region) => schedulesIn(config, region));
 }

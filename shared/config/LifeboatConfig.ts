@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseScheduleExpression, ScheduleExpressionError } from '../backup/scheduleExpression.ts';
 
 /**
  * The schema of a Lifeboat config file (version 1). One file describes one deployment: where the
@@ -31,7 +32,16 @@ const scheduleExpression = z
   .regex(
     /^(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9]\d+) (?:minutes|hours|days))\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$/,
     'expected a schedule expression such as "rate(1 hour)", "rate(15 minutes)" or "cron(0 3 * * ? *)"',
-  );
+  )
+  .superRefine((expression, ctx) => {
+    // The fields' values and wildcards, as Scheduler checks them when the stack creates the schedule.
+    try {
+      parseScheduleExpression(expression);
+    } catch (error) {
+      if (!(error instanceof ScheduleExpressionError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+    }
+  });
 
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [

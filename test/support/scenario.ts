@@ -80,6 +80,12 @@ export function dnsChanges(report: Report, application = 'ai-gateway'): string[]
 
 export function promotions(report: Report, application = 'ai-gateway'): string[] {
   return report.timeline
-    .filter((e) => e.kind === 'database' && e.application === application && e.text.includes('started'))
+    .filter(
+      (e) =>
+        e.kind === 'database' &&
+        e.application === application &&
+        /^(?:promotion of|Aurora failover to) /.test(e.text) &&
+        e.text.includes('started'),
+    )
     .map((e) => e.text);
 }

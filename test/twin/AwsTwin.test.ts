@@ -29,6 +29,7 @@ function deployment(actions: readonly string[]): Deployment {
     functions: [fn],
     workflows: new Map(),
     accessEntries: [],
+    schedules: [],
   };
 }
 
