@@ -238,9 +238,11 @@ describe('World probes and fences', () => {
     const { world, clock } = testWorld();
     world.setRegionOutage('us-east-1', true);
     await clock.runUntil(60);
+    // In ALARM since the third failed probe; its earliest breaching datapoint is the first, at 10 s.
     expect(world.describeAlarm('lifeboat-ai-gateway-us-east-1-probe-from-us-west-2', 'us-west-2')).toEqual({
       state: 'ALARM',
       updatedAt: 30,
+      breachingSince: 10,
     });
     expect(() => world.describeAlarm('lifeboat-ai-gateway-us-east-1-route53-health', 'us-east-1')).toThrow(
       /unavailable/,

@@ -85,7 +85,8 @@ export interface SlackAbuseRun {
 /**
  * The two workflows that wait on Slack, each in a scenario that makes it ask: the failback of the
  * fault matrix (started from the console after the failover and the source's return; the failback
- * always asks), and the failover when us-west-2's replica lags past the automatic budget. `askBy`
+ * always asks), and the failover when every standby's replica lags past the automatic budget (a
+ * standby within it would be chosen without asking). `askBy`
  * is a bound on when the question is posted; a run that has not asked by then is an error.
  */
 const SCENARIOS = {
@@ -106,6 +107,7 @@ const SCENARIOS = {
     askBy: 400,
     events: [
       { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 45 },
+      { at: 0, fault: 'replica-lag', region: 'eu-west-1', seconds: 50 },
       { at: 0, fault: 'region-outage', region: 'us-east-1' },
       // Route 53's control plane (us-east-1) back, so that an approved failover can finish.
       { at: 1200, recover: 'region-outage', region: 'us-east-1' },
