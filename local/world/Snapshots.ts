@@ -572,6 +572,9 @@ export function worldBackups(
     listSnapshots: (app, region) => call(() => snapshots.list(app.name, region)),
     deleteSnapshot: (app, region, id) => call(() => snapshots.delete(app.name, region, id)),
     restore: (app, snapshot, restoreId) => call(() => snapshots.restore(app.name, snapshot, restoreId)),
+    // The port level restores an Aurora cluster with its instance in one piece (the twin models the
+    // cluster first, then the instance, as RDS does).
+    finishRestore: () => Promise.resolve('done' as const),
     describeRestore: (app, region, id) => call(() => snapshots.describeRestore(app.name, region, id)),
     deleteRestore: (app, region, id) => call(() => snapshots.deleteRestore(app.name, region, id)),
   };

@@ -283,7 +283,6 @@ export class RdsSnapshots implements BackupsPort {
         `Cluster snapshot ${snapshot.id} names no engine; RestoreDBClusterFromSnapshot needs one`,
       );
     }
-    let existed = false;
     try {
       await client.send(
         new RestoreDBClusterFromSnapshotCommand({
@@ -295,25 +294,47 @@ export class RdsSnapshots implements BackupsPort {
           Tags: tags,
         }),
       );
+      return 'started';
     } catch (error) {
-      if (!hasName(error, ALREADY_EXISTS)) throw error;
-      existed = true;
+      if (hasName(error, ALREADY_EXISTS)) return 'exists';
+      throw error;
     }
-    // A restored Aurora cluster has no instance until one is created in it.
+  }
+
+  /**
+   * A restored Aurora cluster has no instance until one is created in it, and RDS refuses the
+   * instance while the cluster is still being restored (InvalidDBClusterStateFault; see the
+   * RestoreDBClusterFromSnapshot API reference:
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html).
+   */
+  async finishRestore(
+    app: ApplicationConfig,
+    region: string,
+    restoreId: string,
+    options: { readonly instanceClass: string; readonly tags: Readonly<Record<string, string>> },
+  ): Promise<'waiting' | 'created' | 'done'> {
+    if (!isAurora(app)) return 'done';
+    const client = this.#clientFor(region);
+    const { DBClusters } = await client.send(
+      new DescribeDBClustersCommand({ DBClusterIdentifier: restoreId }),
+    );
+    const cluster = DBClusters?.[0];
+    if ((cluster?.DBClusterMembers ?? []).length > 0) return 'done';
+    if (cluster?.Status !== 'available') return 'waiting';
     try {
       await client.send(
         new CreateDBInstanceCommand({
           DBInstanceIdentifier: restoreId,
           DBClusterIdentifier: restoreId,
-          Engine: snapshot.engine,
+          Engine: cluster.Engine,
           DBInstanceClass: options.instanceClass,
           PubliclyAccessible: false,
-          Tags: tags,
+          Tags: tagList(options.tags),
         }),
       );
-      return 'started';
+      return 'created';
     } catch (error) {
-      if (hasName(error, ALREADY_EXISTS)) return existed ? 'exists' : 'started';
+      if (hasName(error, ALREADY_EXISTS)) return 'done';
       throw error;
     }
   }

@@ -168,11 +168,17 @@ export class RestoreTestSteps {
     status: string;
     at: string;
   }> {
-    const restored = await this.deps.estate.backups.describeRestore(
-      this.app(request),
-      request.region,
-      request.restoreId,
-    );
+    const a = this.app(request);
+    // Aurora: the cluster's instance, once the restored cluster is available.
+    await this.deps.estate.backups.finishRestore(a, request.region, request.restoreId, {
+      instanceClass: request.instanceClass,
+      tags: {
+        [TAG_APPLICATION]: request.application,
+        [TAG_KIND]: 'restore-test',
+        [TAG_SLOT]: request.slot,
+      },
+    });
+    const restored = await this.deps.estate.backups.describeRestore(a, request.region, request.restoreId);
     if (restored.status === 'failed' || restored.status === 'gone') {
       throw new PermanentServiceError(
         `the restore into ${request.restoreId} in ${request.region} is ${restored.status}`,

@@ -66,8 +66,9 @@ export interface BackupsPort {
   /** Deletes a snapshot; one already gone is `gone`. */
   deleteSnapshot(app: ApplicationConfig, region: string, snapshotId: string): Promise<'deleting' | 'gone'>;
   /**
-   * Restores `snapshot` into a new instance `restoreId` in the snapshot's region (Aurora: a cluster
-   * and one instance, both `restoreId`), in the subnet group, of the class, with the tags.
+   * Restores `snapshot` into a new instance `restoreId` in the snapshot's region, in the subnet
+   * group, of the class, with the tags. Aurora: the cluster `restoreId` only; its instance is created
+   * by `finishRestore` once the cluster is available (RDS refuses it before).
    */
   restore(
     app: ApplicationConfig,
@@ -79,6 +80,17 @@ export interface BackupsPort {
       readonly tags: Readonly<Record<string, string>>;
     },
   ): Promise<'started' | 'exists'>;
+  /**
+   * Aurora: creates the restored cluster's instance (`restoreId`, the class, the tags) once the
+   * cluster is available: `waiting` while it is not, `created` when this call created it, `done`
+   * when it exists (and for an RDS instance, always `done`).
+   */
+  finishRestore(
+    app: ApplicationConfig,
+    region: string,
+    restoreId: string,
+    options: { readonly instanceClass: string; readonly tags: Readonly<Record<string, string>> },
+  ): Promise<'waiting' | 'created' | 'done'>;
   describeRestore(app: ApplicationConfig, region: string, restoreId: string): Promise<RestoredDatabase>;
   /**
    * Deletes the temporary instance (and, once its instance is gone, the Aurora cluster), with no

@@ -379,18 +379,20 @@ describe('RdsSnapshots.restore', () => {
     await expect(snapshots().restore(INSTANCES, copy, 'x', options)).resolves.toBe('exists');
   });
 
-  it('restores an Aurora cluster, then creates its one instance', async () => {
-    rds.on(RestoreDBClusterFromSnapshotCommand).resolves({}).on(CreateDBInstanceCommand).resolves({});
+  it('restores an Aurora cluster, and leaves its instance for when the cluster is available', async () => {
+    rds.on(RestoreDBClusterFromSnapshotCommand).resolves({});
     const clusterCopy = {
       ...copy,
       id: 'lifeboat-ai-gateway-drill-20300101-0600',
       engine: 'aurora-postgresql',
     };
 
-    await snapshots().restore(CLUSTERS, clusterCopy, 'lifeboat-ai-gateway-drill-20300101-0600', {
-      ...options,
-      instanceClass: 'db.t4g.medium',
-    });
+    await expect(
+      snapshots().restore(CLUSTERS, clusterCopy, 'lifeboat-ai-gateway-drill-20300101-0600', {
+        ...options,
+        instanceClass: 'db.t4g.medium',
+      }),
+    ).resolves.toBe('started');
 
     expect(rds).toHaveReceivedCommandWith(RestoreDBClusterFromSnapshotCommand, {
       DBClusterIdentifier: 'lifeboat-ai-gateway-drill-20300101-0600',
@@ -400,25 +402,67 @@ describe('RdsSnapshots.restore', () => {
       DeletionProtection: false,
       Tags: tagList,
     });
+    // RDS refuses an instance in a cluster still being restored.
+    expect(rds).not.toHaveReceivedCommand(CreateDBInstanceCommand);
+  });
+
+  it('says exists when the Aurora cluster is already there', async () => {
+    rds.on(RestoreDBClusterFromSnapshotCommand).rejects(fault(DBClusterAlreadyExistsFault));
+    await expect(
+      snapshots().restore(CLUSTERS, { ...copy, engine: 'aurora-postgresql' }, 'x', options),
+    ).resolves.toBe('exists');
+  });
+
+  it("creates the restored cluster's one instance once the cluster is available, and only once", async () => {
+    const ID2 = 'lifeboat-ai-gateway-drill-20300101-0600';
+    const finish = () =>
+      snapshots().finishRestore(CLUSTERS, 'us-west-2', ID2, {
+        instanceClass: 'db.t4g.medium',
+        tags: options.tags,
+      });
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        { DBClusterIdentifier: ID2, Status: 'creating', Engine: 'aurora-postgresql', DBClusterMembers: [] },
+      ],
+    });
+    await expect(finish()).resolves.toBe('waiting');
+    expect(rds).not.toHaveReceivedCommand(CreateDBInstanceCommand);
+
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        { DBClusterIdentifier: ID2, Status: 'available', Engine: 'aurora-postgresql', DBClusterMembers: [] },
+      ],
+    });
+    rds.on(CreateDBInstanceCommand).resolves({});
+    await expect(finish()).resolves.toBe('created');
     expect(rds).toHaveReceivedCommandWith(CreateDBInstanceCommand, {
-      DBInstanceIdentifier: 'lifeboat-ai-gateway-drill-20300101-0600',
-      DBClusterIdentifier: 'lifeboat-ai-gateway-drill-20300101-0600',
+      DBInstanceIdentifier: ID2,
+      DBClusterIdentifier: ID2,
       Engine: 'aurora-postgresql',
       DBInstanceClass: 'db.t4g.medium',
       PubliclyAccessible: false,
       Tags: tagList,
     });
-  });
+    expect(regionsOf(rds.commandCalls(CreateDBInstanceCommand))).toEqual(['us-west-2']);
 
-  it('says exists when both the Aurora cluster and its instance are already there', async () => {
-    rds
-      .on(RestoreDBClusterFromSnapshotCommand)
-      .rejects(fault(DBClusterAlreadyExistsFault))
-      .on(CreateDBInstanceCommand)
-      .rejects(fault(DBInstanceAlreadyExistsFault));
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: ID2,
+          Status: 'available',
+          Engine: 'aurora-postgresql',
+          DBClusterMembers: [{ DBInstanceIdentifier: ID2, IsClusterWriter: true }],
+        },
+      ],
+    });
+    await expect(finish()).resolves.toBe('done');
+    expect(rds).toHaveReceivedCommandTimes(CreateDBInstanceCommand, 1);
     await expect(
-      snapshots().restore(CLUSTERS, { ...copy, engine: 'aurora-postgresql' }, 'x', options),
-    ).resolves.toBe('exists');
+      snapshots().finishRestore(INSTANCES, 'us-west-2', 'x', {
+        instanceClass: 'db.t4g.micro',
+        tags: options.tags,
+      }),
+    ).resolves.toBe('done');
   });
 });
 

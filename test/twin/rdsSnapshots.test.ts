@@ -503,29 +503,33 @@ describe('rdsSnapshotOperations: Aurora', () => {
     expect(callsOf(r, 'DescribeDBSnapshots')).toEqual([]);
   });
 
-  it('refuses the instance of a restored cluster until the cluster is available, which RdsSnapshots.restore asks for at once', async () => {
+  it("creates a restored cluster's instance only once the cluster is available, as RDS requires", async () => {
     const r = rig();
     const drill = r.app('ai-gateway-drill');
     r.world.snapshots.seed(lifeboatSnapshot(DRILL_ID, 'us-west-2', 'ai-gateway-drill', -3600));
     const copy = await r.backups.describeSnapshot(drill, 'us-west-2', DRILL_ID);
     const options = { ...RESTORE_OPTIONS, instanceClass: 'db.t4g.medium' };
+    const finish = () =>
+      r.backups.finishRestore(drill, 'us-west-2', 'rt', {
+        instanceClass: options.instanceClass,
+        tags: options.tags,
+      });
 
-    // RDS creates a restored cluster's instances only once the cluster is available.
-    await expect(r.backups.restore(drill, copy!, 'rt', options)).rejects.toMatchObject({
-      name: 'InvalidDBClusterStateFault',
-    });
+    await expect(r.backups.restore(drill, copy!, 'rt', options)).resolves.toBe('started');
+    // While the cluster is being restored, no instance is asked for (RDS would refuse it).
+    await expect(finish()).resolves.toBe('waiting');
+    expect(callsOf(r, 'CreateDBInstance')).toEqual([]);
     await expect(r.backups.describeRestore(drill, 'us-west-2', 'rt')).resolves.toMatchObject({
       status: 'creating',
       resources: ['cluster:rt'],
     });
+    // A repeated restore changes nothing.
+    await expect(r.backups.restore(drill, copy!, 'rt', options)).resolves.toBe('exists');
 
     await r.wait(901);
-    // Asked again once the cluster is available: the cluster exists, the instance is created.
-    await expect(r.backups.restore(drill, copy!, 'rt', options)).resolves.toBe('started');
-    expect(callsOf(r, 'RestoreDBClusterFromSnapshot').map((c) => c.error)).toEqual([
-      undefined,
-      'DBClusterAlreadyExistsFault',
-    ]);
+    await expect(finish()).resolves.toBe('created');
+    await expect(finish()).resolves.toBe('done');
+    expect(callsOf(r, 'CreateDBInstance').map((c) => c.error)).toEqual([undefined]);
     await r.wait(901);
     await expect(r.backups.describeRestore(drill, 'us-west-2', 'rt')).resolves.toMatchObject({
       status: 'available',
