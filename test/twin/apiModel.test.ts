@@ -717,10 +717,28 @@ describe('modelErrors on what the adapters send', () => {
       expect(checked(rds, 'rds')).toEqual(valid('RestoreDBInstanceFromDBSnapshot'));
     });
 
-    it('accepts RestoreDBClusterFromSnapshot and CreateDBInstance in the cluster', async () => {
-      rds.resolves({});
+    it('accepts RestoreDBClusterFromSnapshot, then DescribeDBClusters and CreateDBInstance in the available cluster', async () => {
+      rds
+        .resolvesOnce({})
+        .resolvesOnce({
+          DBClusters: [
+            {
+              DBClusterIdentifier: 'lifeboat-restore-test-1',
+              Status: 'available',
+              Engine: 'aurora-postgresql',
+              DBClusterMembers: [],
+            },
+          ],
+        })
+        .resolves({});
       await snapshots().restore(AURORA, clusterSnapshot, 'lifeboat-restore-test-1', RESTORE);
-      expect(checked(rds, 'rds')).toEqual(valid('RestoreDBClusterFromSnapshot', 'CreateDBInstance'));
+      await snapshots().finishRestore(AURORA, 'us-west-2', 'lifeboat-restore-test-1', {
+        instanceClass: RESTORE.instanceClass,
+        tags: RESTORE.tags,
+      });
+      expect(checked(rds, 'rds')).toEqual(
+        valid('RestoreDBClusterFromSnapshot', 'DescribeDBClusters', 'CreateDBInstance'),
+      );
     });
 
     it('accepts DescribeDBInstances, DescribeDBClusters and DeleteDBInstance of a restore', async () => {
