@@ -107,8 +107,9 @@ export async function expireOffer(
 /**
  * The failback offer, run on a schedule in every control-plane region. For each application whose
  * preferred primary is this region and which serves elsewhere: once this region's health has been
- * OK for `offerAfterHealthySeconds` (from the health transitions the trigger records), post one
- * offer per healthy period on Slack. Approving it starts the failback; nothing moves before.
+ * OK for `offerAfterHealthySeconds` (from the health transitions the trigger records), post an offer
+ * on Slack; close one left unanswered past its deadline (EXPIRED) and, `reofferAfterSeconds` after it
+ * expired or was rejected, post the next. Approving one starts the failback; nothing moves before.
  */
 export async function offerFailbacks(deps: OfferDeps): Promise<OfferOutcome[]> {
   const outcomes: OfferOutcome[] = [];
