@@ -95,8 +95,8 @@ export class Workflow extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       // Step Functions reads an execution's timeout from the definition's top-level TimeoutSeconds.
       // CDK's `timeout` reaches only definitions CDK builds from states, never a loaded file or
-      // string (https://github.com/aws/aws-cdk/issues/37150), so the definition carries it itself;
-      // `definitionSubstitutions` still fills in the placeholders at deployment.
+      // string (https://github.com/aws/aws-cdk/issues/37150), so the definition carries it itself.
+      // Its `${...}` function ARNs are filled in at deployment from `definitionSubstitutions`.
       definitionBody: DefinitionBody.fromString(JSON.stringify({ ...asl, TimeoutSeconds: timeoutSeconds })),
       definitionSubstitutions: { ...props.substitutions },
       tracingEnabled: true,

@@ -1,4 +1,5 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { parseScheduleExpression } from './scheduleExpression.ts';
 
 /** The tags Lifeboat puts on every snapshot and temporary instance it makes; pruning looks for the first. */
 export const TAG_APPLICATION = 'lifeboat:application';
@@ -49,23 +50,16 @@ export function backupSchedule(app: ApplicationConfig): string {
   return hours === 1 ? 'rate(1 hour)' : `rate(${hours} hours)`;
 }
 
-const UNIT_SECONDS: Readonly<Record<string, number>> = {
-  minute: 60,
-  minutes: 60,
-  hour: 3600,
-  hours: 3600,
-  day: 86_400,
-  days: 86_400,
-};
-
 /**
  * The longest gap between two runs of a schedule expression: exact for `rate(...)`; for `cron(...)`
  * the period of its coarsest field that is not a wildcard (every hour, every day, or every week when
  * it names days of the week), which is what a freshness check must allow.
  */
 export function scheduleIntervalSeconds(expression: string): number {
-  const rate = /^rate\((\d+) (\w+)\)$/.exec(expression);
-  if (rate !== null) return Number(rate[1]) * (UNIT_SECONDS[rate[2] ?? ''] ?? 86_400);
+  if (expression.startsWith('rate(')) {
+    const parsed = parseScheduleExpression(expression);
+    if (parsed.kind === 'rate') return parsed.seconds;
+  }
   const cron = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(expression);
   if (cron === null) throw new RangeError(`not a schedule expression: ${expression}`);
   const [, minutes, hours, dayOfMonth, month, dayOfWeek] = cron;

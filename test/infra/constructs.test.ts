@@ -153,7 +153,7 @@ describe('Workflow', () => {
       Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'),
     ) as { Properties: { DefinitionString: string; DefinitionS3Location?: unknown } }[];
     expect(machines).toHaveLength(1);
-    // The file as it is, placeholders left for Step Functions to substitute, with a day's timeout.
+    // The file as it is (its `${...}` ARNs filled in by Step Functions at deployment), plus a day's timeout.
     const file = JSON.parse(readFileSync(definitionFile, 'utf8')) as Record<string, unknown>;
     expect(JSON.parse(machines[0]!.Properties.DefinitionString)).toEqual({ ...file, TimeoutSeconds: 86400 });
     expect(machines[0]!.Properties.DefinitionS3Location).toBeUndefined();
