@@ -4,7 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
-import { CloudWatchFence } from '../../shared/aws/CloudWatchFence.ts';
+import { CloudWatchFence, fenceVoteRegions } from '../../shared/aws/CloudWatchFence.ts';
 import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { LoadBalancerMetrics } from '../../shared/aws/LoadBalancerMetrics.ts';
@@ -31,8 +31,8 @@ export const handler = failoverHandler(FUNCTION, {
   logger,
   tracer,
   ports: {
-    // The fence is published where this workflow runs: the target's region, which is up.
-    fence: new CloudWatchFence(cloudWatchIn(lambdaRegion())),
+    // A fence vote in every control-plane region, through each region's CloudWatch endpoint.
+    fence: new CloudWatchFence(cloudWatchIn, fenceVoteRegions(config)),
     dns: route53Dns,
     health: route53Dns,
     alarms: new CloudWatchAlarms(cloudWatchIn),

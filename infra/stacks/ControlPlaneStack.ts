@@ -441,13 +441,14 @@ export class ControlPlaneStack extends Stack {
 
     const probeAlarms: Alarm[] = [];
     const fenceAlarms: Alarm[] = [];
-    for (const app of this.applicationsHere()) {
-      const { probeIntervalSeconds, probeFailureThreshold } = app.detection;
+    // Every control-plane region holds a fence vote on every application's records, whether or
+    // not the application runs here: a majority of votes decides (CloudWatchFence).
+    for (const app of config.applications) {
       for (const region of app.regions) {
         fenceAlarms.push(
           new Alarm(this, `Fence-${app.name}-${region}`, {
             alarmName: fenceAlarmName(app.name, region, this.region),
-            alarmDescription: `Lifeboat has fenced ${app.name} in ${region} from ${this.region}: its record's health check is unhealthy`,
+            alarmDescription: `${this.region}'s fence vote on ${app.name} in ${region}: in ALARM, it votes to keep the record out of DNS answers (a majority of votes decides)`,
             metric: new Metric({
               namespace: FENCE_NAMESPACE,
               metricName: FENCE_METRIC,
@@ -465,6 +466,11 @@ export class ControlPlaneStack extends Stack {
             treatMissingData: TreatMissingData.IGNORE,
           }),
         );
+      }
+    }
+    for (const app of this.applicationsHere()) {
+      const { probeIntervalSeconds, probeFailureThreshold } = app.detection;
+      for (const region of app.regions) {
         if (region === this.region) continue;
         probeAlarms.push(
           new Alarm(this, `Probe-${app.name}-${region}`, {

@@ -14,6 +14,7 @@ import {
   type HealthCheckRole,
 } from '../../shared/aws/healthCheckDiscovery.ts';
 import { DETECTION_EVENT_PATTERN, fenceAlarmName } from './ControlPlaneStack.ts';
+import { fenceVoteRegions, recordCheckShape } from '../../shared/aws/CloudWatchFence.ts';
 
 export interface DetectionStackProps extends StackProps {
   readonly config: LifeboatConfig;
@@ -59,10 +60,20 @@ export class DetectionStack extends Stack {
         if (spec === undefined) continue; // the config loader guarantees one per region
         const healthCheckId = this.healthCheck(app.name, region, spec);
         healthCheckIds.set(`${app.name}/${region}`, healthCheckId);
-        // A fence is published, and alarmed on, by the control planes that can run this
-        // application's failover: those in its regions.
-        const fencers = config.controlPlaneRegions.filter((c) => app.regions.includes(c));
-        const recordCheckId = this.recordHealthCheck(app.name, region, healthCheckId, fencers);
+        // Every control-plane region holds a fence vote for every record (CloudWatchFence).
+        const voters = fenceVoteRegions(config);
+        const shape = recordCheckShape(voters.length, spec.kind !== 'existing');
+        const endpointChecks = [healthCheckId];
+        for (let copy = 1; copy < shape.endpointCopies && spec.kind !== 'existing'; copy++) {
+          endpointChecks.push(this.healthCheck(app.name, region, spec, copy));
+        }
+        const recordCheckId = this.recordHealthCheck(
+          app.name,
+          region,
+          endpointChecks,
+          voters,
+          shape.threshold,
+        );
         recordHealthCheckIds.set(`${app.name}/${region}`, recordCheckId);
         alarms.push(
           new Alarm(this, `Health-${app.name}-${region}`, {
@@ -131,9 +142,15 @@ export class DetectionStack extends Stack {
     this.forwardingRules = rules;
   }
 
-  private healthCheck(application: string, region: string, spec: HealthCheckConfig): string {
+  /**
+   * The endpoint check of an application region; `copy` > 0 makes one more check on the same
+   * endpoint with the same settings, for the record's calculated check to count the endpoint's
+   * health more than once (`recordCheckShape`). Only the first one's status is read and alarmed on.
+   */
+  private healthCheck(application: string, region: string, spec: HealthCheckConfig, copy = 0): string {
     if (spec.kind === 'existing') return spec.healthCheckId;
-    const check = new CfnHealthCheck(this, `HealthCheck-${application}-${region}`, {
+    const suffix = copy === 0 ? '' : `-copy${copy}`;
+    const check = new CfnHealthCheck(this, `HealthCheck-${application}-${region}${suffix}`, {
       healthCheckConfig: {
         type: spec.https ? 'HTTPS' : 'HTTP',
         fullyQualifiedDomainName: spec.endpoint,
@@ -144,8 +161,8 @@ export class DetectionStack extends Stack {
         enableSni: spec.https,
       },
       healthCheckTags: [
-        { key: 'Name', value: `lifeboat ${application} ${region}` },
-        ...this.checkTags(application, region, 'endpoint'),
+        { key: 'Name', value: `lifeboat ${application} ${region}${copy === 0 ? '' : ` (copy ${copy})`}` },
+        ...this.checkTags(application, region, copy === 0 ? 'endpoint' : 'endpoint-copy'),
       ],
     });
     return check.attrHealthCheckId;
@@ -164,40 +181,44 @@ export class DetectionStack extends Stack {
   }
 
   /**
-   * The check the region's weighted record carries: a calculated check over the endpoint check and
-   * one check per fencing control plane on its fence alarm, healthy only when every child is. A
-   * fence alarm's state is read by Route 53's data plane, so fencing needs neither Route 53's
-   * control plane nor us-east-1's CloudWatch.
+   * The check the region's weighted record carries: a calculated check over the endpoint checks
+   * and one check per control-plane region on its fence alarm there (a vote), healthy when the
+   * endpoint is and a majority of the votes are open (`recordCheckShape`). A fence alarm's state is
+   * read by Route 53's data plane, so fencing needs neither Route 53's control plane nor any one
+   * region's CloudWatch: any control plane that reaches a majority of the vote regions decides.
    */
   private recordHealthCheck(
     application: string,
     region: string,
-    endpointCheckId: string,
-    fencers: readonly string[],
+    endpointCheckIds: readonly string[],
+    voters: readonly string[],
+    threshold: number,
   ): string {
-    const fences = fencers.map(
+    const fences = voters.map(
       (from) =>
         new CfnHealthCheck(this, `Fence-${application}-${region}-${from}`, {
           healthCheckConfig: {
             type: 'CLOUDWATCH_METRIC',
             alarmIdentifier: { region: from, name: fenceAlarmName(application, region, from) },
-            // A fence alarm without data keeps its state; so does the check.
+            // A vote without data keeps its last state, and so does a vote whose region is down:
+            // "Route 53 uses the status of the health check from the last time that CloudWatch had
+            // sufficient data" (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html).
             insufficientDataHealthStatus: 'LastKnownStatus',
           },
           healthCheckTags: [
-            { key: 'Name', value: `lifeboat ${application} ${region} fence from ${from}` },
+            { key: 'Name', value: `lifeboat ${application} ${region} fence vote in ${from}` },
             { key: APPLICATION_TAG, value: application },
             { key: REGION_TAG, value: region },
             { key: ROLE_TAG, value: 'fence' },
           ],
         }),
     );
-    const children = [endpointCheckId, ...fences.map((f) => f.attrHealthCheckId)];
+    const children = [...endpointCheckIds, ...fences.map((f) => f.attrHealthCheckId)];
     const record = new CfnHealthCheck(this, `Record-${application}-${region}`, {
       healthCheckConfig: {
         type: 'CALCULATED',
         childHealthChecks: children,
-        healthThreshold: children.length,
+        healthThreshold: threshold,
       },
       healthCheckTags: [
         { key: 'Name', value: `lifeboat ${application} ${region} record` },
@@ -206,7 +227,7 @@ export class DetectionStack extends Stack {
     });
     new CfnOutput(this, `RecordHealthCheck-${application}-${region}`, {
       value: record.attrHealthCheckId,
-      description: `The health check the weighted record of ${application} in ${region} must carry (HealthCheckId): the endpoint check and every control plane's fence`,
+      description: `The health check the weighted record of ${application} in ${region} must carry (HealthCheckId): its endpoint and a majority of the control planes' fence votes`,
     });
     return record.attrHealthCheckId;
   }

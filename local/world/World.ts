@@ -1,4 +1,5 @@
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { fenceVoteRegions, recordAnswered } from '../../shared/aws/CloudWatchFence.ts';
 import {
   DETECTION_REGION,
   EVENT_BUS_NAME,
@@ -214,8 +215,10 @@ interface AppSim {
   readonly healthChecks: Map<string, HealthCheckSim>;
   readonly alarms: Map<string, AlarmSim>;
   readonly probes: ProbeSim[];
-  /** Regions whose record a control plane has fenced (its alarm-based health check is failing). */
+  /** Regions whose record is fenced: fewer than a quorum of its fence votes are open. */
   readonly fenced: Set<string>;
+  /** Each record's fence votes: by record region, then vote region, whether that vote says fenced. */
+  readonly fenceVotes: Map<string, Map<string, boolean>>;
   readonly weights: Map<string, number>;
   readonly changes: Map<string, DnsChange>;
   readonly databases: Map<string, DatabaseSim>;
@@ -506,25 +509,67 @@ export class World {
   }
 
   /**
-   * Fences (or unfences) a region's record: Lifeboat's metric, published in `fromRegion`, turns the
-   * record's alarm-based health check unhealthy one metric period later, so Route 53's data plane
-   * stops answering with it whatever its weight and its endpoint say.
+   * Publishes a fence vote for a region's record in `voteRegion` (Lifeboat's metric there). The
+   * vote's alarm, and the CLOUDWATCH_METRIC health check on it, follow one metric period later; the
+   * record is fenced while fewer than a quorum of its votes are open (`recordAnswered`), so Route
+   * 53's data plane stops answering with it whatever its weight and its endpoint say. A vote region
+   * that is down takes no vote and keeps its last one (the checks use `LastKnownStatus`).
    */
-  setFence(application: string, region: string, fenced: boolean, fromRegion: string): void {
-    this.faults.check('cloudwatch', 'PutMetricData', fromRegion);
+  publishFenceVote(application: string, region: string, fenced: boolean, voteRegion: string): void {
+    this.faults.check('cloudwatch', 'PutMetricData', voteRegion);
     const app = this.app(application);
+    const voters = fenceVoteRegions(this.config);
+    if (!voters.includes(voteRegion)) {
+      throw new SimulatedServiceError(
+        'ResourceNotFound',
+        `no fence alarm for ${application} in ${region} in ${voteRegion}: fence votes live in the control-plane regions (${voters.join(', ')})`,
+        404,
+      );
+    }
     this.clock.schedule(this.clock.seconds + this.latency.fenceAlarmPeriodSeconds, () => {
-      if (fenced === app.fenced.has(region)) return;
-      if (fenced) app.fenced.add(region);
+      let votes = app.fenceVotes.get(region);
+      if (votes === undefined) {
+        votes = new Map();
+        app.fenceVotes.set(region, votes);
+      }
+      votes.set(voteRegion, fenced);
+      const now = this.recordFenced(app, region);
+      if (now === app.fenced.has(region)) return;
+      if (now) app.fenced.add(region);
       else app.fenced.delete(region);
       this.note({
         kind: 'dns-change',
         application,
         region,
-        text: `record of ${region} ${fenced ? 'fenced' : 'unfenced'} (alarm-based health check ${fenced ? 'failing' : 'passing'})`,
+        text: `record of ${region} ${now ? 'fenced' : 'unfenced'} (${this.describeVotes(app, region)})`,
       });
       this.recompute(app);
     });
+  }
+
+  /** Whether the record's fence votes keep it out of the answers, its endpoint aside. */
+  private recordFenced(app: AppSim, region: string): boolean {
+    const votes = app.fenceVotes.get(region);
+    const voters = fenceVoteRegions(this.config);
+    return !recordAnswered(
+      true,
+      voters.map((v) => votes?.get(v) ?? false),
+      app.config.healthChecks[region]?.kind !== 'existing',
+    );
+  }
+
+  private describeVotes(app: AppSim, region: string): string {
+    const votes = app.fenceVotes.get(region);
+    const voters = fenceVoteRegions(this.config);
+    const fencedBy = voters.filter((v) => votes?.get(v) === true);
+    const open = voters.length - fencedBy.length;
+    return `${open} of ${voters.length} fence votes open${fencedBy.length === 0 ? '' : `; fenced by ${fencedBy.join(', ')}`}`;
+  }
+
+  /** The region's fence votes: vote region to whether it says fenced (never published: open). */
+  fenceVotes(application: string, region: string): Record<string, boolean> {
+    const votes = this.app(application).fenceVotes.get(region);
+    return Object.fromEntries(fenceVoteRegions(this.config).map((v) => [v, votes?.get(v) ?? false]));
   }
 
   isFenced(application: string, region: string): boolean {
@@ -1199,6 +1244,7 @@ export class World {
       alarms,
       probes,
       fenced: new Set(),
+      fenceVotes: new Map(),
       weights,
       changes: new Map(),
       databases,

@@ -1,4 +1,5 @@
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import { fenceVoteRegions, publishFenceVotes, votesNeeded } from '../../shared/aws/CloudWatchFence.ts';
 import type { Estate } from '../../shared/ports/Estate.ts';
 import { worldBackups } from './Snapshots.ts';
 import type { World } from './World.ts';
@@ -121,12 +122,20 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
       probe: (app, region) => call(() => (world.endpointUp(name(app), region) ? 'healthy' : 'unhealthy')),
     },
     fence: {
-      setFence: (app, region, fenced) =>
-        call(() => {
-          // Published by the control plane that runs the workflow: the first control-plane region that is up.
-          const from = world.config.controlPlaneRegions.find((r) => !world.faults.isOutage(r)) ?? region;
-          world.setFence(name(app), region, fenced, from);
-        }),
+      // A vote in every control-plane region, as CloudWatchFence publishes it.
+      setFence: async (app, region, fenced) => {
+        await world.clock.sleep(world.latency.apiCallSeconds);
+        const voters = fenceVoteRegions(world.config);
+        return publishFenceVotes(
+          voters,
+          votesNeeded(voters.length, fenced, app.healthChecks[region]?.kind !== 'existing'),
+          `${fenced ? 'fencing' : 'unfencing'} ${name(app)} in ${region}`,
+          (voteRegion) => {
+            world.publishFenceVote(name(app), region, fenced, voteRegion);
+            return Promise.resolve();
+          },
+        );
+      },
     },
     telemetry: {
       // The simulated world keeps its own record of weights and outcomes; nothing to publish.

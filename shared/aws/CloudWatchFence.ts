@@ -1,6 +1,7 @@
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
-import type { FencePort } from '../ports/Estate.ts';
+import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { classifyError, PermanentServiceError, ThrottledError, TransientServiceError } from '../errors.ts';
+import type { FencePort, FenceResult } from '../ports/Estate.ts';
 
 /** Where the fence metric lives; the functions may publish to this namespace and no other. */
 export const FENCE_NAMESPACE = 'Lifeboat';
@@ -9,41 +10,149 @@ export const FENCE_METRIC = 'Fence';
 export const STANDARD_RESOLUTION_SECONDS = 60;
 
 /**
- * The fence as a standard-resolution metric (`Lifeboat/Fence`, by application and region: 1 fenced,
- * 0 not) published in this control plane's own region, the one a workflow runs in. Its alarm gates
- * the region's record through the record's calculated health check, so fencing needs neither Route
- * 53's control plane nor the fenced region. Publishing the same value again changes nothing.
+ * The regions that hold a fence vote for every record: every control-plane region. Each has one
+ * fence alarm per application region, on the `Lifeboat/Fence` metric published there, and the
+ * record's calculated health check has one CLOUDWATCH_METRIC child per vote. Metrics and alarms are
+ * regional ("Metrics exist only in the Region in which they are created",
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html), so a
+ * control plane votes in another region by calling that region's CloudWatch endpoint.
+ */
+export function fenceVoteRegions(config: Pick<LifeboatConfig, 'controlPlaneRegions'>): readonly string[] {
+  return config.controlPlaneRegions;
+}
+
+/** A strict majority of `votes`: how many open votes a record needs to be answered. */
+export function fenceQuorum(votes: number): number {
+  return Math.floor(votes / 2) + 1;
+}
+
+/**
+ * The shape of a record's calculated health check over `votes` fence checks: the endpoint check
+ * listed `endpointCopies` times (distinct checks on the same endpoint) and the votes, healthy when
+ * at least `threshold` children are. With `n` votes and quorum `q`, `endpointCopies = n - q + 1`
+ * and `threshold = endpointCopies + q` make the record healthy exactly when the endpoint is and at
+ * least `q` votes are open: with the endpoint down at most `n` children are healthy, one short.
+ * One threshold has to express both, because "You can't configure a calculated health check to
+ * monitor the health of other calculated health checks"
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html).
  *
- * Standard resolution because that alarm backs a Route 53 CLOUDWATCH_METRIC health check, and Route
- * 53 supports alarms on standard-resolution metrics only: "High-resolution metrics aren't supported"
- * (https://docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html, the same note
- * in CloudFormation's AWS::Route53::HealthCheck AlarmIdentifier). The alarm's period is a minute
- * (`FENCE_ALARM_PERIOD_SECONDS`), which a one-second resolution would not shorten anyway.
+ * An `existing` endpoint check (one Lifeboat did not create) cannot be copied: such a record gets
+ * one endpoint child and needs every vote open (`threshold = 1 + n`), so lifting its fence needs
+ * every control-plane region's CloudWatch; `lifeboat plan` says so.
+ */
+export function recordCheckShape(
+  votes: number,
+  endpointCopiable = true,
+): { endpointCopies: number; threshold: number; quorum: number } {
+  if (votes < 1) throw new RangeError('a record needs at least one fence vote');
+  const quorum = endpointCopiable ? fenceQuorum(votes) : votes;
+  const endpointCopies = votes - quorum + 1;
+  return { endpointCopies, threshold: endpointCopies + quorum, quorum };
+}
+
+/** Whether a record is answered: its endpoint healthy and at least a quorum of its votes open. */
+export function recordAnswered(
+  endpointHealthy: boolean,
+  votes: readonly boolean[],
+  endpointCopiable = true,
+): boolean {
+  const shape = recordCheckShape(votes.length, endpointCopiable);
+  const healthy = (endpointHealthy ? shape.endpointCopies : 0) + votes.filter((fenced) => !fenced).length;
+  return healthy >= shape.threshold;
+}
+
+/**
+ * How many vote regions must take a vote for the record to follow it: `n - q + 1` fenced votes
+ * leave fewer than the quorum `q` open; `q` open votes reach it.
+ */
+export function votesNeeded(votes: number, fenced: boolean, endpointCopiable = true): number {
+  const shape = recordCheckShape(votes, endpointCopiable);
+  return fenced ? shape.endpointCopies : shape.quorum;
+}
+
+/**
+ * Publishes one fence vote in every vote region (in parallel) and succeeds once `needed` of them
+ * took it: enough that the record's votes decide as asked whatever the others say — a vote region
+ * that is down keeps its last vote (the fence checks use `LastKnownStatus`), and a stale vote
+ * cannot outvote the fresh ones. Below `needed` it throws, naming every region that did not
+ * take the vote and why: retryable (`TransientServiceError`, `ThrottledError`) when every failure
+ * is, otherwise `PermanentServiceError`. Publishing the same value again changes nothing.
+ */
+export async function publishFenceVotes(
+  voteRegions: readonly string[],
+  needed: number,
+  what: string,
+  publish: (region: string) => Promise<void>,
+): Promise<FenceResult> {
+  // `async` so a publisher that throws before its promise counts as a missed vote, not a crash.
+  const outcomes = await Promise.allSettled(voteRegions.map(async (region) => publish(region)));
+  const votes: string[] = [];
+  const missed: { region: string; error: Error }[] = [];
+  outcomes.forEach((outcome, i) => {
+    const region = voteRegions[i] as string;
+    if (outcome.status === 'fulfilled') votes.push(region);
+    else missed.push({ region, error: classifyError(outcome.reason) });
+  });
+  if (votes.length >= needed) return { votes, missed: missed.map((m) => m.region) };
+  // The refusal that decides the error's class leads (a permanent one before a transient one), as a
+  // single call's error would; every region's follows.
+  const retryableError = (e: Error) => e instanceof TransientServiceError || e instanceof ThrottledError;
+  const first = missed.find((m) => !retryableError(m.error)) ?? missed[0];
+  const detail = missed.map((m) => `${m.region}: ${m.error.message}`).join('; ');
+  const message = `${first?.error.message ?? 'no vote region'} (in ${first?.region ?? 'none'}): ${what} needs ${needed} of ${voteRegions.length} fence votes and ${votes.length} ${votes.length === 1 ? 'was' : 'were'} published (${votes.join(', ') || 'none'}); ${detail}`;
+  const retryable = missed.every((m) => retryableError(m.error));
+  if (retryable && missed.some((m) => m.error instanceof TransientServiceError))
+    throw new TransientServiceError(message, { cause: missed[0]?.error });
+  if (retryable) throw new ThrottledError(message, { cause: missed[0]?.error });
+  throw new PermanentServiceError(message, { cause: missed[0]?.error });
+}
+
+/**
+ * The fence as a standard-resolution metric (`Lifeboat/Fence`, by application and region: 1 fenced,
+ * 0 not) published in every control-plane region, each one a vote: the record's calculated health
+ * check answers it only while its endpoint is healthy and a majority of the votes are open
+ * (`recordCheckShape`). So any control plane fences or unfences any record while one other region
+ * (us-east-1 with Route 53's control plane, say) is down, and a fence set from one region is lifted
+ * from another: a failback run in us-east-1 lifts what the failover set from us-west-2.
+ *
+ * Standard resolution because each vote's alarm backs a Route 53 CLOUDWATCH_METRIC health check, and
+ * Route 53 supports alarms on standard-resolution metrics only: "High-resolution metrics aren't
+ * supported" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html).
  */
 export class CloudWatchFence implements FencePort {
-  readonly #client: CloudWatchClient;
+  readonly #clientIn: (region: string) => CloudWatchClient;
+  readonly #voteRegions: readonly string[];
 
-  /** `client` is the CloudWatch client of the function's own region. */
-  constructor(client: CloudWatchClient) {
-    this.#client = client;
+  /** `clientIn` gives the CloudWatch client of a region; `voteRegions` are `fenceVoteRegions(config)`. */
+  constructor(clientIn: (region: string) => CloudWatchClient, voteRegions: readonly string[]) {
+    if (voteRegions.length === 0) throw new RangeError('CloudWatchFence needs at least one vote region');
+    this.#clientIn = clientIn;
+    this.#voteRegions = voteRegions;
   }
 
-  async setFence(app: ApplicationConfig, region: string, fenced: boolean): Promise<void> {
-    await this.#client.send(
-      new PutMetricDataCommand({
-        Namespace: FENCE_NAMESPACE,
-        MetricData: [
-          {
-            MetricName: FENCE_METRIC,
-            Dimensions: [
-              { Name: 'Application', Value: app.name },
-              { Name: 'Region', Value: region },
+  async setFence(app: ApplicationConfig, region: string, fenced: boolean): Promise<FenceResult> {
+    return publishFenceVotes(
+      this.#voteRegions,
+      votesNeeded(this.#voteRegions.length, fenced, app.healthChecks[region]?.kind !== 'existing'),
+      `${fenced ? 'fencing' : 'unfencing'} ${app.name} in ${region}`,
+      async (voteRegion) => {
+        await this.#clientIn(voteRegion).send(
+          new PutMetricDataCommand({
+            Namespace: FENCE_NAMESPACE,
+            MetricData: [
+              {
+                MetricName: FENCE_METRIC,
+                Dimensions: [
+                  { Name: 'Application', Value: app.name },
+                  { Name: 'Region', Value: region },
+                ],
+                Value: fenced ? 1 : 0,
+                StorageResolution: STANDARD_RESOLUTION_SECONDS,
+              },
             ],
-            Value: fenced ? 1 : 0,
-            StorageResolution: STANDARD_RESOLUTION_SECONDS,
-          },
-        ],
-      }),
+          }),
+        );
+      },
     );
   }
 }

@@ -14,9 +14,12 @@ export type HealthCheckIds = Readonly<Record<string, Readonly<Record<string, str
 /** The tags the detection stack puts on every health check it creates. */
 export const APPLICATION_TAG = 'lifeboat:application';
 export const REGION_TAG = 'lifeboat:region';
-/** What a check is for: `endpoint` (status is read), `record` (the weighted record carries it), `fence`. */
+/**
+ * What a check is for: `endpoint` (status is read), `endpoint-copy` (a second check on the same
+ * endpoint, a child of the record's check), `record` (the weighted record carries it), `fence`.
+ */
 export const ROLE_TAG = 'lifeboat:role';
-export type HealthCheckRole = 'endpoint' | 'record' | 'fence';
+export type HealthCheckRole = 'endpoint' | 'endpoint-copy' | 'record' | 'fence';
 
 /** Route 53 returns at most this many health checks per page. */
 const PAGE_SIZE = 1000;

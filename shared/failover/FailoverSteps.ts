@@ -308,16 +308,32 @@ export class FailoverSteps {
   }
 
   /**
-   * FenceSource: fences every region but the target. With the source's record fenced and (while
-   * Route 53's API is down) its weight still up, Route 53's data plane answers with the healthy
-   * zero-weight records; fencing the other standbys too, whose databases stay read-only, leaves the
-   * target as the only answer once it serves, before and regardless of any record change.
+   * FenceSource: fences every region but the target, and lifts any fence left on the target (a
+   * standby kept fenced by an earlier failback because its database was still writable). With the
+   * source's record fenced and (while Route 53's API is down) its weight still up, Route 53's data
+   * plane answers with the healthy zero-weight records; fencing the other standbys too, whose
+   * databases stay read-only, leaves the target as the only answer once it serves, before and
+   * regardless of any record change. Each fence is a vote in every control-plane region; `missed`
+   * lists the vote regions that did not take one (down), which a majority made irrelevant.
    */
-  async fenceSource({ request }: WithRequest): Promise<{ fenced: string[]; at: string }> {
+  async fenceSource({
+    request,
+  }: WithRequest): Promise<{ fenced: string[]; unfenced: string[]; missed: string[]; at: string }> {
     const a = app(this.deps, request);
     const fenced = a.regions.filter((r) => r !== request.targetRegion);
-    for (const region of fenced) await this.deps.estate.fence.setFence(a, region, true);
-    return { fenced, at: this.deps.clock.now().toISOString() };
+    const missed = new Set<string>();
+    for (const region of fenced) {
+      for (const m of (await this.deps.estate.fence.setFence(a, region, true)).missed) missed.add(m);
+    }
+    for (const m of (await this.deps.estate.fence.setFence(a, request.targetRegion, false)).missed) {
+      missed.add(m);
+    }
+    return {
+      fenced,
+      unfenced: [request.targetRegion],
+      missed: [...missed].sort(),
+      at: this.deps.clock.now().toISOString(),
+    };
   }
 
   /** PromoteDatabase: makes the target the writer; its lag at this moment is the run's RPO. */

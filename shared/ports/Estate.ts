@@ -138,13 +138,20 @@ export interface AlarmsPort {
   describe(alarmName: string, region: string): Promise<AlarmDescription>;
 }
 
+/** Where a fence vote was published (`votes`) and which vote regions did not take it (`missed`). */
+export interface FenceResult {
+  readonly votes: readonly string[];
+  readonly missed: readonly string[];
+}
+
 /**
- * The fence on a region's record: Lifeboat's metric, published in this control plane's region, that
- * turns the record's alarm-based health check (a child of its calculated check) unhealthy, so Route
- * 53's data plane stops answering with the region whatever its weight.
+ * The fence on a region's record: Lifeboat's metric, published as a vote in every control-plane
+ * region, whose alarm-based health checks (children of the record's calculated check) turn the
+ * record unhealthy once a majority votes `fenced`, so Route 53's data plane stops answering with the
+ * region whatever its weight. Fails when too few vote regions took the vote to decide.
  */
 export interface FencePort {
-  setFence(app: ApplicationConfig, region: string, fenced: boolean): Promise<void>;
+  setFence(app: ApplicationConfig, region: string, fenced: boolean): Promise<FenceResult>;
 }
 
 /** Messages to the team's Slack channel. */

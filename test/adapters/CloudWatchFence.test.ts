@@ -4,90 +4,177 @@ import {
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CloudWatchFence } from '../../shared/aws/CloudWatchFence.ts';
+import {
+  CloudWatchFence,
+  fenceQuorum,
+  recordAnswered,
+  recordCheckShape,
+  votesNeeded,
+} from '../../shared/aws/CloudWatchFence.ts';
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
 import { loadConfig } from '../../shared/config/loadConfig.ts';
+import { PermanentServiceError, TransientServiceError } from '../../shared/errors.ts';
 import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 
 const config = loadConfig(EXAMPLE_CONFIG_PATH);
 const APP = config.applications.find((a) => a.name === 'ai-gateway') as ApplicationConfig;
+const VOTERS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 
-const cloudWatch = mockClient(CloudWatchClient);
+/** One client, and one mock, per region: the fence votes go to each region's own endpoint. */
+function regionalClients() {
+  const clients = new Map(VOTERS.map((r) => [r, new CloudWatchClient({ region: r })]));
+  const mocks = new Map([...clients].map(([r, c]) => [r, mockClient(c)]));
+  const clientIn = (region: string): CloudWatchClient => {
+    const client = clients.get(region);
+    if (client === undefined) throw new Error(`no client for ${region}`);
+    return client;
+  };
+  const mock = (region: string) => mocks.get(region)!;
+  const restore = () => {
+    for (const m of mocks.values()) m.restore();
+  };
+  return { clientIn, mock, restore };
+}
 
-beforeEach(() => {
-  cloudWatch.reset();
+function unavailable(region: string) {
+  return new CloudWatchServiceException({
+    name: 'ServiceUnavailable',
+    $fault: 'server',
+    $metadata: { httpStatusCode: 503 },
+    message: `CloudWatch in ${region} is not answering`,
+  });
+}
+
+const fenceDatum = (region: string, value: number) => ({
+  Namespace: 'Lifeboat',
+  MetricData: [
+    {
+      MetricName: 'Fence',
+      Dimensions: [
+        { Name: 'Application', Value: 'ai-gateway' },
+        { Name: 'Region', Value: region },
+      ],
+      Value: value,
+      StorageResolution: 60,
+    },
+  ],
+});
+
+describe('the fence votes', () => {
+  it('needs a strict majority of the votes open', () => {
+    expect([1, 2, 3, 4, 5].map(fenceQuorum)).toEqual([1, 2, 2, 3, 3]);
+  });
+
+  it('shapes the record check so it is healthy exactly when the endpoint is and a quorum of votes is open', () => {
+    expect(recordCheckShape(3)).toEqual({ endpointCopies: 2, threshold: 4, quorum: 2 });
+    expect(recordCheckShape(2)).toEqual({ endpointCopies: 1, threshold: 3, quorum: 2 });
+    expect(recordCheckShape(3, false)).toEqual({ endpointCopies: 1, threshold: 4, quorum: 3 });
+    for (const n of [1, 2, 3, 4, 5]) {
+      const shape = recordCheckShape(n);
+      for (let mask = 0; mask < 2 ** n; mask++) {
+        const votes = Array.from({ length: n }, (_, i) => (mask & (1 << i)) !== 0);
+        const open = votes.filter((v) => !v).length;
+        for (const endpoint of [true, false]) {
+          // Count the healthy children the way Route 53 does and compare with the threshold.
+          const healthy = (endpoint ? shape.endpointCopies : 0) + open;
+          expect(healthy >= shape.threshold).toBe(endpoint && open >= fenceQuorum(n));
+          expect(recordAnswered(endpoint, votes)).toBe(endpoint && open >= fenceQuorum(n));
+        }
+      }
+    }
+  });
+
+  it('needs enough published votes to decide: n - q + 1 to fence, q to unfence', () => {
+    expect(votesNeeded(3, true)).toBe(2);
+    expect(votesNeeded(3, false)).toBe(2);
+    expect(votesNeeded(3, true, false)).toBe(1);
+    expect(votesNeeded(3, false, false)).toBe(3);
+  });
 });
 
 describe('CloudWatchFence', () => {
-  it('publishes 1 for the application and region at standard (60 s) resolution when it fences', async () => {
-    cloudWatch.on(PutMetricDataCommand).resolves({});
+  let regional: ReturnType<typeof regionalClients>;
+  beforeEach(() => {
+    regional = regionalClients();
+  });
+  afterEach(() => {
+    regional.restore();
+  });
 
-    await new CloudWatchFence(new CloudWatchClient({ region: 'us-west-2' })).setFence(APP, 'us-east-1', true);
+  it('publishes 1 for the application and region at standard (60 s) resolution in every vote region', async () => {
+    for (const r of VOTERS) regional.mock(r).on(PutMetricDataCommand).resolves({});
 
-    expect(cloudWatch.commandCalls(PutMetricDataCommand)).toHaveLength(1);
-    expect(cloudWatch.commandCalls(PutMetricDataCommand)[0]!.args[0].input).toEqual({
-      Namespace: 'Lifeboat',
-      MetricData: [
-        {
-          MetricName: 'Fence',
-          Dimensions: [
-            { Name: 'Application', Value: 'ai-gateway' },
-            { Name: 'Region', Value: 'us-east-1' },
-          ],
-          Value: 1,
-          StorageResolution: 60,
-        },
-      ],
+    const result = await new CloudWatchFence(regional.clientIn, VOTERS).setFence(APP, 'us-east-1', true);
+
+    expect(result).toEqual({ votes: VOTERS, missed: [] });
+    for (const r of VOTERS) {
+      expect(
+        regional
+          .mock(r)
+          .commandCalls(PutMetricDataCommand)
+          .map((c) => c.args[0].input),
+      ).toEqual([fenceDatum('us-east-1', 1)]);
+    }
+  });
+
+  it('publishes 0 in every vote region when it lifts the fence', async () => {
+    for (const r of VOTERS) regional.mock(r).on(PutMetricDataCommand).resolves({});
+
+    await new CloudWatchFence(regional.clientIn, VOTERS).setFence(APP, 'us-west-2', false);
+
+    for (const r of VOTERS) {
+      expect(regional.mock(r).commandCalls(PutMetricDataCommand)[0]!.args[0].input).toEqual(
+        fenceDatum('us-west-2', 0),
+      );
+    }
+  });
+
+  it('fences and unfences while one vote region is down, and says which one missed its vote', async () => {
+    regional.mock('us-east-1').on(PutMetricDataCommand).rejects(unavailable('us-east-1'));
+    regional.mock('us-west-2').on(PutMetricDataCommand).resolves({});
+    regional.mock('eu-west-1').on(PutMetricDataCommand).resolves({});
+    const fence = new CloudWatchFence(regional.clientIn, VOTERS);
+
+    await expect(fence.setFence(APP, 'us-east-1', true)).resolves.toEqual({
+      votes: ['us-west-2', 'eu-west-1'],
+      missed: ['us-east-1'],
+    });
+    await expect(fence.setFence(APP, 'us-west-2', false)).resolves.toEqual({
+      votes: ['us-west-2', 'eu-west-1'],
+      missed: ['us-east-1'],
     });
   });
 
-  it('publishes 0 when it lifts the fence', async () => {
-    cloudWatch.on(PutMetricDataCommand).resolves({});
+  it('fails, retryably and naming the regions, when fewer than a quorum of vote regions answer', async () => {
+    regional.mock('us-east-1').on(PutMetricDataCommand).rejects(unavailable('us-east-1'));
+    regional.mock('us-west-2').on(PutMetricDataCommand).resolves({});
+    regional.mock('eu-west-1').on(PutMetricDataCommand).rejects(unavailable('eu-west-1'));
 
-    await new CloudWatchFence(new CloudWatchClient({ region: 'us-west-2' })).setFence(
-      APP,
-      'eu-west-1',
-      false,
+    const attempt = new CloudWatchFence(regional.clientIn, VOTERS).setFence(APP, 'us-east-1', false);
+
+    await expect(attempt).rejects.toBeInstanceOf(TransientServiceError);
+    await expect(attempt).rejects.toThrow(
+      /^ServiceUnavailable: CloudWatch in us-east-1 is not answering \(in us-east-1\): unfencing ai-gateway in us-east-1 needs 2 of 3 fence votes and 1 was published \(us-west-2\); us-east-1: ServiceUnavailable: CloudWatch in us-east-1 is not answering; eu-west-1: ServiceUnavailable/,
     );
-
-    expect(cloudWatch.commandCalls(PutMetricDataCommand)[0]!.args[0].input).toEqual({
-      Namespace: 'Lifeboat',
-      MetricData: [
-        {
-          MetricName: 'Fence',
-          Dimensions: [
-            { Name: 'Application', Value: 'ai-gateway' },
-            { Name: 'Region', Value: 'eu-west-1' },
-          ],
-          Value: 0,
-          StorageResolution: 60,
-        },
-      ],
-    });
   });
 
-  it('publishes with the client it was given, the one of its own region, whatever region it fences', async () => {
-    const own = new CloudWatchClient({ region: 'us-west-2' });
-    const ownMock = mockClient(own);
-    ownMock.on(PutMetricDataCommand).resolves({});
-
-    await new CloudWatchFence(own).setFence(APP, 'us-east-1', true);
-
-    expect(ownMock.commandCalls(PutMetricDataCommand)).toHaveLength(1);
-    ownMock.restore();
-  });
-
-  it('propagates an SDK error unchanged when CloudWatch throttles', async () => {
-    const error = new CloudWatchServiceException({
-      name: 'Throttling',
+  it('fails for good when a vote is refused (access denied), not only unavailable', async () => {
+    const denied = new CloudWatchServiceException({
+      name: 'AccessDenied',
       $fault: 'client',
-      $metadata: { httpStatusCode: 400 },
-      message: 'Rate exceeded',
+      $metadata: { httpStatusCode: 403 },
+      message: 'not authorized to perform: cloudwatch:PutMetricData',
     });
-    cloudWatch.on(PutMetricDataCommand).rejects(error);
+    regional.mock('us-east-1').on(PutMetricDataCommand).rejects(denied);
+    regional.mock('us-west-2').on(PutMetricDataCommand).rejects(denied);
+    regional.mock('eu-west-1').on(PutMetricDataCommand).resolves({});
 
     await expect(
-      new CloudWatchFence(new CloudWatchClient({ region: 'us-west-2' })).setFence(APP, 'us-east-1', true),
-    ).rejects.toBe(error);
+      new CloudWatchFence(regional.clientIn, VOTERS).setFence(APP, 'us-east-1', true),
+    ).rejects.toBeInstanceOf(PermanentServiceError);
+  });
+
+  it('refuses to be built without a vote region', () => {
+    expect(() => new CloudWatchFence(regional.clientIn, [])).toThrow(/at least one vote region/);
   });
 });

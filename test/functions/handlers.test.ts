@@ -459,26 +459,28 @@ describe('workloads handler', () => {
 });
 
 describe('traffic handler', () => {
-  it('fences every region but the target with the metric of its own region', async () => {
+  it('fences every region but the target, and lifts any fence on the target, with a vote in every control-plane region', async () => {
     cloudWatch.on(PutMetricDataCommand).resolves({});
 
     await expect(
       handlers.traffic({ operation: 'fenceSource', request: REQUEST }, context('lifeboat-traffic')),
-    ).resolves.toMatchObject({ fenced: ['us-east-1', 'eu-west-1'] });
+    ).resolves.toMatchObject({ fenced: ['us-east-1', 'eu-west-1'], unfenced: ['us-west-2'], missed: [] });
     const calls = cloudWatch.commandCalls(PutMetricDataCommand);
-    expect(calls.map((c) => c.args[0].input.MetricData?.[0]?.Dimensions)).toEqual([
+    const votes = await Promise.all(
+      calls.map(async (c) => {
+        const datum = c.args[0].input.MetricData?.[0];
+        const record = datum?.Dimensions?.find((d) => d.Name === 'Region')?.Value;
+        return `${record}=${datum?.Value} in ${await (c.thisValue as CloudWatchClient).config.region()}`;
+      }),
+    );
+    const voters = ['us-east-1', 'us-west-2', 'eu-west-1'];
+    expect(votes.sort()).toEqual(
       [
-        { Name: 'Application', Value: 'ai-gateway' },
-        { Name: 'Region', Value: 'us-east-1' },
-      ],
-      [
-        { Name: 'Application', Value: 'ai-gateway' },
-        { Name: 'Region', Value: 'eu-west-1' },
-      ],
-    ]);
-    for (const call of calls) {
-      await expect((call.thisValue as CloudWatchClient).config.region()).resolves.toBe('us-west-2');
-    }
+        ...voters.map((v) => `us-east-1=1 in ${v}`),
+        ...voters.map((v) => `eu-west-1=1 in ${v}`),
+        ...voters.map((v) => `us-west-2=0 in ${v}`),
+      ].sort(),
+    );
   });
 
   it('moves the weights in one change batch with the discovered health checks attached', async () => {

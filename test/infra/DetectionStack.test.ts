@@ -23,8 +23,9 @@ describe('DetectionStack', () => {
   });
 
   it('creates one health check per application region with the configured interval and threshold', () => {
-    // 5 endpoint checks; per application region a calculated check and a fence check per fencer.
-    template.resourceCountIs('AWS::Route53::HealthCheck', 23);
+    // Per application region (5): the endpoint check and its copy, a fence vote per control plane
+    // (3) and the calculated check.
+    template.resourceCountIs('AWS::Route53::HealthCheck', 30);
     template.hasResourceProperties('AWS::Route53::HealthCheck', {
       HealthCheckConfig: {
         Type: 'HTTPS',
@@ -69,7 +70,15 @@ describe('DetectionStack', () => {
       };
     });
     const t = templateOf(synthLifeboat(config).stacks.detection);
-    t.resourceCountIs('AWS::Route53::HealthCheck', 22);
+    // Neither the endpoint check nor a copy of it for that region; its record needs every vote open.
+    t.resourceCountIs('AWS::Route53::HealthCheck', 28);
+    const record = Object.values(t.findResources('AWS::Route53::HealthCheck')).find(
+      (r) =>
+        JSON.stringify(r).includes('0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69') &&
+        JSON.stringify(r).includes('CALCULATED'),
+    ) as { Properties: { HealthCheckConfig: { HealthThreshold: number; ChildHealthChecks: unknown[] } } };
+    expect(record.Properties.HealthCheckConfig.ChildHealthChecks).toHaveLength(4);
+    expect(record.Properties.HealthCheckConfig.HealthThreshold).toBe(4);
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'lifeboat-ai-gateway-drill-us-west-2-route53-health',
       Dimensions: [{ Name: 'HealthCheckId', Value: '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69' }],
@@ -166,7 +175,7 @@ describe('DetectionStack record health checks', () => {
         tagOf(r, 'lifeboat:role') === role,
     )?.[0];
 
-  it("gates each region's fence on an alarm in every control plane that can fence it", () => {
+  it("gives each region's record a fence vote on an alarm in every control-plane region", () => {
     for (const from of ['us-east-1', 'us-west-2', 'eu-west-1']) {
       template.hasResourceProperties('AWS::Route53::HealthCheck', {
         HealthCheckConfig: {
@@ -176,28 +185,47 @@ describe('DetectionStack record health checks', () => {
         },
       });
     }
-    // ai-gateway-drill runs in two regions: only their control planes fence it.
+    // ai-gateway-drill runs in two regions, and each has three votes: a majority survives any
+    // one control-plane region's loss.
     const drillFences = Object.values(checks).filter(
       (r) => tagOf(r, 'lifeboat:application') === 'ai-gateway-drill' && tagOf(r, 'lifeboat:role') === 'fence',
     );
-    expect(drillFences).toHaveLength(4);
+    expect(drillFences).toHaveLength(6);
   });
 
-  it('gives each record a calculated check healthy only when the endpoint and every fence check are', () => {
+  it('gives each record a calculated check healthy only when the endpoint is and a majority of votes is open', () => {
     const endpoint = idOf('ai-gateway', 'eu-west-1', 'endpoint');
+    const copy = idOf('ai-gateway', 'eu-west-1', 'endpoint-copy');
     const record = idOf('ai-gateway', 'eu-west-1', 'record');
     expect(endpoint).toBeDefined();
+    expect(copy).toBeDefined();
     expect(record).toBeDefined();
-    const config = (checks[record!] as { Properties: { HealthCheckConfig: Record<string, unknown> } })
-      .Properties.HealthCheckConfig;
+    const props = (id: string) =>
+      (checks[id] as { Properties: { HealthCheckConfig: Record<string, unknown> } }).Properties
+        .HealthCheckConfig;
+    // The copy watches the same endpoint with the same settings.
+    expect(props(copy!)).toEqual(props(endpoint!));
+    const config = props(record!);
     expect(config.Type).toBe('CALCULATED');
-    expect(config.HealthThreshold).toBe(4);
-    const children = config.ChildHealthChecks as { 'Fn::GetAtt': [string, string] }[];
-    expect(children).toHaveLength(4);
-    expect(children[0]).toEqual({ 'Fn::GetAtt': [endpoint, 'HealthCheckId'] });
-    for (const child of children.slice(1)) {
-      const fence = checks[child['Fn::GetAtt'][0]] as { Properties: { HealthCheckConfig: { Type: string } } };
-      expect(fence.Properties.HealthCheckConfig.Type).toBe('CLOUDWATCH_METRIC');
+    const children = (config.ChildHealthChecks as { 'Fn::GetAtt': [string, string] }[]).map(
+      (c) => c['Fn::GetAtt'][0],
+    );
+    expect(children.slice(0, 2)).toEqual([endpoint, copy]);
+    const votes = children.slice(2);
+    expect(votes.map((v) => props(v).Type)).toEqual([
+      'CLOUDWATCH_METRIC',
+      'CLOUDWATCH_METRIC',
+      'CLOUDWATCH_METRIC',
+    ]);
+    // Route 53's arithmetic: healthy when at least HealthThreshold children are. Every combination
+    // of endpoint health and votes gives AND(endpoint, at least two of three votes open).
+    const threshold = config.HealthThreshold as number;
+    for (let mask = 0; mask < 8; mask++) {
+      const open = [0, 1, 2].filter((i) => (mask & (1 << i)) !== 0).length;
+      for (const up of [true, false]) {
+        const healthy = (up ? 2 : 0) + open;
+        expect([up, open, healthy >= threshold]).toEqual([up, open, up && open >= 2]);
+      }
     }
   });
 
@@ -223,7 +251,7 @@ describe('DetectionStack record health checks', () => {
       )
       .filter((c) => c.Type === 'CLOUDWATCH_METRIC')
       .map((c) => c.AlarmIdentifier as { Region: string; Name: string });
-    expect(watched).toHaveLength(13);
+    expect(watched).toHaveLength(15);
     for (const { Region, Name } of watched) {
       const alarms = Object.values(
         templateOf(stacks.controlPlanes.get(Region)!).findResources('AWS::CloudWatch::Alarm', {

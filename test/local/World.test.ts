@@ -253,24 +253,53 @@ describe('World probes and fences', () => {
     expect(delivered.map((d) => [d.at, d.busRegion])).toEqual([[31, 'us-west-2']]);
   });
 
-  it('keeps a fenced region out of DNS answers one metric period after the fence, whatever its weight', async () => {
+  it('keeps a fenced region out of DNS answers one metric period after a majority votes the fence, whatever its weight', async () => {
     const { world, clock } = testWorld();
-    world.setFence('ai-gateway', 'us-east-1', true, 'us-west-2');
-    await clock.runUntil(59);
-    expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
+    world.publishFenceVote('ai-gateway', 'us-east-1', true, 'us-west-2');
     await clock.runUntil(60);
+    // One vote of three: the record still answers.
+    expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(false);
+    world.publishFenceVote('ai-gateway', 'us-east-1', true, 'eu-west-1');
+    await clock.runUntil(119);
+    expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
+    await clock.runUntil(120);
     expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(true);
     expect(world.answers('ai-gateway')).toEqual(['us-west-2', 'eu-west-1']);
-    world.setFence('ai-gateway', 'us-east-1', false, 'eu-west-1');
-    await clock.runUntil(130);
+    expect(world.fenceVotes('ai-gateway', 'us-east-1')).toEqual({
+      'us-east-1': false,
+      'us-west-2': true,
+      'eu-west-1': true,
+    });
+  });
+
+  it('keeps the votes per region: one region cannot lift the fence two others voted', async () => {
+    const { world, clock } = testWorld();
+    world.publishFenceVote('ai-gateway', 'us-east-1', true, 'us-west-2');
+    world.publishFenceVote('ai-gateway', 'us-east-1', true, 'eu-west-1');
+    await clock.runUntil(60);
+    expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(true);
+    // A failback run in us-east-1 that published only in its own region would leave the fence on.
+    world.publishFenceVote('ai-gateway', 'us-east-1', false, 'us-east-1');
+    await clock.runUntil(120);
+    expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(true);
+    world.publishFenceVote('ai-gateway', 'us-east-1', false, 'us-west-2');
+    await clock.runUntil(180);
+    expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(false);
     expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
+  });
+
+  it('refuses a fence vote in a region that holds none', () => {
+    const { world } = testWorld();
+    expect(() => {
+      world.publishFenceVote('ai-gateway', 'us-east-1', true, 'ap-south-1');
+    }).toThrow(/fence votes live in the control-plane regions \(us-east-1, us-west-2, eu-west-1\)/);
   });
 
   it('cannot fence from a region that is down', () => {
     const { world } = testWorld();
     world.setRegionOutage('us-west-2', true);
     expect(() => {
-      world.setFence('ai-gateway', 'us-east-1', true, 'us-west-2');
+      world.publishFenceVote('ai-gateway', 'us-east-1', true, 'us-west-2');
     }).toThrow(/cloudwatch PutMetricData in us-west-2/);
   });
 });

@@ -817,8 +817,14 @@ describe('modelErrors on what the adapters send', () => {
 
     it('accepts PutMetricData of the fence (CloudWatchFence)', async () => {
       cloudWatch.resolves({});
-      await new CloudWatchFence(client()).setFence(REPLICAS, 'us-east-1', true);
-      expect(checked(cloudWatch, 'cloudwatch')).toEqual(valid('PutMetricData'));
+      await new CloudWatchFence(client, ['us-east-1', 'us-west-2', 'eu-west-1']).setFence(
+        REPLICAS,
+        'us-east-1',
+        true,
+      );
+      expect(checked(cloudWatch, 'cloudwatch')).toEqual(
+        valid('PutMetricData', 'PutMetricData', 'PutMetricData'),
+      );
     });
 
     it('accepts GetMetricData of replica lag for both engines (CloudWatchMetrics)', async () => {

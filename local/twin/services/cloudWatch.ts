@@ -207,7 +207,7 @@ export function cloudWatchOperations(): ServiceOperations {
       });
       // The world's fence checks the call's faults itself; other metrics are checked here.
       if (fences.length === 0) world.faults.check('cloudwatch', 'PutMetricData', context.region);
-      for (const f of fences) world.setFence(f.application, f.region, f.fenced, context.region);
+      for (const f of fences) world.publishFenceVote(f.application, f.region, f.fenced, context.region);
       return {};
     },
     DescribeAlarms: (input, context) => {

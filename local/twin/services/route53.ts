@@ -1,4 +1,10 @@
-import { APPLICATION_TAG, REGION_TAG, ROLE_TAG } from '../../../shared/aws/healthCheckDiscovery.ts';
+import { fenceVoteRegions, recordCheckShape } from '../../../shared/aws/CloudWatchFence.ts';
+import {
+  APPLICATION_TAG,
+  REGION_TAG,
+  ROLE_TAG,
+  type HealthCheckRole,
+} from '../../../shared/aws/healthCheckDiscovery.ts';
 import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
 import type { World } from '../../world/World.ts';
@@ -20,7 +26,7 @@ interface TwinHealthCheck {
   readonly id: string;
   readonly application: string;
   readonly region: string;
-  readonly role: 'endpoint' | 'record' | 'fence';
+  readonly role: HealthCheckRole;
   readonly config: Record<string, unknown>;
 }
 
@@ -32,43 +38,53 @@ function fqdn(name: string): string {
 
 /**
  * The health checks the detection stack creates, as Route 53 lists them: per application region an
- * endpoint check (the world's, probing the configured endpoint), a fence check (CloudWatch-alarm
- * based) and the record's calculated check over the two, each tagged as the discovery reads them.
+ * endpoint check (the world's, probing the configured endpoint) and its copies, a fence check
+ * (CloudWatch-alarm based) per control-plane region's vote, and the record's calculated check over
+ * them (`recordCheckShape`), each tagged as the discovery reads them.
  */
 function healthChecks(world: World): TwinHealthCheck[] {
   const out: TwinHealthCheck[] = [];
+  const voters = fenceVoteRegions(world.config);
   for (const app of world.config.applications) {
     for (const [region, spec] of Object.entries(app.healthChecks)) {
       const id = world.healthCheckId(app.name, region);
+      const shape = recordCheckShape(voters.length, spec.kind !== 'existing');
+      const children = [id];
       if (spec.kind === 'endpoint') {
+        const config = {
+          Type: spec.https ? 'HTTPS' : 'HTTP',
+          FullyQualifiedDomainName: spec.endpoint,
+          Port: spec.port,
+          ResourcePath: spec.path,
+          RequestInterval: 10,
+          FailureThreshold: 3,
+        };
+        out.push({ id, application: app.name, region, role: 'endpoint', config });
+        for (let copy = 1; copy < shape.endpointCopies; copy++) {
+          children.push(`${id}-copy${copy}`);
+          out.push({ id: `${id}-copy${copy}`, application: app.name, region, role: 'endpoint-copy', config });
+        }
+      }
+      for (const voter of voters) {
+        children.push(`${id}-fence-${voter}`);
         out.push({
-          id,
+          id: `${id}-fence-${voter}`,
           application: app.name,
           region,
-          role: 'endpoint',
+          role: 'fence',
           config: {
-            Type: spec.https ? 'HTTPS' : 'HTTP',
-            FullyQualifiedDomainName: spec.endpoint,
-            Port: spec.port,
-            ResourcePath: spec.path,
-            RequestInterval: 10,
-            FailureThreshold: 3,
+            Type: 'CLOUDWATCH_METRIC',
+            AlarmIdentifier: { Region: voter, Name: `lifeboat-${app.name}-${region}-fence-from-${voter}` },
+            InsufficientDataHealthStatus: 'LastKnownStatus',
           },
         });
       }
-      out.push({
-        id: `${id}-fence`,
-        application: app.name,
-        region,
-        role: 'fence',
-        config: { Type: 'CLOUDWATCH_METRIC', InsufficientDataHealthStatus: 'LastKnownStatus' },
-      });
       out.push({
         id: `${id}-record`,
         application: app.name,
         region,
         role: 'record',
-        config: { Type: 'CALCULATED', HealthThreshold: 2, ChildHealthChecks: [id, `${id}-fence`] },
+        config: { Type: 'CALCULATED', HealthThreshold: shape.threshold, ChildHealthChecks: children },
       });
     }
   }

@@ -1,0 +1,63 @@
+import { loadScenario } from '../../local/scenario/Scenario.ts';
+import { simulate } from '../../local/simulate/Simulation.ts';
+import { twinRuntime } from '../../local/simulate/twinRuntime.ts';
+import type { Report } from '../../local/report/Report.ts';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Fences are votes, one in every control-plane region, and a majority decides (docs/fencing.md):
+ * the failover's fence, voted from us-west-2 while us-east-1 is down, is lifted by a failback that
+ * runs in us-east-1 while eu-west-1, the third voter, is down.
+ */
+describe('fence votes (examples/scenarios/fence-votes.json, on the AWS twin)', () => {
+  let report: Report;
+  beforeAll(async () => {
+    const scenario = loadScenario('examples/scenarios/fence-votes.json', ROOT);
+    report = await simulate({ scenario, ...twinRuntime() });
+  });
+
+  const fenceNotes = (region: string) =>
+    report.timeline
+      .filter(
+        (t) =>
+          t.application === 'ai-gateway' && t.region === region && /^record of .* (un)?fenced/.test(t.text),
+      )
+      .map((t) => ({ at: t.at, text: t.text }));
+
+  it('fails over and back with no violation, ending with the writer and every answer on us-east-1', () => {
+    expect(report.violations).toEqual([]);
+    const runs = report.executions;
+    expect(runs.filter((e) => e.workflow === 'failover').map((e) => e.status)).toEqual(['SUCCEEDED']);
+    expect(runs.filter((e) => e.workflow === 'failback').map((e) => e.status)).toEqual(['SUCCEEDED']);
+    expect(report.dns.filter((d) => d.application === 'ai-gateway').at(-1)?.answers).toEqual(['us-east-1']);
+  });
+
+  it("fences us-east-1's record with the votes of us-west-2 and eu-west-1 while us-east-1 is down", () => {
+    const [fenced] = fenceNotes('us-east-1');
+    expect(fenced?.at).toBeLessThan(300);
+    expect(fenced?.text).toBe(
+      'record of us-east-1 fenced (1 of 3 fence votes open; fenced by us-west-2, eu-west-1)',
+    );
+  });
+
+  it('lifts that fence from us-east-1 while eu-west-1 is down: two open votes of three', () => {
+    const unfenced = fenceNotes('us-east-1').find((n) => n.text.includes('unfenced'));
+    expect(unfenced).toBeDefined();
+    // eu-west-1 is down from 3900 s to 6500 s; its stale vote is outvoted.
+    expect(unfenced!.at).toBeGreaterThan(4000);
+    expect(unfenced!.at).toBeLessThan(6500);
+    expect(unfenced!.text).toBe(
+      'record of us-east-1 unfenced (2 of 3 fence votes open; fenced by eu-west-1)',
+    );
+  });
+
+  it('publishes every vote through the traffic function, each call allowed by its role and well-formed', () => {
+    const votes = (report.awsCalls ?? []).filter(
+      (c) => c.function === 'lifeboat-traffic' && c.operation === 'PutMetricData',
+    );
+    expect(new Set(votes.map((c) => c.region))).toEqual(new Set(['us-east-1', 'us-west-2', 'eu-west-1']));
+    expect(votes.filter((c) => c.decision === 'denied' || c.modelErrors.length > 0)).toEqual([]);
+  });
+});
