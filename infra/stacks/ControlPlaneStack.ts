@@ -331,7 +331,9 @@ export class ControlPlaneStack extends Stack {
     this.grantSecrets(this.offer.role, [slackSecrets.botToken]);
     this.grantReadWeights(this.offer.role);
     this.grantHealthReads(this.offer);
-    this.grantDatabaseReads(this.offer.role, [this.region]);
+    // Its own region's database for the offer; the serving region's to see that a failover promoted
+    // another writer before it quarantines an old one here.
+    this.grantDatabaseReads(this.offer.role, this.regionsOfApplicationsHere());
     acknowledgeUnscopedActions(
       this.offer.role,
       "route53:ListHealthChecks (finding the detection stack's health checks) and cloudwatch:PutMetricData (the approvals' waiting time, limited by condition to the Lifeboat namespace) have no resource-level permissions.",
@@ -357,6 +359,24 @@ export class ControlPlaneStack extends Stack {
       }),
     );
     this.grantFence(this.offer.role);
+    // The offer quarantines an old RDS writer of this region that came back after a failover: the
+    // instance of each application whose primary is here and that names a quarantine group.
+    const quarantined = this.applicationsHere().flatMap((app) => {
+      const database = app.database;
+      if (app.regions[0] !== this.region || database.engine !== 'rds-read-replica') return [];
+      const id = database.instances[this.region];
+      return id === undefined || database.quarantineSecurityGroupIds?.[this.region] === undefined
+        ? []
+        : [this.rdsArn('db', id)];
+    });
+    if (quarantined.length > 0) {
+      this.offer.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['rds:ModifyDBInstance', 'rds:RebootDBInstance'],
+          resources: quarantined,
+        }),
+      );
+    }
 
     new Rule(this, 'OfferSchedule', {
       description: 'Runs the Lifeboat failback offer',

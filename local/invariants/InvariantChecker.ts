@@ -21,6 +21,27 @@ export interface InvariantCheckerOptions {
   readonly actingStates?: Readonly<Record<string, readonly string[]>>;
   /** Workflows that take the application's lock and must release it (invariant 5). */
   readonly lockingWorkflows?: readonly string[];
+  /**
+   * How long, after an unplanned promotion, another database of the application may accept client
+   * writes (its region back, before it is quarantined): invariant 6 at the database. Default
+   * `oldWriterAllowanceSeconds(world.latency)`.
+   */
+  readonly oldWriterAllowanceSeconds?: number;
+}
+
+/** The failback offer's schedule, which also quarantines an old writer: every 5 minutes as deployed. */
+export const OFFER_SCHEDULE_SECONDS = 300;
+
+/**
+ * How long an old writer may take writes once its region is back: up to one offer run to see it and
+ * move it into the quarantine group, the group's application, the next offer run to reboot it, the
+ * reboot, and two minutes of API calls and cold starts.
+ */
+export function oldWriterAllowanceSeconds(latency: {
+  readonly rdsSecurityGroupApplySeconds: number;
+  readonly rdsRebootSeconds: number;
+}): number {
+  return 2 * OFFER_SCHEDULE_SECONDS + latency.rdsSecurityGroupApplySeconds + latency.rdsRebootSeconds + 120;
 }
 
 /** The five minutes either way within which a Slack request's timestamp counts. */
@@ -44,6 +65,10 @@ export class InvariantChecker {
   private readonly fenced = new Map<string, Set<string>>();
   /** Conditions already reported and still true, so a lasting breach is reported once. */
   private readonly ongoing = new Set<string>();
+  /** The region an unplanned promotion made the writer, per application, until a planned one. */
+  private readonly promoted = new Map<string, string>();
+  /** Since when each other database has accepted client writes after that promotion (`app/region`). */
+  private readonly strayWriterSince = new Map<string, number>();
 
   constructor(world: World, options: InvariantCheckerOptions) {
     this.world = world;
@@ -95,6 +120,8 @@ export class InvariantChecker {
         this.onPromotion(change);
         break;
       case 'promotion-completed':
+        if (change.planned) this.promoted.delete(change.application);
+        else this.promoted.set(change.application, change.region);
         // From here on the old primary is fenced: no answer may name it until a failback.
         if (!change.planned && change.sourceRegion !== undefined) {
           const fence = this.fenced.get(change.application) ?? new Set<string>();
@@ -183,6 +210,7 @@ export class InvariantChecker {
         application,
       );
     });
+    this.checkStrayWriters(application, writers);
     for (const region of this.fenced.get(application) ?? []) {
       this.condition(`6:fenced:${application}:${region}`, answers.includes(region), () => {
         this.report(
@@ -190,6 +218,39 @@ export class InvariantChecker {
           `DNS answers for ${application} name ${region}, the old primary, after its standby was promoted and before any failback`,
           application,
         );
+      });
+    }
+  }
+
+  /**
+   * After an unplanned promotion, no database but the promoted one may accept client writes for
+   * longer than the quarantine takes: a batch job or an operator that reaches an old writer directly
+   * would write into a database the failover abandoned.
+   */
+  private checkStrayWriters(application: string, writers: readonly string[]): void {
+    const promoted = this.promoted.get(application);
+    for (const region of this.world.application(application).regions) {
+      const key = `${application}/${region}`;
+      const stray = promoted !== undefined && region !== promoted && writers.includes(region);
+      if (!stray) {
+        this.strayWriterSince.delete(key);
+        this.ongoing.delete(`6:stray-writer:${key}`);
+        continue;
+      }
+      if (this.strayWriterSince.has(key)) continue;
+      const since = this.world.clock.seconds;
+      this.strayWriterSince.set(key, since);
+      const allowance =
+        this.options.oldWriterAllowanceSeconds ?? oldWriterAllowanceSeconds(this.world.latency);
+      this.world.clock.schedule(since + allowance, () => {
+        if (this.strayWriterSince.get(key) !== since) return;
+        this.condition(`6:stray-writer:${key}`, true, () => {
+          this.report(
+            6,
+            `the database of ${application} in ${region} has accepted client writes for ${allowance} s after ${promoted} was promoted; quarantine it (database.quarantineSecurityGroupIds)`,
+            application,
+          );
+        });
       });
     }
   }

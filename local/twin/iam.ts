@@ -133,6 +133,7 @@ function resourcesOf(
     case 'rds:DescribeDBInstances':
     case 'rds:PromoteReadReplica':
     case 'rds:ModifyDBInstance':
+    case 'rds:RebootDBInstance':
     case 'rds:DeleteDBInstance':
       return { resources: [rds('db', input.DBInstanceIdentifier)] };
     case 'rds:CreateDBInstanceReadReplica': {

@@ -28,6 +28,10 @@ export interface LatencyModel {
   readonly rdsReplicaCreateSeconds: number;
   /** RDS ModifyDBInstance renaming an instance (applied immediately) until the old name is free. */
   readonly rdsRenameSeconds: number;
+  /** RDS ModifyDBInstance VpcSecurityGroupIds until the new group is active on the instance. */
+  readonly rdsSecurityGroupApplySeconds: number;
+  /** RDS RebootDBInstance until the instance is available again (every connection ended). */
+  readonly rdsRebootSeconds: number;
   /** Aurora Global Database failover (or switchover) until the target cluster writes. */
   readonly auroraFailoverSeconds: number;
   /** A pod from scheduling to ready on a node that already runs. */
@@ -83,6 +87,12 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html: the rename reboots the
   // instance when applied immediately; a couple of minutes until the old name can be reused.
   rdsRenameSeconds: 120,
+  // USER_ModifyInstance.Settings.html: a security-group change "is applied asynchronously, as soon as
+  // possible"; AWS gives no figure, so a minute (scenarios can set it).
+  rdsSecurityGroupApplySeconds: 60,
+  // API_RebootDBInstance.html: "a momentary outage"; its length "is a function of the specific
+  // database engine's crash recovery process". A minute (scenarios can set it).
+  rdsRebootSeconds: 60,
   // docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html:
   // managed failover/switchover typically completes in about a minute.
   auroraFailoverSeconds: 60,

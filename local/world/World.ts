@@ -170,6 +170,9 @@ interface DnsChange {
   status: 'PENDING' | 'INSYNC';
 }
 
+/** The security group a simulated database starts in: the application's own, which clients reach. */
+export const APPLICATION_SECURITY_GROUP = 'sg-0a000000000000001';
+
 interface DatabaseSim {
   readonly region: string;
   readonly identifier: string;
@@ -181,6 +184,16 @@ interface DatabaseSim {
   creatingUntil?: number | undefined;
   /** Lag at the moment promotion began: the data the promotion left behind. */
   promotedWithLagSeconds: number | undefined;
+  /** The instance's VPC security groups, and when the last change of them is active. */
+  securityGroups: string[];
+  securityGroupsActiveAt: number;
+  /** While a reboot runs (RebootDBInstance), when the instance is available again. */
+  rebootingUntil?: number | undefined;
+  /**
+   * Whether clients are cut off: the instance rebooted while in a quarantine group, so no connection
+   * is open and none can be made. It then takes no client writes, writable or not.
+   */
+  isolated: boolean;
 }
 
 interface NodeGroupSim {
@@ -683,7 +696,7 @@ export class World {
     region: string,
   ): {
     role: DatabaseRole;
-    status: 'available' | 'modifying' | 'creating';
+    status: 'available' | 'modifying' | 'creating' | 'rebooting';
     lagSeconds: number;
     sourceRegion: string | undefined;
     identifier: string;
@@ -695,9 +708,11 @@ export class World {
       status:
         db.creatingUntil !== undefined
           ? 'creating'
-          : db.promotingUntil === undefined
-            ? 'available'
-            : 'modifying',
+          : db.rebootingUntil !== undefined
+            ? 'rebooting'
+            : db.promotingUntil === undefined
+              ? 'available'
+              : 'modifying',
       lagSeconds: db.lagSeconds,
       sourceRegion: db.sourceRegion,
       identifier: db.identifier,
@@ -819,6 +834,78 @@ export class World {
   }
 
   /**
+   * RDS ModifyDBInstance VpcSecurityGroupIds: the instance's groups become `securityGroups` once the
+   * change is applied (asynchronously, `rdsSecurityGroupApplySeconds`). A group with no inbound rule
+   * refuses new connections from then on; open ones survive until a reboot (`rebootDatabase`).
+   */
+  setDatabaseSecurityGroups(application: string, region: string, securityGroups: readonly string[]): void {
+    this.faults.check('rds', 'ModifyDBInstance', region);
+    const db = this.database(application, region);
+    this.requireAvailable(db);
+    db.securityGroups = [...securityGroups];
+    db.securityGroupsActiveAt = this.clock.seconds + this.latency.rdsSecurityGroupApplySeconds;
+    db.isolated = false;
+    this.note({
+      kind: 'database',
+      application,
+      region,
+      text: `${db.identifier} moved to security group ${securityGroups.join(', ')}`,
+    });
+  }
+
+  /** RDS RebootDBInstance: a momentary outage that ends every open connection. */
+  rebootDatabase(application: string, region: string): void {
+    this.faults.check('rds', 'RebootDBInstance', region);
+    const app = this.app(application);
+    const db = this.database(application, region);
+    this.requireAvailable(db);
+    db.rebootingUntil = this.clock.seconds + this.latency.rdsRebootSeconds;
+    const quarantined = this.isQuarantine(app, region, db) && db.securityGroupsActiveAt <= this.clock.seconds;
+    this.note({ kind: 'database', application, region, text: `${db.identifier} rebooting` });
+    this.clock.schedule(db.rebootingUntil, () => {
+      db.rebootingUntil = undefined;
+      if (quarantined && this.isQuarantine(app, region, db)) db.isolated = true;
+      this.note({
+        kind: 'database',
+        application,
+        region,
+        text: `${db.identifier} rebooted${db.isolated ? ': quarantined, no client connection is open or can be made' : ''}`,
+      });
+      this.recompute(app);
+    });
+    this.recompute(app);
+  }
+
+  /** The instance's groups are exactly the configured quarantine group of its region. */
+  private isQuarantine(app: AppSim, region: string, db: DatabaseSim): boolean {
+    const database = app.config.database;
+    const quarantine =
+      database.engine === 'rds-read-replica' ? database.quarantineSecurityGroupIds?.[region] : undefined;
+    return quarantine !== undefined && db.securityGroups.length === 1 && db.securityGroups[0] === quarantine;
+  }
+
+  private requireAvailable(db: DatabaseSim): void {
+    if (
+      db.creatingUntil !== undefined ||
+      db.promotingUntil !== undefined ||
+      db.rebootingUntil !== undefined
+    ) {
+      throw new SimulatedServiceError(
+        'InvalidDBInstanceStateFault',
+        `${db.identifier} is not available`,
+        400,
+      );
+    }
+  }
+
+  /** The instance's security groups, each `active` or `adding` while the change is applied. */
+  databaseSecurityGroups(application: string, region: string): { id: string; status: 'active' | 'adding' }[] {
+    const db = this.database(application, region);
+    const status = db.securityGroupsActiveAt <= this.clock.seconds ? 'active' : 'adding';
+    return db.securityGroups.map((id) => ({ id, status }));
+  }
+
+  /**
    * RDS ModifyDBInstance with NewDBInstanceIdentifier, applied immediately: the region's instance is
    * kept under `newIdentifier` and stops being the application's database there; its old name is
    * free once the rename has been applied.
@@ -881,6 +968,13 @@ export class World {
       promotingUntil: undefined,
       creatingUntil: this.clock.seconds + this.latency.rdsReplicaCreateSeconds,
       promotedWithLagSeconds: undefined,
+      securityGroups: [
+        ...((app.config.database.engine === 'rds-read-replica'
+          ? app.config.database.replicas?.[region]?.vpcSecurityGroupIds
+          : undefined) ?? [APPLICATION_SECURITY_GROUP]),
+      ],
+      securityGroupsActiveAt: 0,
+      isolated: false,
     };
     app.databases.set(region, db);
     this.note({
@@ -1179,6 +1273,9 @@ export class World {
         lagSeconds: 0,
         promotingUntil: undefined,
         promotedWithLagSeconds: undefined,
+        securityGroups: [APPLICATION_SECURITY_GROUP],
+        securityGroupsActiveAt: 0,
+        isolated: false,
       });
       const workload = config.workloads[region];
       if (workload !== undefined) {
@@ -1547,6 +1644,8 @@ export class World {
         db !== undefined &&
         !this.faults.isOutage(region) &&
         db.promotingUntil === undefined &&
+        db.rebootingUntil === undefined &&
+        !db.isolated &&
         (db.role === 'writer' || db.role === 'standalone')
       );
     });

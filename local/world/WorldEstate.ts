@@ -59,6 +59,35 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
             throw error;
           }
         }),
+      // As RdsDatabase does it: move the instance into the group alone, then report until active.
+      quarantine: (app, region, securityGroupId) =>
+        call(() => {
+          let d: ReturnType<World['describeDatabase']>;
+          try {
+            d = world.describeDatabase(name(app), region);
+          } catch (error) {
+            if ((error as Error).name === 'DBInstanceNotFoundFault') {
+              return { phase: 'absent' as const, securityGroupIds: [], status: 'absent' };
+            }
+            throw error;
+          }
+          const groups = world.databaseSecurityGroups(name(app), region);
+          const securityGroupIds = groups.map((g) => g.id);
+          if (d.role === 'replica') return { phase: 'replica' as const, securityGroupIds, status: d.status };
+          if (groups.length !== 1 || groups[0]?.id !== securityGroupId) {
+            world.setDatabaseSecurityGroups(name(app), region, [securityGroupId]);
+            return { phase: 'moved' as const, securityGroupIds, status: d.status };
+          }
+          return {
+            phase: groups[0].status === 'active' ? ('isolated' as const) : ('applying' as const),
+            securityGroupIds,
+            status: d.status,
+          };
+        }),
+      reboot: (app, region) =>
+        call(() => {
+          world.rebootDatabase(name(app), region);
+        }),
     },
     workloads: {
       clusterReachable: (app, region) =>

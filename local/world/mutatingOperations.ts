@@ -12,6 +12,7 @@ export const MUTATING_OPERATIONS: Readonly<Partial<Record<SimulatedService, read
     'FailoverGlobalCluster',
     'SwitchoverGlobalCluster',
     'ModifyDBInstance',
+    'RebootDBInstance',
     'CreateDBInstanceReadReplica',
     'CreateDBSnapshot',
     'CopyDBSnapshot',

@@ -9,6 +9,7 @@ export const SIMULATED_OPERATIONS = {
     'DescribeDBInstances',
     'PromoteReadReplica',
     'ModifyDBInstance',
+    'RebootDBInstance',
     'CreateDBInstanceReadReplica',
     'DescribeGlobalClusters',
     'FailoverGlobalCluster',

@@ -2,6 +2,7 @@ import {
   CreateDBInstanceReadReplicaCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
+  RebootDBInstanceCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   PromoteReadReplicaCommand,
@@ -12,7 +13,7 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { ApplicationConfig, DatabaseConfig } from '../config/LifeboatConfig.ts';
-import type { DatabasePort, DatabaseStatus } from '../ports/Estate.ts';
+import type { DatabasePort, DatabaseStatus, QuarantineState } from '../ports/Estate.ts';
 
 type ReadReplicaConfig = Extract<DatabaseConfig, { engine: 'rds-read-replica' }>;
 type GlobalClusterConfig = Extract<DatabaseConfig, { engine: 'aurora-global' }>;
@@ -112,6 +113,62 @@ export class RdsDatabase implements DatabasePort {
       if (hasName(error, NOT_FOUND_ERRORS)) return 'absent';
       throw error;
     }
+  }
+
+  /**
+   * The security-group change "is applied asynchronously, as soon as possible. This setting ignores
+   * the apply immediately setting. Downtime doesn't occur during this change"
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ModifyInstance.Settings.html), and a
+   * changed rule does not end tracked connections ("the security group continues to allow packets
+   * until existing connections time out",
+   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html):
+   * hence the reboot once the group is active. A read replica is never quarantined.
+   */
+  async quarantine(
+    app: ApplicationConfig,
+    region: string,
+    securityGroupId: string,
+  ): Promise<QuarantineState> {
+    const database = readReplicaConfig(app);
+    const id = instanceId(app, database, region);
+    let instance: DBInstance;
+    try {
+      instance = await this.#describeInstance(region, id);
+    } catch (error) {
+      if (hasName(error, NOT_FOUND_ERRORS))
+        return { phase: 'absent', securityGroupIds: [], status: 'absent' };
+      throw error;
+    }
+    const groups = (instance.VpcSecurityGroups ?? []).flatMap((g) =>
+      g.VpcSecurityGroupId === undefined ? [] : [{ id: g.VpcSecurityGroupId, status: g.Status ?? '' }],
+    );
+    const status = instance.DBInstanceStatus ?? 'unknown';
+    const securityGroupIds = groups.map((g) => g.id);
+    if (instanceStatus(instance, region).role === 'replica')
+      return { phase: 'replica', securityGroupIds, status };
+    const only = groups.length === 1 && groups[0]?.id === securityGroupId;
+    if (!only) {
+      await this.#clientFor(region).send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          VpcSecurityGroupIds: [securityGroupId],
+          ApplyImmediately: true,
+        }),
+      );
+      return { phase: 'moved', securityGroupIds, status };
+    }
+    return { phase: groups[0]?.status === 'active' ? 'isolated' : 'applying', securityGroupIds, status };
+  }
+
+  /**
+   * "Rebooting a DB instance restarts the database engine service. Rebooting a DB instance results in
+   * a momentary outage" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RebootInstance.html).
+   */
+  async reboot(app: ApplicationConfig, region: string): Promise<void> {
+    const database = readReplicaConfig(app);
+    await this.#clientFor(region).send(
+      new RebootDBInstanceCommand({ DBInstanceIdentifier: instanceId(app, database, region) }),
+    );
   }
 
   async createReplica(

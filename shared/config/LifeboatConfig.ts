@@ -210,6 +210,10 @@ const BackupSchema = z.strictObject({
     .optional(),
 });
 
+const securityGroupId = z
+  .string()
+  .regex(/^sg-[0-9a-f]{8,17}$/, 'expected a security group id such as "sg-0123456789abcdef0"');
+
 const ApplicationSchema = z.strictObject({
   name: resourceName,
   /** Regions in order of preference: the first is the primary, the rest are standbys in failover order. */
@@ -275,16 +279,7 @@ const ApplicationSchema = z.strictObject({
               dbSubnetGroupName: z
                 .string()
                 .regex(/^[A-Za-z0-9 ._-]{1,255}$/, 'expected a DB subnet group name'),
-              vpcSecurityGroupIds: z
-                .array(
-                  z
-                    .string()
-                    .regex(
-                      /^sg-[0-9a-f]{8,17}$/,
-                      'expected a security group id such as "sg-0123456789abcdef0"',
-                    ),
-                )
-                .optional(),
+              vpcSecurityGroupIds: z.array(securityGroupId).optional(),
               kmsKeyId: z
                 .string()
                 .regex(
@@ -295,6 +290,13 @@ const ApplicationSchema = z.strictObject({
             }),
           )
           .optional(),
+        /**
+         * Per region, a security group with no inbound rules in the instance's VPC: when a failover has
+         * promoted another region and this region's old writer comes back, Lifeboat moves the instance
+         * into it and reboots it, so nothing keeps writing to an abandoned database (docs/fencing.md).
+         * Without it the returning writer accepts writes until the failback retires it.
+         */
+        quarantineSecurityGroupIds: z.record(region(), securityGroupId).optional(),
       }),
       z.strictObject({
         engine: z.literal('aurora-global'),

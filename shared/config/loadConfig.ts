@@ -86,6 +86,15 @@ function checkApplication(
       app.regions,
       'a DB instance',
     );
+    if (app.database.quarantineSecurityGroupIds !== undefined) {
+      sameRegions(
+        problems,
+        [...at, 'database', 'quarantineSecurityGroupIds'],
+        app.database.quarantineSecurityGroupIds,
+        app.regions,
+        'a quarantine security group (any region can be the old writer after a failover)',
+      );
+    }
   } else {
     sameRegions(
       problems,

@@ -1,4 +1,5 @@
 import { approvalId, estimateSeconds } from '../approval/ApprovalSteps.ts';
+import { quarantineOldWriter, type QuarantineOutcome } from './quarantine.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { currentPrimary } from '../failover/currentPrimary.ts';
 import type { ApprovalRecord, ApprovalStore } from '../ports/Approvals.ts';
@@ -33,6 +34,8 @@ export interface OfferOutcome {
     | 'offers-exhausted';
   readonly detail: string;
   readonly approvalId?: string;
+  /** What this run did about an old writer back in this region (`quarantineOldWriter`). */
+  readonly quarantine?: QuarantineOutcome;
 }
 
 function minutes(seconds: number): string {
@@ -121,13 +124,22 @@ export async function offerFailbacks(deps: OfferDeps): Promise<OfferOutcome[]> {
 
 async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferOutcome> {
   const region = deps.region;
+  let quarantine: QuarantineOutcome | undefined;
   const at = (action: OfferOutcome['action'], detail: string, id?: string): OfferOutcome => ({
     application: app.name,
     action,
     detail,
     ...(id === undefined ? {} : { approvalId: id }),
+    ...(quarantine === undefined ? {} : { quarantine }),
   });
   if (app.regions[0] !== region) return at('not-here', `${app.name}'s primary is ${String(app.regions[0])}`);
+  // The old writer is cut off as soon as it answers, not once the region has been healthy long
+  // enough, and whatever the weights say (a failover that promoted and then could not move DNS).
+  try {
+    quarantine = await quarantineOldWriter(app, region, deps);
+  } catch (error) {
+    quarantine = { action: 'failed', detail: `${(error as Error).name}: ${(error as Error).message}` };
+  }
   const serving = await currentPrimary(app, deps.estate, deps.ledger);
   if (serving === region) return at('serving', `${region} serves ${app.name}`);
   const health = await deps.ledger.getHealth(app.name, region);

@@ -61,6 +61,24 @@ export interface DatabasePort {
    * `sourceRegion`. `busy` while the identifier is still taken (a rename being applied).
    */
   createReplica(app: ApplicationConfig, region: string, sourceRegion: string): Promise<'started' | 'busy'>;
+  /**
+   * RDS: moves the region's instance into the quarantine security group `securityGroupId` alone
+   * (ModifyDBInstance VpcSecurityGroupIds, which RDS applies asynchronously and without downtime),
+   * unless it is there already, and says where it stands (`QuarantineState`). New connections are
+   * refused once the group is active; connections already open survive until a reboot.
+   */
+  quarantine(app: ApplicationConfig, region: string, securityGroupId: string): Promise<QuarantineState>;
+  /** RDS RebootDBInstance of the region's instance: ends every open connection. */
+  reboot(app: ApplicationConfig, region: string): Promise<void>;
+}
+
+/** Where a quarantine stands: `moved` (just asked), `applying` (not active yet), `isolated` (active). */
+export interface QuarantineState {
+  readonly phase: 'absent' | 'replica' | 'moved' | 'applying' | 'isolated';
+  /** The instance's security groups before the move (those it has, when it was not moved). */
+  readonly securityGroupIds: readonly string[];
+  /** The instance's status (`available`, `rebooting`, `modifying`, ...). */
+  readonly status: string;
 }
 
 export interface NodeGroupStatus {

@@ -1,8 +1,10 @@
 /**
  * The kinds of run the ledger records. `break-glass`: an operator's manual action (a lock released,
- * a run stopped), with who did it and why.
+ * a run stopped), with who did it and why. `quarantine`: an old writer that came back after a
+ * failover, cut off from its clients (shared/failback/quarantine.ts).
  */
-export type RunKind = 'failover' | 'failback' | 'backup' | 'restore-test' | 'drill' | 'break-glass';
+export type RunKind =
+  'failover' | 'failback' | 'backup' | 'restore-test' | 'drill' | 'break-glass' | 'quarantine';
 
 export const RUN_KINDS: readonly RunKind[] = [
   'failover',
@@ -11,6 +13,7 @@ export const RUN_KINDS: readonly RunKind[] = [
   'restore-test',
   'drill',
   'break-glass',
+  'quarantine',
 ];
 
 /** How a run ended (or that it is still running). Drills and restore tests end PASSED or FAILED. */

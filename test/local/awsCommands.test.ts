@@ -710,7 +710,7 @@ describe('lifeboat history', () => {
     [['history', '--app', 'gateway', '--kind', 'drill'], '--app: no application named "gateway"'],
     [
       ['history', '--app', 'ai-gateway'],
-      '--kind is required: name the kind of run (failover, failback, backup, restore-test, drill, break-glass)',
+      '--kind is required: name the kind of run (failover, failback, backup, restore-test, drill, break-glass, quarantine)',
     ],
     [
       ['history', '--app', 'ai-gateway', '--kind', 'drills'],

@@ -62,6 +62,7 @@ const OPERATIONS: Readonly<Record<TwinService, readonly string[]>> = {
     'DescribeDBInstances',
     'PromoteReadReplica',
     'ModifyDBInstance',
+    'RebootDBInstance',
     'CreateDBInstanceReadReplica',
     'DescribeGlobalClusters',
     'FailoverGlobalCluster',

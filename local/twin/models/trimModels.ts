@@ -39,6 +39,7 @@ const WANTED: Readonly<
       'DescribeDBInstances',
       'PromoteReadReplica',
       'ModifyDBInstance',
+      'RebootDBInstance',
       'CreateDBInstanceReadReplica',
       'DescribeGlobalClusters',
       'FailoverGlobalCluster',

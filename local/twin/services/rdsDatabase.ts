@@ -106,6 +106,9 @@ function describeInstance(
     MultiAZ: true,
     ...(source === undefined ? {} : { ReadReplicaSourceDBInstanceIdentifier: source }),
     ReadReplicaDBInstanceIdentifiers: replicas,
+    VpcSecurityGroups: world
+      .databaseSecurityGroups(app.name, region)
+      .map((g) => ({ VpcSecurityGroupId: g.id, Status: g.status })),
     ...(d.role === 'replica'
       ? { StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: 'replicating' }] }
       : {}),
@@ -176,16 +179,33 @@ export function rdsDatabaseOperations(): ServiceOperations {
     ModifyDBInstance: (input, context) => {
       const found = instanceOf(context.world, input.DBInstanceIdentifier);
       if (found === undefined || found.region !== context.region) return NOT_MINE;
-      if (typeof input.NewDBInstanceIdentifier !== 'string') {
+      const groups = input.VpcSecurityGroupIds as string[] | undefined;
+      if (groups !== undefined && input.NewDBInstanceIdentifier === undefined) {
+        const described = describeInstance(context.world, context, found.app, found.region);
+        context.world.setDatabaseSecurityGroups(found.app.name, found.region, groups);
+        return {
+          DBInstance: {
+            ...described,
+            VpcSecurityGroups: groups.map((id) => ({ VpcSecurityGroupId: id, Status: 'adding' })),
+          },
+        };
+      }
+      if (typeof input.NewDBInstanceIdentifier !== 'string' || groups !== undefined) {
         throw new SimulatedServiceError(
           'InvalidParameterCombination',
-          'The rehearsal only renames instances with ModifyDBInstance',
+          'The rehearsal models ModifyDBInstance renaming an instance or changing its VpcSecurityGroupIds, one at a time',
           400,
         );
       }
       const described = describeInstance(context.world, context, found.app, found.region);
       context.world.retireDatabase(found.app.name, found.region, input.NewDBInstanceIdentifier);
       return { DBInstance: { ...described, DBInstanceStatus: 'renaming' } };
+    },
+    RebootDBInstance: (input, context) => {
+      const found = instanceOf(context.world, input.DBInstanceIdentifier);
+      if (found === undefined || found.region !== context.region) return NOT_MINE;
+      context.world.rebootDatabase(found.app.name, found.region);
+      return { DBInstance: describeInstance(context.world, context, found.app, found.region) };
     },
     CreateDBInstanceReadReplica: (input, context) => {
       const found = instanceOf(context.world, input.DBInstanceIdentifier);

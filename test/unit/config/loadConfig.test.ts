@@ -167,6 +167,18 @@ describe('loadConfig', () => {
       /not one of the application's regions/,
     ],
     [
+      'a region without a quarantine security group',
+      (d) => delete d.applications[0].database.quarantineSecurityGroupIds['eu-west-1'],
+      'applications[0].database.quarantineSecurityGroupIds.eu-west-1',
+      /needs a quarantine security group/,
+    ],
+    [
+      'a quarantine security group that is not a group id',
+      (d) => (d.applications[0].database.quarantineSecurityGroupIds['us-east-1'] = 'quarantine'),
+      'applications[0].database.quarantineSecurityGroupIds.us-east-1',
+      /expected a security group id/,
+    ],
+    [
       'a record with both alias and value',
       (d) => (d.applications[0].dns.records['us-east-1'].value = '192.0.2.1'),
       'applications[0].dns.records.us-east-1.aliasTarget',
