@@ -22,6 +22,7 @@ import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import {
   ALARM_PREFIX,
   detectionSignals,
+  fenceAlarmName,
   EVENT_BUS_NAME,
   LEDGER_KEY_ALIAS,
   probeAlarmName,
@@ -53,10 +54,7 @@ export const DETECTION_EVENT_PATTERN = {
   detail: { alarmName: [{ prefix: ALARM_PREFIX }] },
 };
 
-/** The alarm, in control-plane region `from`, on the fence Lifeboat publishes there for `region`. */
-export function fenceAlarmName(application: string, region: string, from: string): string {
-  return `${ALARM_PREFIX}${application}-${region}-fence-from-${from}`;
-}
+export { fenceAlarmName } from '../../shared/config/naming.ts';
 
 /** The fence alarm's period: the shortest a Route 53 CLOUDWATCH_METRIC health check accepts. */
 export const FENCE_ALARM_PERIOD_SECONDS = 60;

@@ -5,8 +5,12 @@ import { REPORT_USAGE, reportCommand } from './commands/report.ts';
 import { RUNBOOK_USAGE, runbookCommand } from './commands/runbook.ts';
 import { HISTORY_USAGE, historyCommand } from './commands/history.ts';
 import {
+  FENCE_USAGE,
+  fenceCommand,
   STOP_USAGE,
   stopCommand,
+  UNFENCE_USAGE,
+  unfenceCommand,
   UNLOCK_USAGE,
   unlockCommand,
   WEIGHTS_USAGE,
@@ -73,6 +77,17 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'lifeboat weights --app <name> --set r=w,... --reason <text>   set Route 53 weights, never all 0 (AWS)',
     usage: WEIGHTS_USAGE,
     run: weightsCommand,
+  },
+  fence: {
+    summary:
+      'lifeboat fence --app <name> --region <r> --reason <text>   keep a region out of DNS answers (AWS)',
+    usage: FENCE_USAGE,
+    run: fenceCommand,
+  },
+  unfence: {
+    summary: "lifeboat unfence --app <name> --region <r> --reason <text>   lift a region's fence (AWS)",
+    usage: UNFENCE_USAGE,
+    run: unfenceCommand,
   },
   unlock: {
     summary: 'lifeboat unlock --app <name> --reason <text>   release a lock whose run is not running (AWS)',

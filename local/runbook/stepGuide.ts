@@ -63,7 +63,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   fenceSource: {
     does: "publishes the fence metric of every region but the target, so their records' health checks fail",
     ifFails:
-      'nothing else has moved yet: fix CloudWatch access in this region (the error says which call) and start again',
+      'nothing else has moved yet: the error names each control-plane region that did not take the fence vote; fix CloudWatch access there (or wait for a region to answer: two of three votes suffice) and start again, or fence by hand with lifeboat fence',
   },
   promoteDatabase: {
     does: "promotes the target's database (RDS read replica, or Aurora global failover)",
@@ -215,7 +215,7 @@ export const FAILBACK_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   unfenceStandbys: {
     does: 'lifts the fence of every other region whose database now replicates from the returning one',
     ifFails:
-      'the application is back and served; a standby left fenced is out of the data-plane fallback: check its replica and lift its fence by starting the failback again',
+      'the application is back and served; a standby left fenced is out of the data-plane fallback: check its replica and lift its fence with lifeboat unfence --app <app> --region <standby>',
   },
   scaleDownSource: {
     does: 'scales the region traffic left back to its standby sizes (deployments, then nodes)',

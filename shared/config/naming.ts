@@ -29,6 +29,11 @@ export function stackName(
 }
 
 /** The alarm, in region `from`, on that region's probe of the application's endpoint in `region`. */
+/** The alarm, in control-plane region `from`, on the fence vote Lifeboat publishes there for `region`. */
+export function fenceAlarmName(application: string, region: string, from: string): string {
+  return `${ALARM_PREFIX}${application}-${region}-fence-from-${from}`;
+}
+
 export function probeAlarmName(application: string, region: string, from: string): string {
   return `${ALARM_PREFIX}${application}-${region}-probe-from-${from}`;
 }

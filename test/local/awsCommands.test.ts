@@ -1,4 +1,10 @@
 import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricDataCommand,
+  type DescribeAlarmsCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import {
   DynamoDBClient,
   DeleteItemCommand,
   GetItemCommand,
@@ -65,6 +71,10 @@ const rds = perRegion(
   (region) => new RDSClient({ region, credentials }),
   (c) => mockClient(c),
 );
+const cloudWatch = perRegion(
+  (region) => new CloudWatchClient({ region, credentials }),
+  (c) => mockClient(c),
+);
 const route53Client = new Route53Client({ region: 'us-east-1', credentials });
 const route53 = mockClient(route53Client);
 
@@ -72,6 +82,7 @@ const aws: AwsClients = {
   sfn: (r) => sfn.clients[r] ?? fail(r),
   dynamodb: (r) => dynamo.clients[r] ?? fail(r),
   rds: (r) => rds.clients[r] ?? fail(r),
+  cloudWatch: (r) => cloudWatch.clients[r] ?? fail(r),
   route53: () => route53Client,
 };
 
@@ -193,6 +204,7 @@ beforeEach(() => {
     sfn.mocks[r]!.reset();
     dynamo.mocks[r]!.reset();
     rds.mocks[r]!.reset();
+    cloudWatch.mocks[r]!.reset();
   }
 });
 
@@ -1062,5 +1074,102 @@ describe('lifeboat weights', () => {
     const forced = await cli('weights', '--app', 'ai-gateway', '--set', 'us-east-1=50', '--force', ...REASON);
     expect(forced.code).toBe(EXIT.ok);
     expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
+  });
+
+  /** Every fence alarm in every region: in ALARM for the records `fenced` names. */
+  function fences(fenced: readonly string[], down: readonly string[] = []): void {
+    for (const voter of REGIONS) {
+      if (down.includes(voter)) {
+        const unavailable = Object.assign(new Error(`CloudWatch in ${voter} is not answering`), {
+          name: 'ServiceUnavailable',
+          $metadata: { httpStatusCode: 503 },
+        });
+        cloudWatch.mocks[voter]!.on(DescribeAlarmsCommand).rejects(unavailable);
+        cloudWatch.mocks[voter]!.on(PutMetricDataCommand).rejects(unavailable);
+        continue;
+      }
+      cloudWatch.mocks[voter]!.on(DescribeAlarmsCommand).callsFake((input: DescribeAlarmsCommandInput) => ({
+        MetricAlarms: (input.AlarmNames ?? []).map((name) => ({
+          AlarmName: name,
+          StateValue: fenced.some((r) => name.startsWith(`lifeboat-ai-gateway-${r}-fence-from-`))
+            ? 'ALARM'
+            : 'OK',
+          StateUpdatedTimestamp: NOW,
+        })),
+      }));
+      cloudWatch.mocks[voter]!.on(PutMetricDataCommand).resolves({});
+    }
+  }
+
+  it('fences a region with a vote in every control-plane region, works with one down, and records it', async () => {
+    estate({ 'us-east-1': 'standalone' });
+    fences([], ['us-east-1']);
+    const { code, stdout, stderr } = await cli(
+      'fence',
+      '--app',
+      'ai-gateway',
+      '--region',
+      'us-east-1',
+      ...REASON,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.ok);
+    for (const voter of ['us-west-2', 'eu-west-1']) {
+      const put = cloudWatch.mocks[voter]!.commandCalls(PutMetricDataCommand)[0]!.args[0].input;
+      expect(put.MetricData?.[0]).toMatchObject({
+        MetricName: 'Fence',
+        Value: 1,
+        Dimensions: [
+          { Name: 'Application', Value: 'ai-gateway' },
+          { Name: 'Region', Value: 'us-east-1' },
+        ],
+      });
+    }
+    expect(stdout).toContain(
+      'Fenced ai-gateway in us-east-1: vote 1 published in us-west-2, eu-west-1 (not in us-east-1: outvoted)',
+    );
+    const put = JSON.stringify(
+      dynamo.mocks['us-east-1']!.commandCalls(PutItemCommand)[0]!.args[0].input.Item,
+    );
+    expect(put).toContain('break-glass');
+    expect(put).toContain('fence');
+  });
+
+  it('refuses to fence the last open record, and the serving region without --force', async () => {
+    estate({});
+    fences(['us-east-1', 'eu-west-1']);
+    const last = await cli('fence', '--app', 'ai-gateway', '--region', 'us-west-2', '--force', ...REASON);
+    expect(last.code).toBe(1);
+    expect(last.stderr).toContain('every other record of ai-gateway is fenced (us-east-1, eu-west-1)');
+    fences([]);
+    const serving = await cli('fence', '--app', 'ai-gateway', '--region', 'us-west-2', ...REASON);
+    expect(serving.code).toBe(1);
+    expect(serving.stderr).toContain("us-west-2 carries ai-gateway's traffic weight");
+    for (const r of REGIONS) expect(cloudWatch.mocks[r]!).not.toHaveReceivedCommand(PutMetricDataCommand);
+    const bad = await cli('fence', '--app', 'ai-gateway', '--region', 'ap-south-1', ...REASON);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toContain('--region: ai-gateway has no record in ap-south-1');
+  });
+
+  it('unfences a replica, and refuses a writable old writer while another region serves', async () => {
+    estate({ 'us-east-1': 'standalone', 'eu-west-1': 'replica' });
+    fences(['us-east-1', 'eu-west-1']);
+    const writer = await cli('unfence', '--app', 'ai-gateway', '--region', 'us-east-1', ...REASON);
+    expect(writer.code).toBe(1);
+    expect(writer.stderr).toContain(
+      "us-east-1's database accepts writes (standalone) while us-west-2 carries the traffic weight",
+    );
+    const replica = await cli('unfence', '--app', 'ai-gateway', '--region', 'eu-west-1', ...REASON);
+    expect(replica.stderr).toBe('');
+    expect(replica.code).toBe(EXIT.ok);
+    for (const r of REGIONS) {
+      const puts = cloudWatch.mocks[r]!.commandCalls(PutMetricDataCommand);
+      expect(
+        puts.map((c) => [
+          c.args[0].input.MetricData?.[0]?.Dimensions?.[1]?.Value,
+          c.args[0].input.MetricData?.[0]?.Value,
+        ]),
+      ).toEqual([['eu-west-1', 0]]);
+    }
   });
 });

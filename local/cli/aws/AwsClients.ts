@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -13,6 +14,7 @@ export interface AwsClients {
   sfn(region: string): SFNClient;
   dynamodb(region: string): DynamoDBClient;
   rds(region: string): RDSClient;
+  cloudWatch(region: string): CloudWatchClient;
   /** Route 53's API is global; its endpoint is in us-east-1. */
   route53(): Route53Client;
 }
@@ -26,11 +28,13 @@ export function defaultAwsClients(): AwsClients {
   const sfn = perRegion((region) => new SFNClient(clientConfig(region)));
   const dynamodb = perRegion((region) => new DynamoDBClient(clientConfig(region)));
   const rds = perRegion((region) => new RDSClient(clientConfig(region)));
+  const cloudWatch = perRegion((region) => new CloudWatchClient(clientConfig(region)));
   let route53: Route53Client | undefined;
   return {
     sfn,
     dynamodb,
     rds,
+    cloudWatch,
     route53: () => (route53 ??= new Route53Client(clientConfig('us-east-1'))),
   };
 }

@@ -1,9 +1,11 @@
 import { hostname, userInfo } from 'node:os';
+import { CloudWatchAlarms } from '../../../shared/aws/CloudWatchAlarms.ts';
+import { CloudWatchFence, fenceVoteRegions, recordAnswered } from '../../../shared/aws/CloudWatchFence.ts';
 import { RdsDatabase } from '../../../shared/aws/RdsDatabase.ts';
 import { StepFunctionsWorkflows, type ExecutionSummary } from '../../../shared/aws/StepFunctionsWorkflows.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../../shared/aws/healthCheckDiscovery.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../../shared/config/LifeboatConfig.ts';
-import { stateMachineName } from '../../../shared/config/naming.ts';
+import { fenceAlarmName, stateMachineName } from '../../../shared/config/naming.ts';
 import { applicationNames, cliNow, loadCliConfig, parseCommand, required, UsageError } from '../args.ts';
 import { defaultAwsClients, type AwsClients } from '../aws/AwsClients.ts';
 import { fromFirstAnswering, ledgerIn, ledgerRegions } from '../aws/deployment.ts';
@@ -357,4 +359,174 @@ export async function weightsCommand(args: readonly string[], io: CliIo): Promis
       .join(', ')}).\n  recorded   ${recorded} (break-glass, by ${by}): ${reason}\n`,
   );
   return 0;
+}
+
+const FENCE_OPTIONS = `  --app <name>       the application (as named in the config)
+  --region <region>  the region whose record is fenced or unfenced
+  --reason <text>    why, recorded in the ledger with who did it (required)
+  --force            go ahead where a person has judged the refusal's reason safe
+  --by <who>         who did it (default: <user>@<host> of this machine)
+  --config <file>    the config (default: ./lifeboat.config.json)`;
+
+export const FENCE_USAGE = `Usage:
+  lifeboat fence --app <name> --region <region> --reason <text> [--force] [--by <who>] [--config <file>]
+
+Fences a region's record as the workflows do: publishes the fence vote 1 in every control-plane
+region's CloudWatch; once a majority of the votes say fenced (one alarm period, a minute), the
+record's health check fails and Route 53's data plane stops answering with the region whatever its
+weight, without Route 53's API (docs/fencing.md). Works while one control-plane region is down.
+Refuses when every other record of the application is already fenced (Route 53 would then answer
+with all of them alike), and, without --force, the region that carries the traffic weight (its
+traffic would go to the zero-weight records, whose databases may be replicas: fail over instead).
+Records who did it and why in the ledger (kind break-glass).
+
+Options:
+${FENCE_OPTIONS}
+
+Exit status: 0 done, 1 refused, 2 bad command line, 3 AWS not reached (too few vote regions).
+`;
+
+export const UNFENCE_USAGE = `Usage:
+  lifeboat unfence --app <name> --region <region> --reason <text> [--force] [--by <who>] [--config <file>]
+
+Lifts a region's fence: publishes the fence vote 0 in every control-plane region's CloudWatch, so
+the record is answered again (when its endpoint is healthy and it has weight, or as Route 53's
+fallback when it has none). Refuses, without --force, a region whose database accepts writes while
+another region carries the traffic weight: that would put a second writer in Route 53's answers.
+Records who did it and why in the ledger (kind break-glass).
+
+Options:
+${FENCE_OPTIONS}
+
+Exit status: 0 done, 1 refused, 2 bad command line, 3 AWS not reached (too few vote regions).
+`;
+
+/** Whether each region's record is fenced now: a majority of its vote alarms in ALARM (unknown counts as fenced). */
+async function fenceStates(
+  clients: AwsClients,
+  config: LifeboatConfig,
+  app: ApplicationConfig,
+): Promise<Record<string, boolean>> {
+  const alarms = new CloudWatchAlarms((region) => clients.cloudWatch(region));
+  const voters = fenceVoteRegions(config);
+  const states: Record<string, boolean> = {};
+  for (const region of app.regions) {
+    const votes = await Promise.all(
+      voters.map(async (voter) => {
+        try {
+          return (await alarms.describe(fenceAlarmName(app.name, region, voter), voter)).state === 'ALARM';
+        } catch {
+          return true;
+        }
+      }),
+    );
+    states[region] = !recordAnswered(true, votes, app.healthChecks[region]?.kind !== 'existing');
+  }
+  return states;
+}
+
+/** `lifeboat fence` and `lifeboat unfence`. */
+async function fenceOrUnfence(fenced: boolean, args: readonly string[], io: CliIo): Promise<number> {
+  const command = fenced ? 'fence' : 'unfence';
+  const { values, positionals } = parseCommand(args, {
+    app: { type: 'string' },
+    region: { type: 'string' },
+    reason: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    by: { type: 'string' },
+    config: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected "${positionals.join(' ')}"`);
+  const { config } = loadCliConfig(values.config, io, command, true);
+  const app = appOf(config, values.app);
+  const region = required(
+    values.region,
+    '--region',
+    `name one of ${app.name}'s regions (${app.regions.join(', ')})`,
+  );
+  if (!app.regions.includes(region)) {
+    throw new UsageError(
+      `--region: ${app.name} has no record in ${region}; its regions are ${app.regions.join(', ')}`,
+    );
+  }
+  const reason = reasonOf(values.reason);
+  const by = who(values.by);
+  const clients = io.aws ?? defaultAwsClients();
+  const now = cliNow(io);
+
+  let weights: Record<string, number> | undefined;
+  try {
+    const dns = new DiscoveringRoute53Dns(clients.route53(), cachedHealthCheckIds(clients.route53(), config));
+    weights = await dns.getWeights(app);
+  } catch {
+    weights = undefined; // Route 53's API (in us-east-1) may be the thing that is down.
+  }
+  const heaviest =
+    weights === undefined
+      ? undefined
+      : Object.entries(weights)
+          .sort((a, b) => b[1] - a[1])
+          .find(([, w]) => w > 0)?.[0];
+  const refusals: string[] = [];
+  const cautions: string[] = [];
+  if (fenced) {
+    const states = await fenceStates(clients, config, app);
+    const open = app.regions.filter((r) => r !== region && !states[r]);
+    if (open.length === 0) {
+      refusals.push(
+        `every other record of ${app.name} is fenced (${app.regions.filter((r) => r !== region).join(', ')}); Route 53 answers with all records alike when none is healthy. Unfence one first`,
+      );
+    }
+    if (weights === undefined) {
+      cautions.push(
+        `Route 53's API does not answer, so whether ${region} carries the traffic weight is unknown`,
+      );
+    } else if (heaviest === region) {
+      cautions.push(
+        `${region} carries ${app.name}'s traffic weight; fenced, its traffic goes to the zero-weight records, whose databases may be replicas (lifeboat start failover moves it properly)`,
+      );
+    }
+  } else {
+    const database = new RdsDatabase((r) => clients.rds(r));
+    try {
+      const db = await database.describe(app, region);
+      if (db.role !== 'replica' && heaviest !== region) {
+        cautions.push(
+          `${region}'s database accepts writes (${db.role}) while ${heaviest ?? 'another region (Route 53 does not answer)'} carries the traffic weight: unfenced, it is a second writer in Route 53's answers`,
+        );
+      }
+    } catch (error) {
+      cautions.push(`${region}'s database cannot be read (${(error as Error).message})`);
+    }
+  }
+  if (refusals.length > 0 || (cautions.length > 0 && !values.force)) {
+    const hint = refusals.length > 0 ? '' : ' Add --force if a person has judged it safe.';
+    io.stderr(`lifeboat ${command}: refused: ${[...refusals, ...cautions].join('; ')}.${hint}\n`);
+    return 1;
+  }
+  const fence = new CloudWatchFence((r) => clients.cloudWatch(r), fenceVoteRegions(config));
+  const result = await fence.setFence(app, region, fenced);
+  const recorded = await record(clients, config, app, now, command, reason, {
+    by,
+    region,
+    votes: result.votes,
+    missed: result.missed,
+    ...(cautions.length > 0 ? { forced: cautions } : {}),
+  });
+  io.stdout(
+    `${fenced ? 'Fenced' : 'Unfenced'} ${app.name} in ${region}: vote ${fenced ? 1 : 0} published in ${result.votes.join(', ')}${
+      result.missed.length === 0 ? '' : ` (not in ${result.missed.join(', ')}: outvoted)`
+    }; Route 53 follows within about two minutes.\n  recorded   ${recorded} (break-glass, by ${by}): ${reason}\n`,
+  );
+  return 0;
+}
+
+/** `lifeboat fence`. */
+export function fenceCommand(args: readonly string[], io: CliIo): Promise<number> {
+  return fenceOrUnfence(true, args, io);
+}
+
+/** `lifeboat unfence`. */
+export function unfenceCommand(args: readonly string[], io: CliIo): Promise<number> {
+  return fenceOrUnfence(false, args, io);
 }

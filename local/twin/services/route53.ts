@@ -1,4 +1,5 @@
 import { fenceVoteRegions, recordCheckShape } from '../../../shared/aws/CloudWatchFence.ts';
+import { fenceAlarmName } from '../../../shared/config/naming.ts';
 import {
   APPLICATION_TAG,
   REGION_TAG,
@@ -74,7 +75,7 @@ function healthChecks(world: World): TwinHealthCheck[] {
           role: 'fence',
           config: {
             Type: 'CLOUDWATCH_METRIC',
-            AlarmIdentifier: { Region: voter, Name: `lifeboat-${app.name}-${region}-fence-from-${voter}` },
+            AlarmIdentifier: { Region: voter, Name: fenceAlarmName(app.name, region, voter) },
             InsufficientDataHealthStatus: 'LastKnownStatus',
           },
         });
