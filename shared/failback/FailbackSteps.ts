@@ -504,11 +504,14 @@ export class FailbackSteps {
 
   /**
    * UnfenceStandbys: lifts the fence of every other region whose database now replicates from the
-   * target, restoring the standby's place in Route 53's data-plane fallback. One still writable stays
-   * fenced, and the record says so.
+   * target, restoring the standby's place in Route 53's data-plane fallback, and publishes the
+   * target's open vote once more. One still writable stays fenced, and the record says so.
    */
   async unfenceStandbys({ request }: WithRequest): Promise<{ unfenced: string[]; stillFenced: string[] }> {
     const a = this.app(request);
+    // The target's open vote again, in every region: a region that was down when UnfenceTarget ran
+    // still holds the failover's fence vote, outvoted but stale; this replaces it.
+    await this.deps.estate.fence.setFence(a, request.targetRegion, false);
     const unfenced: string[] = [];
     const stillFenced: string[] = [];
     for (const region of a.regions) {

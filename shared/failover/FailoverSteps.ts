@@ -314,7 +314,8 @@ export class FailoverSteps {
    * plane answers with the healthy zero-weight records; fencing the other standbys too, whose
    * databases stay read-only, leaves the target as the only answer once it serves, before and
    * regardless of any record change. Each fence is a vote in every control-plane region; `missed`
-   * lists the vote regions that did not take one (down), which a majority made irrelevant.
+   * lists the vote regions that did not take one (down), which a majority made irrelevant. The
+   * failback's FenceSourceForSwitch runs it too, its target the returning region.
    */
   async fenceSource({
     request,

@@ -2,6 +2,7 @@ import { loadScenario } from '../../local/scenario/Scenario.ts';
 import { simulate } from '../../local/simulate/Simulation.ts';
 import { twinRuntime } from '../../local/simulate/twinRuntime.ts';
 import type { Report } from '../../local/report/Report.ts';
+import type { World } from '../../local/world/World.ts';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,9 +14,18 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  */
 describe('fence votes (examples/scenarios/fence-votes.json, on the AWS twin)', () => {
   let report: Report;
+  let world: World | undefined;
   beforeAll(async () => {
     const scenario = loadScenario('examples/scenarios/fence-votes.json', ROOT);
-    report = await simulate({ scenario, ...twinRuntime() });
+    const runtime = twinRuntime();
+    report = await simulate({
+      scenario,
+      ...runtime,
+      setup: async (context) => {
+        await runtime.setup?.(context);
+        world = context.world;
+      },
+    });
   });
 
   const fenceNotes = (region: string) =>
@@ -51,6 +61,15 @@ describe('fence votes (examples/scenarios/fence-votes.json, on the AWS twin)', (
     expect(unfenced!.text).toBe(
       'record of us-east-1 unfenced (2 of 3 fence votes open; fenced by eu-west-1)',
     );
+  });
+
+  it("replaces eu-west-1's stale vote once it is back, during the failback: every vote on every record open at the end", () => {
+    for (const region of ['us-east-1', 'us-west-2', 'eu-west-1']) {
+      expect([region, world!.fenceVotes('ai-gateway', region)]).toEqual([
+        region,
+        { 'us-east-1': false, 'us-west-2': false, 'eu-west-1': false },
+      ]);
+    }
   });
 
   it('publishes every vote through the traffic function, each call allowed by its role and well-formed', () => {
