@@ -13,7 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -53,6 +53,12 @@ export interface LifeboatDashboardProps {
   readonly approvalWaitAlarmSeconds?: number;
   /** The dashboard's name (default `lifeboat-<region>`). */
   readonly dashboardName?: string;
+  /**
+   * The KMS key that encrypts the alarm topic: the region's ledger key in a deployment (its policy
+   * lets CloudWatch use it, so no second key per region is paid for). Without it the construct makes
+   * its own.
+   */
+  readonly topicKey?: IKey;
 }
 
 /**
@@ -81,12 +87,16 @@ export class LifeboatDashboard extends Construct {
     super(scope, id);
     const region = Stack.of(this).region;
 
-    const key = new Key(this, 'AlarmTopicKey', {
-      description: `Encrypts the Lifeboat alarm topic in ${region}`,
-      enableKeyRotation: true,
-    });
-    // CloudWatch alarms publish to an encrypted topic only when the key lets them.
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    let key = props.topicKey;
+    if (key === undefined) {
+      const own = new Key(this, 'AlarmTopicKey', {
+        description: `Encrypts the Lifeboat alarm topic in ${region}`,
+        enableKeyRotation: true,
+      });
+      // CloudWatch alarms publish to an encrypted topic only when the key lets them.
+      own.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      key = own;
+    }
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: `Lifeboat alarms (${region})`,
       masterKey: key,

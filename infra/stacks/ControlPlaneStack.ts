@@ -533,6 +533,7 @@ export class ControlPlaneStack extends Stack {
         ),
       ],
       triggerFunction: this.trigger.function,
+      topicKey: this.ledgerKey,
     });
   }
 

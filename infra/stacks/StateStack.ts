@@ -6,11 +6,11 @@ import {
   TableV2,
   type ReplicaTableProps,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { AccountRootPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
-import { LEDGER_KEY_ALIAS } from '../../shared/config/naming.ts';
+import { ALARM_PREFIX, LEDGER_KEY_ALIAS } from '../../shared/config/naming.ts';
 import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
 
 export interface StateStackProps extends StackProps {
@@ -64,6 +64,26 @@ export class StateStack extends Stack {
           StringEquals: {
             'kms:ViaService': `dynamodb.${this.region}.amazonaws.com`,
             'kms:CallerAccount': this.account,
+          },
+        },
+      }),
+    );
+
+    // The same key encrypts the control plane's alarm topic, so a region pays for one key: Lifeboat's
+    // CloudWatch alarms in this account and region may use it to publish there (an AWS service
+    // publishing to an encrypted topic needs the key policy's leave,
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToTheAlarmTopic',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:${ALARM_PREFIX}*`,
           },
         },
       }),

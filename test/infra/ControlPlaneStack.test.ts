@@ -31,6 +31,17 @@ describe('ControlPlaneStack', () => {
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
     west.getLogicalId(construct.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
 
+  it("encrypts the alarm topic with the region's ledger key: no second KMS key per region", () => {
+    t.resourceCountIs('AWS::KMS::Key', 0);
+    const topics = Object.values(t.findResources('AWS::SNS::Topic')) as {
+      Properties: { KmsMasterKeyId?: unknown };
+    }[];
+    expect(topics.length).toBeGreaterThan(0);
+    for (const topic of topics) {
+      expect(JSON.stringify(topic.Properties.KmsMasterKeyId)).toMatch(/LedgerKey/);
+    }
+  });
+
   it('runs one control plane per control-plane region, each after the ledger exists', () => {
     expect([...stacks.controlPlanes.keys()]).toEqual(['us-east-1', 'us-west-2', 'eu-west-1']);
     for (const [region, stack] of stacks.controlPlanes) {

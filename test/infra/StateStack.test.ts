@@ -60,6 +60,36 @@ describe('StateStack', () => {
     expect(keyOf('us-east-1')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LedgerKey/), 'Arn'] });
   });
 
+  it.each(['us-east-1', 'us-west-2', 'eu-west-1'])(
+    "lets Lifeboat's CloudWatch alarms in %s (and no others) use the key for the alarm topic",
+    (region) => {
+      templateOf(stacks.states.get(region)!).hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AllowCloudWatchAlarmsToPublishToTheAlarmTopic',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Resource: '*',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': '123456789012' },
+                ArnLike: {
+                  'aws:SourceArn': Match.objectLike({
+                    'Fn::Join': [
+                      '',
+                      Match.arrayWith([`:cloudwatch:${region}:123456789012:alarm:lifeboat-*`]),
+                    ],
+                  }),
+                },
+              },
+            },
+          ]),
+        },
+      });
+    },
+  );
+
   it('retains the table when the stack is deleted', () => {
     home.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',

@@ -410,6 +410,10 @@ const REACH: readonly { readonly group: string; readonly needs: Readonly<Record<
         ],
         why: "the key policy: IAM decides who uses the key (the roles below), and only through DynamoDB in the key's region",
       },
+      'service:cloudwatch.amazonaws.com': {
+        reach: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        why: "Lifeboat's alarms in the key's region publish to the alarm topic it encrypts",
+      },
       // DynamoDB uses the table's key with its caller's permissions: Decrypt to read, all three to write.
       'lifeboat-failover-input': { reach: WRITES_LEDGER, why: 'reads and writes the ledger (see the table)' },
       'lifeboat-lock': {
@@ -426,20 +430,6 @@ const REACH: readonly { readonly group: string; readonly needs: Readonly<Record<
       'lifeboat-backup': { reach: WRITES_LEDGER, why: 'writes backup records' },
       'lifeboat-restore-test': { reach: WRITES_LEDGER, why: 'writes restore-test records' },
       'lifeboat-drill': { reach: WRITES_LEDGER, why: 'reads past runs and writes drill records' },
-    },
-  },
-  {
-    group: 'DashboardAlarmTopicKey',
-    needs: {
-      'this account': { reach: [IAM_DELEGATION.action], why: IAM_DELEGATION.why },
-      'service:cloudwatch.amazonaws.com': {
-        reach: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        why: "Lifeboat's alarms publish to the encrypted alarm topic",
-      },
-      'lifeboat-backup': {
-        reach: ['kms:CreateGrant via rds in other regions', 'kms:DescribeKey via rds in other regions'],
-        why: "the writers' storage keys, which the config does not name: any key of their regions but the ledger's, only through RDS, to copy a snapshot out",
-      },
     },
   },
   {
