@@ -1,6 +1,6 @@
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions, publishFenceVotes, votesNeeded } from '../../shared/aws/CloudWatchFence.ts';
-import type { Estate } from '../../shared/ports/Estate.ts';
+import { quarantineState, type Estate } from '../../shared/ports/Estate.ts';
 import { worldBackups } from './Snapshots.ts';
 import type { World } from './World.ts';
 
@@ -71,18 +71,13 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
             }
             throw error;
           }
-          const groups = world.databaseSecurityGroups(name(app), region);
-          const securityGroupIds = groups.map((g) => g.id);
-          if (d.role === 'replica') return { phase: 'replica' as const, securityGroupIds, status: d.status };
-          if (groups.length !== 1 || groups[0]?.id !== securityGroupId) {
-            world.setDatabaseSecurityGroups(name(app), region, [securityGroupId]);
-            return { phase: 'moved' as const, securityGroupIds, status: d.status };
-          }
-          return {
-            phase: groups[0].status === 'active' ? ('isolated' as const) : ('applying' as const),
-            securityGroupIds,
-            status: d.status,
-          };
+          if (d.role === 'down') throw new Error(`${region} is down`);
+          const state = quarantineState(
+            { role: d.role, status: d.status, groups: world.databaseSecurityGroups(name(app), region) },
+            securityGroupId,
+          );
+          if (state.phase === 'moved') world.setDatabaseSecurityGroups(name(app), region, [securityGroupId]);
+          return state;
         }),
       reboot: (app, region) =>
         call(() => {

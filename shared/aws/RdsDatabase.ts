@@ -13,7 +13,12 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import type { ApplicationConfig, DatabaseConfig } from '../config/LifeboatConfig.ts';
-import type { DatabasePort, DatabaseStatus, QuarantineState } from '../ports/Estate.ts';
+import {
+  quarantineState,
+  type DatabasePort,
+  type DatabaseStatus,
+  type QuarantineState,
+} from '../ports/Estate.ts';
 
 type ReadReplicaConfig = Extract<DatabaseConfig, { engine: 'rds-read-replica' }>;
 type GlobalClusterConfig = Extract<DatabaseConfig, { engine: 'aurora-global' }>;
@@ -139,15 +144,17 @@ export class RdsDatabase implements DatabasePort {
         return { phase: 'absent', securityGroupIds: [], status: 'absent' };
       throw error;
     }
-    const groups = (instance.VpcSecurityGroups ?? []).flatMap((g) =>
-      g.VpcSecurityGroupId === undefined ? [] : [{ id: g.VpcSecurityGroupId, status: g.Status ?? '' }],
+    const state = quarantineState(
+      {
+        role: instanceStatus(instance, region).role,
+        status: instance.DBInstanceStatus ?? 'unknown',
+        groups: (instance.VpcSecurityGroups ?? []).flatMap((g) =>
+          g.VpcSecurityGroupId === undefined ? [] : [{ id: g.VpcSecurityGroupId, status: g.Status ?? '' }],
+        ),
+      },
+      securityGroupId,
     );
-    const status = instance.DBInstanceStatus ?? 'unknown';
-    const securityGroupIds = groups.map((g) => g.id);
-    if (instanceStatus(instance, region).role === 'replica')
-      return { phase: 'replica', securityGroupIds, status };
-    const only = groups.length === 1 && groups[0]?.id === securityGroupId;
-    if (!only) {
+    if (state.phase === 'moved') {
       await this.#clientFor(region).send(
         new ModifyDBInstanceCommand({
           DBInstanceIdentifier: id,
@@ -155,9 +162,8 @@ export class RdsDatabase implements DatabasePort {
           ApplyImmediately: true,
         }),
       );
-      return { phase: 'moved', securityGroupIds, status };
     }
-    return { phase: groups[0]?.status === 'active' ? 'isolated' : 'applying', securityGroupIds, status };
+    return state;
   }
 
   /**

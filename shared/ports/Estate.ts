@@ -81,6 +81,26 @@ export interface QuarantineState {
   readonly status: string;
 }
 
+/**
+ * Where an instance stands against its quarantine group `securityGroupId`: `moved` when it is not in
+ * that group alone (the caller then moves it), otherwise `applying` or `isolated` by the group's
+ * status; a replica is left alone. Both the RDS adapter and the simulated world decide with it.
+ */
+export function quarantineState(
+  instance: {
+    readonly role: DatabaseStatus['role'];
+    readonly status: string;
+    readonly groups: readonly { readonly id: string; readonly status: string }[];
+  },
+  securityGroupId: string,
+): QuarantineState {
+  const base = { securityGroupIds: instance.groups.map((g) => g.id), status: instance.status };
+  if (instance.role === 'replica') return { phase: 'replica', ...base };
+  const [only, ...others] = instance.groups;
+  if (only?.id !== securityGroupId || others.length > 0) return { phase: 'moved', ...base };
+  return { phase: only.status === 'active' ? 'isolated' : 'applying', ...base };
+}
+
 export interface NodeGroupStatus {
   readonly desired: number;
   readonly ready: number;
