@@ -17,8 +17,8 @@ export function watchSeries(world: World): void {
       const regions = world.application(application).regions;
       const lag: Record<string, number> = {};
       for (const region of regions) {
-        if (world.databaseRole(application, region) === 'replica')
-          lag[region] = world.replicaLagSeconds(application, region);
+        const seconds = world.replicaLagSeconds(application, region);
+        if (seconds !== undefined) lag[region] = Math.round(seconds);
       }
       const point = {
         application,

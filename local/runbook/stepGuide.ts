@@ -43,7 +43,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
     ifFails: 'counts as a failed check: the run stops; check the alarms named in the reason',
   },
   checkReplicaLag: {
-    does: "reads the target replica's lag against the automatic budget",
+    does: 'weighs the writes the target replica lacks (its lag when replication stopped, docs/replica-lag.md) against the automatic budget',
     ifFails:
       'counts as a failed check; an automatic run stops and a person decides: start it by hand if the data loss is acceptable',
   },

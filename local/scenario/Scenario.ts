@@ -20,6 +20,7 @@ export const FAULT_TYPES = [
   'region-outage',
   'health-check-flap',
   'replica-lag',
+  'replication-stall',
   'api-error',
   'api-throttle',
   'capacity-shortfall',
@@ -32,6 +33,7 @@ export type FaultSpec =
   | { readonly type: 'region-outage'; readonly region: string }
   | { readonly type: 'health-check-flap'; readonly region: string; readonly periodSeconds: number }
   | { readonly type: 'replica-lag'; readonly region: string; readonly seconds: number }
+  | { readonly type: 'replication-stall'; readonly region: string }
   | ({
       readonly type: 'api-error';
       readonly service: SimulatedService;
@@ -58,7 +60,8 @@ export type FaultSpec =
   | { readonly type: 'slack-down' };
 
 /** The faults a region alone identifies. */
-export type RegionFaultType = 'region-outage' | 'health-check-flap' | 'replica-lag' | 'capacity-shortfall';
+export type RegionFaultType =
+  'region-outage' | 'health-check-flap' | 'replica-lag' | 'replication-stall' | 'capacity-shortfall';
 
 /** The fields that identify a fault, which a `recover` event names to end it. */
 export type FaultIdentity =
@@ -168,6 +171,9 @@ const FAULT_EVENTS = {
       seconds: z.number().min(0, 'must be 0 or more: how far the replica trails its writer'),
     })
     .transform(({ at, fault: type, region, seconds }) => ({ at, fault: { type, region, seconds } })),
+  'replication-stall': z
+    .strictObject({ at: AT, fault: z.literal('replication-stall'), region: REGION })
+    .transform(({ at, fault: type, region }) => ({ at, fault: { type, region } })),
   'api-error': z
     .strictObject({
       at: AT,
@@ -230,6 +236,7 @@ const RECOVER_EVENTS = {
   'region-outage': regionRecover('region-outage'),
   'health-check-flap': regionRecover('health-check-flap'),
   'replica-lag': regionRecover('replica-lag'),
+  'replication-stall': regionRecover('replication-stall'),
   'capacity-shortfall': regionRecover('capacity-shortfall'),
   'api-error': z
     .strictObject({

@@ -226,6 +226,9 @@ async function applyEvent(
         case 'replica-lag':
           world.setReplicaLag(f.region, f.seconds);
           break;
+        case 'replication-stall':
+          world.setReplicationStalled(f.region, true);
+          break;
         case 'api-error':
           world.faults.addApiFault({
             service: f.service,
@@ -269,6 +272,9 @@ async function applyEvent(
           break;
         case 'replica-lag':
           world.setReplicaLag(f.region, 0);
+          break;
+        case 'replication-stall':
+          world.setReplicationStalled(f.region, false);
           break;
         case 'capacity-shortfall':
           world.setCapacityShortfall(f.region, undefined);

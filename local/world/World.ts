@@ -194,6 +194,32 @@ interface DatabaseSim {
    * is open and none can be made. It then takes no client writes, writable or not.
    */
   isolated: boolean;
+  /** While a replica's source sends nothing (its region is down, the link broke), since when: replay has stopped. */
+  stalledSince?: number | undefined;
+  /** A `replication-stall` fault: the link from the source is broken while the source goes on. */
+  linkBroken?: boolean;
+  /**
+   * Seconds of writes the source took while this replica received nothing (the link broken, the
+   * source still writing), up to `trackedAt`: data the replica lacks beyond its lag.
+   */
+  missedSeconds: number;
+  sourceWriting: boolean;
+  trackedAt: number;
+  /**
+   * What the replica's lag metric said from each instant on (the newest entry holds now): its lag
+   * while streaming, the stall, and whether it publishes at all. The datapoints GetMetricData returns
+   * are read from here. `sinceBefore`: the instance ran before the scenario began, so its first entry
+   * also holds for the time before.
+   */
+  readonly lagLog: LagLogEntry[];
+  readonly sinceBefore: boolean;
+}
+
+interface LagLogEntry {
+  readonly at: number;
+  readonly lagSeconds: number;
+  readonly stalledSince: number | undefined;
+  readonly publishing: boolean;
 }
 
 interface NodeGroupSim {
@@ -298,6 +324,8 @@ export class World {
     this.latency = options.latency;
     this.clock = options.clock;
     for (const app of this.config.applications) this.apps.set(app.name, this.createApp(app));
+    // The replicas' lag metrics from the first instant (the report samples before the clock starts).
+    for (const app of this.apps.values()) this.trackReplication(app);
     this.snapshots = new SimulatedSnapshots({
       config: this.config,
       clock: this.clock,
@@ -423,9 +451,41 @@ export class World {
     for (const app of this.apps.values()) {
       const db = app.databases.get(region);
       if (db?.role === 'replica') db.lagSeconds = seconds;
+      this.trackReplication(app);
     }
     this.note({ kind: 'fault', region, text: `replicas in ${region} lag ${seconds} s` });
     this.emit({ type: 'state' });
+  }
+
+  /**
+   * A fault that breaks replication into the region's replicas while their sources go on writing (a
+   * broken link between the regions): their replay stops, so their lag metric grows with the clock,
+   * and every write the source takes meanwhile is one a promotion would lose. Recovering it lets
+   * them catch up.
+   */
+  setReplicationStalled(region: string, stalled: boolean): void {
+    for (const app of this.apps.values()) {
+      const db = app.databases.get(region);
+      if (db !== undefined) db.linkBroken = stalled;
+      this.trackReplication(app);
+    }
+    this.note({
+      kind: stalled ? 'fault' : 'recover',
+      region,
+      text: stalled
+        ? `replication into ${region} stops while its sources go on writing`
+        : `replication into ${region} resumes`,
+    });
+    this.emit({ type: 'state' });
+  }
+
+  /**
+   * The source's writes the replica lacks now: its lag when replication stopped (or now) plus what
+   * the source wrote while the replica received nothing. What a promotion now would lose.
+   */
+  private unreplicatedSeconds(app: AppSim, db: DatabaseSim): number {
+    this.trackReplication(app);
+    return db.lagSeconds + db.missedSeconds;
   }
 
   /** A fault that makes the region's endpoints answer `percent` of requests with 5xx (still passing health checks). */
@@ -742,8 +802,40 @@ export class World {
     return this.app(application).databases.get(region)?.role ?? 'down';
   }
 
-  replicaLagSeconds(application: string, region: string): number {
-    return this.database(application, region).lagSeconds;
+  /**
+   * The replica's lag metric now, as RDS would publish it (undefined: no datapoint). RDS for
+   * PostgreSQL's `ReplicaLag` is `now() - pg_last_xact_replay_timestamp()`
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PostgreSQL.Replication.ReadReplicas.Monitor.html),
+   * so while the source sends nothing it grows with the clock from the lag the replica had; Aurora's
+   * `AuroraGlobalDBReplicationLag` is not documented for a primary Region that is down, and is
+   * modelled as published no more (the lag gate treats a stopped metric as it treats a growing one).
+   */
+  replicaLagSeconds(application: string, region: string): number | undefined {
+    const db = this.app(application).databases.get(region);
+    return db === undefined ? undefined : lagAt(db, this.clock.seconds);
+  }
+
+  /**
+   * The replica's lag datapoints as CloudWatch's GetMetricData gives them for a `Maximum` over
+   * `periodSeconds` (RDS samples once a minute): one per period start in [from, to] up to now, newest
+   * first, none where the instance published nothing.
+   */
+  replicaLagSeries(
+    application: string,
+    region: string,
+    fromSeconds: number,
+    toSeconds: number,
+    periodSeconds: number,
+  ): { at: number; seconds: number }[] {
+    const db = this.app(application).databases.get(region);
+    if (db === undefined) return [];
+    const points: { at: number; seconds: number }[] = [];
+    const last = Math.min(toSeconds, this.clock.seconds);
+    for (let at = Math.floor(last / periodSeconds) * periodSeconds; at >= fromSeconds; at -= periodSeconds) {
+      const seconds = lagAt(db, at);
+      if (seconds !== undefined) points.push({ at, seconds });
+    }
+    return points;
   }
 
   /**
@@ -778,17 +870,18 @@ export class World {
     }
     const source = db.sourceRegion === undefined ? undefined : app.databases.get(db.sourceRegion);
     const sourceWritable = source !== undefined && app.writers.includes(source.region);
+    const behind = this.unreplicatedSeconds(app, db);
     this.emit({
       type: 'promotion-started',
       application,
       region,
       sourceRegion: db.sourceRegion,
       sourceWritable,
-      lagSeconds: db.lagSeconds,
+      lagSeconds: behind,
       planned: options.planned === true,
       by: options.by,
     });
-    db.promotedWithLagSeconds = options.planned === true ? 0 : db.lagSeconds;
+    db.promotedWithLagSeconds = options.planned === true ? 0 : behind;
     this.promotions.push({
       application,
       region,
@@ -802,7 +895,7 @@ export class World {
       kind: 'database',
       application,
       region,
-      text: `${aurora ? 'Aurora failover to' : 'promotion of'} ${db.identifier} started (lag ${db.lagSeconds} s)`,
+      text: `${aurora ? 'Aurora failover to' : 'promotion of'} ${db.identifier} started (lag ${Math.round(behind)} s)`,
     });
     this.clock.schedule(db.promotingUntil, () => {
       db.promotingUntil = undefined;
@@ -975,6 +1068,11 @@ export class World {
       ],
       securityGroupsActiveAt: 0,
       isolated: false,
+      lagLog: [],
+      sinceBefore: false,
+      missedSeconds: 0,
+      sourceWriting: true,
+      trackedAt: this.clock.seconds,
     };
     app.databases.set(region, db);
     this.note({
@@ -1276,6 +1374,11 @@ export class World {
         securityGroups: [APPLICATION_SECURITY_GROUP],
         securityGroupsActiveAt: 0,
         isolated: false,
+        lagLog: [],
+        sinceBefore: true,
+        missedSeconds: 0,
+        sourceWriting: true,
+        trackedAt: 0,
       });
       const workload = config.workloads[region];
       if (workload !== undefined) {
@@ -1624,9 +1727,55 @@ export class World {
     return Math.max(0.1, shortfall * 100 * (this.trafficShares(app.config.name).get(region) ?? 0));
   }
 
+  /**
+   * Follows each replica's replication: a replica whose source's region is down (or whose source is
+   * gone) receives nothing, so its replay stops where it was; it resumes (and catches up) when the
+   * source answers again. Logs what its lag metric says from now on.
+   */
+  private trackReplication(app: AppSim): void {
+    const aurora = app.config.database.engine === 'aurora-global';
+    const now = this.clock.seconds;
+    for (const db of app.databases.values()) {
+      // What the source wrote while the replica received nothing, up to now.
+      if (db.stalledSince !== undefined && db.sourceWriting) db.missedSeconds += now - db.trackedAt;
+      db.trackedAt = now;
+      const source = db.sourceRegion;
+      const sourceDown =
+        source !== undefined && (this.faults.isOutage(source) || app.databases.get(source) === undefined);
+      const stalled = db.role === 'replica' && source !== undefined && (sourceDown || db.linkBroken === true);
+      db.sourceWriting = !sourceDown;
+      if (!stalled) {
+        // Replication resumed: the replica catches up on what it missed.
+        db.stalledSince = undefined;
+        db.missedSeconds = 0;
+      } else db.stalledSince ??= now;
+      const entry: LagLogEntry = {
+        at: this.clock.seconds,
+        lagSeconds: db.lagSeconds,
+        stalledSince: db.stalledSince,
+        publishing:
+          db.role === 'replica' &&
+          db.creatingUntil === undefined &&
+          !(aurora && db.stalledSince !== undefined),
+      };
+      const last = db.lagLog.at(-1);
+      if (
+        last !== undefined &&
+        last.lagSeconds === entry.lagSeconds &&
+        last.stalledSince === entry.stalledSince &&
+        last.publishing === entry.publishing
+      )
+        continue;
+      // Changes at one instant make one entry: the last word holds.
+      if (last?.at === entry.at) db.lagLog.pop();
+      db.lagLog.push(entry);
+    }
+  }
+
   /** Recomputes what follows from the state (answers, writers, serving) and logs what changed. */
   private recompute(app: AppSim): void {
     const name = app.config.name;
+    this.trackReplication(app);
     const answers = route53Answers(
       app.config.regions.map((region) => ({
         region,
@@ -1698,4 +1847,23 @@ function formatWeights(weights: Readonly<Record<string, number>>): string {
   return Object.entries(weights)
     .map(([region, weight]) => `${region}=${weight}`)
     .join(', ');
+}
+
+/** The lag metric's value at `at` from the instance's log (see `DatabaseSim.lagLog`). */
+function lagAt(db: DatabaseSim, at: number): number | undefined {
+  let entry: LagLogEntry | undefined;
+  for (const e of db.lagLog) {
+    if (e.at > at) break;
+    entry = e;
+  }
+  if (entry === undefined) {
+    // Before the scenario began, an instance that was already running streamed steadily.
+    const first = db.lagLog[0];
+    const streamed = first !== undefined && (first.publishing || first.stalledSince !== undefined);
+    return db.sinceBefore && streamed ? first.lagSeconds : undefined;
+  }
+  if (!entry.publishing) return undefined;
+  return entry.stalledSince === undefined
+    ? entry.lagSeconds
+    : entry.lagSeconds + Math.max(0, at - entry.stalledSince);
 }

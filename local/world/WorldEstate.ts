@@ -110,11 +110,15 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
       replicaLagSeconds: (app, region) =>
         call(() => {
           world.faults.check('cloudwatch', 'GetMetricData', region);
-          // A replica still being created publishes no ReplicaLag yet.
-          return world.databaseRole(name(app), region) === 'replica' &&
-            world.describeDatabase(name(app), region).status !== 'creating'
-            ? world.replicaLagSeconds(name(app), region)
-            : undefined;
+          return world.replicaLagSeconds(name(app), region);
+        }),
+      replicaLagHistory: (app, region, windowSeconds) =>
+        call(() => {
+          world.faults.check('cloudwatch', 'GetMetricData', region);
+          const now = world.clock.seconds;
+          return world
+            .replicaLagSeries(name(app), region, now - windowSeconds, now, 60)
+            .map((p) => ({ at: world.clock.secondsToIso(p.at), seconds: p.seconds }));
         }),
     },
     traffic: {

@@ -1,6 +1,6 @@
 import { GetMetricDataCommand, type CloudWatchClient, type Dimension } from '@aws-sdk/client-cloudwatch';
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
-import type { MetricsPort } from '../ports/Estate.ts';
+import type { LagSample, MetricsPort } from '../ports/Estate.ts';
 
 /** Long enough to hold a few one-minute datapoints even when the newest is late. */
 const WINDOW_SECONDS = 300;
@@ -28,11 +28,24 @@ export class CloudWatchMetrics implements MetricsPort {
   }
 
   async replicaLagSeconds(app: ApplicationConfig, region: string): Promise<number | undefined> {
+    return (await this.replicaLagHistory(app, region, WINDOW_SECONDS))[0]?.seconds;
+  }
+
+  /**
+   * The datapoints of the last `windowSeconds` (one a minute, the period's `Maximum`), newest first.
+   * One call holds them all: GetMetricData returns up to 100,800 datapoints a call
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
+   */
+  async replicaLagHistory(
+    app: ApplicationConfig,
+    region: string,
+    windowSeconds: number,
+  ): Promise<LagSample[]> {
     const metric = lagMetric(app, region);
     const end = this.#now();
     const output = await this.#clientFor(region).send(
       new GetMetricDataCommand({
-        StartTime: new Date(end.getTime() - WINDOW_SECONDS * 1000),
+        StartTime: new Date(end.getTime() - windowSeconds * 1000),
         EndTime: end,
         ScanBy: 'TimestampDescending',
         MetricDataQueries: [
@@ -52,9 +65,15 @@ export class CloudWatchMetrics implements MetricsPort {
       }),
     );
     const result = output.MetricDataResults?.find((r) => r.Id === QUERY_ID);
-    // TimestampDescending puts the newest datapoint first.
-    const newest = result?.Values?.[0];
-    return newest === undefined ? undefined : newest / metric.unitsPerSecond;
+    const values = result?.Values ?? [];
+    const samples: LagSample[] = [];
+    (result?.Timestamps ?? []).forEach((timestamp, i) => {
+      const value = values[i];
+      if (value !== undefined)
+        samples.push({ at: timestamp.toISOString(), seconds: value / metric.unitsPerSecond });
+    });
+    // TimestampDescending puts the newest first; sorted again so no caller depends on it.
+    return samples.sort((a, b) => b.at.localeCompare(a.at));
   }
 }
 

@@ -55,6 +55,11 @@ export interface FailoverRequest {
    * `incidentStartedAt`; `rtoFrom` says which, in words.
    */
   readonly failureBeganAt?: string;
+  /**
+   * When the alarms that started the run say the source began to fail (the first failed check, else
+   * the first ALARM); absent for a run a person started without an incident.
+   */
+  readonly sourceFailedAt?: string;
   readonly rtoFrom?: string;
   /** Seconds the automatic mode still waits, from now, before it re-checks the source. */
   readonly confirmationWaitSeconds: number;
@@ -150,6 +155,7 @@ export function checkFailoverInput(
       (mode === 'automatic' ? `automatic: ${input.incident?.signals.join(', ') ?? ''}` : 'manual start'),
     incidentStartedAt,
     failureBeganAt: failingSince ?? incidentStartedAt,
+    ...(input.incident === undefined ? {} : { sourceFailedAt: failingSince ?? input.incident.startedAt }),
     rtoFrom:
       input.incident === undefined
         ? 'the start of the run'

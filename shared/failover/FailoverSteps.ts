@@ -8,6 +8,7 @@ import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
 import { regionHealth, signalsDownOrRetry, signalStates } from './regionHealth.ts';
 import { checkFailoverInput, findApplication, type FailoverRequest } from './FailoverInput.ts';
+import { readReplicationAtRisk, type ReplicationAtRisk } from './replicationAtRisk.ts';
 
 export interface FailoverDeps {
   readonly config: LifeboatConfig;
@@ -207,23 +208,32 @@ export class FailoverSteps {
     };
   }
 
+  /**
+   * CheckReplicaLag: the source's writes a promotion now would lose (`replicationAtRisk`: the lag
+   * the replica had when replication stopped, not the lag metric that grows while the source is
+   * down) against the automatic budget.
+   */
   async checkReplicaLag({ request }: WithRequest): Promise<CheckResult> {
     const a = app(this.deps, request);
-    const lag = await this.deps.estate.metrics.replicaLagSeconds(a, request.targetRegion);
-    if (lag === undefined) {
-      return {
-        check: 'replica-lag',
-        ok: false,
-        detail: `no replica lag datapoint for ${request.targetRegion}`,
-      };
+    const risk = await this.atRisk(a, request);
+    if (risk.seconds === undefined) {
+      return { check: 'replica-lag', ok: false, detail: `${request.targetRegion}: ${risk.detail}` };
     }
     const budget = a.automation.maxReplicaLagSeconds;
     return {
       check: 'replica-lag',
-      ok: lag <= budget,
-      value: lag,
-      detail: `replica lag ${lag} s (budget ${budget} s)`,
+      ok: risk.seconds <= budget,
+      value: risk.seconds,
+      detail: `${risk.detail} (budget ${budget} s)`,
     };
+  }
+
+  private atRisk(a: ApplicationConfig, request: FailoverRequest): Promise<ReplicationAtRisk> {
+    return readReplicationAtRisk(this.deps.estate.metrics, a, request.targetRegion, {
+      now: this.deps.clock.now(),
+      sourceRegion: request.sourceRegion,
+      failureBeganAt: request.sourceFailedAt,
+    });
   }
 
   async checkCooldown({ request }: WithRequest): Promise<CheckResult> {
@@ -337,7 +347,10 @@ export class FailoverSteps {
     };
   }
 
-  /** PromoteDatabase: makes the target the writer; its lag at this moment is the run's RPO. */
+  /**
+   * PromoteDatabase: makes the target the writer. The source's writes it leaves behind (the lag the
+   * replica had when replication stopped, `replicationAtRisk`) are the run's RPO.
+   */
   async promoteDatabase({
     request,
     executionName,
@@ -350,7 +363,7 @@ export class FailoverSteps {
     const a = app(this.deps, request);
     let lag: number | undefined;
     try {
-      lag = await this.deps.estate.metrics.replicaLagSeconds(a, request.targetRegion);
+      lag = (await this.atRisk(a, request)).seconds;
     } catch {
       lag = undefined;
     }

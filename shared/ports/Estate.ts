@@ -138,9 +138,17 @@ export interface WorkloadsPort {
   ): Promise<void>;
 }
 
+/** One datapoint of a replica's lag: the start of its period (ISO) and its value in seconds. */
+export interface LagSample {
+  readonly at: string;
+  readonly seconds: number;
+}
+
 export interface MetricsPort {
   /** The region's replica lag in seconds, or undefined when there is no datapoint. */
   replicaLagSeconds(app: ApplicationConfig, region: string): Promise<number | undefined>;
+  /** The region's replica lag datapoints, one a minute, over the last `windowSeconds`, newest first. */
+  replicaLagHistory(app: ApplicationConfig, region: string, windowSeconds: number): Promise<LagSample[]>;
 }
 
 /** What the failback's guard reads between steps. */

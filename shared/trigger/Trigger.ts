@@ -97,7 +97,9 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
   if (app.automation.preScaleOnFirstSignal) {
     // Readiness starts now rather than after the confirmation window; a failed attempt is left to
     // the failover's own scaling steps.
-    await preScaleStandby(deps.config, app, serving, deps.region, deps.estate).catch(() => undefined);
+    await preScaleStandby(deps.config, app, serving, deps.region, deps.estate, {
+      now: deps.clock.now(),
+    }).catch(() => undefined);
   }
   const states = await signalStates(
     all.filter((s) => s.application === app.name && s.region === serving),
@@ -115,15 +117,6 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
       reason: `${alarming.length} of ${states.length} signals for ${serving} in ALARM; quorum is ${app.detection.quorum}`,
     };
   }
-  const choice = await chooseStandby(deps.config, app, serving, deps.estate);
-  if (choice === undefined) return { action: 'ignored', reason: `no healthy standby for ${app.name}` };
-  const target = choice.target;
-  if (target !== deps.region) {
-    return {
-      action: 'ignored',
-      reason: `the failover of ${app.name} moves traffic to ${target}; its control plane starts it`,
-    };
-  }
   const startedAt =
     alarming.map((s) => s.updatedAt ?? deps.clock.now().toISOString()).sort()[0] ??
     deps.clock.now().toISOString();
@@ -132,6 +125,18 @@ export async function handleAlarmEvent(event: AlarmStateChange, deps: TriggerDep
     .map((s) => s.breachingSince)
     .filter((t): t is string => t !== undefined && t <= startedAt)
     .sort()[0];
+  const choice = await chooseStandby(deps.config, app, serving, deps.estate, {
+    now: deps.clock.now(),
+    failureBeganAt: failingSince ?? startedAt,
+  });
+  if (choice === undefined) return { action: 'ignored', reason: `no healthy standby for ${app.name}` };
+  const target = choice.target;
+  if (target !== deps.region) {
+    return {
+      action: 'ignored',
+      reason: `the failover of ${app.name} moves traffic to ${target}; its control plane starts it`,
+    };
+  }
   const name = `auto-${app.name}-${serving}-${compactTime(startedAt)}`.slice(0, 80);
   const outcome = await deps.starter.start('failover', name, {
     application: app.name,

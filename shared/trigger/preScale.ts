@@ -1,5 +1,6 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { regionHealth } from '../failover/regionHealth.ts';
+import { readReplicationAtRisk } from '../failover/replicationAtRisk.ts';
 import type { Estate } from '../ports/Estate.ts';
 
 /**
@@ -21,17 +22,25 @@ export function preScaledBy(
   );
 }
 
+/** When a standby is chosen, and when the serving region began to fail if the alarms say. */
+export interface StandbyChoiceTime {
+  readonly now: Date;
+  readonly failureBeganAt?: string | undefined;
+}
+
 /**
  * The standby an automatic failover from `serving` moves to, and why when it is not the first:
  * among the healthy regions with a control plane, in the application's order, the first whose
- * replica lag is within `automation.maxReplicaLagSeconds`; the first healthy one when none is (its
- * preflight then asks a person). A lag that cannot be read counts as over the budget.
+ * replica would lose no more than `automation.maxReplicaLagSeconds` of writes (`replicationAtRisk`,
+ * the lag gate's own measure); the first healthy one when none would (its preflight then asks a
+ * person). A lag that cannot be read counts as over the budget.
  */
 export async function chooseStandby(
   config: Pick<LifeboatConfig, 'controlPlaneRegions'>,
   app: ApplicationConfig,
   serving: string,
   estate: Estate,
+  when: StandbyChoiceTime,
 ): Promise<{ target: string; why?: string } | undefined> {
   const healthy: string[] = [];
   for (const region of app.regions) {
@@ -43,7 +52,11 @@ export async function chooseStandby(
   if (healthy.length === 1) return { target: first };
   const budget = app.automation.maxReplicaLagSeconds;
   const lags = await Promise.all(
-    healthy.map((region) => estate.metrics.replicaLagSeconds(app, region).catch(() => undefined)),
+    healthy.map((region) =>
+      readReplicationAtRisk(estate.metrics, app, region, { ...when, sourceRegion: serving })
+        .then((risk) => risk.seconds)
+        .catch(() => undefined),
+    ),
   );
   const within = healthy.findIndex((_, i) => {
     const lag = lags[i];
@@ -52,7 +65,7 @@ export async function chooseStandby(
   if (within <= 0) return { target: first };
   const target = healthy[within] ?? first;
   const lagOf = (i: number): string =>
-    lags[i] === undefined ? 'no lag datapoint' : `lag ${String(lags[i])} s`;
+    lags[i] === undefined ? 'no lag datapoint' : `${String(Math.round(lags[i]))} s of writes at risk`;
   return {
     target,
     why: `${target} chosen over ${healthy.slice(0, within).join(', ')}: ${healthy
@@ -68,8 +81,9 @@ export async function standbyTarget(
   app: ApplicationConfig,
   serving: string,
   estate: Estate,
+  when: StandbyChoiceTime,
 ): Promise<string | undefined> {
-  return (await chooseStandby(config, app, serving, estate))?.target;
+  return (await chooseStandby(config, app, serving, estate, when))?.target;
 }
 
 /**
@@ -86,8 +100,9 @@ export async function preScaleStandby(
   serving: string,
   here: string,
   estate: Estate,
+  when: StandbyChoiceTime,
 ): Promise<{ scaled: boolean; target?: string }> {
-  const target = await standbyTarget(config, app, serving, estate);
+  const target = await standbyTarget(config, app, serving, estate, when);
   if (target === undefined || target !== here)
     return { scaled: false, ...(target === undefined ? {} : { target }) };
   const workloads = app.workloads[target];

@@ -52,6 +52,25 @@ function lagResult(values: number[], timestamps: Date[] = []) {
   };
 }
 
+/** The GetMetricData input the adapter sends for one lag metric from `start` to NOW. */
+function lagQuery(start: Date, metricName: string, dimension: { Name: string; Value: string }) {
+  return {
+    StartTime: start,
+    EndTime: NOW,
+    ScanBy: 'TimestampDescending',
+    MetricDataQueries: [
+      {
+        Id: 'lag',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/RDS', MetricName: metricName, Dimensions: [dimension] },
+          Period: 60,
+          Stat: 'Maximum',
+        },
+      },
+    ],
+  };
+}
+
 beforeEach(() => {
   eastMock.reset();
   westMock.reset();
@@ -79,25 +98,12 @@ describe('CloudWatchMetrics', () => {
       expect(requestedRegions).toEqual(['us-west-2']);
       expect(westMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
       expect(eastMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
-      expect(westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual({
-        StartTime: FIVE_MINUTES_AGO,
-        EndTime: NOW,
-        ScanBy: 'TimestampDescending',
-        MetricDataQueries: [
-          {
-            Id: 'lag',
-            MetricStat: {
-              Metric: {
-                Namespace: 'AWS/RDS',
-                MetricName: 'ReplicaLag',
-                Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'ai-gateway-db-usw2' }],
-              },
-              Period: 60,
-              Stat: 'Maximum',
-            },
-          },
-        ],
-      });
+      expect(westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual(
+        lagQuery(FIVE_MINUTES_AGO, 'ReplicaLag', {
+          Name: 'DBInstanceIdentifier',
+          Value: 'ai-gateway-db-usw2',
+        }),
+      );
     });
 
     it('converts AuroraGlobalDBReplicationLag from milliseconds to seconds when the database is an Aurora global cluster', async () => {
@@ -114,54 +120,28 @@ describe('CloudWatchMetrics', () => {
 
       expect(requestedRegions).toEqual(['us-west-2']);
       expect(westMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
-      expect(westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual({
-        StartTime: FIVE_MINUTES_AGO,
-        EndTime: NOW,
-        ScanBy: 'TimestampDescending',
-        MetricDataQueries: [
-          {
-            Id: 'lag',
-            MetricStat: {
-              Metric: {
-                Namespace: 'AWS/RDS',
-                MetricName: 'AuroraGlobalDBReplicationLag',
-                Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'ai-gateway-drill-usw2' }],
-              },
-              Period: 60,
-              Stat: 'Maximum',
-            },
-          },
-        ],
-      });
+      expect(westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual(
+        lagQuery(FIVE_MINUTES_AGO, 'AuroraGlobalDBReplicationLag', {
+          Name: 'DBClusterIdentifier',
+          Value: 'ai-gateway-drill-usw2',
+        }),
+      );
     });
 
     it('asks the client of the region it reads when that region is another one', async () => {
-      eastMock.on(GetMetricDataCommand).resolves(lagResult([0]));
+      eastMock.on(GetMetricDataCommand).resolves(lagResult([0], [new Date('2026-11-22T05:59:00.000Z')]));
 
       await expect(metrics().replicaLagSeconds(AURORA_APP, 'us-east-1')).resolves.toBe(0);
 
       expect(requestedRegions).toEqual(['us-east-1']);
       expect(eastMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
       expect(westMock).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
-      expect(eastMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual({
-        StartTime: FIVE_MINUTES_AGO,
-        EndTime: NOW,
-        ScanBy: 'TimestampDescending',
-        MetricDataQueries: [
-          {
-            Id: 'lag',
-            MetricStat: {
-              Metric: {
-                Namespace: 'AWS/RDS',
-                MetricName: 'AuroraGlobalDBReplicationLag',
-                Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'ai-gateway-drill-use1' }],
-              },
-              Period: 60,
-              Stat: 'Maximum',
-            },
-          },
-        ],
-      });
+      expect(eastMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual(
+        lagQuery(FIVE_MINUTES_AGO, 'AuroraGlobalDBReplicationLag', {
+          Name: 'DBClusterIdentifier',
+          Value: 'ai-gateway-drill-use1',
+        }),
+      );
     });
 
     it('returns undefined when the window holds no datapoint', async () => {
@@ -177,7 +157,7 @@ describe('CloudWatchMetrics', () => {
     });
 
     it('reads the five minutes before the current time when no clock is given', async () => {
-      westMock.on(GetMetricDataCommand).resolves(lagResult([3]));
+      westMock.on(GetMetricDataCommand).resolves(lagResult([3], [new Date()]));
       const before = Date.now();
 
       await expect(new CloudWatchMetrics(() => west).replicaLagSeconds(RDS_APP, 'us-west-2')).resolves.toBe(
@@ -214,6 +194,51 @@ describe('CloudWatchMetrics', () => {
         .catch((e: unknown) => e);
       expect(thrown).toBe(error);
       expect(thrown).toHaveProperty('name', 'ThrottlingException');
+    });
+  });
+
+  describe('replicaLagHistory', () => {
+    it('asks for the whole window at one-minute Maximum and returns every datapoint, newest first', async () => {
+      westMock
+        .on(GetMetricDataCommand)
+        .resolves(
+          lagResult(
+            [64, 4, 4],
+            [
+              new Date('2026-11-22T05:59:00.000Z'),
+              new Date('2026-11-22T05:58:00.000Z'),
+              new Date('2026-11-22T05:57:00.000Z'),
+            ],
+          ),
+        );
+
+      await expect(metrics().replicaLagHistory(RDS_APP, 'us-west-2', 3 * 3600)).resolves.toEqual([
+        { at: '2026-11-22T05:59:00.000Z', seconds: 64 },
+        { at: '2026-11-22T05:58:00.000Z', seconds: 4 },
+        { at: '2026-11-22T05:57:00.000Z', seconds: 4 },
+      ]);
+      expect(westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual(
+        lagQuery(new Date('2026-11-22T03:00:00.000Z'), 'ReplicaLag', {
+          Name: 'DBInstanceIdentifier',
+          Value: 'ai-gateway-db-usw2',
+        }),
+      );
+    });
+
+    it('orders the datapoints newest first whatever order CloudWatch gives, in seconds for Aurora', async () => {
+      westMock
+        .on(GetMetricDataCommand)
+        .resolves(
+          lagResult(
+            [900, 1500],
+            [new Date('2026-11-22T05:57:00.000Z'), new Date('2026-11-22T05:58:00.000Z')],
+          ),
+        );
+
+      await expect(metrics().replicaLagHistory(AURORA_APP, 'us-west-2', 600)).resolves.toEqual([
+        { at: '2026-11-22T05:58:00.000Z', seconds: 1.5 },
+        { at: '2026-11-22T05:57:00.000Z', seconds: 0.9 },
+      ]);
     });
   });
 });

@@ -332,7 +332,7 @@ describe('lock handler', () => {
 describe('preflight handler', () => {
   it("reads the target's replica lag in the target's region when it checks the lag", async () => {
     cloudWatch.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [{ Id: 'lag', Values: [4], Timestamps: [NOW], StatusCode: 'Complete' }],
+      MetricDataResults: [{ Id: 'lag', Values: [4], Timestamps: [new Date()], StatusCode: 'Complete' }],
     });
 
     await expect(

@@ -117,6 +117,7 @@ describe('parseScenario', () => {
       { at: 0, fault: 'region-outage', region: 'us-east-1' },
       { at: 0, fault: 'health-check-flap', region: 'us-east-1', periodSeconds: 20 },
       { at: 0, fault: 'replica-lag', region: 'eu-west-1', seconds: 0 },
+      { at: 0, fault: 'replication-stall', region: 'us-west-2' },
       {
         at: 0,
         fault: 'api-error',
@@ -147,6 +148,7 @@ describe('parseScenario', () => {
       { type: 'region-outage', region: 'us-east-1' },
       { type: 'health-check-flap', region: 'us-east-1', periodSeconds: 20 },
       { type: 'replica-lag', region: 'eu-west-1', seconds: 0 },
+      { type: 'replication-stall', region: 'us-west-2' },
       {
         type: 'api-error',
         service: 'rds',

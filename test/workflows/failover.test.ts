@@ -260,7 +260,7 @@ describe('failover workflow (real ASL on the local runtime)', () => {
     expect(report.world.regions['us-west-2']?.applications['ai-gateway']?.database).toBe('replica');
     const record = ledgerOf(report, run!.name) as { details: { request: { reason: string } } };
     expect(record.details.request.reason).toMatch(
-      /eu-west-1 chosen over us-west-2: us-west-2 lag 45 s against the 30 s budget, eu-west-1 lag \d+ s$/,
+      /eu-west-1 chosen over us-west-2: us-west-2 45 s of writes at risk against the 30 s budget, eu-west-1 \d+ s of writes at risk$/,
     );
   });
 

@@ -3,6 +3,7 @@ import type { World } from '../../world/World.ts';
 import type { ServiceOperations, TwinCallContext } from './ServiceTwin.ts';
 
 interface MetricStat {
+  readonly Period?: number;
   readonly Metric?: {
     readonly Namespace?: string;
     readonly MetricName?: string;
@@ -47,44 +48,53 @@ function loadBalancerOf(
   return undefined;
 }
 
+/** A query's datapoints, newest first, with the time (virtual seconds) of each. */
+interface Series {
+  readonly at: readonly number[];
+  readonly values: readonly number[];
+}
+
 /**
- * The newest datapoint of one metric query, from the world: RDS replica lag (ReplicaLag in seconds,
- * AuroraGlobalDBReplicationLag in milliseconds; none while the database is not a replica or is
- * still being created, as RDS publishes none then), and the load balancer's request count, 5xx
- * counts and p99 target response time (seconds). Undefined is no datapoint.
+ * The datapoints of one metric query, from the world. RDS replica lag (ReplicaLag in seconds,
+ * AuroraGlobalDBReplicationLag in milliseconds) over [start, end] by the query's period, as the
+ * instance published it (none while it is not a replica or is still being created, as RDS publishes
+ * none then); the load balancer's request count, 5xx counts and p99 target response time (seconds)
+ * as one datapoint now.
  */
-function datapoint(world: World, query: Query, context: TwinCallContext): number | undefined {
+function series(world: World, query: Query, context: TwinCallContext, start: number, end: number): Series {
   const stat = query.MetricStat;
   const namespace = stat?.Metric?.Namespace;
   const metric = stat?.Metric?.MetricName;
+  const none: Series = { at: [], values: [] };
   if (namespace === 'AWS/RDS') {
     const db = databaseOf(world, stat);
-    if (db === undefined || db.region !== context.region) return undefined;
-    if (world.databaseRole(db.app, db.region) !== 'replica') return undefined;
-    if (world.describeDatabase(db.app, db.region).status === 'creating') return undefined;
-    const lag = world.replicaLagSeconds(db.app, db.region);
-    if (metric === 'ReplicaLag') return lag;
-    if (metric === 'AuroraGlobalDBReplicationLag') return lag * 1000;
-    return undefined;
+    if (db === undefined || db.region !== context.region) return none;
+    const unit = metric === 'ReplicaLag' ? 1 : metric === 'AuroraGlobalDBReplicationLag' ? 1000 : undefined;
+    if (unit === undefined) return none;
+    const points = world.replicaLagSeries(db.app, db.region, start, end, stat?.Period ?? 60);
+    return { at: points.map((p) => p.at), values: points.map((p) => p.seconds * unit) };
   }
-  if (namespace === 'AWS/ApplicationELB') {
-    const lb = loadBalancerOf(world, stat);
-    if (lb === undefined || lb.region !== context.region) return undefined;
-    // Per 100 requests: the rate the guard computes comes out in percent.
-    switch (metric) {
-      case 'RequestCount':
-        return 100;
-      case 'HTTPCode_Target_5XX_Count':
-        return world.errorRatePercent(lb.app, lb.region);
-      case 'HTTPCode_ELB_5XX_Count':
-        return 0;
-      case 'TargetResponseTime':
-        return world.latencyMs(lb.app, lb.region) / 1000;
-      default:
-        return undefined;
-    }
+  const value = datapoint(world, stat, context);
+  return value === undefined ? none : { at: [world.clock.seconds], values: [value] };
+}
+
+function datapoint(world: World, stat: MetricStat | undefined, context: TwinCallContext): number | undefined {
+  if (stat?.Metric?.Namespace !== 'AWS/ApplicationELB') return undefined;
+  const lb = loadBalancerOf(world, stat);
+  if (lb === undefined || lb.region !== context.region) return undefined;
+  // Per 100 requests: the rate the guard computes comes out in percent.
+  switch (stat.Metric.MetricName) {
+    case 'RequestCount':
+      return 100;
+    case 'HTTPCode_Target_5XX_Count':
+      return world.errorRatePercent(lb.app, lb.region);
+    case 'HTTPCode_ELB_5XX_Count':
+      return 0;
+    case 'TargetResponseTime':
+      return world.latencyMs(lb.app, lb.region) / 1000;
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
 /** A metric math expression of the forms the adapters send, over the queries' values. */
@@ -151,23 +161,32 @@ export function cloudWatchOperations(): ServiceOperations {
       const { world } = context;
       world.faults.check('cloudwatch', 'GetMetricData', context.region);
       const queries = (input.MetricDataQueries ?? []) as Query[];
-      const values = new Map<string, number | undefined>();
+      const start = world.clock.secondsAt(input.StartTime as Date);
+      const end = world.clock.secondsAt(input.EndTime as Date);
+      const results = new Map<string, Series>();
       for (const q of queries)
-        if (q.MetricStat !== undefined && q.Id !== undefined) values.set(q.Id, datapoint(world, q, context));
-      for (const q of queries)
-        if (q.Expression !== undefined && q.Id !== undefined)
-          values.set(q.Id, evaluate(q.Expression, values));
-      const at = world.clock.now();
+        if (q.MetricStat !== undefined && q.Id !== undefined)
+          results.set(q.Id, series(world, q, context, start, end));
+      // Expressions combine the newest datapoint of each query they name.
+      const newest = new Map([...results].map(([id, r]) => [id, r.values[0]]));
+      for (const q of queries) {
+        if (q.Expression === undefined || q.Id === undefined) continue;
+        const value = evaluate(q.Expression, newest);
+        results.set(
+          q.Id,
+          value === undefined ? { at: [], values: [] } : { at: [world.clock.seconds], values: [value] },
+        );
+      }
       return {
         MetricDataResults: queries
           .filter((q) => q.ReturnData !== false)
           .map((q) => {
-            const value = q.Id === undefined ? undefined : values.get(q.Id);
+            const result = (q.Id === undefined ? undefined : results.get(q.Id)) ?? { at: [], values: [] };
             return {
               Id: q.Id,
               Label: q.MetricStat?.Metric?.MetricName ?? q.Id,
-              Timestamps: value === undefined ? [] : [at],
-              Values: value === undefined ? [] : [value],
+              Timestamps: result.at.map((at) => new Date(world.clock.secondsToIso(at))),
+              Values: [...result.values],
               StatusCode: 'Complete',
             };
           }),
