@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -11,11 +12,11 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsControl } from '../../shared/aws/StepFunctionsControl.ts';
 import { stateMachineName } from '../../shared/config/naming.ts';
+import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
-import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
 import { DRILL_FUNCTIONS, DrillSteps } from '../../shared/drill/DrillSteps.ts';
@@ -31,15 +32,15 @@ import { stepHandler } from '../../shared/runtime/stepHandler.ts';
 const FUNCTION = 'lifeboat-drill';
 const logger = new Logger();
 const tracer = new Tracer();
-const config = lambdaConfig();
 const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
 const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
 const cloudWatchIn = perRegion((region) =>
   tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
 );
+const alarms = new CloudWatchAlarms(cloudWatchIn);
 const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
 const rdsIn = perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region))));
-const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
+const route53Dns = new Route53Dns(route53, {});
 // A game day starts the failover and the failback in the regions they move traffic to.
 const account = requireEnv('LIFEBOAT_ACCOUNT');
 const partition = requireEnv('LIFEBOAT_PARTITION');
@@ -63,8 +64,9 @@ export const handler = stepHandler(
     ports: {
       // Weights (where traffic is now) and health-check status, read, never changed.
       dns: route53Dns,
-      health: route53Dns,
-      alarms: new CloudWatchAlarms(cloudWatchIn),
+      // Route 53's view of each region: its health check's alarm in us-east-1 (AlarmHealth).
+      health: new AlarmHealth(alarms),
+      alarms,
       probe: new HttpProbe(),
       metrics: new CloudWatchMetrics(cloudWatchIn),
       // DescribeCluster and DescribeNodegroup, and the cluster's nodes from its Kubernetes API (the

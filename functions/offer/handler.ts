@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -11,7 +12,6 @@ import middy from '@middy/core';
 import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
-import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import { approvalWaits, offerFailbacks, type OfferOutcome } from '../../shared/failback/FailbackOffer.ts';
 import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import {
@@ -44,7 +44,7 @@ const deps = {
   clock: systemClock,
   region: lambdaRegion(),
   estate: lambdaEstate(FUNCTION, {
-    dns: new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config)),
+    dns: new Route53Dns(route53, {}),
     database: new RdsDatabase(
       perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region)))),
     ),

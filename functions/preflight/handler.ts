@@ -4,7 +4,6 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { Route53Client } from '@aws-sdk/client-route-53';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
@@ -12,19 +11,18 @@ import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
-import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
-import { clientConfig, lambdaConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
+import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
+import { clientConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
 
 const FUNCTION = 'lifeboat-preflight';
 const logger = new Logger();
 const tracer = new Tracer();
-const config = lambdaConfig();
 const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
-const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
 const cloudWatchIn = perRegion((region) =>
   tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
 );
+const alarms = new CloudWatchAlarms(cloudWatchIn);
 const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
 
 /** The preflight checks (target health, source down, replica lag, cooldown, target cluster) and Decide. */
@@ -32,8 +30,9 @@ export const handler = failoverHandler(FUNCTION, {
   logger,
   tracer,
   ports: {
-    health: new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config)),
-    alarms: new CloudWatchAlarms(cloudWatchIn),
+    // Route 53's view of the target: its health check's alarm in us-east-1 (AlarmHealth).
+    health: new AlarmHealth(alarms),
+    alarms,
     probe: new HttpProbe(),
     metrics: new CloudWatchMetrics(cloudWatchIn),
     // CheckReplica (failback): the returning region's database, read only.

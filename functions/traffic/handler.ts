@@ -3,6 +3,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchFence, fenceVoteRegions } from '../../shared/aws/CloudWatchFence.ts';
 import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
@@ -21,6 +22,7 @@ const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
 const cloudWatchIn = perRegion((region) =>
   tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
 );
+const alarms = new CloudWatchAlarms(cloudWatchIn);
 const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
 
 /**
@@ -34,8 +36,9 @@ export const handler = failoverHandler(FUNCTION, {
     // A fence vote in every control-plane region, through each region's CloudWatch endpoint.
     fence: new CloudWatchFence(cloudWatchIn, fenceVoteRegions(config)),
     dns: route53Dns,
-    health: route53Dns,
-    alarms: new CloudWatchAlarms(cloudWatchIn),
+    // Route 53's view of each region: its health check's alarm in us-east-1 (AlarmHealth).
+    health: new AlarmHealth(alarms),
+    alarms,
     probe: new HttpProbe(),
     traffic: new LoadBalancerMetrics(cloudWatchIn),
     telemetry: new CloudWatchTelemetry(cloudWatchIn(lambdaRegion())),

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -10,11 +11,11 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import middy from '@middy/core';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
+import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
-import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import {
   classified,
   clientConfig,
@@ -44,8 +45,9 @@ const sfn = tracer.captureAWSv3Client(new SFNClient(clientConfig()));
 const cloudWatchIn = perRegion((region) =>
   tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
 );
+const alarms = new CloudWatchAlarms(cloudWatchIn);
 const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
-const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
+const route53Dns = new Route53Dns(route53, {});
 
 const deps: TriggerDeps = {
   config,
@@ -58,8 +60,9 @@ const deps: TriggerDeps = {
   }),
   estate: lambdaEstate(FUNCTION, {
     dns: route53Dns,
-    health: route53Dns,
-    alarms: new CloudWatchAlarms(cloudWatchIn),
+    // Route 53's view of each region: its health check's alarm in us-east-1 (AlarmHealth).
+    health: new AlarmHealth(alarms),
+    alarms,
     // The standbys' replica lag, to prefer one within the budget (chooseStandby).
     metrics: new CloudWatchMetrics(cloudWatchIn),
     probe: new HttpProbe(),

@@ -686,8 +686,8 @@ export class BackupWorkflows extends Construct {
 
   /**
    * The readiness drill reads what a failover's preflight reads, for any region of the application
-   * (the target follows the current primary): Route 53 weights and health-check status, the
-   * detection alarms, replica lag, the EKS clusters and node groups, the copy region's snapshots.
+   * (the target follows the current primary): Route 53 weights, the detection alarms (Route 53's
+   * health checks are read through theirs), replica lag, the EKS clusters and node groups, the copy region's snapshots.
    */
   private grantDrill(role: IRole, apps: readonly ApplicationConfig[]): void {
     const zones = [...new Set(apps.map((a) => a.dns.hostedZoneId))].map((zone) =>
@@ -700,27 +700,6 @@ export class BackupWorkflows extends Construct {
       }),
     );
     this.allow(role, new PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: zones }));
-
-    const checks = apps.flatMap((a) => Object.values(a.healthChecks));
-    const ids = checks.flatMap((c) => (c.kind === 'existing' ? [c.healthCheckId] : []));
-    const created = ids.length < checks.length;
-    const healthCheckArn = (id: string) =>
-      this.stack.formatArn({
-        service: 'route53',
-        region: '',
-        account: '',
-        resource: 'healthcheck',
-        resourceName: id,
-      });
-    this.allow(
-      role,
-      new PolicyStatement({
-        actions: ['route53:GetHealthCheckStatus', 'route53:ListTagsForResources'],
-        resources: created ? [healthCheckArn('*')] : [...new Set(ids)].sort().map(healthCheckArn),
-      }),
-      "Health checks the detection stack creates in us-east-1: their ids are not known to this region's stack.",
-    );
-    this.allow(role, new PolicyStatement({ actions: ['route53:ListHealthChecks'], resources: ['*'] }));
 
     const alarms = detectionSignals({
       controlPlaneRegions: this.props.config.controlPlaneRegions,
@@ -785,7 +764,7 @@ export class BackupWorkflows extends Construct {
     );
     acknowledgeUnscopedActions(
       role,
-      "cloudwatch:GetMetricData (replica lag) and route53:ListHealthChecks (finding the detection stack's health checks) have no resource-level permissions.",
+      'cloudwatch:GetMetricData (replica lag) has no resource-level permissions.',
     );
   }
 }

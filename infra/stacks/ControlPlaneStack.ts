@@ -328,13 +328,12 @@ export class ControlPlaneStack extends Stack {
     this.grantLedger(this.offer.role, ['GetItem', 'Query', 'PutItem', 'UpdateItem']);
     this.grantSecrets(this.offer.role, [slackSecrets.botToken]);
     this.grantReadWeights(this.offer.role);
-    this.grantHealthReads(this.offer);
     // Its own region's database for the offer; the serving region's to see that a failover promoted
     // another writer before it quarantines an old one here.
     this.grantDatabaseReads(this.offer.role, this.regionsOfApplicationsHere());
     acknowledgeUnscopedActions(
       this.offer.role,
-      "route53:ListHealthChecks (finding the detection stack's health checks) and cloudwatch:PutMetricData (the approvals' waiting time, limited by condition to the Lifeboat namespace) have no resource-level permissions.",
+      "cloudwatch:PutMetricData (the approvals' waiting time, limited by condition to the Lifeboat namespace) has no resource-level permissions.",
     );
     this.backups = new BackupWorkflows(this, 'Backups', {
       config,
@@ -593,7 +592,7 @@ export class ControlPlaneStack extends Stack {
         this.grantReadWeights(role);
         break;
       case 'lifeboat-preflight':
-        this.grantHealthReads(fn);
+        // Route 53's view of the target: its health check's alarm (AlarmHealth), with the other alarms.
         this.grantAlarmReads(role);
         this.grantMetricReads(role);
         this.grantDescribeClusters(role);
@@ -601,7 +600,7 @@ export class ControlPlaneStack extends Stack {
         this.grantDatabaseReads(role, [this.region]);
         acknowledgeUnscopedActions(
           role,
-          "cloudwatch:GetMetricData (replica lag) and route53:ListHealthChecks (finding the detection stack's health checks) have no resource-level permissions.",
+          'cloudwatch:GetMetricData (replica lag) has no resource-level permissions.',
         );
         break;
       case 'lifeboat-database':
@@ -724,7 +723,6 @@ export class ControlPlaneStack extends Stack {
     // Query: past runs; PutItem: the regions' health records the failback's offer reads.
     this.grantLedger(role, ['Query', 'PutItem']);
     this.grantReadWeights(role);
-    this.grantHealthReads(fn);
     this.grantAlarmReads(role);
     // The standbys' replica lag, to fail over to one within the budget when the first is not.
     this.grantMetricReads(role);
@@ -741,7 +739,7 @@ export class ControlPlaneStack extends Stack {
     );
     acknowledgeUnscopedActions(
       role,
-      "route53:ListHealthChecks (finding the detection stack's health checks) and cloudwatch:GetMetricData (the standbys' replica lag) have no resource-level permissions.",
+      "cloudwatch:GetMetricData (the standbys' replica lag) has no resource-level permissions.",
     );
   }
 
@@ -875,9 +873,10 @@ export class ControlPlaneStack extends Stack {
   }
 
   /**
-   * Route 53 health-check status, and the look-up of the checks the detection stack created: their
+   * The look-up of the checks the detection stack created, which the record change attaches: their
    * ids live in us-east-1's stack and cannot be referenced from here, so checks are named by `*`
-   * unless the config names every one.
+   * unless the config names every one. (Health is read from the checks' alarms, not from
+   * GetHealthCheckStatus: see shared/failover/alarmHealth.ts.)
    */
   private grantHealthReads(fn: LifeboatFunction): void {
     const checks = this.config.applications.flatMap((a) => Object.values(a.healthChecks));
@@ -894,7 +893,7 @@ export class ControlPlaneStack extends Stack {
     const resources = created ? [healthCheckArn('*')] : [...new Set(ids)].sort().map(healthCheckArn);
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['route53:GetHealthCheckStatus', 'route53:ListTagsForResources'],
+        actions: ['route53:ListTagsForResources'],
         resources,
       }),
     );

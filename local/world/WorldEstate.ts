@@ -1,5 +1,6 @@
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions, publishFenceVotes, votesNeeded } from '../../shared/aws/CloudWatchFence.ts';
+import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { quarantineState, type Estate } from '../../shared/ports/Estate.ts';
 import { worldBackups } from './Snapshots.ts';
 import type { World } from './World.ts';
@@ -15,15 +16,12 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
     return work();
   };
   const name = (app: ApplicationConfig): string => app.name;
-  return {
+  const estate: Omit<Estate, 'health'> = {
     dns: {
       getWeights: (app) => call(() => world.getWeights(name(app))),
       setWeights: (app, weights, o) =>
         call(() => world.changeWeights(name(app), weights, { force: o.force, by: o.by })),
       getChangeStatus: (changeId) => call(() => world.getChange(changeId)),
-    },
-    health: {
-      getStatus: (app, region) => call(() => world.getHealthCheckStatus(name(app), region)),
     },
     database: {
       describe: (app, region) =>
@@ -188,4 +186,6 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
     },
     backups: worldBackups(world.snapshots, call),
   };
+  // Route 53's health as the Lambda functions read it: the health check's alarm.
+  return { ...estate, health: new AlarmHealth(estate.alarms) };
 }

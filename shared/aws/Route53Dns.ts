@@ -1,7 +1,6 @@
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
-  GetHealthCheckStatusCommand,
   ListResourceRecordSetsCommand,
   type Change,
   type ListResourceRecordSetsCommandInput,
@@ -9,19 +8,13 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
-import type { DnsPort, HealthPort, HealthStatus } from '../ports/Estate.ts';
+import type { DnsPort } from '../ports/Estate.ts';
 
 /** Route 53 rejects a change batch comment longer than this. */
 const MAX_COMMENT_LENGTH = 256;
 
 /** The most a weighted record's Weight can be. */
 const MAX_WEIGHT = 255;
-
-/**
- * Route 53 calls a check healthy when more than this percentage of its checkers see the endpoint
- * healthy ("How Amazon Route 53 determines whether a health check is healthy").
- */
-const HEALTHY_CHECKER_PERCENT = 18;
 
 /**
  * Route 53 answers with names fully qualified (trailing dot) and escapes characters other than
@@ -45,7 +38,7 @@ function normaliseRecordName(name: string): string {
  * `recordHealthCheckIds`, when given, are the checks the records carry instead (the calculated
  * checks that also hold the fences); `healthCheckIds` stay the ones whose status is read.
  */
-export class Route53Dns implements DnsPort, HealthPort {
+export class Route53Dns implements DnsPort {
   readonly #client: Route53Client;
   readonly #healthCheckIds: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly #recordHealthCheckIds: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -166,18 +159,6 @@ export class Route53Dns implements DnsPort, HealthPort {
       throw new Error(`Route 53 returned status ${String(status)} for change ${changeId}`);
     }
     return status;
-  }
-
-  async getStatus(app: ApplicationConfig, region: string): Promise<HealthStatus> {
-    const output = await this.#client.send(
-      new GetHealthCheckStatusCommand({ HealthCheckId: this.#healthCheckId(app, region) }),
-    );
-    const observations = output.HealthCheckObservations ?? [];
-    // No checker reporting is no evidence of health.
-    if (observations.length === 0) return 'unhealthy';
-    const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success') === true).length;
-    // Integer comparison: exactly 18% (e.g. 9 of 50) is unhealthy, as in Route 53.
-    return healthy * 100 > HEALTHY_CHECKER_PERCENT * observations.length ? 'healthy' : 'unhealthy';
   }
 
   #healthCheckId(app: ApplicationConfig, region: string): string {

@@ -5,7 +5,7 @@ import {
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
-import type { DnsPort, HealthPort, HealthStatus } from '../ports/Estate.ts';
+import type { DnsPort } from '../ports/Estate.ts';
 import { Route53Dns } from './Route53Dns.ts';
 
 /** Health check id by application name, then region: what `Route53Dns` attaches to each record. */
@@ -170,7 +170,7 @@ export function cachedHealthCheckIds(
  * `cachedHealthCheckIds`): reading weights or a change needs no ids, so those work even while the
  * look-up cannot.
  */
-export class DiscoveringRoute53Dns implements DnsPort, HealthPort {
+export class DiscoveringRoute53Dns implements DnsPort {
   readonly #client: Route53Client;
   readonly #healthCheckIds: () => Promise<HealthCheckSet>;
   readonly #withoutIds: Route53Dns;
@@ -195,10 +195,6 @@ export class DiscoveringRoute53Dns implements DnsPort, HealthPort {
 
   getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'> {
     return this.#withoutIds.getChangeStatus(changeId);
-  }
-
-  async getStatus(app: ApplicationConfig, region: string): Promise<HealthStatus> {
-    return (await this.#withIds()).getStatus(app, region);
   }
 
   async #withIds(): Promise<Route53Dns> {

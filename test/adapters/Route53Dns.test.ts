@@ -1,13 +1,11 @@
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
-  GetHealthCheckStatusCommand,
   ListResourceRecordSetsCommand,
-  NoSuchHealthCheck,
   Route53Client,
   ThrottlingException,
 } from '@aws-sdk/client-route-53';
-import type { HealthCheckObservation, ResourceRecordSet } from '@aws-sdk/client-route-53';
+import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
@@ -515,99 +513,6 @@ describe('Route53Dns', () => {
 
       const thrown = await dns()
         .getChangeStatus('C2682N5HXP0BZ4')
-        .catch((e: unknown) => e);
-      expect(thrown).toBe(error);
-      expect(thrown).toHaveProperty('name', 'ThrottlingException');
-    });
-  });
-
-  describe('getStatus', () => {
-    function observations(healthy: number, failing: number): HealthCheckObservation[] {
-      const report = (status: string, i: number): HealthCheckObservation => ({
-        Region: 'us-east-1',
-        IPAddress: `15.177.0.${i}`,
-        StatusReport: { Status: status, CheckedTime: new Date('2026-11-22T06:00:00.000Z') },
-      });
-      return [
-        ...Array.from({ length: healthy }, (_, i) => report('Success: HTTP Status Code 200, OK', i)),
-        ...Array.from({ length: failing }, (_, i) => report('Failure: Connection timed out.', healthy + i)),
-      ];
-    }
-
-    // Route 53 needs more than 18% of checkers healthy: 1.8 of 10, 9 of 50, 2.88 of 16.
-    it.each([
-      ['unhealthy', 1, 10],
-      ['healthy', 2, 10],
-      ['unhealthy', 9, 50],
-      ['healthy', 10, 50],
-      ['unhealthy', 2, 16],
-      ['healthy', 3, 16],
-      ['unhealthy', 0, 16],
-      ['healthy', 16, 16],
-    ] as const)('returns %s when %i of %i checkers report success', async (expected, healthy, total) => {
-      route53
-        .on(GetHealthCheckStatusCommand)
-        .resolves({ HealthCheckObservations: observations(healthy, total - healthy) });
-
-      await expect(dns().getStatus(ALIAS_APP, 'us-west-2')).resolves.toBe(expected);
-      expect(route53).toHaveReceivedCommandTimes(GetHealthCheckStatusCommand, 1);
-      expect(route53.commandCalls(GetHealthCheckStatusCommand)[0]!.args[0].input).toEqual({
-        HealthCheckId: '22222222-2222-4222-8222-222222222222',
-      });
-    });
-
-    it('is unhealthy when no checker reports', async () => {
-      route53.on(GetHealthCheckStatusCommand).resolves({ HealthCheckObservations: [] });
-
-      await expect(dns().getStatus(ALIAS_APP, 'us-east-1')).resolves.toBe('unhealthy');
-      expect(route53.commandCalls(GetHealthCheckStatusCommand)[0]!.args[0].input).toEqual({
-        HealthCheckId: '11111111-1111-4111-8111-111111111111',
-      });
-    });
-
-    it('counts observations without a status report as not healthy', async () => {
-      route53.on(GetHealthCheckStatusCommand).resolves({
-        HealthCheckObservations: [
-          ...observations(1, 0),
-          { Region: 'eu-west-1', IPAddress: '15.177.1.1' },
-          { Region: 'eu-west-1', IPAddress: '15.177.1.2', StatusReport: {} },
-          { Region: 'eu-west-1', IPAddress: '15.177.1.3', StatusReport: { Status: 'success' } },
-          ...observations(0, 2),
-        ],
-      });
-
-      // 1 of 6 (17%) healthy.
-      await expect(dns().getStatus(ALIAS_APP, 'eu-west-1')).resolves.toBe('unhealthy');
-    });
-
-    it('throws naming the application and region when it has no health check id, sending nothing', async () => {
-      await expect(dns().getStatus(application('ai-gateway-drill'), 'us-west-2')).rejects.toThrow(
-        'No Route 53 health check id for ai-gateway-drill in us-west-2',
-      );
-      const noIds = new Route53Dns(new Route53Client({ region: 'us-east-1' }), {});
-      await expect(noIds.getStatus(ALIAS_APP, 'us-east-1')).rejects.toThrow(
-        'No Route 53 health check id for ai-gateway in us-east-1',
-      );
-      expect(route53).toHaveReceivedCommandTimes(GetHealthCheckStatusCommand, 0);
-    });
-
-    it('propagates an SDK error unchanged when the health check does not exist', async () => {
-      const error = new NoSuchHealthCheck({ $metadata: {}, message: 'No health check exists' });
-      route53.on(GetHealthCheckStatusCommand).rejects(error);
-
-      const thrown = await dns()
-        .getStatus(ALIAS_APP, 'us-east-1')
-        .catch((e: unknown) => e);
-      expect(thrown).toBe(error);
-      expect(thrown).toHaveProperty('name', 'NoSuchHealthCheck');
-    });
-
-    it('propagates an SDK error unchanged when Route 53 throttles', async () => {
-      const error = throttled();
-      route53.on(GetHealthCheckStatusCommand).rejects(error);
-
-      const thrown = await dns()
-        .getStatus(ALIAS_APP, 'us-east-1')
         .catch((e: unknown) => e);
       expect(thrown).toBe(error);
       expect(thrown).toHaveProperty('name', 'ThrottlingException');

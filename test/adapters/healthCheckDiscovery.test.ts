@@ -1,6 +1,5 @@
 import {
   GetChangeCommand,
-  GetHealthCheckStatusCommand,
   ListHealthChecksCommand,
   ListTagsForResourcesCommand,
   Route53Client,
@@ -28,7 +27,6 @@ function testConfig(mutate?: (doc: ReturnType<typeof exampleConfigDocument>) => 
 }
 
 const config = testConfig();
-const APP_GW = config.applications[0]!;
 
 function check(id: string, host: string): HealthCheck {
   return {
@@ -350,26 +348,5 @@ describe('DiscoveringRoute53Dns', () => {
       'INSYNC',
     );
     expect(ids).not.toHaveBeenCalled();
-  });
-
-  it("reads a region's health with the id the look-up found", async () => {
-    route53.on(GetHealthCheckStatusCommand).resolves({
-      HealthCheckObservations: [{ StatusReport: { Status: 'Success: HTTP Status Code 200' } }],
-    });
-    const ports = new DiscoveringRoute53Dns(new Route53Client({}), () =>
-      Promise.resolve({ ids: { 'ai-gateway': { 'us-west-2': 'hc-usw2' } }, recordIds: {} }),
-    );
-
-    await expect(ports.getStatus(APP_GW, 'us-west-2')).resolves.toBe('healthy');
-    expect(route53.commandCalls(GetHealthCheckStatusCommand)[0]!.args[0].input).toEqual({
-      HealthCheckId: 'hc-usw2',
-    });
-  });
-
-  it('fails the health read with the look-up error when the ids cannot be found', async () => {
-    const ports = new DiscoveringRoute53Dns(new Route53Client({}), () =>
-      Promise.reject(new Error('Route 53 is down')),
-    );
-    await expect(ports.getStatus(APP_GW, 'us-west-2')).rejects.toThrow('Route 53 is down');
   });
 });

@@ -29,7 +29,6 @@ import {
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
-  GetHealthCheckStatusCommand,
   ListHealthChecksCommand,
   ListResourceRecordSetsCommand,
   ListTagsForResourcesCommand,
@@ -156,7 +155,8 @@ function weightsServedBy(serving: string): void {
 }
 
 /** The detection stack's health checks, found by their endpoint and tags, all healthy. */
-function healthChecksHealthy(): void {
+/** The detection stack's health checks, found by their tags (the traffic function's look-up). */
+function healthChecksTagged(): void {
   const checks = [
     ['hc-gw-use1', 'use1.gateway.example.com', 'ai-gateway', 'us-east-1'],
     ['hc-gw-usw2', 'usw2.gateway.example.com', 'ai-gateway', 'us-west-2'],
@@ -183,11 +183,6 @@ function healthChecksHealthy(): void {
         { Key: 'lifeboat:application', Value: application },
         { Key: 'lifeboat:region', Value: region },
       ],
-    })),
-  });
-  route53.on(GetHealthCheckStatusCommand).resolves({
-    HealthCheckObservations: [1, 2, 3].map(() => ({
-      StatusReport: { Status: 'Success: HTTP Status Code 200' },
     })),
   });
 }
@@ -484,7 +479,7 @@ describe('traffic handler', () => {
   });
 
   it('moves the weights in one change batch with the discovered health checks attached', async () => {
-    healthChecksHealthy();
+    healthChecksTagged();
     route53.on(ChangeResourceRecordSetsCommand).resolves({
       ChangeInfo: { Id: '/change/C0123456789', Status: 'PENDING', SubmittedAt: NOW },
     });
@@ -592,11 +587,12 @@ describe('notify handler', () => {
 });
 
 describe('trigger handler', () => {
+  /** us-east-1's alarms in ALARM; the other regions' (their health checks' among them) OK. */
   function alarmsInAlarm(): void {
     cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({
       MetricAlarms: input.AlarmNames.map((name) => ({
         AlarmName: name,
-        StateValue: 'ALARM',
+        StateValue: /-us-east-1-(route53-health|probe-from-)/.test(name) ? 'ALARM' : 'OK',
         StateUpdatedTimestamp: NOW,
       })),
     }));
@@ -613,7 +609,7 @@ describe('trigger handler', () => {
 
   it('starts the failover to its own region, named after the incident, when a quorum is in ALARM', async () => {
     weightsServedBy('us-east-1');
-    healthChecksHealthy();
+    healthChecksTagged();
     alarmsInAlarm();
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${FAILOVER_ARN}:x`, startDate: NOW });
 
@@ -648,7 +644,7 @@ describe('trigger handler', () => {
 
   it('answers already-started when Step Functions has an execution of that name', async () => {
     weightsServedBy('us-east-1');
-    healthChecksHealthy();
+    healthChecksTagged();
     alarmsInAlarm();
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ $metadata: {}, message: 'exists' }));
 

@@ -385,10 +385,7 @@ describe('BackupWorkflows', () => {
           'kms:GenerateDataKey',
           'rds:DescribeDBClusterSnapshots',
           'rds:DescribeDBSnapshots',
-          'route53:GetHealthCheckStatus',
-          'route53:ListHealthChecks',
           'route53:ListResourceRecordSets',
-          'route53:ListTagsForResources',
           'states:StartExecution',
         ],
       });
@@ -429,7 +426,6 @@ describe('BackupWorkflows', () => {
         'logs:DescribeResourcePolicies',
         'logs:DescribeLogGroups',
         'cloudwatch:GetMetricData',
-        'route53:ListHealthChecks',
       ]);
       for (const grant of grants.filter((g) => g.resources.includes('*'))) {
         expect(grant.resources).toEqual(['*']);

@@ -11,10 +11,8 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   // Without the alarms the source cannot be shown down, or the target's cluster reached: stop.
   'cloudwatch DescribeAlarms first': 'stopped',
   'eks DescribeCluster first': 'stopped',
-  // Region health falls back to the other regions' probes.
+  // Region health (the health check's alarm) falls back to the other regions' probes.
   'cloudwatch DescribeAlarms later': 'tolerated',
-  'route53 GetHealthCheckStatus first': 'tolerated',
-  'route53 GetHealthCheckStatus later': 'tolerated',
   // The change was accepted; only its status read fails. Traffic already moved.
   'route53 GetChange first': 'failed-done',
   'route53 GetChange later': 'failed-done',

@@ -520,12 +520,6 @@ describe('modelErrors on what the adapters send', () => {
       await dns().getChangeStatus('C0123456789ABCDEFGHIJ');
       expect(checked(route53, 'route53')).toEqual(valid('GetChange'));
     });
-
-    it('accepts GetHealthCheckStatus', async () => {
-      route53.resolves({ HealthCheckObservations: [] });
-      await dns().getStatus(REPLICAS, 'us-west-2');
-      expect(checked(route53, 'route53')).toEqual(valid('GetHealthCheckStatus'));
-    });
   });
 
   describe('discoverHealthCheckIds', () => {
