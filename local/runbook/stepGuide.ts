@@ -93,7 +93,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   shiftTraffic: {
     does: 'sets the weights in one change batch: the target to 100, the source to 0',
     ifFails:
-      "it is retried for about an hour while Route 53's API does not answer; the fence already keeps the source out of DNS answers. If it still fails, set the weights by hand in the Route 53 console",
+      "it is retried for about 24 hours (5 s growing to 5 min apart) while Route 53's API does not answer; the fence already keeps the source out of DNS answers. If it still fails, set the weights with lifeboat weights once Route 53's API answers",
   },
   checkChange: {
     does: 'waits until Route 53 reports the change INSYNC',

@@ -13,6 +13,12 @@ z.config(en());
  * with optional `reason`, `dryRun` and `force`. The trigger adds `mode: "automatic"`, the failing
  * `sourceRegion` and the `incident` that started it.
  */
+/**
+ * The lock's lease: longer than a failover can run. Its DNS change (ShiftTraffic) is retried for
+ * about 24 hours while Route 53's API, in us-east-1, does not answer; the rest takes under two.
+ */
+export const LOCK_LEASE_SECONDS = 26 * 3600;
+
 export const FailoverInputSchema = z.strictObject({
   application: z.string().check(z.minLength(1)),
   targetRegion: z.string().check(z.minLength(1)),
@@ -165,6 +171,6 @@ export function checkFailoverInput(
     confirmationWaitSeconds:
       mode === 'automatic' ? Math.max(0, Math.ceil(app.automation.outageConfirmationSeconds - elapsed)) : 0,
     approvalTimeoutSeconds: config.slack.approvalTimeoutSeconds,
-    approvalLockLeaseSeconds: config.slack.approvalTimeoutSeconds + 3 * 3600,
+    approvalLockLeaseSeconds: config.slack.approvalTimeoutSeconds + LOCK_LEASE_SECONDS,
   };
 }

@@ -7,7 +7,12 @@ import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
 import { regionHealth, signalsDownOrRetry, signalStates } from './regionHealth.ts';
-import { checkFailoverInput, findApplication, type FailoverRequest } from './FailoverInput.ts';
+import {
+  checkFailoverInput,
+  findApplication,
+  LOCK_LEASE_SECONDS,
+  type FailoverRequest,
+} from './FailoverInput.ts';
 import { readReplicationAtRisk, type ReplicationAtRisk } from './replicationAtRisk.ts';
 
 export interface FailoverDeps {
@@ -25,8 +30,7 @@ export interface FailoverDeps {
 /** The most a promotion or a scale-up may take before the run gives up and says so. */
 export const PROMOTION_LIMIT_SECONDS = 1800;
 export const WORKLOADS_LIMIT_SECONDS = 900;
-/** The lock's lease: longer than a failover can run (its DNS change is retried for about an hour). */
-export const LOCK_LEASE_SECONDS = 3 * 3600;
+export { LOCK_LEASE_SECONDS } from './FailoverInput.ts';
 
 export interface CheckResult {
   readonly check: 'target-health' | 'source-down' | 'replica-lag' | 'cooldown' | 'target-cluster';

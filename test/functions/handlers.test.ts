@@ -132,7 +132,7 @@ const REQUEST: FailoverRequest = {
   incidentStartedAt: '2026-11-22T06:00:00.000Z',
   confirmationWaitSeconds: 0,
   approvalTimeoutSeconds: 3600,
-  approvalLockLeaseSeconds: 3600 + 3 * 3600,
+  approvalLockLeaseSeconds: 3600 + 26 * 3600,
 };
 
 /** Route 53 answering with ai-gateway's records, us-east-1 carrying all the traffic. */

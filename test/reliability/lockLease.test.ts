@@ -129,7 +129,8 @@ describe('the lock lease (real ASL on the local runtime)', () => {
       (doc.slack as { approvalTimeoutSeconds: number }).approvalTimeoutSeconds = 5 * 3600;
     };
     const failbackAt = 1000;
-    const intruderAt = failbackAt + LOCK_LEASE_SECONDS + 1800;
+    // Past the three hours a failback leases for its own work, while it still waits for its approval.
+    const intruderAt = failbackAt + 3 * 3600 + 1800;
     const approveAt = failbackAt + 4 * 3600;
     const { report, calls } = await rehearseObserved({
       events: [

@@ -39,7 +39,7 @@ describe('failover steps run twice', () => {
       incidentStartedAt: clock.now().toISOString(),
       confirmationWaitSeconds: 0,
       approvalTimeoutSeconds: 3600,
-      approvalLockLeaseSeconds: 3600 + 3 * 3600,
+      approvalLockLeaseSeconds: 3600 + 26 * 3600,
     };
     /** Runs `work` on the clock to completion. */
     const run = async <T>(work: Promise<T>): Promise<T> => {

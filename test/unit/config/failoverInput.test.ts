@@ -27,7 +27,7 @@ describe('checkFailoverInput', () => {
       confirmationWaitSeconds: 0,
       // The config's approval timeout (one hour), and the lock held for it and the failover's lease.
       approvalTimeoutSeconds: 3600,
-      approvalLockLeaseSeconds: 3600 + 3 * 3600,
+      approvalLockLeaseSeconds: 3600 + 26 * 3600,
     });
   });
 
