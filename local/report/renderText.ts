@@ -39,6 +39,7 @@ const TAGS: Readonly<Record<string, string>> = {
   'health-check': 'HEALTH',
   alarm: 'ALARM',
   'event-delivered': 'EVENT',
+  'event-dropped': 'EVENT-LOST',
   'dns-change': 'DNS',
   'dns-insync': 'DNS-SYNC',
   database: 'DB',

@@ -26,6 +26,7 @@ export interface TimelineEntry {
     | 'health-check'
     | 'alarm'
     | 'event-delivered'
+    | 'event-dropped'
     | 'dns-change'
     | 'dns-insync'
     | 'database'
@@ -169,6 +170,11 @@ interface DnsChange {
   readonly by: string | undefined;
   status: 'PENDING' | 'INSYNC';
 }
+
+/** EventBridge's default retry policy for a target it cannot reach (see `deliver`). */
+const EVENTBRIDGE_MAX_RETRIES = 185;
+const EVENTBRIDGE_MAX_EVENT_AGE_SECONDS = 24 * 3600;
+const EVENTBRIDGE_MAX_RETRY_INTERVAL_SECONDS = 480;
 
 /** The security group a simulated database starts in: the application's own, which clients reach. */
 export const APPLICATION_SECURITY_GROUP = 'sg-0a000000000000001';
@@ -1626,10 +1632,34 @@ export class World {
         previousState: { value: previous },
       },
     };
+    const sentAt = this.clock.seconds;
     for (const busRegion of busRegions) {
-      this.clock.schedule(this.clock.seconds + this.latency.eventBridgeDeliverySeconds, () => {
-        // A bus in a region that is down does not receive; EventBridge retries, then dead-letters.
-        if (this.faults.isOutage(busRegion)) return;
+      // A bus in a region that is down does not receive. EventBridge retries the delivery "for 24
+      // hours and up to 185 times with an exponential back off and jitter", then drops the event (to
+      // the forwarding rule's dead-letter queue)
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html). AWS does
+      // not give the intervals: doubling from one second up to eight minutes spreads 185 attempts
+      // over about 24 hours. An event may so arrive long after the change it reports.
+      const attempt = (retries: number): void => {
+        if (this.faults.isOutage(busRegion)) {
+          const wait = Math.min(2 ** retries, EVENTBRIDGE_MAX_RETRY_INTERVAL_SECONDS);
+          if (
+            retries >= EVENTBRIDGE_MAX_RETRIES ||
+            this.clock.seconds + wait - sentAt > EVENTBRIDGE_MAX_EVENT_AGE_SECONDS
+          ) {
+            this.note({
+              kind: 'event-dropped',
+              application: app.config.name,
+              region: busRegion,
+              text: `${EVENT_BUS_NAME} bus in ${busRegion} never received ${alarmName} ${state}: EventBridge gave up after ${retries} retries`,
+            });
+            return;
+          }
+          this.clock.schedule(this.clock.seconds + wait, () => {
+            attempt(retries + 1);
+          });
+          return;
+        }
         const delivered: DeliveredEvent = {
           at: this.clock.seconds,
           busRegion,
@@ -1637,13 +1667,17 @@ export class World {
           event,
         };
         this.delivered.push(delivered);
+        const late = this.clock.seconds - sentAt - this.latency.eventBridgeDeliverySeconds;
         this.note({
           kind: 'event-delivered',
           application: app.config.name,
           region: busRegion,
-          text: `${EVENT_BUS_NAME} bus in ${busRegion} received ${alarmName} ${state}`,
+          text: `${EVENT_BUS_NAME} bus in ${busRegion} received ${alarmName} ${state}${late >= 1 ? ` (sent ${Math.round(late)} s earlier, retried while ${busRegion} was down)` : ''}`,
         });
         for (const listener of this.eventListeners) listener(delivered);
+      };
+      this.clock.schedule(this.clock.seconds + this.latency.eventBridgeDeliverySeconds, () => {
+        attempt(0);
       });
     }
   }

@@ -21,6 +21,34 @@ describe('World detection', () => {
     expect(alarm!.at - onset).toBeLessThanOrEqual(30 + 60);
   });
 
+  it('retries a delivery to a bus whose region is down, delivering it late once back, and drops it after 24 hours', async () => {
+    const late = testWorld();
+    late.world.setRegionOutage('eu-west-1', true);
+    late.world.setRegionOutage('us-west-2', true);
+    await late.clock.runUntil(3600);
+    late.world.setRegionOutage('eu-west-1', false);
+    await late.clock.runUntil(3600 + 600);
+    const delivered = late.world.delivered.filter(
+      (d) => d.busRegion === 'eu-west-1' && d.event.detail.alarmName.includes('-us-west-2-route53-health'),
+    );
+    expect(delivered.length).toBeGreaterThan(0);
+    // Sent at about 90 s, received once eu-west-1 is back, at most one retry interval (8 min) later.
+    expect(delivered[0]!.at).toBeGreaterThanOrEqual(3600);
+    expect(delivered[0]!.at).toBeLessThanOrEqual(3600 + 480);
+
+    const lost = testWorld();
+    lost.world.setRegionOutage('eu-west-1', true);
+    lost.world.setRegionOutage('us-west-2', true);
+    await lost.clock.runUntil(25 * 3600);
+    expect(lost.world.delivered.filter((d) => d.busRegion === 'eu-west-1')).toEqual([]);
+    const dropped = lost.world.timeline.filter((e) => e.kind === 'event-dropped' && e.region === 'eu-west-1');
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped[0]!.at).toBeLessThanOrEqual(24 * 3600 + 120);
+    expect(dropped[0]!.text).toMatch(
+      /never received lifeboat-.*-us-west-2-route53-health ALARM: EventBridge gave up after \d+ retries$/,
+    );
+  });
+
   it('delivers the alarm state change to every control-plane bus after the delivery latency', async () => {
     const { world, clock } = testWorld();
     world.setRegionOutage('eu-west-1', true);

@@ -79,4 +79,19 @@ describe('fence votes (examples/scenarios/fence-votes.json, on the AWS twin)', (
     expect(new Set(votes.map((c) => c.region))).toEqual(new Set(['us-east-1', 'us-west-2', 'eu-west-1']));
     expect(votes.filter((c) => c.decision === 'denied' || c.modelErrors.length > 0)).toEqual([]);
   });
+
+  it("delivers the alarm events eu-west-1's bus missed while it was down once it is back, late, and they start nothing", () => {
+    // EventBridge retries a delivery it cannot make for up to 24 hours (docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html).
+    const late = report.timeline.filter(
+      (t) =>
+        t.kind === 'event-delivered' &&
+        t.region === 'eu-west-1' &&
+        t.text.includes('retried while eu-west-1 was down'),
+    );
+    expect(late.length).toBeGreaterThan(0);
+    expect(late.every((t) => t.at >= 6500)).toBe(true);
+    // The trigger reads the alarms themselves: a stale ALARM starts no second failover.
+    expect(report.executions.filter((e) => e.workflow === 'failover')).toHaveLength(1);
+    expect(report.timeline.filter((t) => t.kind === 'event-dropped')).toEqual([]);
+  });
 });
