@@ -4,7 +4,7 @@ import { PROJECT_ROOT } from '../infra/projectRoot.ts';
 import { loadConfig } from '../shared/config/loadConfig.ts';
 import { BUNDLE_LIMIT_BYTES, COLD_START_LIMIT_RATIO, measureLeanLambdas } from './lambdas/leanLambdas.ts';
 import { renderTable, round, verdict } from './lib/stats.ts';
-import { FLOOR_LIMIT, measureRto, SEQUENTIAL_LIMIT } from './rto/rtoBench.ts';
+import { FLOOR_LIMIT, measureRto, measureSensitivity, SEQUENTIAL_LIMIT } from './rto/rtoBench.ts';
 import { FAILOVER_LIMIT_USD, IDLE_LIMIT_USD, measureCost } from './cost/costBench.ts';
 import { PRICES } from './cost/prices.ts';
 import { DEFAULT_SCENARIO_LIMIT_SECONDS, measureRehearsals } from './rehearsal/rehearsalBench.ts';
@@ -89,6 +89,31 @@ out(
 out(
   '* primary moved to us-west-2 (Route 53 API up); the runbook starts once the outage is confirmed (detection + confirmation window).',
 );
+
+out(
+  '\nRTO sensitivity (client-seen RTO of the automatic failover from us-east-1, s; one latency at each end of its span, the others at their defaults)',
+);
+const sensitivityRows = [];
+for (const app of config.applications) {
+  for (const f of await measureSensitivity(doc, app)) {
+    sensitivityRows.push([
+      app.name,
+      f.key,
+      `${f.low} / ${f.defaultValue} / ${f.high}`,
+      f.rtoAtLow,
+      f.rtoAtDefault,
+      f.rtoAtHigh,
+      round(f.rtoAtHigh - f.rtoAtLow, 1),
+    ]);
+  }
+}
+out(
+  renderTable(
+    ['application', 'latency', 'low / default / high', 'RTO low', 'RTO default', 'RTO high', 'spread'],
+    sensitivityRows,
+  ),
+);
+out('Spans and their sources: LATENCY_RANGES in local/world/LatencyModel.ts.');
 
 out('\nPre-scaling (automation.preScaleOnFirstSignal: the standby scales on the first failing signal)');
 const preScaled = structuredClone(doc);

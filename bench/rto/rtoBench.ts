@@ -7,7 +7,7 @@ import type { Report } from '../../local/report/Report.ts';
 import { parseScenario } from '../../local/scenario/Scenario.ts';
 import { simulate } from '../../local/simulate/Simulation.ts';
 import { localRuntime } from '../../local/simulate/localRuntime.ts';
-import { DEFAULT_LATENCY } from '../../local/world/LatencyModel.ts';
+import { DEFAULT_LATENCY, LATENCY_RANGES } from '../../local/world/LatencyModel.ts';
 import { ratio, round } from '../lib/stats.ts';
 import { clientRtoSeconds, rtoFloor, type RtoFloor } from './floor.ts';
 
@@ -46,12 +46,13 @@ async function run(
   name: string,
   events: readonly Record<string, unknown>[],
   start?: BenchStart,
+  latency: Readonly<Record<string, number>> = {},
 ): Promise<Report> {
   const dir = join(PROJECT_ROOT, '.bench', 'rto');
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, `${name}.config.json`);
   writeFileSync(configFile, JSON.stringify(doc));
-  const scenario = parseScenario({ name, config: configFile, until: 3600, events }, name, {
+  const scenario = parseScenario({ name, config: configFile, until: 3600, events, latency }, name, {
     baseDir: dir,
     cwd: PROJECT_ROOT,
   });
@@ -186,4 +187,53 @@ export async function measureRto(
     lifeboatToFloor: round(ratio(lifeboatSeconds, floor.floorSeconds), 3),
     lifeboatToSequential: round(ratio(lifeboatMirrorSeconds, sequentialSeconds), 3),
   };
+}
+
+/** One latency's span (LATENCY_RANGES) and the client-seen RTO of the default outage at each end. */
+export interface SensitivityFigure {
+  readonly key: string;
+  readonly defaultValue: number;
+  readonly low: number;
+  readonly high: number;
+  readonly rtoAtLow: number;
+  readonly rtoAtDefault: number;
+  readonly rtoAtHigh: number;
+  readonly source: string;
+}
+
+/**
+ * The RTO's sensitivity to each latency AWS gives only as a range: the application's automatic
+ * failover from its primary (us-east-1 down at 0 s), with one latency at its low and at its high
+ * end and the others at their defaults.
+ */
+export async function measureSensitivity(
+  exampleConfig: ConfigDocument,
+  app: ApplicationConfig,
+): Promise<SensitivityFigure[]> {
+  const doc = structuredClone(exampleConfig);
+  for (const a of doc.applications) {
+    (a.automation as Record<string, unknown>).automaticFailover = a.name === app.name;
+  }
+  const outage = [{ at: 0, fault: 'region-outage', region: app.regions[0] ?? '' }];
+  const rto = async (name: string, latency: Readonly<Record<string, number>>): Promise<number> => {
+    const report = await run(doc, name, outage, undefined, latency);
+    const r = recovered(report, app.name);
+    return round(clientRtoSeconds(r.outageAt, r.restoredAt, app.dns.ttlSeconds, report.dns, app.name), 1);
+  };
+  const rtoAtDefault = await rto(`sensitivity-${app.name}-default`, {});
+  const figures: SensitivityFigure[] = [];
+  for (const range of LATENCY_RANGES) {
+    const slug = range.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    figures.push({
+      key: range.key,
+      defaultValue: DEFAULT_LATENCY[range.key],
+      low: range.low,
+      high: range.high,
+      rtoAtLow: await rto(`sensitivity-${app.name}-${slug}-low`, { [range.key]: range.low }),
+      rtoAtDefault,
+      rtoAtHigh: await rto(`sensitivity-${app.name}-${slug}-high`, { [range.key]: range.high }),
+      source: range.source,
+    });
+  }
+  return figures;
 }

@@ -126,3 +126,52 @@ export const LATENCY_KEYS = Object.keys(DEFAULT_LATENCY) as (keyof LatencyModel)
 export function latencyModel(overrides: Partial<LatencyModel> = {}): LatencyModel {
   return { ...DEFAULT_LATENCY, ...overrides };
 }
+
+/** A latency AWS gives as a range, or not at all: the span a scenario may choose from, and why. */
+export interface LatencyRange {
+  readonly key: keyof LatencyModel;
+  readonly low: number;
+  readonly high: number;
+  readonly source: string;
+}
+
+/**
+ * The latencies on a failover's path that AWS does not pin down: the RTO's sensitivity to each is
+ * printed by `npm run bench` (each at its low and high end, the others at their defaults), and a
+ * scenario's `latency` may set any value in (or out of) the span.
+ */
+export const LATENCY_RANGES: readonly LatencyRange[] = [
+  {
+    key: 'rdsPromoteSeconds',
+    low: 120,
+    high: 900,
+    source:
+      'USER_ReadRepl.Promote.html: "several minutes" by the replica\'s size and load, with a reboot; no bound given',
+  },
+  {
+    key: 'auroraFailoverSeconds',
+    low: 60,
+    high: 300,
+    source:
+      'aurora-global-database-disaster-recovery.html: a managed switchover or failover takes about a minute, a failover with data loss on the order of minutes',
+  },
+  {
+    key: 'route53InsyncSeconds',
+    low: 20,
+    high: 120,
+    source: 'API_GetChange.html: propagation to every Route 53 server "generally" within 60 seconds',
+  },
+  {
+    key: 'nodeGroupScaleUpSeconds',
+    low: 60,
+    high: 300,
+    source:
+      'managed-node-groups.html: instances boot and join in minutes, longer with large AMIs or scarce capacity',
+  },
+  {
+    key: 'podStartSeconds',
+    low: 10,
+    high: 120,
+    source: 'no AWS figure: a cached image starts in seconds, a large one pulled from ECR in minutes',
+  },
+];
