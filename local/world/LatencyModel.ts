@@ -6,6 +6,11 @@ export interface LatencyModel {
   /** CloudWatch alarm period on Route 53 HealthCheckStatus: standard resolution, one minute. */
   readonly alarmPeriodSeconds: number;
   /**
+   * How long after its period ends a HealthCheckStatus alarm changes state (the datapoint's arrival
+   * in CloudWatch and the alarm's evaluation).
+   */
+  readonly route53AlarmDelaySeconds: number;
+  /**
    * How long after Lifeboat publishes a fence its record's alarm-based health check fails: the fence
    * alarm's period.
    */
@@ -56,6 +61,10 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html: Route 53 sends
   // HealthCheckStatus to CloudWatch every minute; an alarm on it uses a 60 s period.
   alarmPeriodSeconds: 60,
+  // monitoring-health-checks.html: "several minutes might elapse between the time that a health
+  // check fails and the time that you receive the associated SNS notification". The default changes
+  // the alarm at the end of the period that breached; LATENCY_RANGES spans the minutes AWS warns of.
+  route53AlarmDelaySeconds: 0,
   // docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html: health checks based on
   // CloudWatch alarms do not support high-resolution alarms, so the fence alarm has a 60 s period.
   fenceAlarmPeriodSeconds: 60,
@@ -141,6 +150,13 @@ export interface LatencyRange {
  * scenario's `latency` may set any value in (or out of) the span.
  */
 export const LATENCY_RANGES: readonly LatencyRange[] = [
+  {
+    key: 'route53AlarmDelaySeconds',
+    low: 0,
+    high: 240,
+    source:
+      'monitoring-health-checks.html: "several minutes might elapse" between a health check failing and its alarm\'s notification',
+  },
   {
     key: 'rdsPromoteSeconds',
     low: 120,

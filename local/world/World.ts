@@ -1573,34 +1573,46 @@ export class World {
     // The alarms live in the detection region; while it is down they do not evaluate.
     if (this.faults.isOutage(DETECTION_REGION)) return;
     for (const app of this.apps.values()) {
-      for (const [region, alarm] of app.alarms) {
+      for (const region of app.alarms.keys()) {
         const check = app.healthChecks.get(region);
         if (check === undefined) continue;
         const breaching = check.unhealthyThisPeriod || check.status === 'unhealthy';
         check.unhealthyThisPeriod = check.status === 'unhealthy';
         const next: AlarmState = breaching ? 'ALARM' : 'OK';
-        if (next === alarm.state) continue;
-        const previous = alarm.state;
-        alarm.state = next;
-        alarm.updatedAt = this.clock.seconds;
-        // The earliest breaching datapoint: the one that holds the moment the check turned unhealthy.
-        alarm.breachingSince = next === 'ALARM' ? (check.unhealthySince ?? this.clock.seconds) : undefined;
-        this.note({
-          kind: 'alarm',
-          application: app.config.name,
-          region,
-          text: `alarm ${alarm.name} ${previous} → ${next}`,
-        });
-        this.deliver(
-          app,
-          alarm.name,
-          DETECTION_REGION,
-          alarm.state,
-          previous,
-          this.config.controlPlaneRegions,
-        );
+        const delay = this.latency.route53AlarmDelaySeconds;
+        if (delay > 0) {
+          // The period's datapoint reaches the alarm `route53AlarmDelaySeconds` after the period.
+          const unhealthySince = check.unhealthySince;
+          this.clock.schedule(this.clock.seconds + delay, () => {
+            if (!this.faults.isOutage(DETECTION_REGION))
+              this.setRoute53Alarm(app, region, next, unhealthySince);
+          });
+        } else this.setRoute53Alarm(app, region, next, check.unhealthySince);
       }
     }
+  }
+
+  /** A HealthCheckStatus alarm's state change, and its event to every control-plane bus. */
+  private setRoute53Alarm(
+    app: AppSim,
+    region: string,
+    next: AlarmState,
+    unhealthySince: number | undefined,
+  ): void {
+    const alarm = app.alarms.get(region);
+    if (alarm === undefined || next === alarm.state) return;
+    const previous = alarm.state;
+    alarm.state = next;
+    alarm.updatedAt = this.clock.seconds;
+    // The earliest breaching datapoint: the one that holds the moment the check turned unhealthy.
+    alarm.breachingSince = next === 'ALARM' ? (unhealthySince ?? this.clock.seconds) : undefined;
+    this.note({
+      kind: 'alarm',
+      application: app.config.name,
+      region,
+      text: `alarm ${alarm.name} ${previous} → ${next}`,
+    });
+    this.deliver(app, alarm.name, DETECTION_REGION, alarm.state, previous, this.config.controlPlaneRegions);
   }
 
   /** An alarm state change, as EventBridge delivers it to the `lifeboat` bus of each named region. */

@@ -49,6 +49,25 @@ describe('World detection', () => {
     );
   });
 
+  it('changes a HealthCheckStatus alarm route53AlarmDelaySeconds after its period, when a scenario sets it', async () => {
+    const { world, clock } = testWorld({ latency: { route53AlarmDelaySeconds: 120 } });
+    await clock.runUntil(300);
+    const onset = clock.seconds;
+    world.setRegionOutage('us-west-2', true);
+    await clock.runUntil(onset + 600);
+    const alarm = world.timeline.find(
+      (e) =>
+        e.kind === 'alarm' &&
+        e.region === 'us-west-2' &&
+        e.application === APP &&
+        e.text.includes('route53-health') &&
+        e.text.endsWith('ALARM'),
+    );
+    // Unhealthy 30 s after the onset; the period holding it ends at most 60 s later; then the delay.
+    expect(alarm!.at - onset).toBeGreaterThanOrEqual(30 + 120);
+    expect(alarm!.at - onset).toBeLessThanOrEqual(30 + 60 + 120);
+  });
+
   it('delivers the alarm state change to every control-plane bus after the delivery latency', async () => {
     const { world, clock } = testWorld();
     world.setRegionOutage('eu-west-1', true);
