@@ -93,8 +93,10 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // built from a snapshot copied across regions, which takes from minutes to hours with the data's
   // size; twenty minutes is a planning figure for a gateway's database of a few tens of GB.
   rdsReplicaCreateSeconds: 1200,
-  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html: the rename reboots the
-  // instance when applied immediately; a couple of minutes until the old name can be reused.
+  // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html: the old DNS name "is
+  // immediately deleted"; the renamed instance is not available until its new name is effective,
+  // "in about 10 minutes", and it reboots. Nothing waits for the renamed instance; when its old
+  // identifier can be reused AWS does not say: two minutes.
   rdsRenameSeconds: 120,
   // USER_ModifyInstance.Settings.html: a security-group change "is applied asynchronously, as soon as
   // possible"; AWS gives no figure, so a minute (scenarios can set it).
