@@ -189,6 +189,15 @@ export class RdsDatabase implements DatabasePort {
       throw new Error(`DescribeDBInstances in ${sourceRegion} gave no ARN for the source instance`);
     }
     const options = database.replicas?.[region];
+    // "If you create an encrypted read replica in a different AWS Region, then you must specify a KMS
+    // key identifier for the destination AWS Region" (KmsKeyId in
+    // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html):
+    // said before the call, with the field to set, rather than as RDS's refusal mid-failback.
+    if (source.StorageEncrypted === true && region !== sourceRegion && options?.kmsKeyId === undefined) {
+      throw new Error(
+        `${app.name}'s database in ${sourceRegion} is encrypted, so its replica in ${region} needs a KMS key of ${region}: set database.replicas.${region}.kmsKeyId of ${app.name} in the config`,
+      );
+    }
     try {
       // Across regions the source is named by ARN. (A presigned URL is needed only between GovCloud
       // or China regions, where `PreSignedUrl` applies; elsewhere RDS ignores it.)

@@ -219,6 +219,27 @@ describe('RdsDatabase.createReplica', () => {
     });
   });
 
+  it('fails, creating nothing, naming the config field, when an encrypted source has no KMS key for the region', async () => {
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves({ DBInstances: [{ DBInstanceArn: USE1_ARN, StorageEncrypted: true }] });
+
+    await expect(database().createReplica(REPLICATED, 'us-west-2', 'us-east-1')).rejects.toThrow(
+      "ai-gateway's database in us-east-1 is encrypted, so its replica in us-west-2 needs a KMS key of us-west-2: set database.replicas.us-west-2.kmsKeyId of ai-gateway in the config",
+    );
+    expect(rds).toHaveReceivedCommandTimes(CreateDBInstanceReadReplicaCommand, 0);
+  });
+
+  it('creates the replica of an encrypted source with the region’s KMS key', async () => {
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves({ DBInstances: [{ DBInstanceArn: USW2_ARN, StorageEncrypted: true }] });
+    rds.on(CreateDBInstanceReadReplicaCommand).resolves({});
+
+    await expect(database().createReplica(REPLICATED, 'us-east-1', 'us-west-2')).resolves.toBe('started');
+    expect(sent()[1]?.input).toMatchObject({ SourceDBInstanceIdentifier: USW2_ARN, KmsKeyId: USE1_KEY });
+  });
+
   it('answers busy while the identifier is still taken', async () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceArn: USW2_ARN }] });
     rds.on(CreateDBInstanceReadReplicaCommand).rejects(
