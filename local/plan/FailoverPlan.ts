@@ -68,6 +68,8 @@ export class PlanError extends Error {
 const FAILOVER_ASSUMPTIONS: Readonly<Record<string, unknown>> = {
   '$.lock.acquired': true,
   '$.lockConfirmation.confirmed': true,
+  // The plan is of the real run, which announces itself on Slack (a dry run does not).
+  '$.request.dryRun': false,
   '$.decision.outcome': 'proceed',
   '$.database.writable': true,
   '$.workloads.ready': true,

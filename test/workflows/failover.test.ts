@@ -151,7 +151,11 @@ describe('failover workflow (real ASL on the local runtime)', () => {
       expect(run!.states.at(-1)).toMatchObject({ name: 'RequestApproval' });
       expect(promotions(report)).toEqual([]);
       expect(dnsChanges(report)).toEqual([]);
-      const [ask] = report.slack;
+      const [started, ask] = report.slack;
+      // The run says what it is about to do, and why (the alarms that started it), before it checks.
+      expect(started?.text).toMatch(
+        /^Lifeboat is failing ai-gateway over from us-east-1 to us-west-2 \(automatic: [^)]*lifeboat-ai-gateway-us-east-1-probe-from-us-west-2[^)]*\)\. First it checks the target, the source, the replica lag, the cooldown and the target cluster\.$/,
+      );
       expect(ask?.text).toContain('Fail over ai-gateway to us-west-2?');
       expect(ask?.text).toContain('replica lag 45 s (budget 30 s)');
       // The buttons carry the approval's short id, never the task token.
