@@ -1,10 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { parseScenario } from '../../local/scenario/Scenario.ts';
-import { simulate } from '../../local/simulate/Simulation.ts';
-import { twinRuntime } from '../../local/simulate/twinRuntime.ts';
 import type { Report } from '../../local/report/Report.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { rehearse } from '../support/scenario.ts';
 
 /**
  * The person on call hears from the failover as it happens: when it starts, and as soon as the
@@ -14,21 +9,14 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 describe("the failover's incident messages in the default outage (real ASL, on the AWS twin)", () => {
   let report: Report;
   beforeAll(async () => {
-    const scenario = parseScenario(
-      {
-        name: 'incident-messages',
-        config: 'examples/lifeboat.config.json',
-        latency: { rdsPromoteSeconds: 300 },
-        until: 900,
-        events: [
-          { at: 0, fault: 'region-outage', region: 'us-east-1' },
-          { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 4 },
-        ],
-      },
-      'incident-messages',
-      { baseDir: ROOT, cwd: ROOT },
-    );
-    report = await simulate({ scenario, ...twinRuntime() });
+    report = await rehearse({
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-east-1' },
+        { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 4 },
+      ],
+      latency: { rdsPromoteSeconds: 300 },
+      until: 900,
+    });
   });
 
   it('posts its first message within a minute of the run starting, saying what and why', () => {

@@ -1,10 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { parseScenario } from '../../local/scenario/Scenario.ts';
-import { simulate } from '../../local/simulate/Simulation.ts';
-import { twinRuntime } from '../../local/simulate/twinRuntime.ts';
 import type { Report } from '../../local/report/Report.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { rehearse } from '../support/scenario.ts';
 
 /**
  * us-east-1, and with it Route 53's API, stays down for four hours. The failover's DNS change is
@@ -14,20 +9,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 describe('a four-hour outage of us-east-1 (on the AWS twin)', () => {
   let report: Report;
   beforeAll(async () => {
-    const scenario = parseScenario(
-      {
-        name: 'four-hour-outage',
-        config: 'examples/lifeboat.config.json',
-        until: 15000,
-        events: [
-          { at: 0, fault: 'region-outage', region: 'us-east-1' },
-          { at: 14400, recover: 'region-outage', region: 'us-east-1' },
-        ],
-      },
-      'four-hour-outage',
-      { baseDir: ROOT, cwd: ROOT },
-    );
-    report = await simulate({ scenario, ...twinRuntime() });
+    report = await rehearse({
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-east-1' },
+        { at: 14400, recover: 'region-outage', region: 'us-east-1' },
+      ],
+      until: 15000,
+    });
   });
 
   it('keeps the failover retrying its DNS change until Route 53 answers, and it succeeds', () => {

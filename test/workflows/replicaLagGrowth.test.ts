@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { loadScenario, parseScenario } from '../../local/scenario/Scenario.ts';
+import { loadScenario } from '../../local/scenario/Scenario.ts';
 import { simulate } from '../../local/simulate/Simulation.ts';
 import { twinRuntime } from '../../local/simulate/twinRuntime.ts';
 import type { Report } from '../../local/report/Report.ts';
 import type { World } from '../../local/world/World.ts';
+import { rehearse } from '../support/scenario.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,28 +28,6 @@ function failovers(report: Report, application: string): FailoverRecord[] {
   );
 }
 
-async function run(scenario: ReturnType<typeof parseScenario>): Promise<{ report: Report; world: World }> {
-  const runtime = twinRuntime();
-  let world: World | undefined;
-  const report = await simulate({
-    scenario,
-    ...runtime,
-    setup: async (context) => {
-      await runtime.setup?.(context);
-      world = context.world;
-    },
-  });
-  if (world === undefined) throw new Error('the simulation gave no world');
-  return { report, world };
-}
-
-function inline(name: string, until: number, events: readonly object[]): ReturnType<typeof parseScenario> {
-  return parseScenario({ name, config: 'examples/lifeboat.config.json', until, events }, name, {
-    baseDir: ROOT,
-    cwd: ROOT,
-  });
-}
-
 /**
  * RDS for PostgreSQL's ReplicaLag is now() minus the last replayed transaction: it grows while the
  * source is down. The lag gate and the RPO measure what the replica lacked when replication stopped
@@ -59,14 +38,18 @@ describe('replica lag while the source is down (on the AWS twin)', () => {
     let report: Report;
     let world: World;
     beforeAll(async () => {
-      ({ report, world } = await run(
-        inline('outage-to-promotion', 1200, [
+      report = await rehearse({
+        setup: (context) => {
+          world = context.world;
+        },
+        until: 1200,
+        events: [
           { at: 0, fault: 'region-outage', region: 'us-east-1' },
           { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 4 },
           // Route 53's API returns with us-east-1: the run's DNS change, and its record, complete.
           { at: 600, recover: 'region-outage', region: 'us-east-1' },
-        ]),
-      ));
+        ],
+      });
     });
 
     it("grows us-west-2's ReplicaLag one second a second from the 4 s it had", () => {
@@ -102,9 +85,10 @@ describe('replica lag while the source is down (on the AWS twin)', () => {
   describe('replication into us-west-2 broke ten minutes before the outage (examples/scenarios/replication-stopped-before-outage.json)', () => {
     let report: Report;
     beforeAll(async () => {
-      ({ report } = await run(
-        loadScenario('examples/scenarios/replication-stopped-before-outage.json', ROOT),
-      ));
+      report = await simulate({
+        scenario: loadScenario('examples/scenarios/replication-stopped-before-outage.json', ROOT),
+        ...twinRuntime(),
+      });
     });
 
     it('fails over to eu-west-1, saying us-west-2 may lack the 602 s of writes since its replication stopped', () => {
@@ -123,15 +107,16 @@ describe('replica lag while the source is down (on the AWS twin)', () => {
   describe('every standby stopped replicating before the outage', () => {
     let report: Report;
     beforeAll(async () => {
-      ({ report } = await run(
-        inline('all-stalled', 2400, [
+      report = await rehearse({
+        until: 2400,
+        events: [
           { at: 0, fault: 'replication-stall', region: 'us-west-2' },
           { at: 0, fault: 'replication-stall', region: 'eu-west-1' },
           { at: 600, fault: 'region-outage', region: 'us-east-1' },
           { at: 900, approve: 'failover', by: 'U0APPROVER' },
           { at: 1800, recover: 'region-outage', region: 'us-east-1' },
-        ]),
-      ));
+        ],
+      });
     });
 
     it('asks a person, saying what may be lost, and promotes only on their approval', () => {
@@ -155,8 +140,9 @@ describe('replica lag while the source is down (on the AWS twin)', () => {
   describe("an Aurora secondary's lag metric stops with its primary Region", () => {
     let report: Report;
     beforeAll(async () => {
-      ({ report } = await run(
-        inline('aurora-lag-stops', 1500, [
+      report = await rehearse({
+        until: 1500,
+        events: [
           { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 1 },
           { at: 0, fault: 'region-outage', region: 'us-east-1' },
           {
@@ -169,8 +155,8 @@ describe('replica lag while the source is down (on the AWS twin)', () => {
             },
           },
           { at: 900, recover: 'region-outage', region: 'us-east-1' },
-        ]),
-      ));
+        ],
+      });
     });
 
     it('takes the last datapoint before it stopped as what the failover loses', () => {
