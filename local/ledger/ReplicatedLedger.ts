@@ -31,6 +31,8 @@ export class ReplicatedLedger {
   private readonly delaySeconds: () => number;
   private readonly isDown: (region: string) => boolean;
   private pending = 0;
+  /** Copies waiting for their region to return, by region. */
+  private readonly deferred = new Map<string, (() => void)[]>();
 
   private constructor(options: {
     client: DynamoDBClient;
@@ -163,7 +165,7 @@ export class ReplicatedLedger {
       this.pending++;
       const apply = (): void => {
         if (this.isDown(region)) {
-          this.clock.schedule(this.clock.seconds + 1, apply);
+          this.defer(region, apply);
           return;
         }
         void this.clock.track(this.copy(source, region, key, deletedAt)).finally(() => {
@@ -172,6 +174,29 @@ export class ReplicatedLedger {
       };
       this.clock.schedule(this.clock.seconds + this.delaySeconds(), apply);
     }
+  }
+
+  /**
+   * Holds a copy for a region that is down until it returns, in the order the copies came. One
+   * check a second per down region, however many copies wait (a day's outage queues thousands).
+   */
+  private defer(region: string, apply: () => void): void {
+    const waiting = this.deferred.get(region);
+    if (waiting !== undefined) {
+      waiting.push(apply);
+      return;
+    }
+    this.deferred.set(region, [apply]);
+    const check = (): void => {
+      if (this.isDown(region)) {
+        this.clock.schedule(this.clock.seconds + 1, check);
+        return;
+      }
+      const due = this.deferred.get(region) ?? [];
+      this.deferred.delete(region);
+      for (const run of due) run();
+    };
+    this.clock.schedule(this.clock.seconds + 1, check);
   }
 
   private async copy(

@@ -70,6 +70,9 @@ interface PendingToken {
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 
+/** The definitions (as JSON text) this process has validated against the ASL schema. */
+const VALIDATED = new Set<string>();
+
 const DEFAULT_RETRY = { IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 } as const;
 
 function namedError(name: string, message: string): Error {
@@ -104,6 +107,7 @@ export class WorkflowRunner {
   private readonly endListeners: ((record: ExecutionRecord) => void)[] = [];
   readonly executions: ExecutionRecord[] = [];
   private readonly workflows = new Map<string, LoadedDefinition>();
+  private readonly machines = new Map<string, StateMachine>();
   private readonly functions: Readonly<Record<string, LocalFunction>>;
   private readonly tokens = new Map<string, PendingToken>();
   private readonly warm = new Set<string>();
@@ -130,6 +134,24 @@ export class WorkflowRunner {
 
   register(workflow: LoadedDefinition): void {
     this.workflows.set(workflow.name, workflow);
+    this.machines.delete(workflow.name);
+  }
+
+  /**
+   * The library's state machine for a workflow, validated against the ASL schema once per
+   * definition in the process (the validator compiles its schema each time: a second or more per
+   * rehearsal otherwise). A StateMachine holds no execution state; each `run` is independent.
+   */
+  private machineOf(workflow: LoadedDefinition): StateMachine {
+    const cached = this.machines.get(workflow.name);
+    if (cached !== undefined) return cached;
+    const text = JSON.stringify(workflow.definition);
+    const machine = new StateMachine(workflow.definition, {
+      validationOptions: VALIDATED.has(text) ? { noValidate: true } : { checkPaths: true, checkArn: true },
+    });
+    VALIDATED.add(text);
+    this.machines.set(workflow.name, machine);
+    return machine;
   }
 
   /** Whether a workflow of that name is registered. */
@@ -176,9 +198,7 @@ export class WorkflowRunner {
     this.executions.push(record);
     this.clock.touch();
 
-    const machine = new StateMachine(workflow.definition, {
-      validationOptions: { checkPaths: true, checkArn: true },
-    });
+    const machine = this.machineOf(workflow);
     const arn = `arn:aws:states:us-east-1:000000000000:execution:lifeboat-${workflowName}:${executionName}`;
     const options: RunOptions = {
       overrides: {
