@@ -1,24 +1,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { clientConfig, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const FUNCTION = 'lifeboat-database';
 const logger = new Logger();
-const tracer = new Tracer();
-const cloudWatchIn = perRegion((region) =>
-  tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
-);
-const rdsIn = perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region))));
+const tracing = await functionTracing();
+const cloudWatchIn = perRegion((region) => tracing.client(new CloudWatchClient(clientConfig(region))));
+const rdsIn = perRegion((region) => tracing.client(new RDSClient(clientConfig(region))));
 
 /** PromoteDatabase and CheckDatabase: the target's database made the writer, and its status. */
 export const handler = failoverHandler(FUNCTION, {
   logger,
-  tracer,
+  tracing,
   ports: {
     database: new RdsDatabase(rdsIn),
     metrics: new CloudWatchMetrics(cloudWatchIn),

@@ -1,7 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,24 +27,23 @@ import {
   requireEnv,
 } from '../../shared/runtime/lambdaEstate.ts';
 import { stepHandler } from '../../shared/runtime/stepHandler.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const FUNCTION = 'lifeboat-drill';
 const logger = new Logger();
-const tracer = new Tracer();
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
-const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
-const cloudWatchIn = perRegion((region) =>
-  tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
-);
+const tracing = await functionTracing();
+const dynamo = tracing.client(new DynamoDBClient(clientConfig()));
+const route53 = tracing.client(new Route53Client(clientConfig()));
+const cloudWatchIn = perRegion((region) => tracing.client(new CloudWatchClient(clientConfig(region))));
 const alarms = new CloudWatchAlarms(cloudWatchIn);
-const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
-const rdsIn = perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region))));
+const eksIn = perRegion((region) => tracing.client(new EKSClient(clientConfig(region))));
+const rdsIn = perRegion((region) => tracing.client(new RDSClient(clientConfig(region))));
 const route53Dns = new Route53Dns(route53, {});
 // A game day starts the failover and the failback in the regions they move traffic to.
 const account = requireEnv('LIFEBOAT_ACCOUNT');
 const partition = requireEnv('LIFEBOAT_PARTITION');
 const workflows = new StepFunctionsControl(
-  perRegion((region) => tracer.captureAWSv3Client(new SFNClient(clientConfig(region)))),
+  perRegion((region) => tracing.client(new SFNClient(clientConfig(region)))),
   (region, workflow) =>
     `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(workflow)}`,
 );
@@ -60,7 +58,7 @@ export const handler = stepHandler(
   (deps) => new DrillSteps({ ...deps, workflows }),
   {
     logger,
-    tracer,
+    tracing,
     ports: {
       // Weights (where traffic is now) and health-check status, read, never changed.
       dns: route53Dns,
@@ -73,10 +71,8 @@ export const handler = stepHandler(
       // role's EKS access entry, in the cluster-access stack, reads them).
       workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
       backups: new RdsSnapshots(rdsIn),
-      notifier: slackNotifier(
-        lambdaConfig(),
-        tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())),
-      ).notifier,
+      notifier: slackNotifier(lambdaConfig(), tracing.client(new SecretsManagerClient(clientConfig())))
+        .notifier,
     },
     ledger: new DynamoLedger(dynamo, ledgerTableName()),
   },

@@ -1,23 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { clientConfig, ledgerTableName } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const FUNCTION = 'lifeboat-ledger';
 const logger = new Logger();
-const tracer = new Tracer();
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
+const tracing = await functionTracing();
+const dynamo = tracing.client(new DynamoDBClient(clientConfig()));
 
 /** Record: the run in the ledger, whatever its end, with its RTO and RPO (also published for the dashboard). */
 export const handler = failoverHandler(FUNCTION, {
   logger,
-  tracer,
+  tracing,
   ports: {
-    telemetry: new CloudWatchTelemetry(tracer.captureAWSv3Client(new CloudWatchClient(clientConfig()))),
+    telemetry: new CloudWatchTelemetry(tracing.client(new CloudWatchClient(clientConfig()))),
   },
   ledger: new DynamoLedger(dynamo, ledgerTableName()),
 });

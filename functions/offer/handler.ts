@@ -1,7 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,17 +24,15 @@ import {
 } from '../../shared/runtime/lambdaEstate.ts';
 import { bestEffort } from '../../shared/ports/Estate.ts';
 import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const FUNCTION = 'lifeboat-offer';
 const logger = new Logger();
-const tracer = new Tracer();
+const tracing = await functionTracing();
 const config = lambdaConfig();
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
-const { notifier } = slackNotifier(
-  config,
-  tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())),
-);
-const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
+const dynamo = tracing.client(new DynamoDBClient(clientConfig()));
+const { notifier } = slackNotifier(config, tracing.client(new SecretsManagerClient(clientConfig())));
+const route53 = tracing.client(new Route53Client(clientConfig()));
 const deps = {
   config,
   ledger: new DynamoLedger(dynamo, ledgerTableName()),
@@ -45,14 +41,12 @@ const deps = {
   region: lambdaRegion(),
   estate: lambdaEstate(FUNCTION, {
     dns: new Route53Dns(route53, {}),
-    database: new RdsDatabase(
-      perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region)))),
-    ),
+    database: new RdsDatabase(perRegion((region) => tracing.client(new RDSClient(clientConfig(region))))),
     notifier,
   }),
 };
 
-const telemetry = new CloudWatchTelemetry(tracer.captureAWSv3Client(new CloudWatchClient(clientConfig())));
+const telemetry = new CloudWatchTelemetry(tracing.client(new CloudWatchClient(clientConfig())));
 
 async function offer(): Promise<OfferOutcome[]> {
   // Each run also publishes how long the oldest approval has waited, which the dashboard alarms on.
@@ -66,6 +60,4 @@ async function offer(): Promise<OfferOutcome[]> {
 }
 
 /** On a schedule: offers failback on Slack once the old primary has been healthy long enough. */
-export const handler = middy(classified(offer))
-  .use(injectLambdaContext(logger))
-  .use(captureLambdaHandler(tracer));
+export const handler = middy(classified(offer)).use(injectLambdaContext(logger)).use(tracing.middlewares);

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -14,21 +13,20 @@ import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { clientConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const FUNCTION = 'lifeboat-preflight';
 const logger = new Logger();
-const tracer = new Tracer();
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
-const cloudWatchIn = perRegion((region) =>
-  tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
-);
+const tracing = await functionTracing();
+const dynamo = tracing.client(new DynamoDBClient(clientConfig()));
+const cloudWatchIn = perRegion((region) => tracing.client(new CloudWatchClient(clientConfig(region))));
 const alarms = new CloudWatchAlarms(cloudWatchIn);
-const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
+const eksIn = perRegion((region) => tracing.client(new EKSClient(clientConfig(region))));
 
 /** The preflight checks (target health, source down, replica lag, cooldown, target cluster) and Decide. */
 export const handler = failoverHandler(FUNCTION, {
   logger,
-  tracer,
+  tracing,
   ports: {
     // Route 53's view of the target: its health check's alarm in us-east-1 (AlarmHealth).
     health: new AlarmHealth(alarms),
@@ -36,9 +34,7 @@ export const handler = failoverHandler(FUNCTION, {
     probe: new HttpProbe(),
     metrics: new CloudWatchMetrics(cloudWatchIn),
     // CheckReplica (failback): the returning region's database, read only.
-    database: new RdsDatabase(
-      perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region)))),
-    ),
+    database: new RdsDatabase(perRegion((region) => tracing.client(new RDSClient(clientConfig(region))))),
     // Only DescribeCluster here: no Kubernetes call, so the credentials are never used to sign one.
     workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
   },

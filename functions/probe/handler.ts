@@ -1,7 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import middy from '@middy/core';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
@@ -19,12 +17,13 @@ import {
   lambdaRegion,
   systemClock,
 } from '../../shared/runtime/lambdaEstate.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const logger = new Logger();
-const tracer = new Tracer();
+const tracing = await functionTracing();
 const config = lambdaConfig();
 const region = lambdaRegion();
-const cloudWatch = tracer.captureAWSv3Client(new CloudWatchClient(clientConfig()));
+const cloudWatch = tracing.client(new CloudWatchClient(clientConfig()));
 const probe = new HttpProbe();
 
 // A region guarded by an existing health check has no endpoint Lifeboat knows: it is not probed.
@@ -56,4 +55,4 @@ async function probeOneMinute(): Promise<ProbeMinuteOutcome> {
 /** Once a minute: probes the other regions of this region's applications, publishing ProbeSuccess. */
 export const handler = middy(classified(probeOneMinute))
   .use(injectLambdaContext(logger))
-  .use(captureLambdaHandler(tracer));
+  .use(tracing.middlewares);

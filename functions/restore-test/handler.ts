@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -9,12 +8,13 @@ import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
 import { clientConfig, lambdaConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
 import { stepHandler } from '../../shared/runtime/stepHandler.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const FUNCTION = 'lifeboat-restore-test';
 const logger = new Logger();
-const tracer = new Tracer();
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
-const rdsIn = perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region))));
+const tracing = await functionTracing();
+const dynamo = tracing.client(new DynamoDBClient(clientConfig()));
+const rdsIn = perRegion((region) => tracing.client(new RDSClient(clientConfig(region))));
 
 /** The restore test: restores the latest copy into a temporary instance, checks it, deletes it, records. */
 export const handler = stepHandler(
@@ -23,13 +23,11 @@ export const handler = stepHandler(
   (deps) => new RestoreTestSteps(deps),
   {
     logger,
-    tracer,
+    tracing,
     ports: {
       backups: new RdsSnapshots(rdsIn),
-      notifier: slackNotifier(
-        lambdaConfig(),
-        tracer.captureAWSv3Client(new SecretsManagerClient(clientConfig())),
-      ).notifier,
+      notifier: slackNotifier(lambdaConfig(), tracing.client(new SecretsManagerClient(clientConfig())))
+        .notifier,
     },
     ledger: new DynamoLedger(dynamo, ledgerTableName()),
   },

@@ -1,16 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { handleExecutionEnded, type RunEndedOutcome } from '../../shared/ledger/runEnded.ts';
 import { classified, clientConfig, ledgerTableName, systemClock } from '../../shared/runtime/lambdaEstate.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const logger = new Logger();
-const tracer = new Tracer();
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
+const tracing = await functionTracing();
+const dynamo = tracing.client(new DynamoDBClient(clientConfig()));
 const deps = { ledger: new DynamoLedger(dynamo, ledgerTableName()), clock: systemClock };
 
 async function runEnded(event: unknown): Promise<RunEndedOutcome> {
@@ -23,6 +22,4 @@ async function runEnded(event: unknown): Promise<RunEndedOutcome> {
  * Step Functions' status changes of Lifeboat's workflows (stopped, timed out, failed): records a
  * run that could not record its own end, and cuts the lease of the lock it still holds.
  */
-export const handler = middy(classified(runEnded))
-  .use(injectLambdaContext(logger))
-  .use(captureLambdaHandler(tracer));
+export const handler = middy(classified(runEnded)).use(injectLambdaContext(logger)).use(tracing.middlewares);

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -13,15 +12,14 @@ import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import { clientConfig, lambdaConfig, lambdaRegion, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const FUNCTION = 'lifeboat-traffic';
 const logger = new Logger();
-const tracer = new Tracer();
+const tracing = await functionTracing();
 const config = lambdaConfig();
-const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
-const cloudWatchIn = perRegion((region) =>
-  tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
-);
+const route53 = tracing.client(new Route53Client(clientConfig()));
+const cloudWatchIn = perRegion((region) => tracing.client(new CloudWatchClient(clientConfig(region))));
 const alarms = new CloudWatchAlarms(cloudWatchIn);
 const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route53, config));
 
@@ -31,7 +29,7 @@ const route53Dns = new DiscoveringRoute53Dns(route53, cachedHealthCheckIds(route
  */
 export const handler = failoverHandler(FUNCTION, {
   logger,
-  tracer,
+  tracing,
   ports: {
     // A fence vote in every control-plane region, through each region's CloudWatch endpoint.
     fence: new CloudWatchFence(cloudWatchIn, fenceVoteRegions(config)),
@@ -42,8 +40,6 @@ export const handler = failoverHandler(FUNCTION, {
     probe: new HttpProbe(),
     traffic: new LoadBalancerMetrics(cloudWatchIn),
     telemetry: new CloudWatchTelemetry(cloudWatchIn(lambdaRegion())),
-    database: new RdsDatabase(
-      perRegion((region) => tracer.captureAWSv3Client(new RDSClient(clientConfig(region)))),
-    ),
+    database: new RdsDatabase(perRegion((region) => tracing.client(new RDSClient(clientConfig(region))))),
   },
 });

@@ -1,7 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -34,19 +32,18 @@ import {
   type TriggerDeps,
   type TriggerOutcome,
 } from '../../shared/trigger/Trigger.ts';
+import { functionTracing } from '../../shared/runtime/tracing.ts';
 
 const FUNCTION = 'lifeboat-trigger';
 const logger = new Logger();
-const tracer = new Tracer();
+const tracing = await functionTracing();
 const config = lambdaConfig();
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(clientConfig()));
-const route53 = tracer.captureAWSv3Client(new Route53Client(clientConfig()));
-const sfn = tracer.captureAWSv3Client(new SFNClient(clientConfig()));
-const cloudWatchIn = perRegion((region) =>
-  tracer.captureAWSv3Client(new CloudWatchClient(clientConfig(region))),
-);
+const dynamo = tracing.client(new DynamoDBClient(clientConfig()));
+const route53 = tracing.client(new Route53Client(clientConfig()));
+const sfn = tracing.client(new SFNClient(clientConfig()));
+const cloudWatchIn = perRegion((region) => tracing.client(new CloudWatchClient(clientConfig(region))));
 const alarms = new CloudWatchAlarms(cloudWatchIn);
-const eksIn = perRegion((region) => tracer.captureAWSv3Client(new EKSClient(clientConfig(region))));
+const eksIn = perRegion((region) => tracing.client(new EKSClient(clientConfig(region))));
 const route53Dns = new Route53Dns(route53, {});
 
 const deps: TriggerDeps = {
@@ -80,6 +77,4 @@ async function trigger(event: AlarmStateChange): Promise<TriggerOutcome> {
 }
 
 /** Detection alarm state changes from the lifeboat bus; starts a failover when a quorum says so. */
-export const handler = middy(classified(trigger))
-  .use(injectLambdaContext(logger))
-  .use(captureLambdaHandler(tracer));
+export const handler = middy(classified(trigger)).use(injectLambdaContext(logger)).use(tracing.middlewares);

@@ -47,7 +47,9 @@ export interface LifeboatFunctionProps {
 /**
  * How every function is bundled (the options `NodejsFunction` hands to esbuild); exported so that
  * the bundle-size benchmark builds exactly what a deployment ships. The AWS SDK v3 stays external:
- * the Node.js 24 runtime provides it.
+ * the Node.js 24 runtime provides it. So does Powertools' Tracer (and the X-Ray SDK under it) unless
+ * the config traces AWS calls: `shared/runtime/tracing.ts` imports it only then, so a bundle that
+ * does not trace never reaches the import and need not carry the code.
  */
 export function lifeboatBundling(config?: LifeboatConfig): BundlingOptions & {
   readonly externalModules: string[];
@@ -58,7 +60,10 @@ export function lifeboatBundling(config?: LifeboatConfig): BundlingOptions & {
     minify: true,
     sourceMap: true,
     mainFields: ['module', 'main'],
-    externalModules: ['@aws-sdk/*'],
+    externalModules: [
+      '@aws-sdk/*',
+      ...(config?.tracing.awsCalls === true ? [] : ['@aws-lambda-powertools/tracer']),
+    ],
     // Some dependencies still call require(); give the ESM bundle one.
     banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     ...(config === undefined

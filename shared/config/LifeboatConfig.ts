@@ -400,6 +400,16 @@ export const LifeboatConfigSchema = z.strictObject({
       error: `expected one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(30),
+  tracing: z
+    .strictObject({
+      /**
+       * Records each AWS call as an X-Ray subsegment. Off by default: Lambda's active tracing
+       * records every invocation without it, and the X-Ray SDK it loads adds about 100 ms to each
+       * function's cold start (see shared/runtime/tracing.ts).
+       */
+      awsCalls: z.boolean().default(false),
+    })
+    .prefault({}),
   slack: z.strictObject({
     channelId: z.string().regex(/^[CG][A-Z0-9]{8,}$/, 'expected a Slack channel id such as "C0123456789"'),
     approvers: z

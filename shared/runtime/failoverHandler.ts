@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { FunctionTracing } from './tracing.ts';
 import middy from '@middy/core';
 import { ApprovalSteps } from '../approval/ApprovalSteps.ts';
 import { FailbackSteps } from '../failback/FailbackSteps.ts';
@@ -22,14 +21,14 @@ import { runWorkflowStep, type StepFunctionName } from './workflowSteps.ts';
 /**
  * The handler of one of the failover's and failback's step functions: the steps over the ports
  * this function was given (others refuse with a message naming the function), errors classified
- * for the state machines' Retry and Catch, Powertools' logger and tracer around it. Built once per
+ * for the state machines' Retry and Catch, Powertools' logger around it (and the X-Ray SDK's handler subsegment when AWS calls are traced). Built once per
  * container.
  */
 export function failoverHandler(
   functionName: StepFunctionName,
   options: {
     readonly logger: Logger;
-    readonly tracer: Tracer;
+    readonly tracing: FunctionTracing;
     readonly ports?: Partial<Estate>;
     readonly ledger?: Ledger;
     readonly ledgerIn?: (region: string) => Ledger;
@@ -60,5 +59,5 @@ export function failoverHandler(
   };
   return middy(classified((event: unknown) => runWorkflowStep(functionName, event, targets)))
     .use(injectLambdaContext(options.logger))
-    .use(captureLambdaHandler(options.tracer));
+    .use(options.tracing.middlewares);
 }

@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { FunctionTracing } from './tracing.ts';
 import middy from '@middy/core';
 import type { LifeboatConfig } from '../config/LifeboatConfig.ts';
 import type { Clock } from '../ports/Clock.ts';
@@ -13,7 +12,7 @@ import { runStep } from './runStep.ts';
 /**
  * The handler of a backup, restore-test or drill function: its steps over the ports it was given
  * (others refuse, naming the function), the operations it may run, errors classified for the state
- * machine's Retry and Catch, Powertools' logger and tracer around it. Built once per container.
+ * machine's Retry and Catch, Powertools' logger around it (and the X-Ray SDK's handler subsegment when AWS calls are traced). Built once per container.
  */
 export function stepHandler(
   functionName: string,
@@ -21,7 +20,7 @@ export function stepHandler(
   steps: (deps: { config: LifeboatConfig; estate: Estate; ledger: Ledger; clock: Clock }) => object,
   options: {
     readonly logger: Logger;
-    readonly tracer: Tracer;
+    readonly tracing: FunctionTracing;
     readonly ports?: Partial<Estate>;
     readonly ledger?: Ledger;
   },
@@ -34,5 +33,5 @@ export function stepHandler(
   });
   return middy(classified((event: unknown) => runStep(functionName, allowed, event, built)))
     .use(injectLambdaContext(options.logger))
-    .use(captureLambdaHandler(options.tracer));
+    .use(options.tracing.middlewares);
 }
