@@ -42,6 +42,8 @@ export interface BuiltBundle {
   readonly bytes: number;
   /** The largest contributors, by package (or project folder), in bytes of output. */
   readonly largest: readonly (readonly [string, number])[];
+  /** The AWS SDK packages the bundle imports at run time (external: the runtime provides them). */
+  readonly sdkPackages: readonly string[];
 }
 
 /** The package (or project folder) an input file of the bundle belongs to. */
@@ -65,5 +67,32 @@ export async function bundle(name: string, options: BuildOptions): Promise<Built
     file: outfile,
     bytes: output[1].bytes,
     largest: [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, 3),
+    sdkPackages: [
+      ...new Set(
+        output[1].imports
+          .filter((i) => i.external === true && i.path.startsWith('@aws-sdk/'))
+          .map((i) => i.path),
+      ),
+    ].sort(),
   };
+}
+
+/**
+ * The source of a handler that loads the given AWS SDK packages as a function does at cold start
+ * (each imported, one client of each `client-*` package constructed) and nothing else: what a
+ * function's cold start cannot go below while it uses those clients.
+ */
+export function sdkOnlyHandler(packages: readonly string[]): string {
+  const lines = packages.map((pkg, i) => `import * as sdk${i} from '${pkg}';`);
+  lines.push(
+    "// The package's client class: `<Service>Client`, not the aggregated `<Service>` class.",
+    'const clientOf = (ns) => Object.entries(ns).find(([name, value]) => /^[A-Z][A-Za-z0-9]*Client$/.test(name) && typeof value === "function")?.[1];',
+  );
+  packages.forEach((pkg, i) => {
+    if (pkg.startsWith('@aws-sdk/client-')) {
+      lines.push(`new (clientOf(sdk${i}))({ region: process.env.AWS_REGION });`);
+    }
+  });
+  lines.push('export const handler = () => Promise.resolve({});');
+  return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,8 @@
 import { lifeboatBundling } from '../../infra/constructs/LifeboatFunction.ts';
-import { esbuildOptions, ownerOf } from '../../bench/lambdas/bundles.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { esbuildOptions, ownerOf, sdkOnlyHandler } from '../../bench/lambdas/bundles.ts';
+import { PROJECT_ROOT } from '../../infra/projectRoot.ts';
 import { childScript } from '../../bench/lambdas/coldStart.ts';
 import { BUNDLED_CONFIG_FORMAT } from '../../shared/config/bundledConfig.ts';
 import { testConfig } from '../support/synth.ts';
@@ -22,10 +25,20 @@ describe('esbuildOptions', () => {
       minify: true,
       sourcemap: true,
       mainFields: ['module', 'main'],
-      external: ['@aws-sdk/*'],
+      external: ['@aws-sdk/*', '@aws-lambda-powertools/tracer'],
     });
     expect(options.banner?.js).toContain('createRequire');
     expect(options.define?.['process.env.LIFEBOAT_CONFIG']).toContain(BUNDLED_CONFIG_FORMAT);
+  });
+
+  it('bundles the X-Ray tracer only when the config traces AWS calls', () => {
+    const traced = testConfig();
+    const options = esbuildOptions(
+      lifeboatBundling({ ...traced, tracing: { awsCalls: true } }),
+      'functions/notify/handler.ts',
+      '/out/index.mjs',
+    );
+    expect(options.external).toEqual(['@aws-sdk/*']);
   });
 
   it('embeds no config when the function has none', () => {
@@ -48,5 +61,28 @@ describe('childScript', () => {
     const script = childScript('/work/x y/index.mjs');
     expect(script).toContain('await import("file:///work/x%20y/index.mjs")');
     expect(script).toContain('readyMs: e');
+  });
+});
+
+describe('sdkOnlyHandler', () => {
+  const packages = ['@aws-sdk/client-dynamodb', '@aws-sdk/client-route-53', '@aws-sdk/util-dynamodb'];
+
+  it('imports every SDK package and constructs one client of each client package, nothing else', () => {
+    const source = sdkOnlyHandler(packages);
+    packages.forEach((pkg, i) => expect(source).toContain(`import * as sdk${i} from '${pkg}';`));
+    expect(source.match(/new \(clientOf\(sdk\d\)\)/g)).toEqual([
+      'new (clientOf(sdk0))',
+      'new (clientOf(sdk1))',
+    ]);
+    expect(source).not.toMatch(/from '(?!@aws-sdk\/)/);
+  });
+
+  it('runs: each client class is found and constructed, and the handler answers', async () => {
+    const dir = join(PROJECT_ROOT, 'node_modules', '.cache', 'lifeboat-test');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `sdk-only-${process.pid}.mjs`);
+    writeFileSync(file, sdkOnlyHandler(packages));
+    const module = (await import(file)) as { handler: () => Promise<unknown> };
+    await expect(module.handler()).resolves.toEqual({});
   });
 });
