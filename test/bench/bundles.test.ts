@@ -69,7 +69,9 @@ describe('sdkOnlyHandler', () => {
 
   it('imports every SDK package and constructs one client of each client package, nothing else', () => {
     const source = sdkOnlyHandler(packages);
-    packages.forEach((pkg, i) => expect(source).toContain(`import * as sdk${i} from '${pkg}';`));
+    packages.forEach((pkg, i) => {
+      expect(source).toContain(`import * as sdk${i} from '${pkg}';`);
+    });
     expect(source.match(/new \(clientOf\(sdk\d\)\)/g)).toEqual([
       'new (clientOf(sdk0))',
       'new (clientOf(sdk1))',
