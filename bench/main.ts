@@ -12,6 +12,7 @@ import { renderTable, round, verdict } from './lib/stats.ts';
 import { FLOOR_LIMIT, measureRto, measureSensitivity, SEQUENTIAL_LIMIT } from './rto/rtoBench.ts';
 import { FAILOVER_LIMIT_USD, IDLE_LIMIT_USD, measureCost } from './cost/costBench.ts';
 import { PRICES } from './cost/prices.ts';
+import { DEFAULT_LATENCY, LATENCY_RANGES } from '../local/world/LatencyModel.ts';
 import { DEFAULT_SCENARIO_LIMIT_SECONDS, measureRehearsals } from './rehearsal/rehearsalBench.ts';
 import {
   exampleDocument,
@@ -136,6 +137,13 @@ out(
   ),
 );
 out('Spans and their sources: LATENCY_RANGES in local/world/LatencyModel.ts.');
+out(
+  `On the failback's path only (the failover's RTO does not depend on them): ${LATENCY_RANGES.filter(
+    (r) => r.path === 'failback',
+  )
+    .map((r) => `${r.key} ${r.low}–${r.high} s (default ${DEFAULT_LATENCY[r.key]})`)
+    .join(', ')}.`,
+);
 
 out('\nPre-scaling (automation.preScaleOnFirstSignal: the standby scales on the first failing signal)');
 const preScaled = structuredClone(doc);

@@ -58,6 +58,12 @@ export class PreconditionFailedError extends LifeboatError {}
 /** A status loop ran out of attempts before the resource got where it had to be. */
 export class NotReadyError extends LifeboatError {}
 
+/**
+ * The resource refuses the operation for now and will take it later (an RDS read replica refuses
+ * promotion while it is backing up): the step's Retry waits and asks again.
+ */
+export class DatabaseBusyError extends LifeboatError {}
+
 const THROTTLING_NAMES = new Set([
   'ThrottlingException',
   'Throttling',

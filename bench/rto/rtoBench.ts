@@ -222,7 +222,7 @@ export async function measureSensitivity(
   };
   const rtoAtDefault = await rto(`sensitivity-${app.name}-default`, {});
   const figures: SensitivityFigure[] = [];
-  for (const range of LATENCY_RANGES) {
+  for (const range of LATENCY_RANGES.filter((r) => r.path === 'failover')) {
     const slug = range.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     figures.push({
       key: range.key,

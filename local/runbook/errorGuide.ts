@@ -34,6 +34,11 @@ export const ERROR_GUIDE: Readonly<Record<string, ErrorGuide>> = {
     meaning: 'A status loop ran out of time: the database was not writable or the workloads not ready.',
     fix: 'Look at the resource the cause names (RDS events, pending pods); when it is ready, start again: steps already done are skipped.',
   },
+  DatabaseBusyError: {
+    meaning:
+      'The database refused the promotion for an hour: RDS does not promote a read replica while it is backing up (or in another passing state).',
+    fix: 'Look at the instance status and events in the RDS console of the target region; once it is available, start the failover (or failback) again: steps already done are skipped.',
+  },
   SlackUnavailable: {
     meaning:
       'Slack did not take the approval request (down, or it refused the post) after the retries: every minute for an hour when slack.whenSlackIsDown is "wait".',

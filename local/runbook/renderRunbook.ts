@@ -221,7 +221,7 @@ export function renderRunbook(
     `3. \`aws route53 list-resource-record-sets --hosted-zone-id ${app.dns.hostedZoneId} --query "ResourceRecordSets[?Name=='${app.dns.recordName}.']"\`: weight 100 on \`${record?.setIdentifier ?? '?'}\`, 0 elsewhere.`,
     app.database.engine === 'aurora-global'
       ? `4. \`aws rds describe-global-clusters --region ${target} --global-cluster-identifier ${app.database.globalClusterIdentifier}\`: \`${dbId ?? '?'}\` is the writer member.`
-      : `4. \`aws rds describe-db-instances --region ${target} --db-instance-identifier ${dbId ?? '?'} --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]'\`: \`available\` and no source.`,
+      : `4. \`aws rds describe-db-instances --region ${target} --db-instance-identifier ${dbId ?? '?'} --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]'\`: \`available\` (or \`backing-up\`: RDS backs a promoted instance up while it takes writes) and no source.`,
     `5. \`aws eks update-kubeconfig --region ${target} --name ${app.workloads[target]?.clusterName ?? '?'}\`, then \`kubectl get deploy -n ${app.workloads[target]?.deployments[0]?.namespace ?? 'default'}\`: ${(app.workloads[target]?.deployments ?? []).map((d) => `${d.name} ≥ ${d.minReadyReplicas ?? d.activeReplicas} ready`).join(', ')}.`,
     hc?.kind === 'endpoint'
       ? `6. \`curl -fsS ${hc.https ? 'https' : 'http'}://${hc.endpoint}${hc.path}\` succeeds.`

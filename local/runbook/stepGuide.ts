@@ -66,7 +66,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'nothing else has moved yet: the error names each control-plane region that did not take the fence vote; fix CloudWatch access there (or wait for a region to answer: two of three votes suffice) and start again, or fence by hand with lifeboat fence',
   },
   promoteDatabase: {
-    does: "promotes the target's database (RDS read replica, or Aurora global failover)",
+    does: "promotes the target's database (RDS read replica, or Aurora global failover); a replica that is backing up is asked again each minute for an hour",
     ifFails:
       'look at the database in the RDS console of the target region; a promotion already under way or done counts as success, so starting the failover again is safe',
   },

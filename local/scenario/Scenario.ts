@@ -21,6 +21,7 @@ export const FAULT_TYPES = [
   'health-check-flap',
   'replica-lag',
   'replication-stall',
+  'database-backup',
   'api-error',
   'api-throttle',
   'capacity-shortfall',
@@ -34,6 +35,7 @@ export type FaultSpec =
   | { readonly type: 'health-check-flap'; readonly region: string; readonly periodSeconds: number }
   | { readonly type: 'replica-lag'; readonly region: string; readonly seconds: number }
   | { readonly type: 'replication-stall'; readonly region: string }
+  | { readonly type: 'database-backup'; readonly region: string }
   | ({
       readonly type: 'api-error';
       readonly service: SimulatedService;
@@ -61,7 +63,12 @@ export type FaultSpec =
 
 /** The faults a region alone identifies. */
 export type RegionFaultType =
-  'region-outage' | 'health-check-flap' | 'replica-lag' | 'replication-stall' | 'capacity-shortfall';
+  | 'region-outage'
+  | 'health-check-flap'
+  | 'replica-lag'
+  | 'replication-stall'
+  | 'database-backup'
+  | 'capacity-shortfall';
 
 /** The fields that identify a fault, which a `recover` event names to end it. */
 export type FaultIdentity =
@@ -174,6 +181,9 @@ const FAULT_EVENTS = {
   'replication-stall': z
     .strictObject({ at: AT, fault: z.literal('replication-stall'), region: REGION })
     .transform(({ at, fault: type, region }) => ({ at, fault: { type, region } })),
+  'database-backup': z
+    .strictObject({ at: AT, fault: z.literal('database-backup'), region: REGION })
+    .transform(({ at, fault: type, region }) => ({ at, fault: { type, region } })),
   'api-error': z
     .strictObject({
       at: AT,
@@ -237,6 +247,7 @@ const RECOVER_EVENTS = {
   'health-check-flap': regionRecover('health-check-flap'),
   'replica-lag': regionRecover('replica-lag'),
   'replication-stall': regionRecover('replication-stall'),
+  'database-backup': regionRecover('database-backup'),
   'capacity-shortfall': regionRecover('capacity-shortfall'),
   'api-error': z
     .strictObject({

@@ -229,6 +229,9 @@ async function applyEvent(
         case 'replication-stall':
           world.setReplicationStalled(f.region, true);
           break;
+        case 'database-backup':
+          world.setDatabaseBackup(f.region, true);
+          break;
         case 'api-error':
           world.faults.addApiFault({
             service: f.service,
@@ -275,6 +278,9 @@ async function applyEvent(
           break;
         case 'replication-stall':
           world.setReplicationStalled(f.region, false);
+          break;
+        case 'database-backup':
+          world.setDatabaseBackup(f.region, false);
           break;
         case 'capacity-shortfall':
           world.setCapacityShortfall(f.region, undefined);

@@ -17,6 +17,8 @@ export interface LatencyModel {
   readonly fenceAlarmPeriodSeconds: number;
   /** A regional probe's high-resolution metric period. */
   readonly probeIntervalSeconds: number;
+  /** How long a probe of a region that does not answer waits before it counts as failed. */
+  readonly probeTimeoutSeconds: number;
   /** EventBridge from the event to the target's invocation (cross-region forwarding included). */
   readonly eventBridgeDeliverySeconds: number;
   /** One Step Functions state transition. */
@@ -31,6 +33,10 @@ export interface LatencyModel {
   readonly rdsPromoteSeconds: number;
   /** RDS CreateDBInstanceReadReplica across regions until the new replica is available. */
   readonly rdsReplicaCreateSeconds: number;
+  /** How long a new replica takes, once available, to replay what its source wrote since its snapshot. */
+  readonly rdsReplicaCatchUpSeconds: number;
+  /** The backup RDS takes of a newly promoted instance (status `backing-up`, writable). */
+  readonly rdsPostPromotionBackupSeconds: number;
   /** RDS ModifyDBInstance renaming an instance (applied immediately) until the old name is free. */
   readonly rdsRenameSeconds: number;
   /** RDS ModifyDBInstance VpcSecurityGroupIds until the new group is active on the instance. */
@@ -71,6 +77,10 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/publishingMetrics.html: high-resolution
   // metrics have 1 s granularity and alarms on them may use 10 s periods.
   probeIntervalSeconds: 10,
+  // The probe function's own timeout (shared/aws/HttpProbe.ts: 6 s, Route 53's 4 s to connect and 2 s
+  // for the first byte, https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html):
+  // a region that is down does not refuse the connection, it does not answer.
+  probeTimeoutSeconds: 6,
   // docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event.html: events are delivered on a
   // best-effort basis, typically within seconds; one second is the usual figure for same-account targets.
   eventBridgeDeliverySeconds: 1,
@@ -93,6 +103,15 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // built from a snapshot copied across regions, which takes from minutes to hours with the data's
   // size; twenty minutes is a planning figure for a gateway's database of a few tens of GB.
   rdsReplicaCreateSeconds: 1200,
+  // API_PromoteReadReplica.html: "Backup duration is a function of the amount of changes to the
+  // database since the previous backup"; a replica that had no backups of its own gets its first,
+  // whole, backup after promotion. Ten minutes, as rdsSnapshotSeconds; the instance takes writes.
+  rdsPostPromotionBackupSeconds: 600,
+  // aws.amazon.com/blogs/database/best-practices-for-amazon-rds-for-postgresql-cross-region-read-replicas/:
+  // a cross-Region replica is a snapshot copied to its Region, then fed the WAL written since; its
+  // lag when it becomes available is the time since the snapshot. AWS gives no replay rate: two
+  // minutes to catch up (scenarios can set it).
+  rdsReplicaCatchUpSeconds: 120,
   // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html: the old DNS name "is
   // immediately deleted"; the renamed instance is not available until its new name is effective,
   // "in about 10 minutes", and it reboots. Nothing waits for the renamed instance; when its old
@@ -144,6 +163,11 @@ export interface LatencyRange {
   readonly low: number;
   readonly high: number;
   readonly source: string;
+  /**
+   * The run whose duration it sets: `failover` (its RTO's sensitivity is printed by the bench) or
+   * `failback` (a span scenarios may choose from; the failover's RTO does not depend on it).
+   */
+  readonly path: 'failover' | 'failback';
 }
 
 /**
@@ -158,6 +182,7 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     high: 240,
     source:
       'monitoring-health-checks.html: "several minutes might elapse" between a health check failing and its alarm\'s notification',
+    path: 'failover',
   },
   {
     key: 'rdsPromoteSeconds',
@@ -165,6 +190,7 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     high: 900,
     source:
       'USER_ReadRepl.Promote.html: "several minutes" by the replica\'s size and load, with a reboot; no bound given',
+    path: 'failover',
   },
   {
     key: 'auroraFailoverSeconds',
@@ -172,12 +198,14 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     high: 300,
     source:
       'aurora-global-database-disaster-recovery.html: a managed switchover or failover takes about a minute, a failover with data loss on the order of minutes',
+    path: 'failover',
   },
   {
     key: 'route53InsyncSeconds',
     low: 20,
     high: 120,
     source: 'API_GetChange.html: propagation to every Route 53 server "generally" within 60 seconds',
+    path: 'failover',
   },
   {
     key: 'nodeGroupScaleUpSeconds',
@@ -185,11 +213,45 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     high: 300,
     source:
       'managed-node-groups.html: instances boot and join in minutes, longer with large AMIs or scarce capacity',
+    path: 'failover',
   },
   {
     key: 'podStartSeconds',
     low: 10,
     high: 120,
     source: 'no AWS figure: a cached image starts in seconds, a large one pulled from ECR in minutes',
+    path: 'failover',
+  },
+  {
+    key: 'rdsPostPromotionBackupSeconds',
+    low: 0,
+    high: 3600,
+    source:
+      'API_PromoteReadReplica.html: "Backup duration is a function of the amount of changes to the database since the previous backup"; the promoted instance takes writes meanwhile',
+    path: 'failover',
+  },
+  {
+    key: 'rdsReplicaCreateSeconds',
+    low: 600,
+    high: 14400,
+    source:
+      "USER_ReadRepl.XRgn.html: a cross-Region replica is built from a snapshot copied across Regions, minutes to hours with the data's size",
+    path: 'failback',
+  },
+  {
+    key: 'rdsReplicaCatchUpSeconds',
+    low: 30,
+    high: 1800,
+    source:
+      'no AWS figure: the new replica replays the WAL written since its snapshot, faster than the source writes',
+    path: 'failback',
+  },
+  {
+    key: 'rdsRenameSeconds',
+    low: 60,
+    high: 600,
+    source:
+      'USER_RenameInstance.html: the new name is effective "in about 10 minutes" with a reboot; when the old identifier can be reused is not said',
+    path: 'failback',
   },
 ];

@@ -195,6 +195,10 @@ interface DatabaseSim {
   securityGroupsActiveAt: number;
   /** While a reboot runs (RebootDBInstance), when the instance is available again. */
   rebootingUntil?: number | undefined;
+  /** A `database-backup` fault: the instance is in its automated backup window (`backing-up`). */
+  backingUp?: boolean;
+  /** After an RDS promotion, until when the backup RDS takes of the new standalone instance runs. */
+  backingUpUntil?: number | undefined;
   /**
    * Whether clients are cut off: the instance rebooted while in a quarantine group, so no connection
    * is open and none can be made. It then takes no client writes, writable or not.
@@ -762,7 +766,7 @@ export class World {
     region: string,
   ): {
     role: DatabaseRole;
-    status: 'available' | 'modifying' | 'creating' | 'rebooting';
+    status: 'available' | 'modifying' | 'creating' | 'rebooting' | 'backing-up';
     lagSeconds: number;
     sourceRegion: string | undefined;
     identifier: string;
@@ -776,9 +780,11 @@ export class World {
           ? 'creating'
           : db.rebootingUntil !== undefined
             ? 'rebooting'
-            : db.promotingUntil === undefined
-              ? 'available'
-              : 'modifying',
+            : db.promotingUntil !== undefined
+              ? 'modifying'
+              : this.backingUp(db)
+                ? 'backing-up'
+                : 'available',
       lagSeconds: db.lagSeconds,
       sourceRegion: db.sourceRegion,
       identifier: db.identifier,
@@ -867,6 +873,15 @@ export class World {
     );
     const db = this.database(application, region);
     if (db.role !== 'replica' || db.promotingUntil !== undefined) return 'already-promoted';
+    if (!aurora && db.backingUp === true) {
+      // "a read replica cannot be promoted to a standalone instance when it is in the backing-up
+      // status" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PromoteReadReplica.html)
+      throw new SimulatedServiceError(
+        'InvalidDBInstanceStateFault',
+        `DB instance ${db.identifier} is backing-up; a read replica cannot be promoted while it is backing up`,
+        400,
+      );
+    }
     if (db.creatingUntil !== undefined) {
       throw new SimulatedServiceError(
         'InvalidDBInstanceStateFault',
@@ -917,6 +932,18 @@ export class World {
             other.sourceRegion = region;
           }
         }
+      }
+      if (!aurora && this.latency.rdsPostPromotionBackupSeconds > 0) {
+        // With backups on (PromoteReadReplica's BackupRetentionPeriod defaults to 1 day) RDS backs the
+        // new standalone instance up once promoted: "Once the instance is promoted to a primary
+        // instance, backups are taken based on your backup settings"; its status reads `backing-up`
+        // meanwhile while it takes writes ("The DB instance is currently being backed up",
+        // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html).
+        const until = this.clock.seconds + this.latency.rdsPostPromotionBackupSeconds;
+        db.backingUpUntil = until;
+        this.clock.schedule(until, () => {
+          if (db.backingUpUntil === until) db.backingUpUntil = undefined;
+        });
       }
       this.note({ kind: 'database', application, region, text: `${db.identifier} now accepts writes` });
       this.emit({
@@ -981,6 +1008,29 @@ export class World {
     const quarantine =
       database.engine === 'rds-read-replica' ? database.quarantineSecurityGroupIds?.[region] : undefined;
     return quarantine !== undefined && db.securityGroups.length === 1 && db.securityGroups[0] === quarantine;
+  }
+
+  private backingUp(db: DatabaseSim): boolean {
+    return db.backingUp === true || (db.backingUpUntil ?? 0) > this.clock.seconds;
+  }
+
+  /**
+   * The `database-backup` fault: the region's instances are in their automated backup window, their
+   * status `backing-up`, until it is recovered. A read replica refuses promotion meanwhile.
+   */
+  setDatabaseBackup(region: string, on: boolean): void {
+    for (const app of this.apps.values()) {
+      const db = app.databases.get(region);
+      if (db !== undefined) db.backingUp = on;
+    }
+    this.note({
+      kind: on ? 'fault' : 'recover',
+      region,
+      text: on
+        ? `the databases in ${region} are backing up`
+        : `the databases in ${region} finished their backup`,
+    });
+    this.emit({ type: 'state' });
   }
 
   private requireAvailable(db: DatabaseSim): void {
@@ -1087,9 +1137,34 @@ export class World {
       region,
       text: `read replica ${identifier} of ${source.identifier} (${sourceRegion}) being created`,
     });
+    const startedAt = this.clock.seconds;
     this.clock.schedule(db.creatingUntil ?? this.clock.seconds, () => {
       db.creatingUntil = undefined;
-      this.note({ kind: 'database', application, region, text: `read replica ${identifier} is available` });
+      // The replica is built from a snapshot of the source ("A snapshot is taken of the source DB
+      // instance, and this snapshot is used to create the read replica",
+      // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PostgreSQL.Replication.ReadReplicas.Configuration.html),
+      // copied across Regions, then fed the WAL written since: once available it trails its source by
+      // the time since the snapshot, and catches up over `rdsReplicaCatchUpSeconds`.
+      const baseline = this.regionLag.get(region) ?? 0;
+      const catchUp = this.latency.rdsReplicaCatchUpSeconds;
+      if (catchUp > 0 && db.role === 'replica') {
+        const backlog = Math.max(baseline, this.clock.seconds - startedAt);
+        db.lagSeconds = backlog;
+        this.trackReplication(app);
+        this.clock.schedule(this.clock.seconds + catchUp, () => {
+          if (db.role !== 'replica' || db.lagSeconds !== backlog) return;
+          db.lagSeconds = this.regionLag.get(region) ?? 0;
+          this.trackReplication(app);
+          this.note({ kind: 'database', application, region, text: `read replica ${identifier} caught up` });
+          this.recompute(app);
+        });
+      }
+      this.note({
+        kind: 'database',
+        application,
+        region,
+        text: `read replica ${identifier} is available${catchUp > 0 ? ` (lag ${Math.round(db.lagSeconds)} s, catching up)` : ''}`,
+      });
       this.recompute(app);
     });
     this.recompute(app);
@@ -1547,26 +1622,39 @@ export class World {
 
   /** Each control plane's probes of the other regions, and the regional alarms on them. */
   private runProbes(app: AppSim): void {
-    const threshold = app.config.detection.probeFailureThreshold;
     for (const probe of app.probes) {
       // A region that is down neither probes nor evaluates its alarms.
       if (this.faults.isOutage(probe.from)) continue;
-      probe.failures = this.endpointServes(app, probe.target) ? 0 : probe.failures + 1;
-      if (probe.failures === 0) probe.failingSince = undefined;
-      else if (probe.failures === 1) probe.failingSince = this.clock.seconds;
-      const next: AlarmState = probe.failures >= threshold ? 'ALARM' : 'OK';
-      if (next === probe.state) continue;
-      const previous = probe.state;
-      probe.state = next;
-      probe.updatedAt = this.clock.seconds;
-      this.note({
-        kind: 'alarm',
-        application: app.config.name,
-        region: probe.target,
-        text: `alarm ${probe.name} ${previous} → ${next}`,
-      });
-      this.deliver(app, probe.name, probe.from, next, previous, [probe.from]);
+      const serves = this.endpointServes(app, probe.target);
+      const sentAt = this.clock.seconds;
+      const timeout = this.latency.probeTimeoutSeconds;
+      if (!serves && this.faults.isOutage(probe.target) && timeout > 0) {
+        // A region that is down does not answer: the probe fails when its timeout ends, not at once.
+        this.clock.schedule(sentAt + timeout, () => {
+          if (!this.faults.isOutage(probe.from)) this.recordProbe(app, probe, false, sentAt);
+        });
+      } else this.recordProbe(app, probe, serves, sentAt);
     }
+  }
+
+  /** One probe's result (sent at `sentAt`) counted toward its alarm, which changes state on it. */
+  private recordProbe(app: AppSim, probe: AppSim['probes'][number], serves: boolean, sentAt: number): void {
+    const threshold = app.config.detection.probeFailureThreshold;
+    probe.failures = serves ? 0 : probe.failures + 1;
+    if (probe.failures === 0) probe.failingSince = undefined;
+    else if (probe.failures === 1) probe.failingSince = sentAt;
+    const next: AlarmState = probe.failures >= threshold ? 'ALARM' : 'OK';
+    if (next === probe.state) return;
+    const previous = probe.state;
+    probe.state = next;
+    probe.updatedAt = this.clock.seconds;
+    this.note({
+      kind: 'alarm',
+      application: app.config.name,
+      region: probe.target,
+      text: `alarm ${probe.name} ${previous} → ${next}`,
+    });
+    this.deliver(app, probe.name, probe.from, next, previous, [probe.from]);
   }
 
   private evaluateAlarms(): void {

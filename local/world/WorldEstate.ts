@@ -1,5 +1,7 @@
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions, publishFenceVotes, votesNeeded } from '../../shared/aws/CloudWatchFence.ts';
+import { servesClients } from '../../shared/aws/RdsDatabase.ts';
+import { DatabaseBusyError } from '../../shared/errors.ts';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { quarantineState, type Estate } from '../../shared/ports/Estate.ts';
 import { worldBackups } from './Snapshots.ts';
@@ -31,12 +33,23 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
           if (d.role === 'down') throw new Error(`${region} is down`);
           return {
             role: d.role,
-            available: d.status === 'available',
+            available: servesClients(d.status),
             sourceRegion: d.sourceRegion,
           };
         }),
       promote: (app, region, o) =>
-        call(() => world.promoteDatabase(name(app), region, { planned: o.planned, by: o.by })),
+        call(() => {
+          try {
+            return world.promoteDatabase(name(app), region, { planned: o.planned, by: o.by });
+          } catch (error) {
+            // As RdsDatabase reports a replica that refuses promotion for now (backing up).
+            const d = world.describeDatabase(name(app), region);
+            if ((error as Error).name === 'InvalidDBInstanceStateFault' && d.status !== 'available') {
+              throw new DatabaseBusyError(`${d.identifier} in ${region} is ${d.status}`, { cause: error });
+            }
+            throw error;
+          }
+        }),
       retire: (app, region, newIdentifier) =>
         call(() => {
           try {

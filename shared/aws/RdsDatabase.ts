@@ -12,6 +12,7 @@ import {
   type GlobalClusterMember,
   type RDSClient,
 } from '@aws-sdk/client-rds';
+import { DatabaseBusyError } from '../errors.ts';
 import type { ApplicationConfig, DatabaseConfig } from '../config/LifeboatConfig.ts';
 import {
   quarantineState,
@@ -242,10 +243,20 @@ export class RdsDatabase implements DatabasePort {
       await this.#clientFor(region).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: id }));
       return 'started';
     } catch (error) {
-      // A concurrent run may have promoted it between our describe and our request.
       if (hasName(error, INSTANCE_STATE_ERRORS)) {
-        const again = instanceStatus(await this.#describeInstance(region, id), region);
-        if (again.role !== 'replica') return 'already-promoted';
+        const instance = await this.#describeInstance(region, id);
+        // A concurrent run may have promoted it between our describe and our request.
+        if (instanceStatus(instance, region).role !== 'replica') return 'already-promoted';
+        // "a read replica cannot be promoted to a standalone instance when it is in the backing-up
+        // status" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PromoteReadReplica.html):
+        // a replica in its backup window, or in any other passing state, is asked again later.
+        const status = instance.DBInstanceStatus ?? 'unknown';
+        if (status !== 'available') {
+          throw new DatabaseBusyError(
+            `${id} in ${region} is ${status}; RDS promotes a read replica only once it is available (a replica that is backing up refuses promotion until its backup ends)`,
+            { cause: error },
+          );
+        }
       }
       throw error;
     }
@@ -351,8 +362,21 @@ function instanceId(app: ApplicationConfig, database: ReadReplicaConfig, region:
   return id;
 }
 
+/**
+ * The statuses in which an instance serves its clients: `available`, and `backing-up`, which RDS
+ * shows while it backs an instance up (as it does right after a promotion, "Once the instance is
+ * promoted to a primary instance, backups are taken based on your backup settings"; status list:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html).
+ */
+const SERVING_STATUSES: ReadonlySet<string> = new Set(['available', 'backing-up']);
+
+/** Whether an instance in this status serves its clients. */
+export function servesClients(status: string | undefined): boolean {
+  return SERVING_STATUSES.has(status ?? '');
+}
+
 function instanceStatus(instance: DBInstance, region: string): DatabaseStatus {
-  const available = instance.DBInstanceStatus === 'available';
+  const available = servesClients(instance.DBInstanceStatus);
   const source = instance.ReadReplicaSourceDBInstanceIdentifier;
   if (source !== undefined && source !== '') {
     // A cross-region replica names its source by ARN; a same-region one by plain identifier.

@@ -1,3 +1,4 @@
+import { DatabaseBusyError } from '../../shared/errors.ts';
 import {
   DescribeDBInstancesCommand,
   DescribeGlobalClustersCommand,
@@ -276,7 +277,7 @@ describe('RdsDatabase.promote with rds-read-replica', () => {
     ]);
   });
 
-  it('rethrows the state fault unchanged when the instance is still a replica after it', async () => {
+  it('says the replica is busy (retried by the workflow) when it refuses promotion while backing up', async () => {
     const fault = new InvalidDBInstanceStateFault({
       message: 'Instance ai-gateway-db-usw2 is in backing-up state',
       $metadata: {},
@@ -291,9 +292,35 @@ describe('RdsDatabase.promote with rds-read-replica', () => {
 
     const promoted = database().promote(REPLICATED, 'us-west-2', { planned: false, by: 'failover-1' });
 
-    await expect(promoted).rejects.toBe(fault);
-    await expect(promoted).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+    await expect(promoted).rejects.toBeInstanceOf(DatabaseBusyError);
+    await expect(promoted).rejects.toMatchObject({
+      name: 'DatabaseBusyError',
+      message: expect.stringContaining('ai-gateway-db-usw2 in us-west-2 is backing-up'),
+      cause: fault,
+    });
     expect(rds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 2);
+  });
+
+  it('rethrows the state fault unchanged when the replica is available and still refuses', async () => {
+    const fault = new InvalidDBInstanceStateFault({ message: 'refused', $metadata: {} });
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves(instance({ ReadReplicaSourceDBInstanceIdentifier: USE1_INSTANCE_ARN }));
+    rds.on(PromoteReadReplicaCommand).rejects(fault);
+
+    await expect(
+      database().promote(REPLICATED, 'us-west-2', { planned: false, by: 'failover-1' }),
+    ).rejects.toBe(fault);
+  });
+
+  it('counts an instance that is backing-up as serving, as RDS backs a promoted instance up', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(instance({ DBInstanceStatus: 'backing-up' }));
+
+    await expect(database().describe(REPLICATED, 'us-west-2')).resolves.toEqual({
+      role: 'standalone',
+      available: true,
+      sourceRegion: undefined,
+    });
   });
 
   it('propagates a throttling error from PromoteReadReplica unchanged without describing again', async () => {

@@ -44,12 +44,13 @@ describe('simulate', () => {
     expect(line('health-check', 'unhealthy')).toMatchObject({ at: 30, region: 'us-east-1' });
     // us-east-1 holds the alarms: they are frozen until it returns, then catch up.
     expect(line('alarm', 'route53-health OK → ALARM')).toMatchObject({ at: 1800 });
-    // The other regions' probes see it after three failed 10-second probes and tell their own bus.
-    expect(line('alarm', 'us-east-1-probe-from-us-west-2 OK → ALARM')).toMatchObject({ at: 30 });
+    // The other regions' probes see it after three failed 10-second probes, each failing at its
+    // 6-second timeout, and tell their own bus.
+    expect(line('alarm', 'us-east-1-probe-from-us-west-2 OK → ALARM')).toMatchObject({ at: 36 });
     expect(
       line('event-delivered', 'received lifeboat-ai-gateway-us-east-1-probe-from-eu-west-1 ALARM'),
     ).toMatchObject({
-      at: 31,
+      at: 37,
       region: 'eu-west-1',
     });
     expect(

@@ -285,10 +285,11 @@ describe('World probes and fences', () => {
     const { world, clock } = testWorld();
     world.setRegionOutage('us-east-1', true);
     await clock.runUntil(60);
-    // In ALARM since the third failed probe; its earliest breaching datapoint is the first, at 10 s.
+    // In ALARM since the third failed probe (sent at 30 s, failed at its 6 s timeout); its earliest
+    // breaching datapoint is the first probe's, sent at 10 s.
     expect(world.describeAlarm('lifeboat-ai-gateway-us-east-1-probe-from-us-west-2', 'us-west-2')).toEqual({
       state: 'ALARM',
-      updatedAt: 30,
+      updatedAt: 36,
       breachingSince: 10,
     });
     expect(() => world.describeAlarm('lifeboat-ai-gateway-us-east-1-route53-health', 'us-east-1')).toThrow(
@@ -297,7 +298,7 @@ describe('World probes and fences', () => {
     const delivered = world.delivered.filter(
       (d) => d.event.detail.alarmName === 'lifeboat-ai-gateway-us-east-1-probe-from-us-west-2',
     );
-    expect(delivered.map((d) => [d.at, d.busRegion])).toEqual([[31, 'us-west-2']]);
+    expect(delivered.map((d) => [d.at, d.busRegion])).toEqual([[37, 'us-west-2']]);
   });
 
   it('keeps a fenced region out of DNS answers one metric period after a majority votes the fence, whatever its weight', async () => {

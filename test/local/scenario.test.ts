@@ -118,6 +118,7 @@ describe('parseScenario', () => {
       { at: 0, fault: 'health-check-flap', region: 'us-east-1', periodSeconds: 20 },
       { at: 0, fault: 'replica-lag', region: 'eu-west-1', seconds: 0 },
       { at: 0, fault: 'replication-stall', region: 'us-west-2' },
+      { at: 0, fault: 'database-backup', region: 'us-west-2' },
       {
         at: 0,
         fault: 'api-error',
@@ -149,6 +150,7 @@ describe('parseScenario', () => {
       { type: 'health-check-flap', region: 'us-east-1', periodSeconds: 20 },
       { type: 'replica-lag', region: 'eu-west-1', seconds: 0 },
       { type: 'replication-stall', region: 'us-west-2' },
+      { type: 'database-backup', region: 'us-west-2' },
       {
         type: 'api-error',
         service: 'rds',

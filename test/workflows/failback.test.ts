@@ -45,7 +45,8 @@ describe('failback workflow (real ASL on the local runtime)', () => {
           /^ai-gateway-db-use1 \(writer\) renamed to ai-gateway-db-use1-pre-failback-\d{12} and kept$/,
         ),
         'read replica ai-gateway-db-use1 of ai-gateway-db-usw2 (us-west-2) being created',
-        'read replica ai-gateway-db-use1 is available',
+        expect.stringMatching(/^read replica ai-gateway-db-use1 is available \(lag \d+ s, catching up\)$/),
+        'read replica ai-gateway-db-use1 caught up',
       ]),
     );
     // The failover's change, then every configured step, never all zero.
@@ -54,8 +55,9 @@ describe('failback workflow (real ASL on the local runtime)', () => {
     const bakes = run!.states.filter((s) => s.name === 'Bake');
     expect(shifts).toHaveLength(5);
     expect(bakes.map((b) => Math.round(b.exitedAt! - b.enteredAt))).toEqual([300, 300, 300, 300, 300]);
-    const available = database.find((e) => e.text === 'read replica ai-gateway-db-use1 is available')!;
-    expect(shifts[0]!.enteredAt).toBeGreaterThan(available.at);
+    // Traffic moves only once the rebuilt replica has caught up with the writer.
+    const caughtUp = database.find((e) => e.text === 'read replica ai-gateway-db-use1 caught up')!;
+    expect(shifts[0]!.enteredAt).toBeGreaterThan(caughtUp.at);
     // The writer moved back only once every answer named us-east-1, with nothing lost (planned).
     const switched = report.timeline.find(
       (e) => e.application === 'ai-gateway' && e.text.startsWith('promotion of ai-gateway-db-use1'),
@@ -87,8 +89,9 @@ describe('failback workflow (real ASL on the local runtime)', () => {
 
   it('started from the console, asks on Slack and moves nothing on Reject', async () => {
     const report = await rehearse({
-      events: [OUTAGE, RECOVERY, START, { at: 3900, reject: 'failback', by: 'U0ONCALL01' }],
-      until: 4500,
+      // The approval is asked for once the rebuilt replica has caught up (about 3,910 s).
+      events: [OUTAGE, RECOVERY, START, { at: 4100, reject: 'failback', by: 'U0ONCALL01' }],
+      until: 4700,
     });
     const [run] = failbacks(report);
     expect(run?.status).toBe('ABORTED');

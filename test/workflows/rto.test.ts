@@ -36,7 +36,7 @@ describe('RTO (the automatic failover of the default outage, on the AWS twin)', 
       rtoMeasuredFrom: '2030-01-01T00:00:10.000Z',
       // The confirmation window still runs from the first alarm.
       request: expect.objectContaining({
-        incidentStartedAt: '2030-01-01T00:00:30.000Z',
+        incidentStartedAt: '2030-01-01T00:00:36.000Z',
         failureBeganAt: '2030-01-01T00:00:10.000Z',
       }) as unknown,
     });
