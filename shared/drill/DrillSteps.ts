@@ -14,7 +14,7 @@ import { detectionSignals } from '../config/naming.ts';
 import { classifyError, InvalidInputError, ThrottledError } from '../errors.ts';
 import { currentPrimary } from '../failover/currentPrimary.ts';
 import { FailoverSteps, type CheckResult } from '../failover/FailoverSteps.ts';
-import type { FailoverRequest } from '../failover/FailoverInput.ts';
+import type { FailoverRequest } from '../failover/FailoverRequest.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';

@@ -1,13 +1,13 @@
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import { InvalidInputError, NotReadyError } from '../errors.ts';
 import { servingAndWeights } from '../failover/currentPrimary.ts';
-import { findApplication } from '../failover/FailoverInput.ts';
+import { findApplication } from '../failover/FailoverRequest.ts';
 import type { CheckResult, FailoverDeps } from '../failover/FailoverSteps.ts';
 import { bestEffort } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
-import { checkFailbackInput, type FailbackRequest, type FailbackResume } from './FailbackInput.ts';
+import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
 
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
 export const REPLICA_LIMIT_SECONDS = 4 * 3600;
@@ -157,6 +157,8 @@ export class FailbackSteps {
             resumableFailback(deps.ledger, named.name),
           ]);
     const target = (raw as { targetRegion?: unknown } | null)?.targetRegion;
+    // Loaded here only, as the failover's input check is.
+    const { checkFailbackInput } = await import('./FailbackInput.ts');
     const request = await checkedOrRecorded(
       () =>
         checkFailbackInput(payload.input, deps.config, {

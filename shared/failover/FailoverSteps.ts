@@ -7,12 +7,7 @@ import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
 import { regionHealth, signalsDownOrRetry, signalStates } from './regionHealth.ts';
-import {
-  checkFailoverInput,
-  findApplication,
-  LOCK_LEASE_SECONDS,
-  type FailoverRequest,
-} from './FailoverInput.ts';
+import { findApplication, LOCK_LEASE_SECONDS, type FailoverRequest } from './FailoverRequest.ts';
 import { readReplicationAtRisk, type ReplicationAtRisk } from './replicationAtRisk.ts';
 
 export interface FailoverDeps {
@@ -30,7 +25,7 @@ export interface FailoverDeps {
 /** The most a promotion or a scale-up may take before the run gives up and says so. */
 export const PROMOTION_LIMIT_SECONDS = 1800;
 export const WORKLOADS_LIMIT_SECONDS = 900;
-export { LOCK_LEASE_SECONDS } from './FailoverInput.ts';
+export { LOCK_LEASE_SECONDS } from './FailoverRequest.ts';
 
 export interface CheckResult {
   readonly check: 'target-health' | 'source-down' | 'replica-lag' | 'cooldown' | 'target-cluster';
@@ -97,6 +92,8 @@ export class FailoverSteps {
     const named =
       typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
     const serving = named === undefined ? undefined : await currentPrimary(named, deps.estate, deps.ledger);
+    // Loaded here only: the other steps' functions need not build the input schema at cold start.
+    const { checkFailoverInput } = await import('./FailoverInput.ts');
     const request = await checkedOrRecorded(
       () =>
         checkFailoverInput(payload.input, deps.config, {
