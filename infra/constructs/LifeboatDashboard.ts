@@ -39,8 +39,18 @@ export interface LifeboatDashboardProps {
   readonly applications: readonly ApplicationConfig[];
   /** Every control-plane region: the weights and RTO a workflow publishes live in the region it ran in. */
   readonly controlPlaneRegions: readonly string[];
-  /** This region's workflows. */
+  /** This region's workflows (alarmed on here, and graphed unless `graphedWorkflows` says otherwise). */
   readonly workflows: readonly DashboardWorkflow[];
+  /**
+   * Whether this region holds the dashboard (`dashboards` in the config). The alarms on Lifeboat
+   * itself and their topic are made either way. Default true.
+   */
+  readonly withDashboard?: boolean;
+  /**
+   * The workflows the dashboard graphs, by region: a single dashboard graphs every control-plane
+   * region's (each metric read in its own region). Default: `workflows`, in this region.
+   */
+  readonly graphedWorkflows?: readonly (DashboardWorkflow & { readonly region: string })[];
   /** The trigger function of this region, whose errors are alarmed on. */
   readonly triggerFunction: IFunction;
   /**
@@ -62,8 +72,9 @@ export interface LifeboatDashboardProps {
 }
 
 /**
- * One control-plane region's CloudWatch dashboard, and the alarms on Lifeboat itself with an
- * encrypted SNS topic as their action.
+ * The alarms on Lifeboat itself in one control-plane region, with an encrypted SNS topic as their
+ * action, and the CloudWatch dashboard where the region holds one (a single dashboard reads every
+ * control-plane region's metrics; see `dashboards` in the config).
  *
  * Route 53 publishes health-check metrics in us-east-1 only, so those lines read that region; RDS
  * replica lag is read in the replica's region; the weights and the RTO a workflow publishes live in
@@ -78,7 +89,8 @@ export interface LifeboatDashboardProps {
  * scope, 'Chatbot', { slackWorkspaceId, slackChannelId, notificationTopics: [dashboard.alarmTopic] })`.
  */
 export class LifeboatDashboard extends Construct {
-  public readonly dashboard: Dashboard;
+  /** The dashboard, when this region holds it. */
+  public readonly dashboard: Dashboard | undefined;
   /** The alarms' action: the topic to subscribe people, Chatbot or a pager to. */
   public readonly alarmTopic: Topic;
   public readonly alarms: readonly Alarm[];
@@ -111,8 +123,6 @@ export class LifeboatDashboard extends Construct {
       return a;
     };
 
-    const started = (w: DashboardWorkflow) => statesMetric(w, 'ExecutionsStarted');
-    const failed = (w: DashboardWorkflow) => statesMetric(w, 'ExecutionsFailed');
     for (const w of props.workflows) {
       alarm(`Failed-${w.name}`, {
         alarmName: `lifeboat-${w.name}-failed-${region}`,
@@ -155,11 +165,29 @@ export class LifeboatDashboard extends Construct {
     }
     this.alarms = alarms;
 
-    this.dashboard = new Dashboard(this, 'Dashboard', {
+    if (props.withDashboard === false) {
+      this.dashboard = undefined;
+      return;
+    }
+    const graphed = props.graphedWorkflows ?? props.workflows.map((w) => ({ ...w, region }));
+    const graphedRegions = [...new Set(graphed.map((w) => w.region))];
+    const where = graphedRegions.length === 1 ? (graphedRegions[0] ?? region) : graphedRegions.join(', ');
+    const graphedMetric = (w: DashboardWorkflow & { readonly region: string }, metricName: string): Metric =>
+      new Metric({
+        namespace: 'AWS/States',
+        metricName,
+        dimensionsMap: { StateMachineArn: w.stateMachineArn },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+        region: w.region,
+        label: graphedRegions.length === 1 ? w.name : `${w.name} (${w.region})`,
+      });
+    const dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? `lifeboat-${region}`,
       defaultInterval: Duration.hours(3),
     });
-    this.dashboard.addWidgets(
+    this.dashboard = dashboard;
+    dashboard.addWidgets(
       new TextWidget({
         markdown: `# Lifeboat (${region})\nHealth checks read us-east-1 (where Route 53 publishes them); weights and RTO are read from every control-plane region (${props.controlPlaneRegions.join(', ')}). \`lifeboat status\` shows the same from a terminal.`,
         width: 24,
@@ -168,7 +196,7 @@ export class LifeboatDashboard extends Construct {
     );
     for (const app of props.applications) {
       const standbys = app.regions.slice(1);
-      this.dashboard.addWidgets(
+      dashboard.addWidgets(
         new GraphWidget({
           title: `${app.name}: health checks (1 healthy)`,
           left: healthChecks(app, props.healthCheckIds?.[app.name]),
@@ -219,20 +247,27 @@ export class LifeboatDashboard extends Construct {
         }),
       );
     }
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new GraphWidget({
-        title: `Executions started (${region})`,
-        left: props.workflows.map(started),
+        title: `Executions started (${where})`,
+        left: graphed.map((w) => graphedMetric(w, 'ExecutionsStarted')),
         width: 8,
       }),
       new GraphWidget({
-        title: `Executions failed (${region})`,
-        left: props.workflows.map(failed),
+        title: `Executions failed (${where})`,
+        left: graphed.map((w) => graphedMetric(w, 'ExecutionsFailed')),
         width: 8,
       }),
       new GraphWidget({
         title: `Oldest approval waiting (s), alarm above ${approvalLimit}`,
-        left: ['failover', 'failback'].map(approvalWait),
+        left: graphedRegions.flatMap((r) =>
+          ['failover', 'failback'].map((workflow) => {
+            const metric = approvalWait(workflow);
+            return graphedRegions.length === 1
+              ? metric
+              : metric.with({ region: r, label: `${workflow} (${r})` });
+          }),
+        ),
         leftAnnotations: [{ value: approvalLimit, label: 'alarm' }],
         width: 8,
       }),

@@ -28,13 +28,19 @@ import {
   probeAlarmName,
   stateMachineName,
   kubernetesRoleName,
+  dashboardRegions,
 } from '../../shared/config/naming.ts';
 import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound.ts';
 import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
 import { preScaledBy } from '../../shared/trigger/preScale.ts';
 import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
 import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
-import { BackupWorkflows } from '../constructs/BackupWorkflows.ts';
+import {
+  backupApplicationsIn,
+  BackupWorkflows,
+  drillApplicationsIn,
+  gameDayApplicationsIn,
+} from '../constructs/BackupWorkflows.ts';
 import { LifeboatDashboard } from '../constructs/LifeboatDashboard.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
 import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
@@ -516,6 +522,11 @@ export class ControlPlaneStack extends Stack {
     this.dashboard = new LifeboatDashboard(this, 'Dashboard', {
       applications: config.applications,
       controlPlaneRegions: config.controlPlaneRegions,
+      withDashboard: dashboardRegions(config).includes(this.region),
+      // The single dashboard graphs the workflows of every control-plane region.
+      ...(config.dashboards === 'one'
+        ? { graphedWorkflows: config.controlPlaneRegions.flatMap((r) => this.workflowsIn(r)) }
+        : {}),
       workflows: [
         { name: 'failover', stateMachineArn: this.failover.stateMachine.stateMachineArn },
         { name: 'failback', stateMachineArn: this.failback.stateMachine.stateMachineArn },
@@ -558,6 +569,33 @@ export class ControlPlaneStack extends Stack {
         ? { roleName: kubernetesRoleName('trigger', this.region) }
         : {}),
     });
+  }
+
+  /**
+   * The workflows a control-plane region runs, named as its stack names them: the failover and the
+   * failback everywhere, the scheduled ones where an application's backups, drills or game days run.
+   */
+  private workflowsIn(region: string): { name: string; stateMachineArn: string; region: string }[] {
+    const names = [
+      'failover',
+      'failback',
+      ...(backupApplicationsIn(this.config, region).length > 0 ? ['backup', 'restore-test'] : []),
+      ...(drillApplicationsIn(this.config, region).length > 0 ||
+      gameDayApplicationsIn(this.config, region).length > 0
+        ? ['drill']
+        : []),
+    ];
+    return names.map((name) => ({
+      name,
+      region,
+      stateMachineArn: this.formatArn({
+        service: 'states',
+        region,
+        resource: 'stateMachine',
+        resourceName: stateMachineName(name),
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    }));
   }
 
   /** The ledger actions each failover step calls (the `Ledger` methods it uses, as DynamoDB calls). */

@@ -400,6 +400,13 @@ export const LifeboatConfigSchema = z.strictObject({
       error: `expected one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(30),
+  /**
+   * `one` (the default): a single CloudWatch dashboard, in `dashboardRegion` (the first
+   * control-plane region that is no application's primary), reading every region's metrics.
+   * `every-region`: one in each control-plane region, so that one stays readable while any region
+   * is down, at $3 a month each. The alarms on Lifeboat itself are in every region either way.
+   */
+  dashboards: z.enum(['one', 'every-region'], { error: 'expected "one" or "every-region"' }).default('one'),
   tracing: z
     .strictObject({
       /**

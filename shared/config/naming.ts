@@ -1,3 +1,5 @@
+import type { LifeboatConfig } from './LifeboatConfig.ts';
+
 /**
  * Names shared by the stacks, the functions and the local runtime. The detection stack names its
  * alarms with these and the trigger parses them back, so they change together or not at all.
@@ -84,4 +86,21 @@ export function detectionSignals(config: {
 /** The state machine of a workflow, the same name in every control-plane region. */
 export function stateMachineName(workflow: string): string {
   return `lifeboat-${workflow}`;
+}
+
+/**
+ * Where the single dashboard goes (`dashboards: "one"`): the first control-plane region that is not
+ * the primary of any application, so that the region most likely to fail is not the one its
+ * operators read; the first control-plane region when every one is some application's primary.
+ */
+export function dashboardRegion(config: LifeboatConfig): string {
+  const primaries = new Set(config.applications.map((a) => a.regions[0]));
+  const region = config.controlPlaneRegions.find((r) => !primaries.has(r)) ?? config.controlPlaneRegions[0];
+  if (region === undefined) throw new Error('the config names no control-plane region');
+  return region;
+}
+
+/** The regions that hold a dashboard. */
+export function dashboardRegions(config: LifeboatConfig): string[] {
+  return config.dashboards === 'every-region' ? [...config.controlPlaneRegions] : [dashboardRegion(config)];
 }

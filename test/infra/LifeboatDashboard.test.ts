@@ -5,6 +5,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { LifeboatDashboard } from '../../infra/constructs/LifeboatDashboard.ts';
 import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
+import { dashboardRegion } from '../../shared/config/naming.ts';
+import { synthLifeboat, testConfig } from '../support/synth.ts';
 
 const config = parseConfig(exampleConfigDocument());
 const MACHINE = (name: string) => `arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-${name}`;
@@ -150,5 +152,67 @@ describe('LifeboatDashboard', () => {
       code: Code.fromInline('exports.handler = async () => 1;'),
     });
     expect(() => app.synth()).toThrow(/AwsSolutions-/);
+  });
+});
+
+describe('where the dashboards are', () => {
+  const dashboardsByRegion = (config = testConfig()) => {
+    const { stacks } = synthLifeboat(config);
+    return new Map(
+      [...stacks.controlPlanes].map(([region, stack]) => {
+        const template = Template.fromStack(stack);
+        return [
+          region,
+          {
+            dashboards: Object.keys(template.findResources('AWS::CloudWatch::Dashboard')).length,
+            alarms: Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+              JSON.stringify(a).includes('lifeboat-failover-failed'),
+            ).length,
+            body: JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard')),
+          },
+        ];
+      }),
+    );
+  };
+
+  it('makes one by default, in the first control-plane region that is no application primary, and alarms in every region', () => {
+    const byRegion = dashboardsByRegion();
+    // Both example applications are served from us-east-1.
+    expect(dashboardRegion(testConfig())).toBe('us-west-2');
+    expect([...byRegion].map(([r, f]) => [r, f.dashboards, f.alarms])).toEqual([
+      ['us-east-1', 0, 1],
+      ['us-west-2', 1, 1],
+      ['eu-west-1', 0, 1],
+    ]);
+    // It graphs the workflows of every control-plane region, each read in its own region.
+    const body = byRegion.get('us-west-2')?.body ?? '';
+    for (const region of ['us-east-1', 'us-west-2', 'eu-west-1']) {
+      expect(body).toContain(`stateMachine:lifeboat-failover`);
+      expect(body).toContain(`failover (${region})`);
+      expect(body).toContain(`failback (${region})`);
+    }
+  });
+
+  it('makes one in each control-plane region with dashboards "every-region"', () => {
+    const byRegion = dashboardsByRegion(
+      testConfig((doc) => {
+        (doc as Record<string, unknown>).dashboards = 'every-region';
+      }),
+    );
+    expect([...byRegion.values()].map((f) => f.dashboards)).toEqual([1, 1, 1]);
+  });
+
+  it('falls back to the first control-plane region when each is some application primary', () => {
+    const config = testConfig();
+    expect(dashboardRegion({ ...config, controlPlaneRegions: ['us-east-1'] })).toBe('us-east-1');
+    expect(dashboardRegion({ ...config, controlPlaneRegions: ['us-east-1', 'eu-west-1'] })).toBe('eu-west-1');
+  });
+
+  it('refuses a dashboards value it does not know, naming the field and the choices', () => {
+    expect(() =>
+      testConfig((doc) => {
+        (doc as Record<string, unknown>).dashboards = 'all';
+      }),
+    ).toThrow(/dashboards: expected "one" or "every-region"/);
   });
 });
