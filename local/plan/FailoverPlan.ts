@@ -9,6 +9,12 @@ import {
   type AslState,
 } from '../../shared/statemachines/aslModel.ts';
 import { DEFAULT_LATENCY, type LatencyModel } from '../world/LatencyModel.ts';
+import { PRICES } from '../../bench/cost/prices.ts';
+import { recordCheckShape } from '../../shared/aws/CloudWatchFence.ts';
+
+/** Route 53's list prices of a health check on an AWS endpoint and of each option (bench/cost/prices.ts). */
+const ENDPOINT_CHECK_USD = PRICES.healthCheckAws.usd;
+const CHECK_OPTION_USD = PRICES.healthCheckOptionAws.usd;
 
 /**
  * The plan preview: the steps a failover would take for one application and target, read from the
@@ -55,6 +61,33 @@ export interface FailoverPlan {
   readonly rpo: { readonly targetSeconds: number; readonly automaticBudgetSeconds: number };
   /** Facts the reader must know: signals that cannot be read, APIs that will not answer, budgets. */
   readonly warnings: readonly string[];
+  /** The endpoint checks' settings to choose from, with their price and detection (none: no endpoint check). */
+  readonly endpointChecks?: EndpointChecks;
+}
+
+export interface EndpointChecks {
+  /** The application's regions whose record has an endpoint check Lifeboat creates. */
+  readonly regions: readonly string[];
+  /** How many copies of the endpoint check each record's calculated check lists (and is billed for). */
+  readonly checksPerRecord: number;
+  readonly failureThreshold: number;
+  readonly choices: readonly EndpointCheckChoice[];
+}
+
+export interface EndpointCheckChoice {
+  readonly https: boolean;
+  readonly intervalSeconds: 10 | 30;
+  /** Route 53's list price for these checks, every region of the application, per month. */
+  readonly monthlyUsd: number;
+  /** Seconds of failed checks before Route 53 counts the endpoint unhealthy (and drops it from DNS). */
+  readonly route53DetectsSeconds: number;
+  /** When its HealthCheckStatus alarm (a detection signal) can change, from the outage. */
+  readonly route53AlarmSeconds: number;
+  /** The RTO of this plan with every region's check set this way. */
+  readonly rtoSeconds: number;
+  readonly meetsRto: boolean;
+  /** Whether it is what the config says now. */
+  readonly current: boolean;
 }
 
 export class PlanError extends Error {
@@ -113,6 +146,68 @@ export interface PlanOptions {
 
 /** Builds the plan; bad options throw `InvalidInputError` naming the field, as the workflow would. */
 export function planFailover(config: LifeboatConfig, options: PlanOptions): FailoverPlan {
+  const plan = planOnce(config, options);
+  const endpointChecks = endpointCheckChoices(config, options, plan);
+  return endpointChecks === undefined ? plan : { ...plan, endpointChecks };
+}
+
+/**
+ * The endpoint checks' settings an application may choose (HTTPS or HTTP, a 10 s or 30 s interval),
+ * each with its monthly price for the application's records and the failover it gives: when Route 53
+ * sees the failure, and the RTO of the same plan with every region's check set that way.
+ */
+function endpointCheckChoices(
+  config: LifeboatConfig,
+  options: PlanOptions,
+  plan: FailoverPlan,
+): EndpointChecks | undefined {
+  const app = config.applications.find((a) => a.name === plan.application);
+  if (app === undefined) return undefined;
+  const endpoints = app.regions.filter((r) => app.healthChecks[r]?.kind === 'endpoint');
+  const sample = app.healthChecks[endpoints[0] ?? ''];
+  if (sample?.kind !== 'endpoint') return undefined;
+  // Each record's calculated check lists its endpoint check this many times (docs/fencing.md).
+  const copies = recordCheckShape(config.controlPlaneRegions.length).endpointCopies;
+  const latency = options.latency ?? DEFAULT_LATENCY;
+  const choices: EndpointCheckChoice[] = [];
+  for (const https of [true, false]) {
+    for (const intervalSeconds of [10, 30] as const) {
+      const changed: LifeboatConfig = {
+        ...config,
+        applications: config.applications.map((a) =>
+          a !== app
+            ? a
+            : {
+                ...a,
+                healthChecks: Object.fromEntries(
+                  Object.entries(a.healthChecks).map(([r, hc]) => [
+                    r,
+                    hc.kind === 'endpoint' ? { ...hc, https, intervalSeconds } : hc,
+                  ]),
+                ),
+              },
+        ),
+      };
+      const other = planOnce(changed, options);
+      const failing = intervalSeconds * sample.failureThreshold;
+      const perCheck =
+        ENDPOINT_CHECK_USD + (https ? CHECK_OPTION_USD : 0) + (intervalSeconds === 10 ? CHECK_OPTION_USD : 0);
+      choices.push({
+        https,
+        intervalSeconds,
+        monthlyUsd: Math.round(perCheck * copies * endpoints.length * 100) / 100,
+        route53DetectsSeconds: failing,
+        route53AlarmSeconds: Math.ceil(failing / latency.alarmPeriodSeconds) * latency.alarmPeriodSeconds,
+        rtoSeconds: other.rtoSeconds,
+        meetsRto: other.meetsRto,
+        current: sample.https === https && sample.intervalSeconds === intervalSeconds,
+      });
+    }
+  }
+  return { regions: endpoints, checksPerRecord: copies, failureThreshold: sample.failureThreshold, choices };
+}
+
+function planOnce(config: LifeboatConfig, options: PlanOptions): FailoverPlan {
   const request = checkFailoverInput(
     {
       application: options.application,
@@ -248,7 +343,10 @@ function detect(
         const failing = check?.kind === 'endpoint' ? check.intervalSeconds * check.failureThreshold : 3 * 10;
         return Math.ceil(failing / latency.alarmPeriodSeconds) * latency.alarmPeriodSeconds;
       }
-      return app.detection.probeIntervalSeconds * app.detection.probeFailureThreshold;
+      // A region that is down does not answer: the last probe fails at its timeout.
+      return (
+        app.detection.probeIntervalSeconds * app.detection.probeFailureThreshold + latency.probeTimeoutSeconds
+      );
     })
     .sort((a, b) => a - b);
   const quorum = app.detection.quorum;

@@ -1,5 +1,5 @@
 import { formatClock, formatSeconds } from '../report/renderText.ts';
-import type { FailoverPlan, PlanStep } from './FailoverPlan.ts';
+import type { EndpointChecks, FailoverPlan, PlanStep } from './FailoverPlan.ts';
 
 /** The plan as a person reads it at a terminal: the steps in order, parallel branches indented. */
 export function renderPlan(plan: FailoverPlan, source: { config: string; definition: string }): string {
@@ -40,6 +40,7 @@ export function renderPlan(plan: FailoverPlan, source: { config: string; definit
   lines.push(
     `RPO is the replica's lag at promotion: target ${formatSeconds(plan.rpo.targetSeconds)}; an automatic failover promotes only with lag up to ${formatSeconds(plan.rpo.automaticBudgetSeconds)}.`,
   );
+  if (plan.endpointChecks !== undefined) lines.push('', ...endpointCheckLines(plan.endpointChecks, plan));
   if (plan.warnings.length > 0) {
     lines.push('', 'Notes:');
     for (const w of plan.warnings) lines.push(`  - ${w}`);
@@ -68,4 +69,39 @@ function stepLines(step: PlanStep, indent: string): string[] {
     for (const inner of branch) lines.push(...stepLines(inner, `${indent}${last ? '   ' : '│  '}`));
   }
   return lines;
+}
+
+/**
+ * The endpoint checks' settings side by side: price, when Route 53 sees the failure, and the RTO.
+ * An HTTP(S) check passes on "an HTTP status code of 2xx or 3xx" within two seconds of connecting
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
+ */
+function endpointCheckLines(checks: EndpointChecks, plan: FailoverPlan): string[] {
+  const header = [
+    'check',
+    'interval',
+    '$/month',
+    'Route 53 unhealthy after',
+    'its alarm at',
+    'estimated RTO',
+    '',
+  ];
+  const rows = checks.choices.map((c) => [
+    c.https ? 'HTTPS' : 'HTTP',
+    `${c.intervalSeconds} s`,
+    c.monthlyUsd.toFixed(2),
+    `${c.route53DetectsSeconds} s`,
+    `+${formatClock(c.route53AlarmSeconds)}`,
+    `${formatSeconds(c.rtoSeconds)}${c.meetsRto ? '' : ' (over target)'}`,
+    c.current ? '← the config' : '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `  ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  return [
+    `Endpoint checks of ${plan.application} (healthChecks.<region>.https and intervalSeconds): ${checks.regions.length} region(s), each record billed for ${checks.checksPerRecord} check(s) (the check and its copy in the fence, docs/fencing.md), failure threshold ${checks.failureThreshold}, list prices of bench/cost/prices.ts:`,
+    line(header),
+    ...rows.map(line),
+    'An HTTP check needs the health path served on plain HTTP (port 80 by default); a 2xx or 3xx answer counts as healthy, so a redirect to HTTPS passes without reaching the application.',
+  ];
 }

@@ -1,4 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
 import { parseConfig } from '../../shared/config/loadConfig.ts';
@@ -11,6 +14,7 @@ import { exampleConfigDocument } from '../support/exampleConfig.ts';
  */
 
 const XRAY_MIDDLEWARE = 'XRaySDKInstrumentation';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const host = { ...process.env };
 
 function configured(awsCalls: boolean | undefined): void {
@@ -50,17 +54,45 @@ describe('function tracing', () => {
     expect(xraySdkLoaded()).toBe(false);
   });
 
-  it('with tracing.awsCalls loads the X-Ray SDK, instruments each client and opens the handler subsegment', async () => {
-    configured(true);
-    // Powertools' Tracer traces only inside Lambda's execution environment.
-    process.env.AWS_EXECUTION_ENV = 'AWS_Lambda_nodejs24.x';
-    process.env.AWS_LAMBDA_FUNCTION_NAME = 'lifeboat-lock';
-    const tracing = await functionTracing();
-    const client = tracing.client(new DynamoDBClient({ region: 'us-west-2' }));
-    expect(tracing.awsCalls).toBe(true);
-    expect(middlewareNames(client)).toContain(XRAY_MIDDLEWARE);
-    expect(tracing.middlewares).toHaveLength(1);
-    expect(xraySdkLoaded()).toBe(true);
+  it('with tracing.awsCalls loads the X-Ray SDK, instruments each client and opens the handler subsegment', () => {
+    // In a process of its own: the X-Ray SDK's context hook, once enabled, would slow every test
+    // file that runs after it in this worker.
+    const tracing = pathToFileURL(join(ROOT, 'shared/runtime/tracing.ts')).href;
+    const script = `
+      const { functionTracing } = await import(${JSON.stringify(tracing)});
+      const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+      const t = await functionTracing();
+      const client = t.client(new DynamoDBClient({ region: 'us-west-2' }));
+      console.log(JSON.stringify({
+        awsCalls: t.awsCalls,
+        names: client.middlewareStack.identify().map((e) => e.split(' ')[0]),
+        middlewares: t.middlewares.length,
+        xraySdkLoaded: process.namespaces !== undefined,
+      }));`;
+    const out = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        LIFEBOAT_CONFIG: bundledConfigText(
+          parseConfig({ ...exampleConfigDocument(), tracing: { awsCalls: true } }),
+        ),
+        // Powertools' Tracer traces only inside Lambda's execution environment; no global HTTP patch.
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        AWS_LAMBDA_FUNCTION_NAME: 'lifeboat-lock',
+        POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS: 'false',
+      },
+    });
+    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+      awsCalls: boolean;
+      names: string[];
+      middlewares: number;
+      xraySdkLoaded: boolean;
+    };
+    expect(result.awsCalls).toBe(true);
+    expect(result.names).toContain(XRAY_MIDDLEWARE);
+    expect(result.middlewares).toBe(1);
+    expect(result.xraySdkLoaded).toBe(true);
   });
 
   it('rejects a tracing setting that is not a boolean, naming the field', () => {

@@ -203,6 +203,72 @@ describe('planFailover', () => {
   });
 });
 
+describe('the endpoint checks to choose from', () => {
+  it('prices each setting for every record (the check and its fence copy) and marks the config', () => {
+    const checks = planFailover(config(), {
+      application: 'ai-gateway',
+      targetRegion: 'us-west-2',
+    }).endpointChecks;
+    expect(checks).toMatchObject({
+      regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
+      checksPerRecord: 2,
+      failureThreshold: 3,
+    });
+    // $0.50 a check, $1 for HTTPS, $1 for the 10 s interval; 3 records × 2 checks.
+    expect(
+      checks?.choices.map((c) => [
+        c.https,
+        c.intervalSeconds,
+        c.monthlyUsd,
+        c.route53DetectsSeconds,
+        c.current,
+      ]),
+    ).toEqual([
+      [true, 10, 15, 30, true],
+      [true, 30, 9, 90, false],
+      [false, 10, 9, 30, false],
+      [false, 30, 3, 90, false],
+    ]);
+    expect(checks?.choices.find((c) => c.intervalSeconds === 30)?.route53AlarmSeconds).toBe(120);
+  });
+
+  it('plans each setting: a slower check moves the RTO only where Route 53 is among the first signals', () => {
+    // us-west-2 fails (its Route 53 alarm in us-east-1 can be read) and a quorum of all three signals
+    // is needed: the slowest signal, Route 53's, starts the failover.
+    const quorumOfAll = config((doc) => {
+      doc.applications[0]!.detection = { quorum: 3 };
+    });
+    const plan = planFailover(quorumOfAll, {
+      application: 'ai-gateway',
+      sourceRegion: 'us-west-2',
+      targetRegion: 'eu-west-1',
+    });
+    const [fast, slow] = plan.endpointChecks?.choices ?? [];
+    expect(fast?.current).toBe(true);
+    expect(fast?.rtoSeconds).toBe(plan.rtoSeconds);
+    // Its alarm changes a period later (120 s against 60 s); the confirmation window absorbs part.
+    expect(slow!.route53AlarmSeconds - fast!.route53AlarmSeconds).toBe(60);
+    expect(slow!.rtoSeconds).toBeGreaterThan(fast!.rtoSeconds);
+    expect(slow!.rtoSeconds - fast!.rtoSeconds).toBeLessThanOrEqual(60);
+  });
+
+  it('prints the choices with lifeboat plan', async () => {
+    const { code, stdout } = await cli(
+      'plan',
+      '--app',
+      'ai-gateway',
+      '--to',
+      'us-west-2',
+      '--config',
+      'examples/lifeboat.config.json',
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/Endpoint checks of ai-gateway/);
+    expect(stdout).toMatch(/HTTPS\s+10 s\s+15\.00\s+30 s\s+\+0:01:00\s+[\d.]+ s\s+← the config/);
+    expect(stdout).toMatch(/HTTP\s+30 s\s+3\.00\s+90 s\s+\+0:02:00/);
+  });
+});
+
 describe('lifeboat plan', () => {
   it('prints the steps, the estimated RTO and the target, and exits 0 when the target can be met', async () => {
     const { code, stdout } = await cli('plan', '--app', 'ai-gateway', '--to', 'us-west-2');

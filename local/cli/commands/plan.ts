@@ -9,7 +9,9 @@ export const PLAN_USAGE = `Usage:
 
 Prints, without AWS, the steps a failover of the application to the region would take (read from
 statemachines/failover.asl.json), what each touches, how long each takes by the latency model, and
-the estimated RTO against the application's target, naming the step that dominates.
+the estimated RTO against the application's target, naming the step that dominates; then the
+endpoint checks' settings (HTTPS or HTTP, 10 s or 30 s) with the price, the detection time and the
+RTO of each.
 
 Options:
   --app <name>       the application (as named in the config)
