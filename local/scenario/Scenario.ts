@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { didYouMean } from '../../shared/config/didYouMean.ts';
 import { REGION_PATTERN } from '../../shared/config/LifeboatConfig.ts';
 import { describeIssue, formatPath, loadConfig } from '../../shared/config/loadConfig.ts';
 import { ConfigError, ScenarioError } from '../../shared/errors.ts';
@@ -559,7 +560,7 @@ function timelineProblems(
       if (region !== undefined && regions !== undefined && !regions.includes(region)) {
         problems.push({
           path: [...at, 'region'],
-          message: `${region} is not a region of any application in ${config?.source ?? 'the config'} (its regions: ${regions.join(', ')})`,
+          message: `${region} is not a region of any application in ${config?.source ?? 'the config'} (its regions: ${regions.join(', ')})${didYouMean(region, regions)}`,
         });
       }
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseScheduleExpression, ScheduleExpressionError } from '../backup/scheduleExpression.ts';
+import { unknownRegionProblem } from './regions.ts';
 
 /**
  * The schema of a Lifeboat config file (version 1). One file describes one deployment: where the
@@ -9,7 +10,15 @@ import { parseScheduleExpression, ScheduleExpressionError } from '../backup/sche
 
 export const REGION_PATTERN = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 
-const region = () => z.string().regex(REGION_PATTERN, 'expected an AWS region name such as "us-east-1"');
+const region = () =>
+  z
+    .string()
+    .regex(REGION_PATTERN, 'expected an AWS region name such as "us-east-1"')
+    .superRefine((value, ctx) => {
+      // Shaped like a region but not one AWS has: a typo such as "eu-wset-1".
+      const problem = REGION_PATTERN.test(value) ? unknownRegionProblem(value) : undefined;
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 const resourceName = z
   .string()

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import type { LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { didYouMean } from '../config/didYouMean.ts';
 import { describeIssue } from '../config/issues.ts';
 import { InvalidInputError } from '../errors.ts';
 import { findApplication } from '../failover/FailoverInput.ts';
@@ -96,12 +97,15 @@ export function checkFailbackInput(
   const app = findApplication(config, input.application);
   if (app === undefined) {
     throw new InvalidInputError([
-      `application: no application named "${input.application}"; the config has ${config.applications.map((a) => a.name).join(', ')}`,
+      `application: no application named "${input.application}"; the config has ${config.applications.map((a) => a.name).join(', ')}${didYouMean(
+        input.application,
+        config.applications.map((a) => a.name),
+      )}`,
     ]);
   }
   if (!app.regions.includes(input.targetRegion)) {
     throw new InvalidInputError([
-      `targetRegion: ${input.targetRegion} is not a region of ${app.name} (${app.regions.join(', ')})`,
+      `targetRegion: ${input.targetRegion} is not a region of ${app.name} (${app.regions.join(', ')})${didYouMean(input.targetRegion, app.regions)}`,
     ]);
   }
   if (options.region !== undefined && input.targetRegion !== options.region) {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { didYouMean } from '../config/didYouMean.ts';
 import { describeIssue } from '../config/issues.ts';
 import { InvalidInputError } from '../errors.ts';
 import { findApplication, LOCK_LEASE_SECONDS, type FailoverRequest } from './FailoverRequest.ts';
@@ -66,18 +67,21 @@ export function checkFailoverInput(
   const app = findApplication(config, input.application);
   if (app === undefined) {
     throw new InvalidInputError([
-      `application: no application named "${input.application}"; the config has ${config.applications.map((a) => a.name).join(', ')}`,
+      `application: no application named "${input.application}"; the config has ${config.applications.map((a) => a.name).join(', ')}${didYouMean(
+        input.application,
+        config.applications.map((a) => a.name),
+      )}`,
     ]);
   }
   const mode = input.mode ?? 'manual';
   if (!app.regions.includes(input.targetRegion)) {
     problems.push(
-      `targetRegion: ${input.targetRegion} is not a region of ${app.name} (${app.regions.join(', ')})`,
+      `targetRegion: ${input.targetRegion} is not a region of ${app.name} (${app.regions.join(', ')})${didYouMean(input.targetRegion, app.regions)}`,
     );
   }
   if (input.sourceRegion !== undefined && !app.regions.includes(input.sourceRegion)) {
     problems.push(
-      `sourceRegion: ${input.sourceRegion} is not a region of ${app.name} (${app.regions.join(', ')})`,
+      `sourceRegion: ${input.sourceRegion} is not a region of ${app.name} (${app.regions.join(', ')})${didYouMean(input.sourceRegion, app.regions)}`,
     );
   }
   if (

@@ -321,6 +321,12 @@ describe('parseScenario', () => {
       'events[1].region',
       /not a region of any application in examples\/lifeboat\.config\.json/,
     ],
+    [
+      'a region with a typo',
+      (d) => (d.events[1].region = 'us-wset-2'),
+      'events[1].region',
+      /not a region of any application .*; did you mean "us-west-2"\?/,
+    ],
     ['a malformed region', (d) => (d.events[0].region = 'us-east'), 'events[0].region', /AWS region name/],
     ['a bad Slack user id', (d) => (d.events[3].by = 'alice'), 'events[3].by', /Slack user id/],
     [

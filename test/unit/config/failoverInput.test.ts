@@ -92,6 +92,19 @@ describe('checkFailoverInput', () => {
     expect(manual.rtoFrom).toBe('the start of the run');
   });
 
+  it('suggests the region or application a typo was meant to name', () => {
+    expect(() =>
+      checkFailoverInput({ application: 'ai-gateway', targetRegion: 'us-wset-2' }, config, options),
+    ).toThrow(/targetRegion: us-wset-2 is not a region of ai-gateway \(.*\); did you mean "us-west-2"\?/);
+    expect(() =>
+      checkFailoverInput({ application: 'ai-gatewya', targetRegion: 'us-west-2' }, config, options),
+    ).toThrow(/no application named "ai-gatewya".*; did you mean "ai-gateway"\?/);
+    // Nothing close: no suggestion.
+    expect(() =>
+      checkFailoverInput({ application: 'ai-gateway', targetRegion: 'ap-south-1' }, config, options),
+    ).toThrow(/is not a region of ai-gateway \([^)]*\)$/);
+  });
+
   it('lists every problem at once', () => {
     try {
       checkFailoverInput(

@@ -102,6 +102,18 @@ describe('loadConfig', () => {
       /AWS region/,
     ],
     [
+      'a control-plane region with a typo',
+      (d) => (d.controlPlaneRegions[2] = 'eu-wset-1'),
+      'controlPlaneRegions[2]',
+      /"eu-wset-1" is not an AWS region; did you mean "eu-west-1"\?/,
+    ],
+    [
+      'an application region shaped like one but that AWS does not have',
+      (d) => (d.applications[0].regions[2] = 'xx-north-9'),
+      'applications[0].regions[2]',
+      /"xx-north-9" is not an AWS region; expected one such as "us-east-1"/,
+    ],
+    [
       'no control-plane regions',
       (d) => (d.controlPlaneRegions = []),
       'controlPlaneRegions',
