@@ -348,6 +348,18 @@ function executionTable(
   }
 }
 
+/**
+ * Whether the application was restored where it served before the outage: the answers at its
+ * restore name the same regions as the first answers (no failover moved it).
+ */
+function restoredInPlace(report: Report, application: string, restoredAt: number): boolean {
+  const series = report.dns.filter((d) => d.application === application);
+  const key = (answers: readonly string[]) => [...answers].sort().join(',');
+  const first = series[0];
+  const atRestore = series.filter((d) => d.at <= restoredAt).at(-1);
+  return first !== undefined && atRestore !== undefined && key(first.answers) === key(atRestore.answers);
+}
+
 function recovery(report: Report, paint: Paint, lines: string[], width: number): void {
   const applications = Object.entries(report.applications);
   if (applications.length === 0) {
@@ -365,6 +377,16 @@ function recovery(report: Report, paint: Paint, lines: string[], width: number):
     lines.push(
       `    ${objective('RTO', app.rtoSeconds, app.rtoTargetSeconds)}${rto === 'n/a' ? '' : ` — ${paint(rto === 'not restored' ? 'not restored by the end' : rto, verdictTone(rto))}`}`,
     );
+    if (app.restoredAt !== null && restoredInPlace(report, name, app.restoredAt)) {
+      lines.push(
+        ...wrap(
+          'restored in place: the answers name the same region as before the outage, so no failover moved the service; the RTO above is how long the fault lasted, plus the TTL',
+          width,
+          '    ',
+          '      ',
+        ),
+      );
+    }
     if (app.recorded !== undefined) {
       const value = app.recorded.rtoSeconds === null ? 'n/a' : formatSeconds(app.recorded.rtoSeconds);
       lines.push(

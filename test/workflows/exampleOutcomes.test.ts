@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import type { Report } from '../../local/report/Report.ts';
+import { renderText } from '../../local/report/renderText.ts';
+import { loadScenario } from '../../local/scenario/Scenario.ts';
+import { simulate } from '../../local/simulate/Simulation.ts';
+import { twinRuntime } from '../../local/simulate/twinRuntime.ts';
+import { ledgerOf, promotions } from '../support/scenario.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+async function example(file: string): Promise<Report> {
+  const scenario = loadScenario(`examples/scenarios/${file}`, ROOT);
+  return simulate({ scenario, ...twinRuntime() });
+}
+
+/** Examples whose descriptions make claims about their outcome: the report must bear them out. */
+describe('example scenarios end as their descriptions say (on the AWS twin)', () => {
+  it('lag-over-budget: asks a person, is rejected, changes nothing, and the ledger says REJECTED', async () => {
+    const report = await example('lag-over-budget.json');
+    const [run, ...others] = report.executions;
+    expect(others).toEqual([]);
+    expect(run).toMatchObject({ workflow: 'failover', status: 'ABORTED' });
+    expect(run?.states.map((s) => s.name)).toContain('RequestApproval');
+    expect(ledgerOf(report, run!.name)).toMatchObject({
+      status: 'REJECTED',
+      reason: expect.stringContaining('rejected by U0ONCALL01'),
+    });
+    expect(promotions(report)).toEqual([]);
+    expect(report.slack.some((m) => /replica lag 45 s \(budget 30 s\)/.test(m.text))).toBe(true);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('health-check-flap: starts nothing, and shows the service restored in place when the flap ends', async () => {
+    const report = await example('health-check-flap.json');
+    expect(report.executions.filter((e) => e.workflow === 'failover')).toEqual([]);
+    expect(report.applications['ai-gateway']).toMatchObject({ restoredAt: 600, rtoSeconds: 660 });
+    expect(renderText(report, { color: false, width: 100 })).toMatch(
+      /restored in place: the answers name the same region/,
+    );
+    expect(report.violations).toEqual([]);
+  });
+});
