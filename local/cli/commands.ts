@@ -20,6 +20,7 @@ import { START_USAGE, startCommand } from './commands/start.ts';
 import { STATUS_USAGE, statusCommand } from './commands/status.ts';
 import { VERIFY_USAGE, verifyCommand } from './commands/verify.ts';
 import type { CliIo } from './main.ts';
+import { CREDENTIALS_HINT, lacksCredentials } from './awsAccess.ts';
 
 /** A `lifeboat` subcommand besides `simulate`: its usage text and what it runs. */
 export interface Command {
@@ -114,6 +115,10 @@ export async function runCommand(name: string, args: readonly string[], io: CliI
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);
       return 2;
+    }
+    if (lacksCredentials(error)) {
+      io.stderr(`lifeboat ${name}: ${CREDENTIALS_HINT}\n`);
+      return 3;
     }
     const e = error as Error;
     io.stderr(`lifeboat ${name}: ${e.name}: ${e.message}\n`);

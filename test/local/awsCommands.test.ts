@@ -753,6 +753,50 @@ describe('lifeboat history', () => {
   });
 });
 
+describe('without AWS credentials', () => {
+  /** What the SDK throws when no provider in its chain has credentials. */
+  const noCredentials = () =>
+    Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+
+  function everyCallRefused(): void {
+    route53.onAnyCommand().rejects(noCredentials());
+    for (const region of REGIONS) {
+      dynamo.mocks[region]!.onAnyCommand().rejects(noCredentials());
+      rds.mocks[region]!.onAnyCommand().rejects(noCredentials());
+      sfn.mocks[region]!.onAnyCommand().rejects(noCredentials());
+      cloudWatch.mocks[region]!.onAnyCommand().rejects(noCredentials());
+    }
+  }
+
+  it('status, start and history each print one line naming the fix, and exit 3', async () => {
+    everyCallRefused();
+    const commands = [
+      ['status', '--app', 'ai-gateway'],
+      ['start', 'failover', '--app', 'ai-gateway', '--to', 'us-west-2', '--no-wait'],
+      ['history', '--app', 'ai-gateway', '--kind', 'failover'],
+    ];
+    for (const argv of commands) {
+      const { code, stdout, stderr } = await cli(...argv);
+      expect([argv[0], code]).toEqual([argv[0], 3]);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toEqual([
+        `lifeboat ${argv[0]}: no usable AWS credentials: set AWS_PROFILE to a profile of the deployment's account (for an SSO profile, run "aws sso login --profile <name>" first), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      ]);
+    }
+  });
+
+  it('status still shows what it could read when only some reads lack credentials', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    ledger([]);
+    for (const region of REGIONS) rds.mocks[region]!.onAnyCommand().rejects(noCredentials());
+    const { code, stdout } = await cli('status', '--app', 'ai-gateway');
+    expect(code).toBe(1);
+    expect(stdout).toContain('  serving      us-east-1');
+  });
+});
+
 describe('lifeboat --help', () => {
   it('lists start, status and history', async () => {
     const { stdout } = await cli('--help');

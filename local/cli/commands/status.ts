@@ -13,6 +13,7 @@ import { applicationNames, cliNow, loadCliConfig, parseCommand, UsageError } fro
 import { defaultAwsClients } from '../aws/AwsClients.ts';
 import { fromFirstAnswering, ledgerIn, ledgerRegions } from '../aws/deployment.ts';
 import type { CliIo } from '../main.ts';
+import { lacksCredentials } from '../awsAccess.ts';
 import { runLine } from './history.ts';
 
 export const STATUS_USAGE = `Usage:
@@ -178,6 +179,14 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
     now: cliNow(io),
   };
   const statuses = await Promise.all(apps.map((app) => applicationStatus(app, deps)));
+  // Nothing could be read for want of credentials: one line with the fix, as every command says it.
+  const failures = statuses.flatMap((s) =>
+    [s.weights, s.lock, ...Object.values(s.databases)].flatMap((r) => (r.ok ? [] : [r.error])),
+  );
+  const reads = statuses.reduce((n, s) => n + 2 + Object.keys(s.databases).length, 0);
+  if (failures.length === reads && failures.every((f) => lacksCredentials(f))) {
+    throw new Error(failures[0] ?? 'no credentials');
+  }
   if (values.json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
   else io.stdout(apps.map((app, i) => renderStatus(statuses[i] ?? never(app.name), app)).join('\n'));
   const unreadable = statuses.some(
