@@ -8,6 +8,12 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// A reader that stops early (`lifeboat simulate ... | head`) closes the pipe: end quietly with the
+// command's own status rather than an unhandled EPIPE.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
 const { main } = await import('../local/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

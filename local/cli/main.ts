@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, ScenarioError } from '../../shared/errors.ts';
 import { renderHtml } from '../report/renderHtml.ts';
@@ -96,6 +96,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.usage;
   }
   const file = resolve(io.cwd, parsed.positionals[0] ?? '');
+  const htmlFile = parsed.values.html === undefined ? undefined : resolve(io.cwd, parsed.values.html);
+  const unwritable = htmlFile === undefined ? undefined : unwritableReason(htmlFile);
+  if (unwritable !== undefined) {
+    // Said before the scenario runs, not after minutes of it.
+    io.stderr(`lifeboat simulate: --html: cannot write ${htmlFile}: ${unwritable}\n`);
+    return EXIT.usage;
+  }
   try {
     const scenario = loadScenario(
       file,
@@ -114,9 +121,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           }
         : {}),
     });
-    if (parsed.values.html !== undefined) {
-      const htmlFile = resolve(io.cwd, parsed.values.html);
-      writeFileSync(htmlFile, renderHtml(report));
+    if (htmlFile !== undefined) {
+      try {
+        writeFileSync(htmlFile, renderHtml(report));
+      } catch (error) {
+        io.stderr(`lifeboat simulate: --html: cannot write ${htmlFile}: ${(error as Error).message}\n`);
+        return EXIT.internal;
+      }
       if (!parsed.values.json) io.stderr(`HTML report written to ${htmlFile}\n`);
     }
     io.stdout(
@@ -133,6 +144,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`lifeboat simulate: ${(error as Error).stack ?? String(error)}\n`);
     return EXIT.internal;
   }
+}
+
+/** Why a report cannot be written to `file` (its folder missing or not writable, or it is a folder). */
+function unwritableReason(file: string): string | undefined {
+  const folder = dirname(file);
+  if (!existsSync(folder)) return `the folder ${folder} does not exist`;
+  if (existsSync(file) && statSync(file).isDirectory()) return 'it is a folder; name a file';
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    return `the folder ${folder} is not writable`;
+  }
+  return undefined;
 }
 
 function formatClock(seconds: number): string {

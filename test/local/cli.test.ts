@@ -107,6 +107,37 @@ describe('lifeboat simulate', () => {
     expect(stderr).toMatch(message);
   });
 
+  it('refuses an --html path it cannot write before running anything, in one line, exit 2', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'lifeboat-html-')), 'no-such-folder', 'r.html');
+    const { code, stdout, stderr } = await cli(
+      'simulate',
+      'examples/scenarios/health-check-flap.json',
+      '--ports',
+      '--html',
+      missing,
+    );
+    expect(code).toBe(EXIT.usage);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `lifeboat simulate: --html: cannot write ${missing}: the folder ${join(missing, '..')} does not exist\n`,
+    );
+  });
+
+  it('ends quietly, with no stack trace, when its reader stops early (| head)', () => {
+    // `head -n 1` closes the pipe after the first line; the rest of the timeline (larger than a pipe's
+    // buffer) meets EPIPE.
+    const run = spawnSync(
+      'sh',
+      [
+        '-c',
+        `"${join(ROOT, 'node_modules/.bin/node')}" bin/lifeboat.js simulate examples/scenarios/primary-outage.json --ports --quiet | head -n 1`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(run.stdout).toBe('Lifeboat simulation: primary-outage\n');
+    expect(run.stderr).toBe('');
+  });
+
   it('prints its usage on --help and exits 0', async () => {
     const { code, stdout } = await cli('--help');
     expect(code).toBe(EXIT.ok);
