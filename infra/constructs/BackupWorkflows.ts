@@ -80,6 +80,19 @@ export function gameDayApplicationsIn(config: LifeboatConfig, region: string): A
 }
 
 /**
+ * The scheduled workflows a control-plane region runs: the backup and the restore test where some
+ * application's backups run, the drill where some readiness drill or game day does.
+ */
+export function scheduledWorkflowsIn(config: LifeboatConfig, region: string): ScheduledWorkflowName[] {
+  return [
+    ...(backupApplicationsIn(config, region).length > 0 ? (['backup', 'restore-test'] as const) : []),
+    ...(drillApplicationsIn(config, region).length > 0 || gameDayApplicationsIn(config, region).length > 0
+      ? (['drill'] as const)
+      : []),
+  ];
+}
+
+/**
  * The drill workflow's execution timeout in a region. A readiness drill takes minutes; a game day
  * waits for the failover, the primary's return and the failback (an approval among it), each up to
  * its own limit (`gameDayLimits`), and records the outcome when one runs out. Step Functions stops
@@ -200,7 +213,8 @@ export class BackupWorkflows extends Construct {
     const of = (workflow: ScheduledWorkflowName): LifeboatSchedule[] =>
       schedules.filter((s) => s.workflow === workflow);
 
-    if (backups.length > 0) {
+    const scheduled = scheduledWorkflowsIn(props.config, region);
+    if (scheduled.includes('backup')) {
       const backupFunction = this.function(
         'backup',
         'Backup: snapshots the writer, copies it to the copy region, prunes Lifeboat snapshots past retention, records',
@@ -230,7 +244,7 @@ export class BackupWorkflows extends Construct {
       this.restoreTest = undefined;
     }
 
-    if (drills.length > 0 || gameDays.length > 0) {
+    if (scheduled.includes('drill')) {
       const drillFunction = this.function(
         'drill',
         'Drill: readiness checks that change nothing, or a game day of a drill application; records and notifies',

@@ -35,12 +35,7 @@ import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
 import { preScaledBy } from '../../shared/trigger/preScale.ts';
 import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
 import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
-import {
-  backupApplicationsIn,
-  BackupWorkflows,
-  drillApplicationsIn,
-  gameDayApplicationsIn,
-} from '../constructs/BackupWorkflows.ts';
+import { BackupWorkflows, scheduledWorkflowsIn } from '../constructs/BackupWorkflows.ts';
 import { LifeboatDashboard } from '../constructs/LifeboatDashboard.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
 import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
@@ -576,15 +571,7 @@ export class ControlPlaneStack extends Stack {
    * failback everywhere, the scheduled ones where an application's backups, drills or game days run.
    */
   private workflowsIn(region: string): { name: string; stateMachineArn: string; region: string }[] {
-    const names = [
-      'failover',
-      'failback',
-      ...(backupApplicationsIn(this.config, region).length > 0 ? ['backup', 'restore-test'] : []),
-      ...(drillApplicationsIn(this.config, region).length > 0 ||
-      gameDayApplicationsIn(this.config, region).length > 0
-        ? ['drill']
-        : []),
-    ];
+    const names = ['failover', 'failback', ...scheduledWorkflowsIn(this.config, region)];
     return names.map((name) => ({
       name,
       region,

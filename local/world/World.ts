@@ -939,11 +939,7 @@ export class World {
         // instance, backups are taken based on your backup settings"; its status reads `backing-up`
         // meanwhile while it takes writes ("The DB instance is currently being backed up",
         // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html).
-        const until = this.clock.seconds + this.latency.rdsPostPromotionBackupSeconds;
-        db.backingUpUntil = until;
-        this.clock.schedule(until, () => {
-          if (db.backingUpUntil === until) db.backingUpUntil = undefined;
-        });
+        db.backingUpUntil = this.clock.seconds + this.latency.rdsPostPromotionBackupSeconds;
       }
       this.note({ kind: 'database', application, region, text: `${db.identifier} now accepts writes` });
       this.emit({
