@@ -94,7 +94,17 @@ export function idleCost(
   const lines: CostLine[] = [];
   const metrics = new Set<string>();
   let scheduledInvocations = 0;
+  let tracedInvocations = 0;
   let scheduledGbSeconds = 0;
+  /** Whether a rule's target function records an X-Ray trace per invocation (active tracing). */
+  const traced = (rule: TemplateResource): boolean => {
+    const targets = Array.isArray(rule.properties.Targets) ? (rule.properties.Targets as unknown[]) : [];
+    return targets.some((t) => {
+      const arn = (t as { Arn?: { 'Fn::GetAtt'?: [string, string] } }).Arn?.['Fn::GetAtt']?.[0];
+      const fn = resources.find((f) => f.stack === rule.stack && f.logicalId === arn);
+      return (fn?.properties.TracingConfig as { Mode?: string } | undefined)?.Mode === 'Active';
+    });
+  };
   let dashboards = 0;
   for (const r of resources) {
     const p = r.properties;
@@ -155,6 +165,7 @@ export function idleCost(
         const seconds =
           p.ScheduleExpression === 'rate(1 minute)' ? assumptions.probeSeconds : assumptions.offerSeconds;
         scheduledInvocations += invocations;
+        if (traced(r)) tracedInvocations += invocations;
         scheduledGbSeconds += invocations * seconds * 0.25;
         if (p.ScheduleExpression !== 'rate(1 minute)') {
           lines.push(
@@ -195,8 +206,8 @@ export function idleCost(
       null,
     ),
   );
-  // Active tracing samples the first request of each second: every once-a-minute invocation.
-  lines.push(line('X-Ray traces of scheduled invocations', 'xrayTrace', scheduledInvocations, null));
+  // Active tracing samples the first request of each second: every invocation of a traced function.
+  lines.push(line('X-Ray traces of scheduled invocations', 'xrayTrace', tracedInvocations, null));
   return lines;
 }
 

@@ -6,8 +6,13 @@ import type { LatencyModel } from '../../local/world/LatencyModel.ts';
  * control plane does can beat it. Measured from the fault's onset.
  */
 export interface RtoFloor {
-  /** The earliest the outage can be known: health-check interval × failure threshold. */
+  /**
+   * The earliest the outage can be known: the quicker of the Route 53 check (interval × failure
+   * threshold) and another region's probe (probe interval × failure threshold).
+   */
   readonly detectionSeconds: number;
+  /** When Route 53's data plane drops the failed region by its endpoint check alone. */
+  readonly route53DetectionSeconds: number;
   /** The configured confirmation window (0 when automatic failover is off: a person decides). */
   readonly confirmationSeconds: number;
   readonly promotionSeconds: number;
@@ -49,29 +54,31 @@ export function promotionSeconds(app: ApplicationConfig, latency: LatencyModel):
 /**
  * The floor of failing `app` over to `target` when its primary fails. The TTL counts only where
  * clients could still hold an answer naming another region once the standby is ready: with one
- * standby, Route 53's data plane answers with it as soon as the primary's check fails (detection);
- * with more, the others leave the answers only when fenced, after the confirmation, one fence
- * alarm period later.
+ * standby, Route 53's data plane answers with it as soon as the primary's check fails or its fence
+ * lands, whichever is first; with more, the others leave the answers only when fenced, after the
+ * confirmation, one fence alarm period later.
  */
 export function rtoFloor(app: ApplicationConfig, target: string, latency: LatencyModel): RtoFloor {
   const primary = app.regions[0] ?? '';
   const check = app.healthChecks[primary];
-  const detectionSeconds =
+  const route53DetectionSeconds =
     check === undefined || check.kind === 'existing'
-      ? 10 * 3 // an existing check's settings are not in the config: Route 53's defaults
+      ? 30 * 3 // an existing check's settings are not in the config: Route 53's defaults
       : check.intervalSeconds * check.failureThreshold;
+  const probeSeconds = app.detection.probeIntervalSeconds * app.detection.probeFailureThreshold;
+  const detectionSeconds = Math.min(route53DetectionSeconds, probeSeconds);
   const confirmationSeconds = app.automation.automaticFailover ? app.automation.outageConfirmationSeconds : 0;
   const workload = app.workloads[target];
   const readiness = workload === undefined ? 0 : workloadReadinessSeconds(workload, latency);
   const promotion = promotionSeconds(app, latency);
   const ready = detectionSeconds + confirmationSeconds + Math.max(promotion, readiness);
+  const fencedSeconds = detectionSeconds + confirmationSeconds + latency.fenceAlarmPeriodSeconds;
   const answersSettleSeconds =
-    app.regions.length <= 2
-      ? detectionSeconds
-      : detectionSeconds + confirmationSeconds + latency.fenceAlarmPeriodSeconds;
+    app.regions.length <= 2 ? Math.min(route53DetectionSeconds, fencedSeconds) : fencedSeconds;
   const ttlNotOverlappedSeconds = Math.max(0, answersSettleSeconds + app.dns.ttlSeconds - ready);
   return {
     detectionSeconds,
+    route53DetectionSeconds,
     confirmationSeconds,
     promotionSeconds: promotion,
     workloadReadinessSeconds: readiness,

@@ -4,7 +4,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
-import { CloudWatchFence, fenceVoteRegions } from '../../shared/aws/CloudWatchFence.ts';
+import { CloudWatchFence } from '../../shared/aws/CloudWatchFence.ts';
 import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { LoadBalancerMetrics } from '../../shared/aws/LoadBalancerMetrics.ts';
@@ -32,7 +32,7 @@ export const handler = failoverHandler(FUNCTION, {
   tracing,
   ports: {
     // A fence vote in every control-plane region, through each region's CloudWatch endpoint.
-    fence: new CloudWatchFence(cloudWatchIn, fenceVoteRegions(config)),
+    fence: new CloudWatchFence(cloudWatchIn, config),
     dns: route53Dns,
     // Route 53's view of each region: its health check's alarm in us-east-1 (AlarmHealth).
     health: new AlarmHealth(alarms),

@@ -35,6 +35,13 @@ export interface LifeboatFunctionProps {
   /** Extra environment variables; the Powertools variables are always set. */
   readonly environment?: Readonly<Record<string, string>>;
   /**
+   * Lambda's active X-Ray tracing, a trace per invocation. Off only for a function that runs on a
+   * schedule every minute and whose outcome is a metric of its own (the probe): a trace a minute in
+   * every region is $0.66 a month of X-Ray for nothing a person reads.
+   * @default true
+   */
+  readonly activeTracing?: boolean;
+  /**
    * The Lifeboat config to bundle into the function, where `process.env.LIFEBOAT_CONFIG` reads it
    * (validated at synth and embedded in its parsed form: see `bundledConfigText`). Bundled rather
    * than an environment variable: Lambda allows only 4 KB of those, and one config describes every
@@ -130,7 +137,7 @@ export class LifeboatFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize,
       timeout: props.timeout ?? Duration.seconds(30),
-      tracing: Tracing.ACTIVE,
+      tracing: props.activeTracing === false ? Tracing.DISABLED : Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
       projectRoot: PROJECT_ROOT,

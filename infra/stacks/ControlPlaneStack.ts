@@ -17,7 +17,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
-import { FENCE_METRIC, FENCE_NAMESPACE } from '../../shared/aws/CloudWatchFence.ts';
+import { FENCE_METRIC, FENCE_NAMESPACE, fenceVoteRegions } from '../../shared/aws/CloudWatchFence.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import {
   ALARM_PREFIX,
@@ -439,6 +439,8 @@ export class ControlPlaneStack extends Stack {
       config,
       // A minute of rounds, the last one's probes (6 s each at most) and its publish.
       timeout: Duration.seconds(70),
+      // Its outcome is ProbeSuccess and its log; a trace every minute adds cost, not insight.
+      activeTracing: false,
     });
     this.probe.role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -459,14 +461,15 @@ export class ControlPlaneStack extends Stack {
 
     const probeAlarms: Alarm[] = [];
     const fenceAlarms: Alarm[] = [];
-    // Every control-plane region holds a fence vote on every application's records, whether or
-    // not the application runs here: a majority of votes decides (CloudWatchFence).
+    // This region's fence votes, whether or not the application runs here (CloudWatchFence,
+    // docs/fencing.md): one per record whose vote regions include it.
     for (const app of config.applications) {
       for (const region of app.regions) {
+        if (!fenceVoteRegions(config, app, region).includes(this.region)) continue;
         fenceAlarms.push(
           new Alarm(this, `Fence-${app.name}-${region}`, {
             alarmName: fenceAlarmName(app.name, region, this.region),
-            alarmDescription: `${this.region}'s fence vote on ${app.name} in ${region}: in ALARM, it votes to keep the record out of DNS answers (a majority of votes decides)`,
+            alarmDescription: `${this.region}'s fence vote on ${app.name} in ${region}: in ALARM, it votes to keep the record out of DNS answers`,
             metric: new Metric({
               namespace: FENCE_NAMESPACE,
               metricName: FENCE_METRIC,

@@ -60,8 +60,8 @@ export class DetectionStack extends Stack {
         if (spec === undefined) continue; // the config loader guarantees one per region
         const healthCheckId = this.healthCheck(app.name, region, spec);
         healthCheckIds.set(`${app.name}/${region}`, healthCheckId);
-        // Every control-plane region holds a fence vote for every record (CloudWatchFence).
-        const voters = fenceVoteRegions(config);
+        // The record's fence votes: one in its fence region, or one per control plane (CloudWatchFence).
+        const voters = fenceVoteRegions(config, app, region);
         const shape = recordCheckShape(voters.length, spec.kind !== 'existing');
         const endpointChecks = [healthCheckId];
         for (let copy = 1; copy < shape.endpointCopies && spec.kind !== 'existing'; copy++) {
@@ -182,10 +182,10 @@ export class DetectionStack extends Stack {
 
   /**
    * The check the region's weighted record carries: a calculated check over the endpoint checks
-   * and one check per control-plane region on its fence alarm there (a vote), healthy when the
-   * endpoint is and a majority of the votes are open (`recordCheckShape`). A fence alarm's state is
-   * read by Route 53's data plane, so fencing needs neither Route 53's control plane nor any one
-   * region's CloudWatch: any control plane that reaches a majority of the vote regions decides.
+   * and one check per vote region on its fence alarm there, healthy when the endpoint is and a
+   * quorum of the votes are open (`recordCheckShape`): with one vote, that vote. A fence alarm's
+   * state is read by Route 53's data plane, so fencing needs neither Route 53's control plane nor
+   * us-east-1's CloudWatch: any control plane that reaches the record's vote regions decides.
    */
   private recordHealthCheck(
     application: string,
@@ -227,7 +227,7 @@ export class DetectionStack extends Stack {
     });
     new CfnOutput(this, `RecordHealthCheck-${application}-${region}`, {
       value: record.attrHealthCheckId,
-      description: `The health check the weighted record of ${application} in ${region} must carry (HealthCheckId): its endpoint and a majority of the control planes' fence votes`,
+      description: `The health check the weighted record of ${application} in ${region} must carry (HealthCheckId): its endpoint and its fence ${voters.length === 1 ? 'vote' : 'votes'} in ${voters.join(', ')}`,
     });
     return record.attrHealthCheckId;
   }

@@ -10,7 +10,7 @@ import {
 } from '../../shared/statemachines/aslModel.ts';
 import { DEFAULT_LATENCY, type LatencyModel } from '../world/LatencyModel.ts';
 import { PRICES } from '../../bench/cost/prices.ts';
-import { recordCheckShape } from '../../shared/aws/CloudWatchFence.ts';
+import { fenceVoteRegions, recordCheckShape } from '../../shared/aws/CloudWatchFence.ts';
 
 /** Route 53's list prices of a health check on an AWS endpoint and of each option (bench/cost/prices.ts). */
 const ENDPOINT_CHECK_USD = PRICES.healthCheckAws.usd;
@@ -167,7 +167,7 @@ function endpointCheckChoices(
   const sample = app.healthChecks[endpoints[0] ?? ''];
   if (sample?.kind !== 'endpoint') return undefined;
   // Each record's calculated check lists its endpoint check this many times (docs/fencing.md).
-  const copies = recordCheckShape(config.controlPlaneRegions.length).endpointCopies;
+  const copies = recordCheckShape(fenceVoteRegions(config, app, endpoints[0] ?? '').length).endpointCopies;
   const latency = options.latency ?? DEFAULT_LATENCY;
   const choices: EndpointCheckChoice[] = [];
   for (const https of [true, false]) {
@@ -280,6 +280,22 @@ function planOnce(config: LifeboatConfig, options: PlanOptions): FailoverPlan {
       `${DETECTION_REGION} holds Route 53's control plane: while it is down, ShiftTraffic is retried until Route 53's API answers; the fence and the records' health checks already steer answers to ${request.targetRegion}`,
     );
   }
+  // A record whose fence votes live in the failing region cannot be fenced or unfenced while it is
+  // down (docs/fencing.md): the source's own must never be one; another is a warning.
+  for (const region of app.regions) {
+    const voters = fenceVoteRegions(config, app, region);
+    const reachable = voters.filter((v) => v !== request.sourceRegion).length;
+    const shape = recordCheckShape(voters.length, app.healthChecks[region]?.kind !== 'existing');
+    const needed = region === request.targetRegion ? shape.quorum : shape.endpointCopies;
+    if (reachable >= needed) continue;
+    warnings.push(
+      region === request.sourceRegion
+        ? `the fence of ${region}'s record is voted in ${voters.join(', ')}: while ${request.sourceRegion} is down FenceSource cannot fence it and is retried; add a control-plane region`
+        : region === request.targetRegion
+          ? `the fence of ${region}'s record is voted in ${voters.join(', ')}: while ${request.sourceRegion} is down FenceSource cannot unfence it and goes on without (listed as unreachable); only a fence an earlier run left on ${region} would keep it out of the answers until ${request.sourceRegion} returns`
+          : `the fence of ${region}'s record is voted in ${voters.join(', ')}: while ${request.sourceRegion} is down FenceSource cannot fence it and goes on without (listed as unreachable); its database is not the writer, and Route 53's weights ${request.sourceRegion === DETECTION_REGION ? 'cannot move either while us-east-1 is down' : 'keep it out of the answers'}`,
+    );
+  }
   const walked = walk(machine, ctx, start, FAILOVER_ASSUMPTIONS, chain);
   steps.push(...walked.steps);
 
@@ -340,7 +356,7 @@ function detect(
   const times = readable
     .map((s) => {
       if (s.kind === 'route53') {
-        const failing = check?.kind === 'endpoint' ? check.intervalSeconds * check.failureThreshold : 3 * 10;
+        const failing = check?.kind === 'endpoint' ? check.intervalSeconds * check.failureThreshold : 30 * 3; // Route 53's defaults
         return Math.ceil(failing / latency.alarmPeriodSeconds) * latency.alarmPeriodSeconds;
       }
       // A region that is down does not answer: the last probe fails at its timeout.
@@ -564,7 +580,7 @@ function healthCheckOf(app: ApplicationConfig, region: string): string {
   if (check === undefined) return `Route 53 health check of ${region}`;
   return check.kind === 'existing'
     ? `Route 53 health check ${check.healthCheckId} (${region})`
-    : `Route 53 health check of https://${check.endpoint}${check.path} (${region})`;
+    : `Route 53 health check of ${check.https ? 'https' : 'http'}://${check.endpoint}${check.path} (${region})`;
 }
 
 function databaseOf(app: ApplicationConfig, region: string): string {

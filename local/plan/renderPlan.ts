@@ -99,7 +99,7 @@ function endpointCheckLines(checks: EndpointChecks, plan: FailoverPlan): string[
   const line = (cells: readonly string[]) =>
     `  ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
   return [
-    `Endpoint checks of ${plan.application} (healthChecks.<region>.https and intervalSeconds): ${checks.regions.length} region(s), each record billed for ${checks.checksPerRecord} check(s) (the check and its copy in the fence, docs/fencing.md), failure threshold ${checks.failureThreshold}, list prices of bench/cost/prices.ts:`,
+    `Endpoint checks of ${plan.application} (healthChecks.<region>.https and intervalSeconds): ${checks.regions.length} region(s), ${checks.checksPerRecord === 1 ? 'one check per record' : `each record billed for ${checks.checksPerRecord} checks (the check and its copies in the majority fence, docs/fencing.md)`}, failure threshold ${checks.failureThreshold}, list prices of bench/cost/prices.ts:`,
     line(header),
     ...rows.map(line),
     'An HTTP check needs the health path served on plain HTTP (port 80 by default); a 2xx or 3xx answer counts as healthy, so a redirect to HTTPS passes without reaching the application.',

@@ -63,7 +63,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   fenceSource: {
     does: "publishes the fence metric of every region but the target, so their records' health checks fail",
     ifFails:
-      'nothing else has moved yet: the error names each control-plane region that did not take the fence vote; fix CloudWatch access there (or wait for a region to answer: two of three votes suffice) and start again, or fence by hand with lifeboat fence',
+      'nothing else has moved yet: the error names each control-plane region that did not take the fence vote; fix CloudWatch access there (or wait for that region to answer; under fenceVotes "majority" two of three votes suffice) and start again, or fence by hand with lifeboat fence',
   },
   promoteDatabase: {
     does: "promotes the target's database (RDS read replica, or Aurora global failover); a replica that is backing up is asked again each minute for an hour",

@@ -601,11 +601,11 @@ export class World {
   publishFenceVote(application: string, region: string, fenced: boolean, voteRegion: string): void {
     this.faults.check('cloudwatch', 'PutMetricData', voteRegion);
     const app = this.app(application);
-    const voters = fenceVoteRegions(this.config);
+    const voters = fenceVoteRegions(this.config, app.config, region);
     if (!voters.includes(voteRegion)) {
       throw new SimulatedServiceError(
         'ResourceNotFound',
-        `no fence alarm for ${application} in ${region} in ${voteRegion}: fence votes live in the control-plane regions (${voters.join(', ')})`,
+        `no fence alarm for ${application} in ${region} in ${voteRegion}: that record's fence votes live in ${voters.join(', ')}`,
         404,
       );
     }
@@ -633,7 +633,7 @@ export class World {
   /** Whether the record's fence votes keep it out of the answers, its endpoint aside. */
   private recordFenced(app: AppSim, region: string): boolean {
     const votes = app.fenceVotes.get(region);
-    const voters = fenceVoteRegions(this.config);
+    const voters = fenceVoteRegions(this.config, app.config, region);
     return !recordAnswered(
       true,
       voters.map((v) => votes?.get(v) ?? false),
@@ -643,7 +643,7 @@ export class World {
 
   private describeVotes(app: AppSim, region: string): string {
     const votes = app.fenceVotes.get(region);
-    const voters = fenceVoteRegions(this.config);
+    const voters = fenceVoteRegions(this.config, app.config, region);
     const fencedBy = voters.filter((v) => votes?.get(v) === true);
     const open = voters.length - fencedBy.length;
     return `${open} of ${voters.length} fence votes open${fencedBy.length === 0 ? '' : `; fenced by ${fencedBy.join(', ')}`}`;
@@ -651,8 +651,11 @@ export class World {
 
   /** The region's fence votes: vote region to whether it says fenced (never published: open). */
   fenceVotes(application: string, region: string): Record<string, boolean> {
-    const votes = this.app(application).fenceVotes.get(region);
-    return Object.fromEntries(fenceVoteRegions(this.config).map((v) => [v, votes?.get(v) ?? false]));
+    const app = this.app(application);
+    const votes = app.fenceVotes.get(region);
+    return Object.fromEntries(
+      fenceVoteRegions(this.config, app.config, region).map((v) => [v, votes?.get(v) ?? false]),
+    );
   }
 
   isFenced(application: string, region: string): boolean {

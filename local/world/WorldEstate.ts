@@ -161,10 +161,10 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
       probe: (app, region) => call(() => (world.endpointUp(name(app), region) ? 'healthy' : 'unhealthy')),
     },
     fence: {
-      // A vote in every control-plane region, as CloudWatchFence publishes it.
+      // A vote in each of the record's vote regions, as CloudWatchFence publishes it.
       setFence: async (app, region, fenced) => {
         await world.clock.sleep(world.latency.apiCallSeconds);
-        const voters = fenceVoteRegions(world.config);
+        const voters = fenceVoteRegions(world.config, app, region);
         return publishFenceVotes(
           voters,
           votesNeeded(voters.length, fenced, app.healthChecks[region]?.kind !== 'existing'),

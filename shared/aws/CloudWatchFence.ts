@@ -1,5 +1,6 @@
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { DETECTION_REGION } from '../config/naming.ts';
 import { classifyError, PermanentServiceError, ThrottledError, TransientServiceError } from '../errors.ts';
 import type { FencePort, FenceResult } from '../ports/Estate.ts';
 
@@ -9,16 +10,55 @@ export const FENCE_METRIC = 'Fence';
 /** CloudWatch's standard resolution (60 s), the only one Route 53's alarm-based health checks take. */
 export const STANDARD_RESOLUTION_SECONDS = 60;
 
+/** What decides where a record's fence votes are. */
+export type FenceConfig = Pick<LifeboatConfig, 'controlPlaneRegions' | 'fenceVotes'>;
+
 /**
- * The regions that hold a fence vote for every record: every control-plane region. Each has one
- * fence alarm per application region, on the `Lifeboat/Fence` metric published there, and the
- * record's calculated health check has one CLOUDWATCH_METRIC child per vote. Metrics and alarms are
- * regional ("Metrics exist only in the Region in which they are created",
+ * The regions that hold a fence vote on one record (an application region's weighted record). Each
+ * has one fence alarm on it, on the `Lifeboat/Fence` metric published there, and the record's
+ * calculated health check has one CLOUDWATCH_METRIC child per vote. Metrics and alarms are regional
+ * ("Metrics exist only in the Region in which they are created",
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html), so a
  * control plane votes in another region by calling that region's CloudWatch endpoint.
+ *
+ * `fenceVotes: "majority"`: every control-plane region. `fenceVotes: "one"` (the default): the
+ * record's fence region alone, `fenceRegion`.
  */
-export function fenceVoteRegions(config: Pick<LifeboatConfig, 'controlPlaneRegions'>): readonly string[] {
-  return config.controlPlaneRegions;
+export function fenceVoteRegions(
+  config: FenceConfig,
+  app: Pick<ApplicationConfig, 'regions'>,
+  region: string,
+): readonly string[] {
+  return config.fenceVotes === 'majority' ? config.controlPlaneRegions : [fenceRegion(config, app, region)];
+}
+
+/**
+ * Where the single vote on a record lives (`fenceVotes: "one"`, docs/fencing.md): the first
+ * control-plane region, in the config's order, that is
+ * 1. not the record's own region: a region that fails must be fenceable while it is down, and a
+ *    vote published into it would be lost (or land only as it returns, racing its endpoint);
+ * 2. not the application's primary region, the usual source of a failover: a failover from it can
+ *    then set every other record's fence (the standbys', the target's included);
+ * 3. not us-east-1, where Route 53's control plane lives: while it is down the weights cannot move
+ *    and the fence is the only way to steer the answers, so no fence should depend on it.
+ * Rules 3 and 2 give way, in that order, when no control-plane region meets them (us-east-1 first:
+ * its outage matters to a record only when us-east-1 is the writer, which rule 2 already covers for
+ * the primary); rule 1 only when the record's region is the sole control plane (then nothing
+ * outside the region can fence it, and `lifeboat plan` says so).
+ */
+export function fenceRegion(
+  config: Pick<LifeboatConfig, 'controlPlaneRegions'>,
+  app: Pick<ApplicationConfig, 'regions'>,
+  region: string,
+): string {
+  const primary = app.regions[0];
+  const others = config.controlPlaneRegions.filter((r) => r !== region);
+  const choice =
+    others.find((r) => r !== primary && r !== DETECTION_REGION) ??
+    others.find((r) => r !== primary) ??
+    others[0] ??
+    region;
+  return choice;
 }
 
 /** A strict majority of `votes`: how many open votes a record needs to be answered. */
@@ -109,11 +149,12 @@ export async function publishFenceVotes(
 
 /**
  * The fence as a standard-resolution metric (`Lifeboat/Fence`, by application and region: 1 fenced,
- * 0 not) published in every control-plane region, each one a vote: the record's calculated health
- * check answers it only while its endpoint is healthy and a majority of the votes are open
- * (`recordCheckShape`). So any control plane fences or unfences any record while one other region
- * (us-east-1 with Route 53's control plane, say) is down, and a fence set from one region is lifted
- * from another: a failback run in us-east-1 lifts what the failover set from us-west-2.
+ * 0 not) published in each of the record's vote regions (`fenceVoteRegions`): the record's
+ * calculated health check answers it only while its endpoint is healthy and a quorum of its votes
+ * are open (`recordCheckShape`). No vote lives in us-east-1 while another region can hold it, so any
+ * surviving control plane fences or unfences any record while us-east-1 and Route 53's control plane
+ * are down, and a fence set from one region is lifted from another: a failback run in us-east-1
+ * lifts what the failover set from us-west-2.
  *
  * Standard resolution because each vote's alarm backs a Route 53 CLOUDWATCH_METRIC health check, and
  * Route 53 supports alarms on standard-resolution metrics only: "High-resolution metrics aren't
@@ -121,19 +162,21 @@ export async function publishFenceVotes(
  */
 export class CloudWatchFence implements FencePort {
   readonly #clientIn: (region: string) => CloudWatchClient;
-  readonly #voteRegions: readonly string[];
+  readonly #config: FenceConfig;
 
-  /** `clientIn` gives the CloudWatch client of a region; `voteRegions` are `fenceVoteRegions(config)`. */
-  constructor(clientIn: (region: string) => CloudWatchClient, voteRegions: readonly string[]) {
-    if (voteRegions.length === 0) throw new RangeError('CloudWatchFence needs at least one vote region');
+  /** `clientIn` gives the CloudWatch client of a region; `config` says where each record's votes are. */
+  constructor(clientIn: (region: string) => CloudWatchClient, config: FenceConfig) {
+    if (config.controlPlaneRegions.length === 0)
+      throw new RangeError('CloudWatchFence needs at least one control-plane region');
     this.#clientIn = clientIn;
-    this.#voteRegions = voteRegions;
+    this.#config = config;
   }
 
   async setFence(app: ApplicationConfig, region: string, fenced: boolean): Promise<FenceResult> {
+    const voteRegions = fenceVoteRegions(this.#config, app, region);
     return publishFenceVotes(
-      this.#voteRegions,
-      votesNeeded(this.#voteRegions.length, fenced, app.healthChecks[region]?.kind !== 'existing'),
+      voteRegions,
+      votesNeeded(voteRegions.length, fenced, app.healthChecks[region]?.kind !== 'existing'),
       `${fenced ? 'fencing' : 'unfencing'} ${app.name} in ${region}`,
       async (voteRegion) => {
         await this.#clientIn(voteRegion).send(

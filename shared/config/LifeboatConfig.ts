@@ -117,14 +117,17 @@ const HealthCheckSchema = z
     if (hc.existingHealthCheckId !== undefined) {
       return { kind: 'existing', healthCheckId: hc.existingHealthCheckId };
     }
-    const https = hc.https ?? true;
+    // HTTP every 30 s unless asked: each option (HTTPS, the 10 s interval) adds $1 a month per check
+    // (bench/cost/prices.ts), and detection rests on the probes, so they leave the RTO as it is
+    // (`lifeboat plan` prints each choice's price, detection time and RTO).
+    const https = hc.https ?? false;
     return {
       kind: 'endpoint',
       endpoint: hc.endpoint ?? '',
       path: hc.path ?? '/',
       port: hc.port ?? (https ? 443 : 80),
       https,
-      intervalSeconds: hc.intervalSeconds ?? 10,
+      intervalSeconds: hc.intervalSeconds ?? 30,
       failureThreshold: hc.failureThreshold ?? 3,
     };
   });
@@ -416,6 +419,16 @@ export const LifeboatConfigSchema = z.strictObject({
    * is down, at $3 a month each. The alarms on Lifeboat itself are in every region either way.
    */
   dashboards: z.enum(['one', 'every-region'], { error: 'expected "one" or "every-region"' }).default('one'),
+  /**
+   * How each record's fence is voted (docs/fencing.md). `one` (the default): one vote per record, in
+   * its fence region (`fenceVoteRegions`: never the record's own region, and never us-east-1 or the
+   * application's primary while another control-plane region remains), so any surviving control
+   * plane fences and unfences any record while us-east-1 and Route 53's API are down, for two health
+   * checks a record. `majority`: a vote in every control-plane region and a majority decides, so
+   * fences move while any one region is down, for one check more per vote and a copy of the
+   * endpoint check.
+   */
+  fenceVotes: z.enum(['one', 'majority'], { error: 'expected "one" or "majority"' }).default('one'),
   tracing: z
     .strictObject({
       /**

@@ -507,13 +507,31 @@ export class FailbackSteps {
   /**
    * UnfenceStandbys: lifts the fence of every other region whose database now replicates from the
    * target, restoring the standby's place in Route 53's data-plane fallback, and publishes the
-   * target's open vote once more. One still writable stays fenced, and the record says so.
+   * target's open vote once more. One still writable stays fenced, and the record says so. So does
+   * one whose fence cannot be lifted (its vote region down, or the vote refused): the writer and
+   * the traffic have moved by now, so the run ends with the standby fenced and names it in
+   * `notUnfenced` with the reason, for `lifeboat unfence` once the cause is gone.
    */
-  async unfenceStandbys({ request }: WithRequest): Promise<{ unfenced: string[]; stillFenced: string[] }> {
+  async unfenceStandbys({ request }: WithRequest): Promise<{
+    unfenced: string[];
+    stillFenced: string[];
+    notUnfenced: string[];
+  }> {
     const a = this.app(request);
-    // The target's open vote again, in every region: a region that was down when UnfenceTarget ran
-    // still holds the failover's fence vote, outvoted but stale; this replaces it.
-    await this.deps.estate.fence.setFence(a, request.targetRegion, false);
+    // The target's open vote again, in every vote region: under `fenceVotes: "majority"` a region
+    // that was down when UnfenceTarget ran still holds the failover's fence vote, outvoted but
+    // stale; this replaces it. UnfenceTarget already lifted the fence, so a failure here is noted.
+    const notUnfenced: string[] = [];
+    const lift = async (region: string): Promise<boolean> => {
+      try {
+        await this.deps.estate.fence.setFence(a, region, false);
+        return true;
+      } catch (error) {
+        notUnfenced.push(`${region} (${error instanceof Error ? error.message : String(error)})`);
+        return false;
+      }
+    };
+    await lift(request.targetRegion);
     const unfenced: string[] = [];
     const stillFenced: string[] = [];
     for (const region of a.regions) {
@@ -525,12 +543,10 @@ export class FailbackSteps {
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
-      if (replica) {
-        await this.deps.estate.fence.setFence(a, region, false);
-        unfenced.push(region);
-      } else stillFenced.push(region);
+      if (replica && (await lift(region))) unfenced.push(region);
+      else stillFenced.push(region);
     }
-    return { unfenced, stillFenced };
+    return { unfenced, stillFenced, notUnfenced };
   }
 
   /** ScaleDownSource: the region traffic left goes back to its standby sizes (deployments, then nodes). */

@@ -1,6 +1,11 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { detectionSignals } from '../config/naming.ts';
-import { InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
+import {
+  InvalidInputError,
+  NotReadyError,
+  PreconditionFailedError,
+  TransientServiceError,
+} from '../errors.ts';
 import type { Clock } from '../ports/Clock.ts';
 import { bestEffort, type Estate } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
@@ -324,26 +329,47 @@ export class FailoverSteps {
    * source's record fenced and (while Route 53's API is down) its weight still up, Route 53's data
    * plane answers with the healthy zero-weight records; fencing the other standbys too, whose
    * databases stay read-only, leaves the target as the only answer once it serves, before and
-   * regardless of any record change. Each fence is a vote in every control-plane region; `missed`
-   * lists the vote regions that did not take one (down), which a majority made irrelevant. The
-   * failback's FenceSourceForSwitch runs it too, its target the returning region.
+   * regardless of any record change. `missed` lists the vote regions that did not take a vote where
+   * the others decided. The source's fence must hold: the step fails (and is retried) until it
+   * does. Another region's fence whose vote regions do not answer (`fenceVotes: "one"`: its fence
+   * region is down, never us-east-1 while another region can hold it) is listed in `unreachable` and
+   * the run goes on: that region's database is not the writer, and with us-east-1 up Route 53's API
+   * takes the weight change that keeps it out of the answers (docs/fencing.md). The failback's
+   * FenceSourceForSwitch runs it too, its target the returning region.
    */
-  async fenceSource({
-    request,
-  }: WithRequest): Promise<{ fenced: string[]; unfenced: string[]; missed: string[]; at: string }> {
+  async fenceSource({ request }: WithRequest): Promise<{
+    fenced: string[];
+    unfenced: string[];
+    missed: string[];
+    unreachable: string[];
+    at: string;
+  }> {
     const a = app(this.deps, request);
-    const fenced = a.regions.filter((r) => r !== request.targetRegion);
+    const others = a.regions.filter((r) => r !== request.targetRegion);
     const missed = new Set<string>();
-    for (const region of fenced) {
-      for (const m of (await this.deps.estate.fence.setFence(a, region, true)).missed) missed.add(m);
-    }
-    for (const m of (await this.deps.estate.fence.setFence(a, request.targetRegion, false)).missed) {
-      missed.add(m);
-    }
+    const unreachable: string[] = [];
+    const vote = async (region: string, fence: boolean): Promise<boolean> => {
+      try {
+        for (const m of (await this.deps.estate.fence.setFence(a, region, fence)).missed) missed.add(m);
+        return true;
+      } catch (error) {
+        if (region === request.sourceRegion || !(error instanceof TransientServiceError)) throw error;
+        unreachable.push(`${region} (${error.message})`);
+        return false;
+      }
+    };
+    // The source first: nothing else is worth voting until its fence holds.
+    const order = [...others].sort(
+      (x, y) => Number(y === request.sourceRegion) - Number(x === request.sourceRegion),
+    );
+    const fenced: string[] = [];
+    for (const region of order) if (await vote(region, true)) fenced.push(region);
+    const unfenced = (await vote(request.targetRegion, false)) ? [request.targetRegion] : [];
     return {
-      fenced,
-      unfenced: [request.targetRegion],
+      fenced: others.filter((r) => fenced.includes(r)),
+      unfenced,
       missed: [...missed].sort(),
+      unreachable,
       at: this.deps.clock.now().toISOString(),
     };
   }

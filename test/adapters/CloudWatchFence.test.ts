@@ -7,6 +7,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   CloudWatchFence,
   fenceQuorum,
+  fenceRegion,
+  fenceVoteRegions,
   recordAnswered,
   recordCheckShape,
   votesNeeded,
@@ -19,6 +21,8 @@ import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 const config = loadConfig(EXAMPLE_CONFIG_PATH);
 const APP = config.applications.find((a) => a.name === 'ai-gateway') as ApplicationConfig;
 const VOTERS = ['us-east-1', 'us-west-2', 'eu-west-1'];
+const MAJORITY = { controlPlaneRegions: VOTERS, fenceVotes: 'majority' } as const;
+const ONE = { controlPlaneRegions: VOTERS, fenceVotes: 'one' } as const;
 
 /** One client, and one mock, per region: the fence votes go to each region's own endpoint. */
 function regionalClients() {
@@ -61,6 +65,30 @@ const fenceDatum = (region: string, value: number) => ({
 });
 
 describe('the fence votes', () => {
+  it('puts one vote per record in a region that is neither its own, nor us-east-1, nor the primary, while one remains', () => {
+    const where = (regions: string[], controlPlaneRegions: string[]) =>
+      regions.map((r) => fenceRegion({ controlPlaneRegions }, { regions }, r));
+    // ai-gateway: primary us-east-1, standbys us-west-2 and eu-west-1.
+    expect(where(VOTERS, VOTERS)).toEqual(['us-west-2', 'eu-west-1', 'us-west-2']);
+    expect(fenceVoteRegions(ONE, APP, 'us-west-2')).toEqual(['eu-west-1']);
+    expect(fenceVoteRegions(MAJORITY, APP, 'us-west-2')).toEqual(VOTERS);
+    // Two control planes: us-east-1's record votes in us-west-2; us-west-2's can only vote in us-east-1.
+    expect(where(['us-east-1', 'us-west-2'], ['us-east-1', 'us-west-2'])).toEqual(['us-west-2', 'us-east-1']);
+    // A primary outside us-east-1: the standby's vote avoids the primary before us-east-1.
+    expect(where(['eu-west-1', 'us-west-2'], ['eu-west-1', 'us-west-2', 'us-east-1'])).toEqual([
+      'us-west-2',
+      'us-east-1',
+    ]);
+    // No other control plane: the record's own region, the only one there is.
+    expect(
+      fenceRegion(
+        { controlPlaneRegions: ['us-west-2'] },
+        { regions: ['us-west-2', 'eu-west-1'] },
+        'us-west-2',
+      ),
+    ).toBe('us-west-2');
+  });
+
   it('needs a strict majority of the votes open', () => {
     expect([1, 2, 3, 4, 5].map(fenceQuorum)).toEqual([1, 2, 2, 3, 3]);
   });
@@ -104,7 +132,7 @@ describe('CloudWatchFence', () => {
   it('publishes 1 for the application and region at standard (60 s) resolution in every vote region', async () => {
     for (const r of VOTERS) regional.mock(r).on(PutMetricDataCommand).resolves({});
 
-    const result = await new CloudWatchFence(regional.clientIn, VOTERS).setFence(APP, 'us-east-1', true);
+    const result = await new CloudWatchFence(regional.clientIn, MAJORITY).setFence(APP, 'us-east-1', true);
 
     expect(result).toEqual({ votes: VOTERS, missed: [] });
     for (const r of VOTERS) {
@@ -120,7 +148,7 @@ describe('CloudWatchFence', () => {
   it('publishes 0 in every vote region when it lifts the fence', async () => {
     for (const r of VOTERS) regional.mock(r).on(PutMetricDataCommand).resolves({});
 
-    await new CloudWatchFence(regional.clientIn, VOTERS).setFence(APP, 'us-west-2', false);
+    await new CloudWatchFence(regional.clientIn, MAJORITY).setFence(APP, 'us-west-2', false);
 
     for (const r of VOTERS) {
       expect(regional.mock(r).commandCalls(PutMetricDataCommand)[0]!.args[0].input).toEqual(
@@ -133,7 +161,7 @@ describe('CloudWatchFence', () => {
     regional.mock('us-east-1').on(PutMetricDataCommand).rejects(unavailable('us-east-1'));
     regional.mock('us-west-2').on(PutMetricDataCommand).resolves({});
     regional.mock('eu-west-1').on(PutMetricDataCommand).resolves({});
-    const fence = new CloudWatchFence(regional.clientIn, VOTERS);
+    const fence = new CloudWatchFence(regional.clientIn, MAJORITY);
 
     await expect(fence.setFence(APP, 'us-east-1', true)).resolves.toEqual({
       votes: ['us-west-2', 'eu-west-1'],
@@ -150,7 +178,7 @@ describe('CloudWatchFence', () => {
     regional.mock('us-west-2').on(PutMetricDataCommand).resolves({});
     regional.mock('eu-west-1').on(PutMetricDataCommand).rejects(unavailable('eu-west-1'));
 
-    const attempt = new CloudWatchFence(regional.clientIn, VOTERS).setFence(APP, 'us-east-1', false);
+    const attempt = new CloudWatchFence(regional.clientIn, MAJORITY).setFence(APP, 'us-east-1', false);
 
     await expect(attempt).rejects.toBeInstanceOf(TransientServiceError);
     await expect(attempt).rejects.toThrow(
@@ -170,11 +198,57 @@ describe('CloudWatchFence', () => {
     regional.mock('eu-west-1').on(PutMetricDataCommand).resolves({});
 
     await expect(
-      new CloudWatchFence(regional.clientIn, VOTERS).setFence(APP, 'us-east-1', true),
+      new CloudWatchFence(regional.clientIn, MAJORITY).setFence(APP, 'us-east-1', true),
     ).rejects.toBeInstanceOf(PermanentServiceError);
   });
 
-  it('refuses to be built without a vote region', () => {
-    expect(() => new CloudWatchFence(regional.clientIn, [])).toThrow(/at least one vote region/);
+  it('refuses to be built without a control-plane region', () => {
+    expect(
+      () => new CloudWatchFence(regional.clientIn, { controlPlaneRegions: [], fenceVotes: 'one' }),
+    ).toThrow(/at least one control-plane region/);
+  });
+
+  it("with one vote per record (the default), publishes in the record's fence region only", async () => {
+    for (const r of VOTERS) regional.mock(r).on(PutMetricDataCommand).resolves({});
+    const fence = new CloudWatchFence(regional.clientIn, ONE);
+
+    await expect(fence.setFence(APP, 'us-east-1', true)).resolves.toEqual({
+      votes: ['us-west-2'],
+      missed: [],
+    });
+    await expect(fence.setFence(APP, 'us-west-2', false)).resolves.toEqual({
+      votes: ['eu-west-1'],
+      missed: [],
+    });
+
+    expect(
+      regional
+        .mock('us-west-2')
+        .commandCalls(PutMetricDataCommand)
+        .map((c) => c.args[0].input),
+    ).toEqual([fenceDatum('us-east-1', 1)]);
+    expect(
+      regional
+        .mock('eu-west-1')
+        .commandCalls(PutMetricDataCommand)
+        .map((c) => c.args[0].input),
+    ).toEqual([fenceDatum('us-west-2', 0)]);
+    expect(regional.mock('us-east-1').commandCalls(PutMetricDataCommand)).toEqual([]);
+  });
+
+  it('with one vote per record, fails retryably while the fence region is down, and a down us-east-1 stops no fence', async () => {
+    regional.mock('us-east-1').on(PutMetricDataCommand).rejects(unavailable('us-east-1'));
+    regional.mock('us-west-2').on(PutMetricDataCommand).resolves({});
+    regional.mock('eu-west-1').on(PutMetricDataCommand).rejects(unavailable('eu-west-1'));
+    const fence = new CloudWatchFence(regional.clientIn, ONE);
+
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      await expect(fence.setFence(APP, region, true)).resolves.toEqual({ votes: ['us-west-2'], missed: [] });
+    }
+    const attempt = fence.setFence(APP, 'us-west-2', true);
+    await expect(attempt).rejects.toBeInstanceOf(TransientServiceError);
+    await expect(attempt).rejects.toThrow(
+      /fencing ai-gateway in us-west-2 needs 1 of 1 fence votes and 0 were published/,
+    );
   });
 });

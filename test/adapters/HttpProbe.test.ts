@@ -41,7 +41,7 @@ describe('HttpProbe', () => {
   it('builds the URL the Route 53 health check probes', () => {
     const config = parseConfig(exampleConfigDocument());
     expect(HttpProbe.urlOf(config.applications[0]!, 'us-east-1')).toBe(
-      'https://use1.gateway.example.com/health/liveliness',
+      'http://use1.gateway.example.com/health/liveliness',
     );
     expect(HttpProbe.urlOf(app(), 'us-west-2')).toBe(
       `http://localhost.localdomain:${port}/health/liveliness`,

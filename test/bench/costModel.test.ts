@@ -119,6 +119,30 @@ describe('cost model arithmetic', () => {
     expect(split.b!.total).toBeCloseTo(total / 2, 12);
   });
 
+  it('counts an X-Ray trace per scheduled invocation only of a function with active tracing', () => {
+    const rule = (id: string, target: string, expression: string) =>
+      resource('AWS::Events::Rule', id, {
+        ScheduleExpression: expression,
+        Targets: [{ Arn: { 'Fn::GetAtt': [target, 'Arn'] }, Id: 'Target0' }],
+      });
+    const lines = idleCost(
+      [
+        rule('ProbeSchedule', 'Probe', 'rate(1 minute)'),
+        resource('AWS::Lambda::Function', 'Probe', {}),
+        rule('OfferSchedule', 'Offer', 'rate(5 minutes)'),
+        resource('AWS::Lambda::Function', 'Offer', { TracingConfig: { Mode: 'Active' } }),
+      ],
+      ['a'],
+      ['us-east-1'],
+      ASSUMPTIONS,
+    );
+    const traces = lines.find((l) => l.item === 'X-Ray traces of scheduled invocations');
+    expect(traces?.quantity).toBe(43_800 / 5);
+    expect(lines.find((l) => l.item === 'scheduled Lambda requests (probe, offer)')?.quantity).toBe(
+      43_800 + 43_800 / 5,
+    );
+  });
+
   it('counts a run: transitions for every state entered, Lambda time less the transition at the function memory', () => {
     const usage = executionUsage(
       [

@@ -38,7 +38,9 @@ describe('workloadReadinessSeconds', () => {
 describe('rtoFloor', () => {
   it('is detection, confirmation and the promotion for an RDS replica, the TTL overlapped', () => {
     expect(rtoFloor(rds, 'us-west-2', DEFAULT_LATENCY)).toEqual({
+      // The probes (10 s × 3) before Route 53's check (30 s × 3).
       detectionSeconds: 30,
+      route53DetectionSeconds: 90,
       confirmationSeconds: 60,
       promotionSeconds: 300,
       workloadReadinessSeconds: 120,
@@ -57,18 +59,20 @@ describe('rtoFloor', () => {
     expect(rtoFloor(automatic, 'us-west-2', DEFAULT_LATENCY)).toMatchObject({
       promotionSeconds: 60,
       workloadReadinessSeconds: 120,
-      answersSettleSeconds: 30,
+      // Two regions: Route 53's check drops the primary at 90 s, before a fence could.
+      answersSettleSeconds: 90,
       floorSeconds: 210,
     });
   });
 
   it('counts the part of a long TTL that outlasts the recovery', () => {
     const longTtl: ApplicationConfig = { ...aurora, dns: { ...aurora.dns, ttlSeconds: 300 } };
-    // A person starts it (no confirmation window): ready at 30 + 120, answers settled at 30 + 300.
+    // A person starts it (no confirmation window): ready at 30 + 120; the answers settle at 90
+    // (Route 53's check, or the fence one alarm period after detection), and clients wait 300 more.
     expect(rtoFloor(longTtl, 'us-west-2', DEFAULT_LATENCY)).toMatchObject({
       confirmationSeconds: 0,
-      ttlNotOverlappedSeconds: 180,
-      floorSeconds: 330,
+      ttlNotOverlappedSeconds: 240,
+      floorSeconds: 390,
     });
   });
 });

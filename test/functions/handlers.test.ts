@@ -454,12 +454,17 @@ describe('workloads handler', () => {
 });
 
 describe('traffic handler', () => {
-  it('fences every region but the target, and lifts any fence on the target, with a vote in every control-plane region', async () => {
+  it("fences every region but the target, and lifts any fence on the target, each record's vote in its fence region", async () => {
     cloudWatch.on(PutMetricDataCommand).resolves({});
 
     await expect(
       handlers.traffic({ operation: 'fenceSource', request: REQUEST }, context('lifeboat-traffic')),
-    ).resolves.toMatchObject({ fenced: ['us-east-1', 'eu-west-1'], unfenced: ['us-west-2'], missed: [] });
+    ).resolves.toMatchObject({
+      fenced: ['us-east-1', 'eu-west-1'],
+      unfenced: ['us-west-2'],
+      missed: [],
+      unreachable: [],
+    });
     const calls = cloudWatch.commandCalls(PutMetricDataCommand);
     const votes = await Promise.all(
       calls.map(async (c) => {
@@ -468,14 +473,12 @@ describe('traffic handler', () => {
         return `${record}=${datum?.Value} in ${await (c.thisValue as CloudWatchClient).config.region()}`;
       }),
     );
-    const voters = ['us-east-1', 'us-west-2', 'eu-west-1'];
-    expect(votes.sort()).toEqual(
-      [
-        ...voters.map((v) => `us-east-1=1 in ${v}`),
-        ...voters.map((v) => `eu-west-1=1 in ${v}`),
-        ...voters.map((v) => `us-west-2=0 in ${v}`),
-      ].sort(),
-    );
+    // None in us-east-1, whose outage takes Route 53's API with it (docs/fencing.md).
+    expect(votes).toEqual([
+      'us-east-1=1 in us-west-2',
+      'eu-west-1=1 in us-west-2',
+      'us-west-2=0 in eu-west-1',
+    ]);
   });
 
   it('moves the weights in one change batch with the discovered health checks attached', async () => {

@@ -77,7 +77,7 @@ describe('probe handler', () => {
         ['ProbeSuccess', 'Application=ai-gateway-drill,Region=us-east-1', 0, 1],
       ]);
     }
-    expect(fetched.filter((u) => u === 'https://euw1.gateway.example.com/health/liveliness')).toHaveLength(6);
+    expect(fetched.filter((u) => u === 'http://euw1.gateway.example.com/health/liveliness')).toHaveLength(6);
     expect(fetched.some((u) => u.includes('usw2.'))).toBe(false);
   });
 

@@ -366,6 +366,12 @@ describe('ControlPlaneStack static stability', () => {
 
   it('runs the probe every minute for up to 70 s, publishing only to the Lifeboat namespace', () => {
     t.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'lifeboat-probe', Timeout: 70 });
+    // Without active tracing (a trace a minute per region), unlike every other function.
+    const tracing = Object.values(t.findResources('AWS::Lambda::Function')).map((f) => {
+      const p = (f as { Properties: { FunctionName?: string; TracingConfig?: { Mode: string } } }).Properties;
+      return [p.FunctionName, p.TracingConfig?.Mode];
+    });
+    expect(tracing.filter(([, mode]) => mode !== 'Active')).toEqual([['lifeboat-probe', undefined]]);
     t.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [
@@ -416,13 +422,21 @@ describe('ControlPlaneStack static stability', () => {
     expect(probeAlarms).toHaveLength(3);
   });
 
-  it('alarms on the fence of every application region, keeping its state without data', () => {
+  it('alarms on the fence of each record whose fence region it is, keeping its state without data', () => {
+    // us-west-2 holds the votes of the records that must not vote in their own region, in the
+    // applications' primary or in us-east-1 (fenceRegion); us-west-2's own go to eu-west-1.
+    const fenceAlarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => (a as { Properties: { AlarmName: string } }).Properties.AlarmName)
+      .filter((name) => name.includes('-fence-from-'));
+    expect(fenceAlarms.sort()).toEqual([
+      'lifeboat-ai-gateway-drill-us-east-1-fence-from-us-west-2',
+      'lifeboat-ai-gateway-eu-west-1-fence-from-us-west-2',
+      'lifeboat-ai-gateway-us-east-1-fence-from-us-west-2',
+    ]);
     for (const [app, region] of [
       ['ai-gateway', 'us-east-1'],
-      ['ai-gateway', 'us-west-2'],
       ['ai-gateway', 'eu-west-1'],
       ['ai-gateway-drill', 'us-east-1'],
-      ['ai-gateway-drill', 'us-west-2'],
     ] as const) {
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `lifeboat-${app}-${region}-fence-from-us-west-2`,

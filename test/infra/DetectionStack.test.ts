@@ -23,20 +23,36 @@ describe('DetectionStack', () => {
   });
 
   it('creates one health check per application region with the configured interval and threshold', () => {
-    // Per application region (5): the endpoint check and its copy, a fence vote per control plane
-    // (3) and the calculated check.
-    template.resourceCountIs('AWS::Route53::HealthCheck', 30);
+    // Per application region (5): the endpoint check, its fence vote (one, in its fence region) and
+    // the calculated check the record carries.
+    template.resourceCountIs('AWS::Route53::HealthCheck', 15);
     template.hasResourceProperties('AWS::Route53::HealthCheck', {
+      HealthCheckConfig: {
+        Type: 'HTTP',
+        FullyQualifiedDomainName: 'use1.gateway.example.com',
+        ResourcePath: '/health/liveliness',
+        Port: 80,
+        RequestInterval: 30,
+        FailureThreshold: 3,
+      },
+      HealthCheckTags: Match.arrayWith([{ Key: 'lifeboat:application', Value: 'ai-gateway' }]),
+    });
+  });
+
+  it('creates HTTPS checks with SNI at the fast interval where the config asks for them', () => {
+    const config = testConfig((doc) => {
+      const checks = (doc.applications[0] as { healthChecks: Record<string, Record<string, unknown>> })
+        .healthChecks;
+      Object.assign(checks['us-east-1']!, { https: true, port: 443, intervalSeconds: 10 });
+    });
+    templateOf(synthLifeboat(config).stacks.detection).hasResourceProperties('AWS::Route53::HealthCheck', {
       HealthCheckConfig: {
         Type: 'HTTPS',
         FullyQualifiedDomainName: 'use1.gateway.example.com',
-        ResourcePath: '/health/liveliness',
         Port: 443,
         RequestInterval: 10,
-        FailureThreshold: 3,
         EnableSNI: true,
       },
-      HealthCheckTags: Match.arrayWith([{ Key: 'lifeboat:application', Value: 'ai-gateway' }]),
     });
   });
 
@@ -70,15 +86,15 @@ describe('DetectionStack', () => {
       };
     });
     const t = templateOf(synthLifeboat(config).stacks.detection);
-    // Neither the endpoint check nor a copy of it for that region; its record needs every vote open.
-    t.resourceCountIs('AWS::Route53::HealthCheck', 28);
+    // No endpoint check for that region; its record is the existing check and its vote.
+    t.resourceCountIs('AWS::Route53::HealthCheck', 14);
     const record = Object.values(t.findResources('AWS::Route53::HealthCheck')).find(
       (r) =>
         JSON.stringify(r).includes('0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69') &&
         JSON.stringify(r).includes('CALCULATED'),
     ) as { Properties: { HealthCheckConfig: { HealthThreshold: number; ChildHealthChecks: unknown[] } } };
-    expect(record.Properties.HealthCheckConfig.ChildHealthChecks).toHaveLength(4);
-    expect(record.Properties.HealthCheckConfig.HealthThreshold).toBe(4);
+    expect(record.Properties.HealthCheckConfig.ChildHealthChecks).toHaveLength(2);
+    expect(record.Properties.HealthCheckConfig.HealthThreshold).toBe(2);
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'lifeboat-ai-gateway-drill-us-west-2-route53-health',
       Dimensions: [{ Name: 'HealthCheckId', Value: '0b7e7a4e-3c2b-4a47-9a1e-1f2d3c4b5a69' }],
@@ -175,50 +191,87 @@ describe('DetectionStack record health checks', () => {
         tagOf(r, 'lifeboat:role') === role,
     )?.[0];
 
-  it("gives each region's record a fence vote on an alarm in every control-plane region", () => {
-    for (const from of ['us-east-1', 'us-west-2', 'eu-west-1']) {
-      template.hasResourceProperties('AWS::Route53::HealthCheck', {
-        HealthCheckConfig: {
-          Type: 'CLOUDWATCH_METRIC',
-          AlarmIdentifier: { Region: from, Name: `lifeboat-ai-gateway-eu-west-1-fence-from-${from}` },
-          InsufficientDataHealthStatus: 'LastKnownStatus',
-        },
-      });
-    }
-    // ai-gateway-drill runs in two regions, and each has three votes: a majority survives any
-    // one control-plane region's loss.
-    const drillFences = Object.values(checks).filter(
-      (r) => tagOf(r, 'lifeboat:application') === 'ai-gateway-drill' && tagOf(r, 'lifeboat:role') === 'fence',
-    );
-    expect(drillFences).toHaveLength(6);
+  const props = (id: string, from = checks) =>
+    (from[id] as { Properties: { HealthCheckConfig: Record<string, unknown> } }).Properties.HealthCheckConfig;
+  const childrenOf = (config: Record<string, unknown>) =>
+    (config.ChildHealthChecks as { 'Fn::GetAtt': [string, string] }[]).map((c) => c['Fn::GetAtt'][0]);
+
+  it("gives each region's record one fence vote, on an alarm in its fence region: never its own, the primary or us-east-1 while another remains", () => {
+    const votedIn = (app: string, region: string) =>
+      Object.values(checks)
+        .filter(
+          (r) =>
+            tagOf(r, 'lifeboat:application') === app &&
+            tagOf(r, 'lifeboat:region') === region &&
+            tagOf(r, 'lifeboat:role') === 'fence',
+        )
+        .map((r) => {
+          const c = (r as { Properties: { HealthCheckConfig: Record<string, unknown> } }).Properties
+            .HealthCheckConfig;
+          expect(c.InsufficientDataHealthStatus).toBe('LastKnownStatus');
+          return (c.AlarmIdentifier as { Region: string; Name: string }).Region;
+        });
+    expect(['us-east-1', 'us-west-2', 'eu-west-1'].map((r) => votedIn('ai-gateway', r))).toEqual([
+      ['us-west-2'],
+      ['eu-west-1'],
+      ['us-west-2'],
+    ]);
+    expect(['us-east-1', 'us-west-2'].map((r) => votedIn('ai-gateway-drill', r))).toEqual([
+      ['us-west-2'],
+      ['eu-west-1'],
+    ]);
+    template.hasResourceProperties('AWS::Route53::HealthCheck', {
+      HealthCheckConfig: {
+        Type: 'CLOUDWATCH_METRIC',
+        AlarmIdentifier: { Region: 'us-west-2', Name: 'lifeboat-ai-gateway-eu-west-1-fence-from-us-west-2' },
+        InsufficientDataHealthStatus: 'LastKnownStatus',
+      },
+    });
   });
 
-  it('gives each record a calculated check healthy only when the endpoint is and a majority of votes is open', () => {
+  it('gives each record a calculated check healthy only when the endpoint is and its vote is open', () => {
     const endpoint = idOf('ai-gateway', 'eu-west-1', 'endpoint');
-    const copy = idOf('ai-gateway', 'eu-west-1', 'endpoint-copy');
     const record = idOf('ai-gateway', 'eu-west-1', 'record');
-    expect(endpoint).toBeDefined();
-    expect(copy).toBeDefined();
-    expect(record).toBeDefined();
-    const props = (id: string) =>
-      (checks[id] as { Properties: { HealthCheckConfig: Record<string, unknown> } }).Properties
-        .HealthCheckConfig;
-    // The copy watches the same endpoint with the same settings.
-    expect(props(copy!)).toEqual(props(endpoint!));
+    expect(idOf('ai-gateway', 'eu-west-1', 'endpoint-copy')).toBeUndefined();
     const config = props(record!);
     expect(config.Type).toBe('CALCULATED');
-    const children = (config.ChildHealthChecks as { 'Fn::GetAtt': [string, string] }[]).map(
-      (c) => c['Fn::GetAtt'][0],
+    const children = childrenOf(config);
+    expect(children[0]).toBe(endpoint);
+    expect(children.slice(1).map((v) => props(v).Type)).toEqual(['CLOUDWATCH_METRIC']);
+    // Route 53's arithmetic: healthy when at least HealthThreshold children are.
+    const threshold = config.HealthThreshold as number;
+    for (const up of [true, false]) {
+      for (const open of [true, false]) {
+        expect([up, open, Number(up) + Number(open) >= threshold]).toEqual([up, open, up && open]);
+      }
+    }
+  });
+
+  it('with fenceVotes "majority", gives each record a vote in every control-plane region and a calculated check over the endpoint twice and the votes: the endpoint and two of three votes', () => {
+    const majority = templateOf(
+      synthLifeboat(testConfig((doc) => Object.assign(doc, { fenceVotes: 'majority' }))).stacks.detection,
     );
+    const all = majority.findResources('AWS::Route53::HealthCheck');
+    majority.resourceCountIs('AWS::Route53::HealthCheck', 30);
+    const find = (region: string, role: string) =>
+      Object.entries(all).find(
+        ([, r]) =>
+          tagOf(r, 'lifeboat:application') === 'ai-gateway' &&
+          tagOf(r, 'lifeboat:region') === region &&
+          tagOf(r, 'lifeboat:role') === role,
+      )?.[0];
+    const endpoint = find('eu-west-1', 'endpoint');
+    const copy = find('eu-west-1', 'endpoint-copy');
+    expect(copy).toBeDefined();
+    // The copy watches the same endpoint with the same settings.
+    expect(props(copy!, all)).toEqual(props(endpoint!, all));
+    const config = props(find('eu-west-1', 'record')!, all);
+    const children = childrenOf(config);
     expect(children.slice(0, 2)).toEqual([endpoint, copy]);
-    const votes = children.slice(2);
-    expect(votes.map((v) => props(v).Type)).toEqual([
-      'CLOUDWATCH_METRIC',
-      'CLOUDWATCH_METRIC',
-      'CLOUDWATCH_METRIC',
-    ]);
-    // Route 53's arithmetic: healthy when at least HealthThreshold children are. Every combination
-    // of endpoint health and votes gives AND(endpoint, at least two of three votes open).
+    expect(
+      children.slice(2).map((v) => (props(v, all).AlarmIdentifier as { Region: string }).Region),
+    ).toEqual(['us-east-1', 'us-west-2', 'eu-west-1']);
+    // Every combination of endpoint health and votes gives AND(endpoint, at least two of three votes open).
     const threshold = config.HealthThreshold as number;
     for (let mask = 0; mask < 8; mask++) {
       const open = [0, 1, 2].filter((i) => (mask & (1 << i)) !== 0).length;
@@ -251,7 +304,7 @@ describe('DetectionStack record health checks', () => {
       )
       .filter((c) => c.Type === 'CLOUDWATCH_METRIC')
       .map((c) => c.AlarmIdentifier as { Region: string; Name: string });
-    expect(watched).toHaveLength(15);
+    expect(watched).toHaveLength(5);
     for (const { Region, Name } of watched) {
       const alarms = Object.values(
         templateOf(stacks.controlPlanes.get(Region)!).findResources('AWS::CloudWatch::Alarm', {

@@ -122,11 +122,14 @@ describe('InvariantChecker', () => {
   it('reports invariant 6 when answers name the old primary after the standby was promoted', async () => {
     const { world, clock, checker } = setup();
     world.setRegionOutage('us-east-1', true);
+    // Promoted once Route 53's check (30 s × 3) has dropped the old primary from the answers.
+    await clock.runUntil(95);
     world.promoteDatabase(APP, 'us-west-2', { by: 'automatic' });
-    await clock.runUntil(100);
+    await clock.runUntil(150);
+    expect(checker.violations).toEqual([]);
     // The old primary comes back with its weight still at 100: no fence, no weight change.
     world.setRegionOutage('us-east-1', false);
-    await clock.runUntil(200);
+    await clock.runUntil(300);
     expect(checker.violations.filter((v) => v.invariant === 6).map((v) => v.message)).toEqual([
       'DNS answers for ai-gateway name us-east-1, the old primary, after its standby was promoted and before any failback',
     ]);

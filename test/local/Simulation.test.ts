@@ -15,23 +15,23 @@ const observe = (file: string) => simulate({ scenario: loadScenario(file, ROOT) 
 describe('simulate', () => {
   it('measures RTO from the fault to the first moment every DNS answer serves again, plus the TTL', async () => {
     const report = await observe(fixturePath('scenarios/outage-and-return.json'));
-    // Down at 0; back at 600, where that instant's probe already sees it up; after three passing
-    // probes (600, 610, 620) DNS answers it again, writable with its workloads ready; clients holding
-    // the old answer wait one TTL more.
+    // Down at 0; back at 600, where that instant's check already sees it up; after three passing
+    // Route 53 checks (600, 630, 660: every 30 s) DNS answers it again, writable with its workloads
+    // ready; clients holding the old answer wait one TTL more.
     expect(report.applications['ai-gateway']).toEqual({
       outageAt: 0,
-      restoredAt: 620,
-      rtoSeconds: 680,
+      restoredAt: 660,
+      rtoSeconds: 720,
       rpoSeconds: null,
       rtoTargetSeconds: 900,
       rpoTargetSeconds: 60,
     });
-    expect(report.rtoSeconds).toBe(680);
+    expect(report.rtoSeconds).toBe(720);
     expect(report.rpoSeconds).toBeNull();
     expect(report.dns.filter((d) => d.application === 'ai-gateway')).toEqual([
       { at: 0, application: 'ai-gateway', answers: ['us-east-1'] },
-      { at: 30, application: 'ai-gateway', answers: ['us-west-2', 'eu-west-1'] },
-      { at: 620, application: 'ai-gateway', answers: ['us-east-1'] },
+      { at: 90, application: 'ai-gateway', answers: ['us-west-2', 'eu-west-1'] },
+      { at: 660, application: 'ai-gateway', answers: ['us-east-1'] },
     ]);
     expect(report.executions).toEqual([]);
     expect(report.violations).toEqual([]);
@@ -41,7 +41,7 @@ describe('simulate', () => {
     const report = await run(`${ROOT}examples/scenarios/primary-outage.json`);
     const line = (kind: string, text: string) =>
       report.timeline.find((e) => e.kind === kind && e.application === 'ai-gateway' && e.text.includes(text));
-    expect(line('health-check', 'unhealthy')).toMatchObject({ at: 30, region: 'us-east-1' });
+    expect(line('health-check', 'unhealthy')).toMatchObject({ at: 90, region: 'us-east-1' });
     // us-east-1 holds the alarms: they are frozen until it returns, then catch up.
     expect(line('alarm', 'route53-health OK → ALARM')).toMatchObject({ at: 1800 });
     // The other regions' probes see it after three failed 10-second probes, each failing at its

@@ -1,4 +1,7 @@
 import { testWorld } from '../support/world.ts';
+import { loadConfig } from '../../shared/config/loadConfig.ts';
+import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 
 const APP = 'ai-gateway';
 
@@ -14,11 +17,16 @@ describe('World detection', () => {
     );
     const alarm = world.timeline.find(
       (e) =>
-        e.kind === 'alarm' && e.region === 'us-west-2' && e.application === APP && e.text.endsWith('ALARM'),
+        e.kind === 'alarm' &&
+        e.region === 'us-west-2' &&
+        e.application === APP &&
+        e.text.includes('route53-health') &&
+        e.text.endsWith('ALARM'),
     );
-    expect(unhealthy!.at - onset).toBe(10 * 3);
-    expect(alarm!.at - onset).toBeGreaterThanOrEqual(30);
-    expect(alarm!.at - onset).toBeLessThanOrEqual(30 + 60);
+    // The example's checks: every 30 s, 3 failures.
+    expect(unhealthy!.at - onset).toBe(30 * 3);
+    expect(alarm!.at - onset).toBeGreaterThanOrEqual(90);
+    expect(alarm!.at - onset).toBeLessThanOrEqual(90 + 60);
   });
 
   it('retries a delivery to a bus whose region is down, delivering it late once back, and drops it after 24 hours', async () => {
@@ -63,9 +71,9 @@ describe('World detection', () => {
         e.text.includes('route53-health') &&
         e.text.endsWith('ALARM'),
     );
-    // Unhealthy 30 s after the onset; the period holding it ends at most 60 s later; then the delay.
-    expect(alarm!.at - onset).toBeGreaterThanOrEqual(30 + 120);
-    expect(alarm!.at - onset).toBeLessThanOrEqual(30 + 60 + 120);
+    // Unhealthy 90 s after the onset; the period holding it ends at most 60 s later; then the delay.
+    expect(alarm!.at - onset).toBeGreaterThanOrEqual(90 + 120);
+    expect(alarm!.at - onset).toBeLessThanOrEqual(90 + 60 + 120);
   });
 
   it('delivers the alarm state change to every control-plane bus after the delivery latency', async () => {
@@ -274,11 +282,16 @@ describe('World metrics', () => {
     expect(world.errorRatePercent(APP)).toBeCloseTo(0.1);
     world.setRegionOutage('us-east-1', true);
     expect(world.errorRatePercent(APP)).toBe(100);
-    await clock.runUntil(40);
+    // Route 53's check (every 30 s, 3 failures) drops it at 90 s.
+    await clock.runUntil(89);
+    expect(world.answers(APP)).toEqual(['us-east-1']);
+    await clock.runUntil(90);
     expect(world.answers(APP)).toEqual(['us-west-2', 'eu-west-1']);
     expect(world.errorRatePercent(APP)).toBeGreaterThan(0);
   });
 });
+
+const MAJORITY_CONFIG: LifeboatConfig = { ...loadConfig(EXAMPLE_CONFIG_PATH), fenceVotes: 'majority' };
 
 describe('World probes and fences', () => {
   it("raises each region's probe alarm on its own bus after the failure threshold, even with us-east-1 down", async () => {
@@ -301,8 +314,26 @@ describe('World probes and fences', () => {
     expect(delivered.map((d) => [d.at, d.busRegion])).toEqual([[37, 'us-west-2']]);
   });
 
-  it('keeps a fenced region out of DNS answers one metric period after a majority votes the fence, whatever its weight', async () => {
+  it('keeps a fenced region out of DNS answers one metric period after its one vote says fenced, whatever its weight', async () => {
     const { world, clock } = testWorld();
+    // The default: us-east-1's record has one vote, in us-west-2 (fenceRegion).
+    expect(() => {
+      world.publishFenceVote('ai-gateway', 'us-east-1', true, 'eu-west-1');
+    }).toThrow(/that record's fence votes live in us-west-2/);
+    world.publishFenceVote('ai-gateway', 'us-east-1', true, 'us-west-2');
+    await clock.runUntil(59);
+    expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
+    await clock.runUntil(60);
+    expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(true);
+    expect(world.answers('ai-gateway')).toEqual(['us-west-2', 'eu-west-1']);
+    expect(world.fenceVotes('ai-gateway', 'us-east-1')).toEqual({ 'us-west-2': true });
+    world.publishFenceVote('ai-gateway', 'us-east-1', false, 'us-west-2');
+    await clock.runUntil(120);
+    expect(world.answers('ai-gateway')).toEqual(['us-east-1']);
+  });
+
+  it('with fenceVotes "majority", keeps a fenced region out of DNS answers one metric period after a majority votes the fence, whatever its weight', async () => {
+    const { world, clock } = testWorld({ config: MAJORITY_CONFIG });
     world.publishFenceVote('ai-gateway', 'us-east-1', true, 'us-west-2');
     await clock.runUntil(60);
     // One vote of three: the record still answers.
@@ -320,8 +351,8 @@ describe('World probes and fences', () => {
     });
   });
 
-  it('keeps the votes per region: one region cannot lift the fence two others voted', async () => {
-    const { world, clock } = testWorld();
+  it('with fenceVotes "majority", keeps the votes per region: one region cannot lift the fence two others voted', async () => {
+    const { world, clock } = testWorld({ config: MAJORITY_CONFIG });
     world.publishFenceVote('ai-gateway', 'us-east-1', true, 'us-west-2');
     world.publishFenceVote('ai-gateway', 'us-east-1', true, 'eu-west-1');
     await clock.runUntil(60);
@@ -340,7 +371,7 @@ describe('World probes and fences', () => {
     const { world } = testWorld();
     expect(() => {
       world.publishFenceVote('ai-gateway', 'us-east-1', true, 'ap-south-1');
-    }).toThrow(/fence votes live in the control-plane regions \(us-east-1, us-west-2, eu-west-1\)/);
+    }).toThrow(/that record's fence votes live in us-west-2/);
   });
 
   it('cannot fence from a region that is down', () => {

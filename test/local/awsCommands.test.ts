@@ -1145,7 +1145,7 @@ describe('lifeboat weights', () => {
     }
   }
 
-  it('fences a region with a vote in every control-plane region, works with one down, and records it', async () => {
+  it('fences a region with its vote in its fence region, works with us-east-1 down, and records it', async () => {
     estate({ 'us-east-1': 'standalone' });
     fences([], ['us-east-1']);
     const { code, stdout, stderr } = await cli(
@@ -1158,25 +1158,26 @@ describe('lifeboat weights', () => {
     );
     expect(stderr).toBe('');
     expect(code).toBe(EXIT.ok);
-    for (const voter of ['us-west-2', 'eu-west-1']) {
-      const put = cloudWatch.mocks[voter]!.commandCalls(PutMetricDataCommand)[0]!.args[0].input;
-      expect(put.MetricData?.[0]).toMatchObject({
-        MetricName: 'Fence',
-        Value: 1,
-        Dimensions: [
-          { Name: 'Application', Value: 'ai-gateway' },
-          { Name: 'Region', Value: 'us-east-1' },
-        ],
-      });
-    }
+    // us-east-1's record votes in us-west-2 alone (fenceRegion).
+    const put = cloudWatch.mocks['us-west-2']!.commandCalls(PutMetricDataCommand)[0]!.args[0].input;
+    expect(put.MetricData?.[0]).toMatchObject({
+      MetricName: 'Fence',
+      Value: 1,
+      Dimensions: [
+        { Name: 'Application', Value: 'ai-gateway' },
+        { Name: 'Region', Value: 'us-east-1' },
+      ],
+    });
+    expect(cloudWatch.mocks['eu-west-1']!).not.toHaveReceivedCommand(PutMetricDataCommand);
+    expect(cloudWatch.mocks['us-east-1']!).not.toHaveReceivedCommand(PutMetricDataCommand);
     expect(stdout).toContain(
-      'Fenced ai-gateway in us-east-1: vote 1 published in us-west-2, eu-west-1 (not in us-east-1: outvoted)',
+      'Fenced ai-gateway in us-east-1: vote 1 published in us-west-2; Route 53 follows',
     );
-    const put = JSON.stringify(
+    const item = JSON.stringify(
       dynamo.mocks['us-east-1']!.commandCalls(PutItemCommand)[0]!.args[0].input.Item,
     );
-    expect(put).toContain('break-glass');
-    expect(put).toContain('fence');
+    expect(item).toContain('break-glass');
+    expect(item).toContain('fence');
   });
 
   it('refuses to fence the last open record, and the serving region without --force', async () => {
@@ -1206,14 +1207,16 @@ describe('lifeboat weights', () => {
     const replica = await cli('unfence', '--app', 'ai-gateway', '--region', 'eu-west-1', ...REASON);
     expect(replica.stderr).toBe('');
     expect(replica.code).toBe(EXIT.ok);
+    // eu-west-1's record votes in us-west-2 alone (fenceRegion).
     for (const r of REGIONS) {
       const puts = cloudWatch.mocks[r]!.commandCalls(PutMetricDataCommand);
-      expect(
+      expect([
+        r,
         puts.map((c) => [
           c.args[0].input.MetricData?.[0]?.Dimensions?.[1]?.Value,
           c.args[0].input.MetricData?.[0]?.Value,
         ]),
-      ).toEqual([['eu-west-1', 0]]);
+      ]).toEqual([r, r === 'us-west-2' ? [['eu-west-1', 0]] : []]);
     }
   });
 });

@@ -10,6 +10,7 @@ import {
   ESTIMATED_OPERATIONS,
   PlanError,
   planFailover,
+  type EndpointCheckChoice,
   type PlanStep,
 } from '../../local/plan/FailoverPlan.ts';
 import { DEFAULT_LATENCY } from '../../local/world/LatencyModel.ts';
@@ -204,31 +205,37 @@ describe('planFailover', () => {
 });
 
 describe('the endpoint checks to choose from', () => {
-  it('prices each setting for every record (the check and its fence copy) and marks the config', () => {
+  it('prices each setting for every record and marks the config', () => {
     const checks = planFailover(config(), {
       application: 'ai-gateway',
       targetRegion: 'us-west-2',
     }).endpointChecks;
     expect(checks).toMatchObject({
       regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
-      checksPerRecord: 2,
+      checksPerRecord: 1,
       failureThreshold: 3,
     });
-    // $0.50 a check, $1 for HTTPS, $1 for the 10 s interval; 3 records × 2 checks.
-    expect(
-      checks?.choices.map((c) => [
-        c.https,
-        c.intervalSeconds,
-        c.monthlyUsd,
-        c.route53DetectsSeconds,
-        c.current,
-      ]),
-    ).toEqual([
-      [true, 10, 15, 30, true],
-      [true, 30, 9, 90, false],
-      [false, 10, 9, 30, false],
-      [false, 30, 3, 90, false],
+    // $0.50 a check, $1 for HTTPS, $1 for the 10 s interval; 3 records × 1 check.
+    const row = (c: EndpointCheckChoice) => [
+      c.https,
+      c.intervalSeconds,
+      c.monthlyUsd,
+      c.route53DetectsSeconds,
+      c.current,
+    ];
+    expect(checks?.choices.map(row)).toEqual([
+      [true, 10, 7.5, 30, false],
+      [true, 30, 4.5, 90, false],
+      [false, 10, 4.5, 30, false],
+      [false, 30, 1.5, 90, true],
     ]);
+    // fenceVotes "majority" lists the endpoint twice in each record's check: twice the price.
+    const majority = planFailover(
+      config((doc) => Object.assign(doc, { fenceVotes: 'majority' })),
+      { application: 'ai-gateway', targetRegion: 'us-west-2' },
+    ).endpointChecks;
+    expect(majority?.checksPerRecord).toBe(2);
+    expect(majority?.choices.map((c) => c.monthlyUsd)).toEqual([15, 9, 9, 3]);
     expect(checks?.choices.find((c) => c.intervalSeconds === 30)?.route53AlarmSeconds).toBe(120);
   });
 
@@ -244,8 +251,11 @@ describe('the endpoint checks to choose from', () => {
       targetRegion: 'eu-west-1',
     });
     const [fast, slow] = plan.endpointChecks?.choices ?? [];
-    expect(fast?.current).toBe(true);
-    expect(fast?.rtoSeconds).toBe(plan.rtoSeconds);
+    expect(plan.endpointChecks?.choices.find((c) => c.current)).toMatchObject({
+      https: false,
+      intervalSeconds: 30,
+    });
+    expect(slow?.rtoSeconds).toBe(plan.rtoSeconds);
     // Its alarm changes a period later (120 s against 60 s); the confirmation window absorbs part.
     expect(slow!.route53AlarmSeconds - fast!.route53AlarmSeconds).toBe(60);
     expect(slow!.rtoSeconds).toBeGreaterThan(fast!.rtoSeconds);
@@ -264,8 +274,8 @@ describe('the endpoint checks to choose from', () => {
     );
     expect(code).toBe(EXIT.ok);
     expect(stdout).toMatch(/Endpoint checks of ai-gateway/);
-    expect(stdout).toMatch(/HTTPS\s+10 s\s+15\.00\s+30 s\s+\+0:01:00\s+[\d.]+ s\s+← the config/);
-    expect(stdout).toMatch(/HTTP\s+30 s\s+3\.00\s+90 s\s+\+0:02:00/);
+    expect(stdout).toMatch(/HTTPS\s+10 s\s+7\.50\s+30 s\s+\+0:01:00\s+[\d.]+ s\n/);
+    expect(stdout).toMatch(/HTTP\s+30 s\s+1\.50\s+90 s\s+\+0:02:00\s+[\d.]+ s\s+← the config/);
   });
 });
 

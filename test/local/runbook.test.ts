@@ -53,7 +53,7 @@ describe('renderRunbook', () => {
       applications: [app('ai-gateway')],
     }))
       expect(watch).toContain(`\`${signal.alarmName}\``);
-    expect(watch).toContain('HTTPS `usw2.gateway.example.com:443/health/liveliness`, every 10 s, 3 failures');
+    expect(watch).toContain('HTTP `usw2.gateway.example.com:80/health/liveliness`, every 30 s, 3 failures');
   });
 
   it('gives console inputs that the failover accepts when started in the target region', () => {

@@ -13,8 +13,9 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   // record lists it as still fenced.
   'rds DescribeDBInstances later': 'tolerated',
   // The approval request waits for Slack (whenSlackIsDown: wait) and is approved once it is back.
-  // The last fence vote published: one vote region refusing it is outvoted by the other two
-  // (docs/fencing.md), and the step's result names the region that missed it.
+  // The last fence vote published (UnfenceStandbys lifting a standby's fence): the writer and the
+  // traffic have moved, so the run ends with that standby still fenced and names it, with the
+  // refusal, in the step's `notUnfenced` (docs/fencing.md).
   'cloudwatch PutMetricData later': 'tolerated',
   'slack chat.postMessage first': 'tolerated',
   // The success message is best-effort.

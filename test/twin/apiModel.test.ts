@@ -812,11 +812,10 @@ describe('modelErrors on what the adapters send', () => {
 
     it('accepts PutMetricData of the fence (CloudWatchFence)', async () => {
       cloudWatch.resolves({});
-      await new CloudWatchFence(client, ['us-east-1', 'us-west-2', 'eu-west-1']).setFence(
-        REPLICAS,
-        'us-east-1',
-        true,
-      );
+      await new CloudWatchFence(client, {
+        controlPlaneRegions: ['us-east-1', 'us-west-2', 'eu-west-1'],
+        fenceVotes: 'majority',
+      }).setFence(REPLICAS, 'us-east-1', true);
       expect(checked(cloudWatch, 'cloudwatch')).toEqual(
         valid('PutMetricData', 'PutMetricData', 'PutMetricData'),
       );

@@ -4,6 +4,7 @@ import { worldEstate } from '../../local/world/WorldEstate.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { FailoverSteps, runFailoverStep } from '../../shared/failover/FailoverSteps.ts';
 import type { FailoverRequest } from '../../shared/failover/FailoverInput.ts';
+import { TransientServiceError } from '../../shared/errors.ts';
 import { testWorld } from '../support/world.ts';
 
 describe('failover steps run twice', () => {
@@ -65,6 +66,32 @@ describe('failover steps run twice', () => {
     await clock.runUntil(clock.seconds + 70);
     expect(world.timeline.slice(after).filter((e) => e.kind === 'dns-change')).toEqual([]);
     expect(world.isFenced('ai-gateway', 'us-east-1')).toBe(true);
+  });
+
+  it('goes on without the fence of a region that is neither source nor target when its vote region is down, and says so', async () => {
+    const { world, clock, steps, request, run } = await setup();
+    // us-west-2, the writer after an earlier failover, fails: us-east-1's and eu-west-1's records vote
+    // in us-west-2 (fenceRegion), us-west-2's in eu-west-1.
+    world.setRegionOutage('us-east-1', false);
+    world.setRegionOutage('us-west-2', true);
+    const second = { ...request, sourceRegion: 'us-west-2', targetRegion: 'eu-west-1' };
+    const result = await run(steps.fenceSource({ request: second }));
+    expect(result.fenced).toEqual(['us-west-2']);
+    expect(result.unfenced).toEqual([]);
+    expect(result.unreachable.map((u) => u.split(' ')[0])).toEqual(['us-east-1', 'eu-west-1']);
+    expect(result.unreachable[0]).toMatch(/fencing ai-gateway in us-east-1 needs 1 of 1 fence votes/);
+    await clock.runUntil(clock.seconds + 70);
+    expect(world.isFenced('ai-gateway', 'us-west-2')).toBe(true);
+  });
+
+  it("fails, retryably, while the source's own fence cannot be voted", async () => {
+    const { world, steps, request, run } = await setup();
+    // us-east-1's record votes in us-west-2; with both down nothing can fence it.
+    world.setRegionOutage('us-west-2', true);
+    const attempt = run(steps.fenceSource({ request: { ...request, targetRegion: 'eu-west-1' } }));
+    await expect(attempt).rejects.toBeInstanceOf(TransientServiceError);
+    await expect(attempt).rejects.toThrow(/fencing ai-gateway in us-east-1 needs 1 of 1 fence votes/);
+    expect(world.isFenced('ai-gateway', 'eu-west-1')).toBe(false);
   });
 
   it('promotes once: the second promotion is already promoted', async () => {

@@ -401,16 +401,16 @@ ${FENCE_OPTIONS}
 Exit status: 0 done, 1 refused, 2 bad command line, 3 AWS not reached (too few vote regions).
 `;
 
-/** Whether each region's record is fenced now: a majority of its vote alarms in ALARM (unknown counts as fenced). */
+/** Whether each region's record is fenced now: too few of its vote alarms open for a quorum (unknown counts as fenced). */
 async function fenceStates(
   clients: AwsClients,
   config: LifeboatConfig,
   app: ApplicationConfig,
 ): Promise<Record<string, boolean>> {
   const alarms = new CloudWatchAlarms((region) => clients.cloudWatch(region));
-  const voters = fenceVoteRegions(config);
   const states: Record<string, boolean> = {};
   for (const region of app.regions) {
+    const voters = fenceVoteRegions(config, app, region);
     const votes = await Promise.all(
       voters.map(async (voter) => {
         try {
@@ -504,7 +504,7 @@ async function fenceOrUnfence(fenced: boolean, args: readonly string[], io: CliI
     io.stderr(`lifeboat ${command}: refused: ${[...refusals, ...cautions].join('; ')}.${hint}\n`);
     return 1;
   }
-  const fence = new CloudWatchFence((r) => clients.cloudWatch(r), fenceVoteRegions(config));
+  const fence = new CloudWatchFence((r) => clients.cloudWatch(r), config);
   const result = await fence.setFence(app, region, fenced);
   const recorded = await record(clients, config, app, now, command, reason, {
     by,

@@ -40,14 +40,14 @@ function fqdn(name: string): string {
 /**
  * The health checks the detection stack creates, as Route 53 lists them: per application region an
  * endpoint check (the world's, probing the configured endpoint) and its copies, a fence check
- * (CloudWatch-alarm based) per control-plane region's vote, and the record's calculated check over
+ * (CloudWatch-alarm based) per vote on the record (`fenceVoteRegions`), and the record's calculated check over
  * them (`recordCheckShape`), each tagged as the discovery reads them.
  */
 function healthChecks(world: World): TwinHealthCheck[] {
   const out: TwinHealthCheck[] = [];
-  const voters = fenceVoteRegions(world.config);
   for (const app of world.config.applications) {
     for (const [region, spec] of Object.entries(app.healthChecks)) {
+      const voters = fenceVoteRegions(world.config, app, region);
       const id = world.healthCheckId(app.name, region);
       const shape = recordCheckShape(voters.length, spec.kind !== 'existing');
       const children = [id];
@@ -57,8 +57,8 @@ function healthChecks(world: World): TwinHealthCheck[] {
           FullyQualifiedDomainName: spec.endpoint,
           Port: spec.port,
           ResourcePath: spec.path,
-          RequestInterval: 10,
-          FailureThreshold: 3,
+          RequestInterval: spec.intervalSeconds,
+          FailureThreshold: spec.failureThreshold,
         };
         out.push({ id, application: app.name, region, role: 'endpoint', config });
         for (let copy = 1; copy < shape.endpointCopies; copy++) {

@@ -32,12 +32,23 @@ describe('loadConfig', () => {
       kind: 'endpoint',
       endpoint: 'use1.gateway.example.com',
       path: '/health/liveliness',
-      port: 443,
-      https: true,
-      intervalSeconds: 10,
+      port: 80,
+      https: false,
+      intervalSeconds: 30,
       failureThreshold: 3,
     });
     const drill = config.applications[1]!;
+    // The drill's checks name only the endpoint and path: HTTP on port 80 every 30 s by default.
+    expect(drill.healthChecks['us-west-2']).toEqual({
+      kind: 'endpoint',
+      endpoint: 'usw2.drill.gateway.example.com',
+      path: '/health/liveliness',
+      port: 80,
+      https: false,
+      intervalSeconds: 30,
+      failureThreshold: 3,
+    });
+    expect(config.fenceVotes).toBe('one');
     expect(drill.automation).toEqual({
       automaticFailover: false,
       outageConfirmationSeconds: 60,

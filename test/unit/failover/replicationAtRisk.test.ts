@@ -136,8 +136,8 @@ describe('detectionAllowanceSeconds', () => {
   const app = loadConfig(EXAMPLE_CONFIG_PATH).applications[0]!;
 
   it('is the slower signal to notice plus a metric period', () => {
-    // Route 53 every 10 s, 3 failures (30 s); probes every 10 s, 3 failures (30 s); one minute's datapoint.
-    expect(detectionAllowanceSeconds(app, 'us-east-1')).toBe(90);
+    // Route 53 every 30 s, 3 failures (90 s); probes every 10 s, 3 failures (30 s); one minute's datapoint.
+    expect(detectionAllowanceSeconds(app, 'us-east-1')).toBe(150);
   });
 
   it("takes AWS's defaults (30 s, 3 failures) for a health check Lifeboat did not create", () => {
