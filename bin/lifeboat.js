@@ -14,6 +14,9 @@ process.stdout.on('error', (error) => {
   if (error.code !== 'EPIPE') throw error;
   process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
 });
+// The report fits the terminal; through a pipe, COLUMNS (which shells set but do not export) if given.
+const columns =
+  process.stdout.isTTY === true ? process.stdout.columns : Number(process.env.COLUMNS) || undefined;
 const { main } = await import('../local/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
@@ -21,4 +24,5 @@ process.exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   stdoutIsTty: process.stdout.isTTY === true,
   stderrIsTty: process.stderr.isTTY === true,
+  ...(columns === undefined ? {} : { stdoutColumns: columns }),
 });

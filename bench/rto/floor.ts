@@ -8,7 +8,8 @@ import type { LatencyModel } from '../../local/world/LatencyModel.ts';
 export interface RtoFloor {
   /**
    * The earliest the outage can be known: the quicker of the Route 53 check (interval × failure
-   * threshold) and another region's probe (probe interval × failure threshold).
+   * threshold) and another region's probe (probe interval × failure threshold, the last probe
+   * failing at its timeout).
    */
   readonly detectionSeconds: number;
   /** When Route 53's data plane drops the failed region by its endpoint check alone. */
@@ -65,7 +66,9 @@ export function rtoFloor(app: ApplicationConfig, target: string, latency: Latenc
     check === undefined || check.kind === 'existing'
       ? 30 * 3 // an existing check's settings are not in the config: Route 53's defaults
       : check.intervalSeconds * check.failureThreshold;
-  const probeSeconds = app.detection.probeIntervalSeconds * app.detection.probeFailureThreshold;
+  // A region that is down does not answer: its last failing probe ends at the probe's timeout.
+  const probeSeconds =
+    app.detection.probeIntervalSeconds * app.detection.probeFailureThreshold + latency.probeTimeoutSeconds;
   const detectionSeconds = Math.min(route53DetectionSeconds, probeSeconds);
   const confirmationSeconds = app.automation.automaticFailover ? app.automation.outageConfirmationSeconds : 0;
   const workload = app.workloads[target];

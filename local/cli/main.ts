@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, ScenarioError } from '../../shared/errors.ts';
 import { renderHtml } from '../report/renderHtml.ts';
-import { renderText } from '../report/renderText.ts';
+import { renderText, reportWidth } from '../report/renderText.ts';
 import { loadScenario } from '../scenario/Scenario.ts';
 import { simulate } from '../simulate/Simulation.ts';
 import { localRuntime } from '../simulate/localRuntime.ts';
@@ -18,6 +18,8 @@ export interface CliIo {
   /** Whether stdout is a terminal (colors) and stderr one (progress). */
   readonly stdoutIsTty?: boolean;
   readonly stderrIsTty?: boolean;
+  /** The terminal's width in columns (or `COLUMNS`), when known: the text report fits it. */
+  readonly stdoutColumns?: number;
   /** AWS SDK clients for the commands that talk to a deployed Lifeboat (default: the SDK's chain). */
   readonly aws?: AwsClients;
   /** The clock and the wait between polls of a followed execution (tests pass instant ones). */
@@ -133,7 +135,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(
       parsed.values.json
         ? `${JSON.stringify(report, null, 2)}\n`
-        : renderText(report, { color: io.stdoutIsTty === true && !parsed.values['no-color'] }),
+        : renderText(report, {
+            color: io.stdoutIsTty === true && !parsed.values['no-color'],
+            width: reportWidth(io.stdoutColumns),
+          }),
     );
     return report.violations.length === 0 ? EXIT.ok : EXIT.violations;
   } catch (error) {

@@ -9,6 +9,7 @@ import {
   stateLabel,
   timeScale,
   verdictLine,
+  concerns,
   type ObjectiveVerdict,
 } from './renderText.ts';
 
@@ -64,6 +65,7 @@ tr.denied td { background: #fdecea; color: #7d1b12; }
 .box { border-radius: 8px; padding: 12px 16px; border: 2px solid; }
 .box.bad { border-color: #c0392b; background: #fdecea; color: #7d1b12; }
 .box.good { border-color: #17803d; background: #e8f6ee; color: #0f5a2a; }
+.box.warn { border-color: #a86400; background: #fff4e0; color: #5c3700; }
 .box ul { margin: 6px 0 0; padding-left: 20px; }
 .box li { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85rem; }
 .slack { list-style: none; padding: 0; margin: 0; }
@@ -221,14 +223,23 @@ function objectiveCell(value: number | null, target: number, verdict: ObjectiveV
 }
 
 function violations(report: Report): string {
+  const other = concerns(report);
+  const also =
+    other.length === 0
+      ? ''
+      : `<p>${report.violations.length === 0 ? 'But the run was not clean' : 'Also'}:</p>
+<ul class="concerns">
+${other.map((c) => `<li>${esc(c)}</li>`).join('\n')}
+</ul>`;
   if (report.violations.length === 0) {
-    return `<section id="violations" class="box good"><strong>No violations.</strong> ${esc(verdictLine(0))}</section>`;
+    return `<section id="violations" class="box ${other.length === 0 ? 'good' : 'warn'}"><strong>No violations.</strong> ${esc(verdictLine(0))}${also}</section>`;
   }
   return `<section id="violations" class="box bad">
 <strong>${esc(verdictLine(report.violations.length))}</strong>
 <ul>
 ${report.violations.map((v) => `<li>${esc(v)}</li>`).join('\n')}
 </ul>
+${also}
 </section>`;
 }
 

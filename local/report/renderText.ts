@@ -1,4 +1,5 @@
 import { awsCallRows } from './awsCallSummary.ts';
+import { collapseLoops } from './collapseLoops.ts';
 import type { Report, ReportApplication, ReportExecution, ReportState } from './Report.ts';
 
 export interface RenderTextOptions {
@@ -30,6 +31,17 @@ const ESC = '\u001b';
 const RESET = `${ESC}[0m`;
 const CODES: Record<Tone, string> = { green: '32', red: '31', yellow: '33', cyan: '36', dim: '2', bold: '1' };
 const DEFAULT_WIDTH = 120;
+/** The narrowest the report is laid out for, whatever the terminal says. */
+export const MIN_WIDTH = 80;
+
+/**
+ * The width the text report is laid out for: the terminal's (or `COLUMNS`), at least 80; 120 when
+ * neither is known (a pipe or a file).
+ */
+export function reportWidth(columns: number | undefined): number {
+  if (columns === undefined || !Number.isFinite(columns) || columns <= 0) return DEFAULT_WIDTH;
+  return Math.max(MIN_WIDTH, Math.floor(columns));
+}
 const BAR_WIDTH = 40;
 const NAME_LIMIT = 28;
 
@@ -47,6 +59,8 @@ const TAGS: Readonly<Record<string, string>> = {
   deployment: 'DEPLOY',
   slack: 'SLACK',
   schedule: 'SCHEDULE',
+  execution: 'RUN',
+  approve: 'APPROVE',
 };
 
 const TAG_TONES: Readonly<Record<string, Tone>> = { fault: 'red', recover: 'green', alarm: 'yellow' };
@@ -89,6 +103,35 @@ export function rpoVerdict(application: ReportApplication): ObjectiveVerdict {
 }
 
 /** The last line of both renderers. */
+/**
+ * What went wrong short of a broken invariant, each in a line: a run that failed, timed out or was
+ * aborted, and an application that missed its RTO or RPO target. A report without violations but
+ * with any of these is not a clean one.
+ */
+export function concerns(report: Report): string[] {
+  const out: string[] = [];
+  for (const e of report.executions) {
+    if (e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED') {
+      out.push(`${e.workflow} ${e.name} ended ${e.status}${e.error === null ? '' : ` (${e.error})`}`);
+    }
+  }
+  for (const [name, app] of Object.entries(report.applications)) {
+    if (rtoVerdict(app, report.until) === 'MISSED') {
+      out.push(
+        app.rtoSeconds === null
+          ? `${name} was not restored within its RTO target of ${formatSeconds(app.rtoTargetSeconds)}`
+          : `${name} missed its RTO target: ${formatSeconds(app.rtoSeconds)} against ${formatSeconds(app.rtoTargetSeconds)}`,
+      );
+    }
+    if (rpoVerdict(app) === 'MISSED') {
+      out.push(
+        `${name} missed its RPO target: ${formatSeconds(app.rpoSeconds ?? 0)} against ${formatSeconds(app.rpoTargetSeconds)}`,
+      );
+    }
+  }
+  return out;
+}
+
 export function verdictLine(violations: number): string {
   if (violations === 0) return 'No safety invariant was broken.';
   return `${violations} safety invariant violation${violations === 1 ? '' : 's'}.`;
@@ -149,7 +192,7 @@ export function renderText(report: Report, options?: RenderTextOptions): string 
   recovery(report, paint, lines, width);
 
   heading('Final world');
-  finalWorld(report, paint, lines);
+  finalWorld(report, paint, lines, width);
 
   heading('Slack');
   if (report.slack.length === 0) lines.push('  none');
@@ -178,6 +221,11 @@ export function renderText(report: Report, options?: RenderTextOptions): string 
     '',
     paint(verdictLine(report.violations.length), report.violations.length === 0 ? 'green' : 'red'),
   );
+  // The verdict is about the invariants; what else went wrong follows it, so a clean verdict is
+  // not read as a clean run.
+  for (const concern of concerns(report)) {
+    lines.push(...wrap(`But: ${clean(concern)}.`, width, '', '  ').map((l) => paint(l, 'yellow')));
+  }
   return `${lines.map((line) => fit(line, width)).join('\n')}\n`;
 }
 
@@ -199,7 +247,17 @@ function awsCalls(report: Report, width: number, paint: Paint, lines: string[]):
       ', ' +
       paint(`${invalid} rejected by the API model`, invalid === 0 ? 'green' : 'red'),
   );
+  // Each function on a line of its own, its calls below it: names of any length fit.
+  const opWidth = Math.min(
+    Math.max(...rows.map((r) => columns(clean(`${r.service} ${r.operation}`)))),
+    Math.max(10, width - 4 - 1 - 5),
+  );
+  let current: string | undefined;
   for (const row of rows) {
+    if (row.function !== current) {
+      current = row.function;
+      lines.push(...wrap(clean(row.function), width, '  ', '    '));
+    }
     const problems =
       row.denied + row.modelErrors === 0
         ? ''
@@ -208,7 +266,7 @@ function awsCalls(report: Report, width: number, paint: Paint, lines: string[]):
             'red',
           );
     lines.push(
-      `  ${clean(row.function).padEnd(24)} ${clean(`${row.service} ${row.operation}`).padEnd(44)} ${String(row.calls).padStart(5)}${problems}`,
+      `    ${clean(`${row.service} ${row.operation}`).padEnd(opWidth)} ${String(row.calls).padStart(5)}${problems}`,
     );
     if (row.example !== undefined)
       lines.push(...wrap(clean(row.example), width, '      ', '        ').map((l) => paint(l, 'red')));
@@ -226,7 +284,7 @@ function header(report: Report, width: number, paint: Paint, lines: string[]): v
 function timeline(report: Report, width: number, paint: Paint, lines: string[]): void {
   const happenings: Happening[] = report.timeline.map((entry) => ({
     at: entry.at,
-    tag: TAGS[entry.kind] ?? clean(entry.kind).toUpperCase().slice(0, 8),
+    tag: TAGS[entry.kind] ?? clean(entry.kind).toUpperCase(),
     tone: TAG_TONES[entry.kind],
     where: [entry.application, entry.region]
       .filter((part): part is string => part !== undefined && part !== '')
@@ -267,9 +325,16 @@ function timeline(report: Report, width: number, paint: Paint, lines: string[]):
     const prefix = `  ${(times[i] ?? '').padEnd(timeWidth)}  `;
     const tag = h.tag.padEnd(tagWidth);
     const where = h.where === '' ? '' : `${h.where}  `;
-    // The text is cut here, before coloring, so the cut lands on the text and not on the tag.
-    const room = width - columns(prefix) - tagWidth - 2 - columns(where);
-    lines.push(`${prefix}${paint(tag, h.tone)}  ${where}${truncate(h.text, Math.max(1, room))}`);
+    // The text wraps under itself, never cut: the first line after the tag and where, the rest
+    // under the where column.
+    const lead = columns(prefix) + tagWidth + 2;
+    const [first = '', ...more] = wrap(
+      h.text,
+      width,
+      ' '.repeat(lead + columns(where)),
+      ' '.repeat(lead + 2),
+    );
+    lines.push(`${prefix}${paint(tag, h.tone)}  ${where}${first.trimStart()}`, ...more);
   }
 }
 
@@ -282,32 +347,38 @@ function executionTable(
 ): void {
   const scale = timeScale(report);
   const end = execution.stoppedAt ?? report.until;
-  lines.push(
-    ...table(
+  const started = `+${formatClock(execution.startedAt)}`;
+  const stopped = execution.stoppedAt === null ? 'running' : `+${formatClock(execution.stoppedAt)}`;
+  const duration = `${formatClock(Math.max(0, end - execution.startedAt))}${execution.stoppedAt === null ? '+' : ''}`;
+  const summary = table(
+    [
+      ['workflow', 'name', 'status', 'start', 'stop', 'duration', 'error'].map((text) => ({
+        text,
+        tone: 'dim' as const,
+      })),
       [
-        ['workflow', 'name', 'status', 'start', 'stop', 'duration', 'error'].map((text) => ({
-          text,
-          tone: 'dim' as const,
-        })),
-        [
-          { text: clean(execution.workflow) },
-          { text: clean(execution.name) },
-          { text: execution.status, tone: statusTone(execution.status) },
-          { text: `+${formatClock(execution.startedAt)}` },
-          { text: execution.stoppedAt === null ? 'running' : `+${formatClock(execution.stoppedAt)}` },
-          {
-            text: `${formatClock(Math.max(0, end - execution.startedAt))}${execution.stoppedAt === null ? '+' : ''}`,
-          },
-          {
-            text: execution.error === null ? '—' : clean(execution.error),
-            tone: execution.error === null ? undefined : 'red',
-          },
-        ],
+        { text: clean(execution.workflow) },
+        { text: clean(execution.name) },
+        { text: execution.status, tone: statusTone(execution.status) },
+        { text: started },
+        { text: stopped },
+        { text: duration },
+        {
+          text: execution.error === null ? '—' : clean(execution.error),
+          tone: execution.error === null ? undefined : 'red',
+        },
       ],
-      '  ',
-      paint,
-    ),
+    ],
+    '  ',
+    paint,
   );
+  if (Math.max(...summary.map(visibleLength)) <= width) lines.push(...summary);
+  else {
+    // Too narrow for the table: the same facts as a sentence, wrapped.
+    const error = execution.error === null ? '' : `, error ${clean(execution.error)}`;
+    const sentence = `${clean(execution.workflow)} ${clean(execution.name)}: ${execution.status}, ${started} to ${stopped} (${duration})${error}`;
+    lines.push(...wrap(sentence, width, '  ', '    '));
+  }
   if (execution.cause != null && execution.cause !== '') {
     lines.push(...wrap(`cause: ${clean(execution.cause)}`, width, '  ', '    '));
   }
@@ -315,36 +386,66 @@ function executionTable(
     lines.push('    no states');
     return;
   }
-  const rows: Cell[][] = execution.states.map((state) => {
-    const exited = state.exitedAt ?? report.until;
-    return [
-      { text: truncate(clean(stateLabel(state)), NAME_LIMIT) },
-      { text: clean(state.status), tone: statusTone(state.status) },
-      { text: `+${formatClock(state.enteredAt)}` },
-      { text: state.exitedAt === null ? 'running' : `+${formatClock(state.exitedAt)}` },
-      { text: `${formatClock(Math.max(0, exited - state.enteredAt))}${state.exitedAt === null ? '+' : ''}` },
-    ];
+  // A polling loop or a retried task is one row per state, with the number of passes.
+  const collapsed = collapseLoops(execution.states, report.until);
+  const rows: Cell[][] = collapsed.map((state) => [
+    { text: `${truncate(clean(state.label), NAME_LIMIT)}${state.count > 1 ? ` ×${state.count}` : ''}` },
+    { text: clean(state.status), tone: statusTone(state.lastStatus) },
+    { text: `+${formatClock(state.enteredAt)}` },
+    { text: state.exitedAt === null ? 'running' : `+${formatClock(state.exitedAt)}` },
+    { text: `${formatClock(state.tookSeconds)}${state.exitedAt === null ? '+' : ''}` },
+  ]);
+  // Narrower terminals drop the bar, then `exited`, then `entered`, before any cell is cut.
+  const layouts = [
+    { keep: [0, 1, 2, 3, 4], bar: true },
+    { keep: [0, 1, 2, 3, 4], bar: false },
+    { keep: [0, 1, 2, 4], bar: false },
+    { keep: [0, 1, 4], bar: false },
+  ];
+  const names = ['state', 'status', 'entered', 'exited', 'took'];
+  const fitted = layouts.map((layout) => {
+    const pick = <T>(cells: readonly T[]): T[] =>
+      layout.keep.map((i) => cells[i]).filter((c): c is T => c !== undefined);
+    const head: Cell[] = pick(names).map((text) => ({ text, tone: 'dim' }));
+    const picked = rows.map(pick);
+    const widths = columnWidths([head, ...picked]);
+    const used = 4 + widths.reduce((sum, w) => sum + w + 2, 0) - 2;
+    return { layout, head, picked, widths, used };
   });
-  const head: Cell[] = ['state', 'status', 'entered', 'exited', 'took'].map((text) => ({
-    text,
-    tone: 'dim',
-  }));
-  const columns = columnWidths([head, ...rows]);
-  // The bar takes what the width leaves after the columns, between 10 and 40 columns.
-  const used = 4 + columns.reduce((sum, w) => sum + w + 2, 0) + 2;
-  const barWidth = Math.min(BAR_WIDTH, Math.max(10, width - used));
+  const chosen =
+    fitted.find((f) => (f.layout.bar ? f.used + 2 + 12 <= width : f.used <= width)) ?? fitted.at(-1);
+  if (chosen === undefined) return;
+  const { head, picked, widths, used } = chosen;
+  // The bar takes what the width leaves after the columns and the errors, between 10 and 40
+  // columns; where the errors leave it less than 10, each error goes on the line below its state.
+  const errorWidth = Math.max(
+    0,
+    ...collapsed.map((r) => (r.error === undefined ? 0 : visibleLength(clean(r.error)) + 2)),
+  );
+  const withBar = chosen.layout.bar;
+  const room = width - used - 2 - 2;
+  const besideBar = withBar && room - errorWidth >= 10;
+  const barWidth = Math.min(BAR_WIDTH, Math.max(10, room - (besideBar ? errorWidth : 0)));
   const from = formatClock(0);
   const to = formatClock(scale);
   const axis =
     barWidth >= from.length + to.length + 1
       ? `${from}${' '.repeat(barWidth - from.length - to.length)}${to}`
       : '';
-  lines.push(`    ${row(head, columns, paint)}  ${paint(` ${axis}`, 'dim')}`);
-  for (const [i, state] of execution.states.entries()) {
-    const { start, end: stop } = barSpan(state.enteredAt, state.exitedAt ?? scale, scale, barWidth);
-    const bar = `${'·'.repeat(start)}${paint('█'.repeat(stop - start), statusTone(state.status))}${'·'.repeat(barWidth - stop)}`;
-    const error = state.error === undefined ? '' : `  ${paint(clean(state.error), 'red')}`;
-    lines.push(`    ${row(rows[i] ?? [], columns, paint)}  |${bar}|${error}`);
+  lines.push(`    ${row(head, widths, paint)}${withBar ? `  ${paint(` ${axis}`, 'dim')}` : ''}`.trimEnd());
+  for (const [i, state] of collapsed.entries()) {
+    const cells = row(picked[i] ?? [], widths, paint);
+    if (!withBar) {
+      lines.push(`    ${cells}`.trimEnd());
+    } else {
+      const { start, end: stop } = barSpan(state.enteredAt, state.exitedAt ?? scale, scale, barWidth);
+      const bar = `${'·'.repeat(start)}${paint('█'.repeat(stop - start), statusTone(state.lastStatus))}${'·'.repeat(barWidth - stop)}`;
+      const error = state.error === undefined || !besideBar ? '' : `  ${paint(clean(state.error), 'red')}`;
+      lines.push(`    ${cells}  |${bar}|${error}`);
+    }
+    if (state.error !== undefined && !besideBar) {
+      lines.push(...wrap(clean(state.error), width, '      ').map((l) => paint(l, 'red')));
+    }
   }
 }
 
@@ -409,7 +510,7 @@ function objective(label: string, value: number | null, target: number): string 
   return `${label} ${value === null ? 'n/a' : formatSeconds(value)} (target ${formatSeconds(target)})`;
 }
 
-function finalWorld(report: Report, paint: Paint, lines: string[]): void {
+function finalWorld(report: Report, paint: Paint, lines: string[], width: number): void {
   const regions = Object.entries(report.world.regions);
   if (regions.length === 0) lines.push('  no regions');
   for (const [name, region] of regions) {
@@ -435,7 +536,14 @@ function finalWorld(report: Report, paint: Paint, lines: string[]): void {
     const workloads = Object.entries(region.workloads).map(
       ([workload, ready]) => `${clean(workload)} ${ready}`,
     );
-    lines.push(`    ready workloads: ${workloads.length === 0 ? 'none' : workloads.join(', ')}`);
+    lines.push(
+      ...wrap(
+        `ready workloads: ${workloads.length === 0 ? 'none' : workloads.join(', ')}`,
+        width,
+        '    ',
+        '      ',
+      ),
+    );
   }
 }
 
@@ -559,7 +667,12 @@ function wrap(text: string, width: number, indent: string, hanging = indent): st
   const lines: string[] = [];
   let current = indent;
   let empty = true;
-  for (const word of text.split(' ').filter((w) => w !== '')) {
+  const room = Math.max(1, width - columns(hanging));
+  const words = text
+    .split(' ')
+    .filter((w) => w !== '')
+    .flatMap((word) => (columns(word) > room ? splitLong(word, room) : [word]));
+  for (const word of words) {
     const candidate = empty ? `${current}${word}` : `${current} ${word}`;
     if (columns(candidate) <= width || empty) {
       current = candidate;
@@ -570,6 +683,27 @@ function wrap(text: string, width: number, indent: string, hanging = indent): st
     }
   }
   lines.push(current);
-  // A word longer than a whole line is cut by `fit` at the end.
   return lines.map((line) => line.trimEnd());
+}
+
+/**
+ * A word longer than a line (an ARN, an alarm name), in pieces that fit, each ending after a
+ * `-`, `/`, `:` or `.` where one is near enough; cut at the room only where none is.
+ */
+function splitLong(word: string, room: number): string[] {
+  const pieces: string[] = [];
+  let rest = codePoints(word);
+  while (rest.length > room) {
+    let cut = room;
+    for (let i = room; i > room / 2; i--) {
+      if ('-/:.'.includes(rest[i - 1] ?? '')) {
+        cut = i;
+        break;
+      }
+    }
+    pieces.push(rest.slice(0, cut).join(''));
+    rest = rest.slice(cut);
+  }
+  pieces.push(rest.join(''));
+  return pieces;
 }

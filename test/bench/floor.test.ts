@@ -38,16 +38,16 @@ describe('workloadReadinessSeconds', () => {
 describe('rtoFloor', () => {
   it('is detection, confirmation and the promotion for an RDS replica, the TTL overlapped', () => {
     expect(rtoFloor(rds, 'us-west-2', DEFAULT_LATENCY)).toEqual({
-      // The probes (10 s × 3) before Route 53's check (30 s × 3).
-      detectionSeconds: 30,
+      // The probes (10 s × 3, the last failing at its 6 s timeout) before Route 53's check (30 s × 3).
+      detectionSeconds: 36,
       route53DetectionSeconds: 90,
       confirmationSeconds: 60,
       promotionSeconds: 300,
       workloadReadinessSeconds: 120,
       // Three regions: eu-west-1 leaves the answers when fenced, a fence alarm period after confirmation.
-      answersSettleSeconds: 150,
+      answersSettleSeconds: 156,
       ttlNotOverlappedSeconds: 0,
-      floorSeconds: 390,
+      floorSeconds: 396,
     });
   });
 
@@ -61,17 +61,17 @@ describe('rtoFloor', () => {
       workloadReadinessSeconds: 120,
       // Two regions: Route 53's check drops the primary at 90 s, before a fence could.
       answersSettleSeconds: 90,
-      floorSeconds: 210,
+      floorSeconds: 216,
     });
   });
 
   it('counts the part of a long TTL that outlasts the recovery', () => {
     const longTtl: ApplicationConfig = { ...aurora, dns: { ...aurora.dns, ttlSeconds: 300 } };
-    // A person starts it (no confirmation window): ready at 30 + 120; the answers settle at 90
-    // (Route 53's check, or the fence one alarm period after detection), and clients wait 300 more.
+    // A person starts it (no confirmation window): ready at 36 + 120; the answers settle at 90
+    // (Route 53's check, before the fence one alarm period after detection), and clients wait 300 more.
     expect(rtoFloor(longTtl, 'us-west-2', DEFAULT_LATENCY)).toMatchObject({
       confirmationSeconds: 0,
-      ttlNotOverlappedSeconds: 240,
+      ttlNotOverlappedSeconds: 234,
       floorSeconds: 390,
     });
   });

@@ -299,11 +299,16 @@ describe('renderText', () => {
     expect(text).toContain('us-east-1 goes dark');
     expect(text).toContain('Duration 2:00:00');
     expect(section(text, 'Violations')).toEqual(['  none']);
-    expect(text.trimEnd().split('\n').at(-1)).toBe('No safety invariant was broken.');
+    // billing's RTO (1200 s against 900 s) follows the verdict: not a violation, not clean either.
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual([
+      'No safety invariant was broken.',
+      'But: billing missed its RTO target: 1200 s against 900 s.',
+    ]);
   });
 
   it('merges world happenings and execution starts and stops in time order', () => {
-    const lines = section(renderText(failover), 'Timeline');
+    // A happening too long for its line goes on below, indented under it.
+    const lines = section(renderText(failover), 'Timeline').filter((l) => !l.startsWith('   '));
     const times = lines.map((l) => l.trim().split(' ')[0] ?? '');
     expect(times.every((t) => /^\+\d+:\d\d:\d\d(\.\d)?$/.test(t))).toBe(true);
     const seconds = times.map((t) => {
@@ -320,15 +325,49 @@ describe('renderText', () => {
     expect(lines.find((l) => l.includes('ALARM'))).toContain('ai-gateway/us-east-1  alarm lifeboat');
   });
 
-  it('keeps every line within the width and cuts long text with an ellipsis', () => {
+  it('keeps every line within the width, wrapping a long happening under itself at word boundaries', () => {
     for (const width of [120, 80, 60]) {
       const lines = renderText(failover, { width }).split('\n');
       expect(Math.max(...lines.map((l) => Array.from(l).length))).toBeLessThanOrEqual(width);
     }
-    const health = section(renderText(failover), 'Timeline').find((l) => l.includes('HEALTH'));
-    expect(health).toHaveLength(120);
-    expect(health?.endsWith('…')).toBe(true);
-    expect(health).toContain('ai-gateway/us-east-1  health check unhealthy after');
+    const timeline = section(renderText(failover), 'Timeline');
+    const at = timeline.findIndex((l) => l.includes('HEALTH'));
+    expect(timeline[at]).toContain('ai-gateway/us-east-1  health check unhealthy after');
+    expect(timeline[at]?.endsWith('…')).toBe(false);
+    // The rest of its text on the next line, indented under the where column, not cut.
+    const text = failover.timeline.find((e) => e.kind === 'health-check')!.text;
+    const continued = timeline
+      .slice(at + 1)
+      .filter((_, i, rest) => rest.slice(0, i + 1).every((l) => l.startsWith('   ')));
+    expect(continued.length).toBeGreaterThan(0);
+    expect(
+      [timeline[at]!.split('ai-gateway/us-east-1  ')[1], ...continued.map((l) => l.trim())].join(' '),
+    ).toBe(text.trim());
+  });
+
+  it('breaks a word longer than a line (an alarm name, an ARN) after a hyphen, never mid-word', () => {
+    const long = {
+      ...failover,
+      timeline: [
+        {
+          at: 1,
+          kind: 'alarm',
+          application: 'ai-gateway',
+          region: 'us-east-1',
+          text: 'alarm lifeboat-ai-gateway-drill-us-east-1-probe-from-us-west-2-and-a-much-longer-tail OK → ALARM',
+        },
+      ],
+    } as typeof failover;
+    const lines = section(renderText(long, { width: 60 }), 'Timeline').filter(
+      (l) => !l.includes('START') && !l.includes('STOP') && !l.includes('SLACK'),
+    );
+    expect(lines.every((l) => Array.from(l).length <= 60)).toBe(true);
+    const pieces = lines
+      .flatMap((l) => l.trim().split(' '))
+      .filter((w) => w.startsWith('lifeboat-') || /^[a-z0-9-]+$/.test(w));
+    expect(pieces.filter((p) => p.includes('-')).every((p) => p.endsWith('-') || p.endsWith('tail'))).toBe(
+      true,
+    );
   });
 
   it('tables each execution and its states, with running spans marked', () => {
@@ -337,7 +376,10 @@ describe('renderText', () => {
       /failover\s+failover-ai-gateway-0001\s+SUCCEEDED\s+\+0:00:10\s+\+0:05:21\s+0:05:11\s+—/,
     );
     expect(text).toMatch(/failback\s+failback-ai-gateway-0001\s+RUNNING\s+\+1:00:00\s+running\s+1:00:00\+/);
-    expect(text).toMatch(/AcquireLock\s+RETRIED\s+\+0:00:11\s+\+0:00:12\s+0:00:01\s+\|.*\|\s+Ledger\.Busy/);
+    // Retried: one row with its passes, the first entry to the last exit, the time inside summed.
+    expect(text).toMatch(
+      /AcquireLock ×2\s+SUCCEEDED, 1 RETRIED\s+\+0:00:11\s+\+0:00:15\s+0:00:02\s+\|.*\|\s+Ledger\.Busy/,
+    );
     expect(stateLine(text, 'RestartDeployment[0]')).toMatch(
       /SUCCEEDED\s+\+1:01:40\s+\+1:02:40\.4\s+0:01:00\.4/,
     );
@@ -403,9 +445,14 @@ describe('renderText', () => {
       '  invariant 6 at 1805 s: ai-gateway has two writers <script>alert(2)</script>',
       '  invariant 3 at 1810 s: DNS answered with unhealthy us-east-1 for ai-gateway',
     ]);
-    expect(text.trimEnd().split('\n').at(-1)).toBe('2 safety invariant violations.');
+    const end = text.trimEnd().split('\n');
+    const verdict = end.indexOf('2 safety invariant violations.');
+    expect(verdict).toBeGreaterThan(0);
+    expect(end.slice(verdict + 1)).toContain(
+      'But: failover failover-ai-gateway-0002 ended FAILED (States.TaskFailed).',
+    );
     expect(renderText({ ...broken, violations: broken.violations.slice(0, 1) })).toMatch(
-      /1 safety invariant violation\.\n$/,
+      /\n1 safety invariant violation\.\n/,
     );
     expect(text).toMatch(/failover\s+failover-ai-gateway-0002\s+FAILED.*States\.TaskFailed/);
     expect(text).toContain('  cause: PromoteDatabase: InvalidDBInstanceState');
@@ -568,9 +615,32 @@ describe('renderHtml', () => {
     expect(bad).toContain(
       '<li>invariant 3 at 1810 s: DNS answered with unhealthy us-east-1 for ai-gateway</li>',
     );
-    const good = renderHtml(failover);
+    const good = renderHtml({
+      ...failover,
+      applications: { 'ai-gateway': failover.applications['ai-gateway']! },
+    });
     expect(good).toContain('<section id="violations" class="box good"><strong>No violations.</strong>');
     expect(good).not.toContain('class="box bad"');
+  });
+
+  it('turns the banner amber, naming each, for a failed run or a missed target without violations', () => {
+    const failed: Report = {
+      ...failover,
+      executions: failover.executions.map((e, i) =>
+        i === 0 ? { ...e, status: 'FAILED', error: 'States.Timeout' } : e,
+      ),
+      applications: { 'ai-gateway': { ...failover.applications['ai-gateway']!, rtoSeconds: 1200 } },
+    };
+    const html = renderHtml(failed);
+    expect(html).toContain('<section id="violations" class="box warn"><strong>No violations.</strong>');
+    expect(html).toMatch(/<li>failover failover-ai-gateway-0001 ended FAILED \(States\.Timeout\)<\/li>/);
+    expect(html).toMatch(/<li>ai-gateway missed its RTO target: 1200 s against 900 s<\/li>/);
+    const text = renderText(failed).trimEnd().split('\n');
+    expect(text.slice(-3)).toEqual([
+      'No safety invariant was broken.',
+      'But: failover failover-ai-gateway-0001 ended FAILED (States.Timeout).',
+      'But: ai-gateway missed its RTO target: 1200 s against 900 s.',
+    ]);
   });
 
   it('lists the world timeline, Slack messages and the final world', () => {

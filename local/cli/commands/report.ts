@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readReport, ReportFileError } from '../../report/readReport.ts';
 import { renderHtml } from '../../report/renderHtml.ts';
-import { renderText } from '../../report/renderText.ts';
+import { renderText, reportWidth } from '../../report/renderText.ts';
 import { parseCommand, UsageError } from '../args.ts';
 import type { CliIo } from '../main.ts';
 
@@ -41,7 +41,12 @@ export function reportCommand(args: readonly string[], io: CliIo): number {
     writeFileSync(out, renderHtml(report));
     io.stderr(`HTML report written to ${out}\n`);
   } else {
-    io.stdout(renderText(report, { color: io.stdoutIsTty === true && !values['no-color'] }));
+    io.stdout(
+      renderText(report, {
+        color: io.stdoutIsTty === true && !values['no-color'],
+        width: reportWidth(io.stdoutColumns),
+      }),
+    );
   }
   return report.violations.length === 0 ? 0 : 1;
 }
