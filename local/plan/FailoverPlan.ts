@@ -719,6 +719,7 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
   verifyTarget: (ctx) => ({ calls: 1, touches: [healthCheckOf(ctx.app, ctx.target)] }),
   record: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: run record with RTO and RPO`] }),
   notify: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
+  notifyFailure: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
   requestApproval: (ctx) => ({
     calls: 2,
     touches: [`Slack channel ${ctx.config.slack.channelId}`, `${ledger(ctx)}: approval of this run`],

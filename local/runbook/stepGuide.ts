@@ -110,6 +110,10 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'the estate is as the previous steps left it; look at the execution history for the step results',
   },
   notify: NOTIFY,
+  notifyFailure: {
+    does: 'posts what the failed run changed before it stopped, what it did not, and the next command',
+    ifFails: NOTIFY.ifFails,
+  },
   requestApproval: {
     does: 'posts the approval request on Slack and waits for an allowed approver to press Approve or Reject (up to slack.approvalTimeoutSeconds)',
     ifFails:

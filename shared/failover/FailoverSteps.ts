@@ -1,5 +1,6 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { detectionSignals } from '../config/naming.ts';
+import { changesOf, failureMessage, type FailedFailoverState } from './failureMessage.ts';
 import {
   InvalidInputError,
   NotReadyError,
@@ -582,6 +583,8 @@ export class FailoverSteps {
         ...(a === undefined
           ? {}
           : { rtoTargetSeconds: a.targets.rtoSeconds, rpoTargetSeconds: a.targets.rpoSeconds }),
+        // A failed run says what it had changed before it stopped, for whoever finishes or undoes it.
+        ...(payload.status === 'FAILED' ? { changes: changesOf(payload.state) } : {}),
       },
     });
     if (payload.status === 'SUCCEEDED' && rtoSeconds !== null && a !== undefined) {
@@ -593,6 +596,17 @@ export class FailoverSteps {
   /** Notify: a message to the team's channel. */
   async notify(payload: { text: string }): Promise<{ ts: string }> {
     return { ts: await this.deps.estate.notifier.post(payload.text) };
+  }
+
+  /**
+   * NotifyFailure: the failed run's message, in words: the error, what the run had changed before
+   * it stopped and what it had not (`failureMessage`), and the next command.
+   */
+  async notifyFailure(payload: {
+    state: FailedFailoverState;
+    executionName: string;
+  }): Promise<{ ts: string }> {
+    return { ts: await this.deps.estate.notifier.post(failureMessage(payload.state, payload.executionName)) };
   }
 }
 
@@ -612,7 +626,7 @@ export const FAILOVER_FUNCTIONS = {
   'lifeboat-workloads': ['scaleNodeGroups', 'scaleDeployments', 'checkWorkloads'],
   'lifeboat-traffic': ['fenceSource', 'shiftTraffic', 'checkChange', 'verifyTarget'],
   'lifeboat-ledger': ['record'],
-  'lifeboat-notify': ['notify'],
+  'lifeboat-notify': ['notify', 'notifyFailure'],
 } as const satisfies Record<string, readonly (keyof FailoverSteps)[]>;
 
 export type FailoverFunctionName = keyof typeof FAILOVER_FUNCTIONS;

@@ -41,7 +41,8 @@ describe('renderRunbook', () => {
       '4. Failback (Slack-approved)',
       '5. Backups and restore',
       '6. Verify',
-      '7. When a step fails',
+      '7. Break glass',
+      '8. When a step fails',
     ])
       section(markdown, heading);
   });
@@ -74,14 +75,74 @@ describe('renderRunbook', () => {
   });
 
   it('says what to do when each step fails, with a row for every Task of the state machine and its Catch', () => {
-    const failing = section(markdown, '7. When a step fails');
+    const failing = section(markdown, '8. When a step fails');
     const tasks = allStates(loadAsl('failover')).filter((s) => s.state.Type === 'Task');
     for (const task of tasks) expect(failing).toContain(`| \`${task.name}\``);
-    expect(failing).toContain('| `ValidateInput` | checks the input');
+    expect(failing).toContain('| `ValidateInput` | Checks the input');
     expect(failing).toContain('InvalidInput → `InvalidInput`; States.ALL → `RecordFailure`');
     expect(failing).toContain('`Recover` catches it: States.ALL → `RecordFailure`');
     expect(failing).toContain('States.ALL → `CheckTargetUnavailable`');
     expect(failing).toContain('| `NotReadyError` |');
+  });
+
+  it('gives each ledger record its own description: the status it records and why', () => {
+    const failing = section(markdown, '8. When a step fails');
+    expect(failing).toContain(
+      '| `RecordGaveWay` | records the run as SKIPPED in the ledger: another region took the lock of … first: … |',
+    );
+    expect(failing).toContain(
+      '| `RecordSkipped` | records the run as SKIPPED in the ledger: another run holds the lock of …: … |',
+    );
+    expect(failing).toContain(
+      '| `RecordPlan` | records the run as SUCCEEDED in the ledger: dry run: every check ran and nothing was changed |',
+    );
+  });
+
+  it('carries the config it was generated from in every command, and leaves no template text', () => {
+    const commands = [...markdown.matchAll(/npx lifeboat [^\n`]*/g)].map((m) => m[0]);
+    expect(commands.length).toBeGreaterThan(10);
+    for (const command of commands) expect(command).toMatch(/--config examples\/lifeboat\.config\.json$/);
+    const spaced = renderRunbook(config, app('ai-gateway'), { configFile: 'my configs/prod.json' });
+    expect(spaced).toContain("npx lifeboat status --app ai-gateway --config 'my configs/prod.json'");
+    const drill = renderRunbook(config, app('ai-gateway-drill'), { configFile: 'c.json' });
+    // No schedule in the drill's backup config: the one derived from its RPO target, named as such.
+    expect(section(drill, '5. Backups')).toContain('taken on `rate(1 hour)` (derived from the RPO target)');
+    expect(drill).not.toMatch(/<engine>|a schedule derived/);
+  });
+
+  it('restores by hand completely: the tagged copy, the region database network, and an Aurora instance', () => {
+    const rds = section(markdown, '5. Backups');
+    expect(rds).toContain(
+      `SNAPSHOT=$(aws rds describe-db-snapshots --region us-west-2 --snapshot-type manual --query "reverse(sort_by(DBSnapshots[?TagList[?Key=='lifeboat:application' && Value=='ai-gateway']],&SnapshotCreateTime))[0].DBSnapshotIdentifier" --output text)`,
+    );
+    expect(rds).toContain(
+      'aws rds restore-db-instance-from-db-snapshot --region us-west-2 --db-instance-identifier ai-gateway-db-use1-restored --db-snapshot-identifier "$SNAPSHOT" --db-subnet-group-name "$SUBNETS" --vpc-security-group-ids $GROUPS --no-publicly-accessible',
+    );
+    expect(rds).toContain(
+      "--db-instance-identifier ai-gateway-db-usw2 --query 'DBInstances[0].DBSubnetGroup.DBSubnetGroupName'",
+    );
+    const aurora = section(
+      renderRunbook(config, app('ai-gateway-drill'), { configFile: 'c.json' }),
+      '5. Backups',
+    );
+    const lines = aurora.split('\n');
+    const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+    expect(at('aws rds restore-db-cluster-from-snapshot')).toBeGreaterThan(at('ENGINE=$('));
+    expect(at('aws rds wait db-cluster-available')).toBeGreaterThan(
+      at('aws rds restore-db-cluster-from-snapshot'),
+    );
+    expect(at('aws rds create-db-instance')).toBeGreaterThan(at('aws rds wait db-cluster-available'));
+    expect(lines[at('aws rds create-db-instance')]).toContain(
+      '--db-cluster-identifier ai-gateway-drill-use1-restored --engine "$ENGINE" --db-instance-class "$CLASS"',
+    );
+  });
+
+  it('has a break-glass section with each command for this application and where its fences are voted', () => {
+    const glass = section(markdown, '7. Break glass');
+    for (const command of ['unlock', 'stop <execution-name>', 'fence', 'unfence', 'weights'])
+      expect(glass).toContain(`npx lifeboat ${command} --app ai-gateway`);
+    expect(glass).toContain('--set us-west-2=100,us-east-1=0');
+    expect(glass).toContain("us-east-1's in us-west-2; us-west-2's in eu-west-1; eu-west-1's in us-west-2");
   });
 
   it('has a step guide for every operation the failover names', () => {

@@ -371,10 +371,11 @@ const FENCE_OPTIONS = `  --app <name>       the application (as named in the con
 export const FENCE_USAGE = `Usage:
   lifeboat fence --app <name> --region <region> --reason <text> [--force] [--by <who>] [--config <file>]
 
-Fences a region's record as the workflows do: publishes the fence vote 1 in every control-plane
-region's CloudWatch; once a majority of the votes say fenced (one alarm period, a minute), the
-record's health check fails and Route 53's data plane stops answering with the region whatever its
-weight, without Route 53's API (docs/fencing.md). Works while one control-plane region is down.
+Fences a region's record as the workflows do: publishes the fence vote 1 in the record's vote
+regions' CloudWatch (its fence region; every control-plane region with fenceVotes "majority"); once
+the votes say fenced (one alarm period, a minute), the record's health check fails and Route 53's
+data plane stops answering with the region whatever its weight, without Route 53's API
+(docs/fencing.md). Works while us-east-1 is down (with "majority", while any one region is).
 Refuses when every other record of the application is already fenced (Route 53 would then answer
 with all of them alike), and, without --force, the region that carries the traffic weight (its
 traffic would go to the zero-weight records, whose databases may be replicas: fail over instead).
@@ -389,7 +390,7 @@ Exit status: 0 done, 1 refused, 2 bad command line, 3 AWS not reached (too few v
 export const UNFENCE_USAGE = `Usage:
   lifeboat unfence --app <name> --region <region> --reason <text> [--force] [--by <who>] [--config <file>]
 
-Lifts a region's fence: publishes the fence vote 0 in every control-plane region's CloudWatch, so
+Lifts a region's fence: publishes the fence vote 0 in the record's vote regions' CloudWatch, so
 the record is answered again (when its endpoint is healthy and it has weight, or as Route 53's
 fallback when it has none). Refuses, without --force, a region whose database accepts writes while
 another region carries the traffic weight: that would put a second writer in Route 53's answers.

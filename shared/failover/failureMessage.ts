@@ -1,0 +1,90 @@
+/**
+ * The Slack message of a failover that ended FAILED: what went wrong in words, what the run had
+ * changed before it stopped and what it had not, and the next command. Read from the execution's
+ * state at its Catch: each step's result is there once the step succeeded (`$.fence` after
+ * FenceSource, `$.recovery` after the promotion and the scaling, `$.dns` after ShiftTraffic).
+ */
+
+/** The parts of the failover's state document this message reads; anything else is ignored. */
+export interface FailedFailoverState {
+  readonly request?: {
+    readonly application?: string;
+    readonly sourceRegion?: string;
+    readonly targetRegion?: string;
+  };
+  readonly fence?: {
+    readonly fenced?: readonly string[];
+    readonly unfenced?: readonly string[];
+    readonly unreachable?: readonly string[];
+  };
+  readonly recovery?: readonly unknown[];
+  readonly dns?: { readonly changeId?: string; readonly weights?: Readonly<Record<string, number>> };
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+}
+
+/** A Lambda error's cause is a JSON document; its `errorMessage` is what a person reads. */
+export function causeText(cause: string | undefined): string {
+  if (cause === undefined || cause === '') return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown; errorType?: unknown };
+    if (typeof parsed.errorMessage === 'string' && parsed.errorMessage !== '') return parsed.errorMessage;
+  } catch {
+    // Not JSON: a States.* error's cause is plain text.
+  }
+  return cause;
+}
+
+/** Each change the run had made before it stopped, and each it had not, in plain words. */
+export function changesOf(state: FailedFailoverState): { made: string[]; notMade: string[] } {
+  const target = state.request?.targetRegion ?? 'the target';
+  const source = state.request?.sourceRegion ?? 'the source';
+  const made: string[] = [];
+  const notMade: string[] = [];
+  const fence = state.fence;
+  if (fence === undefined) {
+    notMade.push(
+      `no record fenced for certain (FenceSource had not finished; \`lifeboat status\` shows the fences)`,
+    );
+  } else {
+    const fenced = fence.fenced ?? [];
+    made.push(
+      fenced.length === 0
+        ? 'no record fenced'
+        : `fenced the record of ${fenced.join(', ')} (out of DNS answers)`,
+    );
+    if ((fence.unreachable ?? []).length > 0) {
+      notMade.push(`fences it could not vote: ${(fence.unreachable ?? []).join('; ')}`);
+    }
+  }
+  if (state.recovery !== undefined) {
+    made.push(`promoted the database in ${target} (it takes writes) and scaled its workloads to active size`);
+  } else if (fence !== undefined) {
+    made.push(
+      `began promoting the database in ${target} and scaling its workloads; either may have finished (a promotion cannot be undone)`,
+    );
+  } else {
+    notMade.push(`the database in ${target} not promoted, its workloads not scaled`);
+  }
+  if (state.dns !== undefined) {
+    made.push(
+      `moved the Route 53 weights to ${target}${state.dns.changeId === undefined ? '' : ` (change ${state.dns.changeId})`}`,
+    );
+  } else {
+    notMade.push(`the Route 53 weights still on ${source}`);
+  }
+  return { made, notMade };
+}
+
+export function failureMessage(state: FailedFailoverState, executionName: string): string {
+  const app = state.request?.application ?? 'the application';
+  const target = state.request?.targetRegion ?? '?';
+  const error = state.error?.Error ?? 'an error';
+  const { made, notMade } = changesOf(state);
+  return [
+    `*Lifeboat failover of ${app} to ${target} FAILED* (\`${executionName}\`): ${error}: ${causeText(state.error?.Cause)}`,
+    `*Changed before it stopped:*`,
+    ...made.map((m) => `• ${m}`),
+    ...(notMade.length === 0 ? [] : ['*Not changed:*', ...notMade.map((m) => `• ${m}`)]),
+    `*Next:* \`lifeboat status --app ${app}\` to see where it stands; once the cause is fixed, \`lifeboat start failover --app ${app} --to ${target} --reason "..."\` redoes only what is missing (every step is idempotent). The runbook's "Break glass" section undoes a fence or sets the weights by hand.`,
+  ].join('\n');
+}
