@@ -2,6 +2,7 @@ import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import { InvalidInputError, NotReadyError } from '../errors.ts';
 import { servingAndWeights } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverRequest.ts';
+import { failbackChangesOf } from '../failover/failureMessage.ts';
 import type { CheckResult, FailoverDeps } from '../failover/FailoverSteps.ts';
 import { bestEffort } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
@@ -613,6 +614,8 @@ export class FailbackSteps {
       details: {
         ...(request === undefined ? {} : { request, progress }),
         ...(payload.results ?? {}),
+        // A failed run says what it had changed before it stopped, for whoever finishes or undoes it.
+        ...(payload.status === 'FAILED' ? { changes: failbackChangesOf(payload.state) } : {}),
       },
     });
     return { recorded: true };

@@ -1,6 +1,12 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { detectionSignals } from '../config/naming.ts';
-import { changesOf, failureMessage, type FailedFailoverState } from './failureMessage.ts';
+import {
+  changesOf,
+  failbackFailureMessage,
+  failureMessage,
+  type FailedFailbackState,
+  type FailedFailoverState,
+} from './failureMessage.ts';
 import {
   InvalidInputError,
   NotReadyError,
@@ -603,10 +609,15 @@ export class FailoverSteps {
    * it stopped and what it had not (`failureMessage`), and the next command.
    */
   async notifyFailure(payload: {
-    state: FailedFailoverState;
+    state: FailedFailoverState & FailedFailbackState;
     executionName: string;
+    workflow?: 'failover' | 'failback';
   }): Promise<{ ts: string }> {
-    return { ts: await this.deps.estate.notifier.post(failureMessage(payload.state, payload.executionName)) };
+    const text =
+      payload.workflow === 'failback'
+        ? failbackFailureMessage(payload.state, payload.executionName)
+        : failureMessage(payload.state, payload.executionName);
+    return { ts: await this.deps.estate.notifier.post(text) };
   }
 }
 

@@ -88,3 +88,68 @@ export function failureMessage(state: FailedFailoverState, executionName: string
     `*Next:* \`lifeboat status --app ${app}\` to see where it stands; once the cause is fixed, \`lifeboat start failover --app ${app} --to ${target} --reason "..."\` redoes only what is missing (every step is idempotent). The runbook's "Break glass" section undoes a fence or sets the weights by hand.`,
   ].join('\n');
 }
+
+/** The parts of the failback's state document its failure message reads. */
+export interface FailedFailbackState {
+  readonly request?: {
+    readonly application?: string;
+    readonly sourceRegion?: string;
+    readonly targetRegion?: string;
+  };
+  readonly replica?: unknown;
+  readonly deployments?: unknown;
+  readonly unfence?: unknown;
+  readonly step?: { readonly percent?: number };
+  readonly rollback?: { readonly weights?: Readonly<Record<string, number>> };
+  readonly fence?: unknown;
+  readonly switch?: { readonly started?: boolean };
+  readonly standby?: unknown;
+  readonly unfenced?: unknown;
+  readonly scaledDown?: unknown;
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+}
+
+/**
+ * What a failback had changed before it stopped, and what it had not, from its state (`$.replica`
+ * after PrepareReplica, `$.deployments` after the scaling, `$.unfence`, `$.step` for the last
+ * weight step, `$.fence` and `$.switch` for the writer switch, `$.standby`, `$.unfenced`,
+ * `$.scaledDown`).
+ */
+export function failbackChangesOf(state: FailedFailbackState): { made: string[]; notMade: string[] } {
+  const target = state.request?.targetRegion ?? 'the returning region';
+  const source = state.request?.sourceRegion ?? 'the serving region';
+  const made: string[] = [];
+  const notMade: string[] = [];
+  if (state.replica !== undefined) made.push(`made ${target}'s database a replica of ${source}'s`);
+  if (state.deployments !== undefined) made.push(`scaled ${target}'s workloads to active size`);
+  if (state.unfence !== undefined) made.push(`lifted the fence on ${target}'s record`);
+  if (state.rollback !== undefined) made.push(`rolled the weights back after a failed guard`);
+  else if (state.step?.percent !== undefined)
+    made.push(`moved ${state.step.percent} % of the traffic to ${target}`);
+  else notMade.push(`the Route 53 weights still on ${source}`);
+  if (state.fence !== undefined) made.push(`fenced ${source}'s record for the writer switch`);
+  if (state.switch?.started === true) {
+    made.push(
+      `began switching the writer to ${target} (a switch cannot be undone; start the failback again to finish it)`,
+    );
+  } else {
+    notMade.push(`the writer still ${source}'s database`);
+  }
+  if (state.standby !== undefined) made.push(`rebuilt ${source}'s database as a standby replica`);
+  if (state.unfenced !== undefined) made.push(`lifted the standbys' fences`);
+  if (state.scaledDown === undefined) notMade.push(`${source}'s workloads still at active size`);
+  return { made, notMade };
+}
+
+export function failbackFailureMessage(state: FailedFailbackState, executionName: string): string {
+  const app = state.request?.application ?? 'the application';
+  const target = state.request?.targetRegion ?? '?';
+  const { made, notMade } = failbackChangesOf(state);
+  return [
+    `*Lifeboat failback of ${app} to ${target} FAILED* (\`${executionName}\`): ${state.error?.Error ?? 'an error'}: ${causeText(state.error?.Cause)}`,
+    `*Changed before it stopped:*`,
+    ...(made.length === 0 ? ['• nothing'] : made.map((m) => `• ${m}`)),
+    ...(notMade.length === 0 ? [] : ['*Not changed:*', ...notMade.map((m) => `• ${m}`)]),
+    `*Next:* \`lifeboat status --app ${app}\` to see where it stands; once the cause is fixed, \`lifeboat start failback --app ${app} --to ${target} --reason "..."\` resumes from where this run stopped.`,
+  ].join('\n');
+}

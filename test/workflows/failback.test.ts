@@ -193,6 +193,17 @@ describe('failback workflow (real ASL on the local runtime)', () => {
         name: 'ApprovalNotPosted',
         cause: expect.stringContaining('Slack did not take the approval request'),
       },
+      // What it had changed before it stopped, for whoever finishes or undoes it.
+      details: {
+        changes: {
+          made: ["made us-east-1's database a replica of us-west-2's"],
+          notMade: [
+            'the Route 53 weights still on us-west-2',
+            "the writer still us-west-2's database",
+            "us-west-2's workloads still at active size",
+          ],
+        },
+      },
     });
     expect(report.violations).toEqual([]);
   });

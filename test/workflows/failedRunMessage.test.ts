@@ -1,5 +1,11 @@
 import type { Report } from '../../local/report/Report.ts';
-import { causeText, changesOf, failureMessage } from '../../shared/failover/failureMessage.ts';
+import {
+  causeText,
+  changesOf,
+  failbackChangesOf,
+  failbackFailureMessage,
+  failureMessage,
+} from '../../shared/failover/failureMessage.ts';
 import { ledgerOf, rehearse } from '../support/scenario.ts';
 
 /**
@@ -104,5 +110,37 @@ describe('failureMessage', () => {
     expect(failureMessage(state, 'run-1').split('\n')[0]).toBe(
       '*Lifeboat failover of ai-gateway to eu-west-1 FAILED* (`run-1`): PreconditionFailedError: eu-west-1 fails its health check',
     );
+  });
+
+  it('says how far a failback got: after its writer switch began, a later start finishes it', () => {
+    const state = {
+      request: { application: 'ai-gateway', sourceRegion: 'us-west-2', targetRegion: 'us-east-1' },
+      replica: {},
+      deployments: {},
+      unfence: {},
+      step: { percent: 100 },
+      fence: {},
+      switch: { started: true },
+      error: {
+        Error: 'NotReadyError',
+        Cause: '{"errorMessage":"us-east-1 is not writable after 30 minutes"}',
+      },
+    };
+    expect(failbackChangesOf(state)).toEqual({
+      made: [
+        "made us-east-1's database a replica of us-west-2's",
+        "scaled us-east-1's workloads to active size",
+        "lifted the fence on us-east-1's record",
+        'moved 100 % of the traffic to us-east-1',
+        "fenced us-west-2's record for the writer switch",
+        'began switching the writer to us-east-1 (a switch cannot be undone; start the failback again to finish it)',
+      ],
+      notMade: ["us-west-2's workloads still at active size"],
+    });
+    const message = failbackFailureMessage(state, 'failback-1').split('\n');
+    expect(message[0]).toBe(
+      '*Lifeboat failback of ai-gateway to us-east-1 FAILED* (`failback-1`): NotReadyError: us-east-1 is not writable after 30 minutes',
+    );
+    expect(message.at(-1)).toContain('resumes from where this run stopped');
   });
 });
