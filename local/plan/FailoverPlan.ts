@@ -10,7 +10,7 @@ import {
 } from '../../shared/statemachines/aslModel.ts';
 import { DEFAULT_LATENCY, type LatencyModel } from '../world/LatencyModel.ts';
 import { PRICES } from '../../bench/cost/prices.ts';
-import { fenceVoteRegions, recordCheckShape } from '../../shared/aws/CloudWatchFence.ts';
+import { fenceVoteRegions, recordCheckShape, votesNeeded } from '../../shared/aws/CloudWatchFence.ts';
 
 /** Route 53's list prices of a health check on an AWS endpoint and of each option (bench/cost/prices.ts). */
 const ENDPOINT_CHECK_USD = PRICES.healthCheckAws.usd;
@@ -285,8 +285,11 @@ function planOnce(config: LifeboatConfig, options: PlanOptions): FailoverPlan {
   for (const region of app.regions) {
     const voters = fenceVoteRegions(config, app, region);
     const reachable = voters.filter((v) => v !== request.sourceRegion).length;
-    const shape = recordCheckShape(voters.length, app.healthChecks[region]?.kind !== 'existing');
-    const needed = region === request.targetRegion ? shape.quorum : shape.endpointCopies;
+    const needed = votesNeeded(
+      voters.length,
+      region !== request.targetRegion,
+      app.healthChecks[region]?.kind !== 'existing',
+    );
     if (reachable >= needed) continue;
     warnings.push(
       region === request.sourceRegion

@@ -20,8 +20,10 @@ export interface StateRow {
   readonly error?: string;
 }
 
-const labelOf = (state: ReportState): string =>
-  state.index === undefined ? state.name : `${state.name}[${state.index}]`;
+/** A state's label: its name, and its iteration's index inside a Map (`Scale[2]`). */
+export function stateLabel(state: ReportState): string {
+  return state.index === undefined ? state.name : `${state.name}[${state.index}]`;
+}
 
 /**
  * Collapses polling loops and retries in an execution's states into one row per state with a
@@ -33,7 +35,7 @@ const labelOf = (state: ReportState): string =>
 export function collapseLoops(states: readonly ReportState[], until: number): StateRow[] {
   const groups = new Map<string, ReportState[]>();
   for (const state of states) {
-    const label = labelOf(state);
+    const label = stateLabel(state);
     const group = groups.get(label);
     if (group === undefined) groups.set(label, [state]);
     else group.push(state);
@@ -50,7 +52,7 @@ function merge(group: readonly ReportState[], until: number): StateRow {
   }
   const error = [...group].reverse().find((s) => s.error !== undefined)?.error;
   return {
-    label: labelOf(first),
+    label: stateLabel(first),
     count: group.length,
     enteredAt: first.enteredAt,
     exitedAt: last.exitedAt,

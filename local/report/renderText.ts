@@ -1,6 +1,8 @@
 import { awsCallRows } from './awsCallSummary.ts';
 import { collapseLoops } from './collapseLoops.ts';
-import type { Report, ReportApplication, ReportExecution, ReportState } from './Report.ts';
+
+export { stateLabel } from './collapseLoops.ts';
+import type { Report, ReportApplication, ReportExecution } from './Report.ts';
 
 export interface RenderTextOptions {
   /** Add ANSI colors; off by default so the output is plain text. */
@@ -149,9 +151,6 @@ export function timeScale(report: Report): number {
 }
 
 /** `Name` or `Name[2]` for a state inside a Map iteration. */
-export function stateLabel(state: ReportState): string {
-  return state.index === undefined ? state.name : `${state.name}[${state.index}]`;
-}
 
 /** The span of a state as `[start, end)` columns of a bar `columns` wide; at least one column. */
 export function barSpan(

@@ -366,9 +366,10 @@ export class FailoverSteps {
       }
     };
     // The source first: nothing else is worth voting until its fence holds.
-    const order = [...others].sort(
-      (x, y) => Number(y === request.sourceRegion) - Number(x === request.sourceRegion),
-    );
+    const order = [
+      ...others.filter((r) => r === request.sourceRegion),
+      ...others.filter((r) => r !== request.sourceRegion),
+    ];
     const fenced: string[] = [];
     for (const region of order) if (await vote(region, true)) fenced.push(region);
     const unfenced = (await vote(request.targetRegion, false)) ? [request.targetRegion] : [];

@@ -75,18 +75,36 @@ export function changesOf(state: FailedFailoverState): { made: string[]; notMade
   return { made, notMade };
 }
 
-export function failureMessage(state: FailedFailoverState, executionName: string): string {
+/** The message both workflows post when a run fails: the error, the changes, the next command. */
+function failedRunMessage(
+  workflow: 'failover' | 'failback',
+  state: {
+    readonly request?: { readonly application?: string; readonly targetRegion?: string };
+    readonly error?: { readonly Error?: string; readonly Cause?: string };
+  },
+  executionName: string,
+  changes: { made: readonly string[]; notMade: readonly string[] },
+  afterFix: string,
+): string {
   const app = state.request?.application ?? 'the application';
   const target = state.request?.targetRegion ?? '?';
-  const error = state.error?.Error ?? 'an error';
-  const { made, notMade } = changesOf(state);
   return [
-    `*Lifeboat failover of ${app} to ${target} FAILED* (\`${executionName}\`): ${error}: ${causeText(state.error?.Cause)}`,
+    `*Lifeboat ${workflow} of ${app} to ${target} FAILED* (\`${executionName}\`): ${state.error?.Error ?? 'an error'}: ${causeText(state.error?.Cause)}`,
     `*Changed before it stopped:*`,
-    ...made.map((m) => `• ${m}`),
-    ...(notMade.length === 0 ? [] : ['*Not changed:*', ...notMade.map((m) => `• ${m}`)]),
-    `*Next:* \`lifeboat status --app ${app}\` to see where it stands; once the cause is fixed, \`lifeboat start failover --app ${app} --to ${target} --reason "..."\` redoes only what is missing (every step is idempotent). The runbook's "Break glass" section undoes a fence or sets the weights by hand.`,
+    ...(changes.made.length === 0 ? ['• nothing'] : changes.made.map((m) => `• ${m}`)),
+    ...(changes.notMade.length === 0 ? [] : ['*Not changed:*', ...changes.notMade.map((m) => `• ${m}`)]),
+    `*Next:* \`lifeboat status --app ${app}\` to see where it stands; once the cause is fixed, \`lifeboat start ${workflow} --app ${app} --to ${target} --reason "..."\` ${afterFix}`,
   ].join('\n');
+}
+
+export function failureMessage(state: FailedFailoverState, executionName: string): string {
+  return failedRunMessage(
+    'failover',
+    state,
+    executionName,
+    changesOf(state),
+    `redoes only what is missing (every step is idempotent). The runbook's "Break glass" section undoes a fence or sets the weights by hand.`,
+  );
 }
 
 /** The parts of the failback's state document its failure message reads. */
@@ -142,14 +160,11 @@ export function failbackChangesOf(state: FailedFailbackState): { made: string[];
 }
 
 export function failbackFailureMessage(state: FailedFailbackState, executionName: string): string {
-  const app = state.request?.application ?? 'the application';
-  const target = state.request?.targetRegion ?? '?';
-  const { made, notMade } = failbackChangesOf(state);
-  return [
-    `*Lifeboat failback of ${app} to ${target} FAILED* (\`${executionName}\`): ${state.error?.Error ?? 'an error'}: ${causeText(state.error?.Cause)}`,
-    `*Changed before it stopped:*`,
-    ...(made.length === 0 ? ['• nothing'] : made.map((m) => `• ${m}`)),
-    ...(notMade.length === 0 ? [] : ['*Not changed:*', ...notMade.map((m) => `• ${m}`)]),
-    `*Next:* \`lifeboat status --app ${app}\` to see where it stands; once the cause is fixed, \`lifeboat start failback --app ${app} --to ${target} --reason "..."\` resumes from where this run stopped.`,
-  ].join('\n');
+  return failedRunMessage(
+    'failback',
+    state,
+    executionName,
+    failbackChangesOf(state),
+    'resumes from where this run stopped.',
+  );
 }
