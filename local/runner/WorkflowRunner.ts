@@ -105,6 +105,7 @@ export function functionNameOf(reference: string): string {
  */
 export class WorkflowRunner {
   private readonly endListeners: ((record: ExecutionRecord) => void)[] = [];
+  private readonly startListeners: ((record: ExecutionRecord) => void)[] = [];
   readonly executions: ExecutionRecord[] = [];
   private readonly workflows = new Map<string, LoadedDefinition>();
   private readonly machines = new Map<string, StateMachine>();
@@ -112,6 +113,7 @@ export class WorkflowRunner {
   private readonly tokens = new Map<string, PendingToken>();
   private readonly warm = new Set<string>();
   private readonly abortFns = new Map<string, () => void>();
+  private readonly stopReasons = new Map<string, { error: string; cause: string }>();
   /** Rejects every in-flight task of an execution, so the library's own timers are cleared. */
   private readonly cancels = new Map<
     string,
@@ -197,6 +199,7 @@ export class WorkflowRunner {
     };
     this.executions.push(record);
     this.clock.touch();
+    for (const listener of this.startListeners) listener(record);
 
     const machine = this.machineOf(workflow);
     const arn = `arn:aws:states:us-east-1:000000000000:execution:lifeboat-${workflowName}:${executionName}`;
@@ -243,10 +246,12 @@ export class WorkflowRunner {
       }
       const error = outcome.error;
       if (error instanceof ExecutionAbortedError) {
+        const reason = this.stopReasons.get(record.name);
+        this.stopReasons.delete(record.name);
         this.end(
           record,
           'ABORTED',
-          { error: 'ExecutionAborted', cause: 'the execution was stopped' },
+          reason ?? { error: 'ExecutionAborted', cause: 'the execution was stopped' },
           finish,
         );
         return;
@@ -258,6 +263,11 @@ export class WorkflowRunner {
     return record;
   }
 
+  /** Calls `listener` with each execution as it starts, before its first state runs. */
+  onStart(listener: (record: ExecutionRecord) => void): void {
+    this.startListeners.push(listener);
+  }
+
   /**
    * Calls `listener` with each execution as it ends (not those still running when the rehearsal
    * ends): Step Functions' "Execution Status Change" event.
@@ -266,8 +276,17 @@ export class WorkflowRunner {
     this.endListeners.push(listener);
   }
 
-  /** StopExecution. */
-  stop(executionName: string): void {
+  /**
+   * StopExecution: the execution ends ABORTED with `error` and `cause` (Step Functions' defaults,
+   * when not given, are empty; the rehearsal's say that it was stopped).
+   */
+  stop(executionName: string, error?: string, cause?: string): void {
+    if (error !== undefined || cause !== undefined) {
+      this.stopReasons.set(executionName, {
+        error: error ?? 'ExecutionAborted',
+        cause: cause ?? 'the execution was stopped',
+      });
+    }
     this.abortFns.get(executionName)?.();
     this.cancels.get(executionName)?.cancel('the execution was stopped');
   }

@@ -3,11 +3,13 @@ import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
 import { trackPort } from '../clock/trackPort.ts';
 import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import type { AwsClients } from '../cli/aws/AwsClients.ts';
 import { AwsTwin, type TwinChecks } from '../twin/AwsTwin.ts';
+import { operatorAwsClients } from '../twin/operatorClients.ts';
 import { synthesizeDeployment, type Deployment } from '../twin/Deployment.ts';
 import { dynamoDbPassThrough } from '../twin/services/dynamoDb.ts';
 import { stepFunctionsOperations } from '../twin/services/stepFunctions.ts';
-import type { LocalFunction } from '../runner/WorkflowRunner.ts';
+import type { ExecutionRecord, LocalFunction } from '../runner/WorkflowRunner.ts';
 import type { World } from '../world/World.ts';
 import { ACTING_STATES, executionStatusChange, OFFER_INTERVAL_SECONDS, regionOf } from './localRuntime.ts';
 import type { signedSlackRequest } from './localSlack.ts';
@@ -24,6 +26,11 @@ export interface TwinRuntimeOptions {
   readonly checks?: Partial<TwinChecks>;
   /** Changes the synthesized deployment before the twin uses it (a test removing a grant, say). */
   readonly deployment?: (deployment: Deployment) => Deployment;
+  /**
+   * Given the operator CLI's clients once the rehearsal is ready (`CliIo.aws`): its commands then act
+   * on the rehearsal's deployment through the AWS twin (schedule them on `context.clock`).
+   */
+  readonly operator?: (clients: AwsClients, context: SimulationContext) => void;
 }
 
 interface TwinState {
@@ -33,6 +40,18 @@ interface TwinState {
   readonly checks: TwinChecks;
   /** Step Functions' API over the runner, as EventBridge Scheduler calls it. */
   readonly sfn: ServiceOperations;
+  /** The region each execution runs in, as it was when it started. */
+  readonly homes: WeakMap<ExecutionRecord, string>;
+}
+
+/**
+ * The region an execution runs in: the one its input names where that has a control plane (its
+ * functions and its run-ended event are there too), otherwise the console's, the first control
+ * plane that is up.
+ */
+function homeOf(context: SimulationContext, execution: ExecutionRecord): string {
+  const named = regionOf({ input: execution.input }, '');
+  return context.scenario.config.controlPlaneRegions.includes(named) ? named : liveRegion(context);
 }
 
 /** The region a function's invocation runs in, from its payload, as its trigger or workflow runs it. */
@@ -64,6 +83,7 @@ export function twinRuntime(
   'functions' | 'substitutions' | 'actingStates' | 'lockingWorkflows' | 'setup' | 'teardown' | 'onHumanAction'
 > {
   const states = new WeakMap<SimulationContext, TwinState>();
+  const operators = new WeakMap<SimulationContext, { close(): void }>();
   const stateOf = (context: SimulationContext): TwinState => {
     let state = states.get(context);
     if (state === undefined) {
@@ -137,13 +157,22 @@ export function twinRuntime(
     },
     setup: async (context) => {
       const state = stateOf(context);
+      context.runner().onStart((execution) => {
+        state.homes.set(execution, homeOf(context, execution));
+      });
       await state.parts.start();
-      wireEvents(context, state.twin);
+      if (options.operator !== undefined) {
+        const operator = operatorAwsClients(state.twin, context.dynamo.endpoint);
+        operators.set(context, operator);
+        options.operator(operator.clients, context);
+      }
+      wireEvents(context, state.twin, state.homes);
       wireSchedules(context, state);
     },
     teardown: async (context) => {
       const state = states.get(context);
       if (state === undefined) return;
+      operators.get(context)?.close();
       state.twin.close();
       await state.parts.stop();
     },
@@ -152,6 +181,7 @@ export function twinRuntime(
 
 function createTwin(context: SimulationContext, options: TwinRuntimeOptions): TwinState {
   const { scenario, world, clock } = context;
+  const homes = new WeakMap<ExecutionRecord, string>();
   const config = scenario.config;
   const synthesized = synthesizeDeployment(config);
   const deployment = options.deployment?.(synthesized) ?? synthesized;
@@ -176,6 +206,7 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
   const sfn = stepFunctionsOperations(
     () => context.runner(),
     (region) => new Set(deployment.workflows.get(region)?.keys() ?? []),
+    (execution) => homes.get(execution) ?? homeOf(context, execution),
   );
   const twin = new AwsTwin({
     world,
@@ -200,7 +231,7 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
     violations: context.awsViolations,
   });
   built.twin = twin;
-  return { twin, parts, checks, sfn };
+  return { twin, parts, checks, sfn, homes };
 }
 
 /**
@@ -262,7 +293,7 @@ async function pressThroughFunctionUrl(
 }
 
 /** EventBridge's deliveries to the functions: alarm state changes, the offer's schedule, run ends. */
-function wireEvents(context: SimulationContext, twin: AwsTwin): void {
+function wireEvents(context: SimulationContext, twin: AwsTwin, homes: TwinState['homes']): void {
   const { scenario, world, clock } = context;
   const regions = scenario.config.controlPlaneRegions;
   const note = (region: string, text: string): void => {
@@ -303,8 +334,7 @@ function wireEvents(context: SimulationContext, twin: AwsTwin): void {
   // run-ended function in the run's region.
   context.runner().onEnd((record) => {
     if (record.status !== 'ABORTED' && record.status !== 'TIMED_OUT' && record.status !== 'FAILED') return;
-    const named = regionOf({ input: record.input }, '');
-    const region = regions.includes(named) ? named : liveRegion(context);
+    const region = homes.get(record) ?? homeOf(context, record);
     const event = executionStatusChange(record, region, clock, twin.deployment.account);
     clock.schedule(clock.seconds + world.latency.eventBridgeDeliverySeconds, () => {
       twin.invoke('lifeboat-run-ended', region, event).then(

@@ -75,6 +75,9 @@ export interface AwsTwinOptions {
 
 const realFetch = globalThis.fetch;
 
+/** How the report's AWS calls name the operator's CLI (it is no function). */
+export const OPERATOR = 'lifeboat (operator CLI)';
+
 /** The name AWS gives a refused authorization, by service (query protocols say `AccessDenied`). */
 const ACCESS_DENIED: Readonly<Record<TwinService, string>> = {
   route53: 'AccessDenied',
@@ -279,12 +282,75 @@ export class AwsTwin implements CallReceiver {
     command: SdkCommand,
     send: (command: SdkCommand) => Promise<unknown>,
   ): Promise<unknown> {
-    const { world, clock, deployment, checks } = this.#options;
     this.#clients.add(client);
     const fn = scope.container.fn;
-    const operation = command.constructor.name.replace(/Command$/, '');
-    const input = command.input;
     const region = await client.config.region();
+    return this.#answer(
+      {
+        name: fn.name,
+        where: `${fn.name} in ${fn.region}`,
+        role: {
+          roleArn: fn.roleArn,
+          policies: fn.policies,
+          assumedRoleArn: this.roleCredentials(fn).assumedRoleArn,
+        },
+      },
+      service,
+      command.constructor.name.replace(/Command$/, ''),
+      command.input,
+      region,
+      (input) => send(new (command.constructor as new (input: unknown) => SdkCommand)(input)),
+      scope.invocation?.event,
+    );
+  }
+
+  /**
+   * A call of the operator's CLI (`lifeboat stop`, `fence`, ...), made with the person's own
+   * credentials: held to AWS's API model like the functions' calls, recorded (function
+   * `OPERATOR`), and answered by the same simulated world. The person's IAM permissions are theirs,
+   * not the stacks': no role's policy is asked. `send` sends a DynamoDB call on, to the embedded
+   * DynamoDB.
+   */
+  operatorCall(
+    service: TwinService,
+    operation: string,
+    input: Readonly<Record<string, unknown>>,
+    region: string,
+    send: (input: Readonly<Record<string, unknown>>) => Promise<unknown>,
+  ): Promise<unknown> {
+    return this.#answer(
+      { name: OPERATOR, where: OPERATOR, role: undefined },
+      service,
+      operation,
+      input,
+      region,
+      send,
+      undefined,
+    );
+  }
+
+  async #answer(
+    caller: {
+      readonly name: string;
+      /** How a violation names the caller. */
+      readonly where: string;
+      /** The role whose policies IAM asks; none for the operator. */
+      readonly role:
+        | {
+            readonly roleArn: string;
+            readonly policies: readonly PolicyDocument[];
+            readonly assumedRoleArn: string;
+          }
+        | undefined;
+    },
+    service: TwinService,
+    operation: string,
+    input: Readonly<Record<string, unknown>>,
+    region: string,
+    send: (input: Readonly<Record<string, unknown>>) => Promise<unknown>,
+    event: unknown,
+  ): Promise<unknown> {
+    const { world, clock, deployment, checks } = this.#options;
     const request: AwsRequest = {
       service,
       operation,
@@ -294,24 +360,29 @@ export class AwsTwin implements CallReceiver {
       partition: deployment.partition,
     };
     const modelErrors = [...checks.modelErrors(service, operation, input)];
-    const credentials = this.roleCredentials(fn);
     let denied: AuthorizationDecision | undefined;
     let unauthorizable: string | undefined;
-    try {
-      for (const authorization of checks.authorizationRequests(request)) {
-        // The simulator reads AWS's reference data from disk: real work, during which time stands still.
-        const decision = await clock.track(
-          Promise.resolve(
-            checks.evaluate(fn.policies, authorization, { roleArn: fn.roleArn, account: deployment.account }),
-          ),
-        );
-        if (decision.decision === 'denied') {
-          denied = decision;
-          break;
+    const role = caller.role;
+    if (role !== undefined) {
+      try {
+        for (const authorization of checks.authorizationRequests(request)) {
+          // The simulator reads AWS's reference data from disk: real work, during which time stands still.
+          const decision = await clock.track(
+            Promise.resolve(
+              checks.evaluate(role.policies, authorization, {
+                roleArn: role.roleArn,
+                account: deployment.account,
+              }),
+            ),
+          );
+          if (decision.decision === 'denied') {
+            denied = decision;
+            break;
+          }
         }
+      } catch (error) {
+        unauthorizable = (error as Error).message;
       }
-    } catch (error) {
-      unauthorizable = (error as Error).message;
     }
     const at = clock.seconds;
     const deniedText =
@@ -320,7 +391,7 @@ export class AwsTwin implements CallReceiver {
         : `${denied.request.action} on ${denied.request.resource}: ${denied.reason}`;
     this.calls.push({
       at,
-      function: fn.name,
+      function: caller.name,
       region,
       service,
       operation,
@@ -328,7 +399,7 @@ export class AwsTwin implements CallReceiver {
       modelErrors,
       ...(deniedText === undefined ? {} : { denied: deniedText }),
     });
-    const where = `${fn.name} in ${fn.region}: ${service} ${operation} (${region})`;
+    const where = `${caller.where}: ${service} ${operation} (${region})`;
     if (unauthorizable !== undefined) {
       this.violations.push(`iam: ${where}: ${unauthorizable}`);
       throw new SimulatedServiceError(ACCESS_DENIED[service], unauthorizable, 403);
@@ -337,7 +408,7 @@ export class AwsTwin implements CallReceiver {
       this.violations.push(`iam: ${where} denied: ${deniedText ?? ''}`);
       throw new SimulatedServiceError(
         ACCESS_DENIED[service],
-        `User: ${credentials.assumedRoleArn} is not authorized to perform: ${denied.request.action} on resource: ${denied.request.resource} because no identity-based policy allows the ${denied.request.action} action`,
+        `User: ${role?.assumedRoleArn ?? OPERATOR} is not authorized to perform: ${denied.request.action} on resource: ${denied.request.resource} because no identity-based policy allows the ${denied.request.action} action`,
         403,
       );
     }
@@ -345,19 +416,15 @@ export class AwsTwin implements CallReceiver {
       for (const error of modelErrors) this.violations.push(`api-model: ${where}: ${error}`);
       throw new SimulatedServiceError(VALIDATION[service], modelErrors.join('; '), 400);
     }
-    if (service === 'dynamodb') {
-      return this.#options.dynamodb(operation, input, region, (changed) =>
-        send(new (command.constructor as new (input: unknown) => SdkCommand)(changed)),
-      );
-    }
+    if (service === 'dynamodb') return this.#options.dynamodb(operation, input, region, send);
     await clock.sleep(world.latency.apiCallSeconds);
     const context: TwinCallContext = {
       world,
       region,
       account: deployment.account,
       partition: deployment.partition,
-      functionName: fn.name,
-      event: scope.invocation?.event,
+      functionName: caller.name,
+      event,
     };
     for (const operations of this.#options.services[service] ?? []) {
       const handler = operations[operation];
@@ -376,7 +443,7 @@ export class AwsTwin implements CallReceiver {
       };
     }
     throw new Error(
-      `the AWS twin does not answer ${service} ${operation} (called by ${fn.name}); add it to local/twin/services/`,
+      `the AWS twin does not answer ${service} ${operation} (called by ${caller.name}); add it to local/twin/services/`,
     );
   }
 

@@ -1,5 +1,6 @@
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions, recordAnswered } from '../../shared/aws/CloudWatchFence.ts';
+import { fenceAlarmName } from '../../shared/config/naming.ts';
 import {
   DETECTION_REGION,
   EVENT_BUS_NAME,
@@ -268,6 +269,8 @@ interface AppSim {
   readonly fenced: Set<string>;
   /** Each record's fence votes: by record region, then vote region, whether that vote says fenced. */
   readonly fenceVotes: Map<string, Map<string, boolean>>;
+  /** When each vote's alarm last took its state: record region, vote region, second. */
+  readonly fenceVotedAt: Map<string, Map<string, number>>;
   readonly weights: Map<string, number>;
   readonly changes: Map<string, DnsChange>;
   readonly databases: Map<string, DatabaseSim>;
@@ -587,6 +590,22 @@ export class World {
           updatedAt: probe.updatedAt,
           breachingSince: probe.state === 'ALARM' ? probe.failingSince : undefined,
         };
+      // A fence vote's alarm (in its vote region): ALARM while the vote says fenced, OK once a vote
+      // 0 was taken, INSUFFICIENT_DATA before any vote (it ignores missing data).
+      for (const record of app.config.regions) {
+        if (
+          fenceAlarmName(app.config.name, record, region) !== alarmName ||
+          !fenceVoteRegions(this.config, app.config, record).includes(region)
+        )
+          continue;
+        const vote = app.fenceVotes.get(record)?.get(region);
+        const at = app.fenceVotedAt.get(record)?.get(region) ?? 0;
+        return {
+          state: vote === undefined ? 'INSUFFICIENT_DATA' : vote ? 'ALARM' : 'OK',
+          updatedAt: at,
+          breachingSince: vote === true ? at : undefined,
+        };
+      }
     }
     throw new SimulatedServiceError('ResourceNotFound', `no alarm ${alarmName} in ${region}`, 404);
   }
@@ -616,6 +635,12 @@ export class World {
         app.fenceVotes.set(region, votes);
       }
       votes.set(voteRegion, fenced);
+      let times = app.fenceVotedAt.get(region);
+      if (times === undefined) {
+        times = new Map();
+        app.fenceVotedAt.set(region, times);
+      }
+      times.set(voteRegion, this.clock.seconds);
       const now = this.recordFenced(app, region);
       if (now === app.fenced.has(region)) return;
       if (now) app.fenced.add(region);
@@ -1525,6 +1550,7 @@ export class World {
       probes,
       fenced: new Set(),
       fenceVotes: new Map(),
+      fenceVotedAt: new Map(),
       weights,
       changes: new Map(),
       databases,

@@ -46,14 +46,26 @@ export class StepFunctionsWorkflows {
 
   /** The ARN of the state machine with this name, or undefined when the region has none. */
   async stateMachineArn(name: string): Promise<string | undefined> {
+    return (await this.stateMachineArns([name])).get(name);
+  }
+
+  /**
+   * The ARNs of the state machines with these names that the region has, from one listing (which
+   * stops at the page where the last of them is found).
+   */
+  async stateMachineArns(names: readonly string[]): Promise<Map<string, string>> {
+    const wanted = new Set(names);
+    const found = new Map<string, string>();
     let nextToken: string | undefined;
     do {
       const page = await this.#client.send(new ListStateMachinesCommand({ maxResults: 100, nextToken }));
-      const found = page.stateMachines?.find((m) => m.name === name);
-      if (found?.stateMachineArn !== undefined) return found.stateMachineArn;
-      nextToken = page.nextToken;
+      for (const machine of page.stateMachines ?? []) {
+        if (machine.name !== undefined && machine.stateMachineArn !== undefined && wanted.has(machine.name))
+          found.set(machine.name, machine.stateMachineArn);
+      }
+      nextToken = found.size === wanted.size ? undefined : page.nextToken;
     } while (nextToken !== undefined);
-    return undefined;
+    return found;
   }
 
   /**

@@ -46,6 +46,43 @@ describe('StepFunctionsWorkflows', () => {
     });
   });
 
+  it('finds several state machines in one listing and stops at the page with the last of them', async () => {
+    const BACKUP = MACHINE.replace('lifeboat-failover', 'lifeboat-backup');
+    sfn
+      .on(ListStateMachinesCommand, { maxResults: 100, nextToken: undefined })
+      .resolves({
+        stateMachines: [
+          { name: 'lifeboat-backup', stateMachineArn: BACKUP, type: 'STANDARD', creationDate: NOW },
+        ],
+        nextToken: 't1',
+      })
+      .on(ListStateMachinesCommand, { maxResults: 100, nextToken: 't1' })
+      .resolves({
+        stateMachines: [
+          { name: 'lifeboat-failover', stateMachineArn: MACHINE, type: 'STANDARD', creationDate: NOW },
+        ],
+        nextToken: 't2',
+      })
+      .on(ListStateMachinesCommand, { maxResults: 100, nextToken: 't2' })
+      .resolves({ stateMachines: [] });
+    const found = await workflows.stateMachineArns([
+      'lifeboat-failover',
+      'lifeboat-backup',
+      'lifeboat-drill',
+    ]);
+    // lifeboat-drill is not in the region: every page is read, and the answer leaves it out.
+    expect(found).toEqual(
+      new Map([
+        ['lifeboat-backup', BACKUP],
+        ['lifeboat-failover', MACHINE],
+      ]),
+    );
+    expect(sfn).toHaveReceivedCommandTimes(ListStateMachinesCommand, 3);
+    sfn.resetHistory();
+    await workflows.stateMachineArns(['lifeboat-failover', 'lifeboat-backup']);
+    expect(sfn).toHaveReceivedCommandTimes(ListStateMachinesCommand, 2);
+  });
+
   it('answers undefined when the region has no such state machine', async () => {
     sfn.on(ListStateMachinesCommand).resolves({ stateMachines: [] });
     expect(await workflows.stateMachineArn('lifeboat-failover')).toBeUndefined();

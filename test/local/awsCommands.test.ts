@@ -1065,12 +1065,20 @@ describe('lifeboat weights', () => {
 
   it('submits the weights named, keeps the others, and records who, why and what was before', async () => {
     estate({ 'us-east-1': 'standalone' });
+    // us-east-1 takes writes while us-west-2 carries the traffic: a second writer, unless a person says so.
+    const refused = await cli('weights', '--app', 'ai-gateway', '--set', 'us-east-1=10', ...REASON);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      "us-east-1's database accepts writes (standalone) while us-west-2 carries the traffic weight",
+    );
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 0);
     const { code, stdout, stderr } = await cli(
       'weights',
       '--app',
       'ai-gateway',
       '--set',
       'us-east-1=10',
+      '--force',
       ...REASON,
     );
     expect(stderr).toBe('');

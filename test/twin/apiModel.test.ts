@@ -48,7 +48,7 @@ const AURORA = application('ai-gateway-drill');
 const ACCOUNT = '123456789012';
 const T0 = new Date('2030-01-01T06:00:00.000Z');
 
-/** Every operation the twin's model files must hold, by service. */
+/** Every operation the twin's model files must hold (the functions' and the operator CLI's calls), by service. */
 const OPERATIONS: Readonly<Record<TwinService, readonly string[]>> = {
   route53: [
     'ChangeResourceRecordSets',
@@ -94,6 +94,7 @@ const OPERATIONS: Readonly<Record<TwinService, readonly string[]>> = {
     'DescribeExecution',
     'GetExecutionHistory',
     'ListStateMachines',
+    'StopExecution',
   ],
   secretsmanager: ['GetSecretValue'],
 };
@@ -156,6 +157,18 @@ describe('modelErrors', () => {
 
   it('accepts optional members left undefined', () => {
     expect(modelErrors('sfn', 'ListStateMachines', { maxResults: 100, nextToken: undefined })).toEqual([]);
+    // The operator's lifeboat stop: an error and a cause within Step Functions' limits.
+    const execution = 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-failover:run-1';
+    expect(
+      modelErrors('sfn', 'StopExecution', {
+        executionArn: execution,
+        error: 'StoppedByOperator',
+        cause: 'x',
+      }),
+    ).toEqual([]);
+    expect(modelErrors('sfn', 'StopExecution', { executionArn: execution, error: 'e'.repeat(257) })).toEqual([
+      expect.stringContaining('error'),
+    ]);
   });
 
   it('reports a member of the wrong type with what it got', () => {

@@ -72,8 +72,9 @@ async function locate(
   for (const region of config.controlPlaneRegions) {
     const sfn = new StepFunctionsWorkflows(clients.sfn(region));
     try {
+      const machines = await sfn.stateMachineArns(workflows.map(stateMachineName));
       for (const workflow of workflows) {
-        const machine = await sfn.stateMachineArn(stateMachineName(workflow));
+        const machine = machines.get(stateMachineName(workflow));
         if (machine === undefined) continue;
         const execution = await sfn.find(machine, name);
         if (execution !== undefined) found.push({ region, workflow, execution });
@@ -260,13 +261,14 @@ export const WEIGHTS_USAGE = `Usage:
 
 Break glass: sets the Route 53 weights of an application's records in one change batch (UPSERT),
 keeping the records not named as they are. Refuses weights that are all zero (Route 53 would then
-answer with every record alike), a region or weight the config does not allow, and weight on a
-region whose database does not accept writes (a replica) or cannot be read, unless --force. A region
-fenced by Lifeboat gets no answers whatever its weight. Recorded in the ledger (kind break-glass).
+answer with every record alike) and a region or weight the config does not allow; and, unless
+--force, new weight on a region whose database does not accept writes (a replica), accepts writes
+while another region carries the traffic (a second writer), or cannot be read. A region fenced by
+Lifeboat gets no answers whatever its weight. Recorded in the ledger (kind break-glass).
 
 Options:
   --set <list>       region=weight pairs, weights 0 to 255
-  --force            allow weight on a region whose database is a replica or cannot be read
+  --force            allow weight on a region whose database is a replica, a second writer, or cannot be read
 ${COMMON_OPTIONS}
 
 Exit status: 0 submitted, 1 refused, 2 bad command line, 3 AWS not reached.
@@ -326,10 +328,17 @@ export async function weightsCommand(args: readonly string[], io: CliIo): Promis
   const unsafe: string[] = [];
   for (const [region, weight] of Object.entries(requested)) {
     if (weight === 0 || (current[region] ?? 0) > 0) continue;
+    const serving = Object.entries(current)
+      .filter(([r, w]) => r !== region && w > 0)
+      .map(([r]) => r);
     try {
       const db = await database.describe(app, region);
       if (db.role === 'replica')
         unsafe.push(`${region}'s database is a replica of ${String(db.sourceRegion)} and accepts no writes`);
+      else if (serving.length > 0)
+        unsafe.push(
+          `${region}'s database accepts writes (${db.role}) while ${serving.join(', ')} carries the traffic weight: weighted, it is a second writer in Route 53's answers, and what is written to one is not in the other`,
+        );
     } catch (error) {
       unsafe.push(`${region}'s database cannot be read (${(error as Error).message})`);
     }
@@ -402,14 +411,17 @@ ${FENCE_OPTIONS}
 Exit status: 0 done, 1 refused, 2 bad command line, 3 AWS not reached (too few vote regions).
 `;
 
-/** Whether each region's record is fenced now: too few of its vote alarms open for a quorum (unknown counts as fenced). */
+/**
+ * How each region's record stands now, from its vote alarms: `fenced` (too few votes open for a
+ * quorum), `open`, or `unknown` when a vote region does not answer and its vote could decide.
+ */
 async function fenceStates(
   clients: AwsClients,
   config: LifeboatConfig,
   app: ApplicationConfig,
-): Promise<Record<string, boolean>> {
+): Promise<Record<string, 'fenced' | 'open' | 'unknown'>> {
   const alarms = new CloudWatchAlarms((region) => clients.cloudWatch(region));
-  const states: Record<string, boolean> = {};
+  const states: Record<string, 'fenced' | 'open' | 'unknown'> = {};
   for (const region of app.regions) {
     const voters = fenceVoteRegions(config, app, region);
     const votes = await Promise.all(
@@ -417,11 +429,23 @@ async function fenceStates(
         try {
           return (await alarms.describe(fenceAlarmName(app.name, region, voter), voter)).state === 'ALARM';
         } catch {
-          return true;
+          return undefined;
         }
       }),
     );
-    states[region] = !recordAnswered(true, votes, app.healthChecks[region]?.kind !== 'existing');
+    const copiable = app.healthChecks[region]?.kind !== 'existing';
+    // Read the unknown votes both ways: the record's state is known when they cannot change it.
+    const asFenced = recordAnswered(
+      true,
+      votes.map((v) => v ?? true),
+      copiable,
+    );
+    const asOpen = recordAnswered(
+      true,
+      votes.map((v) => v ?? false),
+      copiable,
+    );
+    states[region] = asFenced === asOpen ? (asOpen ? 'open' : 'fenced') : 'unknown';
   }
   return states;
 }
@@ -472,10 +496,14 @@ async function fenceOrUnfence(fenced: boolean, args: readonly string[], io: CliI
   const cautions: string[] = [];
   if (fenced) {
     const states = await fenceStates(clients, config, app);
-    const open = app.regions.filter((r) => r !== region && !states[r]);
-    if (open.length === 0) {
+    const others = app.regions.filter((r) => r !== region);
+    // A record already fenced stays so: fencing it again changes nothing, whatever the others are.
+    if (states[region] !== 'fenced' && others.every((r) => states[r] !== 'open')) {
+      const unknown = others.filter((r) => states[r] === 'unknown');
       refusals.push(
-        `every other record of ${app.name} is fenced (${app.regions.filter((r) => r !== region).join(', ')}); Route 53 answers with all records alike when none is healthy. Unfence one first`,
+        unknown.length === 0
+          ? `every other record of ${app.name} is fenced (${others.join(', ')}); Route 53 answers with all records alike when none is healthy. Unfence one first`
+          : `no other record of ${app.name} is known to be answered (${others.map((r) => `${r} ${states[r] ?? 'unknown'}`).join(', ')}; a vote region did not answer); Route 53 answers with all records alike when none is healthy`,
       );
     }
     if (weights === undefined) {

@@ -18,7 +18,7 @@ import { format, resolveConfig } from 'prettier';
 import type { Bounds, ModelFile, ModelMember, ModelShape, ScalarType } from '../apiModel.ts';
 import type { TwinService } from '../types.ts';
 
-/** The SDK commands (without `Command`) the functions send, by service and its directory in the repository. */
+/** The SDK commands (without `Command`) the functions and the operator CLI send, by service and its directory in the repository. */
 const WANTED: Readonly<
   Record<TwinService, { readonly dir: string; readonly operations: readonly string[] }>
 > = {
@@ -77,6 +77,7 @@ const WANTED: Readonly<
       'DescribeExecution',
       'GetExecutionHistory',
       'ListStateMachines',
+      'StopExecution',
     ],
   },
   secretsmanager: { dir: 'secrets-manager', operations: ['GetSecretValue'] },

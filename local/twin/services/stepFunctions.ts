@@ -1,4 +1,4 @@
-import type { WorkflowRunner } from '../../runner/WorkflowRunner.ts';
+import type { ExecutionRecord, WorkflowRunner } from '../../runner/WorkflowRunner.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
 import { text, type ServiceOperations, type TwinCallContext, type TwinInput } from './ServiceTwin.ts';
 
@@ -13,15 +13,56 @@ function parseJson(text: unknown, member: string): unknown {
   }
 }
 
+const EXECUTION_ARN =
+  /^arn:[a-z-]+:states:([a-z0-9-]+):(\d{12}):execution:([A-Za-z0-9_-]+):([A-Za-z0-9_.-]+)$/;
+
+/** The history event types of a state's entry and exit, by the state's type (Step Functions' names). */
+const STATE_EVENT_TYPES = new Set(['Task', 'Choice', 'Wait', 'Pass', 'Parallel', 'Map', 'Succeed', 'Fail']);
+
+/** The events of a history page at most, as GetExecutionHistory's `maxResults` allows (1000). */
+const HISTORY_PAGE_LIMIT = 1000;
+
 /**
- * Step Functions' execution APIs that the functions call, over the local runner: StartExecution
- * (the trigger, the Slack callback, the drill) and the task-token answers (the Slack callback).
- * `stateMachines(region)` lists the workflows deployed in a region.
+ * Step Functions' execution APIs over the local runner: StartExecution (the trigger, the Slack
+ * callback, the drill, the operator's CLI), the task-token answers (the Slack callback), and what the
+ * operator's CLI reads and does (ListStateMachines, DescribeExecution, GetExecutionHistory,
+ * StopExecution). `stateMachines(region)` lists the workflows deployed in a region;
+ * `homeOf(execution)` is the region of an execution not started through this API (a scenario's
+ * console start).
  */
 export function stepFunctionsOperations(
   runner: () => WorkflowRunner,
   stateMachines: (region: string) => ReadonlySet<string>,
+  homeOf: (execution: ExecutionRecord) => string,
 ): ServiceOperations {
+  /** Where each execution started through StartExecution runs: the region of the call. */
+  const started = new Map<string, string>();
+  const key = (workflow: string, name: string): string => `${workflow}/${name}`;
+  const regionOfExecution = (execution: ExecutionRecord): string =>
+    started.get(key(execution.workflow, execution.name)) ?? homeOf(execution);
+  const iso = (context: TwinCallContext, seconds: number): Date =>
+    new Date(context.world.clock.secondsToIso(seconds));
+  /** The execution an ARN names in the region the call went to; ExecutionDoesNotExist otherwise. */
+  const executionOf = (input: TwinInput, context: TwinCallContext, operation: string): ExecutionRecord => {
+    context.world.faults.check('sfn', operation, context.region);
+    const arn = text(input.executionArn);
+    const match = EXECUTION_ARN.exec(arn);
+    if (match === null) throw new SimulatedServiceError('InvalidArn', `Invalid Arn: '${arn}'`, 400);
+    const [, region = '', account = '', machine = '', name = ''] = match;
+    const workflow = machine.replace(/^lifeboat-/, '');
+    const execution = runner().executions.find((e) => e.workflow === workflow && e.name === name);
+    if (
+      execution === undefined ||
+      region !== context.region ||
+      account !== context.account ||
+      regionOfExecution(execution) !== region
+    ) {
+      throw new SimulatedServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`, 400);
+    }
+    return execution;
+  };
+  const machineArn = (context: TwinCallContext, workflow: string): string =>
+    `arn:${context.partition}:states:${context.region}:${context.account}:stateMachine:lifeboat-${workflow}`;
   const token = (input: TwinInput, context: TwinCallContext, operation: string): string => {
     context.world.faults.check('sfn', operation, context.region);
     return text(input.taskToken);
@@ -72,10 +113,70 @@ export function stepFunctionsOperations(
         );
       }
       const record = existing ?? runner().start(workflow, executionInput, executionName);
+      if (existing === undefined) started.set(key(workflow, record.name), region);
       return {
         executionArn: `arn:${context.partition}:states:${region}:${account}:execution:${name}:${record.name}`,
         startDate: context.world.clock.now(),
       };
+    },
+    ListStateMachines: (input, context) => {
+      context.world.faults.check('sfn', 'ListStateMachines', context.region);
+      const names = [...stateMachines(context.region)].sort();
+      const size = typeof input.maxResults === 'number' && input.maxResults > 0 ? input.maxResults : 100;
+      const from = typeof input.nextToken === 'string' ? Number(input.nextToken) : 0;
+      const page = names.slice(from, from + size);
+      return {
+        stateMachines: page.map((workflow) => ({
+          stateMachineArn: machineArn(context, workflow),
+          name: `lifeboat-${workflow}`,
+          type: 'STANDARD',
+          creationDate: new Date(context.world.clock.secondsToIso(0)),
+        })),
+        ...(from + size < names.length ? { nextToken: String(from + size) } : {}),
+      };
+    },
+    DescribeExecution: (input, context) => {
+      const execution = executionOf(input, context, 'DescribeExecution');
+      return {
+        executionArn: text(input.executionArn),
+        stateMachineArn: machineArn(context, execution.workflow),
+        name: execution.name,
+        // A run still going when the rehearsal ended reads RUNNING, as the report has it.
+        status: execution.status,
+        startDate: iso(context, execution.startedAt),
+        ...(execution.stoppedAt === null ? {} : { stopDate: iso(context, execution.stoppedAt) }),
+        input: JSON.stringify(execution.input),
+        ...(execution.status === 'SUCCEEDED' ? { output: JSON.stringify(execution.output) } : {}),
+        ...(execution.error === null ? {} : { error: execution.error }),
+        ...(execution.cause === null ? {} : { cause: execution.cause }),
+      };
+    },
+    GetExecutionHistory: (input, context) => {
+      const execution = executionOf(input, context, 'GetExecutionHistory');
+      const events = historyOf(execution, (seconds) => iso(context, seconds));
+      if (input.reverseOrder === true) events.reverse();
+      const size =
+        typeof input.maxResults === 'number' && input.maxResults > 0
+          ? Math.min(input.maxResults, HISTORY_PAGE_LIMIT)
+          : 100;
+      const from = typeof input.nextToken === 'string' ? Number(input.nextToken) : 0;
+      return {
+        events: events.slice(from, from + size),
+        ...(from + size < events.length ? { nextToken: String(from + size) } : {}),
+      };
+    },
+    // StopExecution of a run that has ended changes nothing and answers with its stop date.
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html
+    StopExecution: (input, context) => {
+      const execution = executionOf(input, context, 'StopExecution');
+      if (execution.status === 'RUNNING') {
+        runner().stop(
+          execution.name,
+          typeof input.error === 'string' ? input.error : '',
+          typeof input.cause === 'string' ? input.cause : '',
+        );
+      }
+      return { stopDate: iso(context, execution.stoppedAt ?? context.world.clock.seconds) };
     },
     SendTaskSuccess: (input, context) => {
       const taskToken = token(input, context, 'SendTaskSuccess');
@@ -95,4 +196,49 @@ export function stepFunctionsOperations(
       });
     },
   };
+}
+
+/**
+ * An execution's history as GetExecutionHistory gives it, from the runner's record: the start, each
+ * state's entry and exit (a Task's failure before its exit), and the end.
+ */
+function historyOf(execution: ExecutionRecord, at: (seconds: number) => Date): Record<string, unknown>[] {
+  const raw: { seconds: number; order: number; event: Record<string, unknown> }[] = [];
+  let order = 0;
+  const push = (seconds: number, event: Record<string, unknown>): void => {
+    raw.push({ seconds, order: order++, event });
+  };
+  push(execution.startedAt, {
+    type: 'ExecutionStarted',
+    executionStartedEventDetails: { input: JSON.stringify(execution.input) },
+  });
+  for (const state of execution.states) {
+    const type = STATE_EVENT_TYPES.has(state.type) ? state.type : 'Task';
+    push(state.enteredAt, { type: `${type}StateEntered`, stateEnteredEventDetails: { name: state.name } });
+    if (state.exitedAt === null) continue;
+    if (state.error !== undefined && type === 'Task') {
+      push(state.exitedAt, {
+        type: 'TaskFailed',
+        taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: state.error },
+      });
+    }
+    push(state.exitedAt, { type: `${type}StateExited`, stateExitedEventDetails: { name: state.name } });
+  }
+  if (execution.stoppedAt !== null) {
+    const details = {
+      ...(execution.error === null ? {} : { error: execution.error }),
+      ...(execution.cause === null ? {} : { cause: execution.cause }),
+    };
+    const end: Record<ExecutionRecord['status'], Record<string, unknown>> = {
+      RUNNING: {},
+      SUCCEEDED: { type: 'ExecutionSucceeded', executionSucceededEventDetails: {} },
+      FAILED: { type: 'ExecutionFailed', executionFailedEventDetails: details },
+      ABORTED: { type: 'ExecutionAborted', executionAbortedEventDetails: details },
+      TIMED_OUT: { type: 'ExecutionTimedOut', executionTimedOutEventDetails: details },
+    };
+    push(execution.stoppedAt, end[execution.status]);
+  }
+  return raw
+    .sort((a, b) => a.seconds - b.seconds || a.order - b.order)
+    .map((e, i) => ({ ...e.event, id: i + 1, previousEventId: i, timestamp: at(e.seconds) }));
 }
