@@ -723,6 +723,10 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
   record: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: run record with RTO and RPO`] }),
   notify: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
   notifyFailure: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
+  notifyPhase: (ctx) => ({
+    calls: 1,
+    touches: [`Slack channel ${ctx.config.slack.channelId}: the incident's thread`],
+  }),
   requestApproval: (ctx) => ({
     calls: 2,
     touches: [`Slack channel ${ctx.config.slack.channelId}`, `${ledger(ctx)}: approval of this run`],

@@ -118,6 +118,10 @@ export interface ReportRegion {
 
 export interface ReportSlackMessage {
   readonly at: number;
+  /** Slack's id of the message (its `ts`). */
+  readonly ts?: string;
+  /** A reply: the `ts` of its thread's first message, and whether it was shown in the channel too. */
+  readonly thread?: { readonly ts: string; readonly broadcast: boolean };
   readonly text: string;
   readonly actions: readonly string[];
   readonly updatedAt?: number | null;

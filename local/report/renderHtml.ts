@@ -1,5 +1,7 @@
 import { CHART_STYLE, objectivesSection, seriesSections, violationTimes } from './htmlCharts.ts';
 import { awsCallRows } from './awsCallSummary.ts';
+import { slackHtml } from './slackText.ts';
+import { slackThreads } from './slackThreads.ts';
 import type { Report, ReportExecution, ReportState } from './Report.ts';
 import {
   formatClock,
@@ -72,6 +74,7 @@ tr.denied td { background: #fdecea; color: #7d1b12; }
 .slack li { background: #fff; border: 1px solid #d3d8e0; border-left: 4px solid #4a154b; border-radius: 6px;
   padding: 8px 12px; margin: 0 0 8px; }
 .slack .text { white-space: pre-wrap; margin: 4px 0 0; }
+.slack li.reply { margin-left: 28px; border-left-color: #8a6a8b; }
 .slack .action { display: inline-block; border: 1px solid #b6bcc8; border-radius: 4px; padding: 0 8px;
   margin: 6px 6px 0 0; font-size: 0.85rem; }
 .legend { display: flex; flex-wrap: wrap; gap: 12px; font-size: 0.8rem; color: #555e70; margin: 6px 0 0; }
@@ -477,12 +480,13 @@ ${rows.join('\n')}
 
 function slack(report: Report): string {
   if (report.slack.length === 0) return '<p>No Slack messages.</p>';
-  const items = report.slack.map((message) => {
+  const items = slackThreads(report.slack).map(({ message, reply }) => {
     const updated =
       (message.updatedAt == null ? '' : ` · updated at +${formatClock(message.updatedAt)}`) +
-      (message.onlyFor === undefined ? '' : ` · only ${message.onlyFor} sees it`);
+      (message.onlyFor === undefined ? '' : ` · only ${message.onlyFor} sees it`) +
+      (!reply ? '' : message.thread?.broadcast === true ? ' · in thread, also in channel' : ' · in thread');
     const actions = message.actions.map((a) => `<span class="action">${esc(a)}</span>`).join('');
-    return `<li><div class="meta">+${esc(formatClock(message.at))}${esc(updated)}</div><div class="text">${esc(message.text)}</div>${actions === '' ? '' : `<div>${actions}</div>`}</li>`;
+    return `<li${reply ? ' class="reply"' : ''}><div class="meta">+${esc(formatClock(message.at))}${esc(updated)}</div><div class="text">${slackHtml(message.text, esc)}</div>${actions === '' ? '' : `<div>${actions}</div>`}</li>`;
   });
   return `<ul class="slack">
 ${items.join('\n')}

@@ -1,5 +1,7 @@
 import { awsCallRows } from './awsCallSummary.ts';
 import { collapseLoops } from './collapseLoops.ts';
+import { slackPlain } from './slackText.ts';
+import { slackThreads } from './slackThreads.ts';
 
 export { stateLabel } from './collapseLoops.ts';
 import type { Report, ReportApplication, ReportExecution } from './Report.ts';
@@ -195,13 +197,21 @@ export function renderText(report: Report, options?: RenderTextOptions): string 
 
   heading('Slack');
   if (report.slack.length === 0) lines.push('  none');
-  for (const message of report.slack) {
+  for (const { message, reply } of slackThreads(report.slack)) {
     const updated = message.updatedAt == null ? '' : `  (updated at +${formatClock(message.updatedAt)})`;
     const only = message.onlyFor === undefined ? '' : `  (only ${message.onlyFor} sees it)`;
-    lines.push(`  +${formatClock(message.at)}${updated}${only}`);
-    for (const line of message.text.split('\n')) lines.push(...wrap(clean(line), width, '      '));
+    const thread = !reply
+      ? ''
+      : message.thread?.broadcast === true
+        ? '  (in thread, also in channel)'
+        : '  (in thread)';
+    // A thread's replies sit under its first message, as Slack shows them.
+    const indent = reply ? '    ' : '';
+    lines.push(`  ${indent}${reply ? '↳ ' : ''}+${formatClock(message.at)}${updated}${only}${thread}`);
+    for (const line of slackPlain(message.text).split('\n'))
+      lines.push(...wrap(clean(line), width, `      ${indent}`));
     if (message.actions.length > 0) {
-      lines.push(...wrap(`actions: ${message.actions.map(clean).join(', ')}`, width, '      '));
+      lines.push(...wrap(`actions: ${message.actions.map(clean).join(', ')}`, width, `      ${indent}`));
     }
   }
 
@@ -657,8 +667,11 @@ function codePoints(text: string): string[] {
   return chars;
 }
 
+/** How many terminal columns text takes: an emoji takes two. */
 function columns(text: string): number {
-  return codePoints(text).length;
+  let n = 0;
+  for (const char of codePoints(text)) n += /\p{Extended_Pictographic}/u.test(char) ? 2 : 1;
+  return n;
 }
 
 /** Words of plain text over lines no wider than `width`; a word too long for a line is cut. */

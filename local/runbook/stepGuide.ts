@@ -110,6 +110,10 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'the estate is as the previous steps left it; look at the execution history for the step results',
   },
   notify: NOTIFY,
+  notifyPhase: {
+    does: "replies in the run's incident thread on Slack with the phase it reached (fenced, database promoted, workloads ready, traffic moved)",
+    ifFails: NOTIFY.ifFails,
+  },
   notifyFailure: {
     does: 'posts what the failed run changed before it stopped, what it did not, and the next command',
     ifFails: NOTIFY.ifFails,

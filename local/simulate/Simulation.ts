@@ -464,6 +464,8 @@ export function buildReport(
     slack: [
       ...world.slack.map((m) => ({
         at: m.postedAt,
+        ts: m.ts,
+        ...(m.thread === undefined ? {} : { thread: m.thread }),
         text: m.text,
         actions: buttonLabels(m.blocks),
         updatedAt: m.updatedAt ?? null,

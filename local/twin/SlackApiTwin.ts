@@ -16,7 +16,12 @@ export interface SlackApiTwinOptions {
   readonly backend: {
     /** Throws (with Slack's error as its name) when Slack cannot take the call now. */
     check(method: string): void;
-    post(channel: string, text: string, blocks: readonly unknown[]): string;
+    post(
+      channel: string,
+      text: string,
+      blocks: readonly unknown[],
+      thread?: { readonly ts: string; readonly broadcast: boolean },
+    ): string;
     update(ts: string, text: string, blocks: readonly unknown[]): void;
     postEphemeral(channel: string, user: string, text: string): void;
   };
@@ -126,8 +131,23 @@ export class SlackApiTwin {
       return;
     }
     if (method === 'chat.postMessage') {
-      const ts = this.#options.backend.post(channel, message, blocks);
-      reply(200, { ok: true, channel, ts, message: { text: message, ts } });
+      // https://docs.slack.dev/reference/methods/chat.postMessage: `thread_ts` makes the message a
+      // reply; `reply_broadcast` (a boolean, sent as "true" in a form) shows it in the channel too.
+      const threadTs =
+        typeof args.thread_ts === 'string' && args.thread_ts !== '' ? args.thread_ts : undefined;
+      const broadcast = args.reply_broadcast === true || args.reply_broadcast === 'true';
+      const ts = this.#options.backend.post(
+        channel,
+        message,
+        blocks,
+        threadTs === undefined ? undefined : { ts: threadTs, broadcast },
+      );
+      reply(200, {
+        ok: true,
+        channel,
+        ts,
+        message: { text: message, ts, ...(threadTs === undefined ? {} : { thread_ts: threadTs }) },
+      });
       return;
     }
     const ts = typeof args.ts === 'string' ? args.ts : '';

@@ -114,9 +114,9 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
       check: (method) => {
         world.faults.check('slack', method, 'global');
       },
-      post: (channel, text, blocks) => {
+      post: (channel, text, blocks, thread) => {
         clock.touch();
-        return world.postSlackMessage(channel, text, blocks);
+        return world.postSlackMessage(channel, text, blocks, thread);
       },
       update: (ts, text, blocks) => {
         world.updateSlackMessage(ts, text, blocks);

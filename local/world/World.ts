@@ -121,6 +121,8 @@ export interface SlackMessage {
   readonly ts: string;
   readonly channel: string;
   readonly postedAt: number;
+  /** A reply: its thread's parent message, and whether it is shown in the channel too. */
+  readonly thread?: { readonly ts: string; readonly broadcast: boolean };
   text: string;
   blocks: readonly unknown[];
   updatedAt: number | undefined;
@@ -1351,11 +1353,30 @@ export class World {
 
   // ---------------------------------------------------------------- Slack
 
-  postSlackMessage(channel: string, text: string, blocks: readonly unknown[] = []): string {
+  /**
+   * chat.postMessage. A reply names its thread's parent; a reply's own ts names the parent's thread
+   * (Slack files a reply to a reply in the parent's thread).
+   */
+  postSlackMessage(
+    channel: string,
+    text: string,
+    blocks: readonly unknown[] = [],
+    thread?: { readonly ts: string; readonly broadcast?: boolean },
+  ): string {
     this.faults.check('slack', 'chat.postMessage', 'global');
     const ts = `${Math.floor(this.clock.seconds)}.${String(++this.slackSeq).padStart(6, '0')}`;
-    this.slack.push({ ts, channel, postedAt: this.clock.seconds, text, blocks, updatedAt: undefined });
-    this.note({ kind: 'slack', text: `Slack: ${text}` });
+    const parent = thread === undefined ? undefined : this.slack.find((m) => m.ts === thread.ts);
+    const root = parent?.thread?.ts ?? thread?.ts;
+    this.slack.push({
+      ts,
+      channel,
+      postedAt: this.clock.seconds,
+      text,
+      blocks,
+      updatedAt: undefined,
+      ...(root === undefined ? {} : { thread: { ts: root, broadcast: thread?.broadcast === true } }),
+    });
+    this.note({ kind: 'slack', text: `Slack${root === undefined ? '' : ' (in thread)'}: ${text}` });
     return ts;
   }
 

@@ -183,10 +183,10 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
       approvalWait: () => Promise.resolve(),
     },
     notifier: {
-      post: (text, blocks) =>
+      post: (text, blocks, thread) =>
         call(() => {
           world.clock.touch();
-          return world.postSlackMessage(options.channel, text, blocks);
+          return world.postSlackMessage(options.channel, text, blocks, thread);
         }),
       update: (ts, text, blocks) =>
         call(() => {

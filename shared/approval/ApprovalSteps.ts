@@ -206,7 +206,7 @@ export class ApprovalSteps {
       readonly offerApprovalId?: string;
     };
     readonly executionName: string;
-  }): Promise<{ approved: true; by: string; approvalId: string }> {
+  }): Promise<{ approved: true; by: string; approvalId: string; messageTs?: string }> {
     const id = payload.request.offerApprovalId ?? '';
     const offer = await this.deps.approvals.get(id);
     const problem =
@@ -221,7 +221,13 @@ export class ApprovalSteps {
               ? `it is ${offer.status}`
               : undefined;
     if (problem === undefined && (await this.deps.approvals.consume(id, payload.executionName))) {
-      return { approved: true, by: offer?.decidedBy ?? 'unknown', approvalId: id };
+      // The offer's message is where the run's later messages reply.
+      return {
+        approved: true,
+        by: offer?.decidedBy ?? 'unknown',
+        approvalId: id,
+        ...(offer?.messageTs === undefined ? {} : { messageTs: offer.messageTs }),
+      };
     }
     throw new InvalidInputError([
       `offerApprovalId: ${id} is not an approved failback offer this run can use (${problem ?? `another run, ${String(offer?.consumedBy)}, used it`}); start without it to ask for approval on Slack`,

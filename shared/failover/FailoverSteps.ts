@@ -18,6 +18,7 @@ import { bestEffort, type Estate } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
+import { FAILOVER_PHASES, phaseMessage, threadOf, type PhaseState } from './incidentMessages.ts';
 import { regionHealth, signalsDownOrRetry, signalStates } from './regionHealth.ts';
 import { findApplication, LOCK_LEASE_SECONDS, type FailoverRequest } from './FailoverRequest.ts';
 import { readReplicationAtRisk, type ReplicationAtRisk } from './replicationAtRisk.ts';
@@ -600,9 +601,41 @@ export class FailoverSteps {
     return { recorded: true, rtoSeconds, rpoSeconds, rtoFrom };
   }
 
-  /** Notify: a message to the team's channel. */
-  async notify(payload: { text: string }): Promise<{ ts: string }> {
-    return { ts: await this.deps.estate.notifier.post(payload.text) };
+  /**
+   * Notify: a message to the team's channel; with the run's `thread`, a reply in its incident thread
+   * (`broadcast`: shown in the channel too).
+   */
+  async notify(payload: {
+    text: string;
+    thread?: { ts?: unknown; messageTs?: unknown } | null;
+    broadcast?: boolean;
+  }): Promise<{ ts: string }> {
+    return {
+      ts: await this.deps.estate.notifier.post(
+        payload.text,
+        undefined,
+        threadOf(payload.thread, payload.broadcast === true),
+      ),
+    };
+  }
+
+  /** NotifyFenced, NotifyPromoted, ...: the reply in the incident thread for a phase the run reached. */
+  async notifyPhase(payload: { phase: string; state: PhaseState }): Promise<{ ts: string }> {
+    const phase = FAILOVER_PHASES.find((p) => p === payload.phase);
+    if (phase === undefined) {
+      throw new InvalidInputError([
+        `phase: "${payload.phase}" is not a failover phase; expected one of ${FAILOVER_PHASES.join(', ')}`,
+      ]);
+    }
+    const application = payload.state.request?.application;
+    const a = this.deps.config.applications.find((x) => x.name === application);
+    return {
+      ts: await this.deps.estate.notifier.post(
+        phaseMessage(phase, payload.state, a),
+        undefined,
+        threadOf(payload.state.thread),
+      ),
+    };
   }
 
   /**
@@ -618,7 +651,14 @@ export class FailoverSteps {
       payload.workflow === 'failback'
         ? failbackFailureMessage(payload.state, payload.executionName)
         : failureMessage(payload.state, payload.executionName);
-    return { ts: await this.deps.estate.notifier.post(text) };
+    // The end of the run: a reply in its incident thread, shown in the channel too.
+    return {
+      ts: await this.deps.estate.notifier.post(
+        text,
+        undefined,
+        threadOf(payload.state.thread ?? payload.state.approval, true),
+      ),
+    };
   }
 }
 
@@ -638,7 +678,7 @@ export const FAILOVER_FUNCTIONS = {
   'lifeboat-workloads': ['scaleNodeGroups', 'scaleDeployments', 'checkWorkloads'],
   'lifeboat-traffic': ['fenceSource', 'shiftTraffic', 'checkChange', 'verifyTarget'],
   'lifeboat-ledger': ['record'],
-  'lifeboat-notify': ['notify', 'notifyFailure'],
+  'lifeboat-notify': ['notify', 'notifyPhase', 'notifyFailure'],
 } as const satisfies Record<string, readonly (keyof FailoverSteps)[]>;
 
 export type FailoverFunctionName = keyof typeof FAILOVER_FUNCTIONS;

@@ -20,6 +20,10 @@ export interface FailedFailoverState {
   readonly recovery?: readonly unknown[];
   readonly dns?: { readonly changeId?: string; readonly weights?: Readonly<Record<string, number>> };
   readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /** The run's incident thread (`$.thread`), where its end is posted. */
+  readonly thread?: { readonly ts?: unknown } | null;
+  /** The approval the run went ahead on (its message: `messageTs`). */
+  readonly approval?: { readonly messageTs?: unknown } | null;
 }
 
 /** A Lambda error's cause is a JSON document; its `errorMessage` is what a person reads. */
@@ -125,6 +129,10 @@ export interface FailedFailbackState {
   readonly unfenced?: unknown;
   readonly scaledDown?: unknown;
   readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /** The run's incident thread (`$.thread`), where its end is posted. */
+  readonly thread?: { readonly ts?: unknown } | null;
+  /** The approval the run went ahead on (its message: `messageTs`). */
+  readonly approval?: { readonly messageTs?: unknown } | null;
 }
 
 /**

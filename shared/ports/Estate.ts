@@ -200,10 +200,19 @@ export interface FencePort {
   setFence(app: ApplicationConfig, region: string, fenced: boolean): Promise<FenceResult>;
 }
 
+/**
+ * Where a message goes in the channel: a reply in the thread of the message `ts` (a run's first
+ * message), and with `broadcast` also shown in the channel (Slack's `thread_ts` and `reply_broadcast`).
+ */
+export interface SlackThread {
+  readonly ts: string;
+  readonly broadcast?: boolean;
+}
+
 /** Messages to the team's Slack channel. */
 export interface NotifierPort {
-  /** Posts a message; returns its timestamp id. */
-  post(text: string, blocks?: readonly unknown[]): Promise<string>;
+  /** Posts a message (in a thread when given one); returns its timestamp id. */
+  post(text: string, blocks?: readonly unknown[], thread?: SlackThread): Promise<string>;
   update(ts: string, text: string, blocks?: readonly unknown[]): Promise<void>;
   /** A message in the channel that only `user` sees (Slack's chat.postEphemeral): an answer to a press. */
   postEphemeral(user: string, text: string): Promise<void>;

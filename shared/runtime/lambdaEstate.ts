@@ -5,7 +5,7 @@ import type { LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { readBundledConfig } from '../config/bundledConfig.ts';
 import { classifyError, ConfigError, PermanentServiceError } from '../errors.ts';
 import type { Clock } from '../ports/Clock.ts';
-import type { Estate, NotifierPort } from '../ports/Estate.ts';
+import type { Estate, NotifierPort, SlackThread } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import type { WorkflowStarter } from '../trigger/Trigger.ts';
 
@@ -141,9 +141,14 @@ export class LogNotifier implements NotifierPort {
     this.#logger = logger;
   }
 
-  post(text: string, blocks?: readonly unknown[]): Promise<string> {
+  post(text: string, blocks?: readonly unknown[], thread?: SlackThread): Promise<string> {
     const notificationId = randomUUID();
-    this.#logger.info('notification', { notificationId, text, ...(blocks === undefined ? {} : { blocks }) });
+    this.#logger.info('notification', {
+      notificationId,
+      text,
+      ...(blocks === undefined ? {} : { blocks }),
+      ...(thread === undefined ? {} : { inReplyTo: thread.ts }),
+    });
     return Promise.resolve(notificationId);
   }
 

@@ -244,6 +244,8 @@ async function deliverClaimed(approval: ApprovalRecord, deps: SlackCallbackDeps)
           approvalId: approval.id,
           by,
           at: approval.decidedAt,
+          // The approval's message is where the run's later messages reply.
+          ...(approval.messageTs === undefined ? {} : { messageTs: approval.messageTs }),
         })
       : await deps.workflows.sendTaskFailure(
           approval.targetRegion,

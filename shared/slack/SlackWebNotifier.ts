@@ -1,5 +1,5 @@
 import { WebClient, LogLevel, type ChatPostMessageArguments, type Logger } from '@slack/web-api';
-import type { NotifierPort } from '../ports/Estate.ts';
+import type { NotifierPort, SlackThread } from '../ports/Estate.ts';
 
 /** A Lambda has seconds, not the half hour of WebClient's default retry policy. */
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -66,13 +66,22 @@ export class SlackWebNotifier implements NotifierPort {
     this.#timeoutMs = timeoutMs;
   }
 
-  async post(text: string, blocks?: readonly unknown[]): Promise<string> {
+  /**
+   * chat.postMessage; in a thread, `thread_ts` names the parent and `reply_broadcast` shows the reply
+   * in the channel too (https://docs.slack.dev/reference/methods/chat.postMessage).
+   */
+  async post(text: string, blocks?: readonly unknown[], thread?: SlackThread): Promise<string> {
     const web = await this.#web();
-    const result = await web.chat.postMessage({
+    const message = {
       channel: this.#channel,
       text,
       ...(blocks === undefined ? {} : { blocks: blocks as Blocks }),
-    });
+    };
+    const result = await web.chat.postMessage(
+      thread === undefined
+        ? message
+        : { ...message, thread_ts: thread.ts, reply_broadcast: thread.broadcast === true },
+    );
     if (typeof result.ts !== 'string' || result.ts === '') {
       throw new Error(`Slack chat.postMessage to ${this.#channel} answered ok without the message's ts`);
     }

@@ -169,6 +169,22 @@ describe('SlackWebNotifier', () => {
       });
     });
 
+    it('replies in a thread with thread_ts, and shows the reply in the channel with reply_broadcast', async () => {
+      slack.answer(reply(200, { ok: true, channel: CHANNEL, ts: '1764000000.000300' }));
+      slack.answer(reply(200, { ok: true, channel: CHANNEL, ts: '1764000000.000400' }));
+
+      const root = '1764000000.000100';
+      await expect(notifier().post('Fenced us-east-1.', undefined, { ts: root })).resolves.toBe(
+        '1764000000.000300',
+      );
+      await notifier().post('Service restored.', undefined, { ts: root, broadcast: true });
+
+      expect(slack.received.map((r) => form(r.body))).toEqual([
+        { channel: CHANNEL, text: 'Fenced us-east-1.', thread_ts: root, reply_broadcast: 'false' },
+        { channel: CHANNEL, text: 'Service restored.', thread_ts: root, reply_broadcast: 'true' },
+      ]);
+    });
+
     it('sends no blocks field when given no blocks', async () => {
       slack.answer(reply(200, { ok: true, channel: CHANNEL, ts: '1764000000.000200' }));
 

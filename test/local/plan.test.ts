@@ -60,6 +60,7 @@ describe('planFailover', () => {
       'NotifyRestored',
       'ShiftTraffic',
       'WaitForInSync ⇄ CheckChange',
+      'NotifyTrafficMoved',
       'VerifyTarget',
       'RecordSuccess',
       'NotifySuccess',
@@ -75,8 +76,9 @@ describe('planFailover', () => {
     ]);
     const recover = plan.steps.find((s) => s.name === 'Recover');
     expect(recover?.branches?.map(names)).toEqual([
-      ['PromoteDatabase', 'WaitForDatabase ⇄ CheckDatabase'],
-      ['ScaleNodeGroups', 'ScaleDeployments', 'WaitForWorkloads ⇄ CheckWorkloads'],
+      ['PromoteDatabase', 'WaitForDatabase ⇄ CheckDatabase', 'NotifyPromoted'],
+      ['ScaleNodeGroups', 'ScaleDeployments', 'WaitForWorkloads ⇄ CheckWorkloads', 'NotifyWorkloadsReady'],
+      ['NotifyFenced'],
     ]);
     // Branches start together.
     for (const branch of recover?.branches ?? []) expect(branch[0]?.startsAt).toBe(recover?.startsAt);
@@ -284,7 +286,7 @@ describe('lifeboat plan', () => {
     const { code, stdout } = await cli('plan', '--app', 'ai-gateway', '--to', 'us-west-2');
     expect(code).toBe(EXIT.ok);
     expect(stdout).toContain('Failover plan for ai-gateway: us-east-1 → us-west-2 (automatic)');
-    expect(stdout).toContain('Recover (parallel, 2 branches)');
+    expect(stdout).toContain('Recover (parallel, 3 branches)');
     expect(stdout).toMatch(/Estimated RTO [\d.]+ s against the target of 900 s: met/);
   });
 

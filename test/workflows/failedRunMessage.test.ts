@@ -48,6 +48,9 @@ describe('a failed failover says what it changed (real ASL, on the AWS twin)', (
       expect.stringMatching(/^\*Next:\* `lifeboat status --app ai-gateway` /),
     ]);
     expect(message?.text).not.toContain('errorType');
+    // The end of the run replies in its incident thread and is shown in the channel too.
+    const root = report.slack.find((m) => m.text.startsWith('Lifeboat is failing ai-gateway over'));
+    expect(message?.thread).toEqual({ ts: root?.ts, broadcast: true });
     expect(report.violations).toEqual([]);
   });
 

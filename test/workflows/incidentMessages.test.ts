@@ -41,4 +41,52 @@ describe("the failover's incident messages in the default outage (real ASL, on t
     expect(report.timeline.filter((t) => t.kind === 'dns-insync')).toEqual([]);
     expect(report.violations).toEqual([]);
   });
+
+  it('keeps the incident in one thread: each phase a reply to the first message, the restore shown in the channel too', () => {
+    const [first, ...rest] = report.slack;
+    expect(first?.thread).toBeUndefined();
+    expect(first?.ts).toEqual(expect.any(String));
+    const replies = rest.map((m) => [m.thread?.ts, m.thread?.broadcast, m.text.split(/[:.]/)[0]]);
+    // The promotion takes 300 s here: the workloads are ready first.
+    expect(replies).toEqual([
+      [first?.ts, false, '*Fenced* us-east-1 and eu-west-1'],
+      [first?.ts, false, '*Workloads ready* in us-west-2'],
+      [first?.ts, false, '*Database promoted'],
+      [first?.ts, true, 'Service restored'],
+    ]);
+    expect(rest[0]?.text).toContain('Route 53 stops answering with them within about two minutes');
+    expect(rest[1]?.text).toMatch(/`ai-gateway\/litellm` \d+ pods ready \(4 needed\)/);
+    expect(rest[2]?.text).toMatch(
+      /us-west-2's database takes writes \(\w+\); about 4 s of the source's last writes may be missing \(RPO target 60 s\)\.$/,
+    );
+  });
+});
+
+describe("the failover's thread to its end (real ASL, on the AWS twin)", () => {
+  it('replies when the traffic has moved, and ends with the outcome shown in the channel', async () => {
+    const report = await rehearse({
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-east-1' },
+        { at: 900, recover: 'region-outage', region: 'us-east-1' },
+      ],
+      until: 1500,
+    });
+    const run = report.executions.find((e) => e.workflow === 'failover');
+    expect(run?.status).toBe('SUCCEEDED');
+    const root = report.slack.find((m) => m.text.startsWith('Lifeboat is failing ai-gateway over'));
+    const thread = report.slack.filter((m) => m.thread?.ts === root?.ts);
+    expect(thread.map((m) => m.text.split(/[:(]/)[0])).toEqual([
+      '*Fenced* us-east-1 and eu-west-1',
+      '*Workloads ready* in us-west-2',
+      '*Database promoted',
+      'Service restored',
+      '*Traffic moved',
+      'Lifeboat failed ai-gateway over from us-east-1 to us-west-2 ',
+    ]);
+    expect(thread.at(-2)?.text).toMatch(
+      /^\*Traffic moved:\* Route 53 applied the weights us-east-1=0, us-west-2=100 \(in sync, change `\w+`\)/,
+    );
+    expect(thread.at(-1)?.thread?.broadcast).toBe(true);
+    expect(report.violations).toEqual([]);
+  });
 });

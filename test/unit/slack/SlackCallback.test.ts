@@ -301,7 +301,14 @@ describe('handleSlackCallback', () => {
           method: 'sendTaskSuccess',
           region: 'us-west-2',
           token: TASK_TOKEN,
-          output: { approved: true, approvalId: STEP_ID, by: APPROVER, at: NOW.toISOString() },
+          // The approval's message: the run's later messages reply in its thread.
+          output: {
+            approved: true,
+            approvalId: STEP_ID,
+            by: APPROVER,
+            at: NOW.toISOString(),
+            messageTs: MESSAGE_TS,
+          },
         },
       ]);
       const outcome = `:white_check_mark: Approved by <@${APPROVER}> at ${NOW.toISOString()}: failover-ai-gateway-0001 goes on.`;
