@@ -392,6 +392,26 @@ export class ControlPlaneStack extends Stack {
     );
     // The run's record (Query, then PutItem), its lock (GetItem, then a conditional PutItem).
     this.grantLedger(this.runEnded.role, ['Query', 'GetItem', 'PutItem']);
+    // What a stopped failover or failback had changed: its history here (GetExecutionHistory acts on
+    // the execution, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html),
+    // and the message in its Slack thread.
+    for (const workflow of ['failover', 'failback']) {
+      const executions = this.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${stateMachineName(workflow)}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      this.runEnded.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['states:GetExecutionHistory'], resources: [executions] }),
+      );
+      acknowledgeWildcardArn(
+        this.runEnded.role,
+        executions,
+        `the ${workflow}'s executions in this region: each run's name is made when it starts, so its ARN is known only as the state machine's executions.`,
+      );
+    }
+    this.grantSecrets(this.runEnded.role, [this.slackSecretArns().botToken]);
     new Rule(this, 'RunEndedRule', {
       description: "Lifeboat workflows' executions that ended stopped, timed out or failed",
       eventPattern: {

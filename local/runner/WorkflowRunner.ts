@@ -114,6 +114,8 @@ export class WorkflowRunner {
   private readonly warm = new Set<string>();
   private readonly abortFns = new Map<string, () => void>();
   private readonly stopReasons = new Map<string, { error: string; cause: string }>();
+  /** Each exited state's output (what Step Functions' history holds with execution data). */
+  private readonly outputs = new WeakMap<StateRecord, unknown>();
   /** Rejects every in-flight task of an execution, so the library's own timers are cleared. */
   private readonly cancels = new Map<
     string,
@@ -332,6 +334,11 @@ export class WorkflowRunner {
     }));
   }
 
+  /** A state's output, once it exited (undefined before, or for a state that failed). */
+  stateOutput(state: StateRecord): unknown {
+    return this.outputs.get(state);
+  }
+
   running(): ExecutionRecord[] {
     return this.executions.filter((e) => e.status === 'RUNNING');
   }
@@ -380,7 +387,12 @@ export class WorkflowRunner {
   private async follow(
     record: ExecutionRecord,
     workflow: LoadedDefinition,
-    events: AsyncGenerator<{ type: string; state?: { name: string }; index?: number; Error?: string }>,
+    events: AsyncGenerator<{
+      type: string;
+      state?: { name: string; output?: unknown };
+      index?: number;
+      Error?: string;
+    }>,
   ): Promise<void> {
     const open = (name: string, index?: number) =>
       [...record.states].reverse().find((s) => s.name === name && s.exitedAt === null && s.index === index);
@@ -414,6 +426,8 @@ export class WorkflowRunner {
         if (state === undefined) continue;
         state.exitedAt = at;
         state.status = event.type === 'StateExited' ? 'SUCCEEDED' : 'FAILED';
+        if (event.type === 'StateExited' && event.state?.output !== undefined)
+          this.outputs.set(state, event.state.output);
         if (event.Error !== undefined) state.error = event.Error;
       } else if (event.type === 'StateRetried' || event.type === 'StateCaught') {
         // Both follow the attempt's StateFailed; a retry is a new attempt with no StateEntered of its own.

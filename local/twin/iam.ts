@@ -123,6 +123,11 @@ function resourcesOf(
       };
     case 'sfn:StartExecution':
       return { resources: [text(input.stateMachineArn)] };
+    // These act on the execution the request names (resource type `execution`).
+    case 'sfn:GetExecutionHistory':
+    case 'sfn:DescribeExecution':
+    case 'sfn:StopExecution':
+      return { resources: [text(input.executionArn)] };
     case 'secretsmanager:GetSecretValue': {
       const secret = facts.secretArn(region, text(input.SecretId));
       return {
@@ -250,6 +255,7 @@ function resourcesOf(
     // Actions the Service Authorization Reference lists without a resource type: only `*` matches.
     case 'route53:ListHealthChecks':
     case 'cloudwatch:GetMetricData':
+    case 'sfn:ListStateMachines':
     case 'sfn:SendTaskSuccess':
     case 'sfn:SendTaskFailure':
       return { resources: ['*'] };

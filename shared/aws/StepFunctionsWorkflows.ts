@@ -32,9 +32,21 @@ export interface StateEvent {
   readonly detail?: string;
 }
 
+/** How an execution stood when it ended, from the newest events of its history. */
+export interface RecentStates {
+  /** The last state it entered. */
+  readonly lastEntered?: string;
+  /** The outputs of the states it last left, newest first (each a state document, parsed). */
+  readonly outputs: readonly { readonly state: string; readonly output: unknown }[];
+}
+
+/** The newest events read for `recentStates`: enough to reach the last state of the main path. */
+export const RECENT_EVENTS = 100;
+
 /**
- * Lifeboat's workflows in one region's Step Functions, for the operator's CLI: find a state machine
- * by name, start an execution under a deterministic name, read how it stands and its state events.
+ * Lifeboat's workflows in one region's Step Functions, for the operator's CLI (and the run-ended
+ * recorder, which reads how a run stood when it ended): find a state machine by name, start an
+ * execution under a deterministic name, read how it stands and its state events.
  * SDK errors propagate unchanged except ExecutionAlreadyExists, which is an answer.
  */
 export class StepFunctionsWorkflows {
@@ -137,6 +149,35 @@ export class StepFunctionsWorkflows {
       ...(e.output === undefined ? {} : { output: e.output }),
       ...(e.input === undefined ? {} : { input: e.input }),
     };
+  }
+
+  /**
+   * What an execution had done when it ended: its newest `RECENT_EVENTS` history events, with
+   * execution data (one GetExecutionHistory page, newest first). A state output that is not JSON is
+   * left out.
+   */
+  async recentStates(executionArn: string): Promise<RecentStates> {
+    const page = await this.#client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        maxResults: RECENT_EVENTS,
+        reverseOrder: true,
+        includeExecutionData: true,
+      }),
+    );
+    let lastEntered: string | undefined;
+    const outputs: { state: string; output: unknown }[] = [];
+    for (const event of page.events ?? []) {
+      lastEntered ??= event.stateEnteredEventDetails?.name;
+      const exited = event.stateExitedEventDetails;
+      if (exited?.name === undefined || exited.output === undefined) continue;
+      try {
+        outputs.push({ state: exited.name, output: JSON.parse(exited.output) as unknown });
+      } catch {
+        // Not a JSON document: nothing to read in it.
+      }
+    }
+    return { ...(lastEntered === undefined ? {} : { lastEntered }), outputs };
   }
 
   /**

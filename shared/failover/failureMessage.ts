@@ -79,7 +79,13 @@ export function changesOf(state: FailedFailoverState): { made: string[]; notMade
   return { made, notMade };
 }
 
-/** The message both workflows post when a run fails: the error, the changes, the next command. */
+/** How a run ended, as its message's headline says it. */
+export type EndedAs = 'FAILED' | 'STOPPED' | 'TIMED OUT';
+
+/**
+ * The message both workflows post when a run fails (or is stopped, or times out): the error, the
+ * changes, the next command. `stoppedIn` names the state it was in, when known.
+ */
 function failedRunMessage(
   workflow: 'failover' | 'failback',
   state: {
@@ -89,26 +95,56 @@ function failedRunMessage(
   executionName: string,
   changes: { made: readonly string[]; notMade: readonly string[] },
   afterFix: string,
+  ended: EndedAs = 'FAILED',
+  how: { readonly stoppedIn?: string; readonly unknownChanges?: string } = {},
 ): string {
   const app = state.request?.application ?? 'the application';
-  const target = state.request?.targetRegion ?? '?';
+  const target = state.request?.targetRegion;
+  const start = `\`lifeboat start ${workflow} --app ${app} --to ${target ?? '<region>'} --reason "..."\``;
   return [
-    `*Lifeboat ${workflow} of ${app} to ${target} FAILED* (\`${executionName}\`): ${state.error?.Error ?? 'an error'}: ${causeText(state.error?.Cause)}`,
-    `*Changed before it stopped:*`,
-    ...(changes.made.length === 0 ? ['• nothing'] : changes.made.map((m) => `• ${m}`)),
-    ...(changes.notMade.length === 0 ? [] : ['*Not changed:*', ...changes.notMade.map((m) => `• ${m}`)]),
-    `*Next:* \`lifeboat status --app ${app}\` to see where it stands; once the cause is fixed, \`lifeboat start ${workflow} --app ${app} --to ${target} --reason "..."\` ${afterFix}`,
+    `*Lifeboat ${workflow} of ${app}${target === undefined ? '' : ` to ${target}`} ${ended}* (\`${executionName}\`)${how.stoppedIn === undefined ? '' : ` in ${how.stoppedIn}`}: ${state.error?.Error ?? 'an error'}: ${causeText(state.error?.Cause)}`,
+    ...(how.unknownChanges !== undefined
+      ? [`*What it changed before it stopped could not be read* (${how.unknownChanges}).`]
+      : [
+          `*Changed before it stopped:*`,
+          ...(changes.made.length === 0 ? ['• nothing'] : changes.made.map((m) => `• ${m}`)),
+          ...(changes.notMade.length === 0
+            ? []
+            : ['*Not changed:*', ...changes.notMade.map((m) => `• ${m}`)]),
+        ]),
+    `*Next:* \`lifeboat status --app ${app}\` to see where it stands (the fences, the writer, the weights); ${ended === 'STOPPED' ? 'to finish it' : 'once the cause is fixed'}, ${start} ${afterFix}`,
   ].join('\n');
 }
 
+const FAILOVER_AFTER_FIX = `redoes only what is missing (every step is idempotent). The runbook's "Break glass" section undoes a fence or sets the weights by hand.`;
+const FAILBACK_AFTER_FIX = 'resumes from where this run stopped.';
+
 export function failureMessage(state: FailedFailoverState, executionName: string): string {
-  return failedRunMessage(
-    'failover',
-    state,
-    executionName,
-    changesOf(state),
-    `redoes only what is missing (every step is idempotent). The runbook's "Break glass" section undoes a fence or sets the weights by hand.`,
-  );
+  return failedRunMessage('failover', state, executionName, changesOf(state), FAILOVER_AFTER_FIX);
+}
+
+/**
+ * The message of a run that ended without its own Catch (stopped, timed out, or failed past it), as
+ * the run-ended recorder posts it: `state` is the last state document its history holds.
+ */
+export function endedRunMessage(
+  workflow: 'failover' | 'failback',
+  state: FailedFailoverState & FailedFailbackState,
+  executionName: string,
+  ended: EndedAs,
+  how: { readonly stoppedIn?: string; readonly unknownChanges?: string },
+): string {
+  return workflow === 'failover'
+    ? failedRunMessage(workflow, state, executionName, changesOf(state), FAILOVER_AFTER_FIX, ended, how)
+    : failedRunMessage(
+        workflow,
+        state,
+        executionName,
+        failbackChangesOf(state),
+        FAILBACK_AFTER_FIX,
+        ended,
+        how,
+      );
 }
 
 /** The parts of the failback's state document its failure message reads. */
@@ -168,11 +204,5 @@ export function failbackChangesOf(state: FailedFailbackState): { made: string[];
 }
 
 export function failbackFailureMessage(state: FailedFailbackState, executionName: string): string {
-  return failedRunMessage(
-    'failback',
-    state,
-    executionName,
-    failbackChangesOf(state),
-    'resumes from where this run stopped.',
-  );
+  return failedRunMessage('failback', state, executionName, failbackChangesOf(state), FAILBACK_AFTER_FIX);
 }

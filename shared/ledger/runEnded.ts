@@ -1,7 +1,11 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { describeIssue } from '../config/issues.ts';
+import type { RecentStates } from '../aws/StepFunctionsWorkflows.ts';
+import { changesOf, endedRunMessage, failbackChangesOf, type EndedAs } from '../failover/failureMessage.ts';
+import { threadOf } from '../failover/incidentMessages.ts';
 import type { Clock } from '../ports/Clock.ts';
+import type { NotifierPort } from '../ports/Estate.ts';
 import { RUN_KINDS, type Ledger, type RunKind, type RunStatus } from '../ports/Ledger.ts';
 
 z.config(en());
@@ -40,8 +44,33 @@ export type RunEndedOutcome =
       readonly action: 'recorded';
       readonly status: RunStatus;
       readonly lock: 'shortened' | 'not held' | 'none';
+      /** The run's end said on Slack, in its incident thread (failovers and failbacks). */
+      readonly slack?: 'posted' | `not posted: ${string}`;
     }
   | { readonly action: 'ignored'; readonly reason: string };
+
+/** What the recorder needs besides the ledger: how the run stood (its history) and Slack. */
+export interface RunEndedDeps {
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  /** The run's newest history events (Step Functions' GetExecutionHistory, with execution data). */
+  readonly history?: (executionArn: string) => Promise<RecentStates>;
+  readonly notifier?: NotifierPort;
+}
+
+const ENDED_AS: Readonly<Record<(typeof ENDED)[number], EndedAs>> = {
+  ABORTED: 'STOPPED',
+  TIMED_OUT: 'TIMED OUT',
+  FAILED: 'FAILED',
+};
+
+/** The run's last state document: the newest state output that carries its request. */
+function lastDocument(recent: RecentStates): Record<string, unknown> | undefined {
+  for (const { output } of recent.outputs) {
+    if (typeof output === 'object' && output !== null && 'request' in output) return output;
+  }
+  return undefined;
+}
 
 const LOCKING: ReadonlySet<RunKind> = new Set(['failover', 'failback']);
 
@@ -58,10 +87,7 @@ const REASONS: Readonly<Record<(typeof ENDED)[number], string>> = {
  * lease to IN_FLIGHT_SECONDS so that the next run need not wait for the full lease. A record the
  * workflow wrote itself is left as it is; a second delivery of the event changes nothing.
  */
-export async function handleExecutionEnded(
-  event: unknown,
-  deps: { readonly ledger: Ledger; readonly clock: Clock },
-): Promise<RunEndedOutcome> {
+export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): Promise<RunEndedOutcome> {
   const parsed = ExecutionStatusChangeSchema.safeParse(event);
   if (!parsed.success) {
     return {
@@ -78,9 +104,15 @@ export async function handleExecutionEnded(
     return { action: 'ignored', reason: `${detail.stateMachineArn} is not a Lifeboat workflow` };
   }
   let application = 'unknown';
+  let targetRegion: string | undefined;
   try {
-    const input = JSON.parse(detail.input ?? '{}') as { application?: unknown } | null;
+    const input = JSON.parse(detail.input ?? '{}') as {
+      application?: unknown;
+      targetRegion?: unknown;
+    } | null;
     if (typeof input?.application === 'string' && input.application !== '') application = input.application;
+    if (typeof input?.targetRegion === 'string' && input.targetRegion !== '')
+      targetRegion = input.targetRegion;
   } catch {
     // The input was not JSON: the workflow refused it at once; the run is recorded as unknown.
   }
@@ -92,6 +124,25 @@ export async function handleExecutionEnded(
   }
   const now = deps.clock.now();
   const ended = detail.stopDate ?? now.getTime();
+  // A failover or a failback says what it had changed, read from the last state document of its
+  // history (the same list its own failure message gives); without the history, the record says so.
+  const workflow = kind === 'failover' || kind === 'failback' ? kind : undefined;
+  let recent: RecentStates | undefined;
+  let unread: string | undefined;
+  if (workflow !== undefined && deps.history !== undefined) {
+    try {
+      recent = await deps.history(detail.executionArn);
+    } catch (error) {
+      unread = `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  }
+  const document = recent === undefined ? undefined : lastDocument(recent);
+  const changes =
+    workflow === undefined || document === undefined
+      ? undefined
+      : workflow === 'failover'
+        ? changesOf(document)
+        : failbackChangesOf(document);
   await deps.ledger.putRun({
     application,
     kind,
@@ -104,14 +155,58 @@ export async function handleExecutionEnded(
     ...(detail.error === undefined || detail.error === null
       ? {}
       : { error: { name: detail.error, cause: detail.cause ?? '' } }),
-    details: { ...(existing?.details ?? {}), recordedBy: 'execution status change' },
+    details: {
+      ...(existing?.details ?? {}),
+      recordedBy: 'execution status change',
+      ...(recent?.lastEntered === undefined ? {} : { stoppedIn: recent.lastEntered }),
+      ...(changes === undefined ? {} : { changes }),
+      ...(unread === undefined ? {} : { changesUnread: unread }),
+    },
   });
-  if (!LOCKING.has(kind)) return { action: 'recorded', status, lock: 'none' };
-  const lock = await deps.ledger.getLock(application);
-  if (lock?.owner !== detail.name || new Date(lock.leaseExpiresAt).getTime() <= now.getTime()) {
-    return { action: 'recorded', status, lock: 'not held' };
+  const lock = !LOCKING.has(kind) ? 'none' : await shortenLock(deps, application, detail.name, now);
+  if (workflow === undefined || deps.notifier === undefined) return { action: 'recorded', status, lock };
+  // Said once the record is written: a second delivery of the event finds the record and posts nothing.
+  const state = {
+    ...(document ?? {}),
+    request: (document?.request as object | undefined) ?? {
+      application,
+      ...(targetRegion === undefined ? {} : { targetRegion }),
+    },
+    error: { Error: detail.error ?? status, Cause: detail.cause ?? REASONS[status] },
+  };
+  let slack: 'posted' | `not posted: ${string}`;
+  try {
+    await deps.notifier.post(
+      endedRunMessage(workflow, state, detail.name, ENDED_AS[status], {
+        ...(recent?.lastEntered === undefined ? {} : { stoppedIn: recent.lastEntered }),
+        // Without its last state document, the message cannot say what the run changed.
+        ...(document === undefined
+          ? { unknownChanges: unread ?? 'its history holds no state document' }
+          : {}),
+      }),
+      undefined,
+      threadOf(
+        (document?.thread ?? document?.approval) as { ts?: unknown; messageTs?: unknown } | null | undefined,
+        true,
+      ),
+    );
+    slack = 'posted';
+  } catch (error) {
+    slack = `not posted: ${(error as Error).message}`;
   }
+  return { action: 'recorded', status, lock, slack };
+}
+
+/** Cuts the run's lock lease to IN_FLIGHT_SECONDS when it still holds the lock. */
+async function shortenLock(
+  deps: RunEndedDeps,
+  application: string,
+  owner: string,
+  now: Date,
+): Promise<'shortened' | 'not held'> {
+  const lock = await deps.ledger.getLock(application);
+  if (lock?.owner !== owner || new Date(lock.leaseExpiresAt).getTime() <= now.getTime()) return 'not held';
   // Taking a lock one holds sets its lease: here, shorter. If another run took it meanwhile, nothing changes.
-  const shortened = await deps.ledger.acquireLock(application, detail.name, now, IN_FLIGHT_SECONDS);
-  return { action: 'recorded', status, lock: shortened.acquired ? 'shortened' : 'not held' };
+  const shortened = await deps.ledger.acquireLock(application, owner, now, IN_FLIGHT_SECONDS);
+  return shortened.acquired ? 'shortened' : 'not held';
 }

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { StepFunctionsWorkflows } from '../../shared/aws/StepFunctionsWorkflows.ts';
+import { RECENT_EVENTS, StepFunctionsWorkflows } from '../../shared/aws/StepFunctionsWorkflows.ts';
 
 const client = new SFNClient({ region: 'us-west-2' });
 const sfn = mockClient(client);
@@ -183,6 +183,49 @@ describe('StepFunctionsWorkflows', () => {
       cause: 'targetRegion: ...',
     });
     expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: EXECUTION });
+  });
+
+  it("reads how a run stood when it ended: the newest events with execution data, each state's output parsed", async () => {
+    const document = { request: { application: 'ai-gateway' }, fence: { fenced: ['us-east-1'] } };
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 9, timestamp: NOW, type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Stop' } },
+        {
+          id: 8,
+          timestamp: NOW,
+          type: 'WaitStateEntered',
+          stateEnteredEventDetails: { name: 'WaitForDatabase' },
+        },
+        {
+          id: 7,
+          timestamp: NOW,
+          type: 'TaskStateExited',
+          stateExitedEventDetails: { name: 'FenceSource', output: JSON.stringify(document) },
+        },
+        {
+          id: 6,
+          timestamp: NOW,
+          type: 'PassStateExited',
+          stateExitedEventDetails: { name: 'Truncated', output: '{"request": ' },
+        },
+        {
+          id: 5,
+          timestamp: NOW,
+          type: 'TaskStateEntered',
+          stateEnteredEventDetails: { name: 'FenceSource' },
+        },
+      ],
+    });
+    await expect(workflows.recentStates(EXECUTION)).resolves.toEqual({
+      lastEntered: 'WaitForDatabase',
+      outputs: [{ state: 'FenceSource', output: document }],
+    });
+    expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, {
+      executionArn: EXECUTION,
+      maxResults: RECENT_EVENTS,
+      reverseOrder: true,
+      includeExecutionData: true,
+    });
   });
 
   it('reads the state events after the last one seen, across pages, oldest first', async () => {

@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
@@ -11,6 +17,7 @@ import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
 import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { APPROVE_ACTION } from '../../shared/slack/messages.ts';
 import { slackSignature } from '../../shared/slack/signature.ts';
+import { statusChange } from '../support/executionEvents.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
 
 /**
@@ -63,6 +70,7 @@ const handlers = {
   notify: await load('notify'),
   approval: await load('approval'),
   callback: await load('slack-callback'),
+  runEnded: await load('run-ended'),
 };
 
 function context(functionName: string): Context {
@@ -111,6 +119,61 @@ describe('notify handler', () => {
         method: '/api/chat.postMessage',
         authorization: `Bearer ${TOKEN}`,
         body: expect.objectContaining({ channel: 'C0LIFEBOAT1', text: 'Lifeboat failed ai-gateway over' }),
+      },
+    ]);
+  });
+});
+
+describe('run-ended handler', () => {
+  it("reads a stopped failover's history, records what it had changed, and says so in its thread", async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(GetItemCommand).resolves({});
+    dynamo.on(PutItemCommand).resolves({});
+    const document = {
+      request: { application: 'ai-gateway', sourceRegion: 'us-east-1', targetRegion: 'us-west-2' },
+      thread: { ts: '1700000000.000001' },
+      fence: { fenced: ['us-east-1', 'eu-west-1'], unfenced: ['us-west-2'], unreachable: [] },
+    };
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 12,
+          timestamp: new Date(),
+          type: 'TaskStateEntered',
+          stateEnteredEventDetails: { name: 'PromoteDatabase' },
+        },
+        {
+          id: 11,
+          timestamp: new Date(),
+          type: 'TaskStateExited',
+          stateExitedEventDetails: { name: 'FenceSource', output: JSON.stringify(document) },
+        },
+      ],
+    });
+    const result = await handlers.runEnded(
+      statusChange({ error: 'StoppedByOperator', cause: 'stopped by ana: test' }),
+      context('lifeboat-run-ended'),
+    );
+    expect(result).toEqual({ action: 'recorded', status: 'ABORTED', lock: 'not held', slack: 'posted' });
+    expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, {
+      executionArn: 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-failover:manual-1',
+      reverseOrder: true,
+      includeExecutionData: true,
+    });
+    const item = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input.Item;
+    expect(JSON.stringify(item)).toContain('fenced the record of us-east-1, eu-west-1');
+    expect(slackCalls).toEqual([
+      {
+        method: '/api/chat.postMessage',
+        authorization: `Bearer ${TOKEN}`,
+        body: expect.objectContaining({
+          channel: 'C0LIFEBOAT1',
+          thread_ts: '1700000000.000001',
+          reply_broadcast: 'true',
+          text: expect.stringMatching(
+            /^\*Lifeboat failover of ai-gateway to us-west-2 STOPPED\* \(`manual-1`\) in PromoteDatabase: StoppedByOperator: stopped by ana: test\n/,
+          ),
+        }),
       },
     ]);
   });

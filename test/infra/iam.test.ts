@@ -67,7 +67,7 @@ describe('control-plane IAM', () => {
   );
 
   it.each(regions)(
-    'lets the trigger in %s start the failover, the Slack callback resume waiting tasks and start failbacks, a game day start both, and nothing else',
+    "lets the trigger in %s start the failover, the Slack callback resume waiting tasks and start failbacks, a game day start both, the run-ended recorder read its region's failover and failback histories, and nothing else",
     (region) => {
       const stack = stacks.controlPlanes.get(region)!;
       // (The schedulers' grants, each on its own state machine, are the backup construct's tests'.)
@@ -98,6 +98,12 @@ describe('control-plane IAM', () => {
             actions: ['states:StartExecution'],
             resources: machines('failback'),
           },
+          // What a stopped run had changed, read from its history in this region only.
+          ...['failover', 'failback'].map((w) => ({
+            owner: 'lifeboat-run-ended',
+            actions: ['states:GetExecutionHistory'],
+            resources: [`arn:<AWS::Partition>:states:${region}:123456789012:execution:lifeboat-${w}:*`],
+          })),
           // The drill application's game day runs from its first standby, in both its regions.
           ...(region === 'us-west-2'
             ? [
@@ -218,6 +224,8 @@ describe('control-plane IAM', () => {
         'kms:Decrypt',
         'kms:Encrypt',
         'kms:GenerateDataKey',
+        'secretsmanager:GetSecretValue',
+        'states:GetExecutionHistory',
       ],
       'lifeboat-trigger': [
         'cloudwatch:DescribeAlarms',

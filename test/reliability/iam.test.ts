@@ -448,6 +448,10 @@ const REACH: readonly { readonly group: string; readonly needs: Readonly<Record<
       'lifeboat-backup': { reach: READS_SECRET, why: 'posts a failed backup' },
       'lifeboat-restore-test': { reach: READS_SECRET, why: 'posts a failed restore test' },
       'lifeboat-drill': { reach: READS_SECRET, why: "posts a drill's findings" },
+      'lifeboat-run-ended': {
+        reach: READS_SECRET,
+        why: "says in a stopped or timed-out run's thread what it had changed",
+      },
     },
   },
 ];

@@ -153,6 +153,31 @@ describe('lifeboat stop and unlock during a us-east-1 outage (real ASL, AWS twin
     );
   });
 
+  it("the stopped run's record and its Slack thread say what it had changed, read from its history", () => {
+    const state = /in state (\w+)\./.exec(at(runs, 220).stdout)?.[1];
+    const [failover] = report.executions.filter((e) => e.workflow === 'failover');
+    const record = report.ledger.find((r) => r.executionName === failover?.name);
+    expect(record?.details).toEqual({
+      recordedBy: 'execution status change',
+      stoppedIn: state,
+      changes: {
+        made: [
+          'fenced the record of us-east-1, eu-west-1 (out of DNS answers)',
+          'began promoting the database in us-west-2 and scaling its workloads; either may have finished (a promotion cannot be undone)',
+        ],
+        notMade: ['the Route 53 weights still on us-east-1'],
+      },
+    });
+    const root = report.slack.find((m) => m.text.startsWith('Lifeboat is failing ai-gateway over'));
+    const stopped = report.slack.find((m) => m.text.includes('STOPPED'));
+    expect(stopped?.thread).toEqual({ ts: root?.ts, broadcast: true });
+    expect(stopped?.text).toMatch(
+      new RegExp(
+        `^\\*Lifeboat failover of ai-gateway to us-west-2 STOPPED\\* \\(\`${failover?.name ?? ''}\`\\) in ${state ?? ''}: StoppedByOperator: stopped by ana@example\\.com: promoting the wrong way\n`,
+      ),
+    );
+  });
+
   it("unlock refuses a stopped run's lock while a region that may run it does not answer", () => {
     const unlock = at(runs, 240);
     expect(unlock.code).toBe(EXIT.violations);

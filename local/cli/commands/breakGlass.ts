@@ -35,10 +35,10 @@ export const STOP_USAGE = `Usage:
   lifeboat stop <execution-name> --app <name> --reason <text> [--by <who>] [--config <file>]
 
 Stops a running Lifeboat workflow (StopExecution, error StoppedByOperator, the cause naming who and
-why), found by its execution name in every control-plane region. The run-ended recorder then
-records it ABORTED and cuts its lock's lease to 90 s. Says the state it was in: what it had changed
-by then is in its ledger record and lifeboat status. Records who stopped it and why in the ledger
-(kind break-glass).
+why), found by its execution name in every control-plane region, and says the state it was in.
+The run-ended recorder then records it ABORTED with what it had changed by then (said in the run's
+Slack thread too; lifeboat status shows it) and cuts its lock's lease to 90 s. Records who stopped
+it and why in the ledger (kind break-glass).
 
 Options:
 ${COMMON_OPTIONS}
@@ -250,7 +250,7 @@ export async function stopCommand(args: readonly string[], io: CliIo): Promise<n
     ...(current === undefined ? {} : { state: current }),
   });
   io.stdout(
-    `Stopped ${name} (${running.workflow} in ${running.region})${current === undefined ? '' : ` in state ${current}`}.\n  next       the run-ended recorder records it ABORTED and cuts its lock's lease to 90 s; lifeboat status shows what it had changed\n  recorded   ${recorded} (break-glass, by ${by}): ${reason}\n`,
+    `Stopped ${name} (${running.workflow} in ${running.region})${current === undefined ? '' : ` in state ${current}`}.\n  next       the run-ended recorder records it ABORTED with what it had changed (and says so in its Slack thread), and cuts its lock's lease to 90 s\n  recorded   ${recorded} (break-glass, by ${by}): ${reason}\n`,
   );
   return 0;
 }

@@ -1,4 +1,4 @@
-import type { ExecutionRecord, WorkflowRunner } from '../../runner/WorkflowRunner.ts';
+import type { ExecutionRecord, StateRecord, WorkflowRunner } from '../../runner/WorkflowRunner.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
 import { text, type ServiceOperations, type TwinCallContext, type TwinInput } from './ServiceTwin.ts';
 
@@ -153,7 +153,13 @@ export function stepFunctionsOperations(
     },
     GetExecutionHistory: (input, context) => {
       const execution = executionOf(input, context, 'GetExecutionHistory');
-      const events = historyOf(execution, (seconds) => iso(context, seconds));
+      // Execution data (each state's output) is in the history unless asked to leave it out.
+      const withData = input.includeExecutionData !== false;
+      const events = historyOf(
+        execution,
+        (seconds) => iso(context, seconds),
+        withData ? (state) => runner().stateOutput(state) : () => undefined,
+      );
       if (input.reverseOrder === true) events.reverse();
       const size =
         typeof input.maxResults === 'number' && input.maxResults > 0
@@ -202,7 +208,11 @@ export function stepFunctionsOperations(
  * An execution's history as GetExecutionHistory gives it, from the runner's record: the start, each
  * state's entry and exit (a Task's failure before its exit), and the end.
  */
-function historyOf(execution: ExecutionRecord, at: (seconds: number) => Date): Record<string, unknown>[] {
+function historyOf(
+  execution: ExecutionRecord,
+  at: (seconds: number) => Date,
+  outputOf: (state: StateRecord) => unknown,
+): Record<string, unknown>[] {
   const raw: { seconds: number; order: number; event: Record<string, unknown> }[] = [];
   let order = 0;
   const push = (seconds: number, event: Record<string, unknown>): void => {
@@ -222,7 +232,14 @@ function historyOf(execution: ExecutionRecord, at: (seconds: number) => Date): R
         taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: state.error },
       });
     }
-    push(state.exitedAt, { type: `${type}StateExited`, stateExitedEventDetails: { name: state.name } });
+    const output = outputOf(state);
+    push(state.exitedAt, {
+      type: `${type}StateExited`,
+      stateExitedEventDetails: {
+        name: state.name,
+        ...(output === undefined ? {} : { output: JSON.stringify(output) }),
+      },
+    });
   }
   if (execution.stoppedAt !== null) {
     const details = {

@@ -128,6 +128,134 @@ describe('handleExecutionEnded', () => {
     expect(await ledger.listRuns('unknown', 'backup', 10)).toHaveLength(1);
   });
 
+  /** A notifier that keeps what it was asked to post. */
+  function notifier(fail?: Error) {
+    const posts: { text: string; thread: unknown }[] = [];
+    return {
+      posts,
+      post: (text: string, _blocks?: readonly unknown[], thread?: unknown) => {
+        if (fail !== undefined) return Promise.reject(fail);
+        posts.push({ text, thread });
+        return Promise.resolve(`${posts.length}.000`);
+      },
+      update: () => Promise.resolve(),
+      postEphemeral: () => Promise.resolve(),
+    };
+  }
+
+  /** The failover's state document as it left PromoteDatabase (inside Recover). */
+  const PROMOTING = {
+    request: { application: 'ai-gateway', sourceRegion: 'us-east-1', targetRegion: 'us-west-2' },
+    thread: { ts: '1764000000.000100' },
+    fence: { fenced: ['us-east-1', 'eu-west-1'], unfenced: ['us-west-2'], unreachable: [] },
+    promotion: { status: 'modifying', lagSeconds: 3 },
+  };
+
+  it("says what a stopped failover had changed, in the ledger and in the run's Slack thread", async () => {
+    const { ledger, deps } = await setup();
+    const slack = notifier();
+    const asked: string[] = [];
+    const outcome = await handleExecutionEnded(
+      statusChange({ error: 'StoppedByOperator', cause: 'stopped by ana: wrong region' }),
+      {
+        ...deps,
+        notifier: slack,
+        history: (arn) => {
+          asked.push(arn);
+          return Promise.resolve({
+            lastEntered: 'WaitForDatabase',
+            outputs: [
+              { state: 'PromoteDatabase', output: PROMOTING },
+              { state: 'FenceSource', output: { ...PROMOTING, promotion: undefined } },
+              { state: 'Weird', output: 'not a document' },
+            ],
+          });
+        },
+      },
+    );
+    expect(asked).toEqual(['arn:aws:states:us-west-2:123456789012:execution:lifeboat-failover:manual-1']);
+    expect(outcome).toEqual({ action: 'recorded', status: 'ABORTED', lock: 'not held', slack: 'posted' });
+    const [record] = await ledger.listRuns('ai-gateway', 'failover', 10);
+    expect(record?.details).toEqual({
+      recordedBy: 'execution status change',
+      stoppedIn: 'WaitForDatabase',
+      changes: {
+        made: [
+          'fenced the record of us-east-1, eu-west-1 (out of DNS answers)',
+          'began promoting the database in us-west-2 and scaling its workloads; either may have finished (a promotion cannot be undone)',
+        ],
+        notMade: ['the Route 53 weights still on us-east-1'],
+      },
+    });
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.posts[0]?.thread).toEqual({ ts: '1764000000.000100', broadcast: true });
+    expect(slack.posts[0]?.text.split('\n')).toEqual([
+      '*Lifeboat failover of ai-gateway to us-west-2 STOPPED* (`manual-1`) in WaitForDatabase: StoppedByOperator: stopped by ana: wrong region',
+      '*Changed before it stopped:*',
+      '• fenced the record of us-east-1, eu-west-1 (out of DNS answers)',
+      '• began promoting the database in us-west-2 and scaling its workloads; either may have finished (a promotion cannot be undone)',
+      '*Not changed:*',
+      '• the Route 53 weights still on us-east-1',
+      expect.stringMatching(
+        /^\*Next:\* `lifeboat status --app ai-gateway` to see where it stands \(the fences, the writer, the weights\); to finish it, `lifeboat start failover --app ai-gateway --to us-west-2 --reason "\.\.\."` redoes only what is missing/,
+      ),
+    ]);
+    // A second delivery finds the record: nothing more is written or said.
+    expect((await handleExecutionEnded(statusChange(), { ...deps, notifier: slack })).action).toBe('ignored');
+    expect(slack.posts).toHaveLength(1);
+  });
+
+  it('says it could not read what changed when the history does not answer, and still records the end', async () => {
+    const { ledger, deps } = await setup();
+    const slack = notifier();
+    const denied = new Error('not authorized to perform: states:GetExecutionHistory');
+    denied.name = 'AccessDeniedException';
+    const outcome = await handleExecutionEnded(
+      statusChange({ status: 'TIMED_OUT', error: 'States.Timeout' }),
+      {
+        ...deps,
+        notifier: slack,
+        history: () => Promise.reject(denied),
+      },
+    );
+    expect(outcome).toMatchObject({ action: 'recorded', status: 'TIMED_OUT', slack: 'posted' });
+    const [record] = await ledger.listRuns('ai-gateway', 'failover', 10);
+    expect(record?.details).toEqual({
+      recordedBy: 'execution status change',
+      changesUnread: 'AccessDeniedException: not authorized to perform: states:GetExecutionHistory',
+    });
+    // No thread is known: the message stands in the channel, and names the target from the input.
+    expect(slack.posts[0]?.thread).toBeUndefined();
+    expect(slack.posts[0]?.text.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(
+        /^\*Lifeboat failover of ai-gateway to us-west-2 TIMED OUT\* \(`manual-1`\): States\.Timeout: /,
+      ),
+      '*What it changed before it stopped could not be read* (AccessDeniedException: not authorized to perform: states:GetExecutionHistory).',
+    ]);
+  });
+
+  it('keeps the record when Slack does not answer, and says the message was not posted', async () => {
+    const { ledger, deps } = await setup();
+    const outcome = await handleExecutionEnded(statusChange(), {
+      ...deps,
+      notifier: notifier(new Error('service_unavailable')),
+      history: () => Promise.resolve({ outputs: [] }),
+    });
+    expect(outcome).toMatchObject({ action: 'recorded', slack: 'not posted: service_unavailable' });
+    expect(await ledger.listRuns('ai-gateway', 'failover', 10)).toHaveLength(1);
+  });
+
+  it('says nothing on Slack for a scheduled workflow (the backup has its own record and alarms)', async () => {
+    const { deps } = await setup();
+    const slack = notifier();
+    const outcome = await handleExecutionEnded(
+      statusChange({ stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-backup' }),
+      { ...deps, notifier: slack, history: () => Promise.reject(new Error('not asked')) },
+    );
+    expect(outcome).toEqual({ action: 'recorded', status: 'ABORTED', lock: 'none' });
+    expect(slack.posts).toEqual([]);
+  });
+
   it.each([
     ['a run that succeeded', statusChange({ status: 'SUCCEEDED' }), /manual-1 is SUCCEEDED/],
     [
