@@ -102,6 +102,7 @@ svg .execution { opacity: 0.35; }
 .answered { fill: #3b7fc4; --swatch: #3b7fc4; }
 .writer { fill: #2e9e5b; --swatch: #2e9e5b; }
 .split { fill: #d64541; --swatch: #d64541; }
+.fenced-writer { fill: #e0a030; --swatch: #e0a030; }
 tr.kind-fault td { background: #fdecea; }
 tr.kind-recover td { background: #e8f6ee; }
 tr.kind-alarm td { background: #fff6e0; }
@@ -146,11 +147,12 @@ ${legend([['answered', 'answered']])}
 </section>
 <section id="writers">
 <h2>Writers</h2>
-<p class="meta">Which regions' databases accept writes, per application; more than one at once is drawn in red.</p>
-${stepChart(report.writers, report, scale, 'writer', 'No writers were recorded.')}
+<p class="meta">Which regions' databases accept writes, per application. A second writer is drawn in amber while it is fenced (DNS does not answer with it: no client reaches it), and both in red while DNS answers with both.</p>
+${stepChart(writerSpans(report), report, scale, 'writer', 'No writers were recorded.')}
 ${legend([
   ['writer', 'accepts writes'],
-  ['split', 'more than one writer'],
+  ['fenced-writer', 'a second writer, fenced out of DNS answers'],
+  ['split', 'two writers DNS answers with'],
 ])}
 </section>
 ${seriesSections(report, scale)}
@@ -329,18 +331,50 @@ function stateSegment(state: ReportState, until: number): Segment {
  * Lanes of a step function per application and region: a region's lane is filled while the latest
  * entry of its application names it, until the next entry (or the scenario's end).
  */
+/** A writers entry, and the regions DNS answered with meanwhile (writers only). */
+interface StepEntry {
+  readonly at: number;
+  readonly application: string;
+  readonly regions: readonly string[];
+  readonly answered?: readonly string[];
+}
+
+/**
+ * The writers log cut at every change of the DNS answers too, so that each span knows whether DNS
+ * answered with each writer: a second writer DNS does not answer with is fenced, not a split brain.
+ */
+function writerSpans(report: Report): StepEntry[] {
+  const out: StepEntry[] = [];
+  const applications = new Set(report.writers.map((w) => w.application));
+  for (const application of applications) {
+    const writers = report.writers.filter((w) => w.application === application).sort((a, b) => a.at - b.at);
+    const dns = report.dns.filter((d) => d.application === application).sort((a, b) => a.at - b.at);
+    const first = writers[0]?.at ?? 0;
+    const times = [
+      ...new Set([...writers.map((w) => w.at), ...dns.map((d) => d.at).filter((t) => t > first)]),
+    ].sort((a, b) => a - b);
+    const at = <T extends { at: number }>(list: readonly T[], t: number): T | undefined =>
+      list.filter((e) => e.at <= t).at(-1);
+    for (const t of times) {
+      out.push({
+        at: t,
+        application,
+        regions: at(writers, t)?.regions ?? [],
+        answered: at(dns, t)?.answers ?? [],
+      });
+    }
+  }
+  return out;
+}
+
 function stepChart(
-  entries: readonly {
-    readonly at: number;
-    readonly application: string;
-    readonly regions: readonly string[];
-  }[],
+  entries: readonly StepEntry[],
   report: Report,
   scale: number,
   className: string,
   empty: string,
 ): string {
-  const byApplication = new Map<string, { at: number; regions: readonly string[] }[]>();
+  const byApplication = new Map<string, StepEntry[]>();
   for (const entry of entries) {
     const list = byApplication.get(entry.application);
     if (list === undefined) byApplication.set(entry.application, [entry]);
@@ -363,19 +397,30 @@ function stepChart(
         if (!entry.regions.includes(region) || to <= entry.at) continue;
         const split = className === 'writer' && entry.regions.length > 1;
         const last = segments.at(-1);
-        const kind = split ? 'split' : className;
-        if (last !== undefined && last.to === entry.at && last.className === kind) {
+        // Of two writers, one DNS does not answer with is fenced (nothing reaches it), and the one it
+        // answers with is the writer; only writers DNS answers with together are a split brain.
+        const answeredWriters = entry.regions.filter((r) => entry.answered?.includes(r) !== false);
+        const kind = !split
+          ? className
+          : entry.answered?.includes(region) === false
+            ? 'fenced-writer'
+            : answeredWriters.length > 1
+              ? 'split'
+              : className;
+        // A span goes on while its kind and its company stay the same.
+        const sameCompany = (ordered[i - 1]?.regions ?? []).join() === entry.regions.join();
+        if (last !== undefined && last.to === entry.at && last.className === kind && sameCompany) {
           segments[segments.length - 1] = {
             ...last,
             to,
-            title: spanTitle(region, application, className, last.from, to, entry.regions),
+            title: spanTitle(region, application, kind, last.from, to, entry.regions),
           };
         } else {
           segments.push({
             from: entry.at,
             to,
             className: kind,
-            title: spanTitle(region, application, className, entry.at, to, entry.regions),
+            title: spanTitle(region, application, kind, entry.at, to, entry.regions),
           });
         }
       }
@@ -394,9 +439,11 @@ function spanTitle(
   regions: readonly string[],
 ): string {
   const what =
-    className === 'writer'
-      ? `${region} accepts writes for ${application}`
-      : `${application} answered with ${region}`;
+    className === 'fenced-writer'
+      ? `${region} accepts writes for ${application} but is fenced: DNS does not answer with it`
+      : className === 'writer' || className === 'split'
+        ? `${region} accepts writes for ${application}`
+        : `${application} answered with ${region}`;
   const others = regions.length > 1 ? ` (with ${regions.filter((r) => r !== region).join(', ')})` : '';
   return `${what}${others}, +${formatClock(from)} to +${formatClock(to)}`;
 }

@@ -206,6 +206,7 @@ const broken: Report = {
     { at: 0, application: 'ai-gateway', regions: ['us-east-1'] },
     { at: 1805, application: 'ai-gateway', regions: ['us-east-1', 'us-west-2'] },
   ],
+  dns: [...failover.dns, { at: 1805, application: 'ai-gateway', answers: ['us-east-1', 'us-west-2'] }],
   violations: [
     'invariant 6 at 1805 s: ai-gateway has two writers <script>alert(2)</script>',
     'invariant 3 at 1810 s: DNS answered with unhealthy us-east-1 for ai-gateway',
@@ -597,6 +598,25 @@ describe('renderHtml', () => {
     expect(html).toContain('<title>us-west-2 accepts writes for ai-gateway, +0:05:15 to +2:00:00</title>');
     expect(html).not.toMatch(/<rect class="split"/);
     expect(renderHtml(broken)).toMatch(/<rect class="split"[^>]*><title>us-west-2 accepts writes/);
+  });
+
+  it('draws a second writer DNS does not answer with as fenced, not as a split brain', () => {
+    // The old primary comes back writable at 1800 s; the fence keeps it out of the answers.
+    const html = renderHtml({
+      ...failover,
+      writers: [
+        ...failover.writers,
+        { at: 1800, application: 'ai-gateway', regions: ['us-east-1', 'us-west-2'] },
+      ],
+    });
+    expect(html).toContain(
+      '<title>us-east-1 accepts writes for ai-gateway but is fenced: DNS does not answer with it (with us-west-2), +0:30:00 to +2:00:00</title>',
+    );
+    expect(html).toMatch(/<rect class="fenced-writer"[^>]*><title>us-east-1 accepts writes/);
+    expect(html).toContain(
+      '<title>us-west-2 accepts writes for ai-gateway (with us-east-1), +0:30:00 to +2:00:00</title>',
+    );
+    expect(html).not.toMatch(/<rect class="split"/);
   });
 
   it('summarises RTO and RPO against their targets and executions by status', () => {
