@@ -779,6 +779,12 @@ export class ControlPlaneStack extends Stack {
     const preScaled = this.preScaledHere();
     this.grantDescribeClusters(role, [this.region], preScaled);
     this.grantNodeGroups(fn, [this.region], preScaled);
+    // The standbys' node group health, to fail over to one with capacity when the first has none
+    // (every trigger chooses the same standby, so each reads every region's groups).
+    const automatic = this.applicationsHere().filter((a) => a.automation.automaticFailover);
+    this.grantNodeGroups(fn, [...new Set(automatic.flatMap((a) => a.regions))], automatic, [
+      'eks:DescribeNodegroup',
+    ]);
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['states:StartExecution'],
@@ -1127,6 +1133,7 @@ export class ControlPlaneStack extends Stack {
     fn: LifeboatFunction,
     regions: readonly string[] = [this.region],
     applications: LifeboatConfig['applications'] = this.applicationsHere(),
+    actions: readonly string[] = ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
   ): void {
     const nodeGroups = applications.flatMap((app) =>
       regions.flatMap((region) => {
@@ -1145,7 +1152,7 @@ export class ControlPlaneStack extends Stack {
     const unique = [...new Set(nodeGroups)];
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
+        actions: [...actions],
         resources: unique,
       }),
     );

@@ -1208,14 +1208,41 @@ export class World {
 
   // ---------------------------------------------------------------- workloads
 
+  /**
+   * EKS DescribeNodegroup. Under a capacity shortfall its health lists the issue EKS reports when the
+   * node group's Auto Scaling group cannot launch instances (`AsgInstanceLaunchFailures`,
+   * https://docs.aws.amazon.com/eks/latest/APIReference/API_Issue.html): the region has no more
+   * capacity of the group's instance type.
+   */
   describeNodegroup(
     application: string,
     region: string,
     nodeGroup: string,
-  ): { desired: number; ready: number; min: number; max: number } {
+  ): {
+    desired: number;
+    ready: number;
+    min: number;
+    max: number;
+    issues: readonly { code: string; message: string }[];
+  } {
     this.faults.check('eks', 'DescribeNodegroup', region);
     const group = this.nodeGroup(application, region, nodeGroup);
-    return { desired: group.desired, ready: group.ready, min: group.min, max: group.max };
+    const short = this.cluster(application, region).maxReplicas !== undefined;
+    return {
+      desired: group.desired,
+      ready: group.ready,
+      min: group.min,
+      max: group.max,
+      issues: short
+        ? [
+            {
+              code: 'AsgInstanceLaunchFailures',
+              message:
+                'Could not launch On-Demand Instances. InsufficientInstanceCapacity - We currently do not have sufficient capacity in the Availability Zone you requested. Launching EC2 instance failed.',
+            },
+          ]
+        : [],
+    };
   }
 
   /** EKS UpdateNodegroupConfig: new nodes are Ready after the scale-up time; removed ones go at once. */

@@ -102,7 +102,15 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
           return true;
         }),
       describeNodeGroup: (app, region, group) =>
-        call(() => world.describeNodegroup(name(app), region, group)),
+        call(() => {
+          const g = world.describeNodegroup(name(app), region, group);
+          return { desired: g.desired, ready: g.ready, min: g.min, max: g.max };
+        }),
+      nodeGroupHealth: (app, region, group) =>
+        call(() => {
+          const g = world.describeNodegroup(name(app), region, group);
+          return { max: g.max, issues: g.issues };
+        }),
       scaleNodeGroup: (app, region, group, scaling) =>
         call(() => {
           world.updateNodegroupConfig(name(app), region, group, scaling);

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ApplicationConfig, WorkloadConfig } from '../config/LifeboatConfig.ts';
-import type { DeploymentStatus, NodeGroupStatus, WorkloadsPort } from '../ports/Estate.ts';
+import type { DeploymentStatus, NodeGroupHealth, NodeGroupStatus, WorkloadsPort } from '../ports/Estate.ts';
 import { eksToken } from './eksToken.ts';
 
 /** One HTTPS call to a cluster's API server, trusting only `ca` (PEM). */
@@ -174,6 +174,21 @@ export class EksWorkloads implements WorkloadsPort {
       ready: countReadyNodes(nodes as NodeList),
       min: scaling?.minSize ?? 0,
       max: scaling?.maxSize ?? 0,
+    };
+  }
+
+  /** DescribeNodegroup: the group's maximum size and its health issues (no Kubernetes API call). */
+  async nodeGroupHealth(app: ApplicationConfig, region: string, nodeGroup: string): Promise<NodeGroupHealth> {
+    const { clusterName } = workloadsOf(app, region);
+    const described = await this.#clientFor(region).send(
+      new DescribeNodegroupCommand({ clusterName, nodegroupName: nodeGroup }),
+    );
+    return {
+      max: described.nodegroup?.scalingConfig?.maxSize ?? 0,
+      issues: (described.nodegroup?.health?.issues ?? []).map((issue) => ({
+        code: issue.code ?? 'Unknown',
+        message: issue.message ?? '',
+      })),
     };
   }
 

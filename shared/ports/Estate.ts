@@ -108,6 +108,13 @@ export interface NodeGroupStatus {
   readonly max: number;
 }
 
+/** A node group's scaling limit and the health issues EKS reports for it (DescribeNodegroup alone). */
+export interface NodeGroupHealth {
+  readonly max: number;
+  /** EKS's issue codes and messages (`AsgInstanceLaunchFailures`, `InsufficientFreeAddresses`, ...). */
+  readonly issues: readonly { readonly code: string; readonly message: string }[];
+}
+
 export interface DeploymentStatus {
   readonly replicas: number;
   readonly readyReplicas: number;
@@ -117,6 +124,8 @@ export interface WorkloadsPort {
   /** Whether the region's EKS cluster answers (DescribeCluster says ACTIVE). */
   clusterReachable(app: ApplicationConfig, region: string): Promise<boolean>;
   describeNodeGroup(app: ApplicationConfig, region: string, nodeGroup: string): Promise<NodeGroupStatus>;
+  /** The node group's limit and health from EKS's API, without the Kubernetes API. */
+  nodeGroupHealth(app: ApplicationConfig, region: string, nodeGroup: string): Promise<NodeGroupHealth>;
   scaleNodeGroup(
     app: ApplicationConfig,
     region: string,

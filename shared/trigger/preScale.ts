@@ -29,11 +29,50 @@ export interface StandbyChoiceTime {
 }
 
 /**
+ * EKS's node group issues that mean the group cannot add the nodes a failover scales it to
+ * (https://docs.aws.amazon.com/eks/latest/APIReference/API_Issue.html): its Auto Scaling group
+ * fails to launch instances, the account's instance limit, no free IP addresses in its subnets,
+ * an instance type the region does not have.
+ */
+export const CAPACITY_ISSUES: ReadonlySet<string> = new Set([
+  'AsgInstanceLaunchFailures',
+  'InstanceLimitExceeded',
+  'InsufficientFreeAddresses',
+  'Ec2InstanceTypeDoesNotExist',
+]);
+
+/**
+ * Why a standby is short of capacity for a failover, or undefined when EKS reports nothing against
+ * it: a configured node group with a capacity issue. A node group that cannot be read is not
+ * counted against the region (its workloads are checked again once scaled).
+ */
+export async function capacityShortfall(
+  app: ApplicationConfig,
+  region: string,
+  estate: Estate,
+): Promise<string | undefined> {
+  const problems: string[] = [];
+  for (const group of app.workloads[region]?.nodeGroups ?? []) {
+    try {
+      const health = await estate.workloads.nodeGroupHealth(app, region, group.name);
+      for (const issue of health.issues) {
+        if (CAPACITY_ISSUES.has(issue.code)) problems.push(`node group ${group.name}: ${issue.code}`);
+      }
+    } catch {
+      // Unread: not held against the region.
+    }
+  }
+  return problems.length === 0 ? undefined : problems.join(', ');
+}
+
+/**
  * The standby an automatic failover from `serving` moves to, and why when it is not the first:
  * among the healthy regions with a control plane, in the application's order, the first whose
  * replica would lose no more than `automation.maxReplicaLagSeconds` of writes (`replicationAtRisk`,
- * the lag gate's own measure); the first healthy one when none would (its preflight then asks a
- * person). A lag that cannot be read counts as over the budget.
+ * the lag gate's own measure) and whose node groups EKS reports no capacity issue against
+ * (`capacityShortfall`); the first healthy one when none qualifies (its preflight then asks a person
+ * about the lag, and its workloads check reports a shortfall). A lag that cannot be read counts as
+ * over the budget.
  */
 export async function chooseStandby(
   config: Pick<LifeboatConfig, 'controlPlaneRegions'>,
@@ -51,27 +90,39 @@ export async function chooseStandby(
   if (first === undefined) return undefined;
   if (healthy.length === 1) return { target: first };
   const budget = app.automation.maxReplicaLagSeconds;
-  const lags = await Promise.all(
-    healthy.map((region) =>
-      readReplicationAtRisk(estate.metrics, app, region, { ...when, sourceRegion: serving })
-        .then((risk) => risk.seconds)
-        .catch(() => undefined),
+  const [lags, shortfalls] = await Promise.all([
+    Promise.all(
+      healthy.map((region) =>
+        readReplicationAtRisk(estate.metrics, app, region, { ...when, sourceRegion: serving })
+          .then((risk) => risk.seconds)
+          .catch(() => undefined),
+      ),
     ),
-  );
-  const within = healthy.findIndex((_, i) => {
+    Promise.all(healthy.map((region) => capacityShortfall(app, region, estate))),
+  ]);
+  const withinLag = (i: number): boolean => {
     const lag = lags[i];
     return lag !== undefined && lag <= budget;
-  });
-  if (within <= 0) return { target: first };
-  const target = healthy[within] ?? first;
+  };
+  const chosen = healthy.findIndex((_, i) => withinLag(i) && shortfalls[i] === undefined);
+  if (chosen <= 0) return { target: first };
+  const target = healthy[chosen] ?? first;
   const lagOf = (i: number): string =>
     lags[i] === undefined ? 'no lag datapoint' : `${String(Math.round(lags[i]))} s of writes at risk`;
+  const passedOver = (i: number): string => {
+    const region = healthy[i] ?? '?';
+    const reasons = [
+      ...(withinLag(i) ? [] : [`${lagOf(i)} against the ${budget} s budget`]),
+      ...(shortfalls[i] === undefined ? [] : [`short of capacity (${shortfalls[i]})`]),
+    ];
+    return `${region} ${reasons.join(' and ')}`;
+  };
   return {
     target,
-    why: `${target} chosen over ${healthy.slice(0, within).join(', ')}: ${healthy
-      .slice(0, within)
-      .map((r, i) => `${r} ${lagOf(i)}`)
-      .join(', ')} against the ${budget} s budget, ${target} ${lagOf(within)}`,
+    why: `${target} chosen over ${healthy.slice(0, chosen).join(', ')}: ${healthy
+      .slice(0, chosen)
+      .map((_, i) => passedOver(i))
+      .join('; ')}; ${target} ${lagOf(chosen)}, no capacity issue`,
   };
 }
 

@@ -207,6 +207,41 @@ describe('EksWorkloads.describeNodeGroup', () => {
   });
 });
 
+describe('EksWorkloads.nodeGroupHealth', () => {
+  it("reads the group's maximum and EKS's health issues with DescribeNodegroup alone", async () => {
+    eks.on(DescribeNodegroupCommand).resolves({
+      nodegroup: {
+        ...nodegroup({ minSize: 2, maxSize: 10, desiredSize: 6 }).nodegroup,
+        health: {
+          issues: [
+            {
+              code: 'AsgInstanceLaunchFailures',
+              message: 'Could not launch On-Demand Instances. InsufficientInstanceCapacity',
+              resourceIds: ['eks-general-asg'],
+            },
+          ],
+        },
+      },
+    });
+    const { workloads, kube } = setup();
+    await expect(workloads.nodeGroupHealth(APP, REGION, 'general')).resolves.toEqual({
+      max: 10,
+      issues: [
+        {
+          code: 'AsgInstanceLaunchFailures',
+          message: 'Could not launch On-Demand Instances. InsufficientInstanceCapacity',
+        },
+      ],
+    });
+    expect(eks).toHaveReceivedCommandWith(DescribeNodegroupCommand, {
+      clusterName: CLUSTER,
+      nodegroupName: 'general',
+    });
+    // No Kubernetes API call: the trigger reads it without cluster access.
+    expect(kube.calls).toEqual([]);
+  });
+});
+
 describe('EksWorkloads.scaleNodeGroup', () => {
   it('raises the maximum as far as the new size when it is above it', async () => {
     eks.on(DescribeNodegroupCommand).resolves(nodegroup({ minSize: 2, maxSize: 10, desiredSize: 2 }));

@@ -114,6 +114,13 @@ describe('ClusterAccessStack', () => {
         ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'],
         expect.stringContaining(':eks:us-west-2:123456789012:nodegroup/ai-gateway-usw2/general/*"'),
       ],
+      // Every region's node group health, read (never changed) to pass over a standby without capacity.
+      [
+        'eks:DescribeNodegroup',
+        expect.stringMatching(
+          /:eks:us-east-1:123456789012:nodegroup\/ai-gateway-use1\/general\/\*".*:eks:us-west-2:123456789012:nodegroup\/ai-gateway-usw2\/general\/\*".*:eks:eu-west-1:123456789012:nodegroup\/ai-gateway-euw1\/general\/\*"/,
+        ),
+      ],
     ]);
   });
 });

@@ -232,6 +232,7 @@ describe('control-plane IAM', () => {
         'cloudwatch:GetMetricData',
         'dynamodb:PutItem',
         'dynamodb:Query',
+        'eks:DescribeNodegroup',
         'kms:Decrypt',
         'kms:Encrypt',
         'kms:GenerateDataKey',

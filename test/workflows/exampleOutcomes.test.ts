@@ -30,6 +30,36 @@ describe('example scenarios end as their descriptions say (on the AWS twin)', ()
     expect(report.violations).toEqual([]);
   });
 
+  it('capacity-shortfall: with both standbys short, goes to the first, reports the shortfall, moves no weight', async () => {
+    const report = await example('capacity-shortfall.json');
+    const [run, ...others] = report.executions;
+    expect(others).toEqual([]);
+    expect(run).toMatchObject({
+      workflow: 'failover',
+      status: 'FAILED',
+      cause: expect.stringContaining('ai-gateway/litellm 3/4 ready'),
+    });
+    expect(promotions(report)).toEqual([expect.stringContaining('ai-gateway-db-usw2')]);
+    expect(report.timeline.filter((t) => t.kind === 'dns-change' && t.text.startsWith('change'))).toEqual([]);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('standby-capacity: goes to eu-west-1 past us-west-2, which cannot launch instances, and says why', async () => {
+    const report = await example('standby-capacity.json');
+    const [run, ...others] = report.executions;
+    expect(others).toEqual([]);
+    expect(run).toMatchObject({ workflow: 'failover', status: 'SUCCEEDED' });
+    expect(promotions(report)).toEqual([expect.stringContaining('ai-gateway-db-euw1')]);
+    expect(report.slack[0]?.text).toMatch(
+      /^Lifeboat is failing ai-gateway over from us-east-1 to eu-west-1 \(automatic: .*eu-west-1 chosen over us-west-2: us-west-2 short of capacity \(node group general: AsgInstanceLaunchFailures\)/,
+    );
+    expect(ledgerOf(report, run!.name)).toMatchObject({
+      details: { request: { reason: expect.stringContaining('us-west-2 short of capacity') } },
+    });
+    expect(report.world.regions['eu-west-1']?.applications['ai-gateway']?.dnsWeight).toBe(100);
+    expect(report.violations).toEqual([]);
+  });
+
   it('health-check-flap: starts nothing, and shows the service restored in place when the flap ends', async () => {
     const report = await example('health-check-flap.json');
     expect(report.executions.filter((e) => e.workflow === 'failover')).toEqual([]);

@@ -264,7 +264,7 @@ describe('failover workflow (real ASL on the local runtime)', () => {
     expect(report.world.regions['us-west-2']?.applications['ai-gateway']?.database).toBe('replica');
     const record = ledgerOf(report, run!.name) as { details: { request: { reason: string } } };
     expect(record.details.request.reason).toMatch(
-      /eu-west-1 chosen over us-west-2: us-west-2 45 s of writes at risk against the 30 s budget, eu-west-1 \d+ s of writes at risk$/,
+      /eu-west-1 chosen over us-west-2: us-west-2 45 s of writes at risk against the 30 s budget; eu-west-1 \d+ s of writes at risk, no capacity issue$/,
     );
   });
 
@@ -341,14 +341,43 @@ describe('failover workflow (real ASL on the local runtime)', () => {
   });
 
   it('reports a capacity shortfall and never moves the weights to a target short of its minimum', async () => {
+    // Both standbys are short: none qualifies, so the failover goes to the first and finds out.
     const report = await rehearse({
-      events: [OUTAGE, { at: 0, fault: 'capacity-shortfall', region: 'us-west-2', maxReplicas: 3 }],
+      events: [
+        OUTAGE,
+        { at: 0, fault: 'capacity-shortfall', region: 'us-west-2', maxReplicas: 3 },
+        { at: 0, fault: 'capacity-shortfall', region: 'eu-west-1', maxReplicas: 3 },
+      ],
       until: 1800,
     });
     const [run] = failovers(report);
     expect(run).toMatchObject({ status: 'FAILED', error: 'NotReadyError' });
     expect(run!.cause).toContain('ai-gateway/litellm 3/4 ready');
     expect(dnsChanges(report)).toEqual([]);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('fails over to the next standby when EKS says the first cannot add nodes, and says why', async () => {
+    const report = await rehearse({
+      events: [
+        OUTAGE,
+        { at: 0, fault: 'capacity-shortfall', region: 'us-west-2', maxReplicas: 3 },
+        { at: 900, recover: 'region-outage', region: 'us-east-1' },
+      ],
+      until: 1500,
+    });
+    const [run] = failovers(report);
+    const record = ledgerOf(report, run!.name) as {
+      details: { request: { reason: string; targetRegion: string } };
+    };
+    expect(record.details.request.targetRegion).toBe('eu-west-1');
+    expect(record.details.request.reason).toMatch(
+      /; eu-west-1 chosen over us-west-2: us-west-2 short of capacity \(node group general: AsgInstanceLaunchFailures\); eu-west-1 \d+ s of writes at risk, no capacity issue$/,
+    );
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(promotions(report)).toEqual([expect.stringContaining('ai-gateway-db-euw1')]);
+    expect(report.world.regions['eu-west-1']?.applications['ai-gateway']?.dnsWeight).toBe(100);
+    expect(report.slack[0]?.text).toContain('eu-west-1 chosen over us-west-2: us-west-2 short of capacity');
     expect(report.violations).toEqual([]);
   });
 

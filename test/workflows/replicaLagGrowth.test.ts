@@ -97,7 +97,7 @@ describe('replica lag while the source is down (on the AWS twin)', () => {
       expect(record?.status).toBe('SUCCEEDED');
       expect(record?.details?.request?.targetRegion).toBe('eu-west-1');
       expect(record?.details?.request?.reason).toMatch(
-        /eu-west-1 chosen over us-west-2: us-west-2 602 s of writes at risk against the 30 s budget, eu-west-1 3 s of writes at risk$/,
+        /eu-west-1 chosen over us-west-2: us-west-2 602 s of writes at risk against the 30 s budget; eu-west-1 3 s of writes at risk, no capacity issue$/,
       );
       expect(record?.details?.rpoSeconds).toBe(3);
       expect(report.applications['ai-gateway']?.rpoSeconds).toBe(3);

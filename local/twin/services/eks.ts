@@ -93,7 +93,13 @@ export function eksOperations(
           status: group.ready === group.desired ? 'ACTIVE' : 'UPDATING',
           capacityType: 'ON_DEMAND',
           scalingConfig: { minSize: group.min, maxSize: group.max, desiredSize: group.desired },
-          health: { issues: [] },
+          health: {
+            issues: group.issues.map((issue) => ({
+              code: issue.code,
+              message: issue.message,
+              resourceIds: [`eks-${text(input.nodegroupName)}-asg`],
+            })),
+          },
         },
       };
     },
