@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EventBridgeIncidents } from '../../shared/aws/EventBridgeIncidents.ts';
 import { clientConfig, lambdaConfig } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
 import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
@@ -8,7 +10,20 @@ import { functionTracing } from '../../shared/runtime/tracing.ts';
 const FUNCTION = 'lifeboat-notify';
 const logger = new Logger();
 const tracing = await functionTracing();
-const { notifier } = slackNotifier(lambdaConfig(), tracing.client(new SecretsManagerClient(clientConfig())));
+const config = lambdaConfig();
+const { notifier } = slackNotifier(config, tracing.client(new SecretsManagerClient(clientConfig())));
+// The paging hook, when the config names its event bus.
+const pager =
+  config.paging === undefined
+    ? undefined
+    : new EventBridgeIncidents(
+        tracing.client(new EventBridgeClient(clientConfig())),
+        config.paging.eventBusName,
+      );
 
-/** Notify: how a run ended, posted to the team's Slack channel. */
-export const handler = failoverHandler(FUNCTION, { logger, tracing, ports: { notifier } });
+/** Notify: how a run goes and ends, posted to the team's Slack channel (and its pager, when configured). */
+export const handler = failoverHandler(FUNCTION, {
+  logger,
+  tracing,
+  ports: { notifier, ...(pager === undefined ? {} : { pager }) },
+});

@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
+import { EventBridgeIncidents } from '../../shared/aws/EventBridgeIncidents.ts';
 import { StepFunctionsWorkflows } from '../../shared/aws/StepFunctionsWorkflows.ts';
 import { handleExecutionEnded, type RunEndedOutcome } from '../../shared/ledger/runEnded.ts';
 import {
@@ -21,12 +23,22 @@ const logger = new Logger();
 const tracing = await functionTracing();
 const dynamo = tracing.client(new DynamoDBClient(clientConfig()));
 const workflows = new StepFunctionsWorkflows(tracing.client(new SFNClient(clientConfig())));
-const { notifier } = slackNotifier(lambdaConfig(), tracing.client(new SecretsManagerClient(clientConfig())));
+const config = lambdaConfig();
+const { notifier } = slackNotifier(config, tracing.client(new SecretsManagerClient(clientConfig())));
 const deps = {
   ledger: new DynamoLedger(dynamo, ledgerTableName()),
   clock: systemClock,
   history: (executionArn: string) => workflows.recentStates(executionArn),
   notifier,
+  // The paging hook, when the config names its event bus.
+  ...(config.paging === undefined
+    ? {}
+    : {
+        pager: new EventBridgeIncidents(
+          tracing.client(new EventBridgeClient(clientConfig())),
+          config.paging.eventBusName,
+        ),
+      }),
 };
 
 async function runEnded(event: unknown): Promise<RunEndedOutcome> {

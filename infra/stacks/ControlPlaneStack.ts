@@ -412,6 +412,7 @@ export class ControlPlaneStack extends Stack {
       );
     }
     this.grantSecrets(this.runEnded.role, [this.slackSecretArns().botToken]);
+    this.grantPaging(this.runEnded.role);
     new Rule(this, 'RunEndedRule', {
       description: "Lifeboat workflows' executions that ended stopped, timed out or failed",
       eventPattern: {
@@ -682,6 +683,7 @@ export class ControlPlaneStack extends Stack {
         break;
       case 'lifeboat-notify':
         this.grantSecrets(role, [this.slackSecretArns().botToken]);
+        this.grantPaging(role);
         break;
       case 'lifeboat-approval':
         this.grantSecrets(role, [this.slackSecretArns().botToken]);
@@ -713,6 +715,26 @@ export class ControlPlaneStack extends Stack {
       botToken: arn(this.config.slack.botTokenSecretName),
       signingSecret: arn(this.config.slack.signingSecretSecretName),
     };
+  }
+
+  /**
+   * The paging hook: PutEvents on the configured bus in this region (a run's events go on its own
+   * region's bus), when the config names one.
+   */
+  private grantPaging(role: IPrincipal): void {
+    if (this.config.paging === undefined) return;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [
+          this.formatArn({
+            service: 'events',
+            resource: 'event-bus',
+            resourceName: this.config.paging.eventBusName,
+          }),
+        ],
+      }),
+    );
   }
 
   private grantSecrets(role: IPrincipal, arns: readonly string[]): void {

@@ -64,6 +64,7 @@ const TAGS: Readonly<Record<string, string>> = {
   slack: 'SLACK',
   schedule: 'SCHEDULE',
   execution: 'RUN',
+  page: 'PAGE',
   approve: 'APPROVE',
 };
 

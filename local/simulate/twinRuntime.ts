@@ -8,6 +8,7 @@ import { AwsTwin, type TwinChecks } from '../twin/AwsTwin.ts';
 import { operatorAwsClients } from '../twin/operatorClients.ts';
 import { synthesizeDeployment, type Deployment } from '../twin/Deployment.ts';
 import { dynamoDbPassThrough } from '../twin/services/dynamoDb.ts';
+import { eventBridgeOperations } from '../twin/services/eventBridge.ts';
 import { stepFunctionsOperations } from '../twin/services/stepFunctions.ts';
 import type { ExecutionRecord, LocalFunction } from '../runner/WorkflowRunner.ts';
 import type { World } from '../world/World.ts';
@@ -213,7 +214,21 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
     clock,
     deployment,
     checks,
-    services: { ...parts.services, sfn: [sfn] },
+    services: {
+      ...parts.services,
+      sfn: [sfn],
+      // Every region's default bus, the control planes' lifeboat bus, and the paging hook's bus.
+      events: [
+        eventBridgeOperations(
+          (region) =>
+            new Set([
+              'default',
+              ...(config.controlPlaneRegions.includes(region) ? ['lifeboat'] : []),
+              ...(config.paging === undefined ? [] : [config.paging.eventBusName]),
+            ]),
+        ),
+      ],
+    },
     dynamodb: dynamoDbPassThrough({
       world,
       clock,

@@ -87,6 +87,7 @@ const ACCESS_DENIED: Readonly<Record<TwinService, string>> = {
   dynamodb: 'AccessDeniedException',
   sfn: 'AccessDeniedException',
   secretsmanager: 'AccessDeniedException',
+  events: 'AccessDeniedException',
 };
 
 /** The name AWS gives a request its model rejects, by service. */
@@ -98,6 +99,7 @@ const VALIDATION: Readonly<Record<TwinService, string>> = {
   dynamodb: 'ValidationException',
   sfn: 'ValidationException',
   secretsmanager: 'InvalidParameterException',
+  events: 'ValidationException',
 };
 
 /**

@@ -39,6 +39,7 @@ const PREFIX: Readonly<Record<TwinService, string>> = {
   dynamodb: 'dynamodb',
   sfn: 'states',
   secretsmanager: 'secretsmanager',
+  events: 'events',
 };
 
 type Input = Readonly<Record<string, unknown>>;
@@ -123,6 +124,17 @@ function resourcesOf(
       };
     case 'sfn:StartExecution':
       return { resources: [text(input.stateMachineArn)] };
+    // PutEvents acts on the bus each entry names (the default bus when none).
+    case 'events:PutEvents': {
+      const entries = (input.Entries ?? []) as readonly Input[];
+      const buses = new Set(
+        entries.map((e) => {
+          const bus = text(e.EventBusName);
+          return bus.startsWith('arn:') ? bus : arn('events', `event-bus/${bus === '' ? 'default' : bus}`);
+        }),
+      );
+      return { resources: [...buses] };
+    }
     // These act on the execution the request names (resource type `execution`).
     case 'sfn:GetExecutionHistory':
     case 'sfn:DescribeExecution':

@@ -3,6 +3,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -57,6 +58,7 @@ const CLIENTS: readonly (readonly [TwinService, { prototype: unknown }])[] = [
   ['dynamodb', DynamoDBClient],
   ['sfn', SFNClient],
   ['secretsmanager', SecretsManagerClient],
+  ['events', EventBridgeClient],
 ];
 
 const INSTALLED = Symbol.for('lifeboat.twin.sdk');

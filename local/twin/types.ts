@@ -13,6 +13,7 @@ export const TWIN_SERVICES = [
   'dynamodb',
   'sfn',
   'secretsmanager',
+  'events',
 ] as const;
 export type TwinService = (typeof TWIN_SERVICES)[number];
 

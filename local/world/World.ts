@@ -35,7 +35,8 @@ export interface TimelineEntry {
     | 'deployment'
     | 'slack'
     | 'schedule'
-    | 'execution';
+    | 'execution'
+    | 'page';
   readonly application?: string;
   readonly region?: string;
   readonly text: string;

@@ -205,6 +205,19 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
           world.postSlackEphemeral(options.channel, user, text);
         }),
     },
+    // The paging hook: an incident event is a line in the world's timeline, where a rule would pick it up.
+    pager: {
+      page: (event) =>
+        call(() => {
+          world.faults.check('events', 'PutEvents', event.region);
+          world.timeline.push({
+            at: world.clock.seconds,
+            kind: 'page',
+            application: event.application,
+            text: `Lifeboat Incident Update: ${event.phase} (${event.severity}): ${event.summary}`,
+          });
+        }),
+    },
     backups: worldBackups(world.snapshots, call),
   };
   // Route 53's health as the Lambda functions read it: the health check's alarm.

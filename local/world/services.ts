@@ -1,7 +1,8 @@
 /**
  * The AWS (and Slack) operations the simulated world serves, by service, as a scenario's
  * `api-error` and `api-throttle` faults name them. The names are the SDK's command names without
- * `Command` (Slack: its Web API method names; Kubernetes: the two calls Lifeboat makes).
+ * `Command` (Slack: its Web API method names; Kubernetes: the calls Lifeboat makes; `events`:
+ * EventBridge, the paging hook's PutEvents).
  */
 export const SIMULATED_OPERATIONS = {
   route53: ['ChangeResourceRecordSets', 'GetChange', 'GetHealthCheckStatus', 'ListResourceRecordSets'],
@@ -35,6 +36,7 @@ export const SIMULATED_OPERATIONS = {
   dynamodb: ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'Query'],
   sfn: ['StartExecution', 'SendTaskSuccess', 'SendTaskFailure'],
   slack: ['chat.postMessage', 'chat.update'],
+  events: ['PutEvents'],
 } as const;
 
 export type SimulatedService = keyof typeof SIMULATED_OPERATIONS;
@@ -51,6 +53,7 @@ export const THROTTLING_ERROR: Readonly<Record<SimulatedService, string>> = {
   dynamodb: 'ThrottlingException',
   sfn: 'ThrottlingException',
   slack: 'slack_webapi_rate_limited_error',
+  events: 'ThrottlingException',
 };
 
 /** The workflows a scenario can start, approve or reject. */

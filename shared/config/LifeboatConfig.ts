@@ -439,6 +439,19 @@ export const LifeboatConfigSchema = z.strictObject({
       awsCalls: z.boolean().default(false),
     })
     .prefault({}),
+  /**
+   * The paging hook. When set, Lifeboat puts an event (`source` "lifeboat", `detail-type` "Lifeboat
+   * Incident Update") on this event bus, in the region the run runs in, as a failover starts, restores
+   * the service, ends or is stopped, and as a failback ends: a team routes them to its pager with an
+   * EventBridge rule. The bus must exist in every control-plane region ("default" always does).
+   */
+  paging: z
+    .strictObject({
+      eventBusName: z
+        .string()
+        .regex(/^[/.\-_A-Za-z0-9]{1,256}$/, 'expected an EventBridge event bus name such as "default"'),
+    })
+    .optional(),
   slack: z.strictObject({
     channelId: z.string().regex(/^[CG][A-Z0-9]{8,}$/, 'expected a Slack channel id such as "C0123456789"'),
     approvers: z

@@ -14,11 +14,17 @@ import {
   TransientServiceError,
 } from '../errors.ts';
 import type { Clock } from '../ports/Clock.ts';
-import { bestEffort, type Estate } from '../ports/Estate.ts';
+import { bestEffort, type Estate, type IncidentPhase } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import { currentPrimary } from './currentPrimary.ts';
-import { FAILOVER_PHASES, phaseMessage, threadOf, type PhaseState } from './incidentMessages.ts';
+import {
+  FAILOVER_PHASES,
+  incidentEvent,
+  phaseMessage,
+  threadOf,
+  type PhaseState,
+} from './incidentMessages.ts';
 import { regionHealth, signalsDownOrRetry, signalStates } from './regionHealth.ts';
 import { findApplication, LOCK_LEASE_SECONDS, type FailoverRequest } from './FailoverRequest.ts';
 import { readReplicationAtRisk, type ReplicationAtRisk } from './replicationAtRisk.ts';
@@ -609,14 +615,61 @@ export class FailoverSteps {
     text: string;
     thread?: { ts?: unknown; messageTs?: unknown } | null;
     broadcast?: boolean;
-  }): Promise<{ ts: string }> {
+    /** With the paging hook configured, the incident update this message is (and its run). */
+    page?: IncidentPhase;
+    workflow?: 'failover' | 'failback';
+    request?: { application?: string; sourceRegion?: string; targetRegion?: string };
+    executionName?: string;
+  }): Promise<{ ts: string; paged?: string }> {
+    const paged =
+      payload.page === undefined
+        ? undefined
+        : await this.page(
+            payload.page,
+            payload.workflow ?? 'failover',
+            payload.request,
+            payload.executionName,
+            payload.text,
+          );
     return {
       ts: await this.deps.estate.notifier.post(
         payload.text,
         undefined,
         threadOf(payload.thread, payload.broadcast === true),
       ),
+      ...(paged === undefined ? {} : { paged }),
     };
+  }
+
+  /**
+   * The paging hook (`paging` in the config): the incident update on the configured event bus,
+   * before the Slack message. Best effort: a pager that cannot be reached never holds the run up;
+   * the step's output says so (`paged`).
+   */
+  private async page(
+    phase: IncidentPhase,
+    workflow: 'failover' | 'failback',
+    request: { application?: string; sourceRegion?: string; targetRegion?: string } | undefined,
+    executionName: string | undefined,
+    text: string,
+  ): Promise<string | undefined> {
+    if (this.deps.config.paging === undefined) return undefined;
+    try {
+      await this.deps.estate.pager.page(
+        incidentEvent({
+          phase,
+          workflow,
+          execution: executionName ?? 'unknown',
+          ...(request === undefined ? {} : { request }),
+          text,
+          region: this.deps.region ?? request?.targetRegion ?? 'unknown',
+          at: this.deps.clock.now(),
+        }),
+      );
+      return phase;
+    } catch (error) {
+      return `not paged: ${(error as Error).message}`;
+    }
   }
 
   /** NotifyFenced, NotifyPromoted, ...: the reply in the incident thread for a phase the run reached. */
@@ -646,11 +699,13 @@ export class FailoverSteps {
     state: FailedFailoverState & FailedFailbackState;
     executionName: string;
     workflow?: 'failover' | 'failback';
-  }): Promise<{ ts: string }> {
+  }): Promise<{ ts: string; paged?: string }> {
+    const workflow = payload.workflow ?? 'failover';
     const text =
-      payload.workflow === 'failback'
+      workflow === 'failback'
         ? failbackFailureMessage(payload.state, payload.executionName)
         : failureMessage(payload.state, payload.executionName);
+    const paged = await this.page('failed', workflow, payload.state.request, payload.executionName, text);
     // The end of the run: a reply in its incident thread, shown in the channel too.
     return {
       ts: await this.deps.estate.notifier.post(
@@ -658,6 +713,7 @@ export class FailoverSteps {
         undefined,
         threadOf(payload.state.thread ?? payload.state.approval, true),
       ),
+      ...(paged === undefined ? {} : { paged }),
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
-import type { SlackThread } from '../ports/Estate.ts';
+import type { IncidentEvent, IncidentPhase, SlackThread } from '../ports/Estate.ts';
 
 /**
  * The failover's replies in its incident thread, one per phase reached, in Slack's formatting
@@ -97,4 +97,66 @@ export function phaseMessage(
       return `*Traffic moved:* Route 53 applied the weights ${weights} (in sync${change}). Next: verifying ${target} from the outside.`;
     }
   }
+}
+
+/** How urgent each update is for a pager, by workflow: a failover is an outage, a failback planned. */
+const SEVERITY: Readonly<
+  Record<'failover' | 'failback', Readonly<Record<IncidentPhase, IncidentEvent['severity']>>>
+> = {
+  failover: {
+    started: 'critical',
+    restored: 'warning',
+    succeeded: 'info',
+    declined: 'warning',
+    'rolled-back': 'warning',
+    failed: 'critical',
+    stopped: 'critical',
+    'timed-out': 'critical',
+  },
+  failback: {
+    started: 'info',
+    restored: 'info',
+    succeeded: 'info',
+    declined: 'info',
+    'rolled-back': 'warning',
+    failed: 'critical',
+    stopped: 'warning',
+    'timed-out': 'warning',
+  },
+};
+
+/** The first line of a Slack message as plain text, for a pager's summary (1,024 characters at most). */
+function summaryOf(text: string): string {
+  const line = (text.split('\n')[0] ?? '').replace(/[*`]/g, '').trim();
+  return line.length <= 1024 ? line : `${line.slice(0, 1023)}…`;
+}
+
+/** A run's incident update, built from the message it posts on Slack. */
+export function incidentEvent(options: {
+  readonly phase: IncidentPhase;
+  readonly workflow: 'failover' | 'failback';
+  readonly execution: string;
+  readonly request?: {
+    readonly application?: string;
+    readonly sourceRegion?: string;
+    readonly targetRegion?: string;
+  };
+  readonly text: string;
+  readonly region: string;
+  readonly at: Date;
+}): IncidentEvent {
+  const { phase, workflow, execution, request } = options;
+  return {
+    application: request?.application ?? 'unknown',
+    workflow,
+    execution,
+    phase,
+    severity: SEVERITY[workflow][phase],
+    ...(request?.sourceRegion === undefined ? {} : { sourceRegion: request.sourceRegion }),
+    ...(request?.targetRegion === undefined ? {} : { targetRegion: request.targetRegion }),
+    region: options.region,
+    summary: summaryOf(options.text),
+    dedupKey: `lifeboat:${workflow}:${execution}`,
+    at: options.at.toISOString(),
+  };
 }

@@ -3,9 +3,9 @@ import { en } from 'zod/locales';
 import { describeIssue } from '../config/issues.ts';
 import type { RecentStates } from '../aws/StepFunctionsWorkflows.ts';
 import { changesOf, endedRunMessage, failbackChangesOf, type EndedAs } from '../failover/failureMessage.ts';
-import { threadOf } from '../failover/incidentMessages.ts';
+import { incidentEvent, threadOf } from '../failover/incidentMessages.ts';
 import type { Clock } from '../ports/Clock.ts';
-import type { NotifierPort } from '../ports/Estate.ts';
+import type { IncidentPhase, NotifierPort, PagerPort } from '../ports/Estate.ts';
 import { RUN_KINDS, type Ledger, type RunKind, type RunStatus } from '../ports/Ledger.ts';
 
 z.config(en());
@@ -46,6 +46,8 @@ export type RunEndedOutcome =
       readonly lock: 'shortened' | 'not held' | 'none';
       /** The run's end said on Slack, in its incident thread (failovers and failbacks). */
       readonly slack?: 'posted' | `not posted: ${string}`;
+      /** The incident event put on the paging hook's bus, or why not. */
+      readonly paged?: string;
     }
   | { readonly action: 'ignored'; readonly reason: string };
 
@@ -56,7 +58,15 @@ export interface RunEndedDeps {
   /** The run's newest history events (Step Functions' GetExecutionHistory, with execution data). */
   readonly history?: (executionArn: string) => Promise<RecentStates>;
   readonly notifier?: NotifierPort;
+  /** The paging hook, when configured. */
+  readonly pager?: PagerPort;
 }
+
+const PAGED_AS: Readonly<Record<(typeof ENDED)[number], IncidentPhase>> = {
+  ABORTED: 'stopped',
+  TIMED_OUT: 'timed-out',
+  FAILED: 'failed',
+};
 
 const ENDED_AS: Readonly<Record<(typeof ENDED)[number], EndedAs>> = {
   ABORTED: 'STOPPED',
@@ -174,16 +184,35 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
     },
     error: { Error: detail.error ?? status, Cause: detail.cause ?? REASONS[status] },
   };
+  const text = endedRunMessage(workflow, state, detail.name, ENDED_AS[status], {
+    ...(recent?.lastEntered === undefined ? {} : { stoppedIn: recent.lastEntered }),
+    // Without its last state document, the message cannot say what the run changed.
+    ...(document === undefined ? { unknownChanges: unread ?? 'its history holds no state document' } : {}),
+  });
+  // The paging hook first (best effort): a stopped or timed-out failover needs a person.
+  let paged: string | undefined;
+  if (deps.pager !== undefined) {
+    try {
+      await deps.pager.page(
+        incidentEvent({
+          phase: PAGED_AS[status],
+          workflow,
+          execution: detail.name,
+          request: state.request,
+          text,
+          region: /^arn:[^:]+:states:([^:]+):/.exec(detail.executionArn)?.[1] ?? 'unknown',
+          at: now,
+        }),
+      );
+      paged = PAGED_AS[status];
+    } catch (error) {
+      paged = `not paged: ${(error as Error).message}`;
+    }
+  }
   let slack: 'posted' | `not posted: ${string}`;
   try {
     await deps.notifier.post(
-      endedRunMessage(workflow, state, detail.name, ENDED_AS[status], {
-        ...(recent?.lastEntered === undefined ? {} : { stoppedIn: recent.lastEntered }),
-        // Without its last state document, the message cannot say what the run changed.
-        ...(document === undefined
-          ? { unknownChanges: unread ?? 'its history holds no state document' }
-          : {}),
-      }),
+      text,
       undefined,
       threadOf(
         (document?.thread ?? document?.approval) as { ts?: unknown; messageTs?: unknown } | null | undefined,
@@ -194,7 +223,7 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
   } catch (error) {
     slack = `not posted: ${(error as Error).message}`;
   }
-  return { action: 'recorded', status, lock, slack };
+  return { action: 'recorded', status, lock, slack, ...(paged === undefined ? {} : { paged }) };
 }
 
 /** Cuts the run's lock lease to IN_FLIGHT_SECONDS when it still holds the lock. */

@@ -218,6 +218,35 @@ export interface SlackThread {
   readonly broadcast?: boolean;
 }
 
+/** What a run's incident event says has happened (the paging hook). */
+export type IncidentPhase =
+  'started' | 'restored' | 'succeeded' | 'declined' | 'rolled-back' | 'failed' | 'stopped' | 'timed-out';
+
+/**
+ * One incident update, the `detail` of a "Lifeboat Incident Update" event: what a pager shows
+ * (`summary`, `severity`) and groups by (`dedupKey`, the same for every update of one run).
+ */
+export interface IncidentEvent {
+  readonly application: string;
+  readonly workflow: 'failover' | 'failback';
+  readonly execution: string;
+  readonly phase: IncidentPhase;
+  readonly severity: 'critical' | 'warning' | 'info';
+  readonly sourceRegion?: string;
+  readonly targetRegion?: string;
+  /** The region the run runs in, whose event bus carries the event. */
+  readonly region: string;
+  /** One line of plain text. */
+  readonly summary: string;
+  readonly dedupKey: string;
+  readonly at: string;
+}
+
+/** The paging hook: incident updates on the configured event bus. */
+export interface PagerPort {
+  page(event: IncidentEvent): Promise<void>;
+}
+
 /** Messages to the team's Slack channel. */
 export interface NotifierPort {
   /** Posts a message (in a thread when given one); returns its timestamp id. */
@@ -261,6 +290,8 @@ export interface Estate {
   readonly probe: EndpointProbePort;
   readonly fence: FencePort;
   readonly notifier: NotifierPort;
+  /** Incident events for the team's pager (`paging` in the config). */
+  readonly pager: PagerPort;
   readonly backups: BackupsPort;
   readonly telemetry: TelemetryPort;
 }

@@ -129,10 +129,9 @@ export function lambdaEstate(functionName: string, ports: Partial<Estate>): Esta
 }
 
 /**
- * The interim notification channel, until Slack arrives: each message is a structured log line
- * (`notification`) in the function's log group, where a metric filter or a subscription can pick it
- * up. (The planned EventBridge notifier needs `@aws-sdk/client-eventbridge`, which is not a
- * dependency yet.) The id returned is the line's `notificationId`, which an update names.
+ * A notifier that writes each message as a structured log line (`notification`) in the function's
+ * log group, where a metric filter or a subscription can pick it up. The id returned is the line's
+ * `notificationId`, which an update names.
  */
 export class LogNotifier implements NotifierPort {
   readonly #logger: Pick<Logger, 'info'>;

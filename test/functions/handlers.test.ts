@@ -562,6 +562,7 @@ describe('run-ended handler', () => {
       status: 'ABORTED',
       lock: 'not held',
       slack: expect.stringMatching(/^not posted: /),
+      paged: expect.stringMatching(/^not paged: /),
     });
     const put = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
     expect(put.TableName).toBe('lifeboat-ledger');

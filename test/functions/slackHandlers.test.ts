@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -90,9 +91,11 @@ function context(functionName: string): Context {
 const secrets = mockClient(SecretsManagerClient);
 const dynamo = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
+const events = mockClient(EventBridgeClient);
 
 beforeEach(() => {
-  for (const mock of [secrets, dynamo, sfn]) mock.reset();
+  for (const mock of [secrets, dynamo, sfn, events]) mock.reset();
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
   slackCalls.length = 0;
   secrets
     .on(GetSecretValueCommand, { SecretId: 'lifeboat/slack/bot-token' })
@@ -154,7 +157,29 @@ describe('run-ended handler', () => {
       statusChange({ error: 'StoppedByOperator', cause: 'stopped by ana: test' }),
       context('lifeboat-run-ended'),
     );
-    expect(result).toEqual({ action: 'recorded', status: 'ABORTED', lock: 'not held', slack: 'posted' });
+    expect(result).toEqual({
+      action: 'recorded',
+      status: 'ABORTED',
+      lock: 'not held',
+      slack: 'posted',
+      paged: 'stopped',
+    });
+    // The paging hook of the example config: its default bus, the run's region.
+    const page = events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries?.[0];
+    expect(page).toMatchObject({
+      Source: 'lifeboat',
+      DetailType: 'Lifeboat Incident Update',
+      EventBusName: 'default',
+    });
+    expect(JSON.parse(page?.Detail ?? '{}')).toMatchObject({
+      application: 'ai-gateway',
+      workflow: 'failover',
+      execution: 'manual-1',
+      phase: 'stopped',
+      severity: 'critical',
+      region: 'us-west-2',
+      dedupKey: 'lifeboat:failover:manual-1',
+    });
     expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, {
       executionArn: 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-failover:manual-1',
       reverseOrder: true,

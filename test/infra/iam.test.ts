@@ -180,7 +180,7 @@ describe('control-plane IAM', () => {
         'kms:Encrypt',
         'kms:GenerateDataKey',
       ],
-      'lifeboat-notify': ['secretsmanager:GetSecretValue'],
+      'lifeboat-notify': ['events:PutEvents', 'secretsmanager:GetSecretValue'],
       'lifeboat-approval': [
         'dynamodb:GetItem',
         'dynamodb:PutItem',
@@ -221,6 +221,7 @@ describe('control-plane IAM', () => {
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
+        'events:PutEvents',
         'kms:Decrypt',
         'kms:Encrypt',
         'kms:GenerateDataKey',

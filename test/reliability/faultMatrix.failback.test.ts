@@ -20,6 +20,8 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   'slack chat.postMessage first': 'tolerated',
   // The success message is best-effort.
   'slack chat.postMessage later': 'tolerated',
+  // So is the paging hook's event of the failback's end (docs/paging.md).
+  'events PutEvents first': 'tolerated',
 };
 
 // The matrix's rows are what a clean failback calls: nothing it calls can be left out.

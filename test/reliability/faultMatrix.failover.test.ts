@@ -19,6 +19,9 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   // The incident's messages (started, restored, succeeded) are best-effort.
   'slack chat.postMessage first': 'tolerated',
   'slack chat.postMessage later': 'tolerated',
+  // The paging hook's events (started, restored, succeeded) are best-effort too (docs/paging.md).
+  'events PutEvents first': 'tolerated',
+  'events PutEvents later': 'tolerated',
 };
 
 // The matrix's rows are what a clean failover calls: nothing it calls can be left out.

@@ -97,6 +97,7 @@ const OPERATIONS: Readonly<Record<TwinService, readonly string[]>> = {
     'StopExecution',
   ],
   secretsmanager: ['GetSecretValue'],
+  events: ['PutEvents'],
 };
 
 /** A weighted alias record change, as Route53Dns sends it. */

@@ -171,6 +171,11 @@ describe('lifeboat stop and unlock during a us-east-1 outage (real ASL, AWS twin
     const root = report.slack.find((m) => m.text.startsWith('Lifeboat is failing ai-gateway over'));
     const stopped = report.slack.find((m) => m.text.includes('STOPPED'));
     expect(stopped?.thread).toEqual({ ts: root?.ts, broadcast: true });
+    // The pager hears of it too (the example's paging hook, the default bus).
+    expect(report.timeline.filter((t) => t.kind === 'page').map((t) => t.text.split(': ')[1])).toEqual([
+      'started (critical)',
+      'stopped (critical)',
+    ]);
     expect(stopped?.text).toMatch(
       new RegExp(
         `^\\*Lifeboat failover of ai-gateway to us-west-2 STOPPED\\* \\(\`${failover?.name ?? ''}\`\\) in ${state ?? ''}: StoppedByOperator: stopped by ana@example\\.com: promoting the wrong way\n`,

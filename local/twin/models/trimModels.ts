@@ -81,6 +81,7 @@ const WANTED: Readonly<
     ],
   },
   secretsmanager: { dir: 'secrets-manager', operations: ['GetSecretValue'] },
+  events: { dir: 'eventbridge', operations: ['PutEvents'] },
 };
 
 /** The Smithy JSON AST, as much of it as is read here. */

@@ -150,4 +150,9 @@ export const PERMANENT_ERRORS: Readonly<
     invalidState: 'InvalidToken',
   },
   slack: { denied: 'not_authed', notFound: 'channel_not_found', invalidState: 'is_archived' },
+  events: {
+    denied: 'AccessDeniedException',
+    notFound: 'ResourceNotFoundException',
+    invalidState: 'InvalidEventPatternException',
+  },
 };

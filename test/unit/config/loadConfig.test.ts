@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       failureThreshold: 3,
     });
     expect(config.fenceVotes).toBe('one');
+    expect(config.paging).toEqual({ eventBusName: 'default' });
     expect(drill.automation).toEqual({
       automaticFailover: false,
       outageConfirmationSeconds: 60,
@@ -466,6 +467,12 @@ describe('loadConfig', () => {
       (d) => (d.applications[0].drills.gameDayApplication = 'nope'),
       'applications[0].drills.gameDayApplication',
       /not an application/,
+    ],
+    [
+      'a paging hook on a bus name EventBridge cannot have',
+      (d) => ((d as Record<string, unknown>).paging = { eventBusName: 'on call!' }),
+      'paging.eventBusName',
+      /expected an EventBridge event bus name such as "default"/,
     ],
   ];
 
