@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EventBridgeIncidents } from '../../shared/aws/EventBridgeIncidents.ts';
+import { lazyIncidents } from '../../shared/aws/EventBridgeIncidents.ts';
 import { clientConfig, lambdaConfig } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
 import { slackNotifier } from '../../shared/runtime/slackRuntime.ts';
@@ -16,10 +15,7 @@ const { notifier } = slackNotifier(config, tracing.client(new SecretsManagerClie
 const pager =
   config.paging === undefined
     ? undefined
-    : new EventBridgeIncidents(
-        tracing.client(new EventBridgeClient(clientConfig())),
-        config.paging.eventBusName,
-      );
+    : lazyIncidents(config.paging.eventBusName, (Client) => tracing.client(new Client(clientConfig())));
 
 /** Notify: how a run goes and ends, posted to the team's Slack channel (and its pager, when configured). */
 export const handler = failoverHandler(FUNCTION, {

@@ -1,12 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
-import { EventBridgeIncidents } from '../../shared/aws/EventBridgeIncidents.ts';
+import { lazyIncidents } from '../../shared/aws/EventBridgeIncidents.ts';
 import { StepFunctionsWorkflows } from '../../shared/aws/StepFunctionsWorkflows.ts';
 import { handleExecutionEnded, type RunEndedOutcome } from '../../shared/ledger/runEnded.ts';
 import {
@@ -34,9 +33,8 @@ const deps = {
   ...(config.paging === undefined
     ? {}
     : {
-        pager: new EventBridgeIncidents(
-          tracing.client(new EventBridgeClient(clientConfig())),
-          config.paging.eventBusName,
+        pager: lazyIncidents(config.paging.eventBusName, (Client) =>
+          tracing.client(new Client(clientConfig())),
         ),
       }),
 };

@@ -1,5 +1,4 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { IncidentEvent, PagerPort } from '../ports/Estate.ts';
 
 /** The `source` and `detail-type` of Lifeboat's incident events, as a team's rule matches them. */
@@ -13,18 +12,25 @@ export const INCIDENT_DETAIL_TYPE = 'Lifeboat Incident Update';
  * rather than an error when the bus refuses an event
  * (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html): that is an
  * error here.
+ *
+ * The client comes from `client()` on the first page: the notify function loads the EventBridge
+ * SDK then, not at every cold start (most of its invocations page nothing).
  */
 export class EventBridgeIncidents implements PagerPort {
-  readonly #client: EventBridgeClient;
+  readonly #client: () => Promise<EventBridgeClient>;
   readonly #eventBusName: string;
 
-  constructor(client: EventBridgeClient, eventBusName: string) {
+  constructor(client: () => Promise<EventBridgeClient>, eventBusName: string) {
     this.#client = client;
     this.#eventBusName = eventBusName;
   }
 
   async page(event: IncidentEvent): Promise<void> {
-    const output = await this.#client.send(
+    const [client, { PutEventsCommand }] = await Promise.all([
+      this.#client(),
+      import('@aws-sdk/client-eventbridge'),
+    ]);
+    const output = await client.send(
       new PutEventsCommand({
         Entries: [
           {
@@ -43,4 +49,19 @@ export class EventBridgeIncidents implements PagerPort {
       );
     }
   }
+}
+
+/**
+ * The paging hook of a function: an EventBridge client made (and wrapped, for tracing) on the first
+ * page, with the SDK imported then.
+ */
+export function lazyIncidents(
+  eventBusName: string,
+  make: (Client: typeof EventBridgeClient) => EventBridgeClient,
+): EventBridgeIncidents {
+  let client: Promise<EventBridgeClient> | undefined;
+  return new EventBridgeIncidents(
+    () => (client ??= import('@aws-sdk/client-eventbridge').then((sdk) => make(sdk.EventBridgeClient))),
+    eventBusName,
+  );
 }

@@ -5,11 +5,15 @@ import {
   EventBridgeIncidents,
   INCIDENT_DETAIL_TYPE,
   INCIDENT_SOURCE,
+  lazyIncidents,
 } from '../../shared/aws/EventBridgeIncidents.ts';
 import type { IncidentEvent } from '../../shared/ports/Estate.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
-const pager = new EventBridgeIncidents(new EventBridgeClient({ region: 'us-west-2' }), 'oncall');
+const pager = new EventBridgeIncidents(
+  () => Promise.resolve(new EventBridgeClient({ region: 'us-west-2' })),
+  'oncall',
+);
 
 const EVENT: IncidentEvent = {
   application: 'ai-gateway',
@@ -56,6 +60,20 @@ describe('EventBridgeIncidents', () => {
     await expect(pager.page(EVENT)).rejects.toThrow(
       'EventBridge refused the incident event on oncall: NotFoundException: Event bus oncall does not exist.',
     );
+  });
+
+  it('makes its client on the first page only, and keeps it', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    const made: string[] = [];
+    const lazy = lazyIncidents('default', (Client) => {
+      made.push('client');
+      return new Client({ region: 'eu-west-1' });
+    });
+    expect(made).toEqual([]);
+    await lazy.page(EVENT);
+    await lazy.page({ ...EVENT, phase: 'restored', severity: 'warning' });
+    expect(made).toEqual(['client']);
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
   });
 
   it('lets an SDK error through unchanged', async () => {
