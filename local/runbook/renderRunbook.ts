@@ -320,8 +320,8 @@ function databaseSummary(app: ApplicationConfig): string {
 
 /**
  * What one state does, in its own words. A ledger record says the status it writes and why: the
- * reason the state gives, with each `{}` placeholder of a States.Format template shown as an
- * ellipsis. A state with a Comment says that; any other, its operation's guide.
+ * reason the state gives, each `{}` placeholder of a States.Format template shown as "…". A state
+ * with a Comment says that; any other, its operation's guide.
  */
 function describeState(state: AslState, op: string | undefined): string {
   const params = (state.Parameters ?? {}) as Record<string, unknown>;

@@ -207,7 +207,7 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
   const sfn = stepFunctionsOperations(
     () => context.runner(),
     (region) => new Set(deployment.workflows.get(region)?.keys() ?? []),
-    (execution) => homes.get(execution) ?? homeOf(context, execution),
+    homes,
   );
   const twin = new AwsTwin({
     world,

@@ -1430,6 +1430,32 @@ export class World {
     this.note({ kind: 'slack', text: `Slack (only ${user} sees it): ${text}` });
   }
 
+  /**
+   * An incident event put on an event bus (the paging hook): a `page` line in the timeline, where a
+   * team's rule would pick it up.
+   */
+  recordPage(
+    region: string,
+    bus: string,
+    detailType: string,
+    detail: {
+      readonly application?: unknown;
+      readonly phase?: unknown;
+      readonly severity?: unknown;
+      readonly summary?: unknown;
+    },
+  ): void {
+    const words = (value: unknown): string =>
+      typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
+    this.timeline.push({
+      at: this.clock.seconds,
+      kind: 'page',
+      ...(typeof detail.application === 'string' ? { application: detail.application } : {}),
+      region,
+      text: `${detailType} on ${bus}: ${words(detail.phase)} (${words(detail.severity)}): ${words(detail.summary)}`,
+    });
+  }
+
   /** Records how the Slack callback judged a button press (the approval flow calls this). */
   recordSlackDecision(decision: SlackDecision): void {
     this.note({

@@ -1,3 +1,4 @@
+import { INCIDENT_DETAIL_TYPE } from '../../shared/aws/EventBridgeIncidents.ts';
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions, publishFenceVotes, votesNeeded } from '../../shared/aws/CloudWatchFence.ts';
 import { servesClients } from '../../shared/aws/RdsDatabase.ts';
@@ -210,12 +211,12 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
       page: (event) =>
         call(() => {
           world.faults.check('events', 'PutEvents', event.region);
-          world.timeline.push({
-            at: world.clock.seconds,
-            kind: 'page',
-            application: event.application,
-            text: `Lifeboat Incident Update: ${event.phase} (${event.severity}): ${event.summary}`,
-          });
+          world.recordPage(
+            event.region,
+            world.config.paging?.eventBusName ?? 'default',
+            INCIDENT_DETAIL_TYPE,
+            event,
+          );
         }),
     },
     backups: worldBackups(world.snapshots, call),

@@ -22,6 +22,7 @@ import {
   FAILOVER_PHASES,
   incidentEvent,
   phaseMessage,
+  runThread,
   threadOf,
   type PhaseState,
 } from './incidentMessages.ts';
@@ -686,7 +687,7 @@ export class FailoverSteps {
       ts: await this.deps.estate.notifier.post(
         phaseMessage(phase, payload.state, a),
         undefined,
-        threadOf(payload.state.thread),
+        runThread(payload.state),
       ),
     };
   }
@@ -708,11 +709,7 @@ export class FailoverSteps {
     const paged = await this.page('failed', workflow, payload.state.request, payload.executionName, text);
     // The end of the run: a reply in its incident thread, shown in the channel too.
     return {
-      ts: await this.deps.estate.notifier.post(
-        text,
-        undefined,
-        threadOf(payload.state.thread ?? payload.state.approval, true),
-      ),
+      ts: await this.deps.estate.notifier.post(text, undefined, runThread(payload.state, true)),
       ...(paged === undefined ? {} : { paged }),
     };
   }

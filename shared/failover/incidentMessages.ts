@@ -44,6 +44,17 @@ export function threadOf(
   return typeof ts === 'string' && ts !== '' ? { ts, broadcast } : undefined;
 }
 
+/** The thread of a run, from its state document: its own (`$.thread`) or its approval's. */
+export function runThread(
+  state: {
+    readonly thread?: { readonly ts?: unknown } | null;
+    readonly approval?: { readonly messageTs?: unknown } | null;
+  },
+  broadcast = false,
+): SlackThread | undefined {
+  return threadOf(state.thread ?? state.approval, broadcast);
+}
+
 /** CheckWorkloads' `6/4 ready` (ready pods / the minimum) in words. */
 function readyText(ready: string): string {
   const match = /^(\d+)\/(\d+) ready$/.exec(ready);

@@ -3,7 +3,7 @@ import { en } from 'zod/locales';
 import { describeIssue } from '../config/issues.ts';
 import type { RecentStates } from '../aws/StepFunctionsWorkflows.ts';
 import { changesOf, endedRunMessage, failbackChangesOf, type EndedAs } from '../failover/failureMessage.ts';
-import { incidentEvent, threadOf } from '../failover/incidentMessages.ts';
+import { incidentEvent, runThread } from '../failover/incidentMessages.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { IncidentPhase, NotifierPort, PagerPort } from '../ports/Estate.ts';
 import { RUN_KINDS, type Ledger, type RunKind, type RunStatus } from '../ports/Ledger.ts';
@@ -211,14 +211,7 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
   }
   let slack: 'posted' | `not posted: ${string}`;
   try {
-    await deps.notifier.post(
-      text,
-      undefined,
-      threadOf(
-        (document?.thread ?? document?.approval) as { ts?: unknown; messageTs?: unknown } | null | undefined,
-        true,
-      ),
-    );
+    await deps.notifier.post(text, undefined, runThread(document ?? {}, true));
     slack = 'posted';
   } catch (error) {
     slack = `not posted: ${(error as Error).message}`;

@@ -90,21 +90,29 @@ export async function chooseStandby(
   if (first === undefined) return undefined;
   if (healthy.length === 1) return { target: first };
   const budget = app.automation.maxReplicaLagSeconds;
-  const [lags, shortfalls] = await Promise.all([
-    Promise.all(
-      healthy.map((region) =>
-        readReplicationAtRisk(estate.metrics, app, region, { ...when, sourceRegion: serving })
-          .then((risk) => risk.seconds)
-          .catch(() => undefined),
-      ),
+  const lags = await Promise.all(
+    healthy.map((region) =>
+      readReplicationAtRisk(estate.metrics, app, region, { ...when, sourceRegion: serving })
+        .then((risk) => risk.seconds)
+        .catch(() => undefined),
     ),
-    Promise.all(healthy.map((region) => capacityShortfall(app, region, estate))),
-  ]);
+  );
   const withinLag = (i: number): boolean => {
     const lag = lags[i];
     return lag !== undefined && lag <= budget;
   };
-  const chosen = healthy.findIndex((_, i) => withinLag(i) && shortfalls[i] === undefined);
+  // Capacity is read only for the standbys within the budget, in order, until one has it: in the
+  // usual case, the first standby's node groups alone.
+  const shortfalls: (string | undefined)[] = [];
+  let chosen = -1;
+  for (const [i, region] of healthy.entries()) {
+    if (!withinLag(i)) continue;
+    shortfalls[i] = await capacityShortfall(app, region, estate);
+    if (shortfalls[i] === undefined) {
+      chosen = i;
+      break;
+    }
+  }
   if (chosen <= 0) return { target: first };
   const target = healthy[chosen] ?? first;
   const lagOf = (i: number): string =>

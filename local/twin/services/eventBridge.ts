@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { SimulatedServiceError } from '../../world/faults.ts';
 import { text, type ServiceOperations } from './ServiceTwin.ts';
 
 /** An event bus name or ARN, as PutEvents takes it. */
@@ -37,22 +36,10 @@ export function eventBridgeOperations(buses: (region: string) => ReadonlySet<str
           failed++;
           return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
         }
-        const application = typeof detail.application === 'string' ? detail.application : undefined;
-        context.world.timeline.push({
-          at: context.world.clock.seconds,
-          kind: 'page',
-          ...(application === undefined ? {} : { application }),
-          region: context.region,
-          text: `${text(entry.DetailType)} on ${bus}: ${text(detail.phase)} (${text(detail.severity)}): ${text(detail.summary)}`,
-        });
+        context.world.recordPage(context.region, bus, text(entry.DetailType), detail);
         return { EventId: randomUUID() };
       });
-      if (entries.length === 0)
-        throw new SimulatedServiceError(
-          'ValidationException',
-          'Entries: at least one entry is required',
-          400,
-        );
+      // (An empty Entries never gets here: AWS's API model asks for one to ten.)
       return { FailedEntryCount: failed, Entries: out };
     },
   };

@@ -26,20 +26,15 @@ const HISTORY_PAGE_LIMIT = 1000;
  * Step Functions' execution APIs over the local runner: StartExecution (the trigger, the Slack
  * callback, the drill, the operator's CLI), the task-token answers (the Slack callback), and what the
  * operator's CLI reads and does (ListStateMachines, DescribeExecution, GetExecutionHistory,
- * StopExecution). `stateMachines(region)` lists the workflows deployed in a region;
- * `homeOf(execution)` is the region of an execution not started through this API (a scenario's
- * console start).
+ * StopExecution). `stateMachines(region)` lists the workflows deployed in a region; `homes` holds
+ * the region each execution runs in (the rehearsal sets it as each starts; a StartExecution here
+ * sets it to the region of the call).
  */
 export function stepFunctionsOperations(
   runner: () => WorkflowRunner,
   stateMachines: (region: string) => ReadonlySet<string>,
-  homeOf: (execution: ExecutionRecord) => string,
+  homes: WeakMap<ExecutionRecord, string>,
 ): ServiceOperations {
-  /** Where each execution started through StartExecution runs: the region of the call. */
-  const started = new Map<string, string>();
-  const key = (workflow: string, name: string): string => `${workflow}/${name}`;
-  const regionOfExecution = (execution: ExecutionRecord): string =>
-    started.get(key(execution.workflow, execution.name)) ?? homeOf(execution);
   const iso = (context: TwinCallContext, seconds: number): Date =>
     new Date(context.world.clock.secondsToIso(seconds));
   /** The execution an ARN names in the region the call went to; ExecutionDoesNotExist otherwise. */
@@ -55,7 +50,7 @@ export function stepFunctionsOperations(
       execution === undefined ||
       region !== context.region ||
       account !== context.account ||
-      regionOfExecution(execution) !== region
+      homes.get(execution) !== region
     ) {
       throw new SimulatedServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`, 400);
     }
@@ -113,7 +108,7 @@ export function stepFunctionsOperations(
         );
       }
       const record = existing ?? runner().start(workflow, executionInput, executionName);
-      if (existing === undefined) started.set(key(workflow, record.name), region);
+      if (existing === undefined) homes.set(record, region);
       return {
         executionArn: `arn:${context.partition}:states:${region}:${account}:execution:${name}:${record.name}`,
         startDate: context.world.clock.now(),
