@@ -329,10 +329,13 @@ function replicaLag(app: ApplicationConfig, region: string): IMetric {
       label: region,
     });
   }
+  // One id per region: a graph of several standbys holds each one's expression, and CloudWatch
+  // refuses two metrics of one graph under the same id.
+  const id = `lag_${region.replace(/-/g, '_')}`;
   return new MathExpression({
-    expression: 'lag / 1000',
+    expression: `${id} / 1000`,
     usingMetrics: {
-      lag: new Metric({
+      [id]: new Metric({
         namespace: 'AWS/RDS',
         metricName: 'AuroraGlobalDBReplicationLag',
         dimensionsMap: { DBClusterIdentifier: database.clusters[region] ?? '' },

@@ -107,6 +107,8 @@ const FAILOVER_ASSUMPTIONS: Readonly<Record<string, unknown>> = {
   '$.database.writable': true,
   '$.workloads.ready': true,
   '$.change.insync': true,
+  // The other regions' databases are seen to once the run is recorded: their rebuild is not waited for.
+  '$.replicas.settled': true,
 };
 
 interface Context {
@@ -721,6 +723,19 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
   checkChange: () => ({ calls: 1, touches: ['Route 53 change status'], awaits: 'dns' }),
   verifyTarget: (ctx) => ({ calls: 1, touches: [healthCheckOf(ctx.app, ctx.target)] }),
   record: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: run record with RTO and RPO`] }),
+  followWriter: (ctx) => {
+    const others = ctx.app.regions.filter((r) => r !== ctx.target && r !== ctx.source);
+    const aurora = ctx.app.database.engine === 'aurora-global';
+    return {
+      calls: others.length * (aurora ? 1 : 3),
+      touches: others.map((r) =>
+        aurora
+          ? `${databaseOf(ctx.app, r)}: read; Aurora rebuilds it from ${ctx.target} itself`
+          : `${databaseOf(ctx.app, r)}: if it replicates from ${ctx.source}, renamed and kept, and a read replica of ${ctx.target} created in its place`,
+      ),
+      note: 'after the run is recorded and announced: not on the RTO path',
+    };
+  },
   notify: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
   notifyFailure: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
   notifyPhase: (ctx) => ({

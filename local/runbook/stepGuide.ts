@@ -104,6 +104,11 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
     ifFails:
       'PreconditionFailedError: traffic goes to a target that fails its health check; look at the endpoint at once (curl the health path)',
   },
+  followWriter: {
+    does: "makes every other region's database follow the new writer: RDS renames a replica of the old primary (kept, it may hold writes the writer lacks) and creates a read replica of the writer under its identifier; Aurora rebuilds its secondaries itself and the step reads where each stands",
+    ifFails:
+      "nothing waits for it: the run has moved the writer and traffic and is recorded; the record's replicas say which region does not follow the writer and why. Fix the cause (an RDS quota, a region down) and create the replica by hand (aws rds create-db-instance-read-replica), or let the next failback do it",
+  },
   record: {
     does: 'writes the run to the ledger with its step times, RTO and RPO',
     ifFails:
@@ -111,7 +116,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   },
   notify: NOTIFY,
   notifyPhase: {
-    does: "replies in the run's incident thread on Slack with the phase it reached (fenced, database promoted, workloads ready, traffic moved)",
+    does: "replies in the run's incident thread on Slack with the phase it reached (fenced, database promoted, workloads ready, traffic moved, where the other regions' databases stand)",
     ifFails: NOTIFY.ifFails,
   },
   notifyFailure: {

@@ -45,6 +45,11 @@ export interface LatencyModel {
   readonly rdsRebootSeconds: number;
   /** Aurora Global Database failover (or switchover) until the target cluster writes. */
   readonly auroraFailoverSeconds: number;
+  /**
+   * After an Aurora global failover (data loss allowed), Aurora's rebuild of every other secondary
+   * cluster, and of the old primary once its region is back, from the new primary until it reads again.
+   */
+  readonly auroraSecondaryRebuildSeconds: number;
   /** A pod from scheduling to ready on a node that already runs. */
   readonly podStartSeconds: number;
   /** An EKS managed node group from a larger desired size to new nodes that are Ready. */
@@ -126,6 +131,12 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html:
   // managed failover/switchover typically completes in about a minute.
   auroraFailoverSeconds: 60,
+  // aurora-global-database-disaster-recovery.html: "After Aurora promotes the new primary cluster, it
+  // automatically rebuilds all additional secondary Region clusters ... The duration of the complete
+  // rebuilding task can take a few minutes to several hours, depending on the size of the storage
+  // volume and the distance between the Regions"; the old primary gets "a new storage volume" too once
+  // its region is back. Thirty minutes is a planning figure (scenarios can set it).
+  auroraSecondaryRebuildSeconds: 1800,
   // A container image already cached on a warm node, readiness probe passing: about 30 seconds.
   podStartSeconds: 30,
   // docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html: new EC2 instances boot and join
@@ -244,6 +255,14 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     high: 1800,
     source:
       'no AWS figure: the new replica replays the WAL written since its snapshot, faster than the source writes',
+    path: 'failback',
+  },
+  {
+    key: 'auroraSecondaryRebuildSeconds',
+    low: 300,
+    high: 14400,
+    source:
+      'aurora-global-database-disaster-recovery.html: the rebuild of the other secondaries "can take a few minutes to several hours", by storage size and distance',
     path: 'failback',
   },
   {

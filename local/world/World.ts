@@ -192,6 +192,11 @@ interface DatabaseSim {
   promotingUntil: number | undefined;
   /** While a new replica is being built (CreateDBInstanceReadReplica), when it will be available. */
   creatingUntil?: number | undefined;
+  /**
+   * Aurora: while Aurora rebuilds this secondary from a new primary after a global failover (its
+   * member's SynchronizationStatus `pending-resync`), when it reads again. It publishes no lag meanwhile.
+   */
+  resyncUntil?: number | undefined;
   /** Lag at the moment promotion began: the data the promotion left behind. */
   promotedWithLagSeconds: number | undefined;
   /** The instance's VPC security groups, and when the last change of them is active. */
@@ -430,17 +435,23 @@ export class World {
           app.config.database.engine === 'aurora-global' &&
           db.role === 'writer'
         ) {
-          // An Aurora cluster that was failed away from rejoins as a secondary of the new primary.
+          // An Aurora cluster that was failed away from rejoins as a secondary of the new primary, on
+          // a new storage volume Aurora builds from it.
           const writer = [...app.databases.values()].find((d) => d.region !== region && d.role === 'writer');
           if (writer !== undefined) {
             db.role = 'replica';
-            db.sourceRegion = writer.region;
-            this.note({
-              kind: 'database',
-              application: app.config.name,
-              region,
-              text: `Aurora cluster ${db.identifier} rejoined as a secondary of ${writer.region}`,
-            });
+            this.rebuildSecondary(app, db, writer.region, 'rejoined as a secondary of');
+          }
+        } else if (
+          db.region === region &&
+          !down &&
+          app.config.database.engine === 'aurora-global' &&
+          db.role === 'replica'
+        ) {
+          // A secondary that was down through a global failover is rebuilt from the new primary.
+          const writer = [...app.databases.values()].find((d) => d.region !== region && d.role === 'writer');
+          if (writer !== undefined && db.sourceRegion !== writer.region) {
+            this.rebuildSecondary(app, db, writer.region, 'is being rebuilt as a secondary of');
           }
         }
       }
@@ -798,6 +809,8 @@ export class World {
   ): {
     role: DatabaseRole;
     status: 'available' | 'modifying' | 'creating' | 'rebooting' | 'backing-up';
+    /** Aurora: the member's SynchronizationStatus, `pending-resync` while Aurora rebuilds it. */
+    synchronization: 'connected' | 'pending-resync';
     lagSeconds: number;
     sourceRegion: string | undefined;
     identifier: string;
@@ -816,6 +829,7 @@ export class World {
               : this.backingUp(db)
                 ? 'backing-up'
                 : 'available',
+      synchronization: db.resyncUntil === undefined ? 'connected' : 'pending-resync',
       lagSeconds: db.lagSeconds,
       sourceRegion: db.sourceRegion,
       identifier: db.identifier,
@@ -836,6 +850,13 @@ export class World {
     return db === undefined
       ? undefined
       : { identifier: db.identifier, role: db.role, sourceRegion: db.sourceRegion };
+  }
+
+  /** Aurora: the member's SynchronizationStatus as the global cluster reports it (no API fault applies). */
+  synchronization(application: string, region: string): 'connected' | 'pending-resync' {
+    return this.app(application).databases.get(region)?.resyncUntil === undefined
+      ? 'connected'
+      : 'pending-resync';
   }
 
   /** The database's role as the report shows it, `down` while its region is out. */
@@ -956,12 +977,20 @@ export class World {
       db.sourceRegion = undefined;
       db.lagSeconds = 0;
       if (aurora) {
-        // The global cluster has one writer: the old primary steps down if it can be reached.
+        // The global cluster has one writer: the old primary steps down if it can be reached. A
+        // switchover keeps the topology, every secondary synchronized with the new primary before it
+        // began ("maintaining the original replication topology",
+        // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html).
+        // A failover with data loss allowed rebuilds the others from the new primary: "After Aurora
+        // promotes the new primary cluster, it automatically rebuilds all additional secondary Region
+        // clusters" (aurora-global-database-disaster-recovery.html); one whose region is down, and the
+        // old primary, are rebuilt once their region is back (setRegionOutage).
         for (const other of app.databases.values()) {
-          if (other !== db && other.role === 'writer' && !this.faults.isOutage(other.region)) {
-            other.role = 'replica';
-            other.sourceRegion = region;
-          }
+          if (other === db || this.faults.isOutage(other.region)) continue;
+          if (other.role === 'writer') other.role = 'replica';
+          if (other.role !== 'replica') continue;
+          if (options.planned === true) other.sourceRegion = region;
+          else this.rebuildSecondary(app, other, region, 'is being rebuilt as a secondary of');
         }
       }
       if (!aurora && this.latency.rdsPostPromotionBackupSeconds > 0) {
@@ -984,6 +1013,37 @@ export class World {
     });
     this.recompute(app);
     return 'started';
+  }
+
+  /**
+   * Aurora rebuilds a secondary from the primary in `writerRegion`: it holds the primary's data at
+   * once (lag 0) but reads, and publishes its lag, only after `auroraSecondaryRebuildSeconds`.
+   */
+  private rebuildSecondary(app: AppSim, db: DatabaseSim, writerRegion: string, what: string): void {
+    this.trackReplication(app);
+    db.sourceRegion = writerRegion;
+    db.lagSeconds = 0;
+    db.missedSeconds = 0;
+    db.stalledSince = undefined;
+    const until = this.clock.seconds + this.latency.auroraSecondaryRebuildSeconds;
+    db.resyncUntil = until;
+    this.note({
+      kind: 'database',
+      application: app.config.name,
+      region: db.region,
+      text: `Aurora cluster ${db.identifier} ${what} ${writerRegion}`,
+    });
+    this.clock.schedule(until, () => {
+      if (db.resyncUntil !== until) return;
+      db.resyncUntil = undefined;
+      this.note({
+        kind: 'database',
+        application: app.config.name,
+        region: db.region,
+        text: `Aurora cluster ${db.identifier} rebuilt: it replicates from ${String(db.sourceRegion)}`,
+      });
+      this.recompute(app);
+    });
   }
 
   /**
@@ -1990,6 +2050,7 @@ export class World {
         publishing:
           db.role === 'replica' &&
           db.creatingUntil === undefined &&
+          db.resyncUntil === undefined &&
           !(aurora && db.stalledSince !== undefined),
       };
       const last = db.lagLog.at(-1);

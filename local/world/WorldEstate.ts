@@ -34,7 +34,8 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
           if (d.role === 'down') throw new Error(`${region} is down`);
           return {
             role: d.role,
-            available: servesClients(d.status),
+            // As RdsDatabase reads an Aurora member that Aurora is rebuilding.
+            available: servesClients(d.status) && d.synchronization === 'connected',
             sourceRegion: d.sourceRegion,
           };
         }),

@@ -75,7 +75,13 @@ export class RdsDatabase implements DatabasePort {
       return instanceStatus(instance, region);
     }
     const { global, target } = await this.#describeGlobal(app, database, region);
-    const available = global.Status === 'available' && !operationUnderWay(global);
+    // A member Aurora is rebuilding after a global failover (`pending-resync`) reads nothing until
+    // done: "When the secondary Region clusters finish rebuilding from the new primary Region, they
+    // become available for read access" (aurora-global-database-disaster-recovery.html).
+    const available =
+      global.Status === 'available' &&
+      !operationUnderWay(global) &&
+      target.SynchronizationStatus !== 'pending-resync';
     if (target.IsWriter === true) return { role: 'writer', available, sourceRegion: undefined };
     const writerArn = global.GlobalClusterMembers?.find((m) => m.IsWriter === true)?.DBClusterArn;
     return {

@@ -9,6 +9,7 @@ import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
+import { retiredIdentifier } from '../failover/followWriter.ts';
 
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
 export const REPLICA_LIMIT_SECONDS = 4 * 3600;
@@ -110,12 +111,7 @@ function switchedBy(request: FailbackRequest): FailbackResume | undefined {
   return request.resumes?.switchBegun === true ? request.resumes : undefined;
 }
 
-/** `<id>-pre-failback-<yyyymmddhhmm>`, cut to RDS's 63 characters. */
-export function retiredIdentifier(id: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 12);
-  const suffix = `-pre-failback-${stamp}`;
-  return `${id.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
-}
+export { retiredIdentifier };
 
 /**
  * The failback's steps. The lock, the scale-up, the checks of the database and the record's shape

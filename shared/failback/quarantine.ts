@@ -23,9 +23,10 @@ export interface QuarantineOutcome {
  *
  * It acts only when the last failover (whatever its end: one that promoted and then could not move
  * DNS leaves two writers too) targeted another region, no failback has succeeded since, and that
- * region's database is no longer a replica; on an instance that is not a replica, and while no run holds the application's lock (a failback
- * promotes this region's database itself). Aurora global databases need none of it: after a managed
- * failover Aurora re-adds the old primary as a secondary, read-only, itself
+ * region's database is no longer a replica; on an instance that is not a replica, and while no run
+ * but that failover holds the application's lock (a failback promotes this region's database
+ * itself). Aurora global databases need none of it: after a managed failover Aurora re-adds the old
+ * primary as a secondary, read-only, itself
  * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
  */
 export async function quarantineOldWriter(
@@ -41,8 +42,14 @@ export async function quarantineOldWriter(
   if (group === undefined) return none(`no quarantine security group is configured for ${region}`);
   const now = deps.clock.now();
   const lock = await deps.ledger.getLock(app.name);
-  if (lock !== undefined && new Date(lock.leaseExpiresAt) > now) return none(`${lock.owner} holds the lock`);
-  const serving = await promotedElsewhere(app, region, deps.ledger);
+  const last = await promotedElsewhere(app, region, deps.ledger);
+  // The failover that moved the writer away may still hold the lock while the other regions'
+  // databases are made to follow the new writer (FollowWriter, after its record): cutting this old
+  // writer off is that run's own intent. Any other holder (a failback promotes this region's database
+  // itself) is waited for.
+  if (lock !== undefined && new Date(lock.leaseExpiresAt) > now && lock.owner !== last?.executionName)
+    return none(`${lock.owner} holds the lock`);
+  const serving = last?.target;
   if (serving === undefined) return none(`no failover away from ${region} since the last failback`);
   const writer = await deps.estate.database.describe(app, serving);
   if (writer.role === 'replica')
@@ -109,14 +116,14 @@ export async function quarantineOldWriter(
 }
 
 /**
- * The target of the application's last failover away from `region` (not a dry run) when no failback
- * has succeeded since it started; undefined otherwise.
+ * The application's last failover away from `region` (not a dry run), its target and execution,
+ * when no failback has succeeded since it started; undefined otherwise.
  */
 async function promotedElsewhere(
   app: ApplicationConfig,
   region: string,
   ledger: Ledger,
-): Promise<string | undefined> {
+): Promise<{ readonly target: string; readonly executionName: string } | undefined> {
   const request = (run: RunRecord) =>
     (run.details as { request?: { targetRegion?: unknown; dryRun?: unknown } } | undefined)?.request;
   const last = (await ledger.listRuns(app.name, 'failover', 10))
@@ -127,5 +134,5 @@ async function promotedElsewhere(
   const failedBack = (await ledger.listRuns(app.name, 'failback', 10)).some(
     (r) => r.status === 'SUCCEEDED' && r.startedAt > last.startedAt,
   );
-  return failedBack ? undefined : target;
+  return failedBack ? undefined : { target, executionName: last.executionName };
 }

@@ -29,6 +29,7 @@ import {
 import { regionHealth, signalsDownOrRetry, signalStates } from './regionHealth.ts';
 import { findApplication, LOCK_LEASE_SECONDS, type FailoverRequest } from './FailoverRequest.ts';
 import { readReplicationAtRisk, type ReplicationAtRisk } from './replicationAtRisk.ts';
+import { followWriter, type FollowResult } from './followWriter.ts';
 
 export interface FailoverDeps {
   readonly config: LifeboatConfig;
@@ -538,6 +539,40 @@ export class FailoverSteps {
     return { verifiedAt: this.deps.clock.now().toISOString(), health };
   }
 
+  /**
+   * FollowWriter: once the writer has moved to the target and traffic with it, every other region's
+   * database one step toward following it (`followWriter`), the old primary left to the step that
+   * handles it: a failback rebuilds it (and the failback's own source is rebuilt by RestoreStandby).
+   * Asked again, with its last result as `previous`, until every region follows or says why not.
+   */
+  async followWriter({
+    request,
+    workflow,
+    previous,
+  }: {
+    request: Pick<FailoverRequest, 'application' | 'sourceRegion' | 'targetRegion'>;
+    workflow?: 'failover' | 'failback';
+    previous?: Partial<FollowResult> | null;
+  }): Promise<FollowResult> {
+    const a = app(this.deps, request);
+    const aurora = a.database.engine === 'aurora-global';
+    const target = request.targetRegion;
+    const handled =
+      workflow === 'failback'
+        ? aurora
+          ? `the region traffic left: the switchover made its cluster a secondary of ${target}`
+          : `the region traffic left: this failback rebuilds its database as a replica of ${target} (RestoreStandby)`
+        : aurora
+          ? `the old primary: Aurora rebuilds it as a secondary of ${target} (once its region is back, if it is down)`
+          : `the old primary: kept fenced as it is; a failback renames it and builds a replica of ${target} in its place`;
+    return await followWriter({ database: this.deps.estate.database, clock: this.deps.clock }, a, {
+      writer: target,
+      handled: { [request.sourceRegion]: handled },
+      previous: previous ?? null,
+      retiredLabel: workflow === 'failback' ? 'pre-failback' : 'pre-failover',
+    });
+  }
+
   /** Record: the run in the ledger, whatever its end, with RTO and RPO when it moved traffic. */
   async record(payload: {
     state: RunState;
@@ -545,6 +580,8 @@ export class FailoverSteps {
     status: RunStatus;
     reason?: string;
     results?: Record<string, unknown>;
+    /** False when the run's record is written again (RecordReplicas): its RTO is published once. */
+    publish?: boolean;
   }): Promise<{
     recorded: true;
     rtoSeconds: number | null;
@@ -602,7 +639,12 @@ export class FailoverSteps {
         ...(payload.status === 'FAILED' ? { changes: changesOf(payload.state) } : {}),
       },
     });
-    if (payload.status === 'SUCCEEDED' && rtoSeconds !== null && a !== undefined) {
+    if (
+      payload.status === 'SUCCEEDED' &&
+      rtoSeconds !== null &&
+      a !== undefined &&
+      payload.publish !== false
+    ) {
       await bestEffort(() => deps.estate.telemetry.rto(a, rtoSeconds));
     }
     return { recorded: true, rtoSeconds, rpoSeconds, rtoFrom };
@@ -727,7 +769,7 @@ export const FAILOVER_FUNCTIONS = {
     'checkTargetCluster',
     'decide',
   ],
-  'lifeboat-database': ['promoteDatabase', 'checkDatabase'],
+  'lifeboat-database': ['promoteDatabase', 'checkDatabase', 'followWriter'],
   'lifeboat-workloads': ['scaleNodeGroups', 'scaleDeployments', 'checkWorkloads'],
   'lifeboat-traffic': ['fenceSource', 'shiftTraffic', 'checkChange', 'verifyTarget'],
   'lifeboat-ledger': ['record'],

@@ -8,7 +8,13 @@ import type { IncidentEvent, IncidentPhase, SlackThread } from '../ports/Estate.
  * machine's own text. Each reads the step results the state document holds by then.
  */
 
-export const FAILOVER_PHASES = ['fenced', 'promoted', 'workloads-ready', 'traffic-moved'] as const;
+export const FAILOVER_PHASES = [
+  'fenced',
+  'promoted',
+  'workloads-ready',
+  'traffic-moved',
+  'replicas',
+] as const;
 export type FailoverPhase = (typeof FAILOVER_PHASES)[number];
 
 /** The parts of the failover's state document the phase messages read. */
@@ -28,6 +34,16 @@ export interface PhaseState {
   readonly database?: { readonly role?: string };
   readonly workloads?: { readonly deployments?: Readonly<Record<string, string>> };
   readonly dns?: { readonly changeId?: string; readonly weights?: Readonly<Record<string, number>> };
+  /** FollowWriter's result: where each other region's database stands against the new writer. */
+  readonly replicas?: {
+    readonly writer?: string;
+    readonly followers?: readonly {
+      readonly region: string;
+      readonly state: string;
+      readonly detail: string;
+    }[];
+    readonly error?: { readonly Cause?: string };
+  };
 }
 
 /**
@@ -106,6 +122,17 @@ export function phaseMessage(
         .join(', ');
       const change = state.dns?.changeId === undefined ? '' : `, change \`${state.dns.changeId}\``;
       return `*Traffic moved:* Route 53 applied the weights ${weights} (in sync${change}). Next: verifying ${target} from the outside.`;
+    }
+    case 'replicas': {
+      const followers = state.replicas?.followers ?? [];
+      const cause = state.replicas?.error?.Cause;
+      if (cause !== undefined)
+        return `*Replicas:* could not make the other regions' databases follow ${target}: ${cause}`;
+      if (followers.length === 0) return `*Replicas:* ${target} has no other region's database to follow it.`;
+      return [
+        `*Replicas* of the new writer in ${target}:`,
+        ...followers.map((f) => `• ${f.region} (${f.state}): ${f.detail}`),
+      ].join('\n');
     }
   }
 }

@@ -391,6 +391,27 @@ describe('RdsDatabase.describe with aurora-global', () => {
     },
   );
 
+  it('reports a secondary Aurora is rebuilding after a global failover (pending-resync) as not available', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(
+      globalCluster({
+        GlobalClusterMembers: [
+          { DBClusterArn: USE1_CLUSTER_ARN, IsWriter: true, SynchronizationStatus: 'connected' },
+          { DBClusterArn: USW2_CLUSTER_ARN, IsWriter: false, SynchronizationStatus: 'pending-resync' },
+        ],
+      }),
+    );
+
+    await expect(database().describe(GLOBAL, 'us-west-2')).resolves.toEqual({
+      role: 'replica',
+      available: false,
+      sourceRegion: 'us-east-1',
+    });
+    await expect(database().describe(GLOBAL, 'us-east-1')).resolves.toMatchObject({
+      role: 'writer',
+      available: true,
+    });
+  });
+
   it('reports available when the failover state is empty', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves(globalCluster({ FailoverState: {} }));
 

@@ -64,6 +64,9 @@ describe('planFailover', () => {
       'VerifyTarget',
       'RecordSuccess',
       'NotifySuccess',
+      'FollowWriter',
+      'NotifyReplicas',
+      'RecordReplicas',
       'ReleaseLock',
     ]);
     const preflight = plan.steps.find((s) => s.name === 'Preflight');

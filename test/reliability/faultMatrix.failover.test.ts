@@ -19,6 +19,13 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   // The incident's messages (started, restored, succeeded) are best-effort.
   'slack chat.postMessage first': 'tolerated',
   'slack chat.postMessage later': 'tolerated',
+  // FollowWriter, once traffic has moved: a region whose database cannot be made to follow the new
+  // writer (its replica renamed, a replica of the writer created) is named in the record with the
+  // reason, and the run succeeds (docs/replica-lag.md).
+  'rds ModifyDBInstance first': 'tolerated',
+  'rds CreateDBInstanceReadReplica first': 'tolerated',
+  'rds CreateDBInstanceReadReplica later': 'tolerated',
+  'rds DescribeDBInstances later': 'tolerated',
   // The paging hook's events (started, restored, succeeded) are best-effort too (docs/paging.md).
   'events PutEvents first': 'tolerated',
   'events PutEvents later': 'tolerated',

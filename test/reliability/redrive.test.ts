@@ -63,8 +63,15 @@ describe('a run started again after one that failed half-way (real ASL on the lo
     expect(first?.states.find((s) => s.name === 'PromoteDatabase')?.status).toBe('SUCCEEDED');
     expect(ledgerOf(report, first!.name)).toMatchObject({ status: 'FAILED' });
     expect(second?.status).toBe('SUCCEEDED');
-    // One promotion in all: the second run found the writer already promoted.
-    expect(databaseChanges(report)).toEqual([expect.stringMatching(/^us-east-1: promotion of .* started/)]);
+    // One promotion in all: the second run found the writer already promoted. Only the run that
+    // ended made eu-west-1 follow the new writer.
+    expect(databaseChanges(report)).toEqual([
+      expect.stringMatching(/^us-east-1: promotion of .* started/),
+      expect.stringMatching(
+        /^eu-west-1: ai-gateway-db-euw1 \(replica\) renamed to ai-gateway-db-euw1-pre-failover-\d{12} and kept$/,
+      ),
+      'eu-west-1: read replica ai-gateway-db-euw1 of ai-gateway-db-use1 (us-east-1) being created',
+    ]);
     // The DNS change, refused to the first run, was made once, by the second.
     expect(dnsChanges(report)).toHaveLength(1);
     expect(mutatingCalls(observed, second!.name)).toContain('route53 ChangeResourceRecordSets');
@@ -102,11 +109,15 @@ describe('a run started again after one that failed half-way (real ASL on the lo
 
   it('finishes a failback that failed after the writer moved: the new writer is kept, the shift is not redone', async () => {
     const w = failbackUnderTest;
-    // The last replica creation of a clean failback is the standby's, after the switch.
-    const creations = (await cleanRun(w)).operations.find(
-      (op) => op.service === 'rds' && op.operation === 'CreateDBInstanceReadReplica',
-    )!.count;
-    const observed = await w.run([permanent(w, 'rds', 'CreateDBInstanceReadReplica', creations)], true);
+    // The standby's replica creation (RestoreStandby's, in us-east-1, after the switch), counted
+    // among the clean failback's creations (FollowWriter's of eu-west-1 come after it).
+    const creations = (await cleanRun(w)).observed.calls.filter(
+      (c) =>
+        c.workflow === 'failback' && c.service === 'rds' && c.operation === 'CreateDBInstanceReadReplica',
+    );
+    const standby = creations.findLastIndex((c) => c.state === 'RestoreStandby') + 1;
+    expect(standby).toBeGreaterThan(0);
+    const observed = await w.run([permanent(w, 'rds', 'CreateDBInstanceReadReplica', standby)], true);
     const { report } = observed;
     figures.count(report);
     const [first, second] = runsOf(report, 'failback');

@@ -466,7 +466,8 @@ describe('the approval deadline against the waiting task (real ASL, local runtim
         { at: 1560, recover: 'slack-down' },
       ],
       askBy: 1700,
-      runFor: 1600,
+      // The failback's end includes making eu-west-1 follow the writer (FollowWriter).
+      runFor: 2200,
       shots: [{ label: 'approve', after: 700, request: approveBy(APPROVER) }],
     });
     // The premise: the press came later than a deadline counted from the first, refused attempt...

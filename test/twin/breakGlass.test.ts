@@ -360,7 +360,7 @@ describe('lifeboat unfence and weights after a failover, with the old primary ba
     const weights = at(runs, 2010);
     expect(weights.code).toBe(EXIT.violations);
     expect(weights.stderr).toMatch(
-      /refused: us-east-1's database accepts writes \(writer\) while us-west-2 carries the traffic weight: weighted, it is a second writer/,
+      /refused: us-east-1's database accepts writes \(standalone\) while us-west-2 carries the traffic weight: weighted, it is a second writer/,
     );
     expect(context.world.getWeights('ai-gateway')['us-east-1']).toBe(0);
   });

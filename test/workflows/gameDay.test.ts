@@ -5,7 +5,8 @@ import { ledgerOf, rehearse, stateNames } from '../support/scenario.ts';
 const OUTAGE = { at: 0, fault: 'region-outage', region: 'us-east-1' };
 const RECOVERY = { at: 1800, recover: 'region-outage', region: 'us-east-1' };
 const GAME_DAY = { at: 120, start: 'drill', input: { application: 'ai-gateway-drill', mode: 'game-day' } };
-const APPROVE = { at: 3000, approve: 'failback', by: 'U0APPROVER' };
+/** Once Aurora has rebuilt the old primary from the new one (auroraSecondaryRebuildSeconds) and the failback asks. */
+const APPROVE = { at: 3900, approve: 'failback', by: 'U0APPROVER' };
 const UNTIL = 9000;
 
 interface Finding {
@@ -121,7 +122,7 @@ describe('game day (real ASL on the local runtime)', () => {
 
   it('records FAILED when the failback is rejected on Slack', async () => {
     const report = await rehearse({
-      events: [OUTAGE, GAME_DAY, RECOVERY, { at: 3000, reject: 'failback', by: 'U0ONCALL01' }],
+      events: [OUTAGE, GAME_DAY, RECOVERY, { at: 3900, reject: 'failback', by: 'U0ONCALL01' }],
       until: 4000,
     });
     const { execution, record, failed } = gameDayOf(report);

@@ -82,11 +82,18 @@ describe("the failover's thread to its end (real ASL, on the AWS twin)", () => {
       'Service restored',
       '*Traffic moved',
       'Lifeboat failed ai-gateway over from us-east-1 to us-west-2 ',
+      // Then where eu-west-1's database stands against the new writer (FollowWriter).
+      '*Replicas* of the new writer in us-west-2',
     ]);
-    expect(thread.at(-2)?.text).toMatch(
+    expect(thread.at(-3)?.text).toMatch(
       /^\*Traffic moved:\* Route 53 applied the weights us-east-1=0, us-west-2=100 \(in sync, change `\w+`\)/,
     );
-    expect(thread.at(-1)?.thread?.broadcast).toBe(true);
+    // The end is shown in the channel too; the replicas' reply stays in the thread.
+    expect(thread.at(-2)?.thread?.broadcast).toBe(true);
+    expect(thread.at(-1)?.thread?.broadcast).toBe(false);
+    expect(thread.at(-1)?.text).toContain(
+      '• eu-west-1 (building): the old replica was renamed ai-gateway-db-euw1-pre-failover-',
+    );
     expect(report.violations).toEqual([]);
   });
 });

@@ -247,6 +247,7 @@ export function rdsDatabaseOperations(): ServiceOperations {
             DBClusterArn: clusterArn(context, region, cluster),
             IsWriter: role === 'writer' || role === 'standalone',
             Readers: [],
+            SynchronizationStatus: context.world.synchronization(app.name, region),
           },
         ];
       });

@@ -27,7 +27,7 @@ export function matrixConfig(doc: ConfigDoc): void {
   app.dns.failback.bakeSeconds = 60;
 }
 
-export const MATRIX_LATENCY = { rdsReplicaCreateSeconds: 120 };
+export const MATRIX_LATENCY = { rdsReplicaCreateSeconds: 120, rdsRenameSeconds: 30 };
 
 const FAILOVER = { application: 'ai-gateway', targetRegion: 'us-east-1', reason: 'fault matrix' };
 const FAILBACK = { application: 'ai-gateway', targetRegion: 'us-west-2', reason: 'fault matrix' };

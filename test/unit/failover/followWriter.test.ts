@@ -1,0 +1,259 @@
+import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
+import { loadConfig } from '../../../shared/config/loadConfig.ts';
+import {
+  FOLLOW_LIMIT_SECONDS,
+  followWriter,
+  retiredIdentifier,
+  type FollowResult,
+} from '../../../shared/failover/followWriter.ts';
+import type { DatabasePort, DatabaseStatus } from '../../../shared/ports/Estate.ts';
+import { EXAMPLE_CONFIG_PATH } from '../../support/exampleConfig.ts';
+
+const config = loadConfig(EXAMPLE_CONFIG_PATH);
+const RDS = config.applications.find((a) => a.name === 'ai-gateway')!;
+const AURORA: ApplicationConfig = {
+  ...config.applications.find((a) => a.name === 'ai-gateway-drill')!,
+  regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
+  database: {
+    engine: 'aurora-global',
+    globalClusterIdentifier: 'g',
+    clusters: { 'us-east-1': 'c1', 'us-west-2': 'c2', 'eu-west-1': 'c3' },
+  },
+};
+
+class NotFound extends Error {
+  override name = 'DBInstanceNotFoundFault';
+}
+
+/** An RDS estate in memory: each region's instance, a rename frees its identifier after `renameCalls` describes. */
+function fakeDatabase(initial: Record<string, DatabaseStatus | undefined>): DatabasePort & {
+  calls: string[];
+  renaming: Set<string>;
+  failNext?: Error;
+} {
+  const state = { ...initial };
+  const renaming = new Set<string>();
+  const calls: string[] = [];
+  const port = {
+    calls,
+    renaming,
+    failNext: undefined as Error | undefined,
+    describe: (_app: ApplicationConfig, region: string) => {
+      calls.push(`describe ${region}`);
+      if (port.failNext !== undefined) {
+        const error = port.failNext;
+        port.failNext = undefined;
+        return Promise.reject(error);
+      }
+      const status = state[region];
+      return status === undefined
+        ? Promise.reject(new NotFound(`no instance in ${region}`))
+        : Promise.resolve(status);
+    },
+    retire: (_app: ApplicationConfig, region: string, id: string) => {
+      calls.push(`retire ${region} ${id}`);
+      state[region] = undefined;
+      renaming.add(region);
+      return Promise.resolve('renamed' as const);
+    },
+    createReplica: (_app: ApplicationConfig, region: string, source: string) => {
+      calls.push(`create ${region} from ${source}`);
+      if (renaming.has(region)) return Promise.resolve('busy' as const);
+      state[region] = { role: 'replica', available: false, sourceRegion: source };
+      return Promise.resolve('started' as const);
+    },
+    promote: () => Promise.reject(new Error('not expected')),
+    quarantine: () => Promise.reject(new Error('not expected')),
+    reboot: () => Promise.reject(new Error('not expected')),
+  };
+  return port;
+}
+
+function clockAt(iso: string): { now: () => Date; set: (iso: string) => void } {
+  let now = new Date(iso);
+  return { now: () => now, set: (next) => (now = new Date(next)) };
+}
+
+const HANDLED = { 'us-east-1': 'the old primary: left to the failback' };
+
+describe('followWriter (RDS): a replica of the old primary is renamed, kept and replaced by a replica of the writer', () => {
+  it('renames, waits for the identifier, creates, then keeps the final state without asking again', async () => {
+    const database = fakeDatabase({
+      'us-west-2': { role: 'standalone', available: true, sourceRegion: undefined },
+      'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-east-1' },
+    });
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const options = { writer: 'us-west-2', handled: HANDLED, retiredLabel: 'pre-failover' };
+    const first = await followWriter({ database, clock }, RDS, options);
+    expect(first).toMatchObject({ settled: false, writer: 'us-west-2', since: '2030-01-01T00:30:00.000Z' });
+    expect(first.followers).toEqual([
+      { region: 'us-east-1', state: 'left', final: true, detail: 'the old primary: left to the failback' },
+      {
+        region: 'eu-west-1',
+        state: 'renaming',
+        final: false,
+        detail:
+          'ai-gateway-db-euw1, a replica of us-east-1, renamed ai-gateway-db-euw1-pre-failover-203001010030 and kept (it may hold writes us-west-2 lacks); a replica of us-west-2 takes its place',
+        renamedTo: 'ai-gateway-db-euw1-pre-failover-203001010030',
+      },
+    ]);
+
+    // The rename has not freed the identifier yet: the same input asks and changes nothing more.
+    clock.set('2030-01-01T00:31:00Z');
+    const second = await followWriter({ database, clock }, RDS, { ...options, previous: first });
+    expect(second.settled).toBe(false);
+    expect(second.followers[1]).toMatchObject({
+      state: 'renaming',
+      renamedTo: 'ai-gateway-db-euw1-pre-failover-203001010030',
+    });
+    expect(database.calls.filter((c) => c.startsWith('retire'))).toHaveLength(1);
+
+    database.renaming.clear();
+    clock.set('2030-01-01T00:32:00Z');
+    const third = await followWriter({ database, clock }, RDS, { ...options, previous: second });
+    expect(third.settled).toBe(true);
+    expect(third.followers[1]).toEqual({
+      region: 'eu-west-1',
+      state: 'building',
+      final: true,
+      detail:
+        'the old replica was renamed ai-gateway-db-euw1-pre-failover-203001010030 and kept; a new read replica of us-west-2 is being created',
+      renamedTo: 'ai-gateway-db-euw1-pre-failover-203001010030',
+    });
+    expect(third.since).toBe('2030-01-01T00:30:00.000Z');
+
+    // Once settled, a run again asks nothing of a region that is final.
+    const before = database.calls.length;
+    const again = await followWriter({ database, clock }, RDS, { ...options, previous: third });
+    expect(again.followers).toEqual(third.followers);
+    expect(database.calls.length).toBe(before);
+  });
+
+  it('leaves a replica that already follows the writer, and a writer elsewhere, as they are', async () => {
+    const database = fakeDatabase({
+      'eu-west-1': { role: 'standalone', available: true, sourceRegion: undefined },
+    });
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const result = await followWriter({ database, clock }, RDS, {
+      writer: 'us-west-2',
+      handled: HANDLED,
+      retiredLabel: 'pre-failover',
+    });
+    expect(result.settled).toBe(true);
+    expect(result.followers[1]).toMatchObject({
+      region: 'eu-west-1',
+      state: 'left',
+      detail: expect.stringContaining('a standalone database, not a replica: left as it is') as unknown,
+    });
+    expect(database.calls).toEqual(['describe eu-west-1']);
+
+    const follows = fakeDatabase({
+      'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-west-2' },
+    });
+    const out = await followWriter({ database: follows, clock }, RDS, {
+      writer: 'us-west-2',
+      handled: HANDLED,
+      retiredLabel: 'pre-failover',
+    });
+    expect(out.followers[1]).toEqual({
+      region: 'eu-west-1',
+      state: 'follows',
+      final: true,
+      detail: 'replicates from us-west-2',
+    });
+  });
+
+  it('asks again after an error that may pass, and says why not after a permanent one', async () => {
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const options = { writer: 'us-west-2', handled: HANDLED, retiredLabel: 'pre-failover' };
+    const transient = fakeDatabase({
+      'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-east-1' },
+    });
+    transient.failNext = Object.assign(new Error('eu-west-1 is not answering'), {
+      name: 'ServiceUnavailable',
+    });
+    const first = await followWriter({ database: transient, clock }, RDS, options);
+    expect(first.settled).toBe(false);
+    expect(first.followers[1]).toMatchObject({ state: 'unreachable', final: false });
+    const second = await followWriter({ database: transient, clock }, RDS, { ...options, previous: first });
+    expect(second.followers[1]).toMatchObject({ state: 'renaming' });
+
+    const permanent = fakeDatabase({
+      'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-east-1' },
+    });
+    permanent.failNext = Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' });
+    const refused = await followWriter({ database: permanent, clock }, RDS, options);
+    expect(refused.settled).toBe(true);
+    expect(refused.followers[1]).toMatchObject({
+      state: 'left',
+      final: true,
+      detail: 'not made to follow us-west-2: AccessDenied: User is not authorized',
+    });
+  });
+
+  it(`gives up ${FOLLOW_LIMIT_SECONDS} s after the writer moved, saying where the region stood`, async () => {
+    const database = fakeDatabase({
+      'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-east-1' },
+    });
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const options = { writer: 'us-west-2', handled: HANDLED, retiredLabel: 'pre-failover' };
+    const first = await followWriter({ database, clock }, RDS, options);
+    clock.set(new Date(Date.parse('2030-01-01T00:30:00Z') + (FOLLOW_LIMIT_SECONDS + 1) * 1000).toISOString());
+    const late: FollowResult = await followWriter({ database, clock }, RDS, { ...options, previous: first });
+    expect(late.settled).toBe(true);
+    expect(late.followers[1]).toMatchObject({
+      state: 'left',
+      final: true,
+      detail: expect.stringMatching(
+        new RegExp(
+          `waiting for the rename to free ai-gateway-db-euw1; given up ${FOLLOW_LIMIT_SECONDS} s after the writer moved$`,
+        ),
+      ) as unknown,
+    });
+  });
+});
+
+describe('followWriter (Aurora): Aurora rebuilds its secondaries itself', () => {
+  it('reads each member and asks nothing of Aurora', async () => {
+    const database = fakeDatabase({
+      'us-west-2': { role: 'writer', available: true, sourceRegion: undefined },
+      'eu-west-1': { role: 'replica', available: false, sourceRegion: 'us-west-2' },
+    });
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const result = await followWriter({ database, clock }, AURORA, {
+      writer: 'us-west-2',
+      handled: HANDLED,
+      retiredLabel: 'pre-failover',
+    });
+    expect(result.settled).toBe(true);
+    expect(result.followers[1]).toEqual({
+      region: 'eu-west-1',
+      state: 'building',
+      final: true,
+      detail: 'Aurora is rebuilding it from us-west-2; it reads again once rebuilt',
+    });
+    expect(database.calls).toEqual(['describe eu-west-1']);
+  });
+
+  it('waits while a member is still a secondary of another region', async () => {
+    const database = fakeDatabase({
+      'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-east-1' },
+    });
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const result = await followWriter({ database, clock }, AURORA, {
+      writer: 'us-west-2',
+      handled: HANDLED,
+      retiredLabel: 'pre-failover',
+    });
+    expect(result.settled).toBe(false);
+    expect(result.followers[1]).toMatchObject({ state: 'waiting', final: false });
+  });
+});
+
+describe('retiredIdentifier', () => {
+  it('keeps within RDS’s 63 characters with the label and the minute', () => {
+    const id = retiredIdentifier('a'.repeat(70), new Date('2030-01-01T00:30:00Z'), 'pre-failover');
+    expect(id).toHaveLength(63);
+    expect(id.endsWith('-pre-failover-203001010030')).toBe(true);
+  });
+});
