@@ -17,6 +17,7 @@ import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
+import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
 import { DRILL_FUNCTIONS, DrillSteps } from '../../shared/drill/DrillSteps.ts';
 import {
@@ -71,6 +72,8 @@ export const handler = stepHandler(
       // role's EKS access entry, in the cluster-access stack, reads them).
       workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
       backups: new RdsSnapshots(rdsIn),
+      // What each standby's database replicates from (DescribeDBInstances, DescribeGlobalClusters).
+      database: new RdsDatabase(rdsIn),
       notifier: slackNotifier(lambdaConfig(), tracing.client(new SecretsManagerClient(clientConfig())))
         .notifier,
     },

@@ -733,6 +733,31 @@ export class BackupWorkflows extends Construct {
     );
     this.allow(role, new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
 
+    // What each standby's database replicates from: DescribeDBInstances of the instances, or
+    // DescribeGlobalClusters of the global cluster.
+    const instances: string[] = [];
+    const globals: string[] = [];
+    for (const app of apps) {
+      if (app.database.engine === 'rds-read-replica') {
+        for (const [region, id] of Object.entries(app.database.instances))
+          instances.push(this.rds('db', id, region));
+      } else {
+        globals.push(this.rds('global-cluster', app.database.globalClusterIdentifier, ''));
+      }
+    }
+    if (instances.length > 0) {
+      this.allow(
+        role,
+        new PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [...new Set(instances)] }),
+      );
+    }
+    if (globals.length > 0) {
+      this.allow(
+        role,
+        new PolicyStatement({ actions: ['rds:DescribeGlobalClusters'], resources: [...new Set(globals)] }),
+      );
+    }
+
     const clusters: string[] = [];
     const nodeGroups: string[] = [];
     for (const app of apps) {

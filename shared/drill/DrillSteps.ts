@@ -232,7 +232,43 @@ export class DrillSteps {
         findings.push(this.couldNot(check, severity, error));
       }
     }
+    findings.push(...(await this.replicaSources(request)));
     return { findings };
+  }
+
+  /**
+   * Every standby's database replicates from the writer in the source. One that follows another
+   * region (a replica a failover by hand left behind) or nothing is a standby a failover would lose
+   * writes to (docs/topology.md): critical for the drill's target, a warning for the others.
+   */
+  private async replicaSources(request: DrillRequest): Promise<Finding[]> {
+    const a = this.app(request);
+    const writer = request.sourceRegion;
+    const findings: Finding[] = [];
+    for (const region of a.regions) {
+      if (region === writer) continue;
+      const check = `replica-source:${region}`;
+      const severity: Severity = region === request.targetRegion ? 'critical' : 'warning';
+      try {
+        const status = await this.deps.estate.database.describe(a, region);
+        const follows = status.role === 'replica' && status.sourceRegion === writer;
+        findings.push(
+          finding(
+            check,
+            severity,
+            follows,
+            follows
+              ? `${region}'s database replicates from the writer in ${writer}`
+              : status.role === 'replica'
+                ? `${region}'s database replicates from ${String(status.sourceRegion)}, not from the writer in ${writer}: a failover to it would lose every write since; make it a replica of ${writer} (docs/topology.md)`
+                : `${region}'s database is a ${status.role}, not a replica of the writer in ${writer} (docs/topology.md)`,
+          ),
+        );
+      } catch (error) {
+        findings.push(this.couldNot(check, severity, error));
+      }
+    }
+    return findings;
   }
 
   /** CheckBackups: the latest copy in the copy region is no older than the freshness budget. */

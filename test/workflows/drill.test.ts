@@ -55,6 +55,7 @@ describe('readiness drill (real ASL on the local runtime)', () => {
         'target-cluster',
         'cooldown',
         'source-down',
+        'replica-source',
         'backup-age',
         'health-check',
         'alarm',

@@ -203,6 +203,8 @@ describe('a region that cannot be made to follow the writer', () => {
           error: 'InvalidDBInstanceStateFault',
           permanent: true,
         },
+        // The readiness drill then says eu-west-1 follows the old primary.
+        { at: 3000, start: 'drill', input: { application: 'ai-gateway', mode: 'readiness' } },
       ],
       until: 3600,
     });
@@ -216,6 +218,28 @@ describe('a region that cannot be made to follow the writer', () => {
         /^not made to follow us-west-2: InvalidDBInstanceStateFault: /,
       ) as unknown,
     });
+    const drill = report.executions.find((e) => e.workflow === 'drill')!;
+    const findings = (
+      report.ledger.find((r) => (r as { executionName?: string }).executionName === drill.name) as {
+        details: { findings: { check: string; severity: string; ok: boolean; detail: string }[] };
+      }
+    ).details.findings;
+    expect(findings.filter((f) => f.check.startsWith('replica-source:'))).toEqual([
+      {
+        check: 'replica-source:us-east-1',
+        severity: 'critical',
+        ok: false,
+        detail:
+          "us-east-1's database is a writer, not a replica of the writer in us-west-2 (docs/topology.md)",
+      },
+      {
+        check: 'replica-source:eu-west-1',
+        severity: 'warning',
+        ok: false,
+        detail:
+          "eu-west-1's database replicates from us-east-1, not from the writer in us-west-2: a failover to it would lose every write since; make it a replica of us-west-2 (docs/topology.md)",
+      },
+    ]);
     // Nothing was changed there: the replica of the old primary is as it was.
     expect(context.world.inspectDatabase('ai-gateway', 'eu-west-1')).toMatchObject({
       identifier: 'ai-gateway-db-euw1',
