@@ -9,8 +9,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { StepFunctionsControl } from '../../shared/aws/StepFunctionsControl.ts';
-import { stateMachineName } from '../../shared/config/naming.ts';
+import { deployedWorkflows } from '../../shared/aws/StepFunctionsControl.ts';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
@@ -41,12 +40,10 @@ const eksIn = perRegion((region) => tracing.client(new EKSClient(clientConfig(re
 const rdsIn = perRegion((region) => tracing.client(new RDSClient(clientConfig(region))));
 const route53Dns = new Route53Dns(route53, {});
 // A game day starts the failover and the failback in the regions they move traffic to.
-const account = requireEnv('LIFEBOAT_ACCOUNT');
-const partition = requireEnv('LIFEBOAT_PARTITION');
-const workflows = new StepFunctionsControl(
+const workflows = deployedWorkflows(
   perRegion((region) => tracing.client(new SFNClient(clientConfig(region)))),
-  (region, workflow) =>
-    `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(workflow)}`,
+  requireEnv('LIFEBOAT_ACCOUNT'),
+  requireEnv('LIFEBOAT_PARTITION'),
 );
 
 /**

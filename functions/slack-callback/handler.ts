@@ -5,8 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
-import { StepFunctionsControl } from '../../shared/aws/StepFunctionsControl.ts';
-import { stateMachineName } from '../../shared/config/naming.ts';
+import { deployedWorkflows } from '../../shared/aws/StepFunctionsControl.ts';
 import {
   lambdaConfig,
   ledgerTableName,
@@ -31,12 +30,10 @@ const fast = (region?: string) => ({
 });
 const dynamo = new DynamoDBClient(fast());
 const { notifier, secrets } = slackNotifier(config, new SecretsManagerClient(fast()), 1_000);
-const account = requireEnv('LIFEBOAT_ACCOUNT');
-const partition = requireEnv('LIFEBOAT_PARTITION');
-const workflows = new StepFunctionsControl(
+const workflows = deployedWorkflows(
   perRegion((region) => new SFNClient(fast(region))),
-  (region, workflow) =>
-    `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(workflow)}`,
+  requireEnv('LIFEBOAT_ACCOUNT'),
+  requireEnv('LIFEBOAT_PARTITION'),
 );
 
 const approvals = new DynamoApprovals(dynamo, ledgerTableName());

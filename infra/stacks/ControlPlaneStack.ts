@@ -93,6 +93,7 @@ const LONG_TIMEOUT: ReadonlySet<string> = new Set([
   'lifeboat-traffic',
   'lifeboat-trigger',
   'lifeboat-offer',
+  'lifeboat-evacuation',
 ]);
 
 /** Slack gives its request three seconds; a callback still running long after that has lost its way. */
@@ -143,6 +144,9 @@ export class ControlPlaneStack extends Stack {
   public readonly failoverFunctions: Readonly<Record<StepFunctionName, LifeboatFunction>>;
   public readonly failover: Workflow;
   public readonly failback: Workflow;
+  /** A region evacuation's function, and its workflow: a failover of every application the region serves. */
+  public readonly evacuationFunction: LifeboatFunction;
+  public readonly evacuation: Workflow;
   /** Slack's interactivity endpoint: verifies each request's signature, counts a decision once. */
   public readonly slackCallback: LifeboatFunction;
   /** The Function URL Slack's app posts button presses to (no IAM auth: the signature is the check). */
@@ -257,6 +261,28 @@ export class ControlPlaneStack extends Stack {
       logRetention,
       // The wait for Slack and for the approval, a replica to build, the steps, the standby's rebuild.
       timeout: approvalWait.plus(Duration.hours(12)),
+    });
+
+    this.evacuationFunction = this.lifeboatFunction(
+      'lifeboat-evacuation',
+      'Region evacuation: starts and follows a failover of every application a failing region serves',
+      logRetention,
+      {
+        LIFEBOAT_TABLE_NAME: this.ledgerTableName,
+        LIFEBOAT_ACCOUNT: this.account,
+        LIFEBOAT_PARTITION: this.partition,
+      },
+    );
+    this.grantEvacuation(this.evacuationFunction);
+    this.evacuation = new Workflow(this, 'RegionEvacuation', {
+      name: 'region-evacuation',
+      substitutions: {
+        [placeholderOf('lifeboat-evacuation')]: this.evacuationFunction.function.functionArn,
+      },
+      functions: [this.evacuationFunction.function],
+      logRetention,
+      // Its input's timeoutSeconds (a day at most) for the failovers, and the record after them.
+      timeout: Duration.hours(25),
     });
 
     const slackSecrets = this.slackSecretArns();
@@ -886,6 +912,35 @@ export class ControlPlaneStack extends Stack {
         account: '',
         resource: 'hostedzone',
         resourceName: id,
+      }),
+    );
+  }
+
+  /**
+   * The region evacuation: where each application is served (its records' weights, the ledger), each
+   * standby's health (the alarms), the region's evacuation lock and record, and StartExecution of the
+   * failover in each region an application may move to.
+   */
+  private grantEvacuation(fn: LifeboatFunction): void {
+    const role = fn.role;
+    this.grantLedger(role, ['Query', 'PutItem', 'GetItem', 'DeleteItem']);
+    this.grantReadWeights(role);
+    this.grantAlarmReads(role);
+    const targets = [...new Set(this.config.applications.flatMap((a) => a.regions))].filter((r) =>
+      this.config.controlPlaneRegions.includes(r),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: targets.map((region) =>
+          this.formatArn({
+            service: 'states',
+            region,
+            resource: 'stateMachine',
+            resourceName: stateMachineName('failover'),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
       }),
     );
   }

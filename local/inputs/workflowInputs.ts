@@ -1,13 +1,15 @@
+import { WORKFLOW_NAMES } from '../world/services.ts';
 import { checkRestoreTestInput } from '../../shared/backup/RestoreTestSteps.ts';
 import { scheduledApplication } from '../../shared/backup/BackupSteps.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { checkDrillInput } from '../../shared/drill/DrillSteps.ts';
+import { checkEvacuationInput } from '../../shared/evacuation/EvacuationSteps.ts';
 import { checkFailbackInput } from '../../shared/failback/FailbackInput.ts';
 import { checkFailoverInput } from '../../shared/failover/FailoverInput.ts';
 
 /** Every workflow a person can start, by the name of its `statemachines/<name>.asl.json`. */
-export const WORKFLOWS = ['failover', 'failback', 'backup', 'restore-test', 'drill'] as const;
-export type WorkflowName = (typeof WORKFLOWS)[number];
+export const WORKFLOWS = WORKFLOW_NAMES;
+export type WorkflowName = (typeof WORKFLOW_NAMES)[number];
 
 /** What a workflow's first step knows besides its input. */
 export interface InputContext {
@@ -39,4 +41,5 @@ export const INPUT_CHECKS: Readonly<
   },
   'restore-test': (raw, config, { now }) => checkRestoreTestInput(raw, config, now),
   drill: (raw, config, { currentPrimary }) => checkDrillInput(raw, config, { currentPrimary }),
+  'region-evacuation': (raw, config) => checkEvacuationInput(raw, config),
 };

@@ -63,6 +63,16 @@ export const ERROR_GUIDE: Readonly<Record<string, ErrorGuide>> = {
       "The game day's failover did not succeed within the RTO and RPO targets, the primary did not come back, or its failback did not succeed.",
     fix: "Read the findings in the drill record (lifeboat history --kind drill) and the failover's and failback's own records; fix what they name and run the game day again.",
   },
+  EvacuationIncomplete: {
+    meaning:
+      "An application's failover did not succeed, or was still running at the evacuation's deadline; the evacuation's record lists each application's outcome.",
+    fix: "Read the record (lifeboat history --kind evacuation) and each failover's own record; fail over what is left by hand (lifeboat start failover), or start the evacuation again.",
+  },
+  EvacuationFailed: {
+    meaning:
+      'A step of the evacuation itself failed (the ledger, or a failover it could not start); its record has the error. The failovers it started run on by themselves.',
+    fix: 'Read the error in the record; follow the failovers already started (lifeboat status), and start the evacuation again once the cause is fixed: started failovers are not started twice.',
+  },
   RestoreTestFailed: {
     meaning:
       'The restore test could not restore the latest backup copy, or a check of the restored database failed (status, engine, restore time against the RTO, data age).',

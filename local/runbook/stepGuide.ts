@@ -361,10 +361,43 @@ export const DRILL_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
 };
 
 /** Every workflow's guide, by the name of its `statemachines/<name>.asl.json`. */
+/** The region evacuation's operations. */
+export const EVACUATION_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  planEvacuation: {
+    does: 'checks the input and lists the applications the failing region serves, each with its first healthy standby; changes nothing',
+    ifFails:
+      'InvalidInput names the wrong field: fix the input and start again. Otherwise the ledger, Route 53 or the alarms did not answer: start again',
+  },
+  lockEvacuation: {
+    does: "takes the failing region's evacuation lock (region-evacuation:<region> in the ledger) until the deadline and an hour",
+    ifFails:
+      'nothing was started; check the ledger table answers in this region and start again. A SKIPPED run means another evacuation of the region is running: follow that one',
+  },
+  startFailover: {
+    does: "starts one application's failover in the region it moves traffic to, named after the evacuation (a repeat finds it started)",
+    ifFails:
+      "the failovers already started run on; check the role may start lifeboat-failover in that region, then start the evacuation again or that application's failover by hand",
+  },
+  checkFailovers: {
+    does: "reads each failover's record in the ledger until none is running or the deadline passes",
+    ifFails: 'the failovers run on by themselves; follow them with lifeboat status and history',
+  },
+  recordEvacuation: {
+    does: "writes the evacuation's record (kind evacuation) with each application's outcome",
+    ifFails: "the failovers' own records stand; read them with lifeboat history --kind failover",
+  },
+  releaseEvacuation: {
+    does: "gives the region's evacuation lock back",
+    ifFails:
+      "the lock expires by itself an hour after the evacuation's deadline; until then a new evacuation of the region is recorded SKIPPED",
+  },
+};
+
 export const STEP_GUIDES: Readonly<Record<string, Readonly<Record<string, StepGuide>>>> = {
   failover: STEP_GUIDE,
   failback: FAILBACK_STEP_GUIDE,
   backup: BACKUP_STEP_GUIDE,
   'restore-test': RESTORE_TEST_STEP_GUIDE,
   drill: DRILL_STEP_GUIDE,
+  'region-evacuation': EVACUATION_STEP_GUIDE,
 };

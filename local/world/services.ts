@@ -57,5 +57,12 @@ export const THROTTLING_ERROR: Readonly<Record<SimulatedService, string>> = {
 };
 
 /** The workflows a scenario can start, approve or reject. */
-export const WORKFLOW_NAMES = ['failover', 'failback', 'backup', 'restore-test', 'drill'] as const;
+export const WORKFLOW_NAMES = [
+  'failover',
+  'failback',
+  'backup',
+  'restore-test',
+  'drill',
+  'region-evacuation',
+] as const;
 export type WorkflowName = (typeof WORKFLOW_NAMES)[number];

@@ -1,3 +1,4 @@
+import { stateMachineName } from '../config/naming.ts';
 import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -108,4 +109,20 @@ export class StepFunctionsControl implements WorkflowControl {
       throw error;
     }
   }
+}
+
+/**
+ * The control of the deployed Lifeboat's workflows in `account` (a function's LIFEBOAT_ACCOUNT and
+ * LIFEBOAT_PARTITION): each region's state machine under its stack's name.
+ */
+export function deployedWorkflows(
+  clientFor: (region: string) => SFNClient,
+  account: string,
+  partition: string,
+): StepFunctionsControl {
+  return new StepFunctionsControl(
+    clientFor,
+    (region, workflow) =>
+      `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(workflow)}`,
+  );
 }

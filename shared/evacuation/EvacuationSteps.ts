@@ -4,7 +4,7 @@ import { currentPrimary } from '../failover/currentPrimary.ts';
 import { regionHealth } from '../failover/regionHealth.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate } from '../ports/Estate.ts';
-import type { Ledger } from '../ports/Ledger.ts';
+import type { Ledger, RunStatus } from '../ports/Ledger.ts';
 import type { WorkflowControl } from '../ports/Workflows.ts';
 
 /** The most failovers a region evacuation starts at once: an inline Map runs at most 40 iterations. */
@@ -32,6 +32,8 @@ export interface EvacuationItem {
 
 export interface EvacuationPlan {
   readonly failingRegion: string;
+  /** When the evacuation began (its plan was made): its record's start. */
+  readonly startedAt: string;
   readonly maxConcurrency: number;
   readonly deadline: string;
   readonly applications: readonly EvacuationItem[];
@@ -47,8 +49,26 @@ export interface FailoverOutcome {
 
 /** The Lambda function of the evacuation and the operations it runs. */
 export const EVACUATION_FUNCTIONS = {
-  'lifeboat-evacuation': ['planEvacuation', 'startFailover', 'checkFailovers'],
+  'lifeboat-evacuation': [
+    'planEvacuation',
+    'lockEvacuation',
+    'startFailover',
+    'checkFailovers',
+    'recordEvacuation',
+    'releaseEvacuation',
+  ],
 } as const;
+
+/**
+ * The ledger's name for an evacuation of `region`: its lock's key and its records' application, so
+ * one evacuation of a region runs at a time, and `lifeboat history` lists them together.
+ */
+export function evacuationKey(region: string): string {
+  return `region-evacuation:${region}`;
+}
+
+/** How long an evacuation's lock outlives its deadline: the record and the release after it. */
+const LOCK_MARGIN_SECONDS = 3600;
 
 const TERMINAL = new Set([
   'SUCCEEDED',
@@ -59,6 +79,59 @@ const TERMINAL = new Set([
   'TIMED_OUT',
   'ROLLED_BACK',
 ]);
+
+/** The evacuation's input, checked: what every later step works from. */
+export interface EvacuationRequest {
+  readonly failingRegion: string;
+  readonly maxConcurrency: number;
+  readonly timeoutSeconds: number;
+  readonly reason: string;
+}
+
+/**
+ * The evacuation's input check (PlanEvacuation's first act, and `lifeboat start region-evacuation`'s):
+ * `{"failingRegion": "us-east-1"}`, with optional `maxConcurrency` (failovers started at once, 1 to
+ * 40, default 10), `timeoutSeconds` (how long it follows them, 60 to 86400, default 7200) and `reason`.
+ * Throws InvalidInputError naming every wrong field.
+ */
+export function checkEvacuationInput(raw: unknown, config: LifeboatConfig): EvacuationRequest {
+  const problems: string[] = [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new InvalidInputError(['input: expected an object such as {"failingRegion": "us-east-1"}']);
+  const input = raw as Record<string, unknown>;
+  const known = ['failingRegion', 'maxConcurrency', 'timeoutSeconds', 'reason'];
+  for (const key of Object.keys(input))
+    if (!known.includes(key))
+      problems.push(`${key}: not an input of the evacuation (expected ${known.join(', ')})`);
+  const regions = [...new Set(config.applications.flatMap((a) => a.regions))];
+  if (typeof input.failingRegion !== 'string' || !regions.includes(input.failingRegion))
+    problems.push(
+      `failingRegion: expected one of ${regions.join(', ')}, the regions of the config's applications`,
+    );
+  const concurrency = input.maxConcurrency ?? DEFAULT_START_CONCURRENCY;
+  if (
+    typeof concurrency !== 'number' ||
+    !Number.isInteger(concurrency) ||
+    concurrency < 1 ||
+    concurrency > MAX_START_CONCURRENCY
+  )
+    problems.push(
+      `maxConcurrency: expected a whole number from 1 to ${MAX_START_CONCURRENCY} (failovers started at once)`,
+    );
+  const timeout = input.timeoutSeconds ?? DEFAULT_EVACUATION_TIMEOUT_SECONDS;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 60 || timeout > 86_400)
+    problems.push('timeoutSeconds: expected a whole number of seconds from 60 to 86400');
+  if (input.reason !== undefined && (typeof input.reason !== 'string' || input.reason.length > 400))
+    problems.push('reason: expected a string of at most 400 characters');
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  const failingRegion = input.failingRegion as string;
+  return {
+    failingRegion,
+    maxConcurrency: concurrency as number,
+    timeoutSeconds: timeout as number,
+    reason: typeof input.reason === 'string' ? input.reason : `region evacuation of ${failingRegion}`,
+  };
+}
 
 function executionName(evacuation: string, application: string): string {
   return `evac-${application}-${evacuation}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
@@ -76,38 +149,18 @@ export class EvacuationSteps {
   }
 
   /** Checks the input and lists the applications to move, each with its target (first healthy standby). */
-  async planEvacuation(payload: {
-    input?: { failingRegion?: unknown; maxConcurrency?: unknown; reason?: unknown; timeoutSeconds?: unknown };
-    evacuation?: unknown;
-  }): Promise<EvacuationPlan> {
+  async planEvacuation(payload: { input?: unknown; evacuation?: unknown }): Promise<EvacuationPlan> {
     const { config, estate, ledger, clock } = this.#deps;
-    const input = payload.input ?? {};
-    const problems: string[] = [];
-    const regions = [...new Set(config.applications.flatMap((a) => a.regions))];
-    if (typeof input.failingRegion !== 'string' || !regions.includes(input.failingRegion))
-      problems.push(
-        `failingRegion: expected one of ${regions.join(', ')}, the regions of the config's applications`,
-      );
-    const concurrency = input.maxConcurrency ?? DEFAULT_START_CONCURRENCY;
-    if (
-      typeof concurrency !== 'number' ||
-      !Number.isInteger(concurrency) ||
-      concurrency < 1 ||
-      concurrency > MAX_START_CONCURRENCY
-    )
-      problems.push(
-        `maxConcurrency: expected a whole number from 1 to ${MAX_START_CONCURRENCY} (failovers started at once)`,
-      );
-    const timeout = input.timeoutSeconds ?? DEFAULT_EVACUATION_TIMEOUT_SECONDS;
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 60 || timeout > 86_400)
-      problems.push('timeoutSeconds: expected a whole number of seconds from 60 to 86400');
-    if (input.reason !== undefined && (typeof input.reason !== 'string' || input.reason.length > 400))
-      problems.push('reason: expected a string of at most 400 characters');
     if (typeof payload.evacuation !== 'string' || payload.evacuation === '')
-      problems.push('evacuation: expected the execution name (the definition passes $$.Execution.Name)');
-    if (problems.length > 0) throw new InvalidInputError(problems);
-    const failing = input.failingRegion as string;
-    const reason = typeof input.reason === 'string' ? input.reason : `region evacuation of ${failing}`;
+      throw new InvalidInputError([
+        'evacuation: expected the execution name (the definition passes $$.Execution.Name)',
+      ]);
+    const {
+      failingRegion: failing,
+      maxConcurrency,
+      timeoutSeconds,
+      reason,
+    } = checkEvacuationInput(payload.input, config);
 
     const applications: EvacuationItem[] = [];
     const skipped: { application: string; reason: string }[] = [];
@@ -134,17 +187,109 @@ export class EvacuationSteps {
         application: app.name,
         sourceRegion: failing,
         targetRegion: target,
-        execution: executionName(payload.evacuation as string, app.name),
+        execution: executionName(payload.evacuation, app.name),
         reason,
       });
     }
     return {
       failingRegion: failing,
-      maxConcurrency: concurrency as number,
-      deadline: new Date(clock.now().getTime() + (timeout as number) * 1000).toISOString(),
+      startedAt: clock.now().toISOString(),
+      maxConcurrency,
+      deadline: new Date(clock.now().getTime() + timeoutSeconds * 1000).toISOString(),
       applications,
       skipped,
     };
+  }
+
+  /**
+   * LockEvacuation: the region's evacuation lock (the ledger's lock, keyed `region-evacuation:<region>`)
+   * for this execution, until the plan's deadline and an hour: a second evacuation of the same region
+   * started meanwhile (two operators, a retried start) gives way and starts nothing. Taking it again
+   * is harmless. Each application's failover still takes its own lock.
+   */
+  async lockEvacuation(payload: { plan?: EvacuationPlan; evacuation?: string }): Promise<{
+    acquired: boolean;
+    heldBy?: string;
+  }> {
+    const { plan, evacuation } = payload;
+    if (plan === undefined || typeof evacuation !== 'string' || evacuation === '')
+      throw new InvalidInputError(['plan, evacuation: expected the plan and the execution name']);
+    const now = this.#deps.clock.now();
+    const lease = Math.max(0, (Date.parse(plan.deadline) - now.getTime()) / 1000) + LOCK_MARGIN_SECONDS;
+    const result = await this.#deps.ledger.acquireLock(
+      evacuationKey(plan.failingRegion),
+      evacuation,
+      now,
+      Math.ceil(lease),
+    );
+    return result.acquired ? { acquired: true } : { acquired: false, heldBy: result.heldBy.owner };
+  }
+
+  /** ReleaseEvacuation: gives the region's evacuation lock back, if this execution holds it. */
+  async releaseEvacuation(payload: { plan?: EvacuationPlan; evacuation?: string }): Promise<{
+    released: boolean;
+  }> {
+    const { plan, evacuation } = payload;
+    if (plan === undefined || typeof evacuation !== 'string')
+      throw new InvalidInputError(['plan, evacuation: expected the plan and the execution name']);
+    return {
+      released: await this.#deps.ledger.releaseLock(evacuationKey(plan.failingRegion), evacuation),
+    };
+  }
+
+  /**
+   * RecordEvacuation: the evacuation's ledger record (kind `evacuation`), each application's outcome
+   * in it: SUCCEEDED when every failover it started succeeded; FAILED when one did not or is still
+   * running at the deadline; SKIPPED when another evacuation of the region held the lock.
+   */
+  async recordEvacuation(payload: {
+    plan?: EvacuationPlan;
+    evacuation?: string;
+    check?: { outcomes?: readonly FailoverOutcome[]; pending?: number } | null;
+    heldBy?: string;
+    error?: { Error?: string; Cause?: string } | null;
+  }): Promise<{ status: RunStatus; outcomes: readonly FailoverOutcome[] }> {
+    const { plan, evacuation } = payload;
+    if (plan === undefined || typeof evacuation !== 'string' || evacuation === '')
+      throw new InvalidInputError(['plan, evacuation: expected the plan and the execution name']);
+    const outcomes = payload.check?.outcomes ?? [];
+    const pending = payload.check?.pending ?? 0;
+    const failed = outcomes.filter((o) => o.status !== 'SUCCEEDED');
+    const status: RunStatus =
+      payload.heldBy !== undefined
+        ? 'SKIPPED'
+        : payload.error !== undefined && payload.error !== null
+          ? 'FAILED'
+          : failed.length > 0 || pending > 0
+            ? 'FAILED'
+            : 'SUCCEEDED';
+    const reason =
+      status === 'SKIPPED'
+        ? `${payload.heldBy ?? 'another evacuation'} is evacuating ${plan.failingRegion}`
+        : payload.error !== undefined && payload.error !== null
+          ? `${payload.error.Error ?? 'Error'}: ${payload.error.Cause ?? ''}`
+          : failed.length === 0
+            ? `${outcomes.length} application(s) moved off ${plan.failingRegion}`
+            : `${failed.length} of ${outcomes.length} application(s) did not fail over: ${failed.map((o) => `${o.application} ${o.status}`).join(', ')}`;
+    const now = this.#deps.clock.now().toISOString();
+    await this.#deps.ledger.putRun({
+      application: evacuationKey(plan.failingRegion),
+      kind: 'evacuation',
+      executionName: evacuation,
+      startedAt: plan.startedAt,
+      endedAt: now,
+      status,
+      reason,
+      details: {
+        failingRegion: plan.failingRegion,
+        maxConcurrency: plan.maxConcurrency,
+        deadline: plan.deadline,
+        applications: outcomes,
+        skipped: plan.skipped,
+        ...(pending > 0 ? { stillRunning: pending } : {}),
+      },
+    });
+    return { status, outcomes };
   }
 
   /** Starts one application's failover in its target region; a repeat finds it started. */

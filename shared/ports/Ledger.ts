@@ -1,10 +1,11 @@
 /**
  * The kinds of run the ledger records. `break-glass`: an operator's manual action (a lock released,
  * a run stopped), with who did it and why. `quarantine`: an old writer that came back after a
- * failover, cut off from its clients (shared/failback/quarantine.ts).
+ * failover, cut off from its clients (shared/failback/quarantine.ts). `evacuation`: a region
+ * evacuation, recorded under `region-evacuation:<region>` with each application's outcome.
  */
 export type RunKind =
-  'failover' | 'failback' | 'backup' | 'restore-test' | 'drill' | 'break-glass' | 'quarantine';
+  'failover' | 'failback' | 'backup' | 'restore-test' | 'drill' | 'break-glass' | 'quarantine' | 'evacuation';
 
 export const RUN_KINDS: readonly RunKind[] = [
   'failover',
@@ -14,6 +15,7 @@ export const RUN_KINDS: readonly RunKind[] = [
   'drill',
   'break-glass',
   'quarantine',
+  'evacuation',
 ];
 
 /** How a run ended (or that it is still running). Drills and restore tests end PASSED or FAILED. */

@@ -115,6 +115,7 @@ describe('ControlPlaneStack', () => {
         'lifeboat-slack-callback',
         'lifeboat-offer',
         'lifeboat-run-ended',
+        'lifeboat-evacuation',
         // us-west-2 is the example's copy region and first standby: it backs up, restore-tests and drills.
         'lifeboat-backup',
         'lifeboat-restore-test',
@@ -172,10 +173,13 @@ describe('ControlPlaneStack', () => {
       'lifeboat-backup': 86400,
       'lifeboat-restore-test': 86400,
       'lifeboat-drill': 90360,
+      // The evacuation: its input's timeoutSeconds (a day at most) and an hour for the record.
+      'lifeboat-region-evacuation': 90000,
     });
     expect(timeoutOf(stacks.controlPlanes.get('eu-west-1')!)).toEqual({
       'lifeboat-failover': 90000,
       'lifeboat-failback': 46800,
+      'lifeboat-region-evacuation': 90000,
     });
   });
 
@@ -224,6 +228,7 @@ describe('ControlPlaneStack', () => {
       'lifeboat-approval',
       'lifeboat-backup',
       'lifeboat-drill',
+      'lifeboat-evacuation',
       'lifeboat-failover-input',
       'lifeboat-ledger',
       'lifeboat-lock',
@@ -261,6 +266,7 @@ describe('ControlPlaneStack', () => {
       'lifeboat-backup': 60,
       'lifeboat-restore-test': 60,
       'lifeboat-drill': 60,
+      'lifeboat-evacuation': 60,
     });
   });
 });

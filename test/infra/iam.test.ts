@@ -104,6 +104,12 @@ describe('control-plane IAM', () => {
             actions: ['states:GetExecutionHistory'],
             resources: [`arn:<AWS::Partition>:states:${region}:123456789012:execution:lifeboat-${w}:*`],
           })),
+          // A region evacuation starts each application's failover in the region it moves to.
+          {
+            owner: 'lifeboat-evacuation',
+            actions: ['states:StartExecution'],
+            resources: machines('failover'),
+          },
           // The drill application's game day runs from its first standby, in both its regions.
           ...(region === 'us-west-2'
             ? [
@@ -243,6 +249,31 @@ describe('control-plane IAM', () => {
       'lifeboat-probe': ['cloudwatch:PutMetricData'],
       'events rule RegionalDetectionRule': ['events:PutEvents'],
       'failover state machine': [
+        'lambda:InvokeFunction',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ],
+      'lifeboat-evacuation': [
+        'cloudwatch:DescribeAlarms',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'route53:ListResourceRecordSets',
+        'states:StartExecution',
+      ],
+      'region-evacuation state machine': [
         'lambda:InvokeFunction',
         'logs:CreateLogDelivery',
         'logs:DeleteLogDelivery',

@@ -516,7 +516,7 @@ describe('lifeboat start', () => {
     [['start'], 'name the workflow to start: failover, failback, drill, restore-test'],
     [
       ['start', 'teleport', '--app', 'ai-gateway'],
-      'expected one workflow (failover, failback, drill, restore-test), got "teleport"',
+      'expected one workflow (failover, failback, drill, restore-test, region-evacuation), got "teleport"',
     ],
     [['start', 'failover'], '--app is required: name the application (ai-gateway, ai-gateway-drill)'],
     [
@@ -704,6 +704,30 @@ describe('lifeboat history', () => {
     expect(stdout.indexOf('2029-12-31')).toBeLessThan(stdout.indexOf('2029-12-30'));
   });
 
+  it('lists a region’s evacuations under region-evacuation:<region>, and names the form for any other', async () => {
+    ledger([]);
+    const { code, stdout } = await cli(
+      'history',
+      '--app',
+      'region-evacuation:us-east-1',
+      '--kind',
+      'evacuation',
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(dynamo.mocks['us-east-1']).toHaveReceivedCommandWith(QueryCommand, {
+      ExpressionAttributeValues: {
+        ':pk': { S: 'APP#region-evacuation:us-east-1' },
+        ':prefix': { S: 'RUN#evacuation#' },
+      },
+    });
+    expect(stdout).toContain('evacuation runs of region-evacuation:us-east-1, newest first');
+    const wrong = await cli('history', '--app', 'ai-gateway', '--kind', 'evacuation');
+    expect(wrong.code).toBe(EXIT.usage);
+    expect(wrong.stderr).toContain(
+      '--app: evacuations are recorded by region; name one as region-evacuation:us-east-1, region-evacuation:us-west-2, region-evacuation:eu-west-1',
+    );
+  });
+
   it('prints JSON with --json, and says when nothing is recorded', async () => {
     ledger([]);
     const json = await cli('history', '--app', 'ai-gateway', '--kind', 'drill', '--json');
@@ -722,7 +746,7 @@ describe('lifeboat history', () => {
     [['history', '--app', 'gateway', '--kind', 'drill'], '--app: no application named "gateway"'],
     [
       ['history', '--app', 'ai-gateway'],
-      '--kind is required: name the kind of run (failover, failback, backup, restore-test, drill, break-glass, quarantine)',
+      '--kind is required: name the kind of run (failover, failback, backup, restore-test, drill, break-glass, quarantine, evacuation)',
     ],
     [
       ['history', '--app', 'ai-gateway', '--kind', 'drills'],

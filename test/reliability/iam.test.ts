@@ -396,6 +396,10 @@ const REACH: readonly { readonly group: string; readonly needs: Readonly<Record<
         reach: ['dynamodb:PutItem', 'dynamodb:Query'],
         why: 'reads past runs (the primary, the cooldown, the latest restore test) and records each drill',
       },
+      'lifeboat-evacuation': {
+        reach: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        why: "reads each application's past runs and its failovers' records, takes and gives back the region's evacuation lock, and records the evacuation",
+      },
     },
   },
   {
@@ -430,6 +434,7 @@ const REACH: readonly { readonly group: string; readonly needs: Readonly<Record<
       'lifeboat-backup': { reach: WRITES_LEDGER, why: 'writes backup records' },
       'lifeboat-restore-test': { reach: WRITES_LEDGER, why: 'writes restore-test records' },
       'lifeboat-drill': { reach: WRITES_LEDGER, why: 'reads past runs and writes drill records' },
+      'lifeboat-evacuation': { reach: WRITES_LEDGER, why: 'reads past runs, writes its lock and record' },
     },
   },
   {

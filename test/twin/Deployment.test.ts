@@ -14,6 +14,7 @@ describe('synthesizeDeployment', () => {
         'lifeboat-backup',
         'lifeboat-database',
         'lifeboat-drill',
+        'lifeboat-evacuation',
         'lifeboat-failover-input',
         'lifeboat-ledger',
         'lifeboat-lock',

@@ -1,5 +1,11 @@
 import { startEvacuation } from '../../bench/fleet/evacuationWorkflow.ts';
 import { fleetConfig, fleetName } from '../../bench/fleet/fleetConfig.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT, main } from '../../local/cli/main.ts';
+import type { Report } from '../../local/report/Report.ts';
+import { exampleConfigDocument } from '../support/exampleConfig.ts';
 import { rehearse } from '../support/scenario.ts';
 
 const OUTAGE = { at: 0, fault: 'region-outage', region: 'us-east-1' };
@@ -11,21 +17,37 @@ const threeApps = (doc: Parameters<NonNullable<Parameters<typeof rehearse>[0]['c
   doc.applications = fleetConfig(doc, 3).applications;
 };
 
-describe('region-evacuation workflow (real ASL on the local runtime)', () => {
-  it('fails over every application served from the failing region, two started at a time, and waits for them', async () => {
+const EVACUATE = (at: number, input: Record<string, unknown>) => ({
+  at,
+  start: 'region-evacuation',
+  input,
+});
+
+interface EvacuationRecord {
+  application: string;
+  kind: string;
+  executionName: string;
+  status: string;
+  reason: string;
+  details: { applications: { application: string; status: string }[]; skipped: unknown[] };
+}
+
+function evacuationRecords(report: Report): EvacuationRecord[] {
+  return report.ledger.filter(
+    (r) => (r as { kind?: unknown }).kind === 'evacuation',
+  ) as unknown as EvacuationRecord[];
+}
+
+describe('region-evacuation workflow (real ASL, deployed, on the AWS twin)', () => {
+  it('fails over every application served from the failing region, two started at a time, waits for them and records each outcome', async () => {
     const report = await rehearse({
-      // The evacuation workflow is the fleet benchmark's, deployed by no stack: the port level runs it.
-      mode: 'ports',
       config: threeApps,
       until: 3600,
-      events: [OUTAGE, RECOVERY],
-      setup: (context) => {
-        startEvacuation(context, 90, {
-          failingRegion: 'us-east-1',
-          maxConcurrency: 2,
-          reason: 'us-east-1 is down',
-        });
-      },
+      events: [
+        OUTAGE,
+        RECOVERY,
+        EVACUATE(90, { failingRegion: 'us-east-1', maxConcurrency: 2, reason: 'us-east-1 is down' }),
+      ],
     });
     expect(report.violations).toEqual([]);
     const evacuation = report.executions.find((e) => e.workflow === 'region-evacuation');
@@ -42,8 +64,6 @@ describe('region-evacuation workflow (real ASL on the local runtime)', () => {
         ...failovers.map((f) => f.states.find((s) => s.name === 'RecordSuccess')?.exitedAt ?? Infinity),
       ),
     );
-    const output = report.executions.find((e) => e.workflow === 'region-evacuation');
-    expect(output).toBeDefined();
     for (const app of APPS) {
       expect(report.applications[app]?.restoredAt).not.toBeNull();
       expect(report.world.regions['us-west-2']?.applications[app]).toMatchObject({
@@ -51,28 +71,67 @@ describe('region-evacuation workflow (real ASL on the local runtime)', () => {
         database: 'standalone',
       });
     }
+    // Its own record, each application's outcome in it.
+    expect(evacuationRecords(report)).toEqual([
+      expect.objectContaining({
+        application: 'region-evacuation:us-east-1',
+        executionName: evacuation!.name,
+        status: 'SUCCEEDED',
+        reason: '3 application(s) moved off us-east-1',
+        details: expect.objectContaining({
+          applications: APPS.map((application): unknown =>
+            expect.objectContaining({ application, status: 'SUCCEEDED' }),
+          ),
+        }) as unknown,
+      }),
+    ]);
+    // Every call the evacuation function made was allowed by its own role and well-formed.
+    const calls = (report.awsCalls ?? []).filter((c) => c.function === 'lifeboat-evacuation');
+    expect(calls.filter((c) => c.operation === 'StartExecution')).toHaveLength(3);
+    expect(calls.filter((c) => c.decision !== 'allowed' || c.modelErrors.length > 0)).toEqual([]);
+  });
+
+  it('lets one evacuation of a region run at a time: a second start meanwhile starts nothing and is recorded SKIPPED', async () => {
+    const report = await rehearse({
+      config: threeApps,
+      until: 3600,
+      events: [
+        OUTAGE,
+        RECOVERY,
+        EVACUATE(90, { failingRegion: 'us-east-1', maxConcurrency: 1 }),
+        EVACUATE(100, { failingRegion: 'us-east-1' }),
+      ],
+    });
+    expect(report.violations).toEqual([]);
+    const [first, second] = report.executions.filter((e) => e.workflow === 'region-evacuation');
+    expect(first).toMatchObject({ status: 'SUCCEEDED' });
+    expect(second).toMatchObject({ status: 'SUCCEEDED' });
+    expect(second!.states.map((s) => s.name)).toContain('Skipped');
+    expect(second!.states.map((s) => s.name)).not.toContain('StartFailovers');
+    const failovers = report.executions.filter((e) => e.workflow === 'failover');
+    expect(failovers.every((f) => f.name.endsWith(first!.name))).toBe(true);
+    expect(evacuationRecords(report).map((r) => [r.executionName, r.status])).toEqual(
+      expect.arrayContaining([
+        [first!.name, 'SUCCEEDED'],
+        [second!.name, 'SKIPPED'],
+      ]),
+    );
   });
 
   it('refuses a region no application runs in, and starts nothing', async () => {
     const report = await rehearse({
-      // The evacuation workflow is the fleet benchmark's, deployed by no stack: the port level runs it.
-      mode: 'ports',
       config: threeApps,
       until: 300,
-      events: [OUTAGE],
-      setup: (context) => {
-        startEvacuation(context, 90, { failingRegion: 'mars-east-1' });
-      },
+      events: [OUTAGE, EVACUATE(90, { failingRegion: 'mars-east-1' })],
     });
     const evacuation = report.executions.find((e) => e.workflow === 'region-evacuation');
     expect(evacuation).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(evacuation?.cause).toContain('failingRegion: expected one of');
     expect(report.executions.filter((e) => e.workflow === 'failover')).toEqual([]);
   });
 
-  it('skips an application whose primary is elsewhere', async () => {
+  it('skips an application whose primary is elsewhere, and names it in the record', async () => {
     const report = await rehearse({
-      // The evacuation workflow is the fleet benchmark's, deployed by no stack: the port level runs it.
-      mode: 'ports',
       config: (doc) => {
         threeApps(doc);
         const apps = doc.applications as { regions: string[] }[];
@@ -80,10 +139,7 @@ describe('region-evacuation workflow (real ASL on the local runtime)', () => {
         moved.regions = ['us-west-2', 'us-east-1', 'eu-west-1'];
       },
       until: 3600,
-      events: [OUTAGE, RECOVERY],
-      setup: (context) => {
-        startEvacuation(context, 90, { failingRegion: 'us-east-1' });
-      },
+      events: [OUTAGE, RECOVERY, EVACUATE(90, { failingRegion: 'us-east-1' })],
     });
     expect(report.violations).toEqual([]);
     const failovers = report.executions.filter((e) => e.workflow === 'failover');
@@ -91,6 +147,70 @@ describe('region-evacuation workflow (real ASL on the local runtime)', () => {
       'SUCCEEDED',
       'SUCCEEDED',
     ]);
+    expect(evacuationRecords(report)[0]?.details.skipped).toEqual([
+      { application: APPS[2], reason: 'us-west-2 serves it, not us-east-1' },
+    ]);
+  });
+
+  it('is started and followed by lifeboat start region-evacuation, from the first other control plane', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'lifeboat-evacuation-cli-'));
+    const doc = exampleConfigDocument();
+    threeApps(doc);
+    writeFileSync(join(home, 'lifeboat.config.json'), JSON.stringify(doc));
+    const runs: { code: number; stdout: string; stderr: string }[] = [];
+    const report = await rehearse({
+      config: threeApps,
+      until: 3600,
+      events: [OUTAGE, RECOVERY],
+      twin: {
+        operator: (aws, context) => {
+          const run = (at: number, argv: string[]) =>
+            context.clock.schedule(at, () => {
+              const io = { stdout: '', stderr: '' };
+              void main(argv, {
+                stdout: (t) => (io.stdout += t),
+                stderr: (t) => (io.stderr += t),
+                cwd: home,
+                aws,
+                now: () => context.clock.now(),
+                sleep: (seconds) => context.clock.sleep(seconds),
+              }).then((code) => runs.push({ code, ...io }));
+            });
+          // A bad input first: refused before anything starts, naming the flag.
+          run(80, ['start', 'region-evacuation', '--from', 'us-east-1', '--max-concurrency', '99']);
+          run(90, ['start', 'region-evacuation', '--from', 'us-east-1', '--max-concurrency', '2']);
+        },
+      },
+    });
+    expect(report.violations).toEqual([]);
+    const [refused, started] = runs;
+    expect(refused?.code).toBe(EXIT.usage);
+    expect(refused?.stderr).toContain('--max-concurrency: expected a whole number from 1 to 40');
+    expect(started?.code).toBe(EXIT.ok);
+    expect(started?.stdout).toContain('Started the region evacuation of us-east-1 in us-west-2.');
+    expect(started?.stdout).toContain('The region evacuation of us-east-1 ended SUCCEEDED.');
+    expect(started?.stdout).toContain(
+      'ledger     lifeboat history --app region-evacuation:us-east-1 --kind evacuation',
+    );
+    const evacuations = report.executions.filter((e) => e.workflow === 'region-evacuation');
+    expect(evacuations).toHaveLength(1);
+    expect(evacuationRecords(report).map((r) => r.status)).toEqual(['SUCCEEDED']);
+  });
+
+  it('is started at the port level too, as the fleet benchmark starts it', async () => {
+    const report = await rehearse({
+      mode: 'ports',
+      config: threeApps,
+      until: 3600,
+      events: [OUTAGE, RECOVERY],
+      setup: (context) => {
+        startEvacuation(context, 90, { failingRegion: 'us-east-1', maxConcurrency: 2 });
+      },
+    });
+    expect(report.violations).toEqual([]);
+    expect(report.executions.find((e) => e.workflow === 'region-evacuation')).toMatchObject({
+      status: 'SUCCEEDED',
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import { evacuationKey } from '../../../shared/evacuation/EvacuationSteps.ts';
 import { RUN_KINDS, type RunKind, type RunRecord } from '../../../shared/ports/Ledger.ts';
 import { applicationNames, loadCliConfig, parseCommand, required, UsageError } from '../args.ts';
 import { defaultAwsClients } from '../aws/AwsClients.ts';
@@ -11,7 +12,8 @@ Lists an application's past runs of one kind from the ledger of the deployed Lif
 when each started, how it ended and why, and its RTO and RPO where it measured them.
 
 Options:
-  --app <name>        the application (as named in the config)
+  --app <name>        the application (as named in the config); for --kind evacuation,
+                      region-evacuation:<region> (the evacuations of that region)
   --kind <kind>       ${RUN_KINDS.join(', ')}
   --limit <n>         how many runs, 1 to 100 (default 10)
   --region <region>   the ledger replica to read first (default: the first control-plane region;
@@ -71,10 +73,18 @@ export async function historyCommand(args: readonly string[], io: CliIo): Promis
   }
   const { config } = loadCliConfig(values.config, io, 'history', true);
   const name = required(values.app, '--app', `name the application (${applicationNames(config)})`);
-  if (!config.applications.some((a) => a.name === name)) {
+  const kind = parseKind(values.kind);
+  // A region evacuation is recorded under region-evacuation:<region> (evacuationKey).
+  const regions = [...new Set(config.applications.flatMap((a) => a.regions))];
+  const evacuated = regions.find((r) => evacuationKey(r) === name);
+  if (kind === 'evacuation' && evacuated === undefined) {
+    throw new UsageError(
+      `--app: evacuations are recorded by region; name one as ${regions.map(evacuationKey).join(', ')}`,
+    );
+  }
+  if (kind !== 'evacuation' && !config.applications.some((a) => a.name === name)) {
     throw new UsageError(`--app: no application named "${name}"; the config has ${applicationNames(config)}`);
   }
-  const kind = parseKind(values.kind);
   const limit = parseLimit(values.limit);
   if (values.region !== undefined && !config.controlPlaneRegions.includes(values.region)) {
     throw new UsageError(

@@ -1,6 +1,7 @@
 import { StepFunctionsWorkflows } from '../../../shared/aws/StepFunctionsWorkflows.ts';
 import { stateMachineName } from '../../../shared/config/naming.ts';
 import { InvalidInputError } from '../../../shared/errors.ts';
+import { checkEvacuationInput, evacuationKey } from '../../../shared/evacuation/EvacuationSteps.ts';
 import { INPUT_CHECKS } from '../../inputs/workflowInputs.ts';
 import { ERROR_GUIDE } from '../../runbook/errorGuide.ts';
 import {
@@ -30,6 +31,8 @@ export const START_USAGE = `Usage:
                                    [--no-wait] [--config <file>]
   lifeboat start drill --app <name> [--to <region>] [--no-wait] [--config <file>]
   lifeboat start restore-test --app <name> [--to <region>] [--no-wait] [--config <file>]
+  lifeboat start region-evacuation --from <region> [--max-concurrency <n>] [--reason <text>]
+                                   [--no-wait] [--config <file>]
 
 Starts a workflow of the deployed Lifeboat and follows it, state by state, until it ends. The input
 is checked first with the check the state machine's first step makes, so a bad one changes nothing
@@ -44,10 +47,17 @@ SSO, environment, instance role).
                  (default --to: the first standby; runs there)
   restore-test   restore the latest backup copy into a temporary instance, check it, delete it
                  (runs in --to, default the backup's copy region)
+  region-evacuation
+                 fail over every application --from serves, each to its first healthy standby,
+                 at most --max-concurrency at once (default 10), and record each outcome (runs in
+                 the first other control-plane region that answers)
 
 Options:
   --app <name>       the application (as named in the config)
   --to <region>      the region traffic moves to, or the drill's target
+  --from <region>    region-evacuation: the failing region
+  --max-concurrency <n>
+                     region-evacuation: failovers started at once, 1 to 40
   --dry-run          failover and failback: run every check and say what would be done, change nothing
   --reason <text>    failover and failback: why, for the ledger and Slack
   --force            failover only: move traffic even when the target's health check fails
@@ -59,7 +69,7 @@ declined, 2 for a bad command line or input, 3 when AWS could not be reached or 
 deployed in the region.
 `;
 
-const STARTABLE = ['failover', 'failback', 'drill', 'restore-test'] as const;
+const STARTABLE = ['failover', 'failback', 'drill', 'restore-test', 'region-evacuation'] as const;
 type Startable = (typeof STARTABLE)[number];
 
 function isStartable(name: string | undefined): name is Startable {
@@ -76,6 +86,8 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
     force: { type: 'boolean', default: false },
     'no-wait': { type: 'boolean', default: false },
     config: { type: 'string' },
+    from: { type: 'string' },
+    'max-concurrency': { type: 'string' },
   });
   const [workflow, ...extra] = positionals;
   if (!isStartable(workflow) || extra.length > 0) {
@@ -84,6 +96,13 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
         ? `name the workflow to start: ${STARTABLE.join(', ')}`
         : `expected one workflow (${STARTABLE.join(', ')}), got ${positionals.map((p) => `"${p}"`).join(' ')}`,
     );
+  }
+  if (workflow === 'region-evacuation') return startEvacuation(values, io);
+  for (const [flag, given] of [
+    ['--from', values.from !== undefined],
+    ['--max-concurrency', values['max-concurrency'] !== undefined],
+  ] as const) {
+    if (given) throw new UsageError(`${flag}: only a region-evacuation takes ${flag}; drop it`);
   }
   const { config } = loadCliConfig(values.config, io, 'start', true);
   const name = required(values.app, '--app', `name the application (${applicationNames(config)})`);
@@ -215,4 +234,122 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
   }
   io.stdout(`  ledger     lifeboat history --app ${app.name} --kind ${workflow}\n`);
   return outcome.status === 'SUCCEEDED' || outcome.status === 'PASSED' ? 0 : 1;
+}
+
+/**
+ * `lifeboat start region-evacuation --from <region>`: checks the input as PlanEvacuation does, starts
+ * the evacuation in the first control-plane region other than the failing one that has it deployed,
+ * and follows it.
+ */
+async function startEvacuation(
+  values: {
+    app?: string | undefined;
+    to?: string | undefined;
+    from?: string | undefined;
+    'max-concurrency'?: string | undefined;
+    reason?: string | undefined;
+    'dry-run'?: boolean | undefined;
+    force?: boolean | undefined;
+    'no-wait'?: boolean | undefined;
+    config?: string | undefined;
+  },
+  io: CliIo,
+): Promise<number> {
+  for (const [flag, given] of [
+    ['--app', values.app !== undefined],
+    ['--to', values.to !== undefined],
+    ['--dry-run', values['dry-run'] === true],
+    ['--force', values.force === true],
+  ] as const) {
+    if (given) {
+      throw new UsageError(
+        `${flag}: a region evacuation takes no ${flag}; name the failing region with --from (each application goes to its first healthy standby)`,
+      );
+    }
+  }
+  const { config } = loadCliConfig(values.config, io, 'start', true);
+  const regions = [...new Set(config.applications.flatMap((a) => a.regions))];
+  const from = required(values.from, '--from', `name the failing region (${regions.join(', ')})`);
+  const input: Record<string, unknown> = { failingRegion: from };
+  const concurrency = values['max-concurrency'];
+  if (concurrency !== undefined) {
+    input.maxConcurrency = /^\d+$/.test(concurrency) ? Number(concurrency) : concurrency;
+  }
+  if (values.reason !== undefined) input.reason = values.reason;
+  try {
+    checkEvacuationInput(input, config);
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      throw new UsageError(
+        error.problems
+          .map((p) =>
+            p
+              .replace(/^failingRegion:/, '--from:')
+              .replace(/^maxConcurrency:/, '--max-concurrency:')
+              .replace(/^reason:/, '--reason:'),
+          )
+          .join('\n'),
+      );
+    }
+    throw error;
+  }
+  const candidates = config.controlPlaneRegions.filter((r) => r !== from);
+  if (candidates.length === 0) {
+    throw new UsageError(
+      `--from: ${from} is the only control-plane region; an evacuation runs in another one (add one to controlPlaneRegions)`,
+    );
+  }
+  const clients = io.aws ?? defaultAwsClients();
+  const now = cliNow(io);
+  const machine = stateMachineName('region-evacuation');
+  // The first control plane that answers and has the workflow deployed: the failing one is skipped.
+  const { region, value: stateMachineArn } = await fromFirstAnswering(candidates, async (r) => {
+    const arn = await new StepFunctionsWorkflows(clients.sfn(r)).stateMachineArn(machine);
+    if (arn === undefined) {
+      throw Object.assign(
+        new Error(
+          `${r} has no state machine ${machine}: deploy the control plane there (npx cdk deploy Lifeboat-ControlPlane-${r})`,
+        ),
+        { name: 'NotDeployed' },
+      );
+    }
+    return arn;
+  });
+  const lastRun = await fromFirstAnswering(ledgerRegions(config, region), (r) =>
+    ledgerIn(clients, config, r).listRuns(evacuationKey(from), 'evacuation', 1),
+  );
+  const executionName = cliExecutionName({
+    workflow: 'evacuation',
+    application: from,
+    region,
+    dryRun: false,
+    lastRunStartedAt: lastRun.value[0]?.startedAt,
+  });
+  const workflows = new StepFunctionsWorkflows(clients.sfn(region));
+  const started = await workflows.start(stateMachineArn, executionName, input, now);
+  io.stdout(
+    started.outcome === 'started'
+      ? `Started the region evacuation of ${from} in ${region}.\n`
+      : `A region evacuation of ${from} started by this command is already under way or done; following it.\n`,
+  );
+  io.stdout(`  input      ${JSON.stringify(input)}\n`);
+  io.stdout(`  execution  ${started.executionArn}\n`);
+  io.stdout(
+    `  console    https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${started.executionArn}\n`,
+  );
+  if (values['no-wait'] === true) return 0;
+  io.stdout('\n');
+  const summary = await followExecution(workflows, started.executionArn, {
+    sleep: (seconds) => cliSleep(io, seconds),
+    print: (line) => {
+      io.stdout(`${line}\n`);
+    },
+  });
+  const outcome = outcomeOf(summary);
+  io.stdout(`\nThe region evacuation of ${from} ended ${outcome.status}.\n`);
+  if (outcome.reason !== undefined) io.stdout(`  reason     ${outcome.reason}\n`);
+  const guide = summary.error === undefined ? undefined : ERROR_GUIDE[summary.error];
+  if (guide !== undefined) io.stdout(`  meaning    ${guide.meaning}\n  what to do ${guide.fix}\n`);
+  io.stdout(`  ledger     lifeboat history --app ${evacuationKey(from)} --kind evacuation\n`);
+  return outcome.status === 'SUCCEEDED' ? 0 : 1;
 }
