@@ -67,7 +67,7 @@ const STEP_DESCRIPTIONS: Readonly<Record<StepFunctionName, string>> = {
   'lifeboat-lock': "Failover and failback: take, confirm and release an application's lock in the ledger",
   'lifeboat-preflight': 'Failover and failback: preflight checks and the decision',
   'lifeboat-database':
-    'Failover: promotes the target database. Failback: prepares a caught-up replica, switches the writer back, rebuilds the standby',
+    "Failover: promotes the target database. Failback: prepares a caught-up replica, switches the writer back, rebuilds the standby. Both: make the other regions' databases follow the new writer",
   'lifeboat-workloads':
     'Scales node groups and deployments: the target up, and after a failback the old standby down',
   'lifeboat-traffic':
@@ -94,6 +94,8 @@ const LONG_TIMEOUT: ReadonlySet<string> = new Set([
   'lifeboat-trigger',
   'lifeboat-offer',
   'lifeboat-evacuation',
+  // FollowWriter reads (and renames, creates in) each other region in turn, one of which may not answer.
+  'lifeboat-database',
 ]);
 
 /** Slack gives its request three seconds; a callback still running long after that has lost its way. */

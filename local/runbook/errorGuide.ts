@@ -71,7 +71,7 @@ export const ERROR_GUIDE: Readonly<Record<string, ErrorGuide>> = {
   EvacuationFailed: {
     meaning:
       'A step of the evacuation itself failed (the ledger, or a failover it could not start); its record has the error. The failovers it started run on by themselves.',
-    fix: 'Read the error in the record; follow the failovers already started (lifeboat status), and start the evacuation again once the cause is fixed: started failovers are not started twice.',
+    fix: "Read the error in the record; follow the failovers already started (lifeboat status), and start the evacuation again once the cause is fixed: a new evacuation plans only what the failing region still serves, and a failover still running keeps its application's lock.",
   },
   RestoreTestFailed: {
     meaning:

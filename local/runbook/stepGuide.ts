@@ -360,7 +360,6 @@ export const DRILL_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   notify: NOTIFY,
 };
 
-/** Every workflow's guide, by the name of its `statemachines/<name>.asl.json`. */
 /** The region evacuation's operations. */
 export const EVACUATION_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   planEvacuation: {
@@ -393,6 +392,7 @@ export const EVACUATION_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   },
 };
 
+/** Every workflow's guide, by the name of its `statemachines/<name>.asl.json`. */
 export const STEP_GUIDES: Readonly<Record<string, Readonly<Record<string, StepGuide>>>> = {
   failover: STEP_GUIDE,
   failback: FAILBACK_STEP_GUIDE,

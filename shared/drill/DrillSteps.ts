@@ -251,7 +251,12 @@ export class DrillSteps {
       const severity: Severity = region === request.targetRegion ? 'critical' : 'warning';
       try {
         const status = await this.deps.estate.database.describe(a, region);
-        const follows = status.role === 'replica' && status.sourceRegion === writer;
+        // The target must also be readable now: an Aurora secondary still being rebuilt after a
+        // global failover (pending-resync) follows the writer but cannot take a failover yet.
+        const follows =
+          status.role === 'replica' &&
+          status.sourceRegion === writer &&
+          (region !== request.targetRegion || status.available);
         findings.push(
           finding(
             check,
@@ -259,9 +264,11 @@ export class DrillSteps {
             follows,
             follows
               ? `${region}'s database replicates from the writer in ${writer}`
-              : status.role === 'replica'
-                ? `${region}'s database replicates from ${String(status.sourceRegion)}, not from the writer in ${writer}: a failover to it would lose every write since; make it a replica of ${writer} (docs/topology.md)`
-                : `${region}'s database is a ${status.role}, not a replica of the writer in ${writer} (docs/topology.md)`,
+              : status.role === 'replica' && status.sourceRegion === writer
+                ? `${region}'s database follows the writer in ${writer} but is not available yet (being built or rebuilt): a failover to it must wait`
+                : status.role === 'replica'
+                  ? `${region}'s database replicates from ${String(status.sourceRegion)}, not from the writer in ${writer}: a failover to it would lose every write since; make it a replica of ${writer} (docs/topology.md)`
+                  : `${region}'s database is a ${status.role}, not a replica of the writer in ${writer} (docs/topology.md)`,
           ),
         );
       } catch (error) {

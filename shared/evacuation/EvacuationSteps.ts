@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { InvalidInputError } from '../errors.ts';
 import { currentPrimary } from '../failover/currentPrimary.ts';
@@ -28,6 +29,9 @@ export interface EvacuationItem {
   /** The failover's execution name: the evacuation's name and the application's, so a repeat is a no-op. */
   readonly execution: string;
   readonly reason: string;
+  /** After StartFailover: `started`, `already-started`, or `failed` (the Map's Catch, with the error). */
+  readonly start?: string;
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
 }
 
 export interface EvacuationPlan {
@@ -37,7 +41,15 @@ export interface EvacuationPlan {
   readonly maxConcurrency: number;
   readonly deadline: string;
   readonly applications: readonly EvacuationItem[];
-  readonly skipped: readonly { readonly application: string; readonly reason: string }[];
+  /**
+   * Applications not moved: served from elsewhere (`unmoved` false), or served from the failing
+   * region with no healthy standby to go to (`unmoved` true: the evacuation is then incomplete).
+   */
+  readonly skipped: readonly {
+    readonly application: string;
+    readonly reason: string;
+    readonly unmoved: boolean;
+  }[];
 }
 
 export interface FailoverOutcome {
@@ -45,6 +57,8 @@ export interface FailoverOutcome {
   readonly execution: string;
   readonly status: string;
   readonly reason?: string;
+  /** Where the application is served at the record, when its own failover did not succeed but another run moved it. */
+  readonly servedFrom?: string;
 }
 
 /** The Lambda function of the evacuation and the operations it runs. */
@@ -133,8 +147,17 @@ export function checkEvacuationInput(raw: unknown, config: LifeboatConfig): Evac
   };
 }
 
-function executionName(evacuation: string, application: string): string {
-  return `evac-${application}-${evacuation}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
+/**
+ * The failover's execution name: the application's and the evacuation's, within Step Functions' 80
+ * characters; a longer one takes a digest of the evacuation's name, so two evacuations never share
+ * one (a shared name would find the older evacuation's failover "already started").
+ */
+export function executionName(evacuation: string, application: string): string {
+  const clean = (text: string) => text.replace(/[^A-Za-z0-9_-]/g, '-');
+  const full = clean(`evac-${application}-${evacuation}`);
+  if (full.length <= 80) return full;
+  const digest = createHash('sha256').update(evacuation).digest('hex').slice(0, 16);
+  return clean(`evac-${application}`).slice(0, 80 - digest.length - 1) + `-${digest}`;
 }
 
 /**
@@ -163,12 +186,16 @@ export class EvacuationSteps {
     } = checkEvacuationInput(payload.input, config);
 
     const applications: EvacuationItem[] = [];
-    const skipped: { application: string; reason: string }[] = [];
+    const skipped: { application: string; reason: string; unmoved: boolean }[] = [];
     for (const app of config.applications) {
       if (!app.regions.includes(failing)) continue;
       const serving = await currentPrimary(app, estate, ledger);
       if (serving !== failing) {
-        skipped.push({ application: app.name, reason: `${serving} serves it, not ${failing}` });
+        skipped.push({
+          application: app.name,
+          reason: `${serving} serves it, not ${failing}`,
+          unmoved: false,
+        });
         continue;
       }
       let target: string | undefined;
@@ -180,7 +207,11 @@ export class EvacuationSteps {
         }
       }
       if (target === undefined) {
-        skipped.push({ application: app.name, reason: 'no healthy standby with a control plane' });
+        skipped.push({
+          application: app.name,
+          reason: 'no healthy standby with a control plane',
+          unmoved: true,
+        });
         continue;
       }
       applications.push({
@@ -252,9 +283,32 @@ export class EvacuationSteps {
     const { plan, evacuation } = payload;
     if (plan === undefined || typeof evacuation !== 'string' || evacuation === '')
       throw new InvalidInputError(['plan, evacuation: expected the plan and the execution name']);
-    const outcomes = payload.check?.outcomes ?? [];
+    const { config, estate, ledger } = this.#deps;
     const pending = payload.check?.pending ?? 0;
-    const failed = outcomes.filter((o) => o.status !== 'SUCCEEDED');
+    // A failover that did not succeed may have given way to another run that moved the application
+    // (the trigger's own failover holds its lock): where it is served now decides.
+    const outcomes: FailoverOutcome[] = [];
+    for (const outcome of payload.check?.outcomes ?? []) {
+      const app = config.applications.find((a) => a.name === outcome.application);
+      if (outcome.status === 'SUCCEEDED' || app === undefined) {
+        outcomes.push(outcome);
+        continue;
+      }
+      let servedFrom: string | undefined;
+      try {
+        servedFrom = await currentPrimary(app, estate, ledger);
+      } catch {
+        servedFrom = undefined;
+      }
+      outcomes.push(
+        servedFrom === undefined || servedFrom === plan.failingRegion ? outcome : { ...outcome, servedFrom },
+      );
+    }
+    const unmoved = plan.skipped.filter((s) => s.unmoved);
+    const failed = [
+      ...outcomes.filter((o) => o.status !== 'SUCCEEDED' && o.servedFrom === undefined),
+      ...unmoved.map((s) => ({ application: s.application, status: 'NOT STARTED' })),
+    ];
     const status: RunStatus =
       payload.heldBy !== undefined
         ? 'SKIPPED'
@@ -270,7 +324,7 @@ export class EvacuationSteps {
           ? `${payload.error.Error ?? 'Error'}: ${payload.error.Cause ?? ''}`
           : failed.length === 0
             ? `${outcomes.length} application(s) moved off ${plan.failingRegion}`
-            : `${failed.length} of ${outcomes.length} application(s) did not fail over: ${failed.map((o) => `${o.application} ${o.status}`).join(', ')}`;
+            : `${failed.length} of ${outcomes.length + unmoved.length} application(s) did not fail over: ${failed.map((o) => `${o.application} ${o.status}`).join(', ')}`;
     const now = this.#deps.clock.now().toISOString();
     await this.#deps.ledger.putRun({
       application: evacuationKey(plan.failingRegion),
@@ -313,6 +367,15 @@ export class EvacuationSteps {
     const started = payload.started ?? [];
     const outcomes: FailoverOutcome[] = [];
     for (const item of started) {
+      if (item.start === 'failed') {
+        outcomes.push({
+          application: item.application,
+          execution: item.execution,
+          status: 'FAILED',
+          reason: `its failover could not be started in ${item.targetRegion}: ${item.error?.Error ?? 'Error'}: ${item.error?.Cause ?? ''}`,
+        });
+        continue;
+      }
       const runs = await this.#deps.ledger.listRuns(item.application, 'failover', 20);
       const run = runs.find((r) => r.executionName === item.execution);
       outcomes.push({

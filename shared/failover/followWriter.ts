@@ -101,7 +101,15 @@ export async function followWriter(
     }
     let follower: Follower;
     try {
-      follower = await step(deps, app, region, options.writer, now, previous, options.retiredLabel);
+      follower = await step(
+        deps,
+        app,
+        region,
+        options.writer,
+        new Date(since),
+        previous,
+        options.retiredLabel,
+      );
     } catch (error) {
       const classified = classifyError(error);
       follower =
@@ -145,7 +153,7 @@ async function step(
   app: ApplicationConfig,
   region: string,
   writer: string,
-  now: Date,
+  since: Date,
   previous: Follower | undefined,
   retiredLabel: string,
 ): Promise<Follower> {
@@ -156,6 +164,17 @@ async function step(
   let status;
   try {
     status = await deps.database.describe(app, region);
+    // RDS shows a renamed instance under its old identifier until the rename is applied (status
+    // `renaming`): asked again meanwhile, it is not renamed twice.
+    if (previous?.renamedTo !== undefined && database.engine === 'rds-read-replica') {
+      return {
+        region,
+        state: 'renaming',
+        final: false,
+        detail: `${keptText}waiting for the rename to free ${database.instances[region] ?? 'the identifier'}`,
+        ...kept,
+      };
+    }
   } catch (error) {
     if (!isNotFound(error) || database.engine !== 'rds-read-replica') throw error;
     // Renamed away (by this run, or before it): a replica of the writer takes the identifier.
@@ -207,7 +226,7 @@ async function step(
     };
   }
   const id = database.instances[region] ?? '';
-  const renamed = retiredIdentifier(id, now, retiredLabel);
+  const renamed = retiredIdentifier(id, since, retiredLabel);
   await deps.database.retire(app, region, renamed);
   return {
     region,

@@ -252,7 +252,7 @@ describe('ControlPlaneStack', () => {
       'lifeboat-failover-input': 30,
       'lifeboat-lock': 60,
       'lifeboat-preflight': 60,
-      'lifeboat-database': 30,
+      'lifeboat-database': 60,
       'lifeboat-workloads': 60,
       'lifeboat-traffic': 60,
       'lifeboat-ledger': 30,

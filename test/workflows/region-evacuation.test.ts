@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { EXIT, main } from '../../local/cli/main.ts';
 import type { Report } from '../../local/report/Report.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
+import { executionName } from '../../shared/evacuation/EvacuationSteps.ts';
 import { rehearse } from '../support/scenario.ts';
 
 const OUTAGE = { at: 0, fault: 'region-outage', region: 'us-east-1' };
@@ -148,7 +149,7 @@ describe('region-evacuation workflow (real ASL, deployed, on the AWS twin)', () 
       'SUCCEEDED',
     ]);
     expect(evacuationRecords(report)[0]?.details.skipped).toEqual([
-      { application: APPS[2], reason: 'us-west-2 serves it, not us-east-1' },
+      { application: APPS[2], reason: 'us-west-2 serves it, not us-east-1', unmoved: false },
     ]);
   });
 
@@ -195,6 +196,48 @@ describe('region-evacuation workflow (real ASL, deployed, on the AWS twin)', () 
     const evacuations = report.executions.filter((e) => e.workflow === 'region-evacuation');
     expect(evacuations).toHaveLength(1);
     expect(evacuationRecords(report).map((r) => r.status)).toEqual(['SUCCEEDED']);
+  });
+
+  it('goes on when one failover cannot be started, and records that application FAILED', async () => {
+    const report = await rehearse({
+      config: threeApps,
+      until: 3600,
+      events: [
+        OUTAGE,
+        RECOVERY,
+        // The first StartExecution is refused for good (access denied): one application's start.
+        {
+          at: 0,
+          fault: 'api-error',
+          service: 'sfn',
+          operation: 'StartExecution',
+          error: 'AccessDeniedException',
+          count: 1,
+        },
+        EVACUATE(90, { failingRegion: 'us-east-1', maxConcurrency: 1 }),
+      ],
+    });
+    expect(report.violations).toEqual([]);
+    const evacuation = report.executions.find((e) => e.workflow === 'region-evacuation');
+    expect(evacuation).toMatchObject({ status: 'FAILED', error: 'EvacuationIncomplete' });
+    expect(report.executions.filter((e) => e.workflow === 'failover')).toHaveLength(2);
+    const [record] = evacuationRecords(report);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.reason).toMatch(/^1 of 3 application\(s\) did not fail over: \S+ FAILED$/);
+    const failed = record?.details.applications.find((a) => a.status === 'FAILED') as
+      { reason?: string } | undefined;
+    expect(failed?.reason).toMatch(/^its failover could not be started in us-west-2: /);
+  });
+
+  it('names each failover within 80 characters, distinct for two evacuations of long names', () => {
+    const a = executionName(`cli-evacuation-us-east-1-us-west-2-${'1'.repeat(12)}`, 'x'.repeat(40));
+    const b = executionName(`cli-evacuation-us-east-1-us-west-2-${'2'.repeat(12)}`, 'x'.repeat(40));
+    expect(a.length).toBeLessThanOrEqual(80);
+    expect(b.length).toBeLessThanOrEqual(80);
+    expect(a).not.toBe(b);
+    expect(executionName('evacuation-of-us-east-1', 'ai-gateway')).toBe(
+      'evac-ai-gateway-evacuation-of-us-east-1',
+    );
   });
 
   it('is started at the port level too, as the fleet benchmark starts it', async () => {

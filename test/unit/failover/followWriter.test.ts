@@ -129,6 +129,39 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
     expect(database.calls.length).toBe(before);
   });
 
+  it('does not rename twice while RDS still shows the instance under its old identifier (renaming)', async () => {
+    const database = fakeDatabase({
+      'eu-west-1': { role: 'replica', available: false, sourceRegion: 'us-east-1' },
+    });
+    // Real RDS: the instance answers to its old identifier until the rename is applied.
+    const retire = database.retire.bind(database);
+    database.retire = async (app, region, id) => {
+      await retire(app, region, id);
+      database.renaming.delete(region);
+      return 'renamed';
+    };
+    const kept = fakeDatabase({
+      'eu-west-1': { role: 'replica', available: false, sourceRegion: 'us-east-1' },
+    });
+    const stillThere: typeof database = {
+      ...database,
+      describe: (app, region) => kept.describe(app, region),
+    };
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const options = { writer: 'us-west-2', handled: HANDLED, retiredLabel: 'pre-failover' };
+    const first = await followWriter({ database: stillThere, clock }, RDS, options);
+    clock.set('2030-01-01T00:31:30Z');
+    const second = await followWriter({ database: stillThere, clock }, RDS, { ...options, previous: first });
+    expect(second.followers[1]).toMatchObject({
+      state: 'renaming',
+      final: false,
+      renamedTo: 'ai-gateway-db-euw1-pre-failover-203001010030',
+    });
+    expect(database.calls.filter((c) => c.startsWith('retire'))).toEqual([
+      'retire eu-west-1 ai-gateway-db-euw1-pre-failover-203001010030',
+    ]);
+  });
+
   it('leaves a replica that already follows the writer, and a writer elsewhere, as they are', async () => {
     const database = fakeDatabase({
       'eu-west-1': { role: 'standalone', available: true, sourceRegion: undefined },
