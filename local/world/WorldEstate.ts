@@ -62,6 +62,14 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
             throw error;
           }
         }),
+      // The simulated databases are not encrypted: nothing stands in a replica's way but its source.
+      replicaProblem: (app, _region, sourceRegion) =>
+        call(() => {
+          const source = world.describeDatabase(name(app), sourceRegion);
+          return source.role === 'replica'
+            ? `${source.identifier} in ${sourceRegion} is a replica; replicate from the writer`
+            : undefined;
+        }),
       createReplica: (app, region, sourceRegion) =>
         call(() => {
           try {

@@ -196,15 +196,8 @@ export class RdsDatabase implements DatabasePort {
       throw new Error(`DescribeDBInstances in ${sourceRegion} gave no ARN for the source instance`);
     }
     const options = database.replicas?.[region];
-    // "If you create an encrypted read replica in a different AWS Region, then you must specify a KMS
-    // key identifier for the destination AWS Region" (KmsKeyId in
-    // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html):
-    // said before the call, with the field to set, rather than as RDS's refusal mid-failback.
-    if (source.StorageEncrypted === true && region !== sourceRegion && options?.kmsKeyId === undefined) {
-      throw new Error(
-        `${app.name}'s database in ${sourceRegion} is encrypted, so its replica in ${region} needs a KMS key of ${region}: set database.replicas.${region}.kmsKeyId of ${app.name} in the config`,
-      );
-    }
+    const problem = replicaProblemOf(app, source, region, sourceRegion);
+    if (problem !== undefined) throw new Error(problem);
     try {
       // Across regions the source is named by ARN. (A presigned URL is needed only between GovCloud
       // or China regions, where `PreSignedUrl` applies; elsewhere RDS ignores it.)
@@ -230,6 +223,16 @@ export class RdsDatabase implements DatabasePort {
       if (hasName(error, ALREADY_EXISTS_ERRORS)) return 'busy';
       throw error;
     }
+  }
+
+  async replicaProblem(
+    app: ApplicationConfig,
+    region: string,
+    sourceRegion: string,
+  ): Promise<string | undefined> {
+    const database = readReplicaConfig(app);
+    const source = await this.#describeInstance(sourceRegion, instanceId(app, database, sourceRegion));
+    return replicaProblemOf(app, source, region, sourceRegion);
   }
 
   async #promoteReplica(
@@ -360,6 +363,26 @@ function readReplicaConfig(app: ApplicationConfig): ReadReplicaConfig {
     );
   }
   return app.database;
+}
+
+/**
+ * "If you create an encrypted read replica in a different AWS Region, then you must specify a KMS key
+ * identifier for the destination AWS Region" (KmsKeyId in
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html):
+ * said before the call, with the field to set, rather than as RDS's refusal mid-run.
+ */
+function replicaProblemOf(
+  app: ApplicationConfig,
+  source: DBInstance,
+  region: string,
+  sourceRegion: string,
+): string | undefined {
+  if (app.database.engine !== 'rds-read-replica') return undefined;
+  const kmsKeyId = app.database.replicas?.[region]?.kmsKeyId;
+  if (source.StorageEncrypted === true && region !== sourceRegion && kmsKeyId === undefined) {
+    return `${app.name}'s database in ${sourceRegion} is encrypted, so its replica in ${region} needs a KMS key of ${region}: set database.replicas.${region}.kmsKeyId of ${app.name} in the config`;
+  }
+  return undefined;
 }
 
 function instanceId(app: ApplicationConfig, database: ReadReplicaConfig, region: string): string {

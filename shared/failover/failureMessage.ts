@@ -162,6 +162,10 @@ export interface FailedFailbackState {
   readonly fence?: unknown;
   readonly switch?: { readonly started?: boolean };
   readonly standby?: unknown;
+  /** FollowWriter's result: the other regions' replicas renamed and rebuilt from the new writer. */
+  readonly replicas?: {
+    readonly followers?: readonly { readonly region?: string; readonly renamedTo?: string }[];
+  };
   readonly unfenced?: unknown;
   readonly scaledDown?: unknown;
   readonly error?: { readonly Error?: string; readonly Cause?: string };
@@ -174,8 +178,8 @@ export interface FailedFailbackState {
 /**
  * What a failback had changed before it stopped, and what it had not, from its state (`$.replica`
  * after PrepareReplica, `$.deployments` after the scaling, `$.unfence`, `$.step` for the last
- * weight step, `$.fence` and `$.switch` for the writer switch, `$.standby`, `$.unfenced`,
- * `$.scaledDown`).
+ * weight step, `$.fence` and `$.switch` for the writer switch, `$.standby`, `$.replicas`,
+ * `$.unfenced`, `$.scaledDown`).
  */
 export function failbackChangesOf(state: FailedFailbackState): { made: string[]; notMade: string[] } {
   const target = state.request?.targetRegion ?? 'the returning region';
@@ -198,6 +202,13 @@ export function failbackChangesOf(state: FailedFailbackState): { made: string[];
     notMade.push(`the writer still ${source}'s database`);
   }
   if (state.standby !== undefined) made.push(`rebuilt ${source}'s database as a standby replica`);
+  for (const follower of state.replicas?.followers ?? []) {
+    if (follower.renamedTo !== undefined) {
+      made.push(
+        `renamed ${follower.region ?? 'a region'}'s replica of the old writer to ${follower.renamedTo} (kept) to build a replica of ${target} in its place`,
+      );
+    }
+  }
   if (state.unfenced !== undefined) made.push(`lifted the standbys' fences`);
   if (state.scaledDown === undefined) notMade.push(`${source}'s workloads still at active size`);
   return { made, notMade };

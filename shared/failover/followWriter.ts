@@ -226,6 +226,17 @@ async function step(
     };
   }
   const id = database.instances[region] ?? '';
+  // Renamed only when a replica of the writer can take its place: otherwise the region would be left
+  // with no database under its identifier.
+  const problem = await deps.database.replicaProblem(app, region, writer);
+  if (problem !== undefined) {
+    return {
+      region,
+      state: 'left',
+      final: true,
+      detail: `${id}, a replica of ${String(status.sourceRegion)}, left as it is: ${problem}`,
+    };
+  }
   const renamed = retiredIdentifier(id, since, retiredLabel);
   await deps.database.retire(app, region, renamed);
   return {

@@ -62,6 +62,12 @@ export interface DatabasePort {
    */
   createReplica(app: ApplicationConfig, region: string, sourceRegion: string): Promise<'started' | 'busy'>;
   /**
+   * RDS: why a replica of the writer in `sourceRegion` could not be created in `region` as the config
+   * stands (an encrypted source and no KMS key of the region configured), read only; undefined when
+   * nothing stands in the way. Asked before an existing replica is renamed to make room for one.
+   */
+  replicaProblem(app: ApplicationConfig, region: string, sourceRegion: string): Promise<string | undefined>;
+  /**
    * RDS: moves the region's instance into the quarantine security group `securityGroupId` alone
    * (ModifyDBInstance VpcSecurityGroupIds, which RDS applies asynchronously and without downtime),
    * unless it is there already, and says where it stands (`QuarantineState`). New connections are

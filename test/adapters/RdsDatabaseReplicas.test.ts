@@ -230,6 +230,27 @@ describe('RdsDatabase.createReplica', () => {
     expect(rds).toHaveReceivedCommandTimes(CreateDBInstanceReadReplicaCommand, 0);
   });
 
+  it('says, reading the source alone, what stands in the way of a replica: an encrypted source and no KMS key', async () => {
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves({ DBInstances: [{ DBInstanceArn: USE1_ARN, StorageEncrypted: true }] });
+
+    await expect(database().replicaProblem(REPLICATED, 'us-west-2', 'us-east-1')).resolves.toBe(
+      "ai-gateway's database in us-east-1 is encrypted, so its replica in us-west-2 needs a KMS key of us-west-2: set database.replicas.us-west-2.kmsKeyId of ai-gateway in the config",
+    );
+    expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, {
+      DBInstanceIdentifier: 'ai-gateway-db-use1',
+    });
+    expect(rds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 1);
+    expect(rds).toHaveReceivedCommandTimes(CreateDBInstanceReadReplicaCommand, 0);
+
+    rds.reset();
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves({ DBInstances: [{ DBInstanceArn: USE1_ARN, StorageEncrypted: false }] });
+    await expect(database().replicaProblem(REPLICATED, 'us-west-2', 'us-east-1')).resolves.toBeUndefined();
+  });
+
   it('creates the replica of an encrypted source with the region’s KMS key', async () => {
     rds
       .on(DescribeDBInstancesCommand)

@@ -146,4 +146,22 @@ describe('failureMessage', () => {
     );
     expect(message.at(-1)).toContain('resumes from where this run stopped');
   });
+
+  it('names the replicas a failback renamed to rebuild them from the new writer, when it fails after', () => {
+    const changes = failbackChangesOf({
+      request: { application: 'ai-gateway', sourceRegion: 'us-west-2', targetRegion: 'us-east-1' },
+      switch: { started: true },
+      standby: {},
+      replicas: {
+        followers: [
+          { region: 'us-west-2' },
+          { region: 'eu-west-1', renamedTo: 'ai-gateway-db-euw1-pre-failback-203001010230' },
+        ],
+      },
+    });
+    expect(changes.made).toContain(
+      "renamed eu-west-1's replica of the old writer to ai-gateway-db-euw1-pre-failback-203001010230 (kept) to build a replica of us-east-1 in its place",
+    );
+    expect(changes.made.filter((m) => m.startsWith('renamed'))).toHaveLength(1);
+  });
 });

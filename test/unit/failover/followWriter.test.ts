@@ -30,6 +30,7 @@ function fakeDatabase(initial: Record<string, DatabaseStatus | undefined>): Data
   calls: string[];
   renaming: Set<string>;
   failNext?: Error;
+  problem?: string;
 } {
   const state = { ...initial };
   const renaming = new Set<string>();
@@ -38,6 +39,11 @@ function fakeDatabase(initial: Record<string, DatabaseStatus | undefined>): Data
     calls,
     renaming,
     failNext: undefined as Error | undefined,
+    problem: undefined as string | undefined,
+    replicaProblem: (_app: ApplicationConfig, region: string, source: string) => {
+      calls.push(`replicaProblem ${region} from ${source}`);
+      return Promise.resolve(port.problem);
+    },
     describe: (_app: ApplicationConfig, region: string) => {
       calls.push(`describe ${region}`);
       if (port.failNext !== undefined) {
@@ -160,6 +166,28 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
     expect(database.calls.filter((c) => c.startsWith('retire'))).toEqual([
       'retire eu-west-1 ai-gateway-db-euw1-pre-failover-203001010030',
     ]);
+  });
+
+  it('renames nothing when a replica of the writer could not take its place, and says why', async () => {
+    const database = fakeDatabase({
+      'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-east-1' },
+    });
+    database.problem =
+      "ai-gateway's database in us-west-2 is encrypted, so its replica in eu-west-1 needs a KMS key of eu-west-1: set database.replicas.eu-west-1.kmsKeyId of ai-gateway in the config";
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const result = await followWriter({ database, clock }, RDS, {
+      writer: 'us-west-2',
+      handled: HANDLED,
+      retiredLabel: 'pre-failover',
+    });
+    expect(result.settled).toBe(true);
+    expect(result.followers[1]).toEqual({
+      region: 'eu-west-1',
+      state: 'left',
+      final: true,
+      detail: `ai-gateway-db-euw1, a replica of us-east-1, left as it is: ${database.problem}`,
+    });
+    expect(database.calls.filter((c) => c.startsWith('retire'))).toEqual([]);
   });
 
   it('leaves a replica that already follows the writer, and a writer elsewhere, as they are', async () => {
