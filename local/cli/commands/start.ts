@@ -202,19 +202,8 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
       : `A ${workflow} of ${app.name} started by this command is already under way or done; following it.\n`,
   );
   io.stdout(`  input      ${JSON.stringify(input)}\n`);
-  io.stdout(`  execution  ${started.executionArn}\n`);
-  io.stdout(
-    `  console    https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${started.executionArn}\n`,
-  );
-  if (values['no-wait']) return 0;
-
-  io.stdout('\n');
-  const summary = await followExecution(workflows, started.executionArn, {
-    sleep: (seconds) => cliSleep(io, seconds),
-    print: (line) => {
-      io.stdout(`${line}\n`);
-    },
-  });
+  const summary = await followStarted(io, workflows, started.executionArn, region, values['no-wait']);
+  if (summary === undefined) return 0;
   const outcome = outcomeOf(summary);
   const took =
     summary.stoppedAt === undefined
@@ -333,18 +322,14 @@ async function startEvacuation(
       : `A region evacuation of ${from} started by this command is already under way or done; following it.\n`,
   );
   io.stdout(`  input      ${JSON.stringify(input)}\n`);
-  io.stdout(`  execution  ${started.executionArn}\n`);
-  io.stdout(
-    `  console    https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${started.executionArn}\n`,
+  const summary = await followStarted(
+    io,
+    workflows,
+    started.executionArn,
+    region,
+    values['no-wait'] === true,
   );
-  if (values['no-wait'] === true) return 0;
-  io.stdout('\n');
-  const summary = await followExecution(workflows, started.executionArn, {
-    sleep: (seconds) => cliSleep(io, seconds),
-    print: (line) => {
-      io.stdout(`${line}\n`);
-    },
-  });
+  if (summary === undefined) return 0;
   const outcome = outcomeOf(summary);
   io.stdout(`\nThe region evacuation of ${from} ended ${outcome.status}.\n`);
   if (outcome.reason !== undefined) io.stdout(`  reason     ${outcome.reason}\n`);
@@ -352,4 +337,29 @@ async function startEvacuation(
   if (guide !== undefined) io.stdout(`  meaning    ${guide.meaning}\n  what to do ${guide.fix}\n`);
   io.stdout(`  ledger     lifeboat history --app ${evacuationKey(from)} --kind evacuation\n`);
   return outcome.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+/**
+ * Prints where a started execution is (its ARN and console link) and, unless `noWait`, follows it
+ * state by state until it ends; undefined when it does not wait.
+ */
+async function followStarted(
+  io: CliIo,
+  workflows: StepFunctionsWorkflows,
+  executionArn: string,
+  region: string,
+  noWait: boolean,
+): Promise<Awaited<ReturnType<typeof followExecution>> | undefined> {
+  io.stdout(`  execution  ${executionArn}\n`);
+  io.stdout(
+    `  console    https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}\n`,
+  );
+  if (noWait) return undefined;
+  io.stdout('\n');
+  return followExecution(workflows, executionArn, {
+    sleep: (seconds) => cliSleep(io, seconds),
+    print: (line) => {
+      io.stdout(`${line}\n`);
+    },
+  });
 }
