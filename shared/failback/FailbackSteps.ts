@@ -9,7 +9,7 @@ import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
-import { retiredIdentifier } from '../failover/followWriter.ts';
+import { isNotFound, retiredIdentifier } from '../failover/followWriter.ts';
 
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
 export const REPLICA_LIMIT_SECONDS = 4 * 3600;
@@ -46,11 +46,6 @@ export interface ReplicaState {
   readonly lagSeconds: number | null;
   readonly detail: string;
   readonly at: string;
-}
-
-function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound';
 }
 
 /** How a failed failback's record says how far it got (see `recordFailback`). */

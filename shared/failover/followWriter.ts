@@ -44,7 +44,8 @@ export function retiredIdentifier(id: string, now: Date, label = 'pre-failback')
   return `${id.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
-function isNotFound(error: unknown): boolean {
+/** Whether RDS said the DB instance does not exist (the wire code or the SDK's modelled name). */
+export function isNotFound(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'DBInstanceNotFoundFault' || name === 'DBInstanceNotFound';
 }
