@@ -3,10 +3,11 @@ import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
 import type { Construct } from 'constructs';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { kubernetesRoleName } from '../../shared/config/naming.ts';
+import { needsScalersGroup, SCALERS_GROUP } from '../../shared/config/kubernetesRbac.ts';
 import { preScaledBy } from '../../shared/trigger/preScale.ts';
 
 /** The EKS access policies Lifeboat's functions are given (Amazon-managed, read-only contents). */
-export const EDIT_POLICY = 'AmazonEKSEditPolicy';
+export const SCALING_POLICY = 'AmazonARCRegionSwitchScalingPolicy';
 export const ADMIN_VIEW_POLICY = 'AmazonEKSAdminViewPolicy';
 
 export interface ClusterAccessStackProps extends StackProps {
@@ -19,15 +20,23 @@ export interface ClusterAccessStackProps extends StackProps {
 
 /**
  * The Kubernetes access of Lifeboat's functions to the EKS clusters of one region, as EKS access
- * entries (https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html): every control
- * plane's workloads function may read and scale the deployments in the applications' namespaces
- * (AmazonEKSEditPolicy, namespace scope) and read the nodes that count a node group's ready
- * capacity (AmazonEKSAdminViewPolicy, cluster scope: nodes are cluster-scoped, and no narrower
- * managed policy reads them); every drill function reads (AmazonEKSAdminViewPolicy, cluster scope).
+ * entries (https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html):
+ * - every control plane's workloads function may scale the workloads in the applications'
+ *   namespaces and move their HPAs' bounds (AmazonARCRegionSwitchScalingPolicy, namespace scope: get
+ *   and update on any kind's `scale`, get on `status`, get and patch on `horizontalpodautoscalers`,
+ *   https://docs.aws.amazon.com/r53recovery/latest/dg/eks-resource-scaling-block.html; nothing else
+ *   in those namespaces) and read the nodes that count a node group's ready capacity
+ *   (AmazonEKSAdminViewPolicy, cluster scope: nodes are cluster-scoped, and no narrower managed
+ *   policy reads them);
+ * - every drill function reads (AmazonEKSAdminViewPolicy, cluster scope);
+ * - where an application pre-scales its standby on the first signal (`automation.preScaleOnFirstSignal`),
+ *   the trigger of the control plane in the cluster's own region scales as the workloads function
+ *   does, in that application's namespaces only.
+ * A KEDA ScaledObject is a custom resource no access policy covers: on a cluster with one, the
+ * scaling entries also put the role in the Kubernetes group `lifeboat-scalers`, which the RBAC that
+ * `lifeboat kubernetes-rbac` prints binds to those ScaledObjects alone (docs/autoscaling.md).
  * A failover scales its own region's cluster, a failback the one traffic left, so each role needs
- * every region's clusters. Where an application pre-scales its standby on the first signal
- * (`automation.preScaleOnFirstSignal`), the trigger of the control plane in the cluster's own region
- * may edit that application's deployments (AmazonEKSEditPolicy, its namespaces only). The stack comes after the control planes, whose roles it names, and the
+ * every region's clusters. The stack comes after the control planes, whose roles it names, and the
  * clusters' authentication mode must allow access entries (API or API_AND_CONFIG_MAP).
  */
 export class ClusterAccessStack extends Stack {
@@ -47,6 +56,8 @@ export class ClusterAccessStack extends Stack {
     const policy = (name: string): string => `arn:${this.partition}:eks::aws:cluster-access-policy/${name}`;
     const role = (name: string): string =>
       this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name });
+    const groups = (cluster: string): { kubernetesGroups?: string[] } =>
+      needsScalersGroup(props.config, this.region, cluster) ? { kubernetesGroups: [SCALERS_GROUP] } : {};
     const entries: CfnAccessEntry[] = [];
     for (const [cluster, namespaces] of [...namespacesByCluster].sort(([a], [b]) => a.localeCompare(b))) {
       const safe = cluster.replace(/[^A-Za-z0-9]/g, '');
@@ -56,9 +67,10 @@ export class ClusterAccessStack extends Stack {
             clusterName: cluster,
             principalArn: role(kubernetesRoleName('workloads', region)),
             type: 'STANDARD',
+            ...groups(cluster),
             accessPolicies: [
               {
-                policyArn: policy(EDIT_POLICY),
+                policyArn: policy(SCALING_POLICY),
                 accessScope: { type: 'namespace', namespaces: [...namespaces].sort() },
               },
               { policyArn: policy(ADMIN_VIEW_POLICY), accessScope: { type: 'cluster' } },
@@ -95,9 +107,10 @@ export class ClusterAccessStack extends Stack {
             clusterName: cluster,
             principalArn: role(kubernetesRoleName('trigger', this.region)),
             type: 'STANDARD',
+            ...groups(cluster),
             accessPolicies: [
               {
-                policyArn: policy(EDIT_POLICY),
+                policyArn: policy(SCALING_POLICY),
                 accessScope: { type: 'namespace', namespaces: [...namespaces].sort() },
               },
             ],

@@ -3,6 +3,7 @@ import { UsageError } from './args.ts';
 import { PLAN_USAGE, planCommand } from './commands/plan.ts';
 import { REPORT_USAGE, reportCommand } from './commands/report.ts';
 import { RUNBOOK_USAGE, runbookCommand } from './commands/runbook.ts';
+import { KUBERNETES_RBAC_USAGE, kubernetesRbacCommand } from './commands/kubernetesRbac.ts';
 import { HISTORY_USAGE, historyCommand } from './commands/history.ts';
 import {
   FENCE_USAGE,
@@ -40,6 +41,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'lifeboat runbook --app <name> [--out file.md]   write the Markdown runbook of an application',
     usage: RUNBOOK_USAGE,
     run: runbookCommand,
+  },
+  'kubernetes-rbac': {
+    summary:
+      'lifeboat kubernetes-rbac --cluster <name>       the RBAC a cluster needs for its KEDA ScaledObjects',
+    usage: KUBERNETES_RBAC_USAGE,
+    run: kubernetesRbacCommand,
   },
   verify: {
     summary:

@@ -1,3 +1,4 @@
+import { scalingCalls } from '../../shared/failover/workloadScaling.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { DETECTION_REGION, detectionSignals, type DetectionSignal } from '../../shared/config/naming.ts';
 import { checkFailoverInput } from '../../shared/failover/FailoverInput.ts';
@@ -694,10 +695,10 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
     const w = ctx.app.workloads[ctx.target];
     const deployments = w?.deployments ?? [];
     return {
-      calls: deployments.length,
+      calls: deployments.reduce((sum, d) => sum + scalingCalls(d, 'active'), 0),
       touches: deployments.map(
         (d) =>
-          `deployment ${d.namespace}/${d.name}: ${d.standbyReplicas} → ${d.activeReplicas} (ready ≥ ${d.minReadyReplicas ?? d.activeReplicas})`,
+          `${d.kind} ${d.namespace}/${d.name}: ${d.standbyReplicas} → ${d.activeReplicas} (ready ≥ ${d.minReadyReplicas ?? d.activeReplicas})${d.autoscaler === undefined ? '' : `, held by ${d.autoscaler.kind} ${d.autoscaler.name}'s minimum`}`,
       ),
       readies: {
         key: 'workloads',
@@ -710,7 +711,7 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
   checkWorkloads: (ctx) => ({
     calls: ctx.app.workloads[ctx.target]?.deployments.length ?? 0,
     touches: (ctx.app.workloads[ctx.target]?.deployments ?? []).map(
-      (d) => `deployment ${d.namespace}/${d.name}`,
+      (d) => `${d.kind} ${d.namespace}/${d.name}`,
     ),
     awaits: 'workloads',
   }),

@@ -1,3 +1,5 @@
+import { workloadResource } from '../../shared/config/workloadKinds.ts';
+import type { ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions } from '../../shared/aws/CloudWatchFence.ts';
 import { backupSchedule, TAG_APPLICATION } from '../../shared/backup/schedule.ts';
@@ -224,7 +226,7 @@ export function renderRunbook(
     app.database.engine === 'aurora-global'
       ? `4. \`aws rds describe-global-clusters --region ${target} --global-cluster-identifier ${app.database.globalClusterIdentifier}\`: \`${dbId ?? '?'}\` is the writer member.`
       : `4. \`aws rds describe-db-instances --region ${target} --db-instance-identifier ${dbId ?? '?'} --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]'\`: \`available\` (or \`backing-up\`: RDS backs a promoted instance up while it takes writes) and no source.`,
-    `5. \`aws eks update-kubeconfig --region ${target} --name ${app.workloads[target]?.clusterName ?? '?'}\`, then \`kubectl get deploy -n ${app.workloads[target]?.deployments[0]?.namespace ?? 'default'}\`: ${(app.workloads[target]?.deployments ?? []).map((d) => `${d.name} ≥ ${d.minReadyReplicas ?? d.activeReplicas} ready`).join(', ')}.`,
+    `5. \`aws eks update-kubeconfig --region ${target} --name ${app.workloads[target]?.clusterName ?? '?'}\`, then \`kubectl get ${kubectlKinds(app.workloads[target]?.deployments ?? [])} -n ${app.workloads[target]?.deployments[0]?.namespace ?? 'default'}\`: ${(app.workloads[target]?.deployments ?? []).map((d) => `${d.name} ≥ ${d.minReadyReplicas ?? d.activeReplicas} ready${d.autoscaler === undefined ? '' : ` (${d.autoscaler.kind} ${d.autoscaler.name} minimum ${d.activeReplicas})`}`).join(', ')}.`,
     hc?.kind === 'endpoint'
       ? `6. \`curl -fsS ${hc.https ? 'https' : 'http'}://${hc.endpoint}${hc.path}\` succeeds.`
       : `6. The Route 53 health check of ${target} is healthy.`,
@@ -416,4 +418,12 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 
 function json(value: unknown): string {
   return ['```json', JSON.stringify(value, null, 2), '```'].join('\n');
+}
+
+/** The kinds `kubectl get` lists for the workloads and their autoscalers: `deployments,hpa`, say. */
+function kubectlKinds(workloads: readonly ScaledWorkloadConfig[]): string {
+  const kinds = workloads.map((w) => workloadResource(w).resource);
+  if (workloads.some((w) => w.autoscaler?.kind === 'HorizontalPodAutoscaler')) kinds.push('hpa');
+  if (workloads.some((w) => w.autoscaler?.kind === 'ScaledObject')) kinds.push('scaledobjects');
+  return [...new Set(kinds)].join(',') || 'deployments';
 }

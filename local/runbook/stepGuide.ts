@@ -8,6 +8,10 @@ export interface StepGuide {
   readonly ifFails: string;
 }
 
+/** What to do when the workloads' scaling fails, for the failover and the failback alike. */
+const SCALE_BY_HAND =
+  "check the Lambda's access to the cluster (its EKS access entry; for a KEDA ScaledObject, the RBAC that `lifeboat kubernetes-rbac` prints) and, if needed, scale by hand with kubectl: `kubectl scale` a workload, `kubectl patch hpa` (or `scaledobject`) an autoscaled one's minimum (docs/autoscaling.md)";
+
 const NOTIFY: StepGuide = {
   does: "posts to the team's Slack channel",
   ifFails: 'a failed message does not fail the run; read the outcome in the execution or the ledger',
@@ -81,9 +85,8 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'check the node group in the EKS console (capacity, quotas, IAM); scale it by hand if needed and start the failover again',
   },
   scaleDeployments: {
-    does: "scales the target's deployments to their active replicas",
-    ifFails:
-      "check the Lambda's access to the cluster (EKS access entry) and scale the deployments by hand with kubectl if needed",
+    does: "scales the target's workloads to their active replicas; an autoscaled one's autoscaler gets them as its minimum, which it keeps",
+    ifFails: SCALE_BY_HAND,
   },
   checkWorkloads: {
     does: 'waits until every deployment has its minimum ready replicas (gives up after 15 minutes)',
@@ -180,9 +183,8 @@ export const FAILBACK_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'check the node group in the EKS console (capacity, quotas, IAM); scale it by hand if needed and start again',
   },
   scaleDeployments: {
-    does: "scales the returning region's deployments to their active replicas",
-    ifFails:
-      "check the Lambda's access to the cluster (EKS access entry) and scale the deployments by hand with kubectl if needed",
+    does: "scales the returning region's workloads to their active replicas; an autoscaled one's autoscaler gets them as its minimum",
+    ifFails: SCALE_BY_HAND,
   },
   checkWorkloads: {
     does: 'waits until every deployment of the returning region has its minimum ready replicas (gives up after 15 minutes)',
@@ -231,7 +233,7 @@ export const FAILBACK_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'the application is back and served; a standby left fenced is out of the data-plane fallback: check its replica and lift its fence with lifeboat unfence --app <app> --region <standby>',
   },
   scaleDownSource: {
-    does: 'scales the region traffic left back to its standby sizes (deployments, then nodes)',
+    does: "scales the region traffic left back to its standby sizes (workloads, then nodes); an autoscaled workload's autoscaler gets its standby minimum and scales down as the load leaves",
     ifFails: 'traffic is back; only cost is at stake: scale the standby down by hand or start again',
   },
   recordFailback: {

@@ -1,3 +1,4 @@
+import { kubernetesRbac, type RbacObject } from '../../shared/config/kubernetesRbac.ts';
 import { randomBytes } from 'node:crypto';
 import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
 import { trackPort } from '../clock/trackPort.ts';
@@ -32,6 +33,11 @@ export interface TwinRuntimeOptions {
    * on the rehearsal's deployment through the AWS twin (schedule them on `context.clock`).
    */
   readonly operator?: (clients: AwsClients, context: SimulationContext) => void;
+  /**
+   * The RBAC objects in each cluster; by default what `lifeboat kubernetes-rbac` prints for the
+   * config, as the cluster's owner applies it (a test leaves it out to see the refusal).
+   */
+  readonly rbac?: (region: string, cluster: string) => readonly RbacObject[];
 }
 
 interface TwinState {
@@ -198,6 +204,10 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
     slack,
     credentials: (accessKeyId) => built.twin?.credentialsFor(accessKeyId),
     runner: () => context.runner(),
+    rbac:
+      options.rbac ??
+      ((region, cluster) =>
+        kubernetesRbac(config).find((c) => c.region === region && c.clusterName === cluster)?.objects ?? []),
     onKubernetesCall: (record) => {
       context.awsCalls.push(record.call);
       if (record.violation !== undefined) context.awsViolations.push(record.violation);

@@ -1,5 +1,6 @@
 import { createServer } from 'node:https';
 import { listenOnLoopback } from './loopbackServer.ts';
+import type { RbacObject } from '../../shared/config/kubernetesRbac.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual, webcrypto } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -28,6 +29,14 @@ export interface KubernetesCall {
   readonly reason?: string;
 }
 
+/** A scalable workload as a request names it: its API group, plural resource, namespace and name. */
+export interface WorkloadTarget {
+  readonly group: string;
+  readonly resource: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
 /** What the servers stand on: the world's clusters, the credentials STS knows, the access entries. */
 export interface KubernetesTwinOptions {
   /** The rehearsal's time (what a token's age is measured against). */
@@ -39,16 +48,49 @@ export interface KubernetesTwinOptions {
     | { readonly secretAccessKey: string; readonly sessionToken?: string; readonly roleArn: string }
     | undefined;
   readonly accessEntries: (region: string, cluster: string) => readonly AccessEntry[];
+  /** The Roles and RoleBindings the cluster's owner applied (what binds an access entry's groups). */
+  readonly rbac: (region: string, cluster: string) => readonly RbacObject[];
   readonly workloads: {
     /** Throws an error with the Kubernetes reason as its name to fail the request (a fault). */
     check(operation: string, region: string, cluster: string): void;
-    deployment(
+    /** A scalable workload by its API group and plural resource. */
+    workload(
       region: string,
       cluster: string,
+      target: WorkloadTarget,
+    ):
+      | {
+          readonly kind: string;
+          readonly replicas: number;
+          readonly readyReplicas: number;
+          /** Bumped by every change of its replicas: the object's resourceVersion. */
+          readonly generation: number;
+        }
+      | undefined;
+    scale(region: string, cluster: string, target: WorkloadTarget, replicas: number): void;
+    autoscaler(
+      region: string,
+      cluster: string,
+      kind: 'HorizontalPodAutoscaler' | 'ScaledObject',
       namespace: string,
       name: string,
-    ): { readonly replicas: number; readonly readyReplicas: number } | undefined;
-    scale(region: string, cluster: string, namespace: string, name: string, replicas: number): void;
+    ):
+      | {
+          readonly min: number;
+          readonly max: number;
+          readonly target: { readonly apiVersion: string; readonly kind: string; readonly name: string };
+          readonly paused: boolean;
+        }
+      | undefined;
+    /** Throws an error named `Invalid` when the API server would refuse the bounds. */
+    patchAutoscaler(
+      region: string,
+      cluster: string,
+      kind: 'HorizontalPodAutoscaler' | 'ScaledObject',
+      namespace: string,
+      name: string,
+      bounds: { readonly min?: number; readonly max?: number },
+    ): void;
     /** The cluster's nodes of a node group (`eks.amazonaws.com/nodegroup`), ready or not. */
     nodes(
       region: string,
@@ -65,64 +107,115 @@ const TOKEN_MAX_AGE_MS = 15 * 60_000;
 const TOKEN_SKEW_MS = 5 * 60_000;
 const TOKEN_PREFIX = 'k8s-aws-v1.';
 
+interface PolicyRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+}
+
+const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const READ_VERBS = ['get', 'list', 'watch'];
+/** The built-in API groups of Kubernetes' user-facing admin, edit and view roles (no custom resources). */
+const BUILT_IN_GROUPS = ['', 'apps', 'autoscaling', 'batch', 'policy', 'networking.k8s.io'];
+
 /**
- * The verbs an EKS access policy grants on the resources Lifeboat uses, from "Review access policy
- * permissions" (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html),
- * whose policies mirror Kubernetes' user-facing cluster roles: cluster-admin everything; admin and
- * edit read and write namespaced workloads (deployments and their scale); view reads them; none of
- * those three covers cluster-scoped nodes, which only the cluster admin and the admin-view policy
- * (read access to every resource) can list, and only with a cluster scope.
+ * The rules of the EKS access policies the twin knows, from "Review access policy permissions"
+ * (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html), whose admin,
+ * edit and view policies mirror Kubernetes' user-facing cluster roles on the built-in groups (no
+ * custom resources, no cluster-scoped nodes), the admin-view policy reads everything, and ARC's
+ * Region switch scaling policy gets and updates any kind's `scale`, gets any `status` and gets and
+ * patches HPAs (https://docs.aws.amazon.com/r53recovery/latest/dg/eks-resource-scaling-block.html).
+ * `clusterScoped` says whether the policy covers cluster-scoped resources (nodes) at a cluster scope.
  */
-const POLICY_RULES: Readonly<Record<string, { readonly verbs: readonly string[]; readonly nodes: boolean }>> =
-  {
-    AmazonEKSClusterAdminPolicy: {
-      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      nodes: true,
-    },
-    AmazonEKSAdminPolicy: {
-      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      nodes: false,
-    },
-    AmazonEKSEditPolicy: {
-      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      nodes: false,
-    },
-    AmazonEKSViewPolicy: { verbs: ['get', 'list', 'watch'], nodes: false },
-    AmazonEKSAdminViewPolicy: { verbs: ['get', 'list', 'watch'], nodes: true },
-  };
+const POLICY_RULES: Readonly<
+  Record<string, { readonly rules: readonly PolicyRule[]; readonly clusterScoped: boolean }>
+> = {
+  AmazonEKSClusterAdminPolicy: {
+    rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
+    clusterScoped: true,
+  },
+  AmazonEKSAdminPolicy: {
+    rules: [
+      { apiGroups: [...BUILT_IN_GROUPS, 'rbac.authorization.k8s.io'], resources: ['*'], verbs: ALL_VERBS },
+    ],
+    clusterScoped: false,
+  },
+  AmazonEKSEditPolicy: {
+    rules: [{ apiGroups: BUILT_IN_GROUPS, resources: ['*'], verbs: ALL_VERBS }],
+    clusterScoped: false,
+  },
+  AmazonEKSViewPolicy: {
+    rules: [{ apiGroups: BUILT_IN_GROUPS, resources: ['*'], verbs: READ_VERBS }],
+    clusterScoped: false,
+  },
+  AmazonEKSAdminViewPolicy: {
+    rules: [{ apiGroups: ['*'], resources: ['*'], verbs: READ_VERBS }],
+    clusterScoped: true,
+  },
+  AmazonARCRegionSwitchScalingPolicy: {
+    rules: [
+      { apiGroups: ['*'], resources: ['*/scale'], verbs: ['get', 'update'] },
+      { apiGroups: ['*'], resources: ['*/status'], verbs: ['get'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
+    ],
+    clusterScoped: false,
+  },
+};
+
+/** Whether an RBAC-style rule covers the request (`*`, and `*\/sub` for any kind's subresource). */
+function ruleAllows(
+  rule: PolicyRule & { readonly resourceNames?: readonly string[] },
+  found: Route,
+): boolean {
+  const subresource = found.resource.split('/')[1];
+  const resourceMatches = rule.resources.some(
+    (r) => r === '*' || r === found.resource || (subresource !== undefined && r === `*/${subresource}`),
+  );
+  return (
+    (rule.apiGroups.includes('*') || rule.apiGroups.includes(found.group)) &&
+    resourceMatches &&
+    (rule.verbs.includes('*') || rule.verbs.includes(found.verb)) &&
+    (rule.resourceNames === undefined ||
+      rule.resourceNames.length === 0 ||
+      (found.name !== undefined && rule.resourceNames.includes(found.name)))
+  );
+}
 
 interface Route {
   readonly operation: string;
   readonly verb: string;
+  /** The API group ('' for the core group). */
+  readonly group: string;
+  /** The plural resource, with `/subresource` when there is one. */
   readonly resource: string;
   readonly namespace?: string;
   readonly name?: string;
 }
 
+const AUTOSCALER_ROUTES: Readonly<Record<string, 'HorizontalPodAutoscaler' | 'ScaledObject'>> = {
+  'autoscaling/horizontalpodautoscalers': 'HorizontalPodAutoscaler',
+  'keda.sh/scaledobjects': 'ScaledObject',
+};
+
 function route(method: string, path: string): Route | undefined {
-  const deployment = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)(\/scale)?$/.exec(path);
-  if (deployment !== null) {
-    const [, namespace = '', name = '', scale] = deployment;
-    const subresource = scale === undefined ? 'deployments' : 'deployments/scale';
-    if (method === 'GET')
-      return {
-        operation: scale === undefined ? 'ReadDeployment' : 'ReadDeploymentScale',
-        verb: 'get',
-        resource: subresource,
-        namespace: decodeURIComponent(namespace),
-        name: decodeURIComponent(name),
-      };
-    if (method === 'PATCH' && scale !== undefined)
-      return {
-        operation: 'PatchDeploymentScale',
-        verb: 'patch',
-        resource: subresource,
-        namespace: decodeURIComponent(namespace),
-        name: decodeURIComponent(name),
-      };
-  }
   if (path === '/api/v1/nodes' && method === 'GET')
-    return { operation: 'ListNodes', verb: 'list', resource: 'nodes' };
+    return { operation: 'ListNodes', verb: 'list', group: '', resource: 'nodes' };
+  const object =
+    /^\/apis\/([^/]+)\/([^/]+)\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(scale|status))?$/.exec(path);
+  if (object === null) return undefined;
+  const [, group = '', , namespace = '', resource = '', name = '', subresource] = object;
+  const where = { group, namespace: decodeURIComponent(namespace), name: decodeURIComponent(name) };
+  if (subresource === undefined && AUTOSCALER_ROUTES[`${group}/${resource}`] !== undefined) {
+    if (method === 'GET') return { ...where, operation: 'ReadAutoscaler', verb: 'get', resource };
+    if (method === 'PATCH') return { ...where, operation: 'PatchAutoscaler', verb: 'patch', resource };
+    return undefined;
+  }
+  if (subresource === 'scale' && method === 'GET')
+    return { ...where, operation: 'ReadWorkloadScale', verb: 'get', resource: `${resource}/scale` };
+  if (subresource === 'scale' && method === 'PUT')
+    return { ...where, operation: 'UpdateWorkloadScale', verb: 'update', resource: `${resource}/scale` };
+  if (subresource === 'status' && method === 'GET')
+    return { ...where, operation: 'ReadWorkloadStatus', verb: 'get', resource: `${resource}/status` };
   return undefined;
 }
 
@@ -273,71 +366,168 @@ export class KubernetesTwin {
     }
     const namespace = found.namespace ?? '';
     const name = found.name ?? '';
-    if (found.verb === 'patch') {
-      if (!/^application\/merge-patch\+json\b/.test(req.headers['content-type'] ?? '')) {
-        answer(
+    const fail = (code: number, reason: string, message: string): void => {
+      answer(code, status(code, reason, message), roleArn);
+    };
+    const parsed = (): Record<string, unknown> | undefined => {
+      try {
+        const value = JSON.parse(body) as unknown;
+        if (typeof value === 'object' && value !== null && !Array.isArray(value))
+          return value as Record<string, unknown>;
+      } catch {
+        // Answered below.
+      }
+      fail(400, 'BadRequest', 'the request body is not a JSON object');
+      return undefined;
+    };
+    const autoscalerKind = AUTOSCALER_ROUTES[`${found.group}/${found.resource}`];
+    if (autoscalerKind !== undefined) {
+      const notFound = `${found.resource}.${found.group} "${name}" not found`;
+      if (found.verb === 'patch') {
+        if (!/^application\/merge-patch\+json\b/.test(req.headers['content-type'] ?? '')) {
+          fail(415, 'UnsupportedMediaType', UNSUPPORTED_PATCH);
+          return;
+        }
+        const patch = parsed();
+        if (patch === undefined) return;
+        const spec = (patch['spec'] ?? {}) as Record<string, unknown>;
+        const [minField, maxField] =
+          autoscalerKind === 'HorizontalPodAutoscaler'
+            ? ['minReplicas', 'maxReplicas']
+            : ['minReplicaCount', 'maxReplicaCount'];
+        const bounds: { min?: number; max?: number } = {};
+        for (const [field, key] of [
+          [minField, 'min'],
+          [maxField, 'max'],
+        ] as const) {
+          const value = spec[field];
+          if (value === undefined) continue;
+          if (typeof value !== 'number' || !Number.isInteger(value)) {
+            fail(
+              422,
+              'Invalid',
+              `${autoscalerKind} "${name}" is invalid: spec.${field}: Invalid value: ${JSON.stringify(value)}: must be an integer`,
+            );
+            return;
+          }
+          bounds[key] = value;
+        }
+        if (workloads.autoscaler(region, cluster, autoscalerKind, namespace, name) === undefined) {
+          fail(404, 'NotFound', notFound);
+          return;
+        }
+        try {
+          workloads.patchAutoscaler(region, cluster, autoscalerKind, namespace, name, bounds);
+        } catch (error) {
+          if ((error as Error).name !== 'Invalid') throw error;
+          fail(422, 'Invalid', (error as Error).message);
+          return;
+        }
+      }
+      const current = workloads.autoscaler(region, cluster, autoscalerKind, namespace, name);
+      if (current === undefined) {
+        fail(404, 'NotFound', notFound);
+        return;
+      }
+      const [apiVersion, spec] =
+        autoscalerKind === 'HorizontalPodAutoscaler'
+          ? ['autoscaling/v2', { minReplicas: current.min, maxReplicas: current.max }]
+          : ['keda.sh/v1alpha1', { minReplicaCount: current.min, maxReplicaCount: current.max }];
+      answer(
+        200,
+        JSON.stringify({
+          kind: autoscalerKind,
+          apiVersion,
+          metadata: {
+            name,
+            namespace,
+            ...(current.paused ? { annotations: { 'autoscaling.keda.sh/paused': 'true' } } : {}),
+          },
+          spec: { scaleTargetRef: current.target, ...spec },
+        }),
+        roleArn,
+      );
+      return;
+    }
+    const [resource = ''] = found.resource.split('/');
+    const target = { group: found.group, resource, namespace, name };
+    const notFound = `${resource}.${found.group} "${name}" not found`;
+    const current = workloads.workload(region, cluster, target);
+    if (current === undefined) {
+      fail(404, 'NotFound', notFound);
+      return;
+    }
+    if (found.verb === 'update') {
+      if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+        fail(
           415,
-          status(
-            415,
-            'UnsupportedMediaType',
-            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
-          ),
-          roleArn,
+          'UnsupportedMediaType',
+          'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
         );
         return;
       }
-      let replicas: unknown;
-      try {
-        replicas = (JSON.parse(body) as { spec?: { replicas?: unknown } }).spec?.replicas;
-      } catch {
-        answer(400, status(400, 'BadRequest', 'the request body is not valid JSON'), roleArn);
+      const scale = parsed();
+      if (scale === undefined) return;
+      const metadata = (scale['metadata'] ?? {}) as { name?: unknown; resourceVersion?: unknown };
+      const replicas = ((scale['spec'] ?? {}) as { replicas?: unknown }).replicas;
+      if (scale['kind'] !== 'Scale' || metadata.name !== name) {
+        fail(
+          400,
+          'BadRequest',
+          `the body must be a Scale named ${name} (got kind ${JSON.stringify(scale['kind'])}, name ${JSON.stringify(metadata.name)})`,
+        );
         return;
       }
       if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-        answer(
+        fail(
           422,
-          status(
-            422,
-            'Invalid',
-            `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
-          ),
-          roleArn,
+          'Invalid',
+          `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
         );
         return;
       }
-      if (workloads.deployment(region, cluster, namespace, name) === undefined) {
-        answer(404, status(404, 'NotFound', `deployments.apps "${name}" not found`), roleArn);
+      // Optimistic concurrency: an update must carry the version it read, and a stale one conflicts.
+      if (metadata.resourceVersion === undefined || metadata.resourceVersion === '') {
+        fail(
+          422,
+          'Invalid',
+          `Scale.autoscaling "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+        );
         return;
       }
-      workloads.scale(region, cluster, namespace, name, replicas);
+      if (metadata.resourceVersion !== String(current.generation)) {
+        fail(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${resource}.${found.group} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
+        return;
+      }
+      workloads.scale(region, cluster, target, replicas);
     }
-    const current = workloads.deployment(region, cluster, namespace, name);
-    if (current === undefined) {
-      answer(404, status(404, 'NotFound', `deployments.apps "${name}" not found`), roleArn);
-      return;
-    }
-    const metadata = { name, namespace };
+    const now = workloads.workload(region, cluster, target) ?? current;
+    const metadata = { name, namespace, resourceVersion: String(now.generation) };
     answer(
       200,
       JSON.stringify(
-        found.resource === 'deployments'
+        found.resource.endsWith('/status')
           ? {
-              kind: 'Deployment',
-              apiVersion: 'apps/v1',
+              kind: now.kind,
+              apiVersion: `${found.group}/${path.split('/')[3] ?? 'v1'}`,
               metadata,
-              spec: { replicas: current.replicas },
+              spec: { replicas: now.replicas },
               // Kubernetes omits readyReplicas while it is zero.
               status: {
-                replicas: current.replicas,
-                ...(current.readyReplicas > 0 ? { readyReplicas: current.readyReplicas } : {}),
+                replicas: now.replicas,
+                ...(now.readyReplicas > 0 ? { readyReplicas: now.readyReplicas } : {}),
               },
             }
           : {
               kind: 'Scale',
               apiVersion: 'autoscaling/v1',
               metadata,
-              spec: { replicas: current.replicas },
-              status: { replicas: current.readyReplicas },
+              spec: { replicas: now.replicas },
+              status: { replicas: now.replicas },
             },
       ),
       roleArn,
@@ -416,31 +606,54 @@ export class KubernetesTwin {
     return { roleArn: credentials.roleArn };
   }
 
-  /** Why the role may not do this, as the API server words it; undefined when an access entry allows it. */
+  /**
+   * Why the role may not do this, as the API server words it; undefined when an access entry's
+   * policy, or the RBAC bound to one of its Kubernetes groups, allows it.
+   */
   #authorize(roleArn: string, region: string, cluster: string, found: Route): string | undefined {
     const entries = this.#options.accessEntries(region, cluster).filter((e) => e.principalArn === roleArn);
-    const allowed = entries.some((entry) =>
+    const byPolicy = entries.some((entry) =>
       entry.policies.some((policy) => {
         const rules = POLICY_RULES[policy.policyArn.split('/').at(-1) ?? ''];
-        if (rules === undefined || !rules.verbs.includes(found.verb)) return false;
-        if (found.resource === 'nodes') return rules.nodes && policy.accessScope.type === 'cluster';
+        if (rules === undefined || !rules.rules.some((rule) => ruleAllows(rule, found))) return false;
+        if (found.namespace === undefined)
+          return rules.clusterScoped && policy.accessScope.type === 'cluster';
         return (
           policy.accessScope.type === 'cluster' ||
-          (found.namespace !== undefined && (policy.accessScope.namespaces ?? []).includes(found.namespace))
+          (policy.accessScope.namespaces ?? []).includes(found.namespace)
         );
       }),
     );
-    if (allowed) return undefined;
-    // Kubernetes groups bind RBAC the cluster's owners write; the twin does not model RBAC objects.
-    const user = entries.length === 0 ? roleArn : `${roleArn} (access entry without a policy for this)`;
-    const [group, resource] = found.resource.startsWith('deployments')
-      ? ['apps', found.resource]
-      : ['', found.resource];
+    if (byPolicy) return undefined;
+    const groups = new Set(entries.flatMap((e) => e.kubernetesGroups));
+    const rbac = this.#options.rbac(region, cluster);
+    const byRbac = rbac.some(
+      (binding) =>
+        binding.kind === 'RoleBinding' &&
+        binding.metadata.namespace === found.namespace &&
+        binding.subjects.some((s) => groups.has(s.name)) &&
+        rbac.some(
+          (role) =>
+            role.kind === 'Role' &&
+            role.metadata.namespace === binding.metadata.namespace &&
+            role.metadata.name === binding.roleRef.name &&
+            role.rules.some((rule) => ruleAllows(rule, found)),
+        ),
+    );
+    if (byRbac) return undefined;
+    const user =
+      entries.length === 0 ? roleArn : `${roleArn} (access entry without a policy or RBAC for this)`;
+    const [resource = '', subresource] = found.resource.split('/');
+    const what =
+      subresource === undefined ? `resource "${resource}"` : `resource "${resource}/${subresource}"`;
     return found.namespace === undefined
-      ? `${resource} is forbidden: User "${user}" cannot ${found.verb} resource "${resource}" in API group "${group}" at the cluster scope`
-      : `deployments.apps "${found.name ?? ''}" is forbidden: User "${user}" cannot ${found.verb} resource "${resource}" in API group "${group}" in the namespace "${found.namespace}"`;
+      ? `${resource} is forbidden: User "${user}" cannot ${found.verb} ${what} in API group "${found.group}" at the cluster scope`
+      : `${resource}.${found.group} "${found.name ?? ''}" is forbidden: User "${user}" cannot ${found.verb} ${what} in API group "${found.group}" in the namespace "${found.namespace}"`;
   }
 }
+
+const UNSUPPORTED_PATCH =
+  'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml';
 
 function parseAmzDate(text: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);

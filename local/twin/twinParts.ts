@@ -1,9 +1,12 @@
+import type { ApplicationConfig, ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
+import type { RbacObject } from '../../shared/config/kubernetesRbac.ts';
+import { workloadResource } from '../../shared/config/workloadKinds.ts';
 import type { VirtualClock } from '../clock/VirtualClock.ts';
 import type { WorkflowRunner } from '../runner/WorkflowRunner.ts';
 import type { World } from '../world/World.ts';
 import type { RoleCredentials, TwinChecks } from './AwsTwin.ts';
 import type { Deployment } from './Deployment.ts';
-import { KubernetesTwin, type KubernetesCall } from './KubernetesTwin.ts';
+import { KubernetesTwin, type KubernetesCall, type WorkloadTarget } from './KubernetesTwin.ts';
 import { SlackApiTwin } from './SlackApiTwin.ts';
 import { cloudWatchOperations } from './services/cloudWatch.ts';
 import { applicationsOnCluster, eksOperations } from './services/eks.ts';
@@ -32,6 +35,8 @@ export interface TwinPartsOptions {
   readonly slack: { readonly botToken: string; readonly signingSecret: string };
   readonly credentials: (accessKeyId: string) => RoleCredentials | undefined;
   readonly runner: () => WorkflowRunner;
+  /** The RBAC objects each cluster's owner applied (by default what `lifeboat kubernetes-rbac` prints). */
+  readonly rbac: (region: string, cluster: string) => readonly RbacObject[];
   /** A call to a cluster's Kubernetes API, with its violation when it was refused. */
   readonly onKubernetesCall: (record: { call: AwsCallRecord; violation?: string }) => void;
 }
@@ -53,23 +58,44 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
     credentials: options.credentials,
     accessEntries: (region, cluster) =>
       deployment.accessEntries.filter((e) => e.region === region && e.clusterName === cluster),
+    rbac: (region, cluster) => options.rbac(region, cluster),
     workloads: {
       check: (operation, region) => {
         world.faults.check('kubernetes', operation, region);
       },
-      deployment: (region, cluster, namespace, name) => {
-        const app = applicationsOnCluster(world, region, cluster).find((a) =>
-          a.workloads[region]?.deployments.some((d) => d.namespace === namespace && d.name === name),
-        );
+      workload: (region, cluster, target) => {
+        const app = workloadOwner(world, region, cluster, target);
         if (app === undefined) return undefined;
-        const d = world.readDeployment(app.name, region, namespace, name);
-        return { replicas: d.replicas, readyReplicas: d.readyReplicas };
+        const w = world.readWorkload(app.name, region, target.namespace, target.name);
+        return {
+          kind: w.kind,
+          replicas: w.replicas,
+          readyReplicas: w.readyReplicas,
+          generation: world.workloadGeneration(app.name, region, target.namespace, target.name),
+        };
       },
-      scale: (region, cluster, namespace, name, replicas) => {
-        const app = applicationsOnCluster(world, region, cluster).find((a) =>
-          a.workloads[region]?.deployments.some((d) => d.namespace === namespace && d.name === name),
-        );
-        if (app !== undefined) world.scaleDeployment(app.name, region, namespace, name, replicas);
+      scale: (region, cluster, target, replicas) => {
+        const app = workloadOwner(world, region, cluster, target);
+        if (app !== undefined) world.scaleWorkload(app.name, region, target.namespace, target.name, replicas);
+      },
+      autoscaler: (region, cluster, kind, namespace, name) => {
+        const found = autoscalerOwner(world, region, cluster, kind, namespace, name);
+        if (found === undefined) return undefined;
+        const a = world.readAutoscaler(found.app.name, region, namespace, kind, name);
+        return {
+          min: a.min,
+          max: a.max,
+          target: {
+            apiVersion: workloadResource(found.workload).apiVersion,
+            kind: a.target.kind,
+            name: a.target.name,
+          },
+          paused: a.paused,
+        };
+      },
+      patchAutoscaler: (region, cluster, kind, namespace, name, bounds) => {
+        const found = autoscalerOwner(world, region, cluster, kind, namespace, name);
+        if (found !== undefined) world.patchAutoscaler(found.app.name, region, namespace, kind, name, bounds);
       },
       nodes: (region, cluster, nodegroup) =>
         applicationsOnCluster(world, region, cluster).flatMap((app) =>
@@ -155,4 +181,42 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
       await Promise.all([kubernetes.stop(), slack.stop()]);
     },
   };
+}
+
+/** The application whose config has this workload on the cluster. */
+function workloadOwner(
+  world: World,
+  region: string,
+  cluster: string,
+  target: WorkloadTarget,
+): ApplicationConfig | undefined {
+  return applicationsOnCluster(world, region, cluster).find((a) =>
+    a.workloads[region]?.deployments.some((w) => {
+      const api = workloadResource(w);
+      return (
+        w.namespace === target.namespace &&
+        w.name === target.name &&
+        api.resource === target.resource &&
+        (api.apiVersion.includes('/') ? api.apiVersion.split('/')[0] : '') === target.group
+      );
+    }),
+  );
+}
+
+/** The application and workload whose config names this autoscaler on the cluster. */
+function autoscalerOwner(
+  world: World,
+  region: string,
+  cluster: string,
+  kind: string,
+  namespace: string,
+  name: string,
+): { app: ApplicationConfig; workload: ScaledWorkloadConfig } | undefined {
+  for (const app of applicationsOnCluster(world, region, cluster)) {
+    const workload = app.workloads[region]?.deployments.find(
+      (w) => w.namespace === namespace && w.autoscaler?.kind === kind && w.autoscaler.name === name,
+    );
+    if (workload !== undefined) return { app, workload };
+  }
+  return undefined;
 }

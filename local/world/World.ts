@@ -176,6 +176,14 @@ interface DnsChange {
 }
 
 /** EventBridge's default retry policy for a target it cannot reach (see `deliver`). */
+/**
+ * The HPA controller's sync period, kube-controller-manager's `--horizontal-pod-autoscaler-sync-period`
+ * (15 s by default, https://kubernetes.io/docs/concepts/workloads/autoscaling/horizontal-pod-autoscale/;
+ * EKS allows 10–15 s). KEDA scales through an HPA it owns, so its ScaledObjects follow the same sync.
+ */
+const AUTOSCALER_SYNC_SECONDS = 15;
+/** `behavior.scaleDown.stabilizationWindowSeconds`' default: 300 s. */
+const AUTOSCALER_SCALE_DOWN_WINDOW_SECONDS = 300;
 const EVENTBRIDGE_MAX_RETRIES = 185;
 const EVENTBRIDGE_MAX_EVENT_AGE_SECONDS = 24 * 3600;
 const EVENTBRIDGE_MAX_RETRY_INTERVAL_SECONDS = 480;
@@ -249,11 +257,32 @@ interface NodeGroupSim {
   max: number;
 }
 
+/**
+ * An HPA, or a KEDA ScaledObject (which drives an HPA of its own), as the world runs it: every sync
+ * it recommends the replicas the region's load needs, keeps a scale-down at the highest
+ * recommendation of the last five minutes, and clamps the result to its bounds.
+ */
+interface AutoscalerSim {
+  readonly kind: 'HorizontalPodAutoscaler' | 'ScaledObject';
+  readonly name: string;
+  min: number;
+  max: number;
+  paused: boolean;
+  /** The replicas the application's whole load needs (the config's active size). */
+  readonly fullLoadReplicas: number;
+  /** Recent recommendations, for the scale-down stabilization window. */
+  recommendations: { readonly at: number; readonly replicas: number }[];
+}
+
 interface DeploymentSim {
   readonly namespace: string;
   readonly name: string;
+  readonly kind: string;
+  readonly autoscaler: AutoscalerSim | undefined;
   readonly minReady: number;
   desired: number;
+  /** Bumped by every change of `desired`: the object's resourceVersion on the twin's API server. */
+  generation: number;
   ready: number;
   /** Ready count each pending pod will bring, by the time it becomes ready. */
   pending: { readonly at: number; readonly count: number }[];
@@ -379,6 +408,15 @@ export class World {
       const period = app.config.detection.probeIntervalSeconds;
       this.clock.every(period, period, () => {
         this.runProbes(app);
+      });
+    }
+    for (const app of this.apps.values()) {
+      const autoscaled = [...app.clusters.values()].some((c) =>
+        [...c.deployments.values()].some((d) => d.autoscaler !== undefined),
+      );
+      if (!autoscaled) continue;
+      this.clock.every(AUTOSCALER_SYNC_SECONDS, AUTOSCALER_SYNC_SECONDS, () => {
+        this.syncAutoscalers(app);
       });
     }
   }
@@ -1350,30 +1388,33 @@ export class World {
     }
   }
 
-  readDeployment(
+  /** GET on a workload's `/status` (or `/scale`): its replicas and ready replicas. */
+  readWorkload(
     application: string,
     region: string,
     namespace: string,
     name: string,
-  ): { replicas: number; readyReplicas: number; minReady: number } {
-    this.faults.check('kubernetes', 'ReadDeployment', region);
+    operation: 'ReadWorkloadStatus' | 'ReadWorkloadScale' = 'ReadWorkloadStatus',
+  ): { kind: string; replicas: number; readyReplicas: number; minReady: number } {
+    this.faults.check('kubernetes', operation, region);
     const d = this.deployment(application, region, namespace, name);
     return {
+      kind: d.kind,
       replicas: d.desired,
       readyReplicas: this.faults.isOutage(region) ? 0 : d.ready,
       minReady: d.minReady,
     };
   }
 
-  /** PATCH on the deployment's scale subresource. */
-  scaleDeployment(
+  /** PUT on the workload's scale subresource. */
+  scaleWorkload(
     application: string,
     region: string,
     namespace: string,
     name: string,
     replicas: number,
   ): void {
-    this.faults.check('kubernetes', 'PatchDeploymentScale', region);
+    this.faults.check('kubernetes', 'UpdateWorkloadScale', region);
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new SimulatedServiceError(
         'UnprocessableEntity',
@@ -1381,16 +1422,91 @@ export class World {
         422,
       );
     }
-    const d = this.deployment(application, region, namespace, name);
-    if (d.desired === replicas) return;
-    d.desired = replicas;
+    this.setReplicas(
+      application,
+      region,
+      this.deployment(application, region, namespace, name),
+      replicas,
+      'scaled',
+    );
+  }
+
+  /** GET on an HPA or a ScaledObject: its bounds, target and whether it is paused. */
+  readAutoscaler(
+    application: string,
+    region: string,
+    namespace: string,
+    kind: string,
+    name: string,
+  ): { min: number; max: number; target: { kind: string; name: string }; paused: boolean } {
+    this.faults.check('kubernetes', 'ReadAutoscaler', region);
+    const { d, autoscaler } = this.autoscaler(application, region, namespace, kind, name);
+    return {
+      min: autoscaler.min,
+      max: autoscaler.max,
+      target: { kind: d.kind, name: d.name },
+      paused: autoscaler.paused,
+    };
+  }
+
+  /**
+   * A merge patch of an autoscaler's bounds, refused as the API server (or KEDA's admission webhook)
+   * refuses it: a minimum over the maximum, an HPA's minimum under 1.
+   */
+  patchAutoscaler(
+    application: string,
+    region: string,
+    namespace: string,
+    kind: string,
+    name: string,
+    bounds: { readonly min?: number; readonly max?: number },
+  ): void {
+    this.faults.check('kubernetes', 'PatchAutoscaler', region);
+    const { autoscaler } = this.autoscaler(application, region, namespace, kind, name);
+    const min = bounds.min ?? autoscaler.min;
+    const max = bounds.max ?? autoscaler.max;
+    const least = autoscaler.kind === 'HorizontalPodAutoscaler' ? 1 : 0;
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < least || max < Math.max(min, 1)) {
+      throw new SimulatedServiceError(
+        'Invalid',
+        `${kind} "${name}" is invalid: the minimum (${min}) must be at least ${least} and the maximum (${max}) at least the minimum and 1`,
+        422,
+      );
+    }
+    if (autoscaler.min === min && autoscaler.max === max) return;
+    autoscaler.min = min;
+    autoscaler.max = max;
     this.note({
       kind: 'deployment',
       application,
       region,
-      text: `${namespace}/${name} scaled to ${replicas}`,
+      text: `${kind} ${namespace}/${name} bounds set to ${min}–${max}`,
     });
-    this.reconcile(this.app(application), region);
+  }
+
+  /** Scenario setup: an autoscaler's maximum, or KEDA's pause annotation. */
+  setAutoscaler(
+    application: string,
+    region: string,
+    namespace: string,
+    workload: string,
+    change: { readonly max?: number; readonly paused?: boolean },
+  ): void {
+    const d = this.deployment(application, region, namespace, workload);
+    if (d.autoscaler === undefined)
+      throw new Error(`${namespace}/${workload} in ${region} has no autoscaler`);
+    if (change.max !== undefined) d.autoscaler.max = change.max;
+    if (change.paused !== undefined) d.autoscaler.paused = change.paused;
+  }
+
+  /** How many times a workload's replicas changed (its resourceVersion on the twin's API server). */
+  workloadGeneration(application: string, region: string, namespace: string, name: string): number {
+    return this.deployment(application, region, namespace, name).generation;
+  }
+
+  /** A workload's replicas now (what its scale subresource says). */
+  workloadReplicas(application: string, region: string, namespace: string, name: string): number {
+    return this.deployment(application, region, namespace, name).desired;
   }
 
   readyReplicas(application: string, region: string): Record<string, number> {
@@ -1650,8 +1766,23 @@ export class World {
                 {
                   namespace: d.namespace,
                   name: d.name,
+                  kind: d.kind,
+                  autoscaler:
+                    d.autoscaler === undefined
+                      ? undefined
+                      : {
+                          kind: d.autoscaler.kind,
+                          name: d.autoscaler.name,
+                          min: replicas,
+                          // The simulated autoscaler's own limit: room above the active size.
+                          max: 2 * d.activeReplicas,
+                          paused: false,
+                          fullLoadReplicas: d.activeReplicas,
+                          recommendations: [],
+                        },
                   minReady: d.minReadyReplicas ?? d.activeReplicas,
                   desired: replicas,
+                  generation: 1,
                   ready: replicas,
                   pending: [],
                 },
@@ -1732,14 +1863,81 @@ export class World {
     return group;
   }
 
+  private setReplicas(
+    application: string,
+    region: string,
+    d: DeploymentSim,
+    replicas: number,
+    how: 'scaled' | 'autoscaled',
+  ): void {
+    if (d.desired === replicas) return;
+    d.desired = replicas;
+    d.generation += 1;
+    this.note({
+      kind: 'deployment',
+      application,
+      region,
+      text:
+        how === 'scaled'
+          ? `${d.namespace}/${d.name} scaled to ${replicas}`
+          : `${d.autoscaler?.kind ?? 'autoscaler'} ${d.namespace}/${d.autoscaler?.name ?? ''} set ${d.namespace}/${d.name} to ${replicas}`,
+    });
+    this.reconcile(this.app(application), region);
+  }
+
+  /**
+   * One sync of every autoscaler of the application, as the HPA controller runs it
+   * (https://kubernetes.io/docs/concepts/workloads/autoscaling/horizontal-pod-autoscale/#algorithm-details):
+   * the recommendation is the replicas the region's share of the load needs; a higher one applies at
+   * once, a lower one only as far as the highest of the last five minutes (the default scale-down
+   * stabilization window); the result is clamped to the bounds. It undoes any other replica count,
+   * which is why a failover moves the minimum. An HPA whose target is at 0 replicas is disabled; a
+   * paused ScaledObject, or a region whose cluster is down, scales nothing.
+   */
+  private syncAutoscalers(app: AppSim): void {
+    const now = this.clock.seconds;
+    const shares = this.trafficShares(app.config.name);
+    for (const [region, cluster] of app.clusters) {
+      if (this.faults.isOutage(region)) continue;
+      const share = shares.get(region) ?? 0;
+      for (const d of cluster.deployments.values()) {
+        const a = d.autoscaler;
+        if (a === undefined || a.paused) continue;
+        if (a.kind === 'HorizontalPodAutoscaler' && d.desired === 0) continue;
+        const recommendation = Math.ceil(share * a.fullLoadReplicas - 1e-9);
+        a.recommendations = a.recommendations.filter(
+          (r) => now - r.at < AUTOSCALER_SCALE_DOWN_WINDOW_SECONDS,
+        );
+        a.recommendations.push({ at: now, replicas: recommendation });
+        const down = Math.max(...a.recommendations.map((r) => r.replicas));
+        const stabilized = d.desired < recommendation ? recommendation : d.desired > down ? down : d.desired;
+        const replicas = Math.min(Math.max(stabilized, a.min), a.max);
+        this.setReplicas(app.config.name, region, d, replicas, 'autoscaled');
+      }
+    }
+  }
+
+  private autoscaler(
+    application: string,
+    region: string,
+    namespace: string,
+    kind: string,
+    name: string,
+  ): { d: DeploymentSim; autoscaler: AutoscalerSim } {
+    for (const d of this.cluster(application, region).deployments.values()) {
+      const a = d.autoscaler;
+      if (d.namespace === namespace && a !== undefined && a.kind === kind && a.name === name)
+        return { d, autoscaler: a };
+    }
+    const resource =
+      kind === 'ScaledObject' ? 'scaledobjects.keda.sh' : 'horizontalpodautoscalers.autoscaling';
+    throw new SimulatedServiceError('NotFound', `${resource} "${name}" not found`, 404);
+  }
+
   private deployment(application: string, region: string, namespace: string, name: string): DeploymentSim {
     const d = this.cluster(application, region).deployments.get(`${namespace}/${name}`);
     if (d === undefined)
-      throw new SimulatedServiceError(
-        'NotFound',
-        `deployments.apps "${name}" not found in ${namespace}`,
-        404,
-      );
+      throw new SimulatedServiceError('NotFound', `"${name}" not found in ${namespace}`, 404);
     return d;
   }
 

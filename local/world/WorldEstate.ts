@@ -1,5 +1,10 @@
+import { workloadResource } from '../../shared/config/workloadKinds.ts';
 import { INCIDENT_DETAIL_TYPE } from '../../shared/aws/EventBridgeIncidents.ts';
-import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import type {
+  ApplicationConfig,
+  AutoscalerConfig,
+  ScaledWorkloadConfig,
+} from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions, publishFenceVotes, votesNeeded } from '../../shared/aws/CloudWatchFence.ts';
 import { servesClients } from '../../shared/aws/RdsDatabase.ts';
 import { DatabaseBusyError } from '../../shared/errors.ts';
@@ -19,6 +24,11 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
     return work();
   };
   const name = (app: ApplicationConfig): string => app.name;
+  const autoscalerOf = (
+    app: ApplicationConfig,
+    region: string,
+    w: ScaledWorkloadConfig & { readonly autoscaler: AutoscalerConfig },
+  ) => world.readAutoscaler(name(app), region, w.namespace, w.autoscaler.kind, w.autoscaler.name);
   const estate: Omit<Estate, 'health'> = {
     dns: {
       getWeights: (app) => call(() => world.getWeights(name(app))),
@@ -125,14 +135,40 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
         call(() => {
           world.updateNodegroupConfig(name(app), region, group, scaling);
         }),
-      describeDeployment: (app, region, ns, deployment) =>
+      describeWorkload: (app, region, w) =>
         call(() => {
-          const d = world.readDeployment(name(app), region, ns, deployment);
+          const d = world.readWorkload(name(app), region, w.namespace, w.name);
           return { replicas: d.replicas, readyReplicas: d.readyReplicas };
         }),
-      scaleDeployment: (app, region, ns, deployment, replicas) =>
+      // Read, then write only a change: the calls EksWorkloads makes.
+      scaleWorkload: (app, region, w, replicas) =>
         call(() => {
-          world.scaleDeployment(name(app), region, ns, deployment, replicas);
+          const current = world.readWorkload(name(app), region, w.namespace, w.name, 'ReadWorkloadScale');
+          if (current.replicas !== replicas)
+            world.scaleWorkload(name(app), region, w.namespace, w.name, replicas);
+        }),
+      describeAutoscaler: (app, region, w) =>
+        call(() => {
+          const a = autoscalerOf(app, region, w);
+          return {
+            min: a.min,
+            max: a.max,
+            target: { apiVersion: workloadResource(w).apiVersion, kind: a.target.kind, name: a.target.name },
+            paused: a.paused,
+          };
+        }),
+      setAutoscalerBounds: (app, region, w, bounds) =>
+        call(() => {
+          const a = autoscalerOf(app, region, w);
+          if (a.min !== bounds.min || a.max !== bounds.max)
+            world.patchAutoscaler(
+              name(app),
+              region,
+              w.namespace,
+              w.autoscaler.kind,
+              w.autoscaler.name,
+              bounds,
+            );
         }),
     },
     metrics: {

@@ -27,7 +27,7 @@ export const MUTATING_OPERATIONS: Readonly<Partial<Record<SimulatedService, read
     'DeleteDBCluster',
   ],
   eks: ['UpdateNodegroupConfig'],
-  kubernetes: ['PatchDeploymentScale'],
+  kubernetes: ['UpdateWorkloadScale', 'PatchAutoscaler'],
   // The fence is a metric the Route 53 health checks read: publishing it moves traffic.
   cloudwatch: ['PutMetricData'],
   sfn: ['StartExecution', 'SendTaskSuccess', 'SendTaskFailure'],

@@ -8,14 +8,26 @@ import {
   type EKSClient,
 } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import type { ApplicationConfig, WorkloadConfig } from '../config/LifeboatConfig.ts';
-import type { DeploymentStatus, NodeGroupHealth, NodeGroupStatus, WorkloadsPort } from '../ports/Estate.ts';
+import type {
+  ApplicationConfig,
+  AutoscalerConfig,
+  ScaledWorkloadConfig,
+  WorkloadConfig,
+} from '../config/LifeboatConfig.ts';
+import { AUTOSCALERS, objectPath, workloadLabel, workloadResource } from '../config/workloadKinds.ts';
+import type {
+  AutoscalerStatus,
+  NodeGroupHealth,
+  NodeGroupStatus,
+  WorkloadStatus,
+  WorkloadsPort,
+} from '../ports/Estate.ts';
 import { eksToken } from './eksToken.ts';
 
 /** One HTTPS call to a cluster's API server, trusting only `ca` (PEM). */
 export interface KubernetesHttpRequest {
   readonly url: string;
-  readonly method: 'GET' | 'PATCH';
+  readonly method: 'GET' | 'PATCH' | 'PUT';
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
   readonly ca: string;
@@ -112,15 +124,41 @@ interface NodeList {
   }[];
 }
 
-interface Deployment {
+/** A workload read through its `/status` subresource (the whole object, status included). */
+interface ScaledObjectStatus {
   readonly spec?: { readonly replicas?: number };
   readonly status?: { readonly readyReplicas?: number };
 }
 
+/** `autoscaling/v1` Scale, the `/scale` subresource of any scalable kind. */
+interface Scale {
+  readonly metadata?: { readonly resourceVersion?: string };
+  readonly spec?: { readonly replicas?: number };
+}
+
+/** The fields of an HPA or a KEDA ScaledObject that Lifeboat reads. */
+interface Autoscaler {
+  readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> };
+  readonly spec?: Readonly<Record<string, unknown>> & {
+    readonly scaleTargetRef?: {
+      readonly apiVersion?: string;
+      readonly kind?: string;
+      readonly name?: string;
+    };
+  };
+}
+
 /**
- * The workloads port over EKS (node groups) and the cluster's Kubernetes API (nodes, deployments).
- * Kubernetes calls go straight to the API server with an EKS bearer token; the endpoint and CA come
- * from DescribeCluster once per cluster, tokens are reused for 10 minutes.
+ * The workloads port over EKS (node groups) and the cluster's Kubernetes API (nodes, workloads and
+ * their autoscalers). Kubernetes calls go straight to the API server with an EKS bearer token; the
+ * endpoint and CA come from DescribeCluster once per cluster, tokens are reused for 10 minutes.
+ *
+ * A workload is read through its `/status` subresource and scaled through `/scale` (read, then
+ * replaced with the read's resourceVersion), an autoscaler read and merge-patched: the verbs of
+ * EKS's AmazonARCRegionSwitchScalingPolicy access policy (get and update on every kind's `scale`
+ * subresource, get on `status`, get and patch on `horizontalpodautoscalers`), so no wider access is needed
+ * (https://docs.aws.amazon.com/r53recovery/latest/dg/eks-resource-scaling-block.html). A KEDA
+ * ScaledObject needs the RBAC that `lifeboat kubernetes-rbac` prints (docs/autoscaling.md).
  *
  * SDK errors propagate unchanged; Kubernetes HTTP errors become `KubernetesApiError`.
  */
@@ -227,40 +265,110 @@ export class EksWorkloads implements WorkloadsPort {
     );
   }
 
-  async describeDeployment(
+  async describeWorkload(
     app: ApplicationConfig,
     region: string,
-    namespace: string,
-    name: string,
-  ): Promise<DeploymentStatus> {
-    const deployment = (await this.#kubernetes(
-      app,
-      region,
-      'GET',
-      deploymentPath(namespace, name),
-    )) as Deployment;
+    workload: ScaledWorkloadConfig,
+  ): Promise<WorkloadStatus> {
+    const path = `${objectPath(workloadResource(workload), workload.namespace, workload.name)}/status`;
+    const object = (await this.#kubernetes(app, region, 'GET', path)) as ScaledObjectStatus;
     return {
-      // The API server defaults spec.replicas to 1, so a stored deployment always has it.
-      replicas: deployment.spec?.replicas ?? 1,
+      // The API server defaults spec.replicas to 1, so a stored Deployment or StatefulSet has it.
+      replicas: object.spec?.replicas ?? 1,
       // Kubernetes omits readyReplicas when it is zero.
-      readyReplicas: deployment.status?.readyReplicas ?? 0,
+      readyReplicas: object.status?.readyReplicas ?? 0,
     };
   }
 
-  async scaleDeployment(
+  async scaleWorkload(
     app: ApplicationConfig,
     region: string,
-    namespace: string,
-    name: string,
+    workload: ScaledWorkloadConfig,
     replicas: number,
   ): Promise<void> {
-    requireCount(`deployment ${namespace}/${name} replicas`, replicas);
+    requireCount(`${workload.kind} ${workloadLabel(workload)} replicas`, replicas);
+    const path = `${objectPath(workloadResource(workload), workload.namespace, workload.name)}/scale`;
+    const scale = (await this.#kubernetes(app, region, 'GET', path)) as Scale;
+    if (scale.spec?.replicas === replicas) return;
+    // An update carries the resourceVersion just read: a custom resource's scale refuses an
+    // unconditional update, and a concurrent change answers 409 Conflict, which the step retries.
+    await this.#kubernetes(
+      app,
+      region,
+      'PUT',
+      path,
+      JSON.stringify({
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        metadata: {
+          name: workload.name,
+          namespace: workload.namespace,
+          ...(scale.metadata?.resourceVersion === undefined
+            ? {}
+            : { resourceVersion: scale.metadata.resourceVersion }),
+        },
+        spec: { replicas },
+      }),
+    );
+  }
+
+  async describeAutoscaler(
+    app: ApplicationConfig,
+    region: string,
+    workload: ScaledWorkloadConfig & { readonly autoscaler: AutoscalerConfig },
+  ): Promise<AutoscalerStatus> {
+    const kind = AUTOSCALERS[workload.autoscaler.kind];
+    const object = (await this.#kubernetes(
+      app,
+      region,
+      'GET',
+      objectPath(kind, workload.namespace, workload.autoscaler.name),
+    )) as Autoscaler;
+    const spec = object.spec ?? {};
+    const number = (value: unknown, fallback: number | undefined): number =>
+      typeof value === 'number' ? value : (fallback ?? 0);
+    const annotations = object.metadata?.annotations ?? {};
+    const ref = spec.scaleTargetRef ?? {};
+    return {
+      min: number(spec[kind.minField], kind.defaultMin),
+      max: number(spec[kind.maxField], kind.defaultMax),
+      // KEDA defaults the target to an apps/v1 Deployment; an HPA's reference is required.
+      target: {
+        apiVersion: ref.apiVersion ?? 'apps/v1',
+        kind: ref.kind ?? 'Deployment',
+        name: ref.name ?? '',
+      },
+      paused:
+        workload.autoscaler.kind === 'ScaledObject' &&
+        (annotations['autoscaling.keda.sh/paused'] === 'true' ||
+          annotations['autoscaling.keda.sh/paused-replicas'] !== undefined),
+    };
+  }
+
+  async setAutoscalerBounds(
+    app: ApplicationConfig,
+    region: string,
+    workload: ScaledWorkloadConfig & { readonly autoscaler: AutoscalerConfig },
+    bounds: { readonly min: number; readonly max: number },
+  ): Promise<void> {
+    const kind = AUTOSCALERS[workload.autoscaler.kind];
+    const what = `${workload.autoscaler.kind} ${workload.namespace}/${workload.autoscaler.name}`;
+    requireCount(`${what} ${kind.minField}`, bounds.min);
+    requireCount(`${what} ${kind.maxField}`, bounds.max);
+    if (bounds.min < kind.leastMin || bounds.max < Math.max(bounds.min, 1)) {
+      throw new RangeError(
+        `Cannot set ${what} to ${kind.minField} ${bounds.min}, ${kind.maxField} ${bounds.max}: the minimum must be at least ${kind.leastMin} and the maximum at least the minimum and 1`,
+      );
+    }
+    const current = await this.describeAutoscaler(app, region, workload);
+    if (current.min === bounds.min && current.max === bounds.max) return;
+    // A merge patch of the two fields only: the autoscaler's metrics and behaviour stay as they are.
     await this.#kubernetes(
       app,
       region,
       'PATCH',
-      `${deploymentPath(namespace, name)}/scale`,
-      JSON.stringify({ spec: { replicas } }),
+      objectPath(kind, workload.namespace, workload.autoscaler.name),
+      JSON.stringify({ spec: { [kind.minField]: bounds.min, [kind.maxField]: bounds.max } }),
     );
   }
 
@@ -268,7 +376,7 @@ export class EksWorkloads implements WorkloadsPort {
   async #kubernetes(
     app: ApplicationConfig,
     region: string,
-    method: 'GET' | 'PATCH',
+    method: 'GET' | 'PATCH' | 'PUT',
     path: string,
     body?: string,
   ): Promise<unknown> {
@@ -278,7 +386,8 @@ export class EksWorkloads implements WorkloadsPort {
       this.#token(region, clusterName),
     ]);
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/merge-patch+json';
+    if (body !== undefined)
+      headers['Content-Type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
     const response = await this.#request({
       url: `${access.endpoint.replace(/\/+$/, '')}${path}`,
       method,
@@ -352,10 +461,6 @@ function accessOf(cluster: Cluster): ClusterAccess | undefined {
   if (endpoint === undefined || endpoint === '' || ca === undefined || ca === '') return undefined;
   // DescribeCluster gives the CA as base64 of the PEM text.
   return { endpoint, ca: Buffer.from(ca, 'base64').toString('utf8') };
-}
-
-function deploymentPath(namespace: string, name: string): string {
-  return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
 }
 
 function countReadyNodes(list: NodeList): number {

@@ -335,11 +335,54 @@ const ApplicationSchema = z.strictObject({
           }),
         )
         .default([]),
+      /**
+       * The workloads that serve the application: Deployments by default, or any workload with a
+       * `/scale` subresource (docs/autoscaling.md).
+       */
       deployments: z
         .array(
           z.strictObject({
             namespace: kubernetesName,
             name: kubernetesName,
+            /**
+             * The workload's kind. `Deployment` (the default) and `StatefulSet` are known; another kind
+             * with a `/scale` subresource (an Argo Rollout, say) names its `apiVersion` and `resource`.
+             */
+            kind: z
+              .string()
+              .regex(
+                /^[A-Z][A-Za-z0-9]{0,62}$/,
+                'expected a Kubernetes kind, such as Deployment or StatefulSet',
+              )
+              .default('Deployment'),
+            /** `group/version` of a kind that is not built in, such as `argoproj.io/v1alpha1`. */
+            apiVersion: z
+              .string()
+              .regex(
+                /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/v[0-9]+((alpha|beta)[0-9]+)?$/,
+                'expected group/version, such as argoproj.io/v1alpha1',
+              )
+              .optional(),
+            /** The plural resource name in the API path of a kind that is not built in, such as `rollouts`. */
+            resource: z
+              .string()
+              .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a plural resource name, such as rollouts')
+              .optional(),
+            /**
+             * The autoscaler that owns the workload's replicas. Lifeboat then moves the autoscaler's
+             * minimum (an HPA's `minReplicas`, a KEDA ScaledObject's `minReplicaCount`) between the
+             * standby and active sizes, which the autoscaler keeps, instead of a replica count it would undo.
+             */
+            autoscaler: z
+              .discriminatedUnion(
+                'kind',
+                [
+                  z.strictObject({ kind: z.literal('HorizontalPodAutoscaler'), name: kubernetesName }),
+                  z.strictObject({ kind: z.literal('ScaledObject'), name: kubernetesName }),
+                ],
+                { error: 'expected kind "HorizontalPodAutoscaler" or "ScaledObject"' },
+              )
+              .optional(),
             activeReplicas: z.int().min(1),
             standbyReplicas: z.int().min(0),
             /** Ready replicas needed before traffic may go to the region; defaults to activeReplicas. */
@@ -478,5 +521,8 @@ export type LifeboatConfig = z.output<typeof LifeboatConfigSchema>;
 export type ApplicationConfig = LifeboatConfig['applications'][number];
 export type DatabaseConfig = ApplicationConfig['database'];
 export type WorkloadConfig = ApplicationConfig['workloads'][string];
+/** One scaled workload of a region (a Deployment, a StatefulSet, ...), with its autoscaler if it has one. */
+export type ScaledWorkloadConfig = WorkloadConfig['deployments'][number];
+export type AutoscalerConfig = NonNullable<ScaledWorkloadConfig['autoscaler']>;
 export type DnsConfig = ApplicationConfig['dns'];
 export type BackupConfig = NonNullable<ApplicationConfig['backup']>;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import { describeIssue, formatPath } from './issues.ts';
+import { AUTOSCALERS, BUILT_IN_WORKLOADS } from './workloadKinds.ts';
 import {
   LifeboatConfigSchema,
   type ApplicationConfig,
@@ -160,6 +161,34 @@ function checkApplication(
           message: `${deployment.standbyReplicas} is more than activeReplicas ${deployment.activeReplicas}`,
         });
       }
+      const builtIn = BUILT_IN_WORKLOADS[deployment.kind];
+      if (builtIn === undefined) {
+        for (const field of ['apiVersion', 'resource'] as const) {
+          if (deployment[field] === undefined) {
+            problems.push({
+              path: [...path, field],
+              message: `${deployment.kind} is not a built-in kind (${Object.keys(BUILT_IN_WORKLOADS).join(', ')}): give its ${field === 'apiVersion' ? 'apiVersion, such as argoproj.io/v1alpha1' : 'resource, the plural in its API path, such as rollouts'}`,
+            });
+          }
+        }
+      } else {
+        for (const field of ['apiVersion', 'resource'] as const) {
+          const value = deployment[field];
+          if (value !== undefined && value !== builtIn[field]) {
+            problems.push({
+              path: [...path, field],
+              message: `a ${deployment.kind}'s ${field} is ${builtIn[field]}, not ${value}; leave it out`,
+            });
+          }
+        }
+      }
+      const autoscaler = deployment.autoscaler;
+      if (autoscaler !== undefined && deployment.standbyReplicas < AUTOSCALERS[autoscaler.kind].leastMin) {
+        problems.push({
+          path: [...path, 'standbyReplicas'],
+          message: `a HorizontalPodAutoscaler's minReplicas is at least 1 (0 needs the alpha HPAScaleToZero feature gate); set standbyReplicas to 1, or let a KEDA ScaledObject, whose minReplicaCount may be 0, own the workload`,
+        });
+      }
       if (
         deployment.minReadyReplicas !== undefined &&
         deployment.minReadyReplicas > deployment.activeReplicas
@@ -170,11 +199,20 @@ function checkApplication(
         });
       }
     });
+    const autoscalerIds = workload.deployments.flatMap((d) =>
+      d.autoscaler === undefined ? [] : [`${d.autoscaler.kind} ${d.namespace}/${d.autoscaler.name}`],
+    );
+    for (const id of new Set(duplicates(autoscalerIds))) {
+      problems.push({
+        path: [...at, 'workloads', region, 'deployments'],
+        message: `${id} is named as the autoscaler of two workloads; an autoscaler scales one target`,
+      });
+    }
     const deploymentIds = workload.deployments.map((d) => `${d.namespace}/${d.name}`);
     for (const id of new Set(duplicates(deploymentIds))) {
       problems.push({
         path: [...at, 'workloads', region, 'deployments'],
-        message: `deployment ${id} is listed twice`,
+        message: `workload ${id} is listed twice`,
       });
     }
   }

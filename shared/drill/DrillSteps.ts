@@ -1,3 +1,4 @@
+import { AUTOSCALERS, workloadLabel } from '../config/workloadKinds.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
@@ -384,7 +385,10 @@ export class DrillSteps {
     return { findings };
   }
 
-  /** CheckCapacity: each of the target's node groups may grow to its active size. */
+  /**
+   * CheckCapacity: each of the target's node groups may grow to its active size, and each autoscaler
+   * the config names there scales its workload and is not paused (a failover moves its minimum).
+   */
   async checkCapacity({ request }: { request: DrillRequest }): Promise<{ findings: Finding[] }> {
     const a = this.app(request);
     const findings: Finding[] = [];
@@ -404,6 +408,49 @@ export class DrillSteps {
             `node group ${group.name} in ${request.targetRegion}: max ${status.max}, active size ${group.activeSize} (now ${status.ready} ready of ${status.desired})`,
           ),
         );
+      } catch (error) {
+        findings.push(this.couldNot(check, 'critical', error));
+      }
+    }
+    for (const workload of a.workloads[request.targetRegion]?.deployments ?? []) {
+      const autoscaler = workload.autoscaler;
+      if (autoscaler === undefined) continue;
+      const check = `autoscaler:${workloadLabel(workload)}`;
+      try {
+        const status = await this.deps.estate.workloads.describeAutoscaler(a, request.targetRegion, {
+          ...workload,
+          autoscaler,
+        });
+        const { minField, maxField } = AUTOSCALERS[autoscaler.kind];
+        const named = `${autoscaler.kind} ${autoscaler.name} in ${request.targetRegion}`;
+        if (status.target.name !== workload.name || status.target.kind !== workload.kind) {
+          findings.push(
+            finding(
+              check,
+              'critical',
+              false,
+              `${named} scales ${status.target.kind} ${status.target.name || '(none)'}, not ${workload.kind} ${workload.name}: a failover would stop at ScaleDeployments`,
+            ),
+          );
+        } else if (status.paused) {
+          findings.push(
+            finding(
+              check,
+              'warning',
+              false,
+              `${named} is paused (autoscaling.keda.sh/paused): a failover scales ${workload.name} to ${workload.activeReplicas} itself, and nothing scales it with the load until it is resumed`,
+            ),
+          );
+        } else {
+          findings.push(
+            finding(
+              check,
+              'critical',
+              true,
+              `${named} scales ${workload.kind} ${workload.name}: ${minField} ${status.min}, ${maxField} ${status.max}; a failover raises the minimum to ${workload.activeReplicas}${status.max < workload.activeReplicas ? ` and the maximum with it` : ''}`,
+            ),
+          );
+        }
       } catch (error) {
         findings.push(this.couldNot(check, 'critical', error));
       }

@@ -1,4 +1,5 @@
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
+import { scaleWorkloads, scalingPlan } from '../failover/workloadScaling.ts';
 import { InvalidInputError, NotReadyError } from '../errors.ts';
 import { servingAndWeights } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverRequest.ts';
@@ -303,9 +304,7 @@ export class FailbackSteps {
       ...(workload?.nodeGroups.map(
         (g) => `scale node group ${g.name} in ${request.targetRegion} to ${g.activeSize}`,
       ) ?? []),
-      ...(workload?.deployments.map(
-        (d) => `scale ${d.namespace}/${d.name} in ${request.targetRegion} to ${d.activeReplicas}`,
-      ) ?? []),
+      ...(workload?.deployments.map((d) => `${scalingPlan(d, 'active')} in ${request.targetRegion}`) ?? []),
       `shift traffic to ${request.targetRegion} in steps of ${request.steps.join(', ')} %, each baked ${request.bakeSeconds} s and guarded (error rate ≤ ${a.dns.failback.maxErrorRatePercent} %, p99 ≤ ${a.dns.failback.maxLatencyMs} ms); roll back on breach`,
       aurora
         ? `switch the Aurora global cluster's writer to ${request.targetRegion} (switchover, no data loss)`
@@ -542,15 +541,22 @@ export class FailbackSteps {
   }
 
   /** ScaleDownSource: the region traffic left goes back to its standby sizes (deployments, then nodes). */
-  async scaleDownSource({ request }: WithRequest): Promise<{ at: string; sizes: Record<string, number> }> {
+  async scaleDownSource({ request }: WithRequest): Promise<{
+    at: string;
+    sizes: Record<string, number>;
+    autoscalers?: Record<string, string>;
+  }> {
     const a = this.app(request);
     const region = request.sourceRegion;
     const workload = a.workloads[region];
     const sizes: Record<string, number> = {};
-    for (const d of workload?.deployments ?? []) {
-      await this.deps.estate.workloads.scaleDeployment(a, region, d.namespace, d.name, d.standbyReplicas);
-      sizes[`${d.namespace}/${d.name}`] = d.standbyReplicas;
-    }
+    const { deployments, autoscalers } = await scaleWorkloads(
+      this.deps.estate.workloads,
+      a,
+      region,
+      'standby',
+    );
+    Object.assign(sizes, deployments);
     for (const g of workload?.nodeGroups ?? []) {
       await this.deps.estate.workloads.scaleNodeGroup(a, region, g.name, {
         desired: g.standbySize,
@@ -558,7 +564,11 @@ export class FailbackSteps {
       });
       sizes[`nodegroup/${g.name}`] = g.standbySize;
     }
-    return { at: this.now(), sizes };
+    return {
+      at: this.now(),
+      sizes,
+      ...(Object.keys(autoscalers).length === 0 ? {} : { autoscalers }),
+    };
   }
 
   /** RecordFailback: the run in the ledger, whatever its end, with the steps and the guard's readings. */

@@ -1,4 +1,5 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { scaleWorkloads, scalingPlan } from './workloadScaling.ts';
 import { detectionSignals } from '../config/naming.ts';
 import {
   changesOf,
@@ -329,7 +330,7 @@ export class FailoverSteps {
         ? `fail the Aurora global cluster ${a.database.globalClusterIdentifier} over to ${a.database.clusters[request.targetRegion] ?? '?'}`
         : `promote ${a.database.instances[request.targetRegion] ?? '?'} in ${request.targetRegion}`,
       ...(workload?.nodeGroups.map((g) => `scale node group ${g.name} to ${g.activeSize}`) ?? []),
-      ...(workload?.deployments.map((d) => `scale ${d.namespace}/${d.name} to ${d.activeReplicas}`) ?? []),
+      ...(workload?.deployments.map((d) => scalingPlan(d, 'active')) ?? []),
       `set weights ${request.sourceRegion}=0, ${request.targetRegion}=100 and wait for INSYNC`,
       `verify ${request.targetRegion} and record the run`,
     ];
@@ -454,22 +455,24 @@ export class FailoverSteps {
     return { at: this.deps.clock.now().toISOString(), nodeGroups: out };
   }
 
-  async scaleDeployments({
-    request,
-  }: WithRequest): Promise<{ at: string; deployments: Record<string, number> }> {
+  /** ScaleDeployments: each workload to its active size, or its autoscaler's minimum to it. */
+  async scaleDeployments({ request }: WithRequest): Promise<{
+    at: string;
+    deployments: Record<string, number>;
+    autoscalers?: Record<string, string>;
+  }> {
     const a = app(this.deps, request);
-    const out: Record<string, number> = {};
-    for (const d of a.workloads[request.targetRegion]?.deployments ?? []) {
-      await this.deps.estate.workloads.scaleDeployment(
-        a,
-        request.targetRegion,
-        d.namespace,
-        d.name,
-        d.activeReplicas,
-      );
-      out[`${d.namespace}/${d.name}`] = d.activeReplicas;
-    }
-    return { at: this.deps.clock.now().toISOString(), deployments: out };
+    const { deployments, autoscalers } = await scaleWorkloads(
+      this.deps.estate.workloads,
+      a,
+      request.targetRegion,
+      'active',
+    );
+    return {
+      at: this.deps.clock.now().toISOString(),
+      deployments,
+      ...(Object.keys(autoscalers).length === 0 ? {} : { autoscalers }),
+    };
   }
 
   /** CheckWorkloads: every deployment has its minimum ready; gives up (and says which) after the limit. */
@@ -482,12 +485,7 @@ export class FailoverSteps {
     const out: Record<string, string> = {};
     let ready = true;
     for (const d of a.workloads[request.targetRegion]?.deployments ?? []) {
-      const status = await this.deps.estate.workloads.describeDeployment(
-        a,
-        request.targetRegion,
-        d.namespace,
-        d.name,
-      );
+      const status = await this.deps.estate.workloads.describeWorkload(a, request.targetRegion, d);
       const min = d.minReadyReplicas ?? d.activeReplicas;
       out[`${d.namespace}/${d.name}`] = `${status.readyReplicas}/${min} ready`;
       if (status.readyReplicas < min) ready = false;

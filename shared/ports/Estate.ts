@@ -1,4 +1,4 @@
-import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
+import type { ApplicationConfig, AutoscalerConfig, ScaledWorkloadConfig } from '../config/LifeboatConfig.ts';
 import type { BackupsPort } from './Backups.ts';
 
 /**
@@ -121,9 +121,19 @@ export interface NodeGroupHealth {
   readonly issues: readonly { readonly code: string; readonly message: string }[];
 }
 
-export interface DeploymentStatus {
+export interface WorkloadStatus {
   readonly replicas: number;
   readonly readyReplicas: number;
+}
+
+/** An autoscaler's bounds and target, as the cluster holds them. */
+export interface AutoscalerStatus {
+  readonly min: number;
+  readonly max: number;
+  /** The workload it scales (in its own namespace). */
+  readonly target: { readonly apiVersion: string; readonly kind: string; readonly name: string };
+  /** Whether it is paused (KEDA's `autoscaling.keda.sh/paused` annotations) and scales nothing. */
+  readonly paused: boolean;
 }
 
 export interface WorkloadsPort {
@@ -138,18 +148,31 @@ export interface WorkloadsPort {
     nodeGroup: string,
     scaling: { readonly desired: number; readonly min?: number; readonly max?: number },
   ): Promise<void>;
-  describeDeployment(
+  /** A workload's replicas and ready replicas, from its status. */
+  describeWorkload(
     app: ApplicationConfig,
     region: string,
-    namespace: string,
-    name: string,
-  ): Promise<DeploymentStatus>;
-  scaleDeployment(
+    workload: ScaledWorkloadConfig,
+  ): Promise<WorkloadStatus>;
+  /** Sets a workload's replicas through its `/scale` subresource; nothing when it already has them. */
+  scaleWorkload(
     app: ApplicationConfig,
     region: string,
-    namespace: string,
-    name: string,
+    workload: ScaledWorkloadConfig,
     replicas: number,
+  ): Promise<void>;
+  /** The autoscaler the config names for the workload. */
+  describeAutoscaler(
+    app: ApplicationConfig,
+    region: string,
+    workload: ScaledWorkloadConfig & { readonly autoscaler: AutoscalerConfig },
+  ): Promise<AutoscalerStatus>;
+  /** Sets the autoscaler's minimum and maximum; nothing when it already has them. */
+  setAutoscalerBounds(
+    app: ApplicationConfig,
+    region: string,
+    workload: ScaledWorkloadConfig & { readonly autoscaler: AutoscalerConfig },
+    bounds: { readonly min: number; readonly max: number },
   ): Promise<void>;
 }
 

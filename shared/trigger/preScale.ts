@@ -1,4 +1,5 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
+import { scaleWorkloads } from '../failover/workloadScaling.ts';
 import { regionHealth } from '../failover/regionHealth.ts';
 import { readReplicationAtRisk } from '../failover/replicationAtRisk.ts';
 import type { Estate } from '../ports/Estate.ts';
@@ -170,7 +171,6 @@ export async function preScaleStandby(
       desired: group.activeSize,
       max: group.maxSize ?? group.activeSize,
     });
-  for (const d of workloads?.deployments ?? [])
-    await estate.workloads.scaleDeployment(app, target, d.namespace, d.name, d.activeReplicas);
+  await scaleWorkloads(estate.workloads, app, target, 'active');
   return { scaled: true, target };
 }

@@ -23,7 +23,7 @@ import {
   type KubernetesHttpResponse,
 } from '../../shared/aws/EksWorkloads.ts';
 import { loadConfig } from '../../shared/config/loadConfig.ts';
-import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import type { ApplicationConfig, ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
 import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 
 const eks = mockClient(EKSClient);
@@ -35,6 +35,13 @@ const CLUSTER = 'ai-gateway-use1';
 const ENDPOINT = 'https://0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com';
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBfakeClusterCA\n-----END CERTIFICATE-----\n';
 const T0 = new Date('2026-11-22T06:00:00.000Z');
+const [LITELLM, AGENTGATEWAY, VLLM] = APP.workloads[REGION]!.deployments as [
+  ScaledWorkloadConfig,
+  ScaledWorkloadConfig,
+  ScaledWorkloadConfig,
+];
+const AUTOSCALED = { ...AGENTGATEWAY, autoscaler: AGENTGATEWAY.autoscaler! };
+const KEDA = { ...VLLM, autoscaler: VLLM.autoscaler! };
 
 const CREDENTIALS: AwsCredentialIdentity = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -334,30 +341,47 @@ describe('EksWorkloads.scaleNodeGroup', () => {
   });
 });
 
-describe('EksWorkloads.describeDeployment', () => {
-  it('reads spec.replicas and status.readyReplicas from the deployment', async () => {
+describe('EksWorkloads.describeWorkload', () => {
+  it("reads spec.replicas and status.readyReplicas from the workload's status subresource", async () => {
     const { workloads, kube } = setup({
       responses: [
         ok({ kind: 'Deployment', spec: { replicas: 6 }, status: { replicas: 6, readyReplicas: 4 } }),
       ],
     });
-    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).resolves.toEqual({
+    await expect(workloads.describeWorkload(APP, REGION, LITELLM)).resolves.toEqual({
       replicas: 6,
       readyReplicas: 4,
     });
     expect(kube.calls).toHaveLength(1);
     const [req] = kube.calls;
     expect(req).toMatchObject({
-      url: `${ENDPOINT}/apis/apps/v1/namespaces/ai-gateway/deployments/litellm`,
+      url: `${ENDPOINT}/apis/apps/v1/namespaces/ai-gateway/deployments/litellm/status`,
       method: 'GET',
     });
     expect(req!.body).toBeUndefined();
     expectKubernetesHeaders(req!);
   });
 
+  it('reads a StatefulSet, and a custom kind at the apiVersion and resource the config gives', async () => {
+    const { workloads, kube } = setup({
+      responses: [ok({ spec: { replicas: 2 }, status: { readyReplicas: 2 } }), ok({ spec: { replicas: 3 } })],
+    });
+    await workloads.describeWorkload(APP, REGION, VLLM);
+    await workloads.describeWorkload(APP, REGION, {
+      ...LITELLM,
+      kind: 'Rollout',
+      apiVersion: 'argoproj.io/v1alpha1',
+      resource: 'rollouts',
+    });
+    expect(kube.calls.map((c) => c.url)).toEqual([
+      `${ENDPOINT}/apis/apps/v1/namespaces/ai-gateway/statefulsets/vllm/status`,
+      `${ENDPOINT}/apis/argoproj.io/v1alpha1/namespaces/ai-gateway/rollouts/litellm/status`,
+    ]);
+  });
+
   it('reports zero ready replicas when the status omits them', async () => {
     const { workloads } = setup({ responses: [ok({ spec: { replicas: 0 }, status: {} })] });
-    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).resolves.toEqual({
+    await expect(workloads.describeWorkload(APP, REGION, LITELLM)).resolves.toEqual({
       replicas: 0,
       readyReplicas: 0,
     });
@@ -365,45 +389,152 @@ describe('EksWorkloads.describeDeployment', () => {
 
   it('URL-encodes the namespace and name', async () => {
     const { workloads, kube } = setup({ responses: [ok({ spec: { replicas: 1 } })] });
-    await workloads.describeDeployment(APP, REGION, 'a b', 'x/../y?z');
-    expect(kube.calls[0]!.url).toBe(`${ENDPOINT}/apis/apps/v1/namespaces/a%20b/deployments/x%2F..%2Fy%3Fz`);
+    await workloads.describeWorkload(APP, REGION, { ...LITELLM, namespace: 'a b', name: 'x/../y?z' });
+    expect(kube.calls[0]!.url).toBe(
+      `${ENDPOINT}/apis/apps/v1/namespaces/a%20b/deployments/x%2F..%2Fy%3Fz/status`,
+    );
   });
 });
 
-describe('EksWorkloads.scaleDeployment', () => {
-  it('patches the scale subresource with a merge patch of the replicas', async () => {
-    const { workloads, kube } = setup({ responses: [ok({ kind: 'Scale', spec: { replicas: 6 } })] });
-    await workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 6);
-    expect(kube.calls).toHaveLength(1);
-    const [req] = kube.calls;
-    expect(req).toMatchObject({
-      url: `${ENDPOINT}/apis/apps/v1/namespaces/ai-gateway/deployments/litellm/scale`,
-      method: 'PATCH',
-      body: '{"spec":{"replicas":6}}',
+describe('EksWorkloads.scaleWorkload', () => {
+  const SCALE = `${ENDPOINT}/apis/apps/v1/namespaces/ai-gateway/deployments/litellm/scale`;
+
+  it('reads the scale subresource, then replaces it with the replicas and the resourceVersion it read', async () => {
+    const { workloads, kube } = setup({
+      responses: [
+        ok({ kind: 'Scale', metadata: { name: 'litellm', resourceVersion: '4711' }, spec: { replicas: 2 } }),
+        ok({ kind: 'Scale', spec: { replicas: 6 } }),
+      ],
     });
-    expect(req!.headers['Content-Type']).toBe('application/merge-patch+json');
-    expectKubernetesHeaders(req!);
+    await workloads.scaleWorkload(APP, REGION, LITELLM, 6);
+    expect(kube.calls).toHaveLength(2);
+    const [read, write] = kube.calls;
+    expect(read).toMatchObject({ url: SCALE, method: 'GET' });
+    expect(write).toMatchObject({ url: SCALE, method: 'PUT' });
+    expect(JSON.parse(write!.body!)).toEqual({
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'litellm', namespace: 'ai-gateway', resourceVersion: '4711' },
+      spec: { replicas: 6 },
+    });
+    expect(write!.headers['Content-Type']).toBe('application/json');
+    expectKubernetesHeaders(write!);
+  });
+
+  it('writes nothing when the workload already has the replicas (a retried step)', async () => {
+    const { workloads, kube } = setup({ responses: [ok({ kind: 'Scale', spec: { replicas: 6 } })] });
+    await workloads.scaleWorkload(APP, REGION, LITELLM, 6);
+    expect(kube.calls.map((c) => c.method)).toEqual(['GET']);
   });
 
   it('accepts zero replicas', async () => {
-    const { workloads, kube } = setup({ responses: [ok({ kind: 'Scale', spec: {} })] });
-    await workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 0);
-    expect(kube.calls[0]!.body).toBe('{"spec":{"replicas":0}}');
+    const { workloads, kube } = setup({
+      responses: [ok({ kind: 'Scale', metadata: { resourceVersion: '1' }, spec: { replicas: 1 } }), ok({})],
+    });
+    await workloads.scaleWorkload(APP, REGION, LITELLM, 0);
+    expect((JSON.parse(kube.calls[1]!.body!) as { spec: unknown }).spec).toEqual({ replicas: 0 });
   });
 
   it('rejects a negative or fractional count and sends nothing', async () => {
     const { workloads, kube } = setup();
-    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', -1)).rejects.toThrow(
-      'The deployment ai-gateway/litellm replicas must be a whole number of at least 0, not -1',
+    await expect(workloads.scaleWorkload(APP, REGION, LITELLM, -1)).rejects.toThrow(
+      'The Deployment ai-gateway/litellm replicas must be a whole number of at least 0, not -1',
     );
-    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 1.5)).rejects.toThrow(
-      RangeError,
+    await expect(workloads.scaleWorkload(APP, REGION, LITELLM, 1.5)).rejects.toThrow(RangeError);
+    await expect(workloads.scaleWorkload(APP, REGION, LITELLM, NaN)).rejects.toThrow(RangeError);
+    expect(kube.calls).toHaveLength(0);
+    expect(eks.calls()).toHaveLength(0);
+  });
+});
+
+describe('EksWorkloads autoscalers', () => {
+  const HPA = `${ENDPOINT}/apis/autoscaling/v2/namespaces/ai-gateway/horizontalpodautoscalers/agentgateway`;
+  const SCALED_OBJECT = `${ENDPOINT}/apis/keda.sh/v1alpha1/namespaces/ai-gateway/scaledobjects/vllm`;
+  const hpa = (spec: Record<string, unknown>) =>
+    ok({
+      kind: 'HorizontalPodAutoscaler',
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'agentgateway' }, ...spec },
+    });
+
+  it("reads an HPA's bounds and target", async () => {
+    const { workloads, kube } = setup({ responses: [hpa({ minReplicas: 1, maxReplicas: 6 })] });
+    await expect(workloads.describeAutoscaler(APP, REGION, AUTOSCALED)).resolves.toEqual({
+      min: 1,
+      max: 6,
+      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'agentgateway' },
+      paused: false,
+    });
+    expect(kube.calls[0]).toMatchObject({ url: HPA, method: 'GET' });
+  });
+
+  it("defaults an HPA's minimum to 1, and a ScaledObject's to 0 and 100 with an apps/v1 Deployment target", async () => {
+    const { workloads } = setup({
+      responses: [
+        hpa({ maxReplicas: 4 }),
+        ok({ kind: 'ScaledObject', spec: { scaleTargetRef: { name: 'vllm' } } }),
+      ],
+    });
+    await expect(workloads.describeAutoscaler(APP, REGION, AUTOSCALED)).resolves.toMatchObject({
+      min: 1,
+      max: 4,
+    });
+    await expect(workloads.describeAutoscaler(APP, REGION, KEDA)).resolves.toEqual({
+      min: 0,
+      max: 100,
+      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'vllm' },
+      paused: false,
+    });
+  });
+
+  it.each([
+    [{ 'autoscaling.keda.sh/paused': 'true' }, true],
+    [{ 'autoscaling.keda.sh/paused-replicas': '0' }, true],
+    [{ 'autoscaling.keda.sh/paused': 'false' }, false],
+  ])('reads a ScaledObject with annotations %j as paused: %s', async (annotations, paused) => {
+    const { workloads } = setup({
+      responses: [
+        ok({ metadata: { annotations }, spec: { scaleTargetRef: { kind: 'StatefulSet', name: 'vllm' } } }),
+      ],
+    });
+    await expect(workloads.describeAutoscaler(APP, REGION, KEDA)).resolves.toMatchObject({ paused });
+  });
+
+  it("merge-patches an HPA's minReplicas and maxReplicas only", async () => {
+    const { workloads, kube } = setup({ responses: [hpa({ minReplicas: 1, maxReplicas: 2 }), hpa({})] });
+    await workloads.setAutoscalerBounds(APP, REGION, AUTOSCALED, { min: 3, max: 3 });
+    const [, patch] = kube.calls;
+    expect(patch).toMatchObject({ url: HPA, method: 'PATCH' });
+    expect(JSON.parse(patch!.body!)).toEqual({ spec: { minReplicas: 3, maxReplicas: 3 } });
+    expect(patch!.headers['Content-Type']).toBe('application/merge-patch+json');
+  });
+
+  it("merge-patches a ScaledObject's minReplicaCount and maxReplicaCount", async () => {
+    const { workloads, kube } = setup({
+      responses: [
+        ok({ spec: { minReplicaCount: 1, maxReplicaCount: 4, scaleTargetRef: { name: 'vllm' } } }),
+        ok({}),
+      ],
+    });
+    await workloads.setAutoscalerBounds(APP, REGION, KEDA, { min: 2, max: 4 });
+    expect(kube.calls[1]).toMatchObject({ url: SCALED_OBJECT, method: 'PATCH' });
+    expect(JSON.parse(kube.calls[1]!.body!)).toEqual({ spec: { minReplicaCount: 2, maxReplicaCount: 4 } });
+  });
+
+  it('patches nothing when the bounds are already so', async () => {
+    const { workloads, kube } = setup({ responses: [hpa({ minReplicas: 3, maxReplicas: 6 })] });
+    await workloads.setAutoscalerBounds(APP, REGION, AUTOSCALED, { min: 3, max: 6 });
+    expect(kube.calls.map((c) => c.method)).toEqual(['GET']);
+  });
+
+  it("refuses bounds the API would refuse (an HPA's minimum under 1, a maximum under the minimum) and sends nothing", async () => {
+    const { workloads, kube } = setup();
+    await expect(workloads.setAutoscalerBounds(APP, REGION, AUTOSCALED, { min: 0, max: 3 })).rejects.toThrow(
+      'Cannot set HorizontalPodAutoscaler ai-gateway/agentgateway to minReplicas 0, maxReplicas 3: the minimum must be at least 1',
     );
-    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', NaN)).rejects.toThrow(
+    await expect(workloads.setAutoscalerBounds(APP, REGION, KEDA, { min: 4, max: 3 })).rejects.toThrow(
       RangeError,
     );
     expect(kube.calls).toHaveLength(0);
-    expect(eks.calls()).toHaveLength(0);
   });
 });
 
@@ -417,9 +548,7 @@ describe('EksWorkloads Kubernetes errors', () => {
     const { workloads } = setup({
       responses: [status(404, 'NotFound', 'deployments.apps "litellm" not found')],
     });
-    const error = await workloads
-      .describeDeployment(APP, REGION, 'ai-gateway', 'litellm')
-      .catch((e: unknown) => e);
+    const error = await workloads.describeWorkload(APP, REGION, LITELLM).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubernetesApiError);
     expect(error).toMatchObject({
       name: 'NotFound',
@@ -432,7 +561,7 @@ describe('EksWorkloads Kubernetes errors', () => {
     const { workloads } = setup({
       responses: [status(429, 'TooManyRequests', 'Too many requests, please try again later.')],
     });
-    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 2)).rejects.toMatchObject({
+    await expect(workloads.scaleWorkload(APP, REGION, LITELLM, 2)).rejects.toMatchObject({
       name: 'TooManyRequests',
       statusCode: 429,
       message: 'Too many requests, please try again later.',
@@ -441,7 +570,7 @@ describe('EksWorkloads Kubernetes errors', () => {
 
   it('names the error KubernetesError when the answer is not a Status', async () => {
     const { workloads } = setup({ responses: [{ statusCode: 502, body: '<html>Bad Gateway</html>' }] });
-    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).rejects.toMatchObject({
+    await expect(workloads.describeWorkload(APP, REGION, LITELLM)).rejects.toMatchObject({
       name: 'KubernetesError',
       statusCode: 502,
       message: expect.stringContaining('answered HTTP 502: <html>Bad Gateway</html>'),
@@ -469,21 +598,21 @@ describe('EksWorkloads caching', () => {
     });
     const deployment = ok({ spec: { replicas: 2 }, status: { readyReplicas: 2 } });
     const { workloads, kube } = setup({ responses: [deployment, deployment, deployment] });
-    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
-    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'agentgateway');
-    await workloads.describeDeployment(APP, 'us-west-2', 'ai-gateway', 'litellm');
+    await workloads.describeWorkload(APP, REGION, LITELLM);
+    await workloads.describeWorkload(APP, REGION, AGENTGATEWAY);
+    await workloads.describeWorkload(APP, 'us-west-2', LITELLM);
     expect(eks).toHaveReceivedCommandTimes(DescribeClusterCommand, 2);
     expect(eks).toHaveReceivedNthSpecificCommandWith(1, DescribeClusterCommand, { name: CLUSTER });
     expect(eks).toHaveReceivedNthSpecificCommandWith(2, DescribeClusterCommand, { name: 'ai-gateway-usw2' });
     expect(kube.calls[2]!.url).toBe(
-      'https://usw2.example.eks.amazonaws.com/apis/apps/v1/namespaces/ai-gateway/deployments/litellm',
+      'https://usw2.example.eks.amazonaws.com/apis/apps/v1/namespaces/ai-gateway/deployments/litellm/status',
     );
   });
 
   it('reuses what clusterReachable learned when a Kubernetes call follows', async () => {
     const { workloads } = setup({ responses: [ok({ spec: { replicas: 2 } })] });
     await workloads.clusterReachable(APP, REGION);
-    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    await workloads.describeWorkload(APP, REGION, LITELLM);
     expect(eks).toHaveReceivedCommandTimes(DescribeClusterCommand, 1);
   });
 
@@ -491,8 +620,8 @@ describe('EksWorkloads caching', () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     eks.on(DescribeClusterCommand).rejectsOnce(throttled).resolves({ cluster: activeCluster() });
     const { workloads } = setup({ responses: [ok({ spec: { replicas: 2 } })] });
-    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).rejects.toBe(throttled);
-    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).resolves.toEqual({
+    await expect(workloads.describeWorkload(APP, REGION, LITELLM)).rejects.toBe(throttled);
+    await expect(workloads.describeWorkload(APP, REGION, LITELLM)).resolves.toEqual({
       replicas: 2,
       readyReplicas: 0,
     });
@@ -504,7 +633,7 @@ describe('EksWorkloads caching', () => {
       cluster: { name: CLUSTER, status: 'CREATING', certificateAuthority: {} },
     });
     const { workloads, kube } = setup();
-    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).rejects.toThrow(
+    await expect(workloads.describeWorkload(APP, REGION, LITELLM)).rejects.toThrow(
       'EKS cluster ai-gateway-use1 in us-east-1 has no API endpoint or CA yet (status CREATING)',
     );
     expect(kube.calls).toHaveLength(0);
@@ -517,11 +646,11 @@ describe('EksWorkloads caching', () => {
       responses: [deployment, deployment, deployment],
       now: () => now,
     });
-    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    await workloads.describeWorkload(APP, REGION, LITELLM);
     now = new Date(T0.getTime() + 9 * 60_000);
-    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    await workloads.describeWorkload(APP, REGION, LITELLM);
     now = new Date(T0.getTime() + 10 * 60_000);
-    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    await workloads.describeWorkload(APP, REGION, LITELLM);
 
     const [first, second, third] = kube.calls.map((c) => c.headers.Authorization);
     expect(second).toBe(first);
@@ -539,11 +668,11 @@ describe('EksWorkloads caching', () => {
         ok({ spec: { replicas: 2 } }),
       ],
     });
-    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).rejects.toMatchObject({
+    await expect(workloads.describeWorkload(APP, REGION, LITELLM)).rejects.toMatchObject({
       name: 'Unauthorized',
       statusCode: 401,
     });
-    await workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm');
+    await workloads.describeWorkload(APP, REGION, LITELLM);
     expect(kube.calls).toHaveLength(2);
     expect(credentialCalls.count).toBe(2);
   });
@@ -648,29 +777,35 @@ describe('nodeHttpsRequest', () => {
 
   it('calls the API server over TLS when its certificate chains to the pinned CA', async () => {
     const workloads = workloadsAt(serverCa);
-    await workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 3);
-    await expect(workloads.describeDeployment(APP, REGION, 'ai-gateway', 'litellm')).resolves.toEqual({
+    await workloads.scaleWorkload(APP, REGION, LITELLM, 4);
+    await expect(workloads.describeWorkload(APP, REGION, LITELLM)).resolves.toEqual({
       replicas: 3,
       readyReplicas: 1,
     });
-    expect(received).toHaveLength(2);
-    expect(received[0]).toMatchObject({
-      method: 'PATCH',
+    expect(received).toHaveLength(3);
+    const body =
+      '{"apiVersion":"autoscaling/v1","kind":"Scale","metadata":{"name":"litellm","namespace":"ai-gateway"},"spec":{"replicas":4}}';
+    expect(received[1]).toMatchObject({
+      method: 'PUT',
       url: '/apis/apps/v1/namespaces/ai-gateway/deployments/litellm/scale',
-      body: '{"spec":{"replicas":3}}',
+      body,
       headers: {
         authorization: expect.stringMatching(/^Bearer k8s-aws-v1\./),
         accept: 'application/json',
-        'content-type': 'application/merge-patch+json',
-        'content-length': '23',
+        'content-type': 'application/json',
+        'content-length': String(body.length),
       },
     });
-    expect(received[1]).toMatchObject({ method: 'GET', body: '' });
+    expect(received[0]).toMatchObject({ method: 'GET', body: '' });
+    expect(received[2]).toMatchObject({
+      method: 'GET',
+      url: '/apis/apps/v1/namespaces/ai-gateway/deployments/litellm/status',
+    });
   });
 
   it('refuses a server whose certificate does not chain to the pinned CA', async () => {
     const workloads = workloadsAt(otherCa);
-    await expect(workloads.scaleDeployment(APP, REGION, 'ai-gateway', 'litellm', 3)).rejects.toMatchObject({
+    await expect(workloads.scaleWorkload(APP, REGION, LITELLM, 3)).rejects.toMatchObject({
       code: expect.stringMatching(/CERT/),
     });
     expect(received).toHaveLength(0);

@@ -11,14 +11,14 @@ const aurora = config.applications[1]!;
 
 describe('workloadReadinessSeconds', () => {
   it('adds a node group scale-up when the standby nodes have no room for the minimum ready pods', () => {
-    // ai-gateway: 9 active pods on 6 nodes (2 per node); 2 standby nodes hold 4, the minimum is 6.
+    // ai-gateway: 11 active pods on 6 nodes (2 per node); 2 standby nodes hold 4, the minimum is 8.
     expect(workloadReadinessSeconds(rds.workloads['us-west-2']!, DEFAULT_LATENCY)).toBe(90 + 30);
   });
 
   it('is one pod start when the standby nodes have room', () => {
     const roomy: WorkloadConfig = {
       ...rds.workloads['us-west-2']!,
-      nodeGroups: [{ name: 'general', activeSize: 6, standbySize: 3, maxSize: 10 }],
+      nodeGroups: [{ name: 'general', activeSize: 6, standbySize: 4, maxSize: 10 }],
     };
     expect(workloadReadinessSeconds(roomy, DEFAULT_LATENCY)).toBe(30);
   });

@@ -4,7 +4,7 @@ import { synthLifeboat, testConfig } from '../support/synth.ts';
 describe('ClusterAccessStack', () => {
   const { stacks } = synthLifeboat();
 
-  it("gives every control plane's workloads role edit access to the applications' namespaces and node reads, on each cluster", () => {
+  it("gives every control plane's workloads role scaling access to the applications' namespaces, node reads, and the scalers group where a ScaledObject needs it, on each cluster", () => {
     const access = stacks.clusterAccess.get('us-west-2');
     expect(access).toBeDefined();
     const template = Template.fromStack(access!);
@@ -16,6 +16,9 @@ describe('ClusterAccessStack', () => {
     expect([...clusters].sort()).toEqual(['ai-gateway-drill-usw2', 'ai-gateway-usw2']);
     // One entry per cluster for each control-plane region's role.
     expect(workloads).toHaveLength(clusters.size * 3);
+    // The drill application's cluster has no ScaledObject: its entries name no group.
+    for (const entry of workloads.filter((e) => e.Properties.ClusterName === 'ai-gateway-drill-usw2'))
+      expect(entry.Properties).not.toHaveProperty('KubernetesGroups');
     template.hasResourceProperties('AWS::EKS::AccessEntry', {
       ClusterName: 'ai-gateway-usw2',
       PrincipalArn: {
@@ -24,12 +27,17 @@ describe('ClusterAccessStack', () => {
           ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:role/lifeboat-workloads-eu-west-1'],
         ],
       },
+      KubernetesGroups: ['lifeboat-scalers'],
       AccessPolicies: [
         {
           PolicyArn: {
             'Fn::Join': [
               '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSEditPolicy'],
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':eks::aws:cluster-access-policy/AmazonARCRegionSwitchScalingPolicy',
+              ],
             ],
           },
           AccessScope: { Type: 'namespace', Namespaces: ['ai-gateway'] },
@@ -72,7 +80,7 @@ describe('ClusterAccessStack', () => {
     );
   });
 
-  it("lets the trigger in the standby's region edit a pre-scaled application's deployments, and scale its node groups", () => {
+  it("lets the trigger in the standby's region scale a pre-scaled application's workloads, and its node groups", () => {
     const config = testConfig((doc) => {
       const app = doc.applications[0] as { automation: Record<string, unknown> };
       app.automation.preScaleOnFirstSignal = true;
@@ -82,7 +90,7 @@ describe('ClusterAccessStack', () => {
     const triggers = Object.values(access.findResources('AWS::EKS::AccessEntry')).filter((e) =>
       JSON.stringify(e).includes('lifeboat-trigger-'),
     ) as { Properties: { ClusterName: string; PrincipalArn: unknown; AccessPolicies: unknown[] } }[];
-    // Only us-west-2's own trigger, only on ai-gateway's cluster, only its namespace, edit only.
+    // Only us-west-2's own trigger, only on ai-gateway's cluster, only its namespace, scaling only.
     expect(triggers).toHaveLength(1);
     expect(triggers[0]!.Properties.ClusterName).toBe('ai-gateway-usw2');
     expect(JSON.stringify(triggers[0]!.Properties.PrincipalArn)).toContain('role/lifeboat-trigger-us-west-2');
@@ -91,7 +99,11 @@ describe('ClusterAccessStack', () => {
         PolicyArn: {
           'Fn::Join': [
             '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSEditPolicy'],
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':eks::aws:cluster-access-policy/AmazonARCRegionSwitchScalingPolicy',
+            ],
           ],
         },
         AccessScope: { Type: 'namespace', Namespaces: ['ai-gateway'] },

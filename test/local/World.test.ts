@@ -199,21 +199,28 @@ describe('World workloads', () => {
     expect(world.readyReplicas(APP, 'us-west-2')).toEqual({
       'ai-gateway/litellm': 2,
       'ai-gateway/agentgateway': 1,
+      'ai-gateway/vllm': 1,
     });
     world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 6 });
-    world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'litellm', 6);
-    world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'agentgateway', 3);
+    world.scaleWorkload(APP, 'us-west-2', 'ai-gateway', 'litellm', 6);
+    world.patchAutoscaler(APP, 'us-west-2', 'ai-gateway', 'HorizontalPodAutoscaler', 'agentgateway', {
+      min: 3,
+    });
+    world.patchAutoscaler(APP, 'us-west-2', 'ai-gateway', 'ScaledObject', 'vllm', { min: 2 });
     await clock.runUntil(30);
-    // Two standby nodes hold ceil(9 / 6) = 2 pods each: 4 slots, 3 taken by running pods; the free
-    // one goes to litellm. Running pods are never evicted to make room.
+    // Two standby nodes hold ceil(11 / 6) = 2 pods each: 4 slots, all taken by running pods, which
+    // are never evicted to make room; the new pods wait for the new nodes.
     expect(world.readyReplicas(APP, 'us-west-2')).toEqual({
-      'ai-gateway/litellm': 3,
+      'ai-gateway/litellm': 2,
       'ai-gateway/agentgateway': 1,
+      'ai-gateway/vllm': 1,
     });
     await clock.runUntil(90 + 30);
+    // The autoscalers scaled agentgateway and vllm to their new minimums at their first sync (15 s).
     expect(world.readyReplicas(APP, 'us-west-2')).toEqual({
       'ai-gateway/litellm': 6,
       'ai-gateway/agentgateway': 3,
+      'ai-gateway/vllm': 2,
     });
     expect(world.workloadsReady(APP, 'us-west-2')).toBe(true);
   });
@@ -222,7 +229,7 @@ describe('World workloads', () => {
     const { world, clock } = testWorld();
     world.setCapacityShortfall('us-west-2', 3);
     world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 6 });
-    world.scaleDeployment(APP, 'us-west-2', 'ai-gateway', 'litellm', 6);
+    world.scaleWorkload(APP, 'us-west-2', 'ai-gateway', 'litellm', 6);
     await clock.runUntil(200);
     expect(world.readyReplicas(APP, 'us-west-2')['ai-gateway/litellm']).toBe(3);
     expect(world.workloadsReady(APP, 'us-west-2')).toBe(false);
@@ -233,6 +240,63 @@ describe('World workloads', () => {
     expect(() => {
       world.updateNodegroupConfig(APP, 'us-west-2', 'general', { desired: 12, max: 10 });
     }).toThrow('desired 12 is outside min 2 and max 10');
+  });
+});
+
+describe('World autoscalers', () => {
+  const replicas = (world: ReturnType<typeof testWorld>['world'], name: string) =>
+    world.workloadReplicas(APP, 'us-west-2', 'ai-gateway', name);
+
+  it("undoes a direct scale of an HPA's workload at its next sync: the standby has no load to keep it", async () => {
+    const { world, clock } = testWorld();
+    await clock.runUntil(1);
+    world.scaleWorkload(APP, 'us-west-2', 'ai-gateway', 'agentgateway', 3);
+    expect(replicas(world, 'agentgateway')).toBe(3);
+    await clock.runUntil(15);
+    expect(replicas(world, 'agentgateway')).toBe(1);
+  });
+
+  it('keeps a raised minimum, and the workload scaled to it, through every sync', async () => {
+    const { world, clock } = testWorld();
+    world.patchAutoscaler(APP, 'us-west-2', 'ai-gateway', 'HorizontalPodAutoscaler', 'agentgateway', {
+      min: 3,
+    });
+    world.patchAutoscaler(APP, 'us-west-2', 'ai-gateway', 'ScaledObject', 'vllm', { min: 2 });
+    await clock.runUntil(15);
+    expect([replicas(world, 'agentgateway'), replicas(world, 'vllm')]).toEqual([3, 2]);
+    await clock.runUntil(600);
+    expect([replicas(world, 'agentgateway'), replicas(world, 'vllm')]).toEqual([3, 2]);
+  });
+
+  it('refuses bounds the API server refuses', () => {
+    const { world } = testWorld();
+    expect(() => {
+      world.patchAutoscaler(APP, 'us-west-2', 'ai-gateway', 'HorizontalPodAutoscaler', 'agentgateway', {
+        min: 0,
+      });
+    }).toThrow('the minimum (0) must be at least 1');
+    expect(() => {
+      world.patchAutoscaler(APP, 'us-west-2', 'ai-gateway', 'ScaledObject', 'vllm', { min: 3, max: 2 });
+    }).toThrow('the maximum (2) at least the minimum');
+    expect(() => world.readAutoscaler(APP, 'us-west-2', 'ai-gateway', 'ScaledObject', 'litellm')).toThrow(
+      'scaledobjects.keda.sh "litellm" not found',
+    );
+  });
+
+  it('scales nothing while paused, for an HPA whose target is at 0, or in a region that is down', async () => {
+    const { world, clock } = testWorld();
+    world.setAutoscaler(APP, 'us-west-2', 'ai-gateway', 'vllm', { paused: true });
+    world.scaleWorkload(APP, 'us-west-2', 'ai-gateway', 'vllm', 2);
+    world.scaleWorkload(APP, 'us-west-2', 'ai-gateway', 'agentgateway', 0);
+    await clock.runUntil(60);
+    expect([replicas(world, 'vllm'), replicas(world, 'agentgateway')]).toEqual([2, 0]);
+    world.setAutoscaler(APP, 'us-west-2', 'ai-gateway', 'vllm', { paused: false });
+    world.setRegionOutage('us-west-2', true);
+    await clock.runUntil(120);
+    expect(replicas(world, 'vllm')).toBe(2);
+    world.setRegionOutage('us-west-2', false);
+    await clock.runUntil(135);
+    expect(replicas(world, 'vllm')).toBe(1);
   });
 });
 

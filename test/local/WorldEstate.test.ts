@@ -45,7 +45,7 @@ describe('worldEstate', () => {
       estate.database.describe(app, 'us-west-2'),
       estate.metrics.replicaLagSeconds(app, 'us-west-2'),
       estate.metrics.replicaLagSeconds(app, 'us-east-1'),
-      estate.workloads.describeDeployment(app, 'us-west-2', 'ai-gateway', 'litellm'),
+      estate.workloads.describeWorkload(app, 'us-west-2', app.workloads['us-west-2']!.deployments[0]!),
       estate.workloads.clusterReachable(app, 'us-west-2'),
       estate.notifier.post('hello'),
     ]);

@@ -155,3 +155,61 @@ describe('lifeboat simulate', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ scenario: 'health-check-flap', violations: [] });
   });
 });
+
+describe('lifeboat kubernetes-rbac', () => {
+  it("prints, for kubectl, a Role over the cluster's ScaledObjects alone, bound to the scalers group", async () => {
+    const { code, stdout, stderr } = await cli('kubernetes-rbac', '--cluster', 'ai-gateway-usw2');
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toContain('reading the example');
+    expect(JSON.parse(stdout)).toEqual({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'lifeboat-scalers', namespace: 'ai-gateway' },
+          rules: [
+            {
+              apiGroups: ['keda.sh'],
+              resources: ['scaledobjects'],
+              resourceNames: ['vllm'],
+              verbs: ['get', 'patch'],
+            },
+          ],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'lifeboat-scalers', namespace: 'ai-gateway' },
+          subjects: [{ kind: 'Group', name: 'lifeboat-scalers', apiGroup: 'rbac.authorization.k8s.io' }],
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'lifeboat-scalers' },
+        },
+      ],
+    });
+  });
+
+  it('says when a cluster needs nothing beyond its access entries, and prints an empty list', async () => {
+    const { code, stdout, stderr } = await cli('kubernetes-rbac', '--cluster', 'ai-gateway-drill-usw2');
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toContain('ai-gateway-drill-usw2 needs no RBAC beyond its access entries');
+    expect(JSON.parse(stdout)).toMatchObject({ kind: 'List', items: [] });
+  });
+
+  it.each([
+    [
+      [],
+      '--cluster is required: name the EKS cluster (ai-gateway-drill-use1, ai-gateway-drill-usw2, ai-gateway-euw1, ai-gateway-use1, ai-gateway-usw2)',
+    ],
+    [['--cluster', 'nope'], '--cluster: no cluster named "nope"'],
+    [
+      ['--cluster', 'ai-gateway-usw2', '--region', 'eu-west-1'],
+      '--region: the config has no cluster ai-gateway-usw2 in eu-west-1; it is in us-west-2',
+    ],
+  ])('refuses %j with a usage error naming the fix', async (args, message) => {
+    const { code, stdout, stderr } = await cli('kubernetes-rbac', ...args);
+    expect(code).toBe(EXIT.usage);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(message);
+  });
+});

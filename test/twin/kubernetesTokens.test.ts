@@ -3,10 +3,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { KubernetesTwin, type KubernetesCall } from '../../local/twin/KubernetesTwin.ts';
 import { testConfig } from '../support/synth.ts';
+import type { ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
+import { kubernetesRbac, SCALERS_GROUP, type RbacObject } from '../../shared/config/kubernetesRbac.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/lifeboat-workloads-us-west-2';
 const KEY = { accessKeyId: 'ASIATESTKEY', secretAccessKey: 'the-secret', sessionToken: 'the-session' };
-const EDIT = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy';
+const SCALING = 'arn:aws:eks::aws:cluster-access-policy/AmazonARCRegionSwitchScalingPolicy';
 
 describe('KubernetesTwin', () => {
   const config = testConfig();
@@ -14,32 +16,62 @@ describe('KubernetesTwin', () => {
   const calls: KubernetesCall[] = [];
   let now = new Date('2030-01-01T00:00:00Z');
   let scaled: number | undefined;
+  let generation = 1;
+  /** While set, every read finds the workload changed since the last one. */
+  let busy = false;
+  let groups: string[] = [];
+  let rbac: RbacObject[] = [];
+  const bounds = new Map<string, { min: number; max: number }>();
   const twin = new KubernetesTwin({
     now: () => now,
     credentials: (id) => (id === KEY.accessKeyId ? { ...KEY, roleArn: ROLE } : undefined),
     accessEntries: () => [
       {
         principalArn: ROLE,
-        kubernetesGroups: [],
-        policies: [{ policyArn: EDIT, accessScope: { type: 'namespace', namespaces: ['ai-gateway'] } }],
+        kubernetesGroups: groups,
+        policies: [{ policyArn: SCALING, accessScope: { type: 'namespace', namespaces: ['ai-gateway'] } }],
       },
     ],
+    rbac: () => rbac,
     workloads: {
       check: () => undefined,
-      deployment: () => ({ replicas: scaled ?? 2, readyReplicas: 2 }),
-      scale: (_, __, ___, ____, replicas) => {
+      workload: () => {
+        if (busy) generation += 1;
+        return { kind: 'Deployment', replicas: scaled ?? 2, readyReplicas: 2, generation };
+      },
+      scale: (_, __, ___, replicas) => {
         scaled = replicas;
+        generation += 1;
+      },
+      autoscaler: (_, __, kind, ___, name) => ({
+        ...(bounds.get(`${kind}/${name}`) ?? { min: 1, max: 6 }),
+        target: { apiVersion: 'apps/v1', kind: kind === 'ScaledObject' ? 'StatefulSet' : 'Deployment', name },
+        paused: false,
+      }),
+      patchAutoscaler: (_, __, kind, ___, name, b) => {
+        const current = bounds.get(`${kind}/${name}`) ?? { min: 1, max: 6 };
+        bounds.set(`${kind}/${name}`, { min: b.min ?? current.min, max: b.max ?? current.max });
       },
       nodes: () => [{ name: 'n1', ready: true }],
     },
     onCall: (call) => calls.push(call),
   });
+  const [litellm, agentgateway, vllm] = app.workloads['us-west-2']!.deployments as [
+    ScaledWorkloadConfig,
+    ScaledWorkloadConfig,
+    ScaledWorkloadConfig,
+  ];
+  const hpaOwned = { ...agentgateway, autoscaler: agentgateway.autoscaler! };
+  const kedaOwned = { ...vllm, autoscaler: vllm.autoscaler! };
 
   beforeAll(() => twin.start());
   afterAll(() => twin.stop());
   beforeEach(() => {
     calls.length = 0;
     now = new Date('2030-01-01T00:00:00Z');
+    groups = [];
+    rbac = [];
+    bounds.clear();
   });
 
   /** The real adapter, signing its token with `credentials`, with the twin as the cluster's API. */
@@ -61,21 +93,70 @@ describe('KubernetesTwin', () => {
   }
 
   it("serves the adapter's scale with a token signed for this cluster by a role with an access entry", async () => {
-    await workloads(KEY).scaleDeployment(app, 'us-west-2', 'ai-gateway', 'litellm', 5);
+    await workloads(KEY).scaleWorkload(app, 'us-west-2', litellm, 5);
     expect(scaled).toBe(5);
     expect(calls).toEqual([
-      expect.objectContaining({ operation: 'PatchDeploymentScale', status: 200, roleArn: ROLE }),
+      expect.objectContaining({ operation: 'ReadWorkloadScale', status: 200, roleArn: ROLE }),
+      expect.objectContaining({ operation: 'UpdateWorkloadScale', status: 200, roleArn: ROLE }),
     ]);
+  });
+
+  it('answers an update carrying a stale resourceVersion with 409 Conflict', async () => {
+    // Another writer (the autoscaler, say) changes the workload between the adapter's read and write.
+    busy = true;
+    await expect(workloads(KEY).scaleWorkload(app, 'us-west-2', litellm, 7)).rejects.toMatchObject({
+      name: 'Conflict',
+      statusCode: 409,
+    });
+    busy = false;
+    expect(scaled).not.toBe(7);
+  });
+
+  it("lets the ARC scaling policy read and patch an HPA's bounds", async () => {
+    await workloads(KEY).setAutoscalerBounds(app, 'us-west-2', hpaOwned, { min: 3, max: 6 });
+    expect(bounds.get('HorizontalPodAutoscaler/agentgateway')).toEqual({ min: 3, max: 6 });
+    expect(calls.map((c) => `${c.operation} ${c.status}`)).toEqual([
+      'ReadAutoscaler 200',
+      'PatchAutoscaler 200',
+    ]);
+  });
+
+  it("forbids a ScaledObject, a custom resource no access policy covers, until RBAC binds the entry's group", async () => {
+    await expect(
+      workloads(KEY).setAutoscalerBounds(app, 'us-west-2', kedaOwned, { min: 2, max: 4 }),
+    ).rejects.toMatchObject({ name: 'Forbidden' });
+    expect(calls[0]).toMatchObject({
+      operation: 'ReadAutoscaler',
+      status: 403,
+      reason: expect.stringContaining(
+        'cannot get resource "scaledobjects" in API group "keda.sh" in the namespace "ai-gateway"',
+      ) as unknown,
+    });
+    calls.length = 0;
+    groups = [SCALERS_GROUP];
+    rbac = [...kubernetesRbac(config).find((c) => c.region === 'us-west-2')!.objects];
+    await workloads(KEY).setAutoscalerBounds(app, 'us-west-2', kedaOwned, { min: 2, max: 4 });
+    expect(bounds.get('ScaledObject/vllm')).toEqual({ min: 2, max: 4 });
+    expect(calls.map((c) => `${c.operation} ${c.status}`)).toEqual([
+      'ReadAutoscaler 200',
+      'PatchAutoscaler 200',
+    ]);
+  });
+
+  it('keeps the RBAC Role to the ScaledObjects it names (resourceNames)', async () => {
+    groups = [SCALERS_GROUP];
+    rbac = [...kubernetesRbac(config).find((c) => c.region === 'us-west-2')!.objects];
+    await expect(
+      workloads(KEY).describeAutoscaler(app, 'us-west-2', {
+        ...kedaOwned,
+        autoscaler: { kind: 'ScaledObject', name: 'another' },
+      }),
+    ).rejects.toMatchObject({ name: 'Forbidden' });
   });
 
   it('refuses a token signed with the wrong secret, as STS would', async () => {
     await expect(
-      workloads({ ...KEY, secretAccessKey: 'not-the-secret' }).describeDeployment(
-        app,
-        'us-west-2',
-        'ai-gateway',
-        'litellm',
-      ),
+      workloads({ ...KEY, secretAccessKey: 'not-the-secret' }).describeWorkload(app, 'us-west-2', litellm),
     ).rejects.toMatchObject({ name: 'Unauthorized' });
     expect(calls[0]).toMatchObject({
       status: 401,
@@ -85,7 +166,7 @@ describe('KubernetesTwin', () => {
 
   it('refuses a token older than 15 minutes', async () => {
     const adapter = workloads(KEY);
-    const token = adapter.describeDeployment(app, 'us-west-2', 'ai-gateway', 'litellm');
+    const token = adapter.describeWorkload(app, 'us-west-2', litellm);
     await token;
     calls.length = 0;
     now = new Date('2030-01-01T00:16:00Z');
@@ -95,7 +176,7 @@ describe('KubernetesTwin', () => {
       // The token is signed at 00:00 and presented at 00:16.
       now: () => new Date('2030-01-01T00:00:00Z'),
     });
-    await expect(stale.describeDeployment(app, 'us-west-2', 'ai-gateway', 'litellm')).rejects.toMatchObject({
+    await expect(stale.describeWorkload(app, 'us-west-2', litellm)).rejects.toMatchObject({
       name: 'Unauthorized',
     });
     expect(calls[0]).toMatchObject({ status: 401, reason: expect.stringMatching(/expired/) as unknown });

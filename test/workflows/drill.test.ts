@@ -60,10 +60,18 @@ describe('readiness drill (real ASL on the local runtime)', () => {
         'health-check',
         'alarm',
         'capacity',
+        'autoscaler',
         'restore-test',
         'restore-test-age',
       ]),
     );
+    expect(drill.findings.find((f) => f.check === 'autoscaler:ai-gateway/agentgateway')).toEqual({
+      check: 'autoscaler:ai-gateway/agentgateway',
+      severity: 'critical',
+      ok: true,
+      detail:
+        'HorizontalPodAutoscaler agentgateway in us-west-2 scales Deployment agentgateway: minReplicas 1, maxReplicas 6; a failover raises the minimum to 3',
+    });
     expect(report.slack).toEqual([]);
     // Nothing moved: no DNS change, no promotion, no scaling.
     expect(
@@ -171,6 +179,24 @@ describe('readiness drill (real ASL on the local runtime)', () => {
       },
     });
     expect(failed(drillOf(report).findings)).toEqual(['capacity:general']);
+  });
+
+  it('warns of a paused ScaledObject in the target, which would not scale its workload with the load', async () => {
+    const report = await rehearse({
+      events: readyThenDrill(),
+      latency: LATENCY,
+      until: 2700,
+      setup: (context) => {
+        context.world.setAutoscaler('ai-gateway', 'us-west-2', 'ai-gateway', 'vllm', { paused: true });
+      },
+    });
+    const drill = drillOf(report);
+    expect(drill.status).toBe('PASSED');
+    expect(drill.findings.find((f) => f.check === 'autoscaler:ai-gateway/vllm')).toMatchObject({
+      severity: 'warning',
+      ok: false,
+      detail: expect.stringContaining('ScaledObject vllm in us-west-2 is paused') as unknown,
+    });
   });
 
   it('fails when the target region is down, on every check that depends on it', async () => {

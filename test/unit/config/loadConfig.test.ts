@@ -469,6 +469,41 @@ describe('loadConfig', () => {
       /not an application/,
     ],
     [
+      'a workload kind that is not built in, without its apiVersion',
+      (d) => (d.applications[0].workloads['us-east-1'].deployments[0].kind = 'Rollout'),
+      'applications[0].workloads.us-east-1.deployments[0].apiVersion',
+      /Rollout is not a built-in kind \(Deployment, StatefulSet\): give its apiVersion, such as argoproj.io\/v1alpha1/,
+    ],
+    [
+      "a built-in kind's resource given wrong",
+      (d) => (d.applications[0].workloads['us-east-1'].deployments[2].resource = 'deployments'),
+      'applications[0].workloads.us-east-1.deployments[2].resource',
+      /a StatefulSet's resource is statefulsets, not deployments; leave it out/,
+    ],
+    [
+      'an HPA-owned workload with no standby replica',
+      (d) => (d.applications[0].workloads['us-west-2'].deployments[1].standbyReplicas = 0),
+      'applications[0].workloads.us-west-2.deployments[1].standbyReplicas',
+      /minReplicas is at least 1 .*HPAScaleToZero.*set standbyReplicas to 1, or let a KEDA ScaledObject/,
+    ],
+    [
+      'an autoscaler of an unknown kind',
+      (d) =>
+        (d.applications[0].workloads['eu-west-1'].deployments[1].autoscaler.kind = 'VerticalPodAutoscaler'),
+      'applications[0].workloads.eu-west-1.deployments[1].autoscaler.kind',
+      /expected kind "HorizontalPodAutoscaler" or "ScaledObject"/,
+    ],
+    [
+      'one autoscaler named for two workloads',
+      (d) =>
+        (d.applications[0].workloads['eu-west-1'].deployments[0].autoscaler = {
+          kind: 'HorizontalPodAutoscaler',
+          name: 'agentgateway',
+        }),
+      'applications[0].workloads.eu-west-1.deployments',
+      /HorizontalPodAutoscaler ai-gateway\/agentgateway is named as the autoscaler of two workloads/,
+    ],
+    [
       'a paging hook on a bus name EventBridge cannot have',
       (d) => ((d as Record<string, unknown>).paging = { eventBusName: 'on call!' }),
       'paging.eventBusName',
