@@ -73,6 +73,7 @@ export function createLifeboat(app: App, config: LifeboatConfig, account?: strin
       config,
       workloadsRegions,
       drillRegions,
+      customRegions: workloadsRegions,
       description: `Lifeboat's Kubernetes access to the EKS clusters in ${region} (access entries)`,
     });
     for (const controlPlane of controlPlanes.values()) {

@@ -92,6 +92,8 @@ const TRANSIENT_NAMES = new Set([
   'NetworkingError',
   'slack_webapi_platform_error',
   'slack_webapi_request_error',
+  // Kubernetes' 409 on an update whose resourceVersion another writer moved: read again and retry.
+  'Conflict',
 ]);
 
 /**

@@ -1,6 +1,7 @@
 import { ArnFormat, Duration, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ContextAttribute,
@@ -62,6 +63,8 @@ export interface BackupWorkflowsProps {
    * @default Duration.hours(1)
    */
   readonly maxEventAge?: Duration;
+  /** The function that runs the applications' custom steps: the readiness drill runs its `drill.readiness` steps. */
+  readonly customFunction: IFunction;
 }
 
 /** The tag keys Lifeboat puts on what it creates; creates must carry exactly these. */
@@ -298,10 +301,14 @@ export class BackupWorkflows extends Construct {
     retry: { readonly retryAttempts: number; readonly maxEventAge: Duration },
     timeout?: Duration,
   ): ScheduledWorkflow {
+    const custom = name === 'drill' ? this.props.customFunction : undefined;
     const workflow = new Workflow(this, id, {
       name,
-      substitutions: { [placeholderOf(`lifeboat-${name}`)]: fn.function.functionArn },
-      functions: [fn.function],
+      substitutions: {
+        [placeholderOf(`lifeboat-${name}`)]: fn.function.functionArn,
+        ...(custom === undefined ? {} : { [placeholderOf('lifeboat-custom')]: custom.functionArn }),
+      },
+      functions: custom === undefined ? [fn.function] : [fn.function, custom],
       logRetention: this.props.logRetention,
       ...(timeout === undefined ? {} : { timeout }),
     });

@@ -8,6 +8,13 @@ import type { IConstruct } from 'constructs';
  */
 export function acknowledgeWildcardBelow(principal: IConstruct, resource: IConstruct, reason: string): void {
   const cfn = resource.node.defaultChild;
+  const imported = (resource as { functionArn?: unknown }).functionArn;
+  if (!(cfn instanceof CfnResource) && typeof imported === 'string') {
+    // A function referenced by its ARN (not defined in this app): the finding names the ARN itself.
+    const arn = flattenIntrinsics(Stack.of(principal).resolve(imported));
+    Validations.of(principal).acknowledge({ id: `AwsSolutions-IAM5[Resource::${arn}:*]`, reason });
+    return;
+  }
   if (!(cfn instanceof CfnResource)) {
     throw new Error(`acknowledgeWildcardBelow: ${resource.node.path} has no CloudFormation resource`);
   }

@@ -3,7 +3,12 @@ import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
 import type { Construct } from 'constructs';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { kubernetesRoleName } from '../../shared/config/naming.ts';
-import { needsScalersGroup, SCALERS_GROUP } from '../../shared/config/kubernetesRbac.ts';
+import {
+  groupsNeeded,
+  JOBS_GROUP,
+  needsScalersGroup,
+  SCALERS_GROUP,
+} from '../../shared/config/kubernetesRbac.ts';
 import { preScaledBy } from '../../shared/trigger/preScale.ts';
 
 /** The EKS access policies Lifeboat's functions are given (Amazon-managed, read-only contents). */
@@ -16,6 +21,8 @@ export interface ClusterAccessStackProps extends StackProps {
   readonly workloadsRegions: readonly string[];
   /** The control-plane regions whose drill function reads these clusters' nodes. */
   readonly drillRegions: readonly string[];
+  /** The control-plane regions whose custom-step function runs the applications' Jobs. */
+  readonly customRegions: readonly string[];
 }
 
 /**
@@ -86,6 +93,34 @@ export class ClusterAccessStack extends Stack {
             type: 'STANDARD',
             accessPolicies: [{ policyArn: policy(ADMIN_VIEW_POLICY), accessScope: { type: 'cluster' } }],
           }),
+        );
+      }
+    }
+    // The custom-step function runs Jobs where a custom step does: no access policy, only the group
+    // that the RBAC of `lifeboat kubernetes-rbac` lets create, read and delete Jobs.
+    const jobClusters = [
+      ...new Set(
+        props.config.applications.flatMap((app) => {
+          const cluster = app.workloads[this.region]?.clusterName;
+          return cluster !== undefined && groupsNeeded(props.config, this.region, cluster).jobs
+            ? [cluster]
+            : [];
+        }),
+      ),
+    ].sort();
+    for (const cluster of jobClusters) {
+      for (const region of props.customRegions) {
+        entries.push(
+          new CfnAccessEntry(
+            this,
+            `Custom${cluster.replace(/[^A-Za-z0-9]/g, '')}${region.replace(/-/g, '')}`,
+            {
+              clusterName: cluster,
+              principalArn: role(kubernetesRoleName('custom', region)),
+              type: 'STANDARD',
+              kubernetesGroups: [JOBS_GROUP],
+            },
+          ),
         );
       }
     }

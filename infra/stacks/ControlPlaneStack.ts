@@ -76,6 +76,8 @@ const STEP_DESCRIPTIONS: Readonly<Record<StepFunctionName, string>> = {
   'lifeboat-notify': 'Tells the team on Slack how a run ended',
   'lifeboat-approval':
     'Asks for approval on Slack and waits on the task token; closes approvals and claims offers',
+  'lifeboat-custom':
+    "Runs the team's custom steps at the workflows' named points: invokes their Lambda functions, runs their Kubernetes Jobs",
 };
 
 /** How often the failback offer looks for an old primary that has been healthy long enough. */
@@ -97,6 +99,21 @@ const LONG_TIMEOUT: ReadonlySet<string> = new Set([
   // FollowWriter reads (and renames, creates in) each other region in turn, one of which may not answer.
   'lifeboat-database',
 ]);
+
+/**
+ * The custom-step function waits for a team's function to answer: the longest configured Lambda
+ * step's timeout and half a minute for its own work, at least a minute, at most Lambda's 15 minutes
+ * (a step's timeout is at most 840 s).
+ */
+function customStepsTimeout(config: LifeboatConfig): Duration {
+  const longest = Math.max(
+    0,
+    ...config.applications.flatMap((app) =>
+      app.customSteps.flatMap((s) => (s.kind === 'lambda' ? [s.timeoutSeconds] : [])),
+    ),
+  );
+  return Duration.seconds(Math.min(900, Math.max(60, longest + 30)));
+}
 
 /** Slack gives its request three seconds; a callback still running long after that has lost its way. */
 const CALLBACK_TIMEOUT = Duration.seconds(10);
@@ -370,6 +387,7 @@ export class ControlPlaneStack extends Stack {
       ledgerTableArn: this.ledgerTableArn,
       ledgerKey: this.ledgerKey,
       logRetention,
+      customFunction: this.failoverFunctions['lifeboat-custom'].function,
     });
     // A failed backup, restore test or readiness drill is posted to the team's channel.
     for (const scheduled of [this.backups.backup, this.backups.restoreTest, this.backups.drill]) {
@@ -612,6 +630,9 @@ export class ControlPlaneStack extends Stack {
       ...(functionName === 'lifeboat-workloads'
         ? { roleName: kubernetesRoleName('workloads', this.region) }
         : {}),
+      ...(functionName === 'lifeboat-custom'
+        ? { roleName: kubernetesRoleName('custom', this.region), timeout: customStepsTimeout(this.config) }
+        : {}),
       ...(functionName === 'lifeboat-trigger' && this.preScaledHere().length > 0
         ? { roleName: kubernetesRoleName('trigger', this.region) }
         : {}),
@@ -715,6 +736,9 @@ export class ControlPlaneStack extends Stack {
         break;
       case 'lifeboat-approval':
         this.grantSecrets(role, [this.slackSecretArns().botToken]);
+        break;
+      case 'lifeboat-custom':
+        this.grantCustomSteps(fn);
         break;
       case 'lifeboat-ledger':
         // The RTO of a finished failover, for the dashboard.
@@ -1179,6 +1203,44 @@ export class ControlPlaneStack extends Stack {
         }),
       );
     }
+  }
+
+  /**
+   * The custom steps of the applications here: lambda:InvokeFunction on exactly the configured
+   * functions (and their versions and aliases), and the clusters whose Jobs it runs (any region of
+   * an application: a step may run in the target, the source or a named region).
+   */
+  private grantCustomSteps(fn: LifeboatFunction): void {
+    const role = fn.role;
+    const arns = this.applicationsHere().flatMap((app) =>
+      app.customSteps.flatMap((step) =>
+        step.kind !== 'lambda'
+          ? []
+          : typeof step.functionArn === 'string'
+            ? [step.functionArn]
+            : Object.values(step.functionArn),
+      ),
+    );
+    if (arns.length > 0) {
+      const functions = [...new Set(arns)].sort();
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: functions.flatMap((arn) => [arn, `${arn}:*`]),
+        }),
+      );
+      for (const arn of functions) {
+        acknowledgeWildcardArn(
+          fn.role,
+          `${arn}:*`,
+          `The versions and aliases of the custom step's function ${arn}, which the config names: the step may invoke a qualified ARN.`,
+        );
+      }
+    }
+    const withJobs = this.applicationsHere().filter((app) =>
+      app.customSteps.some((s) => s.kind === 'kubernetes-job'),
+    );
+    if (withJobs.length > 0) this.grantDescribeClusters(role, this.regionsOfApplicationsHere(), withJobs);
   }
 
   private grantDescribeClusters(

@@ -414,6 +414,11 @@ function walk(
     const state: AslState | undefined = machine.States[name];
     if (state === undefined) throw new PlanError(`no state ${name}`);
     const transition = ctx.latency.stepFunctionsTransitionSeconds;
+    if (state.Type === 'Task' && state.Parameters?.operation === 'judgeCustomSteps') {
+      // Part of the point's custom steps, shown with them: nothing to judge when every check passes.
+      name = state.Next;
+      continue;
+    }
     if (state.Type === 'Task') {
       const { step, estimate } = task(name, state, ctx, t);
       steps.push(step);
@@ -455,6 +460,13 @@ function walk(
       });
       chain.push({ label: name, seconds: end - t });
       t = end + transition;
+    } else if (state.Type === 'Map') {
+      const step = customStepsAt(name, state, ctx, t);
+      if (step !== undefined) {
+        steps.push(step);
+        chain.push({ label: name, seconds: step.seconds });
+        t += step.seconds + transition;
+      }
     } else if (state.Type === 'Choice') {
       name = choose(name, state, assumptions);
       continue;
@@ -464,6 +476,44 @@ function walk(
     name = state.End === true ? undefined : state.Next;
   }
   return { steps, end: t };
+}
+
+/**
+ * A point's custom steps (a Map over the configured steps, one after another): each step's time when
+ * it succeeds at once (a function's answer, a Job's run), and what it may take at most. Nothing when
+ * the application has no step at that point.
+ */
+function customStepsAt(name: string, state: AslState, ctx: Context, t: number): PlanStep | undefined {
+  const workflow = state.ItemSelector?.workflow;
+  const point = state.ItemSelector?.point;
+  if (typeof workflow !== 'string' || typeof point !== 'string') {
+    throw new PlanError(
+      `Map state ${name} is not a custom steps point (no workflow and point in its ItemSelector)`,
+    );
+  }
+  const steps = ctx.app.customSteps.filter((s) => s.at === `${workflow}.${point}`);
+  if (steps.length === 0) return undefined;
+  const { latency } = ctx;
+  const each = steps.map((s) => {
+    const where =
+      s.kind === 'lambda'
+        ? `Lambda function ${typeof s.functionArn === 'string' ? s.functionArn : (s.functionArn[ctx.target] ?? '?')}`
+        : `Kubernetes Job in ${s.region === 'target' ? ctx.target : s.region === 'source' ? ctx.source : s.region} (namespace ${s.namespace})`;
+    const seconds = s.kind === 'lambda' ? latency.customFunctionSeconds : latency.kubernetesJobSeconds + 10;
+    const attempts = s.retries + 1;
+    return {
+      seconds: seconds + 2 * latency.stepFunctionsTransitionSeconds + latency.apiCallSeconds,
+      touches: `custom step ${s.name}: ${where}; at most ${s.timeoutSeconds} s × ${attempts} attempt${attempts === 1 ? '' : 's'}, onFailure ${s.onFailure}`,
+    };
+  });
+  return {
+    kind: 'task',
+    name,
+    startsAt: t,
+    seconds: each.reduce((sum, e) => sum + e.seconds, 0),
+    touches: each.map((e) => e.touches),
+    note: `the team's custom steps at ${workflow}.${point}, one after another (docs/custom-steps.md)`,
+  };
 }
 
 function choose(name: string, state: AslState, assumptions: Readonly<Record<string, unknown>>): string {
@@ -624,6 +674,8 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
     };
   },
   releaseLock: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: lock of ${ctx.app.name}`] }),
+  // Shown with its point's custom steps; the walk passes it by when every step succeeds.
+  judgeCustomSteps: () => ({ calls: 0, touches: [] }),
   checkTarget: (ctx) => ({ calls: 1, touches: [healthCheckOf(ctx.app, ctx.target)] }),
   checkSource: (ctx) => {
     const signals = detectionSignals({

@@ -65,6 +65,7 @@ const TAGS: Readonly<Record<string, string>> = {
   schedule: 'SCHEDULE',
   execution: 'RUN',
   page: 'PAGE',
+  'custom-step': 'CUSTOM',
   approve: 'APPROVE',
 };
 

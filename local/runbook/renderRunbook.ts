@@ -119,7 +119,7 @@ export function renderRunbook(
   p(
     `Open the Step Functions console of the target region, state machine \`lifeboat-failover\`. Its states, in order (parallel states run their branches at once):`,
   );
-  p(...topLevelSteps(machine));
+  p(...topLevelSteps(machine, app));
   if (firstStandby !== '') {
     const plan = planFailover(config, { application: app.name, targetRegion: firstStandby });
     p(
@@ -343,7 +343,7 @@ function describeState(state: AslState, op: string | undefined): string {
   return STEP_GUIDE[op ?? '']?.does ?? '';
 }
 
-function topLevelSteps(machine: AslMachine): string[] {
+function topLevelSteps(machine: AslMachine, app: ApplicationConfig): string[] {
   const lines: string[] = [];
   let name: string | undefined = machine.StartAt;
   const seen = new Set<string>();
@@ -352,7 +352,10 @@ function topLevelSteps(machine: AslMachine): string[] {
     seen.add(name);
     const state: AslState | undefined = machine.States[name];
     if (state === undefined) break;
-    if (state.Type === 'Task' || state.Type === 'Parallel') {
+    const judged = `${String(state.Parameters?.workflow)}.${String(state.Parameters?.point)}`;
+    const idleJudge =
+      operationOf(state) === 'judgeCustomSteps' && !app.customSteps.some((s) => s.at === judged);
+    if ((state.Type === 'Task' || state.Type === 'Parallel') && !idleJudge) {
       const op = operationOf(state);
       const what =
         state.Type === 'Parallel'
@@ -360,6 +363,23 @@ function topLevelSteps(machine: AslMachine): string[] {
           : describeState(state, op);
       lines.push(`${n}. \`${name}\`: ${what}`);
       n += 1;
+    }
+    if (state.Type === 'Map') {
+      const at = `${String(state.ItemSelector?.workflow)}.${String(state.ItemSelector?.point)}`;
+      const steps = app.customSteps.filter((s) => s.at === at);
+      if (steps.length > 0) {
+        lines.push(
+          `${n}. \`${name}\`: the team's custom steps at ${at}, in order: ${steps
+            .map(
+              (s) =>
+                `\`${s.name}\` (${s.kind === 'lambda' ? 'Lambda function' : `Kubernetes Job in namespace ${s.namespace}, ${s.region} region`}, ${s.timeoutSeconds} s, ${s.retries} retr${s.retries === 1 ? 'y' : 'ies'}, onFailure ${s.onFailure})`,
+            )
+            .join(
+              ', ',
+            )}. A \`stop\` step that fails ends the run there (CustomStepFailed); a \`continue\` one is recorded as a warning.`,
+        );
+        n += 1;
+      }
     }
     if (state.Type === 'Choice') {
       name = state.Choices?.[0]?.Next ?? state.Default;

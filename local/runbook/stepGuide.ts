@@ -12,12 +12,37 @@ export interface StepGuide {
 const SCALE_BY_HAND =
   "check the Lambda's access to the cluster (its EKS access entry; for a KEDA ScaledObject, the RBAC that `lifeboat kubernetes-rbac` prints) and, if needed, scale by hand with kubectl: `kubectl scale` a workload, `kubectl patch hpa` (or `scaledobject`) an autoscaled one's minimum (docs/autoscaling.md)";
 
+/** The custom steps' operations, the same at every named point (docs/custom-steps.md). */
+const CUSTOM_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  startCustomStep: {
+    does: "runs one of the team's custom steps: invokes its Lambda function and waits for the answer, or creates its Kubernetes Job",
+    ifFails:
+      "it is retried after its backoff; the record names the step and why (the function's error, its timeout, a refused Job). For Lambda: the function must exist and the lifeboat-custom role may invoke only the configured ARNs. For a Job: apply the RBAC that `lifeboat kubernetes-rbac` prints",
+  },
+  checkCustomStep: {
+    does: "reads the custom step's Job until it completes or fails; deletes it once it outlives the step's timeout",
+    ifFails:
+      'kubectl describe job <name> -n <namespace> in the region the record names; the Job is labelled lifeboat.io/step',
+  },
+  finishCustomStep: {
+    does: "judges the attempt: another after the backoff while retries remain; else the step's outcome (a warning for onFailure continue); deletes a Job whose reads failed",
+    ifFails:
+      "look at the execution history: the step's attempts and their errors are in the Map's iterations",
+  },
+  judgeCustomSteps: {
+    does: "after the point's steps: ends the run with CustomStepFailed when a step with onFailure stop failed",
+    ifFails:
+      "CustomStepFailed: a step with onFailure stop failed, so the run stopped there and changed nothing after that point (the record keeps every step's outcome); fix what the step checks, then start the run again",
+  },
+};
+
 const NOTIFY: StepGuide = {
   does: "posts to the team's Slack channel",
   ifFails: 'a failed message does not fail the run; read the outcome in the execution or the ledger',
 };
 
 export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  ...CUSTOM_STEP_GUIDE,
   validateInput: {
     does: 'checks the input against the config and works out the source region',
     ifFails:
@@ -143,6 +168,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
  * failover read the same; these say what each does on the way back.
  */
 export const FAILBACK_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  ...CUSTOM_STEP_GUIDE,
   ...STEP_GUIDE,
   validateFailback: {
     does: 'checks the input against the config and works out the region serving now (traffic leaves it)',
@@ -338,6 +364,11 @@ export const DRILL_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   checkRestoreTest: {
     does: 'checks a restore test passed recently',
     ifFails: 'a finding: run one (lifeboat start restore-test) and look at its record',
+  },
+  ...CUSTOM_STEP_GUIDE,
+  customStepFindings: {
+    does: "turns each readiness custom step's outcome into a finding: critical for onFailure stop, a warning for continue",
+    ifFails: "look at the execution history for the steps' outcomes",
   },
   record: {
     does: 'writes the drill to the ledger: PASSED or FAILED with every finding',

@@ -27,6 +27,7 @@ export const FAULT_TYPES = [
   'api-throttle',
   'capacity-shortfall',
   'slack-down',
+  'custom-step',
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
@@ -60,7 +61,17 @@ export type FaultSpec =
       readonly region?: string;
     }
   | { readonly type: 'capacity-shortfall'; readonly region: string; readonly maxReplicas: number }
-  | { readonly type: 'slack-down' };
+  | { readonly type: 'slack-down' }
+  | {
+      readonly type: 'custom-step';
+      /** Absent: the step of that name in every application that has one. */
+      readonly application?: string;
+      readonly step: string;
+      /** `fail`: the function throws, the Job fails; `hang`: no answer, a Job that never completes. */
+      readonly outcome: 'fail' | 'hang';
+      /** Attempts it affects; absent: every attempt until recovered. */
+      readonly count?: number;
+    };
 
 /** The faults a region alone identifies. */
 export type RegionFaultType =
@@ -86,7 +97,8 @@ export type FaultIdentity =
       readonly operation?: string;
       readonly region?: string;
     }
-  | { readonly type: 'slack-down' };
+  | { readonly type: 'slack-down' }
+  | { readonly type: 'custom-step'; readonly application?: string; readonly step: string };
 
 /** One timeline entry; `index` is its position in the file's `events`, for reports. */
 export type ScenarioEvent =
@@ -236,6 +248,25 @@ const FAULT_EVENTS = {
   'slack-down': z
     .strictObject({ at: AT, fault: z.literal('slack-down') })
     .transform(({ at, fault: type }) => ({ at, fault: { type } })),
+  'custom-step': z
+    .strictObject({
+      at: AT,
+      fault: z.literal('custom-step'),
+      application: z.string().min(1).optional(),
+      step: z.string().min(1, 'name the custom step, as the config does'),
+      outcome: z.enum(['fail', 'hang'], { error: 'expected "fail" or "hang"' }),
+      count: CALL_COUNT.optional(),
+    })
+    .transform(({ at, fault: type, application, step, outcome, count }) => ({
+      at,
+      fault: {
+        type,
+        step,
+        outcome,
+        ...(application === undefined ? {} : { application }),
+        ...(count === undefined ? {} : { count }),
+      },
+    })),
 } satisfies { [T in FaultType]: z.ZodType<{ at: number; fault: FaultOf<T> }> };
 
 const regionRecover = <T extends RegionFaultType>(type: T) =>
@@ -282,6 +313,17 @@ const RECOVER_EVENTS = {
   'slack-down': z
     .strictObject({ at: AT, recover: z.literal('slack-down') })
     .transform(({ at, recover: type }) => ({ at, fault: { type } })),
+  'custom-step': z
+    .strictObject({
+      at: AT,
+      recover: z.literal('custom-step'),
+      application: z.string().min(1).optional(),
+      step: z.string().min(1),
+    })
+    .transform(({ at, recover: type, application, step }) => ({
+      at,
+      fault: { type, step, ...(application === undefined ? {} : { application }) },
+    })),
 } satisfies { [T in FaultType]: z.ZodType<{ at: number; fault: IdentityOf<T> }> };
 
 const SLACK_USER = z.string().regex(SLACK_USER_PATTERN, 'expected a Slack user id such as "U0APPROVER"');
@@ -519,6 +561,7 @@ export function faultKey(fault: FaultSpec | FaultIdentity): string {
     'service' in fault ? fault.service : null,
     'operation' in fault ? (fault.operation ?? null) : null,
     'region' in fault ? (fault.region ?? null) : null,
+    'step' in fault ? `${fault.application ?? '*'}/${fault.step}` : null,
   ]);
 }
 
@@ -530,6 +573,8 @@ function describeFault(fault: FaultIdentity): string {
     if (fault.region !== undefined) parts.push('in', fault.region);
   } else if ('region' in fault) {
     parts.push('for', fault.region);
+  } else if ('step' in fault) {
+    parts.push('for', fault.application === undefined ? fault.step : `${fault.application}/${fault.step}`);
   }
   return parts.join(' ');
 }
@@ -561,6 +606,31 @@ function timelineProblems(
         problems.push({
           path: [...at, 'region'],
           message: `${region} is not a region of any application in ${config?.source ?? 'the config'} (its regions: ${regions.join(', ')})${didYouMean(region, regions)}`,
+        });
+      }
+    }
+    if (
+      (event.kind === 'fault' || event.kind === 'recover') &&
+      event.fault.type === 'custom-step' &&
+      config !== undefined
+    ) {
+      const { step, application } = event.fault;
+      const apps = config.value.applications.filter(
+        (a) => application === undefined || a.name === application,
+      );
+      const steps = [...new Set(apps.flatMap((a) => a.customSteps.map((c) => c.name)))];
+      if (application !== undefined && apps.length === 0) {
+        problems.push({
+          path: [...at, 'application'],
+          message: `no application named ${application} in ${config.source}`,
+        });
+      } else if (!steps.includes(step)) {
+        problems.push({
+          path: [...at, 'step'],
+          message:
+            steps.length === 0
+              ? `${step} is not a custom step: ${application ?? 'no application'} in ${config.source} has any (customSteps)`
+              : `${step} is not a custom step of ${application ?? 'any application'} in ${config.source} (its steps: ${steps.join(', ')})${didYouMean(step, steps)}`,
         });
       }
     }

@@ -261,6 +261,15 @@ async function applyEvent(
           world.faults.setSlackDown(true);
           world.timeline.push({ at: world.clock.seconds, kind: 'fault', text: 'Slack is down' });
           break;
+        case 'custom-step':
+          world.customSteps.setFault(f.application, f.step, f.outcome, f.count);
+          world.timeline.push({
+            at: world.clock.seconds,
+            kind: 'fault',
+            ...(f.application === undefined ? {} : { application: f.application }),
+            text: `custom step ${f.step} will ${f.outcome === 'fail' ? 'fail' : 'hang'}${f.count === undefined ? ' until recovered' : ` ${f.count} time(s)`}`,
+          });
+          break;
       }
       break;
     }
@@ -284,6 +293,15 @@ async function applyEvent(
           break;
         case 'capacity-shortfall':
           world.setCapacityShortfall(f.region, undefined);
+          break;
+        case 'custom-step':
+          world.customSteps.clearFault(f.application, f.step);
+          world.timeline.push({
+            at: world.clock.seconds,
+            kind: 'recover',
+            ...(f.application === undefined ? {} : { application: f.application }),
+            text: `custom step ${f.step} works again`,
+          });
           break;
         case 'api-error':
         case 'api-throttle':

@@ -88,6 +88,7 @@ const ACCESS_DENIED: Readonly<Record<TwinService, string>> = {
   sfn: 'AccessDeniedException',
   secretsmanager: 'AccessDeniedException',
   events: 'AccessDeniedException',
+  lambda: 'AccessDeniedException',
 };
 
 /** The name AWS gives a request its model rejects, by service. */
@@ -100,6 +101,7 @@ const VALIDATION: Readonly<Record<TwinService, string>> = {
   sfn: 'ValidationException',
   secretsmanager: 'InvalidParameterException',
   events: 'ValidationException',
+  lambda: 'InvalidParameterValueException',
 };
 
 /**

@@ -91,6 +91,29 @@ export interface KubernetesTwinOptions {
       name: string,
       bounds: { readonly min?: number; readonly max?: number },
     ): void;
+    /** Creates a Job; throws an error named `AlreadyExists` when one of that name is there. */
+    createJob(
+      region: string,
+      cluster: string,
+      namespace: string,
+      name: string,
+      labels: Readonly<Record<string, string>>,
+    ): void;
+    job(
+      region: string,
+      cluster: string,
+      namespace: string,
+      name: string,
+    ):
+      | {
+          readonly state: 'running' | 'succeeded' | 'failed';
+          readonly active: number;
+          readonly succeeded: number;
+          readonly failed: number;
+        }
+      | undefined;
+    /** Deletes a Job; false when there was none. */
+    deleteJob(region: string, cluster: string, namespace: string, name: string): boolean;
     /** The cluster's nodes of a node group (`eks.amazonaws.com/nodegroup`), ready or not. */
     nodes(
       region: string,
@@ -200,6 +223,17 @@ const AUTOSCALER_ROUTES: Readonly<Record<string, 'HorizontalPodAutoscaler' | 'Sc
 function route(method: string, path: string): Route | undefined {
   if (path === '/api/v1/nodes' && method === 'GET')
     return { operation: 'ListNodes', verb: 'list', group: '', resource: 'nodes' };
+  const jobs = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs(?:\/([^/]+))?$/.exec(path);
+  if (jobs !== null) {
+    const [, namespace = '', name] = jobs;
+    const where = { group: 'batch', resource: 'jobs', namespace: decodeURIComponent(namespace) };
+    if (name === undefined)
+      return method === 'POST' ? { ...where, operation: 'CreateJob', verb: 'create' } : undefined;
+    const named = { ...where, name: decodeURIComponent(name) };
+    if (method === 'GET') return { ...named, operation: 'ReadJob', verb: 'get' };
+    if (method === 'DELETE') return { ...named, operation: 'DeleteJob', verb: 'delete' };
+    return undefined;
+  }
   const object =
     /^\/apis\/([^/]+)\/([^/]+)\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(scale|status))?$/.exec(path);
   if (object === null) return undefined;
@@ -369,6 +403,10 @@ export class KubernetesTwin {
     const fail = (code: number, reason: string, message: string): void => {
       answer(code, status(code, reason, message), roleArn);
     };
+    if (found.resource === 'jobs') {
+      this.#serveJob(found, body, region, cluster, roleArn, answer, fail);
+      return;
+    }
     const parsed = (): Record<string, unknown> | undefined => {
       try {
         const value = JSON.parse(body) as unknown;
@@ -534,6 +572,116 @@ export class KubernetesTwin {
     );
   }
 
+  /** A Job's create, read or delete, answered as the API server does for `batch/v1` Jobs. */
+  #serveJob(
+    found: Route,
+    body: string,
+    region: string,
+    cluster: string,
+    roleArn: string,
+    answer: (code: number, text: string, roleArn?: string) => void,
+    fail: (code: number, reason: string, message: string) => void,
+  ): void {
+    const { workloads } = this.#options;
+    const namespace = found.namespace ?? '';
+    if (found.operation === 'CreateJob') {
+      let job: {
+        apiVersion?: unknown;
+        kind?: unknown;
+        metadata?: { name?: unknown; namespace?: unknown; labels?: unknown };
+      };
+      try {
+        job = JSON.parse(body) as typeof job;
+      } catch {
+        fail(400, 'BadRequest', 'the request body is not valid JSON');
+        return;
+      }
+      const name = job.metadata?.name;
+      if (job.apiVersion !== 'batch/v1' || job.kind !== 'Job' || typeof name !== 'string' || name === '') {
+        fail(
+          422,
+          'Invalid',
+          `Job.batch is invalid: expected apiVersion batch/v1, kind Job and metadata.name`,
+        );
+        return;
+      }
+      if (job.metadata?.namespace !== undefined && job.metadata.namespace !== namespace) {
+        fail(
+          400,
+          'BadRequest',
+          `the namespace of the provided object does not match the namespace sent on the request`,
+        );
+        return;
+      }
+      try {
+        workloads.createJob(
+          region,
+          cluster,
+          namespace,
+          name,
+          (job.metadata?.labels ?? {}) as Record<string, string>,
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'AlreadyExists') throw error;
+        fail(409, 'AlreadyExists', `jobs.batch "${name}" already exists`);
+        return;
+      }
+      answer(201, JSON.stringify({ ...job, metadata: { ...job.metadata, namespace } }), roleArn);
+      return;
+    }
+    const name = found.name ?? '';
+    if (found.operation === 'DeleteJob') {
+      if (!workloads.deleteJob(region, cluster, namespace, name)) {
+        fail(404, 'NotFound', `jobs.batch "${name}" not found`);
+        return;
+      }
+      answer(
+        200,
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Success',
+          details: { name, group: 'batch', kind: 'jobs' },
+        }),
+        roleArn,
+      );
+      return;
+    }
+    const job = workloads.job(region, cluster, namespace, name);
+    if (job === undefined) {
+      fail(404, 'NotFound', `jobs.batch "${name}" not found`);
+      return;
+    }
+    const conditions =
+      job.state === 'succeeded'
+        ? [{ type: 'Complete', status: 'True' }]
+        : job.state === 'failed'
+          ? [
+              {
+                type: 'Failed',
+                status: 'True',
+                reason: 'BackoffLimitExceeded',
+                message: 'Job has reached the specified backoff limit',
+              },
+            ]
+          : [];
+    answer(
+      200,
+      JSON.stringify({
+        kind: 'Job',
+        apiVersion: 'batch/v1',
+        metadata: { name, namespace },
+        status: {
+          ...(job.active > 0 ? { active: job.active } : {}),
+          ...(job.succeeded > 0 ? { succeeded: job.succeeded } : {}),
+          ...(job.failed > 0 ? { failed: job.failed } : {}),
+          ...(conditions.length > 0 ? { conditions } : {}),
+        },
+      }),
+      roleArn,
+    );
+  }
+
   /** The IAM role behind a bearer token, or why EKS would refuse it. */
   async #authenticate(
     authorization: string | undefined,
@@ -648,7 +796,7 @@ export class KubernetesTwin {
       subresource === undefined ? `resource "${resource}"` : `resource "${resource}/${subresource}"`;
     return found.namespace === undefined
       ? `${resource} is forbidden: User "${user}" cannot ${found.verb} ${what} in API group "${found.group}" at the cluster scope`
-      : `${resource}.${found.group} "${found.name ?? ''}" is forbidden: User "${user}" cannot ${found.verb} ${what} in API group "${found.group}" in the namespace "${found.namespace}"`;
+      : `${resource}.${found.group}${found.name === undefined ? '' : ` "${found.name}"`} is forbidden: User "${user}" cannot ${found.verb} ${what} in API group "${found.group}" in the namespace "${found.namespace}"`;
   }
 }
 

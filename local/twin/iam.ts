@@ -40,7 +40,11 @@ const PREFIX: Readonly<Record<TwinService, string>> = {
   sfn: 'states',
   secretsmanager: 'secretsmanager',
   events: 'events',
+  lambda: 'lambda',
 };
+
+/** Operations whose IAM action is not named as the operation: Lambda's Invoke is `lambda:InvokeFunction`. */
+const ACTION_OF: Readonly<Record<string, string>> = { 'lambda:Invoke': 'InvokeFunction' };
 
 type Input = Readonly<Record<string, unknown>>;
 
@@ -124,6 +128,15 @@ function resourcesOf(
       };
     case 'sfn:StartExecution':
       return { resources: [text(input.stateMachineArn)] };
+    // FunctionName may be a name, a partial or a full ARN, with or without a qualifier
+    // (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html); the resource is the function's
+    // ARN, qualified when the request names a version or alias.
+    case 'lambda:Invoke': {
+      const name = text(input.FunctionName);
+      const qualifier = text(input.Qualifier);
+      const full = name.startsWith('arn:') ? name : arn('lambda', `function:${name}`);
+      return { resources: [qualifier === '' ? full : `${full}:${qualifier}`] };
+    }
     // PutEvents acts on the bus each entry names (the default bus when none).
     case 'events:PutEvents': {
       const entries = (input.Entries ?? []) as readonly Input[];
@@ -298,7 +311,7 @@ export function authorizationRequests(
   facts: AuthorizationFacts,
 ): AuthorizationRequest[] {
   const { resources, context } = resourcesOf(request, facts);
-  const action = `${PREFIX[request.service]}:${request.operation}`;
+  const action = `${PREFIX[request.service]}:${ACTION_OF[`${request.service}:${request.operation}`] ?? request.operation}`;
   // Route 53 is global: its calls are made to us-east-1, which is what aws:RequestedRegion says.
   const requestedRegion = request.service === 'route53' ? 'us-east-1' : request.region;
   // A create call's tags are the request's tags (aws:RequestTag/<key>, aws:TagKeys).

@@ -4,6 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -59,6 +60,7 @@ const CLIENTS: readonly (readonly [TwinService, { prototype: unknown }])[] = [
   ['sfn', SFNClient],
   ['secretsmanager', SecretsManagerClient],
   ['events', EventBridgeClient],
+  ['lambda', LambdaClient],
 ];
 
 const INSTALLED = Symbol.for('lifeboat.twin.sdk');

@@ -10,6 +10,7 @@ import { KubernetesTwin, type KubernetesCall, type WorkloadTarget } from './Kube
 import { SlackApiTwin } from './SlackApiTwin.ts';
 import { cloudWatchOperations } from './services/cloudWatch.ts';
 import { applicationsOnCluster, eksOperations } from './services/eks.ts';
+import { lambdaOperations } from './services/lambda.ts';
 import { rdsDatabaseOperations } from './services/rdsDatabase.ts';
 import { rdsSnapshotOperations } from './services/rdsSnapshots.ts';
 import { route53Operations } from './services/route53.ts';
@@ -66,7 +67,7 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
       workload: (region, cluster, target) => {
         const app = workloadOwner(world, region, cluster, target);
         if (app === undefined) return undefined;
-        const w = world.readWorkload(app.name, region, target.namespace, target.name);
+        const w = world.readWorkload(app.name, region, target.namespace, target.name, null);
         return {
           kind: w.kind,
           replicas: w.replicas,
@@ -76,12 +77,13 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
       },
       scale: (region, cluster, target, replicas) => {
         const app = workloadOwner(world, region, cluster, target);
-        if (app !== undefined) world.scaleWorkload(app.name, region, target.namespace, target.name, replicas);
+        if (app !== undefined)
+          world.scaleWorkload(app.name, region, target.namespace, target.name, replicas, false);
       },
       autoscaler: (region, cluster, kind, namespace, name) => {
         const found = autoscalerOwner(world, region, cluster, kind, namespace, name);
         if (found === undefined) return undefined;
-        const a = world.readAutoscaler(found.app.name, region, namespace, kind, name);
+        const a = world.readAutoscaler(found.app.name, region, namespace, kind, name, false);
         return {
           min: a.min,
           max: a.max,
@@ -95,8 +97,26 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
       },
       patchAutoscaler: (region, cluster, kind, namespace, name, bounds) => {
         const found = autoscalerOwner(world, region, cluster, kind, namespace, name);
-        if (found !== undefined) world.patchAutoscaler(found.app.name, region, namespace, kind, name, bounds);
+        if (found !== undefined)
+          world.patchAutoscaler(found.app.name, region, namespace, kind, name, bounds, false);
       },
+      createJob: (region, cluster, namespace, name, labels) => {
+        const application = labels['lifeboat.io/application'] ?? '';
+        if (!applicationsOnCluster(world, region, cluster).some((a) => a.name === application)) {
+          throw new Error(`a Job without Lifeboat's application label on ${cluster}: ${name}`);
+        }
+        world.customSteps.createJob(
+          application,
+          labels['lifeboat.io/step'] ?? name,
+          region,
+          namespace,
+          name,
+          false,
+        );
+      },
+      job: (region, _cluster, namespace, name) => world.customSteps.job(region, namespace, name, false),
+      deleteJob: (region, _cluster, namespace, name) =>
+        world.customSteps.deleteJob(region, namespace, name, false),
       nodes: (region, cluster, nodegroup) =>
         applicationsOnCluster(world, region, cluster).flatMap((app) =>
           (app.workloads[region]?.nodeGroups ?? [])
@@ -167,6 +187,7 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
       rds: [rdsDatabaseOperations(), rdsSnapshotOperations(tags)],
       eks: [eksOperations((region, cluster) => kubernetes.access(region, cluster))],
       cloudwatch: [cloudWatchOperations()],
+      lambda: [lambdaOperations()],
       secretsmanager: [
         secretsManagerOperations(
           slackSecrets(world.config, deployment.account, deployment.partition, options.slack),

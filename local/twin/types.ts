@@ -14,6 +14,7 @@ export const TWIN_SERVICES = [
   'sfn',
   'secretsmanager',
   'events',
+  'lambda',
 ] as const;
 export type TwinService = (typeof TWIN_SERVICES)[number];
 

@@ -66,6 +66,10 @@ export interface LatencyModel {
   readonly rdsRestoreSeconds: number;
   /** Deleting a DB instance (or an emptied cluster) until it is gone. */
   readonly rdsDeleteSeconds: number;
+  /** A team's custom-step Lambda function, from its invocation to its answer. */
+  readonly customFunctionSeconds: number;
+  /** A team's custom-step Kubernetes Job, from its creation until it completes. */
+  readonly kubernetesJobSeconds: number;
 }
 
 export const DEFAULT_LATENCY: LatencyModel = {
@@ -147,6 +151,10 @@ export const DEFAULT_LATENCY: LatencyModel = {
   dynamodbReplicationSeconds: 1,
   // api.slack.com/apis/rate-limits and observed round trips: a few hundred milliseconds.
   slackPostSeconds: 0.3,
+  // A team's own code, not AWS's: no AWS figure. Two seconds for a function that flips a flag or warms
+  // a cache, a minute for a Job's pod to start and run a smoke test; a scenario sets its own.
+  customFunctionSeconds: 2,
+  kubernetesJobSeconds: 60,
   // docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CreateSnapshot.html: the first snapshot copies
   // the whole volume, later ones only what changed; ten minutes is a planning figure for an
   // incremental snapshot of a 100 GiB instance.

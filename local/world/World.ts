@@ -1,3 +1,4 @@
+import { CustomStepsSim } from './CustomStepsSim.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions, recordAnswered } from '../../shared/aws/CloudWatchFence.ts';
 import { fenceAlarmName } from '../../shared/config/naming.ts';
@@ -36,7 +37,8 @@ export interface TimelineEntry {
     | 'slack'
     | 'schedule'
     | 'execution'
-    | 'page';
+    | 'page'
+    | 'custom-step';
   readonly application?: string;
   readonly region?: string;
   readonly text: string;
@@ -335,6 +337,8 @@ export class World {
   readonly latency: LatencyModel;
   readonly clock: VirtualClock;
   readonly faults = new FaultRegistry();
+  /** The teams' custom-step functions and Jobs. */
+  readonly customSteps: CustomStepsSim;
   readonly timeline: TimelineEntry[] = [];
   readonly delivered: DeliveredEvent[] = [];
   readonly dnsLog: { at: number; application: string; answers: string[] }[] = [];
@@ -383,6 +387,15 @@ export class World {
       faults: this.faults,
       note: (application, region, text) => {
         this.note({ kind: 'database', application, region, text });
+      },
+    });
+    this.customSteps = new CustomStepsSim({
+      clock: this.clock,
+      latency: this.latency,
+      faults: this.faults,
+      applications: this.config.applications,
+      note: (entry) => {
+        this.note(entry);
       },
     });
   }
@@ -1394,9 +1407,10 @@ export class World {
     region: string,
     namespace: string,
     name: string,
-    operation: 'ReadWorkloadStatus' | 'ReadWorkloadScale' = 'ReadWorkloadStatus',
+    /** The call faults are checked for; none for the Kubernetes twin, which checks the request's own. */
+    operation: 'ReadWorkloadStatus' | 'ReadWorkloadScale' | null = 'ReadWorkloadStatus',
   ): { kind: string; replicas: number; readyReplicas: number; minReady: number } {
-    this.faults.check('kubernetes', operation, region);
+    if (operation !== null) this.faults.check('kubernetes', operation, region);
     const d = this.deployment(application, region, namespace, name);
     return {
       kind: d.kind,
@@ -1413,8 +1427,9 @@ export class World {
     namespace: string,
     name: string,
     replicas: number,
+    checkFaults = true,
   ): void {
-    this.faults.check('kubernetes', 'UpdateWorkloadScale', region);
+    if (checkFaults) this.faults.check('kubernetes', 'UpdateWorkloadScale', region);
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new SimulatedServiceError(
         'UnprocessableEntity',
@@ -1438,8 +1453,10 @@ export class World {
     namespace: string,
     kind: string,
     name: string,
+    /** Whether faults on ReadAutoscaler apply; not for the Kubernetes twin, which checks the request's own. */
+    checkFaults = true,
   ): { min: number; max: number; target: { kind: string; name: string }; paused: boolean } {
-    this.faults.check('kubernetes', 'ReadAutoscaler', region);
+    if (checkFaults) this.faults.check('kubernetes', 'ReadAutoscaler', region);
     const { d, autoscaler } = this.autoscaler(application, region, namespace, kind, name);
     return {
       min: autoscaler.min,
@@ -1460,8 +1477,9 @@ export class World {
     kind: string,
     name: string,
     bounds: { readonly min?: number; readonly max?: number },
+    checkFaults = true,
   ): void {
-    this.faults.check('kubernetes', 'PatchAutoscaler', region);
+    if (checkFaults) this.faults.check('kubernetes', 'PatchAutoscaler', region);
     const { autoscaler } = this.autoscaler(application, region, namespace, kind, name);
     const min = bounds.min ?? autoscaler.min;
     const max = bounds.max ?? autoscaler.max;

@@ -171,6 +171,49 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
             );
         }),
     },
+    custom: {
+      invoke: async (functionArn, payload, timeoutSeconds) => {
+        await world.clock.sleep(world.latency.apiCallSeconds);
+        const answer = await Promise.race([
+          world.customSteps.invoke(functionArn, payload),
+          world.clock.sleep(timeoutSeconds).then(() => undefined),
+        ]);
+        if (answer === undefined)
+          return { ok: false, output: '', error: `did not answer within ${timeoutSeconds} s` };
+        const output = answer.payload.slice(0, 500);
+        if (answer.functionError === undefined) return { ok: true, output };
+        const error = JSON.parse(answer.payload) as { errorType: string; errorMessage: string };
+        return { ok: false, output, error: `${error.errorType}: ${error.errorMessage}` };
+      },
+      startJob: (app, region, namespace, jobName, job) =>
+        call(() => {
+          const step =
+            (job.metadata as { labels?: Record<string, string> } | undefined)?.labels?.['lifeboat.io/step'] ??
+            jobName;
+          try {
+            world.customSteps.createJob(name(app), step, region, namespace, jobName);
+          } catch (error) {
+            if ((error as Error).name !== 'AlreadyExists') throw error;
+          }
+        }),
+      jobStatus: (app, region, namespace, jobName) =>
+        call(() => {
+          const job = world.customSteps.job(region, namespace, jobName);
+          if (job === undefined)
+            return { state: 'missing' as const, detail: `Job ${namespace}/${jobName} not found` };
+          const pods = `${job.active} active, ${job.succeeded} succeeded, ${job.failed} failed`;
+          return job.state === 'failed'
+            ? {
+                state: 'failed' as const,
+                detail: `BackoffLimitExceeded: Job has reached the specified backoff limit (${pods})`,
+              }
+            : { state: job.state, detail: job.state === 'succeeded' ? `complete (${pods})` : pods };
+        }),
+      deleteJob: (app, region, namespace, jobName) =>
+        call(() => {
+          world.customSteps.deleteJob(region, namespace, jobName);
+        }),
+    },
     metrics: {
       replicaLagSeconds: (app, region) =>
         call(() => {

@@ -27,7 +27,9 @@ export const MUTATING_OPERATIONS: Readonly<Partial<Record<SimulatedService, read
     'DeleteDBCluster',
   ],
   eks: ['UpdateNodegroupConfig'],
-  kubernetes: ['UpdateWorkloadScale', 'PatchAutoscaler'],
+  kubernetes: ['UpdateWorkloadScale', 'PatchAutoscaler', 'CreateJob', 'DeleteJob'],
+  // A team's function may change anything: each invocation counts as a change.
+  lambda: ['Invoke'],
   // The fence is a metric the Route 53 health checks read: publishing it moves traffic.
   cloudwatch: ['PutMetricData'],
   sfn: ['StartExecution', 'SendTaskSuccess', 'SendTaskFailure'],

@@ -19,6 +19,7 @@ import type {
   AutoscalerStatus,
   NodeGroupHealth,
   NodeGroupStatus,
+  JobStatus,
   WorkloadStatus,
   WorkloadsPort,
 } from '../ports/Estate.ts';
@@ -27,7 +28,7 @@ import { eksToken } from './eksToken.ts';
 /** One HTTPS call to a cluster's API server, trusting only `ca` (PEM). */
 export interface KubernetesHttpRequest {
   readonly url: string;
-  readonly method: 'GET' | 'PATCH' | 'PUT';
+  readonly method: 'GET' | 'PATCH' | 'PUT' | 'POST' | 'DELETE';
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
   readonly ca: string;
@@ -41,6 +42,9 @@ export interface KubernetesHttpResponse {
 export type KubernetesRequest = (request: KubernetesHttpRequest) => Promise<KubernetesHttpResponse>;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Reads and updates of a scale subresource before a 409 Conflict is left to the step's retry. */
+const CONFLICT_ATTEMPTS = 3;
 
 /** EKS accepts a token for 15 minutes; reusing it for 10 leaves room for clock skew and slow calls. */
 const TOKEN_REUSE_MS = 10 * 60_000;
@@ -288,28 +292,37 @@ export class EksWorkloads implements WorkloadsPort {
   ): Promise<void> {
     requireCount(`${workload.kind} ${workloadLabel(workload)} replicas`, replicas);
     const path = `${objectPath(workloadResource(workload), workload.namespace, workload.name)}/scale`;
-    const scale = (await this.#kubernetes(app, region, 'GET', path)) as Scale;
-    if (scale.spec?.replicas === replicas) return;
-    // An update carries the resourceVersion just read: a custom resource's scale refuses an
-    // unconditional update, and a concurrent change answers 409 Conflict, which the step retries.
-    await this.#kubernetes(
-      app,
-      region,
-      'PUT',
-      path,
-      JSON.stringify({
-        apiVersion: 'autoscaling/v1',
-        kind: 'Scale',
-        metadata: {
-          name: workload.name,
-          namespace: workload.namespace,
-          ...(scale.metadata?.resourceVersion === undefined
-            ? {}
-            : { resourceVersion: scale.metadata.resourceVersion }),
-        },
-        spec: { replicas },
-      }),
-    );
+    // A Deployment's resourceVersion moves with every status write (pods starting), so an update can
+    // meet 409 Conflict: read and replace again, a few times, before the step's own retry.
+    for (let attempt = 1; ; attempt++) {
+      const scale = (await this.#kubernetes(app, region, 'GET', path)) as Scale;
+      if (scale.spec?.replicas === replicas) return;
+      try {
+        // The update carries the resourceVersion just read: a custom resource's scale refuses an
+        // unconditional update.
+        await this.#kubernetes(
+          app,
+          region,
+          'PUT',
+          path,
+          JSON.stringify({
+            apiVersion: 'autoscaling/v1',
+            kind: 'Scale',
+            metadata: {
+              name: workload.name,
+              namespace: workload.namespace,
+              ...(scale.metadata?.resourceVersion === undefined
+                ? {}
+                : { resourceVersion: scale.metadata.resourceVersion }),
+            },
+            spec: { replicas },
+          }),
+        );
+        return;
+      } catch (error) {
+        if ((error as Error).name !== 'Conflict' || attempt >= CONFLICT_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async describeAutoscaler(
@@ -362,21 +375,102 @@ export class EksWorkloads implements WorkloadsPort {
     }
     const current = await this.describeAutoscaler(app, region, workload);
     if (current.min === bounds.min && current.max === bounds.max) return;
-    // A merge patch of the two fields only: the autoscaler's metrics and behaviour stay as they are.
+    // A merge patch of the fields that change only: the autoscaler's metrics, behaviour and the
+    // defaults it was written with stay as they are.
+    const spec = {
+      ...(current.min === bounds.min ? {} : { [kind.minField]: bounds.min }),
+      ...(current.max === bounds.max ? {} : { [kind.maxField]: bounds.max }),
+    };
     await this.#kubernetes(
       app,
       region,
       'PATCH',
       objectPath(kind, workload.namespace, workload.autoscaler.name),
-      JSON.stringify({ spec: { [kind.minField]: bounds.min, [kind.maxField]: bounds.max } }),
+      JSON.stringify({ spec }),
     );
+  }
+
+  /**
+   * Creates a custom step's Job: the manifest with Lifeboat's name, namespace and label, and
+   * `ttlSecondsAfterFinished` (an hour) unless the manifest sets it, so finished Jobs go away. A Job
+   * of that name already there (a retried step) counts as created.
+   */
+  async startJob(
+    app: ApplicationConfig,
+    region: string,
+    namespace: string,
+    name: string,
+    job: Readonly<Record<string, unknown>>,
+  ): Promise<void> {
+    const metadata = (job.metadata ?? {}) as Record<string, unknown>;
+    const spec = (job.spec ?? {}) as Record<string, unknown>;
+    const body = {
+      ...job,
+      metadata: {
+        ...metadata,
+        name,
+        namespace,
+        labels: { ...(metadata.labels ?? {}), 'app.kubernetes.io/managed-by': 'lifeboat' },
+      },
+      spec: { ttlSecondsAfterFinished: 3600, ...spec },
+    };
+    try {
+      await this.#kubernetes(app, region, 'POST', jobsPath(namespace), JSON.stringify(body));
+    } catch (error) {
+      if ((error as Error).name !== 'AlreadyExists') throw error;
+    }
+  }
+
+  /** A Job's state from its conditions (`Complete`, `Failed`) and pod counts. */
+  async jobStatus(
+    app: ApplicationConfig,
+    region: string,
+    namespace: string,
+    name: string,
+  ): Promise<JobStatus> {
+    let job: KubernetesJob;
+    try {
+      job = (await this.#kubernetes(
+        app,
+        region,
+        'GET',
+        `${jobsPath(namespace)}/${encodeURIComponent(name)}`,
+      )) as KubernetesJob;
+    } catch (error) {
+      if ((error as Error).name === 'NotFound')
+        return { state: 'missing', detail: `Job ${namespace}/${name} not found` };
+      throw error;
+    }
+    const status = job.status ?? {};
+    const condition = (type: string) =>
+      (status.conditions ?? []).find((c) => c.type === type && c.status === 'True');
+    const pods = `${status.active ?? 0} active, ${status.succeeded ?? 0} succeeded, ${status.failed ?? 0} failed`;
+    const failed = condition('Failed');
+    if (failed !== undefined)
+      return { state: 'failed', detail: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''} (${pods})` };
+    if (condition('Complete') !== undefined) return { state: 'succeeded', detail: `complete (${pods})` };
+    return { state: 'running', detail: pods };
+  }
+
+  /** Deletes the Job with its pods (background propagation); a Job already gone is fine. */
+  async deleteJob(app: ApplicationConfig, region: string, namespace: string, name: string): Promise<void> {
+    try {
+      await this.#kubernetes(
+        app,
+        region,
+        'DELETE',
+        `${jobsPath(namespace)}/${encodeURIComponent(name)}?propagationPolicy=Background`,
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'NotFound') throw error;
+    }
   }
 
   /** One call to the region's API server; the parsed JSON body, or a `KubernetesApiError`. */
   async #kubernetes(
     app: ApplicationConfig,
     region: string,
-    method: 'GET' | 'PATCH' | 'PUT',
+    method: KubernetesHttpRequest['method'],
     path: string,
     body?: string,
   ): Promise<unknown> {
@@ -461,6 +555,25 @@ function accessOf(cluster: Cluster): ClusterAccess | undefined {
   if (endpoint === undefined || endpoint === '' || ca === undefined || ca === '') return undefined;
   // DescribeCluster gives the CA as base64 of the PEM text.
   return { endpoint, ca: Buffer.from(ca, 'base64').toString('utf8') };
+}
+
+function jobsPath(namespace: string): string {
+  return `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
+}
+
+/** The fields of a batch/v1 Job that Lifeboat reads. */
+interface KubernetesJob {
+  readonly status?: {
+    readonly active?: number;
+    readonly succeeded?: number;
+    readonly failed?: number;
+    readonly conditions?: readonly {
+      readonly type?: string;
+      readonly status?: string;
+      readonly reason?: string;
+      readonly message?: string;
+    }[];
+  };
 }
 
 function countReadyNodes(list: NodeList): number {

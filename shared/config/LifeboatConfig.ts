@@ -226,6 +226,71 @@ const securityGroupId = z
   .string()
   .regex(/^sg-[0-9a-f]{8,17}$/, 'expected a security group id such as "sg-0123456789abcdef0"');
 
+/** The named points of the workflows where custom steps run (docs/custom-steps.md). */
+export const CUSTOM_STEP_POINTS = [
+  'failover.after-preflight',
+  'failover.before-traffic',
+  'failover.after-traffic',
+  'failback.after-preflight',
+  'failback.before-traffic',
+  'failback.after-traffic',
+  'drill.readiness',
+] as const;
+export type CustomStepPoint = (typeof CUSTOM_STEP_POINTS)[number];
+
+const lambdaArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/,
+    'expected a Lambda function ARN, such as arn:aws:lambda:us-west-2:123456789012:function:warm-cache',
+  );
+
+const customStepCommon = {
+  /** Unique in the application; names the step in the ledger, the timeline and Slack. */
+  name: kubernetesName,
+  at: z.enum(CUSTOM_STEP_POINTS, {
+    error: `expected one of ${CUSTOM_STEP_POINTS.join(', ')}`,
+  }),
+  /** Further attempts after a failure or a timeout, each after `backoffSeconds`, doubled each time. */
+  retries: z.int().min(0).max(5).default(2),
+  backoffSeconds: z.int().min(1).max(300).default(5),
+  /** `stop`: a failure ends the run there, changing nothing after; `continue`: recorded as a warning. */
+  onFailure: z.enum(['stop', 'continue'], { error: 'expected "stop" or "continue"' }),
+};
+
+const CustomStepSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      ...customStepCommon,
+      kind: z.literal('lambda'),
+      /**
+       * The function to invoke: one ARN, or one per region, of which the run's target region's is
+       * invoked (a function in the region that failed may not answer).
+       */
+      functionArn: z.union([lambdaArn, z.record(region(), lambdaArn)]),
+      /** How long one attempt may take; at most 840 s, within Lambda's 15 minutes for Lifeboat's own call. */
+      timeoutSeconds: z.int().min(1).max(840).default(60),
+    }),
+    z.strictObject({
+      ...customStepCommon,
+      kind: z.literal('kubernetes-job'),
+      /** Whose cluster runs the Job: the run's target or source region, or a region by name. */
+      region: z
+        .string()
+        .regex(/^(target|source|[a-z]{2}(-[a-z]+)+-\d)$/, 'expected "target", "source" or a region name')
+        .default('target'),
+      namespace: kubernetesName,
+      /** A Job manifest (batch/v1, JSON) to read, relative to the config file; or the Job inline as `job`. */
+      manifest: z.string().min(1).optional(),
+      job: z.record(z.string(), z.unknown()).optional(),
+      /** How long the Job may take before Lifeboat deletes it and counts the attempt failed (6 h at most). */
+      timeoutSeconds: z.int().min(10).max(21600).default(600),
+    }),
+  ],
+  { error: 'expected kind "lambda" or "kubernetes-job"' },
+);
+
 const ApplicationSchema = z.strictObject({
   name: resourceName,
   /** Regions in order of preference: the first is the primary, the rest are standbys in failover order. */
@@ -422,6 +487,12 @@ const ApplicationSchema = z.strictObject({
     preScaleOnFirstSignal: z.boolean().default(false),
   }),
   backup: BackupSchema.optional(),
+  /**
+   * The team's own steps at named points of the failover, the failback and the readiness drill: a
+   * Lambda function to invoke or a Kubernetes Job to run, each timed out, retried, recorded, and
+   * either stopping the run or recorded as a warning when it fails (docs/custom-steps.md).
+   */
+  customSteps: z.array(CustomStepSchema).default([]),
   drills: z
     .strictObject({
       readinessSchedule: scheduleExpression,
@@ -524,5 +595,6 @@ export type WorkloadConfig = ApplicationConfig['workloads'][string];
 /** One scaled workload of a region (a Deployment, a StatefulSet, ...), with its autoscaler if it has one. */
 export type ScaledWorkloadConfig = WorkloadConfig['deployments'][number];
 export type AutoscalerConfig = NonNullable<ScaledWorkloadConfig['autoscaler']>;
+export type CustomStepConfig = ApplicationConfig['customSteps'][number];
 export type DnsConfig = ApplicationConfig['dns'];
 export type BackupConfig = NonNullable<ApplicationConfig['backup']>;

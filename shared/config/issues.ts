@@ -5,7 +5,7 @@ import type { z } from 'zod';
  * that code which checks small inputs in a Lambda (with `zod/mini`) does not bundle that schema.
  */
 
-type PathSegment = PropertyKey;
+export type PathSegment = PropertyKey;
 
 /** `['applications', 0, 'dns', 'ttlSeconds']` → `applications[0].dns.ttlSeconds`. */
 export function formatPath(path: readonly PathSegment[]): string {

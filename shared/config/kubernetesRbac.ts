@@ -9,6 +9,13 @@ import type { LifeboatConfig } from './LifeboatConfig.ts';
  */
 export const SCALERS_GROUP = 'lifeboat-scalers';
 
+/**
+ * The Kubernetes group the custom-step function's access entries carry on the clusters that run a
+ * custom step's Job: its Role creates, reads and deletes Jobs in those namespaces, and nothing else
+ * (docs/custom-steps.md). No EKS access policy is that narrow.
+ */
+export const JOBS_GROUP = 'lifeboat-jobs';
+
 export interface RbacRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
@@ -43,64 +50,108 @@ export interface ClusterRbac {
 }
 
 /**
- * The RBAC each EKS cluster of the config needs for Lifeboat, by region and cluster: in each
- * namespace with workloads a KEDA ScaledObject owns, a Role that reads and patches exactly those
- * ScaledObjects, bound to `SCALERS_GROUP`. Clusters that need none are left out. The cluster's owner
- * applies it (`lifeboat kubernetes-rbac`, docs/autoscaling.md); the stacks' access entries put
- * Lifeboat's roles in the group.
+ * The RBAC each EKS cluster of the config needs for Lifeboat, by region and cluster:
+ * - in each namespace with workloads a KEDA ScaledObject owns, a Role that reads and patches exactly
+ *   those ScaledObjects, bound to `SCALERS_GROUP`;
+ * - in each namespace a custom step runs a Job in, a Role that creates, reads and deletes Jobs, bound
+ *   to `JOBS_GROUP` (Job names are made per run, so no `resourceNames`).
+ * Clusters that need none are left out. The cluster's owner applies it (`lifeboat kubernetes-rbac`,
+ * docs/autoscaling.md, docs/custom-steps.md); the stacks' access entries put Lifeboat's roles in the
+ * groups.
  */
 export function kubernetesRbac(config: Pick<LifeboatConfig, 'applications'>): ClusterRbac[] {
   const byCluster = new Map<
     string,
-    { region: string; clusterName: string; names: Map<string, Set<string>> }
+    { region: string; clusterName: string; scaled: Map<string, Set<string>>; jobs: Set<string> }
   >();
+  const clusterOf = (region: string, clusterName: string) => {
+    const key = `${region}/${clusterName}`;
+    const cluster = byCluster.get(key) ?? {
+      region,
+      clusterName,
+      scaled: new Map<string, Set<string>>(),
+      jobs: new Set<string>(),
+    };
+    byCluster.set(key, cluster);
+    return cluster;
+  };
   for (const app of config.applications) {
     for (const [region, workloads] of Object.entries(app.workloads)) {
       for (const w of workloads.deployments) {
         if (w.autoscaler?.kind !== 'ScaledObject') continue;
-        const key = `${region}/${workloads.clusterName}`;
-        const cluster = byCluster.get(key) ?? {
-          region,
-          clusterName: workloads.clusterName,
-          names: new Map<string, Set<string>>(),
-        };
-        const names = cluster.names.get(w.namespace) ?? new Set<string>();
+        const cluster = clusterOf(region, workloads.clusterName);
+        const names = cluster.scaled.get(w.namespace) ?? new Set<string>();
         names.add(w.autoscaler.name);
-        cluster.names.set(w.namespace, names);
-        byCluster.set(key, cluster);
+        cluster.scaled.set(w.namespace, names);
+      }
+    }
+    for (const step of app.customSteps) {
+      if (step.kind !== 'kubernetes-job') continue;
+      const regions = step.region === 'target' || step.region === 'source' ? app.regions : [step.region];
+      for (const region of regions) {
+        const workloads = app.workloads[region];
+        if (workloads !== undefined) clusterOf(region, workloads.clusterName).jobs.add(step.namespace);
       }
     }
   }
   return [...byCluster.values()]
     .sort((a, b) => a.region.localeCompare(b.region) || a.clusterName.localeCompare(b.clusterName))
-    .map(({ region, clusterName, names }) => ({
+    .map(({ region, clusterName, scaled, jobs }) => ({
       region,
       clusterName,
-      objects: [...names]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .flatMap(([namespace, scaledObjects]): RbacObject[] => [
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'Role',
-            metadata: { name: SCALERS_GROUP, namespace },
-            rules: [
-              {
-                apiGroups: ['keda.sh'],
-                resources: ['scaledobjects'],
-                resourceNames: [...scaledObjects].sort(),
-                verbs: ['get', 'patch'],
-              },
-            ],
-          },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'RoleBinding',
-            metadata: { name: SCALERS_GROUP, namespace },
-            subjects: [{ kind: 'Group', name: SCALERS_GROUP, apiGroup: 'rbac.authorization.k8s.io' }],
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: SCALERS_GROUP },
-          },
-        ]),
+      objects: [
+        ...[...scaled]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .flatMap(([namespace, scaledObjects]) =>
+            boundRole(SCALERS_GROUP, namespace, {
+              apiGroups: ['keda.sh'],
+              resources: ['scaledobjects'],
+              resourceNames: [...scaledObjects].sort(),
+              verbs: ['get', 'patch'],
+            }),
+          ),
+        ...[...jobs].sort().flatMap((namespace) =>
+          boundRole(JOBS_GROUP, namespace, {
+            apiGroups: ['batch'],
+            resources: ['jobs'],
+            verbs: ['create', 'get', 'delete'],
+          }),
+        ),
+      ],
     }));
+}
+
+/** A Role with one rule, and its binding to the group of the same name. */
+function boundRole(group: string, namespace: string, rule: RbacRule): RbacObject[] {
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: group, namespace },
+      rules: [rule],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: group, namespace },
+      subjects: [{ kind: 'Group', name: group, apiGroup: 'rbac.authorization.k8s.io' }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: group },
+    },
+  ];
+}
+
+/** The Kubernetes groups a cluster's scaling entries (`scalers`) and custom-step entries (`jobs`) need. */
+export function groupsNeeded(
+  config: Pick<LifeboatConfig, 'applications'>,
+  region: string,
+  clusterName: string,
+): { scalers: boolean; jobs: boolean } {
+  const objects =
+    kubernetesRbac(config).find((c) => c.region === region && c.clusterName === clusterName)?.objects ?? [];
+  return {
+    scalers: objects.some((o) => o.metadata.name === SCALERS_GROUP),
+    jobs: objects.some((o) => o.metadata.name === JOBS_GROUP),
+  };
 }
 
 /** Whether a cluster's access entries must carry `SCALERS_GROUP`. */
@@ -109,5 +160,5 @@ export function needsScalersGroup(
   region: string,
   clusterName: string,
 ): boolean {
-  return kubernetesRbac(config).some((c) => c.region === region && c.clusterName === clusterName);
+  return groupsNeeded(config, region, clusterName).scalers;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import { describeIssue, formatPath } from './issues.ts';
 import { AUTOSCALERS, BUILT_IN_WORKLOADS } from './workloadKinds.ts';
+import { checkCustomSteps, readJobManifests } from './customStepsCheck.ts';
 import {
   LifeboatConfigSchema,
   type ApplicationConfig,
@@ -217,6 +218,8 @@ function checkApplication(
     }
   }
 
+  checkCustomSteps(app, at, problems);
+
   const signals = app.regions.length; // the Route 53 alarm and one probe from each other region
   if (app.detection.quorum > signals) {
     problems.push({
@@ -337,6 +340,13 @@ export function loadConfig(file: string): LifeboatConfig {
     raw = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  const unread = readJobManifests(raw, file);
+  if (unread.length > 0) {
+    throw new ConfigError(
+      file,
+      unread.map((p) => `${formatPath(p.path)}: ${p.message}`),
+    );
   }
   return parseConfig(raw, file);
 }

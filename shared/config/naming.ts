@@ -19,7 +19,10 @@ export function healthCheckAlarmName(application: string, region: string): strin
  * application pre-scales on the first signal) in a region: a fixed name, so that the access entries
  * on the regions' clusters can name it.
  */
-export function kubernetesRoleName(functionName: 'workloads' | 'drill' | 'trigger', region: string): string {
+export function kubernetesRoleName(
+  functionName: 'workloads' | 'drill' | 'trigger' | 'custom',
+  region: string,
+): string {
   return `lifeboat-${functionName}-${region}`;
 }
 

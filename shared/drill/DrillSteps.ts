@@ -1,4 +1,6 @@
+import { customStepsPlan, type CustomStepOutcome, type CustomStepsPlan } from '../custom/CustomSteps.ts';
 import { AUTOSCALERS, workloadLabel } from '../config/workloadKinds.ts';
+import { scalesWorkload } from '../failover/workloadScaling.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
@@ -162,7 +164,7 @@ export class DrillSteps {
   async validateInput(payload: {
     input: unknown;
     executionName: string;
-  }): Promise<{ request: DrillRequest; startedAt: string }> {
+  }): Promise<{ request: DrillRequest; startedAt: string; customSteps: CustomStepsPlan }> {
     const now = this.deps.clock.now();
     const request = await checkedOrRecorded(
       async () => {
@@ -186,7 +188,29 @@ export class DrillSteps {
         reason: 'the input was rejected; nothing was checked',
       },
     );
-    return { request, startedAt: now.toISOString() };
+    const app = this.deps.config.applications.find((a) => a.name === request.application);
+    return {
+      request,
+      startedAt: now.toISOString(),
+      customSteps: app === undefined ? {} : customStepsPlan(app, 'drill'),
+    };
+  }
+
+  /**
+   * CheckCustomSteps: each readiness custom step's outcome as a finding: `custom:<name>`, critical
+   * for a step that would stop a run (`onFailure: stop`), a warning for one that would not.
+   */
+  customStepFindings(payload: { outcomes?: readonly CustomStepOutcome[] }): { findings: Finding[] } {
+    return {
+      findings: (payload.outcomes ?? []).map((o) =>
+        finding(
+          `custom:${o.step}`,
+          o.onFailure === 'stop' ? 'critical' : 'warning',
+          o.outcome === 'succeeded',
+          `${o.kind} ${o.outcome} after ${o.attempts} attempt${o.attempts === 1 ? '' : 's'}: ${o.detail}`,
+        ),
+      ),
+    };
   }
 
   /**
@@ -423,7 +447,7 @@ export class DrillSteps {
         });
         const { minField, maxField } = AUTOSCALERS[autoscaler.kind];
         const named = `${autoscaler.kind} ${autoscaler.name} in ${request.targetRegion}`;
-        if (status.target.name !== workload.name || status.target.kind !== workload.kind) {
+        if (!scalesWorkload(status, workload)) {
           findings.push(
             finding(
               check,
@@ -441,13 +465,22 @@ export class DrillSteps {
               `${named} is paused (autoscaling.keda.sh/paused): a failover scales ${workload.name} to ${workload.activeReplicas} itself, and nothing scales it with the load until it is resumed`,
             ),
           );
+        } else if (status.max < workload.activeReplicas) {
+          findings.push(
+            finding(
+              check,
+              'warning',
+              false,
+              `${named}'s ${maxField} ${status.max} is below the active size ${workload.activeReplicas}: a failover widens it to ${workload.activeReplicas}, and it stays so after the failback; set it to at least ${workload.activeReplicas}`,
+            ),
+          );
         } else {
           findings.push(
             finding(
               check,
               'critical',
               true,
-              `${named} scales ${workload.kind} ${workload.name}: ${minField} ${status.min}, ${maxField} ${status.max}; a failover raises the minimum to ${workload.activeReplicas}${status.max < workload.activeReplicas ? ` and the maximum with it` : ''}`,
+              `${named} scales ${workload.kind} ${workload.name}: ${minField} ${status.min}, ${maxField} ${status.max}; a failover raises the minimum to ${workload.activeReplicas}`,
             ),
           );
         }
@@ -648,6 +681,7 @@ export const DRILL_FUNCTIONS = {
     'checkAlarms',
     'checkCapacity',
     'checkRestoreTest',
+    'customStepFindings',
     'record',
     'notify',
     'startGameDayRun',

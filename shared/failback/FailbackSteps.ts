@@ -1,5 +1,6 @@
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import { scaleWorkloads, scalingPlan } from '../failover/workloadScaling.ts';
+import { customStepsDetail, customStepsPlan, type CustomStepsPlan } from '../custom/CustomSteps.ts';
 import { InvalidInputError, NotReadyError } from '../errors.ts';
 import { servingAndWeights } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverRequest.ts';
@@ -136,7 +137,7 @@ export class FailbackSteps {
   async validateFailback(payload: {
     input: unknown;
     executionName: string;
-  }): Promise<{ request: FailbackRequest; startedAt: string }> {
+  }): Promise<{ request: FailbackRequest; startedAt: string; customSteps: CustomStepsPlan }> {
     const { deps } = this;
     const now = deps.clock.now();
     const raw = payload.input as { application?: unknown } | null;
@@ -168,7 +169,11 @@ export class FailbackSteps {
         now,
       },
     );
-    return { request, startedAt: now.toISOString() };
+    return {
+      request,
+      startedAt: now.toISOString(),
+      customSteps: customStepsPlan(this.app(request), 'failback'),
+    };
   }
 
   /**
@@ -582,6 +587,8 @@ export class FailbackSteps {
       fence?: unknown;
       /** The last weight step set. */
       step?: { percent?: number };
+      /** The custom steps' outcomes, by point. */
+      custom?: unknown;
     };
     executionName: string;
     status: RunStatus;
@@ -615,6 +622,7 @@ export class FailbackSteps {
       details: {
         ...(request === undefined ? {} : { request, progress }),
         ...(payload.results ?? {}),
+        ...customStepsDetail(payload.state),
         // A failed run says what it had changed before it stopped, for whoever finishes or undoes it.
         ...(payload.status === 'FAILED' ? { changes: failbackChangesOf(payload.state) } : {}),
       },

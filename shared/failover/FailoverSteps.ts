@@ -1,5 +1,14 @@
 import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig.ts';
 import { scaleWorkloads, scalingPlan } from './workloadScaling.ts';
+import {
+  CustomSteps,
+  customOutcomes,
+  customStepsDetail,
+  customStepsPlan,
+  type CustomStepInput,
+  type CustomStepRun,
+  type CustomStepsPlan,
+} from '../custom/CustomSteps.ts';
 import { detectionSignals } from '../config/naming.ts';
 import {
   changesOf,
@@ -75,6 +84,8 @@ export interface RunState {
   readonly error?: { readonly Error?: string; readonly Cause?: string };
   /** When the run began (set by ValidateInput's clock), if it got that far. */
   readonly startedAt?: string;
+  /** The custom steps' outcomes, by point (each point's Map result). */
+  readonly custom?: unknown;
 }
 
 function requestOf(state: RunState): FailoverRequest | undefined {
@@ -107,7 +118,7 @@ export class FailoverSteps {
   async validateInput(payload: {
     input: unknown;
     executionName: string;
-  }): Promise<{ request: FailoverRequest; startedAt: string }> {
+  }): Promise<{ request: FailoverRequest; startedAt: string; customSteps: CustomStepsPlan }> {
     const { deps } = this;
     const now = deps.clock.now();
     const raw = payload.input as { application?: unknown } | null;
@@ -131,7 +142,35 @@ export class FailoverSteps {
         now,
       },
     );
-    return { request, startedAt: now.toISOString() };
+    return {
+      request,
+      startedAt: now.toISOString(),
+      customSteps: customStepsPlan(app(deps, request), 'failover'),
+    };
+  }
+
+  /** StartCustomStep: a custom step's attempt begins (docs/custom-steps.md). */
+  async startCustomStep(payload: CustomStepInput): Promise<CustomStepRun> {
+    return this.#custom().start(payload);
+  }
+
+  /** CheckCustomStep: where a custom step's Job stands; deleted once it outlives its timeout. */
+  async checkCustomStep(payload: CustomStepInput & { run: CustomStepRun }): Promise<CustomStepRun> {
+    return this.#custom().check(payload);
+  }
+
+  /** FinishCustomStep: another attempt after the backoff, or the step's outcome. */
+  async finishCustomStep(payload: Parameters<CustomSteps['finish']>[0]): ReturnType<CustomSteps['finish']> {
+    return this.#custom().finish(payload);
+  }
+
+  /** JudgeCustomSteps: CustomStepFailed when a stop step of the point failed. */
+  judgeCustomSteps(payload: Parameters<CustomSteps['judge']>[0]): { judged: number } {
+    return this.#custom().judge(payload);
+  }
+
+  #custom(): CustomSteps {
+    return new CustomSteps({ config: this.deps.config, estate: this.deps.estate, clock: this.deps.clock });
   }
 
   /** AcquireLock: the application's lock with a lease; a second run finds it held and is skipped. */
@@ -626,6 +665,7 @@ export class FailoverSteps {
       details: {
         ...(request === undefined ? {} : { request }),
         ...results,
+        ...customStepsDetail(payload.state),
         rtoSeconds,
         ...(measuredFrom === undefined ? {} : { rtoMeasuredFrom: measuredFrom, rtoFrom }),
         rpoSeconds,
@@ -661,7 +701,14 @@ export class FailoverSteps {
     workflow?: 'failover' | 'failback';
     request?: { application?: string; sourceRegion?: string; targetRegion?: string };
     executionName?: string;
+    /** The custom steps' outcomes so far: a run's last message names the ones that warned. */
+    custom?: unknown;
   }): Promise<{ ts: string; paged?: string }> {
+    const warned = customOutcomes(payload.custom).filter((o) => o.outcome === 'warning');
+    const text =
+      warned.length === 0
+        ? payload.text
+        : `${payload.text}\n${warned.map((o) => `Warning: custom step ${o.step} (${o.point}) failed and the run went on (onFailure: continue): ${o.detail}`).join('\n')}`;
     const paged =
       payload.page === undefined
         ? undefined
@@ -670,11 +717,11 @@ export class FailoverSteps {
             payload.workflow ?? 'failover',
             payload.request,
             payload.executionName,
-            payload.text,
+            text,
           );
     return {
       ts: await this.deps.estate.notifier.post(
-        payload.text,
+        text,
         undefined,
         threadOf(payload.thread, payload.broadcast === true),
       ),
@@ -772,6 +819,7 @@ export const FAILOVER_FUNCTIONS = {
   'lifeboat-traffic': ['fenceSource', 'shiftTraffic', 'checkChange', 'verifyTarget'],
   'lifeboat-ledger': ['record'],
   'lifeboat-notify': ['notify', 'notifyPhase', 'notifyFailure'],
+  'lifeboat-custom': ['startCustomStep', 'checkCustomStep', 'finishCustomStep', 'judgeCustomSteps'],
 } as const satisfies Record<string, readonly (keyof FailoverSteps)[]>;
 
 export type FailoverFunctionName = keyof typeof FAILOVER_FUNCTIONS;

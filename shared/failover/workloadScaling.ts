@@ -1,7 +1,7 @@
 import type { ApplicationConfig, ScaledWorkloadConfig } from '../config/LifeboatConfig.ts';
 import { AUTOSCALERS, workloadLabel, workloadResource } from '../config/workloadKinds.ts';
 import { PreconditionFailedError } from '../errors.ts';
-import type { WorkloadsPort } from '../ports/Estate.ts';
+import type { AutoscalerStatus, WorkloadsPort } from '../ports/Estate.ts';
 
 /** What was done to one workload, for the step's result and the record. */
 export interface WorkloadScaling {
@@ -44,12 +44,7 @@ export async function scaleWorkload(
   const owned = { ...workload, autoscaler };
   const kind = AUTOSCALERS[autoscaler.kind];
   const current = await workloads.describeAutoscaler(app, region, owned);
-  const api = workloadResource(workload);
-  if (
-    current.target.name !== workload.name ||
-    current.target.kind !== workload.kind ||
-    current.target.apiVersion.split('/')[0] !== api.apiVersion.split('/')[0]
-  ) {
+  if (!scalesWorkload(current, workload)) {
     throw new PreconditionFailedError(
       `${autoscaler.kind} ${workload.namespace}/${autoscaler.name} in ${region} scales ${current.target.kind} ${current.target.name || '(none)'}, not ${workload.kind} ${workload.name}: fix the config's autoscaler name or the autoscaler's scaleTargetRef`,
     );
@@ -106,4 +101,14 @@ export function scalingCalls(workload: ScaledWorkloadConfig, to: 'active' | 'sta
   // adapter before it writes), and going active the workload's status too.
   if (workload.autoscaler === undefined) return 2;
   return to === 'active' ? 6 : 3;
+}
+
+/** Whether the autoscaler's `scaleTargetRef` is this workload (kind, name, and API group). */
+export function scalesWorkload(autoscaler: AutoscalerStatus, workload: ScaledWorkloadConfig): boolean {
+  const group = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+  return (
+    autoscaler.target.name === workload.name &&
+    autoscaler.target.kind === workload.kind &&
+    group(autoscaler.target.apiVersion) === group(workloadResource(workload).apiVersion)
+  );
 }

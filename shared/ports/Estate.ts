@@ -308,6 +308,43 @@ export async function bestEffort(call: () => Promise<void>): Promise<void> {
 }
 
 /** Every port a step may use, as one bundle the handlers and the local runtime build. */
+/** One invocation of a team's Lambda function: whether it succeeded, and what it said. */
+export interface FunctionInvocation {
+  readonly ok: boolean;
+  /** Its answer (the payload it returned), cut to 500 characters. */
+  readonly output: string;
+  /** For a function error: its type and message. */
+  readonly error?: string;
+}
+
+/** Where a Kubernetes Job stands. */
+export interface JobStatus {
+  readonly state: 'running' | 'succeeded' | 'failed' | 'missing';
+  /** Its pods and conditions in words: `1 active`, `BackoffLimitExceeded: Job has reached the specified backoff limit`. */
+  readonly detail: string;
+}
+
+/** The team's own steps (custom steps): a Lambda function invoked, or a Kubernetes Job run. */
+export interface CustomStepsPort {
+  /** Invokes the function (the ARN's region) and waits for its answer, at most `timeoutSeconds`. */
+  invoke(
+    functionArn: string,
+    payload: Readonly<Record<string, unknown>>,
+    timeoutSeconds: number,
+  ): Promise<FunctionInvocation>;
+  /** Creates the Job (named `name`) from the manifest; a Job of that name already there counts as created. */
+  startJob(
+    app: ApplicationConfig,
+    region: string,
+    namespace: string,
+    name: string,
+    job: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
+  jobStatus(app: ApplicationConfig, region: string, namespace: string, name: string): Promise<JobStatus>;
+  /** Deletes the Job and its pods; nothing when it is gone already. */
+  deleteJob(app: ApplicationConfig, region: string, namespace: string, name: string): Promise<void>;
+}
+
 export interface Estate {
   readonly dns: DnsPort;
   readonly health: HealthPort;
@@ -323,4 +360,6 @@ export interface Estate {
   readonly pager: PagerPort;
   readonly backups: BackupsPort;
   readonly telemetry: TelemetryPort;
+  /** The team's custom steps (docs/custom-steps.md). */
+  readonly custom: CustomStepsPort;
 }

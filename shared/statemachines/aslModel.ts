@@ -47,6 +47,9 @@ export interface AslState {
   readonly ErrorPath?: string;
   readonly Cause?: string;
   readonly CausePath?: string;
+  /** A Map's items and what each iteration is given. */
+  readonly ItemsPath?: string;
+  readonly ItemSelector?: Readonly<Record<string, unknown>>;
 }
 
 export interface AslMachine {

@@ -23,6 +23,7 @@ import {
   type KubernetesHttpResponse,
 } from '../../shared/aws/EksWorkloads.ts';
 import { loadConfig } from '../../shared/config/loadConfig.ts';
+import { classifyError, TransientServiceError } from '../../shared/errors.ts';
 import type { ApplicationConfig, ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
 import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 
@@ -421,6 +422,29 @@ describe('EksWorkloads.scaleWorkload', () => {
     expectKubernetesHeaders(write!);
   });
 
+  it('reads and replaces again on 409 Conflict (another writer moved the resourceVersion), up to three times', async () => {
+    const conflict: KubernetesHttpResponse = {
+      statusCode: 409,
+      body: JSON.stringify({ kind: 'Status', reason: 'Conflict', message: 'the object has been modified' }),
+    };
+    const read = (rv: string) =>
+      ok({ kind: 'Scale', metadata: { resourceVersion: rv }, spec: { replicas: 2 } });
+    const { workloads, kube } = setup({ responses: [read('1'), conflict, read('2'), ok({})] });
+    await workloads.scaleWorkload(APP, REGION, LITELLM, 6);
+    expect(kube.calls.map((c) => c.method)).toEqual(['GET', 'PUT', 'GET', 'PUT']);
+    expect((JSON.parse(kube.calls[3]!.body!) as { metadata: unknown }).metadata).toMatchObject({
+      resourceVersion: '2',
+    });
+    const stubborn = setup({ responses: [read('1'), conflict, read('2'), conflict, read('3'), conflict] });
+    await expect(stubborn.workloads.scaleWorkload(APP, REGION, LITELLM, 6)).rejects.toMatchObject({
+      name: 'Conflict',
+      statusCode: 409,
+    });
+    expect(classifyError(new KubernetesApiError('Conflict', 409, 'modified'))).toBeInstanceOf(
+      TransientServiceError,
+    );
+  });
+
   it('writes nothing when the workload already has the replicas (a retried step)', async () => {
     const { workloads, kube } = setup({ responses: [ok({ kind: 'Scale', spec: { replicas: 6 } })] });
     await workloads.scaleWorkload(APP, REGION, LITELLM, 6);
@@ -508,7 +532,7 @@ describe('EksWorkloads autoscalers', () => {
     expect(patch!.headers['Content-Type']).toBe('application/merge-patch+json');
   });
 
-  it("merge-patches a ScaledObject's minReplicaCount and maxReplicaCount", async () => {
+  it("merge-patches a ScaledObject's minReplicaCount alone when its maximum stays", async () => {
     const { workloads, kube } = setup({
       responses: [
         ok({ spec: { minReplicaCount: 1, maxReplicaCount: 4, scaleTargetRef: { name: 'vllm' } } }),
@@ -517,7 +541,8 @@ describe('EksWorkloads autoscalers', () => {
     });
     await workloads.setAutoscalerBounds(APP, REGION, KEDA, { min: 2, max: 4 });
     expect(kube.calls[1]).toMatchObject({ url: SCALED_OBJECT, method: 'PATCH' });
-    expect(JSON.parse(kube.calls[1]!.body!)).toEqual({ spec: { minReplicaCount: 2, maxReplicaCount: 4 } });
+    // Only what changes: the maximum it already has is not written back.
+    expect(JSON.parse(kube.calls[1]!.body!)).toEqual({ spec: { minReplicaCount: 2 } });
   });
 
   it('patches nothing when the bounds are already so', async () => {
@@ -535,6 +560,94 @@ describe('EksWorkloads autoscalers', () => {
       RangeError,
     );
     expect(kube.calls).toHaveLength(0);
+  });
+});
+
+describe('EksWorkloads Jobs (custom steps)', () => {
+  const JOBS = `${ENDPOINT}/apis/batch/v1/namespaces/ai-gateway/jobs`;
+  const MANIFEST = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { labels: { team: 'gateway' } },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+  };
+  const conflict = (reason: string, code: number): KubernetesHttpResponse => ({
+    statusCode: code,
+    body: JSON.stringify({ kind: 'Status', reason, message: `jobs.batch "smoke-1" ${reason}` }),
+  });
+
+  it("creates the Job with Lifeboat's name, namespace and label, and an hour's ttlSecondsAfterFinished", async () => {
+    const { workloads, kube } = setup({ responses: [ok({})] });
+    await workloads.startJob(APP, REGION, 'ai-gateway', 'smoke-1', MANIFEST);
+    expect(kube.calls[0]).toMatchObject({ url: JOBS, method: 'POST' });
+    expect(kube.calls[0]!.headers['Content-Type']).toBe('application/json');
+    expect(JSON.parse(kube.calls[0]!.body!)).toEqual({
+      ...MANIFEST,
+      metadata: {
+        name: 'smoke-1',
+        namespace: 'ai-gateway',
+        labels: { team: 'gateway', 'app.kubernetes.io/managed-by': 'lifeboat' },
+      },
+      spec: { ttlSecondsAfterFinished: 3600, ...MANIFEST.spec },
+    });
+  });
+
+  it('counts a Job of that name already there as created (a retried step), and passes other refusals on', async () => {
+    const { workloads } = setup({ responses: [conflict('AlreadyExists', 409), conflict('Forbidden', 403)] });
+    await expect(workloads.startJob(APP, REGION, 'ai-gateway', 'smoke-1', MANIFEST)).resolves.toBeUndefined();
+    await expect(workloads.startJob(APP, REGION, 'ai-gateway', 'smoke-1', MANIFEST)).rejects.toMatchObject({
+      name: 'Forbidden',
+    });
+  });
+
+  it.each([
+    [{ active: 1 }, { state: 'running', detail: '1 active, 0 succeeded, 0 failed' }],
+    [
+      { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] },
+      { state: 'succeeded', detail: 'complete (0 active, 1 succeeded, 0 failed)' },
+    ],
+    [
+      {
+        failed: 3,
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
+        ],
+      },
+      {
+        state: 'failed',
+        detail:
+          'BackoffLimitExceeded: Job has reached the specified backoff limit (0 active, 0 succeeded, 3 failed)',
+      },
+    ],
+  ])('reads a Job with status %j as %j', async (status, expected) => {
+    const { workloads, kube } = setup({ responses: [ok({ kind: 'Job', status })] });
+    await expect(workloads.jobStatus(APP, REGION, 'ai-gateway', 'smoke-1')).resolves.toEqual(expected);
+    expect(kube.calls[0]).toMatchObject({ url: `${JOBS}/smoke-1`, method: 'GET' });
+  });
+
+  it('says a Job that is gone is missing, and deletes with its pods, a Job already gone being fine', async () => {
+    const { workloads, kube } = setup({
+      responses: [
+        conflict('NotFound', 404),
+        ok({ kind: 'Status', status: 'Success' }),
+        conflict('NotFound', 404),
+      ],
+    });
+    await expect(workloads.jobStatus(APP, REGION, 'ai-gateway', 'smoke-1')).resolves.toEqual({
+      state: 'missing',
+      detail: 'Job ai-gateway/smoke-1 not found',
+    });
+    await workloads.deleteJob(APP, REGION, 'ai-gateway', 'smoke-1');
+    await workloads.deleteJob(APP, REGION, 'ai-gateway', 'smoke-1');
+    expect(kube.calls[1]).toMatchObject({
+      url: `${JOBS}/smoke-1?propagationPolicy=Background`,
+      method: 'DELETE',
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -18,6 +19,11 @@ import { TEST_ACCOUNT, testConfig } from '../support/synth.ts';
 
 const LEDGER_ARN = `arn:aws:dynamodb:us-west-2:${TEST_ACCOUNT}:table/lifeboat-ledger`;
 
+/** The control plane's custom-step function, which the drill's state machine may invoke (by name). */
+function customFunction(stack: Stack): IFunction {
+  return LambdaFunction.fromFunctionName(stack, 'Custom', 'lifeboat-custom');
+}
+
 /** The construct in a bare stack of `region`, with a ledger key of its own; no Lambda bundling. */
 function build(
   region: string,
@@ -28,6 +34,7 @@ function build(
   const stack = new Stack(app, `Backups-${region}`, { env: { account: TEST_ACCOUNT, region } });
   const key = new Key(stack, 'LedgerKey', { enableKeyRotation: true });
   const workflows = new BackupWorkflows(stack, 'Backups', {
+    customFunction: customFunction(stack),
     config,
     ledgerTableName: 'lifeboat-ledger',
     ledgerTableArn: LEDGER_ARN,
@@ -125,6 +132,7 @@ describe('BackupWorkflows', () => {
             ledgerTableName: 'lifeboat-ledger',
             ledgerTableArn: LEDGER_ARN,
             ledgerKey: new Key(stack, 'Key'),
+            customFunction: customFunction(stack),
             logRetention: RetentionDays.ONE_MONTH,
           }),
       ).toThrow(
@@ -140,6 +148,7 @@ describe('BackupWorkflows', () => {
         ledgerTableName: 'lifeboat-ledger',
         ledgerTableArn: LEDGER_ARN,
         ledgerKey: new Key(stack, 'Key'),
+        customFunction: customFunction(stack),
         logRetention: RetentionDays.ONE_MONTH,
       });
       const role = Template.fromStack(stack).findResources('AWS::IAM::Role')[
@@ -163,6 +172,7 @@ describe('BackupWorkflows', () => {
             ledgerTableName: 'lifeboat-ledger',
             ledgerTableArn: LEDGER_ARN,
             ledgerKey: new Key(stack, 'Key'),
+            customFunction: customFunction(stack),
             logRetention: RetentionDays.ONE_MONTH,
             retryAttempts: 200,
           }),
@@ -205,7 +215,14 @@ describe('BackupWorkflows', () => {
           .filter((g) => g.owner === `${name} state machine`)
           .flatMap((g) => g.resources);
         const fn = logicalId(stack, scheduled.function.function);
-        expect(new Set(invoked)).toEqual(new Set([`<${fn}.Arn>`, `<${fn}.Arn>:*`]));
+        // The drill runs the application's readiness custom steps through the custom-step function.
+        const custom =
+          name === 'drill'
+            ? [`arn:<AWS::Partition>:lambda:us-west-2:${TEST_ACCOUNT}:function:lifeboat-custom`]
+            : [];
+        expect(new Set(invoked)).toEqual(
+          new Set([`<${fn}.Arn>`, `<${fn}.Arn>:*`, ...custom.flatMap((c) => [c, `${c}:*`])]),
+        );
       }
     });
 

@@ -21,6 +21,7 @@ const FAILOVER_FUNCTIONS = [
   'lifeboat-traffic',
   'lifeboat-ledger',
   'lifeboat-notify',
+  'lifeboat-custom',
   'lifeboat-approval',
 ];
 
@@ -258,6 +259,8 @@ describe('ControlPlaneStack', () => {
       'lifeboat-ledger': 30,
       'lifeboat-notify': 30,
       'lifeboat-approval': 30,
+      // The longest Lambda custom step's timeout and half a minute, at least a minute.
+      'lifeboat-custom': 60,
       'lifeboat-trigger': 60,
       'lifeboat-probe': 70,
       'lifeboat-slack-callback': 10,

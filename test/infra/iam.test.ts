@@ -39,7 +39,7 @@ describe('control-plane IAM', () => {
   });
 
   it.each(regions)(
-    'lets the failover and failback state machines in %s invoke exactly the nine step functions',
+    'lets the failover and failback state machines in %s invoke exactly the ten step functions',
     (region) => {
       const stack = stacks.controlPlanes.get(region)!;
       const invokes = grants
@@ -53,7 +53,7 @@ describe('control-plane IAM', () => {
         new Set(['failover state machine', 'failback state machine']),
       );
       const functions = Object.values(stack.failoverFunctions).map((fn) => logicalId(stack, fn.function));
-      expect(functions).toHaveLength(9);
+      expect(functions).toHaveLength(10);
       for (const owner of ['failover state machine', 'failback state machine']) {
         const invoked = new Set(
           invokes
@@ -156,6 +156,8 @@ describe('control-plane IAM', () => {
         'rds:DescribeDBInstances',
         'rds:DescribeGlobalClusters',
       ],
+      // The example's smoke-test Job: the clusters it runs in (no Lambda step, so no invoke).
+      'lifeboat-custom': ['eks:DescribeCluster'],
       'lifeboat-database': [
         'cloudwatch:GetMetricData',
         'rds:AddTagsToResource',

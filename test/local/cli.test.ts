@@ -157,7 +157,7 @@ describe('lifeboat simulate', () => {
 });
 
 describe('lifeboat kubernetes-rbac', () => {
-  it("prints, for kubectl, a Role over the cluster's ScaledObjects alone, bound to the scalers group", async () => {
+  it("prints, for kubectl, a Role over the cluster's ScaledObjects alone and one over Jobs, each bound to its group", async () => {
     const { code, stdout, stderr } = await cli('kubernetes-rbac', '--cluster', 'ai-gateway-usw2');
     expect(code).toBe(EXIT.ok);
     expect(stderr).toContain('reading the example');
@@ -184,6 +184,20 @@ describe('lifeboat kubernetes-rbac', () => {
           metadata: { name: 'lifeboat-scalers', namespace: 'ai-gateway' },
           subjects: [{ kind: 'Group', name: 'lifeboat-scalers', apiGroup: 'rbac.authorization.k8s.io' }],
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'lifeboat-scalers' },
+        },
+        // The smoke-test custom step's Jobs run in ai-gateway: create, read and delete Jobs there.
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'lifeboat-jobs', namespace: 'ai-gateway' },
+          rules: [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] }],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'lifeboat-jobs', namespace: 'ai-gateway' },
+          subjects: [{ kind: 'Group', name: 'lifeboat-jobs', apiGroup: 'rbac.authorization.k8s.io' }],
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'lifeboat-jobs' },
         },
       ],
     });

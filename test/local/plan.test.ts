@@ -62,6 +62,7 @@ describe('planFailover', () => {
       'WaitForInSync ⇄ CheckChange',
       'NotifyTrafficMoved',
       'VerifyTarget',
+      'CustomStepsAfterTraffic',
       'RecordSuccess',
       'NotifySuccess',
       'FollowWriter',

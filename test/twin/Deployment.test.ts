@@ -12,6 +12,7 @@ describe('synthesizeDeployment', () => {
       [
         'lifeboat-approval',
         'lifeboat-backup',
+        'lifeboat-custom',
         'lifeboat-database',
         'lifeboat-drill',
         'lifeboat-evacuation',

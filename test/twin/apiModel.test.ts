@@ -98,6 +98,7 @@ const OPERATIONS: Readonly<Record<TwinService, readonly string[]>> = {
   ],
   secretsmanager: ['GetSecretValue'],
   events: ['PutEvents'],
+  lambda: ['Invoke'],
 };
 
 /** A weighted alias record change, as Route53Dns sends it. */

@@ -52,6 +52,9 @@ describe('KubernetesTwin', () => {
         const current = bounds.get(`${kind}/${name}`) ?? { min: 1, max: 6 };
         bounds.set(`${kind}/${name}`, { min: b.min ?? current.min, max: b.max ?? current.max });
       },
+      createJob: () => undefined,
+      job: () => undefined,
+      deleteJob: () => false,
       nodes: () => [{ name: 'n1', ready: true }],
     },
     onCall: (call) => calls.push(call),
@@ -101,7 +104,7 @@ describe('KubernetesTwin', () => {
     ]);
   });
 
-  it('answers an update carrying a stale resourceVersion with 409 Conflict', async () => {
+  it('answers an update carrying a stale resourceVersion with 409 Conflict, which the adapter reads and tries again, three times', async () => {
     // Another writer (the autoscaler, say) changes the workload between the adapter's read and write.
     busy = true;
     await expect(workloads(KEY).scaleWorkload(app, 'us-west-2', litellm, 7)).rejects.toMatchObject({

@@ -8,7 +8,9 @@ export const KUBERNETES_RBAC_USAGE = `Usage:
 Prints, as a Kubernetes List that kubectl applies, the RBAC an EKS cluster needs beyond the access
 entries the stacks create: in each namespace with workloads a KEDA ScaledObject owns, a Role that
 reads and patches exactly those ScaledObjects, bound to the group lifeboat-scalers, which the
-stacks' access entries give Lifeboat's workloads role (and the trigger's, where it pre-scales).
+stacks' access entries give Lifeboat's workloads role (and the trigger's, where it pre-scales); in
+each namespace a custom step runs a Job in, a Role that creates, reads and deletes Jobs, bound to
+the group lifeboat-jobs of the custom-step role.
 Apply it with the cluster's own credentials:
 
   lifeboat kubernetes-rbac --cluster ai-gateway-usw2 | kubectl --context <that cluster> apply -f -
@@ -53,7 +55,7 @@ export function kubernetesRbacCommand(args: readonly string[], io: CliIo): numbe
     kubernetesRbac(config).find((c) => c.clusterName === name && c.region === region)?.objects ?? [];
   if (objects.length === 0) {
     io.stderr(
-      `${name} needs no RBAC beyond its access entries: none of its workloads is owned by a KEDA ScaledObject.\n`,
+      `${name} needs no RBAC beyond its access entries: no KEDA ScaledObject owns its workloads and no custom step runs a Job there.\n`,
     );
   }
   io.stdout(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);

@@ -82,6 +82,7 @@ const WANTED: Readonly<
   },
   secretsmanager: { dir: 'secrets-manager', operations: ['GetSecretValue'] },
   events: { dir: 'eventbridge', operations: ['PutEvents'] },
+  lambda: { dir: 'lambda', operations: ['Invoke'] },
 };
 
 /** The Smithy JSON AST, as much of it as is read here. */

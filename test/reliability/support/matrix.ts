@@ -137,7 +137,12 @@ export const PERMANENT_ERRORS: Readonly<
     notFound: 'ResourceNotFoundException',
     invalidState: 'InvalidRequestException',
   },
-  kubernetes: { denied: 'Forbidden', notFound: 'NotFound', invalidState: 'Conflict' },
+  kubernetes: { denied: 'Forbidden', notFound: 'NotFound', invalidState: 'Invalid' },
+  lambda: {
+    denied: 'AccessDeniedException',
+    notFound: 'ResourceNotFoundException',
+    invalidState: 'ResourceConflictException',
+  },
   cloudwatch: { denied: 'AccessDenied', notFound: 'ResourceNotFound', invalidState: 'InvalidParameterValue' },
   dynamodb: {
     denied: 'AccessDeniedException',

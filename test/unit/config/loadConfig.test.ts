@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatPath, loadConfig, parseConfig } from '../../../shared/config/loadConfig.ts';
@@ -504,6 +504,62 @@ describe('loadConfig', () => {
       /HorizontalPodAutoscaler ai-gateway\/agentgateway is named as the autoscaler of two workloads/,
     ],
     [
+      'a custom step after traffic moved that would stop the run',
+      (d) => (d.applications[0].customSteps[0].onFailure = 'stop'),
+      'applications[0].customSteps[0].onFailure',
+      /a step after traffic moved cannot stop the run: .*use "continue"/,
+    ],
+    [
+      'a custom step at a point there is not',
+      (d) => (d.applications[0].customSteps[0].at = 'failover.after-dns'),
+      'applications[0].customSteps[0].at',
+      /expected one of failover.after-preflight, failover.before-traffic, failover.after-traffic/,
+    ],
+    [
+      'two custom steps of one name',
+      (d) => d.applications[0].customSteps.push({ ...d.applications[0].customSteps[0] }),
+      'applications[0].customSteps[1].name',
+      /"smoke-test" names another custom step of ai-gateway/,
+    ],
+    [
+      'a custom function per region that misses one',
+      (d) =>
+        d.applications[0].customSteps.push({
+          name: 'warm-cache',
+          at: 'failover.before-traffic',
+          kind: 'lambda',
+          functionArn: { 'us-west-2': 'arn:aws:lambda:us-west-2:123456789012:function:warm-cache' },
+          onFailure: 'stop',
+        }),
+      'applications[0].customSteps[1].functionArn',
+      /no function for us-east-1, eu-west-1: a run may target any region of the application/,
+    ],
+    [
+      'a custom function that is not a Lambda ARN',
+      (d) =>
+        d.applications[0].customSteps.push({
+          name: 'x',
+          at: 'failover.after-traffic',
+          kind: 'lambda',
+          functionArn: 'warm-cache',
+          onFailure: 'stop',
+        }),
+      'applications[0].customSteps[1].functionArn',
+      /expected a Lambda function ARN/,
+    ],
+    [
+      'a custom step Job that is not a Job',
+      (d) => (d.applications[0].customSteps[0].job = { apiVersion: 'apps/v1', kind: 'Deployment', spec: {} }),
+      'applications[0].customSteps[0].job',
+      /the Job is apps\/v1 Deployment, not a batch\/v1 Job/,
+    ],
+    [
+      'a custom step Job in a region the application does not have',
+      (d) => (d.applications[0].customSteps[0].region = 'ap-south-1'),
+      'applications[0].customSteps[0].region',
+      /ap-south-1 is not one of the application's regions/,
+    ],
+    [
       'a paging hook on a bus name EventBridge cannot have',
       (d) => ((d as Record<string, unknown>).paging = { eventBusName: 'on call!' }),
       'paging.eventBusName',
@@ -520,6 +576,26 @@ describe('loadConfig', () => {
 
   it('covers at least 25 distinct bad configs', () => {
     expect(new Set(cases.map(([, , path]) => path)).size).toBeGreaterThanOrEqual(25);
+  });
+});
+
+describe('custom step manifests', () => {
+  it('reads a Job manifest relative to the config file, and names a missing one with the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeboat-manifest-'));
+    const doc = exampleConfigDocument();
+    const step = (doc.applications[0] as { customSteps: Record<string, unknown>[] }).customSteps[0]!;
+    const job = step.job;
+    delete step.job;
+    step.manifest = 'jobs/smoke.json';
+    const file = join(dir, 'lifeboat.config.json');
+    writeFileSync(file, JSON.stringify(doc));
+    expect(() => loadConfig(file)).toThrow(
+      `applications[0].customSteps[0].manifest: cannot read ${join(dir, 'jobs/smoke.json')}: no such file (the path is relative to the config file)`,
+    );
+    mkdirSync(join(dir, 'jobs'));
+    writeFileSync(join(dir, 'jobs/smoke.json'), JSON.stringify(job));
+    const loaded = loadConfig(file).applications[0]!.customSteps[0]!;
+    expect(loaded).toMatchObject({ manifest: 'jobs/smoke.json', job });
   });
 });
 
