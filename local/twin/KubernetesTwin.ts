@@ -239,6 +239,11 @@ function route(method: string, path: string): Route | undefined {
   if (object === null) return undefined;
   const [, group = '', , namespace = '', resource = '', name = '', subresource] = object;
   const where = { group, namespace: decodeURIComponent(namespace), name: decodeURIComponent(name) };
+  if (group === 'rbac.authorization.k8s.io' && (resource === 'roles' || resource === 'rolebindings')) {
+    return subresource === undefined && method === 'GET'
+      ? { ...where, operation: 'ReadRbac', verb: 'get', resource }
+      : undefined;
+  }
   if (subresource === undefined && AUTOSCALER_ROUTES[`${group}/${resource}`] !== undefined) {
     if (method === 'GET') return { ...where, operation: 'ReadAutoscaler', verb: 'get', resource };
     if (method === 'PATCH') return { ...where, operation: 'PatchAutoscaler', verb: 'patch', resource };
@@ -405,6 +410,15 @@ export class KubernetesTwin {
     };
     if (found.resource === 'jobs') {
       this.#serveJob(found, body, region, cluster, roleArn, answer, fail);
+      return;
+    }
+    if (found.operation === 'ReadRbac') {
+      const kind = found.resource === 'roles' ? 'Role' : 'RoleBinding';
+      const object = this.#options
+        .rbac(region, cluster)
+        .find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name);
+      if (object === undefined) fail(404, 'NotFound', `${found.resource}.${found.group} "${name}" not found`);
+      else answer(200, JSON.stringify(object), roleArn);
       return;
     }
     const parsed = (): Record<string, unknown> | undefined => {

@@ -1,4 +1,5 @@
 import { workloadResource } from '../../shared/config/workloadKinds.ts';
+import { kubernetesRbac } from '../../shared/config/kubernetesRbac.ts';
 import { INCIDENT_DETAIL_TYPE } from '../../shared/aws/EventBridgeIncidents.ts';
 import type {
   ApplicationConfig,
@@ -156,6 +157,22 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
             target: { apiVersion: workloadResource(w).apiVersion, kind: a.target.kind, name: a.target.name },
             paused: a.paused,
           };
+        }),
+      // The world's clusters have the RBAC that `lifeboat kubernetes-rbac` prints (the AWS twin lets a
+      // rehearsal leave it out).
+      readRbac: (app, region, namespace, rbacName) =>
+        call(() => {
+          const objects =
+            kubernetesRbac(world.config).find(
+              (c) => c.region === region && c.clusterName === app.workloads[region]?.clusterName,
+            )?.objects ?? [];
+          const find = (kind: 'Role' | 'RoleBinding') =>
+            objects.find(
+              (o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === rbacName,
+            );
+          const role = find('Role');
+          const binding = find('RoleBinding');
+          return { ...(role === undefined ? {} : { role }), ...(binding === undefined ? {} : { binding }) };
         }),
       setAutoscalerBounds: (app, region, w, bounds) =>
         call(() => {

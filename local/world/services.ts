@@ -41,6 +41,7 @@ export const SIMULATED_OPERATIONS = {
     'CreateJob',
     'ReadJob',
     'DeleteJob',
+    'ReadRbac',
   ],
   lambda: ['Invoke'],
   cloudwatch: ['GetMetricData', 'PutMetricData', 'DescribeAlarms'],

@@ -15,6 +15,7 @@ import type {
   WorkloadConfig,
 } from '../config/LifeboatConfig.ts';
 import { AUTOSCALERS, objectPath, workloadLabel, workloadResource } from '../config/workloadKinds.ts';
+import type { RbacObject } from '../config/kubernetesRbac.ts';
 import type {
   AutoscalerStatus,
   NodeGroupHealth,
@@ -388,6 +389,29 @@ export class EksWorkloads implements WorkloadsPort {
       objectPath(kind, workload.namespace, workload.autoscaler.name),
       JSON.stringify({ spec }),
     );
+  }
+
+  async readRbac(
+    app: ApplicationConfig,
+    region: string,
+    namespace: string,
+    name: string,
+  ): Promise<{ role?: RbacObject; binding?: RbacObject }> {
+    const read = async (resource: 'roles' | 'rolebindings'): Promise<RbacObject | undefined> => {
+      try {
+        return (await this.#kubernetes(
+          app,
+          region,
+          'GET',
+          `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/${resource}/${encodeURIComponent(name)}`,
+        )) as RbacObject;
+      } catch (error) {
+        if ((error as Error).name === 'NotFound') return undefined;
+        throw error;
+      }
+    };
+    const [role, binding] = await Promise.all([read('roles'), read('rolebindings')]);
+    return { ...(role === undefined ? {} : { role }), ...(binding === undefined ? {} : { binding }) };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { kubernetesRbac, type RbacRule } from '../config/kubernetesRbac.ts';
 import { customStepsPlan, type CustomStepOutcome, type CustomStepsPlan } from '../custom/CustomSteps.ts';
 import { AUTOSCALERS, workloadLabel } from '../config/workloadKinds.ts';
 import { scalesWorkload } from '../failover/workloadScaling.ts';
@@ -488,7 +489,56 @@ export class DrillSteps {
         findings.push(this.couldNot(check, 'critical', error));
       }
     }
+    findings.push(...(await this.rbacFindings(a, request.targetRegion)));
     return { findings };
+  }
+
+  /**
+   * The RBAC the target's cluster needs beyond its access entries (what `lifeboat kubernetes-rbac`
+   * prints: the ScaledObjects' Role, the custom steps' Jobs' Role): each Role there, with rules that
+   * cover what Lifeboat does, and bound to its group. `rbac:<namespace>/<name>`, critical: without
+   * it a failover stops at ScaleDeployments, or a Job step fails.
+   */
+  private async rbacFindings(a: ApplicationConfig, region: string): Promise<Finding[]> {
+    const cluster = a.workloads[region]?.clusterName;
+    const wanted = kubernetesRbac(this.deps.config).find(
+      (c) => c.region === region && c.clusterName === cluster,
+    );
+    const roles = (wanted?.objects ?? []).filter((o) => o.kind === 'Role');
+    const findings: Finding[] = [];
+    for (const role of roles) {
+      const { namespace, name } = role.metadata;
+      const check = `rbac:${namespace}/${name}`;
+      const fix = `apply \`lifeboat kubernetes-rbac --cluster ${cluster ?? '?'}\` to ${cluster ?? '?'} in ${region}`;
+      try {
+        const found = await this.deps.estate.workloads.readRbac(a, region, namespace, name);
+        const problem =
+          found.role?.kind !== 'Role'
+            ? `Role ${namespace}/${name} is missing`
+            : !role.rules.every(
+                  (rule) => found.role?.kind === 'Role' && found.role.rules.some((r) => covers(r, rule)),
+                )
+              ? `Role ${namespace}/${name} does not allow ${role.rules.map((r) => `${r.verbs.join(', ')} on ${r.resources.join(', ')}${r.resourceNames === undefined ? '' : ` ${r.resourceNames.join(', ')}`}`).join('; ')}`
+              : found.binding?.kind !== 'RoleBinding'
+                ? `RoleBinding ${namespace}/${name} is missing`
+                : found.binding.roleRef.name !== name || !found.binding.subjects.some((s) => s.name === name)
+                  ? `RoleBinding ${namespace}/${name} does not bind Role ${name} to the group ${name}`
+                  : undefined;
+        findings.push(
+          finding(
+            check,
+            'critical',
+            problem === undefined,
+            problem === undefined
+              ? `Role and RoleBinding ${namespace}/${name} in ${cluster ?? '?'} (${region}) allow what Lifeboat does`
+              : `${problem} in ${cluster ?? '?'} (${region}): ${fix}`,
+          ),
+        );
+      } catch (error) {
+        findings.push(this.couldNot(check, 'critical', error));
+      }
+    }
+    return findings;
   }
 
   /** CheckRestoreTest: the latest restore test passed, and not longer ago than two of its intervals. */
@@ -690,3 +740,17 @@ export const DRILL_FUNCTIONS = {
     'recordGameDay',
   ],
 } as const satisfies Record<string, readonly (keyof DrillSteps)[]>;
+
+/** Whether an applied rule allows everything a wanted rule does. */
+function covers(applied: RbacRule, wanted: RbacRule): boolean {
+  const all = (have: readonly string[], want: readonly string[]) =>
+    have.includes('*') || want.every((w) => have.includes(w));
+  return (
+    all(applied.apiGroups, wanted.apiGroups) &&
+    all(applied.resources, wanted.resources) &&
+    all(applied.verbs, wanted.verbs) &&
+    (applied.resourceNames === undefined ||
+      applied.resourceNames.length === 0 ||
+      (wanted.resourceNames !== undefined && all(applied.resourceNames, wanted.resourceNames)))
+  );
+}

@@ -1,4 +1,5 @@
 import type { ApplicationConfig, AutoscalerConfig, ScaledWorkloadConfig } from '../config/LifeboatConfig.ts';
+import type { RbacObject } from '../config/kubernetesRbac.ts';
 import type { BackupsPort } from './Backups.ts';
 
 /**
@@ -167,6 +168,16 @@ export interface WorkloadsPort {
     region: string,
     workload: ScaledWorkloadConfig & { readonly autoscaler: AutoscalerConfig },
   ): Promise<AutoscalerStatus>;
+  /**
+   * A namespace's Role and RoleBinding of that name (RBAC the cluster's owner applied), each
+   * undefined when it is not there.
+   */
+  readRbac(
+    app: ApplicationConfig,
+    region: string,
+    namespace: string,
+    name: string,
+  ): Promise<{ readonly role?: RbacObject; readonly binding?: RbacObject }>;
   /** Sets the autoscaler's minimum and maximum; nothing when it already has them. */
   setAutoscalerBounds(
     app: ApplicationConfig,

@@ -651,6 +651,28 @@ describe('EksWorkloads Jobs (custom steps)', () => {
   });
 });
 
+describe('EksWorkloads.readRbac', () => {
+  it("reads the namespace's Role and RoleBinding of that name, a missing one as absent", async () => {
+    const role = { kind: 'Role', metadata: { name: 'lifeboat-scalers', namespace: 'ai-gateway' }, rules: [] };
+    const { workloads, kube } = setup({
+      responses: [
+        ok(role),
+        {
+          statusCode: 404,
+          body: JSON.stringify({ kind: 'Status', reason: 'NotFound', message: 'not found' }),
+        },
+      ],
+    });
+    await expect(workloads.readRbac(APP, REGION, 'ai-gateway', 'lifeboat-scalers')).resolves.toEqual({
+      role,
+    });
+    expect(kube.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      `GET ${ENDPOINT}/apis/rbac.authorization.k8s.io/v1/namespaces/ai-gateway/roles/lifeboat-scalers`,
+      `GET ${ENDPOINT}/apis/rbac.authorization.k8s.io/v1/namespaces/ai-gateway/rolebindings/lifeboat-scalers`,
+    ]);
+  });
+});
+
 describe('EksWorkloads Kubernetes errors', () => {
   const status = (code: number, reason: string, message: string): KubernetesHttpResponse => ({
     statusCode: code,

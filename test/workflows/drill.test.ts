@@ -1,5 +1,8 @@
 import type { Report } from '../../local/report/Report.ts';
 import type { SimulationContext } from '../../local/simulate/Simulation.ts';
+import { kubernetesRbac } from '../../shared/config/kubernetesRbac.ts';
+import { loadConfig } from '../../shared/config/loadConfig.ts';
+import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 import { ledgerOf, rehearse } from '../support/scenario.ts';
 
 const LATENCY = {
@@ -61,6 +64,7 @@ describe('readiness drill (real ASL on the local runtime)', () => {
         'alarm',
         'capacity',
         'autoscaler',
+        'rbac',
         'restore-test',
         'restore-test-age',
       ]),
@@ -179,6 +183,32 @@ describe('readiness drill (real ASL on the local runtime)', () => {
       },
     });
     expect(failed(drillOf(report).findings)).toEqual(['capacity:general']);
+  });
+
+  it("fails when the target's cluster lacks the RBAC that lifeboat kubernetes-rbac prints, naming the Role and the fix", async () => {
+    const report = await rehearse({
+      events: readyThenDrill(),
+      latency: LATENCY,
+      until: 2700,
+      // The cluster's owner applied the Jobs' Role, not the ScaledObjects' one.
+      twin: {
+        rbac: (region, cluster) =>
+          (
+            kubernetesRbac(loadConfig(EXAMPLE_CONFIG_PATH)).find(
+              (c) => c.region === region && c.clusterName === cluster,
+            )?.objects ?? []
+          ).filter((o) => o.metadata.name !== 'lifeboat-scalers'),
+      },
+    });
+    const drill = drillOf(report);
+    expect(failed(drill.findings)).toEqual(['rbac:ai-gateway/lifeboat-scalers']);
+    expect(drill.findings.find((f) => f.check === 'rbac:ai-gateway/lifeboat-scalers')?.detail).toBe(
+      'Role ai-gateway/lifeboat-scalers is missing in ai-gateway-usw2 (us-west-2): apply `lifeboat kubernetes-rbac --cluster ai-gateway-usw2` to ai-gateway-usw2 in us-west-2',
+    );
+    expect(drill.findings.find((f) => f.check === 'rbac:ai-gateway/lifeboat-jobs')).toMatchObject({
+      ok: true,
+    });
+    expect(report.violations).toEqual([]);
   });
 
   it('warns of a paused ScaledObject in the target, which would not scale its workload with the load', async () => {

@@ -46,6 +46,7 @@ function fakeCluster(options: { autoscalers?: Record<string, Partial<AutoscalerS
       return Promise.resolve();
     },
     describeAutoscaler: (_, __, w) => Promise.resolve(autoscalers.get(w.autoscaler.name)!),
+    readRbac: () => Promise.resolve({}),
     setAutoscalerBounds: (_, __, w, bounds) => {
       const current = autoscalers.get(w.autoscaler.name)!;
       if (current.min !== bounds.min || current.max !== bounds.max)
