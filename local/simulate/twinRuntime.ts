@@ -1,4 +1,4 @@
-import { kubernetesRbac, type RbacObject } from '../../shared/config/kubernetesRbac.ts';
+import { rbacFor, type RbacObject } from '../../shared/config/kubernetesRbac.ts';
 import { randomBytes } from 'node:crypto';
 import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
 import { trackPort } from '../clock/trackPort.ts';
@@ -204,10 +204,7 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
     slack,
     credentials: (accessKeyId) => built.twin?.credentialsFor(accessKeyId),
     runner: () => context.runner(),
-    rbac:
-      options.rbac ??
-      ((region, cluster) =>
-        kubernetesRbac(config).find((c) => c.region === region && c.clusterName === cluster)?.objects ?? []),
+    rbac: options.rbac ?? ((region, cluster) => rbacFor(config, region, cluster)),
     onKubernetesCall: (record) => {
       context.awsCalls.push(record.call);
       if (record.violation !== undefined) context.awsViolations.push(record.violation);

@@ -1,5 +1,5 @@
 import { workloadResource } from '../../shared/config/workloadKinds.ts';
-import { kubernetesRbac } from '../../shared/config/kubernetesRbac.ts';
+import { rbacFor } from '../../shared/config/kubernetesRbac.ts';
 import { INCIDENT_DETAIL_TYPE } from '../../shared/aws/EventBridgeIncidents.ts';
 import type {
   ApplicationConfig,
@@ -162,10 +162,7 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
       // rehearsal leave it out).
       readRbac: (app, region, namespace, rbacName) =>
         call(() => {
-          const objects =
-            kubernetesRbac(world.config).find(
-              (c) => c.region === region && c.clusterName === app.workloads[region]?.clusterName,
-            )?.objects ?? [];
+          const objects = rbacFor(world.config, region, app.workloads[region]?.clusterName);
           const find = (kind: 'Role' | 'RoleBinding') =>
             objects.find(
               (o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === rbacName,

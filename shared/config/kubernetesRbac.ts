@@ -140,14 +140,24 @@ function boundRole(group: string, namespace: string, rule: RbacRule): RbacObject
   ];
 }
 
+/** The RBAC one cluster needs (`kubernetesRbac`'s objects for it; none when it needs none). */
+export function rbacFor(
+  config: Pick<LifeboatConfig, 'applications'>,
+  region: string,
+  clusterName: string | undefined,
+): readonly RbacObject[] {
+  return (
+    kubernetesRbac(config).find((c) => c.region === region && c.clusterName === clusterName)?.objects ?? []
+  );
+}
+
 /** The Kubernetes groups a cluster's scaling entries (`scalers`) and custom-step entries (`jobs`) need. */
 export function groupsNeeded(
   config: Pick<LifeboatConfig, 'applications'>,
   region: string,
   clusterName: string,
 ): { scalers: boolean; jobs: boolean } {
-  const objects =
-    kubernetesRbac(config).find((c) => c.region === region && c.clusterName === clusterName)?.objects ?? [];
+  const objects = rbacFor(config, region, clusterName);
   return {
     scalers: objects.some((o) => o.metadata.name === SCALERS_GROUP),
     jobs: objects.some((o) => o.metadata.name === JOBS_GROUP),

@@ -1,4 +1,4 @@
-import { kubernetesRbac, type RbacRule } from '../config/kubernetesRbac.ts';
+import { rbacFor, type RbacRule } from '../config/kubernetesRbac.ts';
 import { customStepsPlan, type CustomStepOutcome, type CustomStepsPlan } from '../custom/CustomSteps.ts';
 import { AUTOSCALERS, workloadLabel } from '../config/workloadKinds.ts';
 import { scalesWorkload } from '../failover/workloadScaling.ts';
@@ -501,10 +501,7 @@ export class DrillSteps {
    */
   private async rbacFindings(a: ApplicationConfig, region: string): Promise<Finding[]> {
     const cluster = a.workloads[region]?.clusterName;
-    const wanted = kubernetesRbac(this.deps.config).find(
-      (c) => c.region === region && c.clusterName === cluster,
-    );
-    const roles = (wanted?.objects ?? []).filter((o) => o.kind === 'Role');
+    const roles = rbacFor(this.deps.config, region, cluster).filter((o) => o.kind === 'Role');
     const findings: Finding[] = [];
     for (const role of roles) {
       const { namespace, name } = role.metadata;

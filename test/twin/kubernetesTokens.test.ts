@@ -4,7 +4,7 @@ import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { KubernetesTwin, type KubernetesCall } from '../../local/twin/KubernetesTwin.ts';
 import { testConfig } from '../support/synth.ts';
 import type { ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
-import { kubernetesRbac, SCALERS_GROUP, type RbacObject } from '../../shared/config/kubernetesRbac.ts';
+import { rbacFor, SCALERS_GROUP, type RbacObject } from '../../shared/config/kubernetesRbac.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/lifeboat-workloads-us-west-2';
 const KEY = { accessKeyId: 'ASIATESTKEY', secretAccessKey: 'the-secret', sessionToken: 'the-session' };
@@ -137,7 +137,7 @@ describe('KubernetesTwin', () => {
     });
     calls.length = 0;
     groups = [SCALERS_GROUP];
-    rbac = [...kubernetesRbac(config).find((c) => c.region === 'us-west-2')!.objects];
+    rbac = [...rbacFor(config, 'us-west-2', app.workloads['us-west-2']!.clusterName)];
     await workloads(KEY).setAutoscalerBounds(app, 'us-west-2', kedaOwned, { min: 2, max: 4 });
     expect(bounds.get('ScaledObject/vllm')).toEqual({ min: 2, max: 4 });
     expect(calls.map((c) => `${c.operation} ${c.status}`)).toEqual([
@@ -148,7 +148,7 @@ describe('KubernetesTwin', () => {
 
   it('keeps the RBAC Role to the ScaledObjects it names (resourceNames)', async () => {
     groups = [SCALERS_GROUP];
-    rbac = [...kubernetesRbac(config).find((c) => c.region === 'us-west-2')!.objects];
+    rbac = [...rbacFor(config, 'us-west-2', app.workloads['us-west-2']!.clusterName)];
     await expect(
       workloads(KEY).describeAutoscaler(app, 'us-west-2', {
         ...kedaOwned,

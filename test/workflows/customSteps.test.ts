@@ -1,5 +1,5 @@
 import type { Report, ReportExecution } from '../../local/report/Report.ts';
-import { JOBS_GROUP, kubernetesRbac } from '../../shared/config/kubernetesRbac.ts';
+import { JOBS_GROUP, rbacFor } from '../../shared/config/kubernetesRbac.ts';
 import { loadConfig } from '../../shared/config/loadConfig.ts';
 import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 import { ledgerOf, rehearse } from '../support/scenario.ts';
@@ -308,11 +308,9 @@ describe('a Job step without the RBAC that lifeboat kubernetes-rbac prints', () 
       // The cluster's owner applied the scalers' Role, not the Jobs' one.
       twin: {
         rbac: (region, cluster) =>
-          (
-            kubernetesRbac(loadConfig(EXAMPLE_CONFIG_PATH)).find(
-              (c) => c.region === region && c.clusterName === cluster,
-            )?.objects ?? []
-          ).filter((o) => o.metadata.name !== JOBS_GROUP),
+          rbacFor(loadConfig(EXAMPLE_CONFIG_PATH), region, cluster).filter(
+            (o) => o.metadata.name !== JOBS_GROUP,
+          ),
       },
     });
     expect(report.violations).toEqual([

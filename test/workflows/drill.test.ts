@@ -1,6 +1,6 @@
 import type { Report } from '../../local/report/Report.ts';
 import type { SimulationContext } from '../../local/simulate/Simulation.ts';
-import { kubernetesRbac } from '../../shared/config/kubernetesRbac.ts';
+import { rbacFor } from '../../shared/config/kubernetesRbac.ts';
 import { loadConfig } from '../../shared/config/loadConfig.ts';
 import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 import { ledgerOf, rehearse } from '../support/scenario.ts';
@@ -193,11 +193,9 @@ describe('readiness drill (real ASL on the local runtime)', () => {
       // The cluster's owner applied the Jobs' Role, not the ScaledObjects' one.
       twin: {
         rbac: (region, cluster) =>
-          (
-            kubernetesRbac(loadConfig(EXAMPLE_CONFIG_PATH)).find(
-              (c) => c.region === region && c.clusterName === cluster,
-            )?.objects ?? []
-          ).filter((o) => o.metadata.name !== 'lifeboat-scalers'),
+          rbacFor(loadConfig(EXAMPLE_CONFIG_PATH), region, cluster).filter(
+            (o) => o.metadata.name !== 'lifeboat-scalers',
+          ),
       },
     });
     const drill = drillOf(report);

@@ -1,4 +1,4 @@
-import { kubernetesRbac } from '../../../shared/config/kubernetesRbac.ts';
+import { rbacFor } from '../../../shared/config/kubernetesRbac.ts';
 import { loadCliConfig, parseCommand, UsageError } from '../args.ts';
 import type { CliIo } from '../main.ts';
 
@@ -51,8 +51,7 @@ export function kubernetesRbacCommand(args: readonly string[], io: CliIo): numbe
       `--region: the config has no cluster ${name} in ${region}; it is in ${regions.join(', ')}`,
     );
   }
-  const objects =
-    kubernetesRbac(config).find((c) => c.clusterName === name && c.region === region)?.objects ?? [];
+  const objects = rbacFor(config, region, name);
   if (objects.length === 0) {
     io.stderr(
       `${name} needs no RBAC beyond its access entries: no KEDA ScaledObject owns its workloads and no custom step runs a Job there.\n`,
