@@ -163,6 +163,8 @@ export class ControlPlaneStack extends Stack {
   public readonly failoverFunctions: Readonly<Record<StepFunctionName, LifeboatFunction>>;
   public readonly failover: Workflow;
   public readonly failback: Workflow;
+  /** The drain (and undrain) of an active-active application's region, where the config has one. */
+  public readonly drain: Workflow | undefined;
   /** A region evacuation's function, and its workflow: a failover of every application the region serves. */
   public readonly evacuationFunction: LifeboatFunction;
   public readonly evacuation: Workflow;
@@ -281,6 +283,25 @@ export class ControlPlaneStack extends Stack {
       // The wait for Slack and for the approval, a replica to build, the steps, the standby's rebuild.
       timeout: approvalWait.plus(Duration.hours(12)),
     });
+    // The same step functions run the drain's steps (shared/drain/DrainSteps.ts), with the grants
+    // they already have: the records' weights, every region's workloads and load balancer metrics.
+    // A drain moves no database and runs no custom step.
+    const drainSteps = names.filter((name) => name !== 'lifeboat-database' && name !== 'lifeboat-custom');
+    this.drain = config.applications.some((a) => a.activeActive !== undefined)
+      ? new Workflow(this, 'Drain', {
+          name: 'drain',
+          substitutions: Object.fromEntries(
+            drainSteps.map((name) => [
+              placeholderOf(name),
+              this.failoverFunctions[name].function.functionArn,
+            ]),
+          ),
+          functions: drainSteps.map((name) => this.failoverFunctions[name].function),
+          logRetention,
+          // The wait for the approval, up to 15 minutes of capacity, then each step's change and bake.
+          timeout: approvalWait.plus(Duration.hours(12)),
+        })
+      : undefined;
 
     this.evacuationFunction = this.lifeboatFunction(
       'lifeboat-evacuation',
@@ -595,6 +616,9 @@ export class ControlPlaneStack extends Stack {
       workflows: [
         { name: 'failover', stateMachineArn: this.failover.stateMachine.stateMachineArn },
         { name: 'failback', stateMachineArn: this.failback.stateMachine.stateMachineArn },
+        ...(this.drain === undefined
+          ? []
+          : [{ name: 'drain', stateMachineArn: this.drain.stateMachine.stateMachineArn }]),
         ...(
           [
             ['backup', this.backups.backup],
@@ -644,7 +668,12 @@ export class ControlPlaneStack extends Stack {
    * failback everywhere, the scheduled ones where an application's backups, drills or game days run.
    */
   private workflowsIn(region: string): { name: string; stateMachineArn: string; region: string }[] {
-    const names = ['failover', 'failback', ...scheduledWorkflowsIn(this.config, region)];
+    const names = [
+      'failover',
+      'failback',
+      ...(this.drain === undefined ? [] : ['drain']),
+      ...scheduledWorkflowsIn(this.config, region),
+    ];
     return names.map((name) => ({
       name,
       region,
@@ -696,6 +725,14 @@ export class ControlPlaneStack extends Stack {
         this.grantDescribeClusters(role);
         // CheckReplica (failback): the returning region's database, read only.
         this.grantDatabaseReads(role, [this.region]);
+        {
+          // A drain's preflight, in whichever control plane it runs: the clusters of the regions that
+          // take traffic, and the drained region's database (where the writer is), of the
+          // active-active applications only.
+          const activeActive = this.applicationsHere().filter((a) => a.activeActive !== undefined);
+          const regions = [...new Set(activeActive.flatMap((a) => a.regions))];
+          if (activeActive.length > 0) this.grantDescribeClusters(role, regions, activeActive);
+        }
         acknowledgeUnscopedActions(
           role,
           'cloudwatch:GetMetricData (replica lag) has no resource-level permissions.',

@@ -3,6 +3,7 @@ import { checkRestoreTestInput } from '../../shared/backup/RestoreTestSteps.ts';
 import { scheduledApplication } from '../../shared/backup/BackupSteps.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { checkDrillInput } from '../../shared/drill/DrillSteps.ts';
+import { checkDrainInput } from '../../shared/drain/DrainInput.ts';
 import { checkEvacuationInput } from '../../shared/evacuation/EvacuationSteps.ts';
 import { checkFailbackInput } from '../../shared/failback/FailbackInput.ts';
 import { checkFailoverInput } from '../../shared/failover/FailoverInput.ts';
@@ -18,6 +19,8 @@ export interface InputContext {
   readonly currentPrimary: string | undefined;
   /** The region the state machine runs in, when it matters to the check. */
   readonly region?: string;
+  /** The application's Route 53 weights now; for a drain, every region serving when unknown. */
+  readonly weights?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -41,5 +44,13 @@ export const INPUT_CHECKS: Readonly<
   },
   'restore-test': (raw, config, { now }) => checkRestoreTestInput(raw, config, now),
   drill: (raw, config, { currentPrimary }) => checkDrillInput(raw, config, { currentPrimary }),
+  drain: (raw, config, { region, weights }) => {
+    const named = (raw as { application?: unknown } | null)?.application;
+    const app = config.applications.find((a) => a.name === named);
+    return checkDrainInput(raw, config, {
+      weights: weights ?? app?.activeActive?.weights ?? {},
+      region: region ?? config.controlPlaneRegions[0] ?? 'us-east-1',
+    });
+  },
   'region-evacuation': (raw, config) => checkEvacuationInput(raw, config),
 };

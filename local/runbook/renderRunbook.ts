@@ -1,3 +1,4 @@
+import { undrainSteps } from '../../shared/drain/DrainInput.ts';
 import { workloadResource } from '../../shared/config/workloadKinds.ts';
 import type { ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
@@ -181,6 +182,23 @@ export function renderRunbook(
     '',
     `or \`${cli(`start failback --app ${app.name} --to ${primary} --reason "${primary} healthy again"`)}\`. Watch the error rate during each bake; reject or let it roll back if it climbs.`,
   );
+
+  const activeActive = app.activeActive;
+  if (activeActive !== undefined) {
+    const weights = app.regions.map((r) => `${r} ${activeActive.weights[r] ?? 0}`).join(', ');
+    const undrain = undrainSteps(activeActive.drainSteps);
+    p(
+      '### Drain a region and bring it back (active-active)',
+      '',
+      `Every region of ${app.name} serves (weights ${weights}). When one is sick but its health check still passes (errors, latency, a bad deploy), drain it: the others are first scaled for their larger share${activeActive.scaleRemaining ? ' and waited on until ready' : ' (not here: activeActive.scaleRemaining is false, their autoscalers take the load)'}, then its weight goes down in steps of ${activeActive.drainSteps.map((x) => `${x}%`).join(', ')} of its serving weight, each held ${app.dns.failback.bakeSeconds} s while the other regions' error rate stays under ${app.dns.failback.maxErrorRatePercent}% and latency under ${app.dns.failback.maxLatencyMs} ms; a breach gives it its weight back by itself. A drain moves no database: the writer stays where it is.${activeActive.approval === 'slack' ? ' Nothing moves until an approver presses **Approve** on Slack.' : ''}`,
+      '',
+      `State machine \`lifeboat-drain\` in the console of any control-plane region but the one drained, with`,
+      '',
+      json({ application: app.name, region: primary, reason: `${primary} answers errors` }),
+      '',
+      `or \`${cli(`start drain --app ${app.name} --region ${primary} --reason "${primary} answers errors"`)}\`. Bring it back (steps of ${undrain.map((x) => `${x}%`).join(', ')}, guarded in the returning region) with \`"undrain": true\`, or \`${cli(`start undrain --app ${app.name} --region ${primary}`)}\`. docs/drain.md has the details.`,
+    );
+  }
 
   p('## 5. Backups and restore');
   if (app.backup === undefined) {

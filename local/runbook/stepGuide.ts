@@ -425,10 +425,63 @@ export const EVACUATION_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   },
 };
 
+/** The drain's and undrain's operations (docs/drain.md), besides the lock, approval and notices it shares. */
+export const DRAIN_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
+  ...FAILBACK_STEP_GUIDE,
+  validateDrain: {
+    does: "checks the input against the config and Route 53's weights now: the application is active-active, the region serves (drain) or serves less than its weight (undrain), and another region keeps serving",
+    ifFails:
+      "the run ends at once with InvalidInput and nothing was changed; the message names the field. Any other error here is Route 53's API: a drain needs the weights in force, so start again once it answers",
+  },
+  checkDrain: {
+    does: 'reads each region that takes traffic (the others for a drain, the returning one for an undrain): its Route 53 health check and its EKS cluster; a drain also says where the database writer is (it stays)',
+    ifFails:
+      'nothing has moved; look at the error (the alarms, EKS or RDS of the region it names) and start again',
+  },
+  decideDrain: {
+    does: 'proceeds, stops with every reason (a region that takes traffic unhealthy or unreachable, a node group that cannot grow to carry the share), or (dry run) lists what would be done',
+    ifFails:
+      'a stop is not a failure: read the reasons in the ledger record and on Slack; a maxSize reason names the config field to raise',
+  },
+  scaleForDrain: {
+    does: "scales each region that takes traffic to what its new share needs: node groups' desired size, workloads (or their autoscalers' minimums), never smaller than now",
+    ifFails: `no traffic has moved; ${SCALE_BY_HAND}, then start the drain again (what is scaled already is kept)`,
+  },
+  checkCapacity: {
+    does: 'reads the ready replicas of every workload scaled until each has what its new share needs (gives up after 15 minutes)',
+    ifFails:
+      'NotReady: no traffic moved, and the regions stay scaled up (the record lists them). Find why pods do not start (kubectl get pods, the node group in the EKS console, a capacity shortfall), then start again or scale back by hand',
+  },
+  drainStep: {
+    does: "sets the region's record to the step's weight in one change batch, the other records as they were (never every weight 0)",
+    ifFails:
+      "Route 53's API is retried for up to an hour; after that the run fails with the weights as the last change left them (the record says): set them in the Route 53 console, or start an undrain (or a drain) again",
+  },
+  guardDrain: {
+    does: "reads the error rate and p99 latency over the bake in each region that took traffic, from its load balancer, against dns.failback's bounds; no datapoint counts as a breach",
+    ifFails:
+      "the metrics could not be read: the weights stay at the last step; read the load balancers' metrics in CloudWatch and set the weights you want, or start again",
+  },
+  rollBackDrain: {
+    does: "sets the region's weight back to the last step the guard passed, or where it was; a drained region whose health check fails keeps its weight (no traffic goes back to it)",
+    ifFails:
+      "Route 53's API is retried for up to an hour; then set the weights the record's rollback names in the Route 53 console",
+  },
+  scaleBack: {
+    does: "after an undrain, lowers each region that carried the share back to what its share needs now (autoscalers' minimums; the autoscaler scales down as the load leaves)",
+    ifFails: `traffic has already moved back; ${SCALE_BY_HAND}`,
+  },
+  recordDrain: {
+    does: "writes the run to the ledger (kind drain, its action undrain or drain in the details), with the capacity, each step's guard reading and any rollback",
+    ifFails: 'the execution history keeps everything; read it in the Step Functions console',
+  },
+};
+
 /** Every workflow's guide, by the name of its `statemachines/<name>.asl.json`. */
 export const STEP_GUIDES: Readonly<Record<string, Readonly<Record<string, StepGuide>>>> = {
   failover: STEP_GUIDE,
   failback: FAILBACK_STEP_GUIDE,
+  drain: DRAIN_STEP_GUIDE,
   backup: BACKUP_STEP_GUIDE,
   'restore-test': RESTORE_TEST_STEP_GUIDE,
   drill: DRILL_STEP_GUIDE,

@@ -26,6 +26,7 @@ export const FAULT_TYPES = [
   'api-error',
   'api-throttle',
   'capacity-shortfall',
+  'elevated-errors',
   'slack-down',
   'custom-step',
 ] as const;
@@ -61,6 +62,8 @@ export type FaultSpec =
       readonly region?: string;
     }
   | { readonly type: 'capacity-shortfall'; readonly region: string; readonly maxReplicas: number }
+  /** The region's endpoints answer `percent` of requests with 5xx while still passing their health checks. */
+  | { readonly type: 'elevated-errors'; readonly region: string; readonly percent: number }
   | { readonly type: 'slack-down' }
   | {
       readonly type: 'custom-step';
@@ -80,7 +83,8 @@ export type RegionFaultType =
   | 'replica-lag'
   | 'replication-stall'
   | 'database-backup'
-  | 'capacity-shortfall';
+  | 'capacity-shortfall'
+  | 'elevated-errors';
 
 /** The fields that identify a fault, which a `recover` event names to end it. */
 export type FaultIdentity =
@@ -245,6 +249,17 @@ const FAULT_EVENTS = {
       maxReplicas: z.int().min(0, 'must be 0 or more: the replicas the region can still schedule'),
     })
     .transform(({ at, fault: type, region, maxReplicas }) => ({ at, fault: { type, region, maxReplicas } })),
+  'elevated-errors': z
+    .strictObject({
+      at: AT,
+      fault: z.literal('elevated-errors'),
+      region: REGION,
+      percent: z
+        .number()
+        .gt(0, 'must be above 0: the percent of requests answered with 5xx')
+        .max(100, 'must be at most 100 (percent of requests)'),
+    })
+    .transform(({ at, fault: type, region, percent }) => ({ at, fault: { type, region, percent } })),
   'slack-down': z
     .strictObject({ at: AT, fault: z.literal('slack-down') })
     .transform(({ at, fault: type }) => ({ at, fault: { type } })),
@@ -281,6 +296,7 @@ const RECOVER_EVENTS = {
   'replication-stall': regionRecover('replication-stall'),
   'database-backup': regionRecover('database-backup'),
   'capacity-shortfall': regionRecover('capacity-shortfall'),
+  'elevated-errors': regionRecover('elevated-errors'),
   'api-error': z
     .strictObject({
       at: AT,

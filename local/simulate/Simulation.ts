@@ -257,6 +257,9 @@ async function applyEvent(
         case 'capacity-shortfall':
           world.setCapacityShortfall(f.region, f.maxReplicas);
           break;
+        case 'elevated-errors':
+          world.setErrorRate(f.region, f.percent);
+          break;
         case 'slack-down':
           world.faults.setSlackDown(true);
           world.timeline.push({ at: world.clock.seconds, kind: 'fault', text: 'Slack is down' });
@@ -293,6 +296,9 @@ async function applyEvent(
           break;
         case 'capacity-shortfall':
           world.setCapacityShortfall(f.region, undefined);
+          break;
+        case 'elevated-errors':
+          world.setErrorRate(f.region, undefined);
           break;
         case 'custom-step':
           world.customSteps.clearFault(f.application, f.step);

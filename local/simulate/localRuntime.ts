@@ -2,6 +2,7 @@ import { ApprovalSteps } from '../../shared/approval/ApprovalSteps.ts';
 import { classifyError } from '../../shared/errors.ts';
 import { offerFailbacks } from '../../shared/failback/FailbackOffer.ts';
 import { FailbackSteps } from '../../shared/failback/FailbackSteps.ts';
+import { DrainSteps } from '../../shared/drain/DrainSteps.ts';
 import { FailoverSteps } from '../../shared/failover/FailoverSteps.ts';
 import {
   runWorkflowStep,
@@ -25,6 +26,7 @@ import type { SimulationContext, SimulationOptions } from './Simulation.ts';
 export const ACTING_STATES: Readonly<Record<string, readonly string[]>> = {
   failover: ['FenceSource', 'PromoteDatabase', 'ScaleNodeGroups', 'ShiftTraffic'],
   failback: ['PrepareReplica', 'ScaleNodeGroups', 'UnfenceTarget', 'ShiftStep', 'SwitchWriter'],
+  drain: ['ScaleForDrain', 'DrainStep', 'ScaleBack'],
 };
 
 /** How often the failback offer runs in each region (its EventBridge Scheduler rate). */
@@ -44,6 +46,7 @@ function stepsIn(context: SimulationContext, region: string): StepTargets {
   return {
     failover: new FailoverSteps(deps),
     failback: new FailbackSteps(deps),
+    drain: new DrainSteps(deps),
     approval: new ApprovalSteps({ ...deps, approvals, notifier: deps.estate.notifier }),
   };
 }
@@ -131,7 +134,7 @@ export function localRuntime(): Pick<
     },
     substitutions: () => ({}),
     actingStates: ACTING_STATES,
-    lockingWorkflows: ['failover', 'failback'],
+    lockingWorkflows: ['failover', 'failback', 'drain'],
     onHumanAction: (event, context) => pressSlackButton(event, context),
     setup: (context) => {
       const { scenario, world, clock, ledgerIn } = context;

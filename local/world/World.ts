@@ -297,6 +297,11 @@ interface ClusterSim {
   /** Pods one node holds, from the config's active sizes; undefined when no node group is configured. */
   readonly podsPerNode: number | undefined;
   maxReplicas: number | undefined;
+  /**
+   * How many times its active sizes the region needs to carry all the traffic: 1 but in an
+   * active-active application, whose regions' active sizes carry their serving share.
+   */
+  readonly fullLoadFactor: number;
 }
 
 interface AppSim {
@@ -1562,7 +1567,7 @@ export class World {
       const cluster = app.clusters.get(r);
       const active = [...(cluster?.deployments.values() ?? [])];
       const ready = active.reduce((sum, d) => sum + d.ready, 0);
-      const needed = active.reduce((sum, d) => sum + d.minReady, 0);
+      const needed = active.reduce((sum, d) => sum + d.minReady, 0) * (cluster?.fullLoadFactor ?? 1);
       // A region serving its share with fewer ready replicas than it needs queues requests.
       const load = (shares.get(r) ?? 0) * (needed / Math.max(ready, 1));
       return 250 + 750 * Math.max(0, load - 1) + 50 * load;
@@ -1732,7 +1737,9 @@ export class World {
         updatedAt: 0,
         breachingSince: undefined,
       });
-      weights.set(region, region === primary ? 100 : 0);
+      // An active-active application starts with every region at its serving weight.
+      const servingWeights = config.activeActive?.weights;
+      weights.set(region, servingWeights?.[region] ?? (region === primary ? 100 : 0));
       const identifier =
         config.database.engine === 'rds-read-replica'
           ? config.database.instances[region]
@@ -1756,7 +1763,11 @@ export class World {
       });
       const workload = config.workloads[region];
       if (workload !== undefined) {
-        const active = region === primary;
+        const active =
+          config.activeActive === undefined
+            ? region === primary
+            : (config.activeActive.weights[region] ?? 0) > 0;
+        const fullLoadFactor = fullLoadFactorOf(config, region);
         const activeNodes = workload.nodeGroups.reduce((sum, g) => sum + g.activeSize, 0);
         const activePods = workload.deployments.reduce((sum, d) => sum + d.activeReplicas, 0);
         clusters.set(region, {
@@ -1795,7 +1806,7 @@ export class World {
                           // The simulated autoscaler's own limit: room above the active size.
                           max: 2 * d.activeReplicas,
                           paused: false,
-                          fullLoadReplicas: d.activeReplicas,
+                          fullLoadReplicas: d.activeReplicas * fullLoadFactor,
                           recommendations: [],
                         },
                   minReady: d.minReadyReplicas ?? d.activeReplicas,
@@ -1809,6 +1820,7 @@ export class World {
           ),
           podsPerNode: activeNodes > 0 ? Math.ceil(activePods / activeNodes) : undefined,
           maxReplicas: undefined,
+          fullLoadFactor,
         });
       }
     }
@@ -2229,12 +2241,16 @@ export class World {
     if (injected !== undefined) return Math.max(0.1, injected);
     const cluster = app.clusters.get(region);
     if (cluster === undefined) return 0.1;
-    const shortfall = [...cluster.deployments.values()].reduce(
-      (worst, d) => Math.max(worst, d.ready >= d.minReady ? 0 : 1 - d.ready / d.minReady),
-      0,
-    );
-    // A region without its minimum ready sheds the excess load; the baseline is a healthy 0.1 %.
-    return Math.max(0.1, shortfall * 100 * (this.trafficShares(app.config.name).get(region) ?? 0));
+    const share = this.trafficShares(app.config.name).get(region) ?? 0;
+    // An active-passive region needs its minimum ready for any share; an active-active one needs
+    // it for its serving share, and in proportion for more.
+    const scale = app.config.activeActive === undefined ? 1 : share * cluster.fullLoadFactor;
+    const shortfall = [...cluster.deployments.values()].reduce((worst, d) => {
+      const needed = d.minReady * scale;
+      return Math.max(worst, d.ready >= needed ? 0 : 1 - d.ready / needed);
+    }, 0);
+    // A region without what it needs ready sheds the excess load; the baseline is a healthy 0.1 %.
+    return Math.max(0.1, shortfall * 100 * share);
   }
 
   /**
@@ -2352,6 +2368,18 @@ export class World {
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/**
+ * How many times its active sizes `region` needs to carry all of the application's traffic: 1 for
+ * an active-passive application (its active sizes are sized for it); for an active-active one, the
+ * inverse of the region's serving share (a region that serves no share is sized like a standby).
+ */
+function fullLoadFactorOf(config: ApplicationConfig, region: string): number {
+  const weights = config.activeActive?.weights;
+  const weight = weights?.[region] ?? 0;
+  if (weights === undefined || weight === 0) return 1;
+  return Object.values(weights).reduce((sum, w) => sum + w, 0) / weight;
 }
 
 function formatWeights(weights: Readonly<Record<string, number>>): string {

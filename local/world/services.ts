@@ -73,6 +73,7 @@ export const THROTTLING_ERROR: Readonly<Record<SimulatedService, string>> = {
 export const WORKFLOW_NAMES = [
   'failover',
   'failback',
+  'drain',
   'backup',
   'restore-test',
   'drill',

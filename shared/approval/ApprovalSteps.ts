@@ -38,11 +38,16 @@ const AURORA_SWITCH_SECONDS = 60;
 const INSYNC_SECONDS = 60;
 
 /** A rough duration of the workflow for the message: what a person weighs before pressing Approve. */
-export function estimateSeconds(app: ApplicationConfig, workflow: 'failover' | 'failback'): number {
+export function estimateSeconds(
+  app: ApplicationConfig,
+  workflow: 'failover' | 'failback' | 'drain',
+  steps = app.dns.failback.steps.length,
+): number {
   const database = app.database.engine === 'aurora-global' ? AURORA_SWITCH_SECONDS : RDS_PROMOTION_SECONDS;
   if (workflow === 'failover') return database + INSYNC_SECONDS + app.dns.ttlSeconds;
-  const steps = app.dns.failback.steps.length * (INSYNC_SECONDS + app.dns.failback.bakeSeconds);
-  return steps + app.dns.ttlSeconds + database;
+  // A drain: the capacity's pods (about two minutes), then each step's change and bake.
+  if (workflow === 'drain') return 120 + steps * (INSYNC_SECONDS + app.dns.failback.bakeSeconds);
+  return steps * (INSYNC_SECONDS + app.dns.failback.bakeSeconds) + app.dns.ttlSeconds + database;
 }
 
 function minutes(seconds: number): string {
@@ -56,13 +61,17 @@ interface Check {
 
 export interface ApprovalRequestPayload {
   readonly taskToken: string;
-  readonly workflow: 'failover' | 'failback';
+  readonly workflow: 'failover' | 'failback' | 'drain';
   readonly executionName: string;
   readonly stateName: string;
   readonly request: {
     readonly application: string;
     readonly targetRegion: string;
     readonly sourceRegion?: string;
+    /** A drain's: what it does to which region, and in how many steps. */
+    readonly action?: 'drain' | 'undrain';
+    readonly region?: string;
+    readonly steps?: readonly number[];
   };
   /** When the run began (its ledger key), to say in the ledger that it waits for Slack. */
   readonly startedAt?: string;
@@ -98,8 +107,13 @@ export class ApprovalSteps {
     const expiresAt = new Date(
       now.getTime() + (deps.config.slack.approvalTimeoutSeconds - DEADLINE_MARGIN_SECONDS) * 1000,
     ).toISOString();
-    const verb = payload.workflow === 'failover' ? 'Fail over' : 'Fail back';
-    const title = `${verb} ${app.name} to ${payload.request.targetRegion}?`;
+    const { request } = payload;
+    const title =
+      payload.workflow === 'drain'
+        ? request.action === 'undrain'
+          ? `Bring ${String(request.region)} back into ${app.name}'s answers (undrain)?`
+          : `Drain ${String(request.region)} out of ${app.name}'s answers?`
+        : `${payload.workflow === 'failover' ? 'Fail over' : 'Fail back'} ${app.name} to ${request.targetRegion}?`;
     const facts: [string, string][] = [
       ...(payload.request.sourceRegion === undefined
         ? []
@@ -109,7 +123,7 @@ export class ApprovalSteps {
         .map((c) => [c.check ?? '', c.detail ?? ''] as [string, string]),
       [
         payload.workflow === 'failover' ? 'Estimated RTO' : 'Estimated duration',
-        `${minutes(estimateSeconds(app, payload.workflow))} (target RTO ${minutes(app.targets.rtoSeconds)})`,
+        `${minutes(estimateSeconds(app, payload.workflow, request.steps?.length))} (target RTO ${minutes(app.targets.rtoSeconds)})`,
       ],
     ];
     const message = {

@@ -488,6 +488,36 @@ const ApplicationSchema = z.strictObject({
   }),
   backup: BackupSchema.optional(),
   /**
+   * An application whose regions all serve at once (active-active): each region's Route 53 weight
+   * when every region serves, and how a region is drained out of the answers and brought back by
+   * the `drain` workflow (docs/drain.md). Without it the application is active-passive: its first
+   * region serves alone and the others stand by.
+   */
+  activeActive: z
+    .strictObject({
+      /**
+       * Each region's weight when every region serves (Route 53 weights, 0 to 255); a region's share
+       * of the traffic is its weight over the sum. At least two regions above 0.
+       */
+      weights: z.record(region(), z.int().min(0).max(255)),
+      /**
+       * Percent of its serving weight the drained region keeps after each step of a drain,
+       * decreasing to 0; an undrain climbs the same steps back to 100. Each step is baked
+       * `dns.failback.bakeSeconds` and guarded by `dns.failback`'s error-rate and latency bounds.
+       */
+      drainSteps: z.array(z.int().min(0).max(99)).min(1).default([50, 0]),
+      /**
+       * Before the first step, scale the regions that take the drained region's share in proportion
+       * to their new share (each workload's `activeReplicas` and each node group's `activeSize`
+       * being what the region runs for its serving share), and wait until the replicas are ready.
+       * `false`: their autoscalers absorb the load, and only the guard watches it.
+       */
+      scaleRemaining: z.boolean().default(true),
+      /** `slack`: nothing moves until an approver presses Approve; `none`: the start is the decision. */
+      approval: z.enum(['slack', 'none'], { error: 'expected "slack" or "none"' }).default('slack'),
+    })
+    .optional(),
+  /**
    * The team's own steps at named points of the failover, the failback and the readiness drill: a
    * Lambda function to invoke or a Kubernetes Job to run, each timed out, retried, recorded, and
    * either stopping the run or recorded as a warning when it fails (docs/custom-steps.md).
@@ -596,5 +626,6 @@ export type WorkloadConfig = ApplicationConfig['workloads'][string];
 export type ScaledWorkloadConfig = WorkloadConfig['deployments'][number];
 export type AutoscalerConfig = NonNullable<ScaledWorkloadConfig['autoscaler']>;
 export type CustomStepConfig = ApplicationConfig['customSteps'][number];
+export type ActiveActiveConfig = NonNullable<ApplicationConfig['activeActive']>;
 export type DnsConfig = ApplicationConfig['dns'];
 export type BackupConfig = NonNullable<ApplicationConfig['backup']>;

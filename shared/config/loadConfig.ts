@@ -45,6 +45,43 @@ function sameRegions(
   }
 }
 
+/** An active-active application's weights and drain steps (docs/drain.md). */
+function checkActiveActive(app: ApplicationConfig, at: readonly PathSegment[], problems: Problem[]): void {
+  const activeActive = app.activeActive;
+  if (activeActive === undefined) return;
+  const path = [...at, 'activeActive'];
+  sameRegions(
+    problems,
+    [...path, 'weights'],
+    activeActive.weights,
+    app.regions,
+    'a weight (0 if it does not serve)',
+  );
+  const serving = Object.entries(activeActive.weights).filter(([, w]) => w > 0);
+  if (serving.length < 2) {
+    problems.push({
+      path: [...path, 'weights'],
+      message: `at least two regions must serve (weight above 0) for the application to be active-active; ${serving.length === 0 ? 'none does' : `only ${serving[0]?.[0] ?? ''} does`} (remove activeActive for an active-passive application)`,
+    });
+  }
+  const steps = activeActive.drainSteps;
+  steps.forEach((step, i) => {
+    const previous = steps[i - 1];
+    if (previous !== undefined && step >= previous) {
+      problems.push({
+        path: [...path, 'drainSteps', i],
+        message: `drainSteps must decrease: ${step} comes after ${previous}`,
+      });
+    }
+  });
+  if (steps.at(-1) !== 0) {
+    problems.push({
+      path: [...path, 'drainSteps'],
+      message: `the last step must be 0 so that a drain takes the region out of the answers (got ${String(steps.at(-1))})`,
+    });
+  }
+}
+
 function duplicates<T>(items: readonly T[]): T[] {
   return items.filter((item, index) => items.indexOf(item) !== index);
 }
@@ -131,6 +168,8 @@ function checkApplication(
       message: `the last step must be 100 so that failback returns all traffic (got ${String(steps.at(-1))})`,
     });
   }
+
+  checkActiveActive(app, at, problems);
 
   for (const [region, workload] of Object.entries(app.workloads)) {
     workload.nodeGroups.forEach((group, i) => {

@@ -1,3 +1,4 @@
+import { ApplicationSteps, guardProblems } from '../runtime/ApplicationSteps.ts';
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import { scaleWorkloads, scalingPlan } from '../failover/workloadScaling.ts';
 import { customStepsDetail, customStepsPlan, type CustomStepsPlan } from '../custom/CustomSteps.ts';
@@ -5,7 +6,7 @@ import { InvalidInputError, NotReadyError } from '../errors.ts';
 import { servingAndWeights } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverRequest.ts';
 import { failbackChangesOf } from '../failover/failureMessage.ts';
-import type { CheckResult, FailoverDeps } from '../failover/FailoverSteps.ts';
+import type { CheckResult } from '../failover/FailoverSteps.ts';
 import { bestEffort } from '../ports/Estate.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
@@ -115,24 +116,7 @@ export { retiredIdentifier };
  * are the failover's; these are what only a failback does. Each can run twice with the same input
  * and change nothing the second time.
  */
-export class FailbackSteps {
-  private readonly deps: FailoverDeps;
-
-  constructor(deps: FailoverDeps) {
-    this.deps = deps;
-  }
-
-  private app(request: { application: string }): ApplicationConfig {
-    const found = findApplication(this.deps.config, request.application);
-    if (found === undefined)
-      throw new InvalidInputError([`application: no application named "${request.application}"`]);
-    return found;
-  }
-
-  private now(): string {
-    return this.deps.clock.now().toISOString();
-  }
-
+export class FailbackSteps extends ApplicationSteps {
   /** ValidateInput: checks the input and works out where traffic comes from; records a rejected input. */
   async validateFailback(payload: {
     input: unknown;
@@ -421,19 +405,7 @@ export class FailbackSteps {
       this.deps.estate.traffic.errorRatePercent(a, request.targetRegion, window),
       this.deps.estate.traffic.latencyMs(a, request.targetRegion, window),
     ]);
-    const bounds = a.dns.failback;
-    const problems = [
-      ...(errorRate === undefined
-        ? ['no error-rate datapoint']
-        : errorRate > bounds.maxErrorRatePercent
-          ? [`error rate ${errorRate.toFixed(2)} % > ${bounds.maxErrorRatePercent} %`]
-          : []),
-      ...(latency === undefined
-        ? ['no latency datapoint']
-        : latency > bounds.maxLatencyMs
-          ? [`p99 ${Math.round(latency)} ms > ${bounds.maxLatencyMs} ms`]
-          : []),
-    ];
+    const problems = guardProblems(errorRate, latency, a.dns.failback);
     const reading: StepReading = {
       percent: step.percent,
       weights: step.weights,

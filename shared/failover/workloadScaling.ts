@@ -34,8 +34,13 @@ export async function scaleWorkload(
   region: string,
   workload: ScaledWorkloadConfig,
   to: 'active' | 'standby',
+  /**
+   * Another size than the config's for `to`: a drain raises a region to carry a larger share
+   * (`active`: up to it), and an undrain lowers it back (`standby`: down to it).
+   */
+  size?: number,
 ): Promise<WorkloadScaling> {
-  const replicas = to === 'active' ? workload.activeReplicas : workload.standbyReplicas;
+  const replicas = size ?? (to === 'active' ? workload.activeReplicas : workload.standbyReplicas);
   const autoscaler = workload.autoscaler;
   if (autoscaler === undefined) {
     await workloads.scaleWorkload(app, region, workload, replicas);
@@ -72,11 +77,13 @@ export async function scaleWorkloads(
   app: ApplicationConfig,
   region: string,
   to: 'active' | 'standby',
+  /** Each workload's size, when not the config's for `to` (see `scaleWorkload`). */
+  sizeOf?: (workload: ScaledWorkloadConfig) => number,
 ): Promise<{ deployments: Record<string, number>; autoscalers: Record<string, string> }> {
   const deployments: Record<string, number> = {};
   const autoscalers: Record<string, string> = {};
   for (const workload of app.workloads[region]?.deployments ?? []) {
-    const done = await scaleWorkload(workloads, app, region, workload, to);
+    const done = await scaleWorkload(workloads, app, region, workload, to, sizeOf?.(workload));
     deployments[workloadLabel(workload)] = done.replicas;
     if (done.autoscaler !== undefined) autoscalers[workloadLabel(workload)] = done.autoscaler;
   }

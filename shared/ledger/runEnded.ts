@@ -82,7 +82,7 @@ function lastDocument(recent: RecentStates): Record<string, unknown> | undefined
   return undefined;
 }
 
-const LOCKING: ReadonlySet<RunKind> = new Set(['failover', 'failback']);
+const LOCKING: ReadonlySet<RunKind> = new Set(['failover', 'failback', 'drain']);
 
 const REASONS: Readonly<Record<(typeof ENDED)[number], string>> = {
   ABORTED: 'the execution was stopped (StopExecution) before it could record its end',

@@ -13,7 +13,7 @@ export interface ApprovalRecord {
   /** `step`: a waiting workflow's task token; `offer`: approving starts the workflow. */
   readonly kind: 'step' | 'offer';
   readonly application: string;
-  readonly workflow: 'failover' | 'failback';
+  readonly workflow: 'failover' | 'failback' | 'drain';
   /** The region the workflow moves traffic to, where it runs. */
   readonly targetRegion: string;
   /** The waiting execution (step approvals). */

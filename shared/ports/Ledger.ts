@@ -5,11 +5,20 @@
  * evacuation, recorded under `region-evacuation:<region>` with each application's outcome.
  */
 export type RunKind =
-  'failover' | 'failback' | 'backup' | 'restore-test' | 'drill' | 'break-glass' | 'quarantine' | 'evacuation';
+  | 'failover'
+  | 'failback'
+  | 'drain'
+  | 'backup'
+  | 'restore-test'
+  | 'drill'
+  | 'break-glass'
+  | 'quarantine'
+  | 'evacuation';
 
 export const RUN_KINDS: readonly RunKind[] = [
   'failover',
   'failback',
+  'drain',
   'backup',
   'restore-test',
   'drill',

@@ -4,6 +4,7 @@ import type { FunctionTracing } from './tracing.ts';
 import middy from '@middy/core';
 import { ApprovalSteps } from '../approval/ApprovalSteps.ts';
 import { FailbackSteps } from '../failback/FailbackSteps.ts';
+import { DrainSteps } from '../drain/DrainSteps.ts';
 import { FailoverSteps } from '../failover/FailoverSteps.ts';
 import type { ApprovalStore } from '../ports/Approvals.ts';
 import type { Estate } from '../ports/Estate.ts';
@@ -47,6 +48,7 @@ export function failoverHandler(
   const targets = {
     failover: new FailoverSteps(deps),
     failback: new FailbackSteps(deps),
+    drain: new DrainSteps(deps),
     ...(options.approvals === undefined
       ? {}
       : {

@@ -3,23 +3,26 @@ import { APPROVAL_OPERATIONS } from '../approval/ApprovalSteps.ts';
 import { classifyError, InvalidInputError } from '../errors.ts';
 import { FAILBACK_OPERATIONS, type FailbackSteps } from '../failback/FailbackSteps.ts';
 import { FAILOVER_FUNCTIONS, type FailoverSteps } from '../failover/FailoverSteps.ts';
+import { DRAIN_OPERATIONS, type DrainSteps } from '../drain/DrainSteps.ts';
 
 type StepFunctionName_ = keyof typeof FAILOVER_FUNCTIONS | 'lifeboat-approval';
 
 interface Operations {
   readonly failover?: readonly string[];
   readonly failback?: readonly string[];
+  readonly drain?: readonly string[];
   readonly approval?: readonly string[];
 }
 
 function stepFunctions(): Readonly<Record<StepFunctionName_, Operations>> {
   const out: Partial<Record<StepFunctionName_, Operations>> = {};
   const failback: Readonly<Record<string, readonly string[] | undefined>> = FAILBACK_OPERATIONS;
+  const drain: Readonly<Record<string, readonly string[] | undefined>> = DRAIN_OPERATIONS;
   for (const [name, failover] of Object.entries(FAILOVER_FUNCTIONS) as [
     keyof typeof FAILOVER_FUNCTIONS,
     readonly string[],
   ][]) {
-    out[name] = { failover, failback: failback[name] ?? [] };
+    out[name] = { failover, failback: failback[name] ?? [], drain: drain[name] ?? [] };
   }
   out['lifeboat-approval'] = { approval: APPROVAL_OPERATIONS };
   return out as Record<StepFunctionName_, Operations>;
@@ -35,6 +38,7 @@ export const STEP_FUNCTION_NAMES = Object.keys(STEP_FUNCTIONS) as StepFunctionNa
 export interface StepTargets {
   readonly failover?: FailoverSteps;
   readonly failback?: FailbackSteps;
+  readonly drain?: DrainSteps;
   readonly approval?: ApprovalSteps;
 }
 
@@ -61,7 +65,7 @@ export async function runWorkflowStep(
 ): Promise<unknown> {
   const operation = (payload as { operation?: unknown } | null)?.operation;
   const allowed = STEP_FUNCTIONS[functionName];
-  for (const kind of ['failover', 'failback', 'approval'] as const) {
+  for (const kind of ['failover', 'failback', 'drain', 'approval'] as const) {
     const target = targets[kind];
     if (
       typeof operation === 'string' &&
@@ -76,7 +80,12 @@ export async function runWorkflowStep(
       }
     }
   }
-  const all = [...(allowed.failover ?? []), ...(allowed.failback ?? []), ...(allowed.approval ?? [])];
+  const all = [
+    ...(allowed.failover ?? []),
+    ...(allowed.failback ?? []),
+    ...(allowed.drain ?? []),
+    ...(allowed.approval ?? []),
+  ];
   throw new InvalidInputError([
     `operation: ${String(operation)} is not one of ${all.join(', ')} (${functionName})`,
   ]);

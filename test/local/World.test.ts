@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { testWorld } from '../support/world.ts';
 import { loadConfig } from '../../shared/config/loadConfig.ts';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
@@ -352,6 +353,34 @@ describe('World metrics', () => {
     await clock.runUntil(90);
     expect(world.answers(APP)).toEqual(['us-west-2', 'eu-west-1']);
     expect(world.errorRatePercent(APP)).toBeGreaterThan(0);
+  });
+});
+
+describe('World: an active-active application', () => {
+  const config = loadConfig(
+    fileURLToPath(new URL('../../examples/active-active.config.json', import.meta.url)),
+  );
+  const AA = 'inference-api';
+
+  it('starts with every region at its serving weight and its active sizes, each within bounds at its share', () => {
+    const { world } = testWorld({ config });
+    expect(world.weights(AA)).toEqual({ 'us-east-1': 40, 'us-west-2': 40, 'eu-west-1': 20 });
+    expect(world.answers(AA)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1']);
+    expect(world.readyReplicas(AA, 'eu-west-1')).toEqual({ 'inference/router': 2, 'inference/api': 3 });
+    for (const region of ['us-east-1', 'us-west-2', 'eu-west-1']) {
+      expect(world.errorRatePercent(AA, region)).toBeCloseTo(0.1);
+      expect(world.latencyMs(AA, region)).toBeLessThan(400);
+    }
+  });
+
+  it("overloads the regions that take a drained region's share until they are scaled for it", async () => {
+    const { world, clock } = testWorld({ config });
+    world.changeWeights(AA, { 'us-east-1': 0 });
+    await clock.runUntil(61);
+    expect(world.answers(AA)).toEqual(['us-west-2', 'eu-west-1']);
+    // us-west-2 carries 2/3 of the traffic with the replicas for 2/5 of it: it sheds the excess.
+    expect(world.errorRatePercent(AA, 'us-west-2')).toBeGreaterThan(20);
+    expect(world.latencyMs(AA, 'us-west-2')).toBeGreaterThan(700);
   });
 });
 

@@ -16,6 +16,9 @@ import { exampleConfigDocument } from '../support/exampleConfig.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const config = parseConfig(exampleConfigDocument());
+const activeActiveConfig = parseConfig(
+  JSON.parse(readFileSync(`${ROOT}examples/active-active.config.json`, 'utf8')) as unknown,
+);
 const doc = readFileSync(`${ROOT}docs/inputs.md`, 'utf8');
 const ASL_FILES = readdirSync(`${ROOT}statemachines`)
   .filter((f) => f.endsWith('.asl.json'))
@@ -59,8 +62,13 @@ describe('examples/inputs', () => {
     };
     // A failback returns from the standby a failover moved to; everything else starts from the primary.
     const currentPrimary = workflow === 'failback' ? 'us-west-2' : 'us-east-1';
+    // A drain's examples are for the active-active example's application: an undrain's region drained.
+    const drained = (input as { undrain?: boolean; region?: string }).undrain === true;
     expect(() =>
-      INPUT_CHECKS[workflow!](input, config, {
+      INPUT_CHECKS[workflow!](input, workflow === 'drain' ? activeActiveConfig : config, {
+        ...(workflow === 'drain' && drained
+          ? { weights: { 'us-east-1': 0, 'us-west-2': 40, 'eu-west-1': 20 } }
+          : {}),
         now: new Date('2030-01-01T00:00:00Z'),
         currentPrimary,
         ...(input.targetRegion === undefined ? {} : { region: input.targetRegion }),

@@ -138,6 +138,7 @@ describe('parseScenario', () => {
       },
       { at: 0, fault: 'api-throttle', service: 'route53', count: 3 },
       { at: 0, fault: 'capacity-shortfall', region: 'us-west-2', maxReplicas: 0 },
+      { at: 0, fault: 'elevated-errors', region: 'us-west-2', percent: 5 },
       { at: 0, fault: 'slack-down' },
       { at: 0, fault: 'custom-step', step: 'smoke-test', outcome: 'hang', count: 2 },
       { at: 60, recover: 'api-error', service: 'slack', operation: 'chat.update' },
@@ -163,6 +164,7 @@ describe('parseScenario', () => {
       { type: 'api-error', service: 'slack', operation: 'chat.update', error: 'fatal', permanent: true },
       { type: 'api-throttle', service: 'route53', count: 3 },
       { type: 'capacity-shortfall', region: 'us-west-2', maxReplicas: 0 },
+      { type: 'elevated-errors', region: 'us-west-2', percent: 5 },
       { type: 'slack-down' },
       { type: 'custom-step', step: 'smoke-test', outcome: 'hang', count: 2 },
       { type: 'api-error', service: 'slack', operation: 'chat.update' },
@@ -507,7 +509,10 @@ describe('examples/scenarios', () => {
     const scenario = loadScenario(join('examples', 'scenarios', file), REPO_ROOT);
     expect(scenario.name).toBe(file.replace(/\.json$/, ''));
     expect(scenario.description).toEqual(expect.any(String));
-    expect(scenario.configPath).toBe(EXAMPLE_CONFIG_PATH);
+    // Each names one of the example configs: the active-passive one, or the active-active one.
+    expect([EXAMPLE_CONFIG_PATH, join(REPO_ROOT, 'examples', 'active-active.config.json')]).toContain(
+      scenario.configPath,
+    );
   });
 
   it('runs primary-outage through the automatic failover, the recovery and an approved failback', () => {

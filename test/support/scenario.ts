@@ -5,7 +5,7 @@ import { localRuntime } from '../../local/simulate/localRuntime.ts';
 import { twinRuntime, type TwinRuntimeOptions } from '../../local/simulate/twinRuntime.ts';
 import type { Report, ReportExecution } from '../../local/report/Report.ts';
 import { exampleConfigDocument } from './exampleConfig.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +22,8 @@ export async function rehearse(options: {
   until?: number;
   latency?: Record<string, number>;
   config?: (doc: ConfigDoc) => void;
+  /** Another example config than examples/lifeboat.config.json, relative to the project's root. */
+  configFile?: string;
   /** Runs before the world starts, after the local runtime's own setup: seed the world here. */
   setup?: (context: SimulationContext) => void;
   /**
@@ -32,7 +34,10 @@ export async function rehearse(options: {
   /** Changes to the twin (its checks, or the deployment it is given). */
   twin?: TwinRuntimeOptions;
 }): Promise<Report> {
-  const doc = exampleConfigDocument();
+  const doc =
+    options.configFile === undefined
+      ? exampleConfigDocument()
+      : (JSON.parse(readFileSync(join(ROOT, options.configFile), 'utf8')) as ConfigDoc);
   options.config?.(doc);
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-scenario-'));
   const configFile = join(dir, 'config.json');

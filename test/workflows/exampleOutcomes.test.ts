@@ -30,6 +30,37 @@ describe('example scenarios end as their descriptions say (on the AWS twin)', ()
     expect(report.violations).toEqual([]);
   });
 
+  it("drain-guard-breach: the first drain rolls back on us-west-2's errors, the second drains us-east-1, the undrain brings it back", async () => {
+    const report = await example('drain-guard-breach.json');
+    expect(report.violations).toEqual([]);
+    const runs = report.executions;
+    expect(runs.map((r) => [r.workflow, r.status])).toEqual([
+      ['drain', 'ABORTED'],
+      ['drain', 'SUCCEEDED'],
+      ['drain', 'SUCCEEDED'],
+    ]);
+    expect(runs.map((r) => ledgerOf(report, r.name)?.status)).toEqual([
+      'ROLLED_BACK',
+      'SUCCEEDED',
+      'SUCCEEDED',
+    ]);
+    expect(ledgerOf(report, runs[0]!.name)?.reason).toContain('us-west-2: error rate 5.00 % > 1 %');
+    expect(
+      report.timeline
+        .filter((t) => t.kind === 'dns-change' && t.text.includes('submitted'))
+        .map((t) => t.text),
+    ).toEqual([
+      expect.stringContaining('us-east-1=20, us-west-2=40, eu-west-1=20'),
+      expect.stringContaining('us-east-1=40, us-west-2=40, eu-west-1=20'),
+      expect.stringContaining('us-east-1=20, us-west-2=40, eu-west-1=20'),
+      expect.stringContaining('us-east-1=0, us-west-2=40, eu-west-1=20'),
+      expect.stringContaining('us-east-1=20, us-west-2=40, eu-west-1=20'),
+      expect.stringContaining('us-east-1=40, us-west-2=40, eu-west-1=20'),
+    ]);
+    expect(report.slack.some((m) => m.text.includes('ROLLED BACK'))).toBe(true);
+    expect(report.world.regions['us-east-1']?.applications['inference-api']?.dnsWeight).toBe(40);
+  });
+
   it('capacity-shortfall: with both standbys short, goes to the first, reports the shortfall, moves no weight', async () => {
     const report = await example('capacity-shortfall.json');
     const [run, ...others] = report.executions;

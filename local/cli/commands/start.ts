@@ -1,4 +1,5 @@
 import { StepFunctionsWorkflows } from '../../../shared/aws/StepFunctionsWorkflows.ts';
+import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../../shared/aws/healthCheckDiscovery.ts';
 import { stateMachineName } from '../../../shared/config/naming.ts';
 import { InvalidInputError } from '../../../shared/errors.ts';
 import { checkEvacuationInput, evacuationKey } from '../../../shared/evacuation/EvacuationSteps.ts';
@@ -33,6 +34,8 @@ export const START_USAGE = `Usage:
   lifeboat start restore-test --app <name> [--to <region>] [--no-wait] [--config <file>]
   lifeboat start region-evacuation --from <region> [--max-concurrency <n>] [--reason <text>]
                                    [--no-wait] [--config <file>]
+  lifeboat start drain|undrain --app <name> --region <region> [--dry-run] [--reason <text>]
+                               [--no-wait] [--config <file>]
 
 Starts a workflow of the deployed Lifeboat and follows it, state by state, until it ends. The input
 is checked first with the check the state machine's first step makes, so a bad one changes nothing
@@ -51,11 +54,16 @@ SSO, environment, instance role).
                  fail over every application --from serves, each to its first healthy standby,
                  at most --max-concurrency at once (default 10), and record each outcome (runs in
                  the first other control-plane region that answers)
+  drain          take --region out of an active-active application's answers in guarded steps,
+                 the other regions scaled for its share first (runs in the first other
+                 control-plane region that answers; docs/drain.md)
+  undrain        bring --region back to its serving weight the same way
 
 Options:
   --app <name>       the application (as named in the config)
   --to <region>      the region traffic moves to, or the drill's target
   --from <region>    region-evacuation: the failing region
+  --region <region>  drain and undrain: the region drained, or brought back
   --max-concurrency <n>
                      region-evacuation: failovers started at once, 1 to 40
   --dry-run          failover and failback: run every check and say what would be done, change nothing
@@ -69,7 +77,15 @@ declined, 2 for a bad command line or input, 3 when AWS could not be reached or 
 deployed in the region.
 `;
 
-const STARTABLE = ['failover', 'failback', 'drill', 'restore-test', 'region-evacuation'] as const;
+const STARTABLE = [
+  'failover',
+  'failback',
+  'drain',
+  'undrain',
+  'drill',
+  'restore-test',
+  'region-evacuation',
+] as const;
 type Startable = (typeof STARTABLE)[number];
 
 function isStartable(name: string | undefined): name is Startable {
@@ -88,6 +104,7 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
     config: { type: 'string' },
     from: { type: 'string' },
     'max-concurrency': { type: 'string' },
+    region: { type: 'string' },
   });
   const [workflow, ...extra] = positionals;
   if (!isStartable(workflow) || extra.length > 0) {
@@ -98,9 +115,11 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
     );
   }
   if (workflow === 'region-evacuation') return startEvacuation(values, io);
+  if (workflow === 'drain' || workflow === 'undrain') return startDrain(values, io, workflow);
   for (const [flag, given] of [
     ['--from', values.from !== undefined],
     ['--max-concurrency', values['max-concurrency'] !== undefined],
+    ['--region', values.region !== undefined],
   ] as const) {
     if (given) throw new UsageError(`${flag}: only a region-evacuation takes ${flag}; drop it`);
   }
@@ -226,6 +245,122 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
 }
 
 /**
+ * `lifeboat start drain|undrain --app <name> --region <region>`: reads the weights in force, checks
+ * the input as ValidateInput does, starts the drain in the first control-plane region other than the
+ * drained one that has it deployed (the drained region's may be what is sick), and follows it.
+ */
+async function startDrain(
+  values: {
+    app?: string | undefined;
+    to?: string | undefined;
+    from?: string | undefined;
+    region?: string | undefined;
+    'max-concurrency'?: string | undefined;
+    reason?: string | undefined;
+    'dry-run'?: boolean | undefined;
+    force?: boolean | undefined;
+    'no-wait'?: boolean | undefined;
+    config?: string | undefined;
+  },
+  io: CliIo,
+  action: 'drain' | 'undrain',
+): Promise<number> {
+  for (const [flag, given] of [
+    ['--to', values.to !== undefined],
+    ['--from', values.from !== undefined],
+    ['--max-concurrency', values['max-concurrency'] !== undefined],
+    ['--force', values.force === true],
+  ] as const) {
+    if (given) {
+      throw new UsageError(
+        `${flag}: a ${action} takes no ${flag}; name the region ${action === 'drain' ? 'to drain' : 'to bring back'} with --region`,
+      );
+    }
+  }
+  const { config } = loadCliConfig(values.config, io, 'start', true);
+  const name = required(values.app, '--app', `name the application (${applicationNames(config)})`);
+  const app = config.applications.find((a) => a.name === name);
+  if (app === undefined) {
+    throw new UsageError(`--app: no application named "${name}"; the config has ${applicationNames(config)}`);
+  }
+  if (app.activeActive === undefined) {
+    throw new UsageError(
+      `--app: ${app.name} is active-passive (its config has no activeActive): only its first region serves, so there is no share to ${action}; move it with lifeboat start failover or failback`,
+    );
+  }
+  const drained = required(
+    values.region,
+    '--region',
+    `name the region ${action === 'drain' ? 'to drain' : 'to bring back'} (${app.regions.join(', ')})`,
+  );
+  const input: Record<string, unknown> = { application: app.name, region: drained };
+  if (action === 'undrain') input.undrain = true;
+  if (values.reason !== undefined) input.reason = values.reason;
+  if (values['dry-run'] === true) input.dryRun = true;
+  const candidates = config.controlPlaneRegions.filter((r) => r !== drained);
+  if (candidates.length === 0) {
+    throw new UsageError(
+      `--region: ${drained} is the only control-plane region; a ${action} runs in another one (add one to controlPlaneRegions)`,
+    );
+  }
+  const clients = io.aws ?? defaultAwsClients();
+  const now = cliNow(io);
+  const machine = stateMachineName('drain');
+  const { region, value: stateMachineArn } = await firstDeployed(
+    clients,
+    candidates,
+    machine,
+    'it is deployed where an application is active-active (activeActive in the config); ',
+  );
+  // The weights decide what the drain does: the same check ValidateInput makes, on the weights now.
+  const weights = await new DiscoveringRoute53Dns(
+    clients.route53(),
+    cachedHealthCheckIds(clients.route53(), config),
+  ).getWeights(app);
+  try {
+    INPUT_CHECKS.drain(input, config, { now, currentPrimary: undefined, region, weights });
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      throw new UsageError(
+        error.problems
+          .map((p) =>
+            p
+              .replace(/^region:/, '--region:')
+              .replace(/^application:/, '--app:')
+              .replace(/^reason:/, '--reason:')
+              .replace(/"undrain": true/, 'lifeboat start undrain'),
+          )
+          .join('\n'),
+      );
+    }
+    throw error;
+  }
+  const lastRun = await fromFirstAnswering(ledgerRegions(config, region), (r) =>
+    ledgerIn(clients, config, r).listRuns(app.name, 'drain', 1),
+  );
+  const executionName = cliExecutionName({
+    workflow: 'drain',
+    // The action and its region in the name: a drain and an undrain started together are two runs.
+    application: `${app.name}-${action}-${drained}`,
+    region,
+    dryRun: values['dry-run'] === true,
+    lastRunStartedAt: lastRun.value[0]?.startedAt,
+  });
+  return startAndFollow(io, {
+    clients,
+    region,
+    stateMachineArn,
+    executionName,
+    input,
+    now,
+    noWait: values['no-wait'] === true,
+    what: `${action} of ${drained} in ${app.name}`,
+    where: `in ${region} (weights now ${app.regions.map((r) => `${r} ${weights[r] ?? 0}`).join(', ')})`,
+    history: `--app ${app.name} --kind drain`,
+  });
+}
+
+/**
  * `lifeboat start region-evacuation --from <region>`: checks the input as PlanEvacuation does, starts
  * the evacuation in the first control-plane region other than the failing one that has it deployed,
  * and follows it.
@@ -292,18 +427,7 @@ async function startEvacuation(
   const now = cliNow(io);
   const machine = stateMachineName('region-evacuation');
   // The first control plane that answers and has the workflow deployed: the failing one is skipped.
-  const { region, value: stateMachineArn } = await fromFirstAnswering(candidates, async (r) => {
-    const arn = await new StepFunctionsWorkflows(clients.sfn(r)).stateMachineArn(machine);
-    if (arn === undefined) {
-      throw Object.assign(
-        new Error(
-          `${r} has no state machine ${machine}: deploy the control plane there (npx cdk deploy Lifeboat-ControlPlane-${r})`,
-        ),
-        { name: 'NotDeployed' },
-      );
-    }
-    return arn;
-  });
+  const { region, value: stateMachineArn } = await firstDeployed(clients, candidates, machine);
   const lastRun = await fromFirstAnswering(ledgerRegions(config, region), (r) =>
     ledgerIn(clients, config, r).listRuns(evacuationKey(from), 'evacuation', 1),
   );
@@ -314,28 +438,82 @@ async function startEvacuation(
     dryRun: false,
     lastRunStartedAt: lastRun.value[0]?.startedAt,
   });
-  const workflows = new StepFunctionsWorkflows(clients.sfn(region));
-  const started = await workflows.start(stateMachineArn, executionName, input, now);
+  return startAndFollow(io, {
+    clients,
+    region,
+    stateMachineArn,
+    executionName,
+    input,
+    now,
+    noWait: values['no-wait'] === true,
+    what: `region evacuation of ${from}`,
+    where: `in ${region}`,
+    history: `--app ${evacuationKey(from)} --kind evacuation`,
+  });
+}
+
+/**
+ * The first of `candidates` that answers and has the state machine deployed (a workflow that runs
+ * away from a failing or drained region skips it), and the machine's ARN.
+ */
+async function firstDeployed(
+  clients: ReturnType<typeof defaultAwsClients>,
+  candidates: readonly string[],
+  machine: string,
+  where = '',
+): Promise<{ region: string; value: string }> {
+  return fromFirstAnswering(candidates, async (r) => {
+    const arn = await new StepFunctionsWorkflows(clients.sfn(r)).stateMachineArn(machine);
+    if (arn === undefined) {
+      throw Object.assign(
+        new Error(
+          `${r} has no state machine ${machine}: ${where}deploy the control plane there (npx cdk deploy Lifeboat-ControlPlane-${r})`,
+        ),
+        { name: 'NotDeployed' },
+      );
+    }
+    return arn;
+  });
+}
+
+/**
+ * Starts the execution (or finds the one this command started before), says so, follows it unless
+ * `noWait`, and prints how it ended with the guide to its error: exit 0 when it succeeded.
+ */
+async function startAndFollow(
+  io: CliIo,
+  run: {
+    readonly clients: ReturnType<typeof defaultAwsClients>;
+    readonly region: string;
+    readonly stateMachineArn: string;
+    readonly executionName: string;
+    readonly input: Record<string, unknown>;
+    readonly now: Date;
+    readonly noWait: boolean;
+    /** What runs, as `region evacuation of us-east-1`. */
+    readonly what: string;
+    /** Where it was started, said after the start: `in us-west-2 (...)`. */
+    readonly where: string;
+    /** The `lifeboat history` arguments that list its record. */
+    readonly history: string;
+  },
+): Promise<number> {
+  const workflows = new StepFunctionsWorkflows(run.clients.sfn(run.region));
+  const started = await workflows.start(run.stateMachineArn, run.executionName, run.input, run.now);
   io.stdout(
     started.outcome === 'started'
-      ? `Started the region evacuation of ${from} in ${region}.\n`
-      : `A region evacuation of ${from} started by this command is already under way or done; following it.\n`,
+      ? `Started the ${run.what} ${run.where}.\n`
+      : `A ${run.what} started by this command is already under way or done; following it.\n`,
   );
-  io.stdout(`  input      ${JSON.stringify(input)}\n`);
-  const summary = await followStarted(
-    io,
-    workflows,
-    started.executionArn,
-    region,
-    values['no-wait'] === true,
-  );
+  io.stdout(`  input      ${JSON.stringify(run.input)}\n`);
+  const summary = await followStarted(io, workflows, started.executionArn, run.region, run.noWait);
   if (summary === undefined) return 0;
   const outcome = outcomeOf(summary);
-  io.stdout(`\nThe region evacuation of ${from} ended ${outcome.status}.\n`);
+  io.stdout(`\nThe ${run.what} ended ${outcome.status}.\n`);
   if (outcome.reason !== undefined) io.stdout(`  reason     ${outcome.reason}\n`);
   const guide = summary.error === undefined ? undefined : ERROR_GUIDE[summary.error];
   if (guide !== undefined) io.stdout(`  meaning    ${guide.meaning}\n  what to do ${guide.fix}\n`);
-  io.stdout(`  ledger     lifeboat history --app ${evacuationKey(from)} --kind evacuation\n`);
+  io.stdout(`  ledger     lifeboat history ${run.history}\n`);
   return outcome.status === 'SUCCEEDED' ? 0 : 1;
 }
 

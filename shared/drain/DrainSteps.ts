@@ -1,0 +1,556 @@
+import { ApplicationSteps, guardProblems } from '../runtime/ApplicationSteps.ts';
+import type { ApplicationConfig, ScaledWorkloadConfig } from '../config/LifeboatConfig.ts';
+import { workloadLabel } from '../config/workloadKinds.ts';
+import { InvalidInputError, NotReadyError } from '../errors.ts';
+import { findApplication } from '../failover/FailoverRequest.ts';
+import { WORKLOADS_LIMIT_SECONDS } from '../failover/FailoverSteps.ts';
+import { regionHealth } from '../failover/regionHealth.ts';
+import { scaleWorkloads } from '../failover/workloadScaling.ts';
+import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
+import { bestEffort } from '../ports/Estate.ts';
+import type { RunStatus } from '../ports/Ledger.ts';
+import { checkDrainInput, type DrainRequest } from './DrainInput.ts';
+
+interface WithRequest {
+  readonly request: DrainRequest;
+}
+
+/** One preflight check of a drain: a region that takes traffic, or the database that stays put. */
+export interface DrainCheck {
+  readonly check: 'region-health' | 'cluster' | 'database';
+  readonly region: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** One step of the drain as the guard judged it. */
+export interface DrainReading {
+  readonly percent: number;
+  /** The drained (or returning) region's weight at this step. */
+  readonly weight: number;
+  readonly weights: Readonly<Record<string, number>>;
+  readonly at: string;
+  /** Each guarded region's error rate (percent) and p99 latency (ms); null where no datapoint came. */
+  readonly regions: Readonly<Record<string, { errorRatePercent: number | null; latencyMs: number | null }>>;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** What one region runs to carry a share of the traffic. */
+export interface RegionSizing {
+  readonly region: string;
+  /** Its share after the move, in percent. */
+  readonly sharePercent: number;
+  /** How many times its serving share that is (at least 1: a drain never shrinks a region). */
+  readonly factor: number;
+  readonly workloads: readonly {
+    readonly workload: ScaledWorkloadConfig;
+    readonly replicas: number;
+    readonly minReady: number;
+  }[];
+  readonly nodeGroups: readonly { readonly name: string; readonly desired: number; readonly max: number }[];
+}
+
+function shareOf(weights: Readonly<Record<string, number>>, region: string): number {
+  const total = Object.values(weights).reduce((sum, w) => sum + w, 0);
+  return total === 0 ? 0 : (weights[region] ?? 0) / total;
+}
+
+/**
+ * What `region` runs to carry its share under `weights`. A region's `activeReplicas` (and node
+ * groups' `activeSize`) are what it runs for its serving share (`activeActive.weights`); carrying
+ * more, it runs that many times more, rounded up. A region whose serving weight is 0 is sized as
+ * carrying all the traffic with its active sizes, as in an active-passive application.
+ */
+export function regionSizing(
+  app: ApplicationConfig,
+  region: string,
+  weights: Readonly<Record<string, number>>,
+): RegionSizing {
+  const serving = app.activeActive?.weights ?? {};
+  const servingShare = (serving[region] ?? 0) > 0 ? shareOf(serving, region) : 1;
+  const share = shareOf(weights, region);
+  const factor = Math.max(1, share / servingShare);
+  // A share computed from weights is rarely exact: 1e-9 keeps 6 × (2/3 ÷ 2/3) at 6.
+  const times = (n: number) => Math.ceil(n * factor - 1e-9);
+  const workload = app.workloads[region];
+  return {
+    region,
+    sharePercent: Math.round(share * 1000) / 10,
+    factor: Math.round(factor * 1000) / 1000,
+    workloads: (workload?.deployments ?? []).map((w) => ({
+      workload: w,
+      replicas: times(w.activeReplicas),
+      minReady: times(w.minReadyReplicas ?? w.activeReplicas),
+    })),
+    nodeGroups: (workload?.nodeGroups ?? []).map((g) => ({
+      name: g.name,
+      desired: times(g.activeSize),
+      max: g.maxSize ?? g.activeSize,
+    })),
+  };
+}
+
+/** The weights once the run has done its last step. */
+export function finalWeights(request: DrainRequest): Record<string, number> {
+  return { ...request.startWeights, [request.region]: request.stepWeights.at(-1) ?? 0 };
+}
+
+/** The regions whose capacity the run raises before the first step, and whose error rate the guard reads. */
+export function receivingRegions(request: DrainRequest): readonly string[] {
+  return request.action === 'drain' ? request.remaining : [request.region];
+}
+
+function describeWeights(weights: Readonly<Record<string, number>>): string {
+  return Object.entries(weights)
+    .map(([region, weight]) => `${region} ${weight}`)
+    .join(', ');
+}
+
+/**
+ * The drain and the undrain of an active-active application's region (docs/drain.md): the lock,
+ * approval, checking and recording are shaped like the failback's; these are the drain's own steps.
+ * Each can run twice with the same input and change nothing the second time.
+ */
+export class DrainSteps extends ApplicationSteps {
+  /** ValidateInput: checks the input against the config and the weights in force; records a rejected input. */
+  async validateDrain(payload: {
+    input: unknown;
+    executionName: string;
+  }): Promise<{ request: DrainRequest; startedAt: string }> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const raw = payload.input as { application?: unknown } | null;
+    const named =
+      typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
+    // The weights in force decide what a drain does; without Route 53's API there is no drain.
+    const weights = named === undefined ? {} : await deps.estate.dns.getWeights(named);
+    const request = await checkedOrRecorded(
+      () =>
+        checkDrainInput(payload.input, deps.config, {
+          weights,
+          region: deps.region ?? deps.config.controlPlaneRegions[0] ?? 'us-east-1',
+        }),
+      { ledger: deps.ledger, kind: 'drain', executionName: payload.executionName, input: payload.input, now },
+    );
+    return { request, startedAt: now.toISOString() };
+  }
+
+  /**
+   * Preflight: each region that takes traffic is healthy and its cluster answers; a drain also says
+   * where the database writer is, which it does not move. Changes nothing.
+   */
+  async checkDrain({ request }: WithRequest): Promise<DrainCheck[]> {
+    const a = this.app(request);
+    const checks: DrainCheck[] = [];
+    for (const region of receivingRegions(request)) {
+      const health = await regionHealth(this.deps.config, a, region, this.deps.estate);
+      checks.push({
+        check: 'region-health',
+        region,
+        ok: health.status === 'healthy',
+        detail: `${region} is ${health.status} (${health.source === 'route53' ? 'Route 53 health check' : health.source === 'probes' ? "other regions' probes" : 'probed directly'})`,
+      });
+      const reachable = await this.deps.estate.workloads.clusterReachable(a, region);
+      checks.push({
+        check: 'cluster',
+        region,
+        ok: reachable,
+        detail: `${region} cluster ${reachable ? 'is active' : 'is not active'}`,
+      });
+    }
+    if (request.action === 'drain') {
+      let detail: string;
+      try {
+        const status = await this.deps.estate.database.describe(a, request.region);
+        detail =
+          status.role === 'replica'
+            ? `the database in ${request.region} is a replica of ${String(status.sourceRegion)}; the writer is not in the drained region`
+            : `the database writer is in ${request.region} and stays there (a drain moves no database): the other regions' writes reach it across regions`;
+      } catch (error) {
+        detail = `the database in ${request.region} could not be read (${(error as Error).message}); a drain does not move it either way`;
+      }
+      checks.push({ check: 'database', region: request.region, ok: true, detail });
+    }
+    return checks;
+  }
+
+  /** Decide: proceed, stop with the reasons, or (dry run) say what would be done. */
+  decideDrain({ request, preflight }: WithRequest & { preflight: readonly DrainCheck[] }): {
+    outcome: 'proceed' | 'stop' | 'plan';
+    reasons: string[];
+    plan: string[];
+  } {
+    const a = this.app(request);
+    const reasons = preflight
+      .filter((c) => !c.ok)
+      .map((c) =>
+        c.check === 'region-health'
+          ? `${c.region} must take traffic but is not healthy: ${c.detail}`
+          : `${c.region} must take traffic but its cluster cannot be reached: ${c.detail}`,
+      );
+    const after = finalWeights(request);
+    const plan: string[] = [];
+    for (const region of this.regionsToScale(request)) {
+      const sizing = regionSizing(a, region, after);
+      const sizes = [
+        ...sizing.nodeGroups.map((g) => `node group ${g.name} to ${g.desired}`),
+        ...sizing.workloads.map((w) => `${workloadLabel(w.workload)} to ${w.replicas}`),
+      ];
+      plan.push(
+        `scale ${region} to carry ${sizing.sharePercent} % of the traffic (${sizing.factor}× its serving share): ${sizes.join(', ')}; wait until ready`,
+      );
+      for (const [i, g] of sizing.nodeGroups.entries()) {
+        if (g.desired > g.max) {
+          reasons.push(
+            `${region} needs ${g.desired} nodes in node group ${g.name} to carry ${sizing.sharePercent} % of the traffic, above its maxSize ${g.max}: raise applications[].workloads.${region}.nodeGroups[${i}].maxSize`,
+          );
+        }
+      }
+    }
+    if (request.action === 'drain' && !request.scaleRemaining) {
+      plan.push(
+        `leave ${request.remaining.join(', ')} as they are (activeActive.scaleRemaining is false): their autoscalers take the load, and the guard watches it`,
+      );
+    }
+    const bounds = a.dns.failback;
+    plan.push(
+      `${request.action === 'drain' ? 'lower' : 'raise'} ${request.region}'s weight ${request.startWeights[request.region] ?? 0} → ${request.stepWeights.join(' → ')} (${request.steps.join(', ')} % of its serving weight ${request.servingWeight}), the other regions' weights unchanged (${describeWeights(request.startWeights)}); each step baked ${request.bakeSeconds} s and guarded in ${receivingRegions(request).join(', ')} (error rate ≤ ${bounds.maxErrorRatePercent} %, p99 ≤ ${bounds.maxLatencyMs} ms); roll back on breach`,
+    );
+    if (request.action === 'undrain') {
+      for (const region of request.remaining) {
+        plan.push(
+          `then lower ${region} to what its share needs again (${regionSizing(a, region, after)
+            .workloads.map((w) => `${workloadLabel(w.workload)} ${w.replicas}`)
+            .join(', ')})`,
+        );
+      }
+    }
+    const database = preflight.find((c) => c.check === 'database');
+    if (database !== undefined) plan.push(database.detail);
+    if (reasons.length > 0) return { outcome: 'stop', reasons, plan };
+    return { outcome: request.dryRun ? 'plan' : 'proceed', reasons: [], plan };
+  }
+
+  /** The regions scaled before the first step: the remaining ones (unless the config says not), or the returning one. */
+  private regionsToScale(request: DrainRequest): readonly string[] {
+    if (request.action === 'undrain') return [request.region];
+    return request.scaleRemaining ? request.remaining : [];
+  }
+
+  /**
+   * ScaleForDrain: each region that takes traffic to what its share after the move needs: its node
+   * groups' desired size, and each workload (or its autoscaler's minimum). Nothing is made smaller.
+   */
+  async scaleForDrain({ request }: WithRequest): Promise<{
+    at: string;
+    scaled: Record<string, Record<string, number>>;
+    autoscalers?: Record<string, string>;
+  }> {
+    const a = this.app(request);
+    const after = finalWeights(request);
+    const scaled: Record<string, Record<string, number>> = {};
+    const autoscalers: Record<string, string> = {};
+    const { workloads } = this.deps.estate;
+    for (const region of this.regionsToScale(request)) {
+      const sizing = regionSizing(a, region, after);
+      const sizes: Record<string, number> = {};
+      for (const g of sizing.nodeGroups) {
+        const current = await workloads.describeNodeGroup(a, region, g.name);
+        const desired = Math.max(current.desired, g.desired);
+        if (desired !== current.desired || g.max !== current.max) {
+          await workloads.scaleNodeGroup(a, region, g.name, { desired, max: Math.max(g.max, desired) });
+        }
+        sizes[`nodegroup/${g.name}`] = desired;
+      }
+      const done = await this.scaleRegion(a, sizing, 'up');
+      Object.assign(sizes, done.deployments);
+      for (const [label, text] of Object.entries(done.autoscalers)) autoscalers[`${region} ${label}`] = text;
+      scaled[region] = sizes;
+    }
+    return {
+      at: this.now(),
+      scaled,
+      ...(Object.keys(autoscalers).length === 0 ? {} : { autoscalers }),
+    };
+  }
+
+  /**
+   * CheckCapacity: every workload of each region scaled has the ready replicas its new share needs;
+   * gives up (and says which are short) after the workloads' limit.
+   */
+  async checkCapacity({ request, scaledAt }: WithRequest & { scaledAt: string }): Promise<{
+    ready: boolean;
+    regions: Record<string, Record<string, string>>;
+    at: string;
+  }> {
+    const a = this.app(request);
+    const after = finalWeights(request);
+    const regions: Record<string, Record<string, string>> = {};
+    let ready = true;
+    for (const region of this.regionsToScale(request)) {
+      const out: Record<string, string> = {};
+      for (const w of regionSizing(a, region, after).workloads) {
+        const status = await this.deps.estate.workloads.describeWorkload(a, region, w.workload);
+        out[workloadLabel(w.workload)] = `${status.readyReplicas}/${w.minReady} ready`;
+        if (status.readyReplicas < w.minReady) ready = false;
+      }
+      regions[region] = out;
+    }
+    const waited = (this.deps.clock.now().getTime() - new Date(scaledAt).getTime()) / 1000;
+    if (!ready && waited > WORKLOADS_LIMIT_SECONDS) {
+      const short = Object.entries(regions).flatMap(([region, out]) =>
+        Object.entries(out).map(([label, text]) => `${region} ${label} ${text}`),
+      );
+      throw new NotReadyError(
+        `the regions that would take ${request.region}'s share are short of capacity ${WORKLOADS_LIMIT_SECONDS} s after scaling (${short.join(', ')}); no traffic moved`,
+      );
+    }
+    return { ready, regions, at: this.now() };
+  }
+
+  /** DrainStep: the drained (or returning) region's record at step `index`'s weight; the others as they were. */
+  async drainStep({
+    request,
+    index,
+    executionName,
+  }: WithRequest & { index: number; executionName: string }): Promise<{
+    index: number;
+    percent: number;
+    weight: number;
+    weights: Record<string, number>;
+    changeId: string;
+    at: string;
+    last: boolean;
+  }> {
+    const weight = request.stepWeights[index];
+    const percent = request.steps[index];
+    if (weight === undefined || percent === undefined || !Number.isInteger(index)) {
+      throw new InvalidInputError([`index: ${index} is not a step of ${request.steps.join(', ')}`]);
+    }
+    const a = this.app(request);
+    const weights = { ...request.startWeights, [request.region]: weight };
+    if (Object.values(weights).every((w) => w === 0)) {
+      // Route 53 answers with every record when all weights are 0: never set.
+      throw new InvalidInputError([`index: step ${index} would set every weight of ${a.name} to 0`]);
+    }
+    const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
+    await bestEffort(() => this.deps.estate.telemetry.weights(a, weights));
+    return {
+      index,
+      percent,
+      weight,
+      weights,
+      changeId,
+      at: this.now(),
+      last: index === request.stepWeights.length - 1,
+    };
+  }
+
+  /**
+   * Guard: the error rate and p99 latency over the bake just past in each region that took traffic
+   * (the remaining ones for a drain, the returning one for an undrain), against `dns.failback`'s
+   * bounds. No datapoint is a breach: a guard that cannot see must not wave traffic on.
+   */
+  async guardDrain({
+    request,
+    step,
+    history,
+  }: WithRequest & {
+    step: { index: number; percent: number; weight: number; weights: Record<string, number> };
+    history: readonly DrainReading[];
+  }): Promise<{ ok: boolean; next: number; reading: DrainReading; history: DrainReading[] }> {
+    const a = this.app(request);
+    const window = Math.max(60, request.bakeSeconds);
+    const bounds = a.dns.failback;
+    const regions: Record<string, { errorRatePercent: number | null; latencyMs: number | null }> = {};
+    const problems: string[] = [];
+    for (const region of receivingRegions(request)) {
+      const [errorRate, latency] = await Promise.all([
+        this.deps.estate.traffic.errorRatePercent(a, region, window),
+        this.deps.estate.traffic.latencyMs(a, region, window),
+      ]);
+      regions[region] = {
+        errorRatePercent: errorRate === undefined ? null : Math.round(errorRate * 100) / 100,
+        latencyMs: latency === undefined ? null : Math.round(latency),
+      };
+      for (const problem of guardProblems(errorRate, latency, bounds)) problems.push(`${region}: ${problem}`);
+    }
+    const reading: DrainReading = {
+      percent: step.percent,
+      weight: step.weight,
+      weights: step.weights,
+      at: this.now(),
+      regions,
+      ok: problems.length === 0,
+      detail:
+        problems.length === 0
+          ? `${request.region} at ${step.weight} (${step.percent} %): ${Object.entries(regions)
+              .map(([r, m]) => `${r} error rate ${m.errorRatePercent ?? '?'} %, p99 ${m.latencyMs ?? '?'} ms`)
+              .join('; ')} within bounds`
+          : `${request.region} at ${step.weight} (${step.percent} %): ${problems.join('; ')}`,
+    };
+    return { ok: reading.ok, next: step.index + 1, reading, history: [...history, reading] };
+  }
+
+  /**
+   * RollBack: the drained (or returning) region's weight back to the last step the guard passed, or
+   * to where it was when the run began. A drained region whose health check fails is not given
+   * traffic back (Route 53 would not answer with it anyway): it keeps the weight of the last step.
+   */
+  async rollBackDrain({
+    request,
+    history,
+    executionName,
+  }: WithRequest & { history: readonly DrainReading[]; executionName: string }): Promise<{
+    weights: Record<string, number>;
+    changeId: string;
+    at: string;
+    detail: string;
+  }> {
+    const a = this.app(request);
+    const start = request.startWeights[request.region] ?? 0;
+    const good = [...history].reverse().find((r) => r.ok);
+    const current = history.at(-1)?.weight ?? start;
+    let weight = good?.weight ?? start;
+    let detail = `${request.region} back to ${weight}${good === undefined ? ' (where it was)' : ` (the last step the guard passed, ${good.percent} %)`}`;
+    if (weight > current) {
+      const health = await regionHealth(this.deps.config, a, request.region, this.deps.estate);
+      if (health.status !== 'healthy') {
+        weight = current;
+        detail = `${request.region} kept at ${current}: its health check fails, so it is not given traffic back`;
+      }
+    }
+    if (request.action === 'drain' && request.scaleRemaining) {
+      // Not lowered here: a region that just breached is no place to take capacity from.
+      detail += `; ${request.remaining.join(' and ')} keep the capacity scaled for the drain (the record lists it)`;
+    }
+    const weights = { ...request.startWeights, [request.region]: weight };
+    const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
+    await bestEffort(() => this.deps.estate.telemetry.weights(a, weights));
+    return { weights, changeId, at: this.now(), detail };
+  }
+
+  /**
+   * ScaleBack (undrain): the regions that carried the returning region's share go back to what
+   * their share needs now: autoscalers' minimums lowered (they scale down as the load leaves),
+   * other workloads and node groups set to it. Nothing is scaled up here.
+   */
+  async scaleBack({
+    request,
+  }: WithRequest): Promise<{ at: string; sizes: Record<string, Record<string, number>> }> {
+    const a = this.app(request);
+    const after = finalWeights(request);
+    const sizes: Record<string, Record<string, number>> = {};
+    const { workloads } = this.deps.estate;
+    if (request.action !== 'undrain' || !request.scaleRemaining) return { at: this.now(), sizes };
+    for (const region of request.remaining) {
+      const sizing = regionSizing(a, region, after);
+      const done = await this.scaleRegion(a, sizing, 'down');
+      const out: Record<string, number> = { ...done.deployments };
+      for (const g of sizing.nodeGroups) {
+        const current = await workloads.describeNodeGroup(a, region, g.name);
+        if (current.desired > g.desired) {
+          await workloads.scaleNodeGroup(a, region, g.name, {
+            desired: g.desired,
+            min: Math.min(current.min, g.desired),
+          });
+        }
+        out[`nodegroup/${g.name}`] = Math.min(current.desired, g.desired);
+      }
+      sizes[region] = out;
+    }
+    return { at: this.now(), sizes };
+  }
+
+  /**
+   * Each workload of the sizing's region to its size: `up` raises it (through /scale, or its
+   * autoscaler's minimum), `down` lowers it (an autoscaler's minimum only: it scales down as the
+   * load leaves). A workload without an autoscaler keeps what it runs beyond the size going up, or
+   * below it going down.
+   */
+  private async scaleRegion(
+    a: ApplicationConfig,
+    sizing: RegionSizing,
+    direction: 'up' | 'down',
+  ): Promise<{ deployments: Record<string, number>; autoscalers: Record<string, string> }> {
+    const { workloads } = this.deps.estate;
+    const target = new Map<ScaledWorkloadConfig, number>();
+    for (const w of sizing.workloads) {
+      const running =
+        w.workload.autoscaler === undefined
+          ? (await workloads.describeWorkload(a, sizing.region, w.workload)).replicas
+          : w.replicas;
+      target.set(
+        w.workload,
+        direction === 'up' ? Math.max(w.replicas, running) : Math.min(w.replicas, running),
+      );
+    }
+    return scaleWorkloads(
+      workloads,
+      a,
+      sizing.region,
+      direction === 'up' ? 'active' : 'standby',
+      (w) => target.get(w) ?? w.activeReplicas,
+    );
+  }
+
+  /** RecordDrain: the run in the ledger (kind `drain`, its action in the details), whatever its end. */
+  async recordDrain(payload: {
+    state: {
+      input?: unknown;
+      request?: DrainRequest;
+      startedAt?: string;
+      error?: { Error?: string; Cause?: string };
+      step?: { weights?: Record<string, number> };
+      scaled?: unknown;
+    };
+    executionName: string;
+    status: RunStatus;
+    reason?: string;
+    results?: Record<string, unknown>;
+  }): Promise<{ recorded: true }> {
+    const request = payload.state.request;
+    const input = payload.state.input ?? payload.state;
+    const named = (input as { application?: unknown }).application;
+    const application =
+      request?.application ?? (typeof named === 'string' && named !== '' ? named : 'unknown');
+    const error = payload.state.error;
+    const changes =
+      payload.status === 'FAILED'
+        ? [
+            ...(payload.state.scaled === undefined
+              ? []
+              : ['scaled the regions that take traffic (see scaled)']),
+            ...(payload.state.step?.weights === undefined
+              ? []
+              : [`weights left at ${describeWeights(payload.state.step.weights)}`]),
+          ]
+        : undefined;
+    await this.deps.ledger.putRun({
+      application,
+      kind: 'drain',
+      executionName: payload.executionName,
+      startedAt: payload.state.startedAt ?? this.now(),
+      endedAt: this.now(),
+      status: payload.status,
+      ...(payload.reason === undefined ? {} : { reason: payload.reason }),
+      ...(error === undefined ? {} : { error: { name: error.Error ?? 'Error', cause: error.Cause ?? '' } }),
+      details: {
+        ...(request === undefined ? {} : { action: request.action, region: request.region, request }),
+        ...(payload.results ?? {}),
+        ...(changes === undefined ? {} : { changes: changes.length === 0 ? ['nothing'] : changes }),
+      },
+    });
+    return { recorded: true };
+  }
+}
+
+/** What the drain adds to each step function's operations. */
+export const DRAIN_OPERATIONS = {
+  'lifeboat-failover-input': ['validateDrain'],
+  'lifeboat-preflight': ['checkDrain', 'decideDrain'],
+  'lifeboat-workloads': ['scaleForDrain', 'checkCapacity', 'scaleBack'],
+  'lifeboat-traffic': ['drainStep', 'guardDrain', 'rollBackDrain'],
+  'lifeboat-ledger': ['recordDrain'],
+} as const satisfies Record<string, readonly (keyof DrainSteps)[]>;
