@@ -285,8 +285,8 @@ export class ControlPlaneStack extends Stack {
     });
     // The same step functions run the drain's steps (shared/drain/DrainSteps.ts), with the grants
     // they already have: the records' weights, every region's workloads and load balancer metrics.
-    // A drain moves no database and runs no custom step.
-    const drainSteps = names.filter((name) => name !== 'lifeboat-database' && name !== 'lifeboat-custom');
+    // A drain runs no custom step.
+    const drainSteps = names.filter((name) => name !== 'lifeboat-custom');
     this.drain = config.applications.some((a) => a.activeActive !== undefined)
       ? new Workflow(this, 'Drain', {
           name: 'drain',

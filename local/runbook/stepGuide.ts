@@ -434,7 +434,7 @@ export const DRAIN_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       "the run ends at once with InvalidInput and nothing was changed; the message names the field. Any other error here is Route 53's API: a drain needs the weights in force, so start again once it answers",
   },
   checkDrain: {
-    does: 'reads each region that takes traffic (the others for a drain, the returning one for an undrain): its Route 53 health check and its EKS cluster; a drain also says where the database writer is (it stays)',
+    does: 'reads each region that takes traffic (the others for a drain, the returning one for an undrain): its Route 53 health check and its EKS cluster; a drain also reads where the database writer is (it moves only with activeActive.moveWriter)',
     ifFails:
       'nothing has moved; look at the error (the alarms, EKS or RDS of the region it names) and start again',
   },
@@ -466,6 +466,11 @@ export const DRAIN_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
     does: "sets the region's weight back to the last step the guard passed, or where it was; a drained region whose health check fails keeps its weight (no traffic goes back to it)",
     ifFails:
       "Route 53's API is retried for up to an hour; then set the weights the record's rollback names in the Route 53 console",
+  },
+  moveWriter: {
+    does: "once the drained region's traffic is out, moves the Aurora writer from it to the first remaining region with a global switchover (activeActive.moveWriter; no data loss, the global writer endpoint follows)",
+    ifFails:
+      'traffic is already out of the region and the writer may still be there: look at the global database in the RDS console; switch it over by hand (aws rds switchover-global-cluster) or start the drain again, which moves only what is left',
   },
   scaleBack: {
     does: "after an undrain, lowers each region that carried the share back to what its share needs now (autoscalers' minimums; the autoscaler scales down as the load leaves)",

@@ -515,6 +515,13 @@ const ApplicationSchema = z.strictObject({
       scaleRemaining: z.boolean().default(true),
       /** `slack`: nothing moves until an approver presses Approve; `none`: the start is the decision. */
       approval: z.enum(['slack', 'none'], { error: 'expected "slack" or "none"' }).default('slack'),
+      /**
+       * When the drained region holds the database writer: `false` leaves it there (the other
+       * regions write to it across regions); `true` moves it, once the region's traffic is out, to
+       * the first remaining region in `regions` order with an Aurora global switchover (no data
+       * loss; the global writer endpoint follows it). Aurora global databases only.
+       */
+      moveWriter: z.boolean().default(false),
     })
     .optional(),
   /**

@@ -64,6 +64,13 @@ function checkActiveActive(app: ApplicationConfig, at: readonly PathSegment[], p
       message: `at least two regions must serve (weight above 0) for the application to be active-active; ${serving.length === 0 ? 'none does' : `only ${serving[0]?.[0] ?? ''} does`} (remove activeActive for an active-passive application)`,
     });
   }
+  if (activeActive.moveWriter && app.database.engine !== 'aurora-global') {
+    problems.push({
+      path: [...path, 'moveWriter'],
+      message:
+        "only an aurora-global database's writer moves with a drain (its global writer endpoint follows a switchover); a promoted RDS read replica is a new endpoint the other regions' clients do not follow: remove moveWriter and move the writer with a failover",
+    });
+  }
   const steps = activeActive.drainSteps;
   steps.forEach((step, i) => {
     const previous = steps[i - 1];

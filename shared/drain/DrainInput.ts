@@ -50,6 +50,8 @@ export interface DrainRequest {
   /** Whether the regions that take the share are scaled for it first (`activeActive.scaleRemaining`). */
   readonly scaleRemaining: boolean;
   readonly approval: 'slack' | 'none';
+  /** Whether a drain moves the database writer out of the drained region (`activeActive.moveWriter`). */
+  readonly moveWriter: boolean;
   readonly approvalTimeoutSeconds: number;
   /** The lock's lease while the run waits for its approval; renewed when it acts. */
   readonly lockLeaseSeconds: number;
@@ -156,6 +158,7 @@ export function checkDrainInput(
     bakeSeconds: app.dns.failback.bakeSeconds,
     scaleRemaining: settings.scaleRemaining,
     approval: settings.approval,
+    moveWriter: settings.moveWriter && action === 'drain',
     approvalTimeoutSeconds,
     // Waiting for Slack and the approval, then the capacity and the steps.
     lockLeaseSeconds: approvalTimeoutSeconds + 3600 + 3 * 3600,

@@ -15,12 +15,14 @@ interface WithRequest {
   readonly request: DrainRequest;
 }
 
-/** One preflight check of a drain: a region that takes traffic, or the database that stays put. */
+/** One preflight check of a drain: a region that takes traffic, or where the database writer is. */
 export interface DrainCheck {
   readonly check: 'region-health' | 'cluster' | 'database';
   readonly region: string;
   readonly ok: boolean;
   readonly detail: string;
+  /** The database check: whether the drained region holds the writer. */
+  readonly writer?: boolean;
 }
 
 /** One step of the drain as the guard judged it. */
@@ -161,16 +163,20 @@ export class DrainSteps extends ApplicationSteps {
     }
     if (request.action === 'drain') {
       let detail: string;
+      let writer = false;
       try {
         const status = await this.deps.estate.database.describe(a, request.region);
-        detail =
-          status.role === 'replica'
-            ? `the database in ${request.region} is a replica of ${String(status.sourceRegion)}; the writer is not in the drained region`
-            : `the database writer is in ${request.region} and stays there (a drain moves no database): the other regions' writes reach it across regions`;
+        writer = status.role !== 'replica';
+        detail = !writer
+          ? `the database in ${request.region} is a replica of ${String(status.sourceRegion)}; the writer is not in the drained region`
+          : request.moveWriter
+            ? `the database writer is in ${request.region}: it moves once the region's traffic is out (activeActive.moveWriter)`
+            : `the database writer is in ${request.region} and stays there (a drain moves no database unless activeActive.moveWriter): the other regions' writes reach it across regions`;
       } catch (error) {
-        detail = `the database in ${request.region} could not be read (${(error as Error).message}); a drain does not move it either way`;
+        // A writer that cannot be read is not moved: moving it needs its state.
+        detail = `the database in ${request.region} could not be read (${(error as Error).message}); the drain does not move it`;
       }
-      checks.push({ check: 'database', region: request.region, ok: true, detail });
+      checks.push({ check: 'database', region: request.region, ok: true, detail, writer });
     }
     return checks;
   }
@@ -180,6 +186,8 @@ export class DrainSteps extends ApplicationSteps {
     outcome: 'proceed' | 'stop' | 'plan';
     reasons: string[];
     plan: string[];
+    /** Where the writer moves after the last step (`activeActive.moveWriter`), or null. */
+    moveWriterTo: string | null;
   } {
     const a = this.app(request);
     const reasons = preflight
@@ -227,9 +235,19 @@ export class DrainSteps extends ApplicationSteps {
       }
     }
     const database = preflight.find((c) => c.check === 'database');
+    // The writer goes to the first remaining region in the application's order.
+    const moveWriterTo =
+      request.moveWriter && database?.writer === true
+        ? (a.regions.find((r) => request.remaining.includes(r)) ?? null)
+        : null;
     if (database !== undefined) plan.push(database.detail);
-    if (reasons.length > 0) return { outcome: 'stop', reasons, plan };
-    return { outcome: request.dryRun ? 'plan' : 'proceed', reasons: [], plan };
+    if (moveWriterTo !== null) {
+      plan.push(
+        `then move the database writer from ${request.region} to ${moveWriterTo} with an Aurora global switchover (no data loss; the global writer endpoint follows it)`,
+      );
+    }
+    if (reasons.length > 0) return { outcome: 'stop', reasons, plan, moveWriterTo };
+    return { outcome: request.dryRun ? 'plan' : 'proceed', reasons: [], plan, moveWriterTo };
   }
 
   /** The regions scaled before the first step: the remaining ones (unless the config says not), or the returning one. */
@@ -432,6 +450,38 @@ export class DrainSteps extends ApplicationSteps {
   }
 
   /**
+   * MoveWriter: once the drained region's traffic is out, the database writer moves to `to` with a
+   * planned switch (an Aurora global switchover, which loses no data: `activeActive.moveWriter`).
+   * A region already holding the writer is left as it is, so a second run changes nothing.
+   */
+  async moveWriter({
+    request,
+    to,
+    executionName,
+  }: WithRequest & { to: string; executionName: string }): Promise<{
+    started: boolean;
+    detail: string;
+    at: string;
+  }> {
+    const a = this.app(request);
+    if (!request.moveWriter || a.database.engine !== 'aurora-global') {
+      throw new InvalidInputError([
+        `request.moveWriter: ${a.name}'s drain does not move its writer (activeActive.moveWriter, aurora-global only)`,
+      ]);
+    }
+    const status = await this.deps.estate.database.describe(a, to);
+    if (status.role !== 'replica') {
+      return { started: false, detail: `the writer is in ${to} already`, at: this.now() };
+    }
+    await this.deps.estate.database.promote(a, to, { planned: true, by: `drain:${executionName}` });
+    return {
+      started: true,
+      detail: `Aurora global switchover from ${request.region} to ${to} started`,
+      at: this.now(),
+    };
+  }
+
+  /**
    * ScaleBack (undrain): the regions that carried the returning region's share go back to what
    * their share needs now: autoscalers' minimums lowered (they scale down as the load leaves),
    * other workloads and node groups set to it. Nothing is scaled up here.
@@ -551,6 +601,7 @@ export const DRAIN_OPERATIONS = {
   'lifeboat-failover-input': ['validateDrain'],
   'lifeboat-preflight': ['checkDrain', 'decideDrain'],
   'lifeboat-workloads': ['scaleForDrain', 'checkCapacity', 'scaleBack'],
+  'lifeboat-database': ['moveWriter'],
   'lifeboat-traffic': ['drainStep', 'guardDrain', 'rollBackDrain'],
   'lifeboat-ledger': ['recordDrain'],
 } as const satisfies Record<string, readonly (keyof DrainSteps)[]>;

@@ -73,9 +73,14 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
     expect(names.filter((n) => n === 'Guard')).toHaveLength(2);
     expect(names).toContain('RequestApproval');
     expect(names).not.toContain('RollBack');
+    // Once us-east-1's traffic was out, its Aurora writer moved to us-west-2 (activeActive.moveWriter).
     const final = report.world.regions;
-    expect(final['us-east-1']?.applications[APP]).toMatchObject({ dnsWeight: 0, database: 'writer' });
-    expect(final['us-west-2']?.applications[APP]).toMatchObject({ dnsWeight: 40 });
+    expect(final['us-east-1']?.applications[APP]).toMatchObject({ dnsWeight: 0, database: 'replica' });
+    expect(final['us-west-2']?.applications[APP]).toMatchObject({ dnsWeight: 40, database: 'writer' });
+    expect(firstAt(report, 'Aurora failover to inference-api-usw2 started')).toBeGreaterThan(
+      firstAt(report, 'us-east-1=0, us-west-2=40'),
+    );
+    expect(names).toEqual(expect.arrayContaining(['MoveWriter', 'CheckWriter', 'WriterMoved']));
     const record = recordOf(report, run!.name);
     expect(record).toMatchObject({ kind: 'drain', status: 'SUCCEEDED' });
     expect(record.details.action).toBe('drain');
@@ -87,12 +92,40 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
       expect.arrayContaining([
         expect.objectContaining({
           check: 'database',
-          detail: expect.stringContaining('the database writer is in us-east-1 and stays there'),
+          writer: true,
+          detail: expect.stringContaining(
+            "the database writer is in us-east-1: it moves once the region's traffic is out",
+          ),
         }),
       ]),
     );
+    expect(record.details.writer).toMatchObject({ started: true });
     expect(report.slack.map((m) => m.text).join('\n')).toContain(
-      'Lifeboat drain of us-east-1 in inference-api done',
+      'Lifeboat drain of us-east-1 in inference-api done: weights now {"us-east-1":0,"us-west-2":40,"eu-west-1":20}; the database writer moved from us-east-1 to us-west-2',
+    );
+  });
+
+  it('leaves the database writer in the drained region without activeActive.moveWriter', async () => {
+    const report = await rehearse({
+      configFile: CONFIG,
+      until: 1500,
+      config: (doc) => {
+        activeActive(doc).moveWriter = false;
+        activeActive(doc).approval = 'none';
+      },
+      events: [DRAIN(60)],
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = drains(report);
+    expect(run).toMatchObject({ status: 'SUCCEEDED' });
+    expect(stateNames(run!)).not.toContain('MoveWriter');
+    expect(stateNames(run!)).not.toContain('RequestApproval');
+    expect(report.world.regions['us-east-1']?.applications[APP]).toMatchObject({
+      dnsWeight: 0,
+      database: 'writer',
+    });
+    expect(JSON.stringify(recordOf(report, run!.name).details.preflight)).toContain(
+      'the database writer is in us-east-1 and stays there',
     );
   });
 

@@ -59,6 +59,7 @@ describe('example scenarios end as their descriptions say (on the AWS twin)', ()
     ]);
     expect(report.slack.some((m) => m.text.includes('ROLLED BACK'))).toBe(true);
     expect(report.world.regions['us-east-1']?.applications['inference-api']?.dnsWeight).toBe(40);
+    expect(report.world.regions['us-west-2']?.applications['inference-api']?.database).toBe('writer');
   });
 
   it('capacity-shortfall: with both standbys short, goes to the first, reports the shortfall, moves no weight', async () => {

@@ -165,7 +165,19 @@ describe('the activeActive config', () => {
       drainSteps: [50, 0],
       scaleRemaining: true,
       approval: 'slack',
+      moveWriter: true,
     });
+  });
+
+  it('refuses moveWriter for an RDS database, whose promoted replica the other regions would not follow', () => {
+    const doc = exampleConfigDocument();
+    doc.applications[0]!.activeActive = {
+      weights: { 'us-east-1': 50, 'us-west-2': 50, 'eu-west-1': 0 },
+      moveWriter: true,
+    };
+    expect(() => parseConfig(doc, 'test.json')).toThrow(
+      /applications\[0\]\.activeActive\.moveWriter: only an aurora-global database's writer moves with a drain/,
+    );
   });
 });
 
