@@ -287,7 +287,8 @@ export class ControlPlaneStack extends Stack {
     // they already have: the records' weights, every region's workloads and load balancer metrics.
     // A drain runs no custom step.
     const drainSteps = names.filter((name) => name !== 'lifeboat-custom');
-    this.drain = config.applications.some((a) => a.activeActive !== undefined)
+    // Where an active-active application has a region: the drain runs in one of its own regions.
+    this.drain = this.applicationsHere().some((a) => a.activeActive !== undefined)
       ? new Workflow(this, 'Drain', {
           name: 'drain',
           substitutions: Object.fromEntries(
@@ -731,7 +732,10 @@ export class ControlPlaneStack extends Stack {
           // active-active applications only.
           const activeActive = this.applicationsHere().filter((a) => a.activeActive !== undefined);
           const regions = [...new Set(activeActive.flatMap((a) => a.regions))];
-          if (activeActive.length > 0) this.grantDescribeClusters(role, regions, activeActive);
+          if (activeActive.length > 0) {
+            this.grantDescribeClusters(role, regions, activeActive);
+            this.grantDatabaseReads(role, regions, activeActive);
+          }
         }
         acknowledgeUnscopedActions(
           role,
@@ -754,6 +758,8 @@ export class ControlPlaneStack extends Stack {
       case 'lifeboat-traffic':
         this.grantFence(role);
         this.grantChangeWeights(fn);
+        // A drain's step reads the weights in force before it changes its region's record.
+        if (this.applicationsHere().some((a) => a.activeActive !== undefined)) this.grantReadWeights(role);
         this.grantHealthReads(fn);
         this.grantAlarmReads(role);
         // The failback's guard (load balancer metrics) and UnfenceStandbys (the databases' roles).
@@ -838,10 +844,14 @@ export class ControlPlaneStack extends Stack {
   }
 
   /** DescribeDBInstances / DescribeGlobalClusters of the applications' databases in `regions`. */
-  private grantDatabaseReads(role: IPrincipal, regions: readonly string[]): void {
+  private grantDatabaseReads(
+    role: IPrincipal,
+    regions: readonly string[],
+    applications: LifeboatConfig['applications'] = this.applicationsHere(),
+  ): void {
     const instances: string[] = [];
     const globals: string[] = [];
-    for (const app of this.applicationsHere()) {
+    for (const app of applications) {
       const database = app.database;
       if (database.engine === 'rds-read-replica') {
         for (const region of regions) {

@@ -457,6 +457,15 @@ export const DRAIN_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
     ifFails:
       "Route 53's API is retried for up to an hour; after that the run fails with the weights as the last change left them (the record says): set them in the Route 53 console, or start an undrain (or a drain) again",
   },
+  checkDrainChange: {
+    does: "reads whether Route 53 has applied the step's (or the rollback's) change everywhere; gives up after 30 minutes PENDING",
+    ifFails:
+      "NotReady: the change stayed PENDING; the weights are as it left them (lifeboat status). Look at Route 53's health in the AWS Health Dashboard, then start the drain or the undrain again from the weights in force",
+  },
+  notifyDrainFailure: {
+    does: 'posts the failed run on Slack: its cause and what it had changed (scaled regions, the weights it left, a writer switchover)',
+    ifFails: 'a failed message does not fail the run; read the outcome in the ledger record',
+  },
   guardDrain: {
     does: "reads the error rate and p99 latency over the bake in each region that took traffic, from its load balancer, against dns.failback's bounds; no datapoint counts as a breach",
     ifFails:

@@ -102,6 +102,12 @@ export function checkDrainInput(
       `region: ${input.region} is not a region of ${app.name} (${app.regions.join(', ')})${didYouMean(input.region, app.regions)}`,
     ]);
   }
+  if (!app.regions.includes(options.region)) {
+    // Its functions' grants cover the control planes of the application's own regions.
+    throw new InvalidInputError([
+      `region: a drain of ${app.name} runs in the control plane of one of its regions (${app.regions.join(', ')}); start it there, not in ${options.region}`,
+    ]);
+  }
   const action: DrainAction = input.undrain === true ? 'undrain' : 'drain';
   const weights = Object.fromEntries(app.regions.map((r) => [r, options.weights[r] ?? 0]));
   const now = weights[input.region] ?? 0;

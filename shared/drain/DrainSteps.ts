@@ -1,15 +1,19 @@
 import { ApplicationSteps, guardProblems } from '../runtime/ApplicationSteps.ts';
 import type { ApplicationConfig, ScaledWorkloadConfig } from '../config/LifeboatConfig.ts';
 import { workloadLabel } from '../config/workloadKinds.ts';
-import { InvalidInputError, NotReadyError } from '../errors.ts';
+import { InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
 import { findApplication } from '../failover/FailoverRequest.ts';
 import { WORKLOADS_LIMIT_SECONDS } from '../failover/FailoverSteps.ts';
+import { causeText } from '../failover/failureMessage.ts';
 import { regionHealth } from '../failover/regionHealth.ts';
 import { scaleWorkloads } from '../failover/workloadScaling.ts';
 import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import { bestEffort } from '../ports/Estate.ts';
 import type { RunStatus } from '../ports/Ledger.ts';
 import { checkDrainInput, type DrainRequest } from './DrainInput.ts';
+
+/** How long a weight change may stay PENDING in Route 53 before the run gives up on it. */
+export const INSYNC_LIMIT_SECONDS = 1800;
 
 interface WithRequest {
   readonly request: DrainRequest;
@@ -276,8 +280,10 @@ export class DrainSteps extends ApplicationSteps {
       for (const g of sizing.nodeGroups) {
         const current = await workloads.describeNodeGroup(a, region, g.name);
         const desired = Math.max(current.desired, g.desired);
-        if (desired !== current.desired || g.max !== current.max) {
-          await workloads.scaleNodeGroup(a, region, g.name, { desired, max: Math.max(g.max, desired) });
+        // Never a lower maximum than the group has.
+        const max = Math.max(current.max, g.max, desired);
+        if (desired !== current.desired || max !== current.max) {
+          await workloads.scaleNodeGroup(a, region, g.name, { desired, max });
         }
         sizes[`nodegroup/${g.name}`] = desired;
       }
@@ -347,12 +353,39 @@ export class DrainSteps extends ApplicationSteps {
       throw new InvalidInputError([`index: ${index} is not a step of ${request.steps.join(', ')}`]);
     }
     const a = this.app(request);
-    const weights = { ...request.startWeights, [request.region]: weight };
+    // The weights in force: a change by hand since the run began stops it rather than being undone.
+    const live = await this.deps.estate.dns.getWeights(a);
+    const before = index === 0 ? (request.startWeights[request.region] ?? 0) : request.stepWeights[index - 1];
+    const moved = a.regions.filter((r) =>
+      r === request.region
+        ? live[r] !== before && live[r] !== weight
+        : (live[r] ?? 0) !== (request.startWeights[r] ?? 0),
+    );
+    if (moved.length > 0) {
+      throw new PreconditionFailedError(
+        `the weights changed since the ${request.action} began (${moved.map((r) => `${r} ${live[r] ?? 0}, was ${r === request.region ? before : (request.startWeights[r] ?? 0)}`).join('; ')}); it stops here and leaves them as they are (weights now ${describeWeights(live)}): start it again to go on from them`,
+      );
+    }
+    const weights = { ...live, [request.region]: weight };
     if (Object.values(weights).every((w) => w === 0)) {
       // Route 53 answers with every record when all weights are 0: never set.
       throw new InvalidInputError([`index: step ${index} would set every weight of ${a.name} to 0`]);
     }
-    const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
+    if (request.action === 'undrain' && weight > (live[request.region] ?? 0)) {
+      // The health check may have failed since the preflight: no traffic goes to a failing region.
+      const health = await regionHealth(this.deps.config, a, request.region, this.deps.estate);
+      if (health.status !== 'healthy') {
+        throw new PreconditionFailedError(
+          `${request.region} fails its health check (${health.source}); the undrain stops at weight ${live[request.region] ?? 0} rather than raise it to ${weight}`,
+        );
+      }
+    }
+    // Only the region's own record changes.
+    const changeId = await this.deps.estate.dns.setWeights(
+      a,
+      { [request.region]: weight },
+      { force: false, by: executionName },
+    );
     await bestEffort(() => this.deps.estate.telemetry.weights(a, weights));
     return {
       index,
@@ -363,6 +396,29 @@ export class DrainSteps extends ApplicationSteps {
       at: this.now(),
       last: index === request.stepWeights.length - 1,
     };
+  }
+
+  /**
+   * CheckStepChange, CheckRollbackChange: whether Route 53 has applied the change everywhere.
+   * Route 53 says INSYNC "generally within 60 seconds"
+   * (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html); one still PENDING
+   * after INSYNC_LIMIT_SECONDS ends the run rather than leave it waiting with the weights part-way.
+   */
+  async checkDrainChange({
+    changeId,
+    since,
+  }: {
+    changeId: string;
+    since: string;
+  }): Promise<{ insync: boolean }> {
+    const insync = (await this.deps.estate.dns.getChangeStatus(changeId)) === 'INSYNC';
+    const waited = (this.deps.clock.now().getTime() - new Date(since).getTime()) / 1000;
+    if (!insync && waited > INSYNC_LIMIT_SECONDS) {
+      throw new NotReadyError(
+        `Route 53 change ${changeId} is still PENDING ${INSYNC_LIMIT_SECONDS} s after it was submitted; the weights are as it left them: read them with lifeboat status`,
+      );
+    }
+    return { insync };
   }
 
   /**
@@ -429,7 +485,9 @@ export class DrainSteps extends ApplicationSteps {
     const a = this.app(request);
     const start = request.startWeights[request.region] ?? 0;
     const good = [...history].reverse().find((r) => r.ok);
-    const current = history.at(-1)?.weight ?? start;
+    // The weights in force: the other records are left as they are, whoever set them.
+    const live = await this.deps.estate.dns.getWeights(a);
+    const current = live[request.region] ?? 0;
     let weight = good?.weight ?? start;
     let detail = `${request.region} back to ${weight}${good === undefined ? ' (where it was)' : ` (the last step the guard passed, ${good.percent} %)`}`;
     if (weight > current) {
@@ -443,8 +501,18 @@ export class DrainSteps extends ApplicationSteps {
       // Not lowered here: a region that just breached is no place to take capacity from.
       detail += `; ${request.remaining.join(' and ')} keep the capacity scaled for the drain (the record lists it)`;
     }
-    const weights = { ...request.startWeights, [request.region]: weight };
-    const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
+    const weights = { ...live, [request.region]: weight };
+    if (Object.values(weights).every((w) => w === 0)) {
+      // Someone set the others to 0 meanwhile: Route 53 would answer with every record.
+      weight = current;
+      detail = `${request.region} kept at ${current}: every other record weighs 0 now`;
+      weights[request.region] = current;
+    }
+    const changeId = await this.deps.estate.dns.setWeights(
+      a,
+      { [request.region]: weight },
+      { force: false, by: executionName },
+    );
     await bestEffort(() => this.deps.estate.telemetry.weights(a, weights));
     return { weights, changeId, at: this.now(), detail };
   }
@@ -516,8 +584,8 @@ export class DrainSteps extends ApplicationSteps {
   /**
    * Each workload of the sizing's region to its size: `up` raises it (through /scale, or its
    * autoscaler's minimum), `down` lowers it (an autoscaler's minimum only: it scales down as the
-   * load leaves). A workload without an autoscaler keeps what it runs beyond the size going up, or
-   * below it going down.
+   * load leaves). A workload keeps what it runs (or its autoscaler's minimum) beyond the size going
+   * up, or below it going down: nothing is made smaller going up, nor larger going down.
    */
   private async scaleRegion(
     a: ApplicationConfig,
@@ -527,10 +595,12 @@ export class DrainSteps extends ApplicationSteps {
     const { workloads } = this.deps.estate;
     const target = new Map<ScaledWorkloadConfig, number>();
     for (const w of sizing.workloads) {
+      const autoscaler = w.workload.autoscaler;
+      // What the region runs now: a plain workload's replicas, an autoscaled one's minimum.
       const running =
-        w.workload.autoscaler === undefined
+        autoscaler === undefined
           ? (await workloads.describeWorkload(a, sizing.region, w.workload)).replicas
-          : w.replicas;
+          : (await workloads.describeAutoscaler(a, sizing.region, { ...w.workload, autoscaler })).min;
       target.set(
         w.workload,
         direction === 'up' ? Math.max(w.replicas, running) : Math.min(w.replicas, running),
@@ -547,14 +617,7 @@ export class DrainSteps extends ApplicationSteps {
 
   /** RecordDrain: the run in the ledger (kind `drain`, its action in the details), whatever its end. */
   async recordDrain(payload: {
-    state: {
-      input?: unknown;
-      request?: DrainRequest;
-      startedAt?: string;
-      error?: { Error?: string; Cause?: string };
-      step?: { weights?: Record<string, number> };
-      scaled?: unknown;
-    };
+    state: DrainState;
     executionName: string;
     status: RunStatus;
     reason?: string;
@@ -566,17 +629,7 @@ export class DrainSteps extends ApplicationSteps {
     const application =
       request?.application ?? (typeof named === 'string' && named !== '' ? named : 'unknown');
     const error = payload.state.error;
-    const changes =
-      payload.status === 'FAILED'
-        ? [
-            ...(payload.state.scaled === undefined
-              ? []
-              : ['scaled the regions that take traffic (see scaled)']),
-            ...(payload.state.step?.weights === undefined
-              ? []
-              : [`weights left at ${describeWeights(payload.state.step.weights)}`]),
-          ]
-        : undefined;
+    const changes = payload.status === 'FAILED' ? drainChanges(payload.state) : undefined;
     await this.deps.ledger.putRun({
       application,
       kind: 'drain',
@@ -589,11 +642,55 @@ export class DrainSteps extends ApplicationSteps {
       details: {
         ...(request === undefined ? {} : { action: request.action, region: request.region, request }),
         ...(payload.results ?? {}),
-        ...(changes === undefined ? {} : { changes: changes.length === 0 ? ['nothing'] : changes }),
+        ...(changes === undefined ? {} : { changes }),
       },
     });
     return { recorded: true };
   }
+
+  /**
+   * NotifyFailure: the failed run on Slack, with its cause and what it had changed. Made from
+   * whatever the run's state holds, so a run that failed before its input was checked is said too.
+   */
+  async notifyDrainFailure({ state, executionName }: { state: DrainState; executionName: string }): Promise<{
+    ts: string;
+  }> {
+    const request = state.request;
+    const named = ((state.input ?? state) as { application?: unknown }).application;
+    const application =
+      request?.application ?? (typeof named === 'string' && named !== '' ? named : 'unknown');
+    const what = request === undefined ? 'drain run' : `${request.action} of ${request.region}`;
+    const text = `Lifeboat ${what} in ${application} (${executionName}) FAILED: ${causeText(state.error?.Cause ?? state.error?.Error)}. It had changed: ${drainChanges(state).join('; ')}. Its record: lifeboat history --app ${application} --kind drain`;
+    return { ts: await this.deps.estate.notifier.post(text) };
+  }
+}
+
+/** The part of a drain's state a failure's record and message read. */
+interface DrainState {
+  readonly input?: unknown;
+  readonly request?: DrainRequest;
+  readonly startedAt?: string;
+  readonly error?: { Error?: string; Cause?: string };
+  /** The last step's weights, as the run set them. */
+  readonly step?: { weights?: Record<string, number> };
+  readonly scaled?: { scaled?: Record<string, Record<string, number>> };
+  readonly writer?: { started?: boolean; detail?: string } | null;
+}
+
+/** What a failed drain had changed, in words: what it scaled, the weights it left, the writer. */
+function drainChanges(state: DrainState): string[] {
+  const scaled = Object.entries(state.scaled?.scaled ?? {}).map(
+    ([region, sizes]) =>
+      `${region} scaled (${Object.entries(sizes)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ')})`,
+  );
+  const changes = [
+    ...scaled,
+    ...(state.step?.weights === undefined ? [] : [`weights left at ${describeWeights(state.step.weights)}`]),
+    ...(state.writer?.started === true ? [state.writer.detail ?? 'the writer switchover started'] : []),
+  ];
+  return changes.length === 0 ? ['nothing'] : changes;
 }
 
 /** What the drain adds to each step function's operations. */
@@ -602,6 +699,7 @@ export const DRAIN_OPERATIONS = {
   'lifeboat-preflight': ['checkDrain', 'decideDrain'],
   'lifeboat-workloads': ['scaleForDrain', 'checkCapacity', 'scaleBack'],
   'lifeboat-database': ['moveWriter'],
-  'lifeboat-traffic': ['drainStep', 'guardDrain', 'rollBackDrain'],
+  'lifeboat-traffic': ['drainStep', 'checkDrainChange', 'guardDrain', 'rollBackDrain'],
   'lifeboat-ledger': ['recordDrain'],
+  'lifeboat-notify': ['notifyDrainFailure'],
 } as const satisfies Record<string, readonly (keyof DrainSteps)[]>;

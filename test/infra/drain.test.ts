@@ -33,6 +33,17 @@ describe('the drain, deployed', () => {
     for (const stack of example.stacks.controlPlanes.values()) {
       expect(Object.keys(stateMachines(stack))).not.toContain('lifeboat-drain');
     }
+    // A control plane none of whose applications is active-active has none either.
+    const wider = synthLifeboat({
+      ...ACTIVE_ACTIVE,
+      controlPlaneRegions: [...ACTIVE_ACTIVE.controlPlaneRegions, 'ap-south-1'],
+    });
+    expect(Object.keys(stateMachines(wider.stacks.controlPlanes.get('ap-south-1')!))).not.toContain(
+      'lifeboat-drain',
+    );
+    expect(Object.keys(stateMachines(wider.stacks.controlPlanes.get('us-west-2')!))).toContain(
+      'lifeboat-drain',
+    );
   });
 
   it('invokes only the step functions a drain runs: no custom step', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, main } from '../../local/cli/main.ts';
 import type { Report } from '../../local/report/Report.ts';
-import { dnsChanges, ledgerOf, rehearse, stateNames } from '../support/scenario.ts';
+import { ledgerOf, rehearse, stateNames } from '../support/scenario.ts';
 
 const CONFIG = 'examples/active-active.config.json';
 const APP = 'inference-api';
@@ -23,9 +23,11 @@ function drains(report: Report) {
   return report.executions.filter((e) => e.workflow === 'drain');
 }
 
-/** The weights of each DNS change the world accepted, in order. */
+/** Every record's weight after each DNS change the world applied, in order. */
 function weightChanges(report: Report): string[] {
-  return dnsChanges(report, APP).filter((t) => t.includes('submitted'));
+  return report.timeline
+    .filter((e) => e.application === APP && /^change \S+ INSYNC: /.test(e.text))
+    .map((e) => e.text);
 }
 
 interface DrainRecord {
@@ -261,8 +263,68 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
     expect(run).toMatchObject({ status: 'FAILED', error: 'NotReadyError' });
     expect(weightChanges(report)).toEqual([]);
     const record = recordOf(report, run!.name);
-    expect(record.details.changes).toEqual(['scaled the regions that take traffic (see scaled)']);
+    expect(record.details.changes).toEqual([
+      'us-west-2 scaled (nodegroup/general 7, inference/router 7, inference/api 10)',
+      'eu-west-1 scaled (nodegroup/general 4, inference/router 4, inference/api 5)',
+    ]);
+    expect(report.slack.map((m) => m.text).join('\n')).toContain(
+      "Lifeboat drain of us-east-1 in inference-api (drain-0001) FAILED: checkCapacity: the regions that would take us-east-1's share are short of capacity",
+    );
     expect(JSON.stringify(record)).toContain('us-west-2 inference/api 8/10 ready');
+  });
+
+  it("fails, records and says so when Route 53's API cannot give the weights the drain starts from", async () => {
+    const report = await rehearse({
+      configFile: CONFIG,
+      until: 600,
+      events: [
+        {
+          at: 0,
+          fault: 'api-error',
+          service: 'route53',
+          operation: 'ListResourceRecordSets',
+          error: 'AccessDenied',
+          permanent: true,
+        },
+        DRAIN(60),
+        { at: 120, recover: 'api-error', service: 'route53', operation: 'ListResourceRecordSets' },
+      ],
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = drains(report);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'PermanentServiceError' });
+    expect(recordOf(report, run!.name)).toMatchObject({
+      status: 'FAILED',
+      details: { changes: ['nothing'] },
+    });
+    expect(report.slack.map((m) => m.text).join('\n')).toMatch(
+      /Lifeboat drain run in inference-api \(drain-0001\) FAILED: validateDrain: AccessDenied.*It had changed: nothing/,
+    );
+    expect(weightChanges(report)).toEqual([]);
+  });
+
+  it('stops rather than undo a weight changed by hand while it runs', async () => {
+    const report = await rehearse({
+      configFile: CONFIG,
+      until: 1500,
+      config: (doc) => {
+        activeActive(doc).approval = 'none';
+      },
+      events: [DRAIN(60)],
+      // After the first step (us-east-1 at 20), an operator sets us-east-1 to 30 by hand.
+      setup: (context) => {
+        context.clock.schedule(260, () => context.world.changeWeights(APP, { 'us-east-1': 30 }));
+      },
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = drains(report);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'PreconditionFailedError' });
+    expect(run!.cause).toContain('the weights changed since the drain began (us-east-1 30, was 20)');
+    // Neither undone nor pushed on: us-east-1 keeps the weight set by hand.
+    expect(report.world.regions['us-east-1']?.applications[APP]?.dnsWeight).toBe(30);
+    expect(recordOf(report, run!.name).details.changes).toEqual(
+      expect.arrayContaining(['weights left at us-east-1 20, us-west-2 40, eu-west-1 20']),
+    );
   });
 
   it('refuses a bad start at once, records it, and touches nothing', async () => {

@@ -297,11 +297,10 @@ async function startDrain(
   if (action === 'undrain') input.undrain = true;
   if (values.reason !== undefined) input.reason = values.reason;
   if (values['dry-run'] === true) input.dryRun = true;
-  const candidates = config.controlPlaneRegions.filter((r) => r !== drained);
-  if (candidates.length === 0) {
-    throw new UsageError(
-      `--region: ${drained} is the only control-plane region; a ${action} runs in another one (add one to controlPlaneRegions)`,
-    );
+  // The application's other regions' control planes, in its order: the drained one may be what is sick.
+  const candidates = app.regions.filter((r) => r !== drained && config.controlPlaneRegions.includes(r));
+  if (!app.regions.includes(drained)) {
+    throw new UsageError(`--region: ${drained} is not a region of ${app.name} (${app.regions.join(', ')})`);
   }
   const clients = io.aws ?? defaultAwsClients();
   const now = cliNow(io);

@@ -274,14 +274,26 @@ function fakeWorkloads() {
   return { port, writes, replicas };
 }
 
-function stepsWith(workloads: WorkloadsPort, dnsWrites: string[] = []): DrainSteps {
+/** Route 53's weights behind the port (each write applied at once) and a health check per region. */
+function stepsWith(
+  workloads: WorkloadsPort,
+  dnsWrites: string[] = [],
+  options: { weights?: Record<string, number>; unhealthy?: readonly string[] } = {},
+): DrainSteps {
+  const live: Record<string, number> = { ...(options.weights ?? SERVING) };
   const estate = {
     workloads,
     dns: {
+      getWeights: () => Promise.resolve({ ...live }),
       setWeights: (_: unknown, weights: Record<string, number>) => {
         dnsWrites.push(JSON.stringify(weights));
+        Object.assign(live, weights);
         return Promise.resolve('C1');
       },
+    },
+    health: {
+      getStatus: (_: unknown, region: string) =>
+        Promise.resolve(options.unhealthy?.includes(region) === true ? 'unhealthy' : 'healthy'),
     },
     telemetry: { weights: () => Promise.resolve() },
   } as unknown as Estate;
@@ -350,20 +362,107 @@ describe('the drain steps, run twice', () => {
     expect(cluster.writes).toEqual([]);
   });
 
-  it('DrainStep sets the same weights each time it runs, and refuses an index past the steps', async () => {
+  it("DrainStep changes only the region's record, the same each time it runs, and refuses an index past the steps", async () => {
     const dns: string[] = [];
     const steps = stepsWith(fakeWorkloads().port, dns);
     const request = check({ region: 'us-east-1' });
-    const a = await steps.drainStep({ request, index: 1, executionName: 'x' });
-    const b = await steps.drainStep({ request, index: 1, executionName: 'x' });
-    expect(a.weights).toEqual(b.weights);
-    expect(dns).toEqual([
-      JSON.stringify({ 'us-east-1': 0, 'us-west-2': 40, 'eu-west-1': 20 }),
-      JSON.stringify({ 'us-east-1': 0, 'us-west-2': 40, 'eu-west-1': 20 }),
+    const a = await steps.drainStep({ request, index: 0, executionName: 'x' });
+    const b = await steps.drainStep({ request, index: 0, executionName: 'x' });
+    const c = await steps.drainStep({ request, index: 1, executionName: 'x' });
+    expect([a.weights, b.weights]).toEqual([
+      { 'us-east-1': 20, 'us-west-2': 40, 'eu-west-1': 20 },
+      { 'us-east-1': 20, 'us-west-2': 40, 'eu-west-1': 20 },
     ]);
-    expect(a.last).toBe(true);
+    expect(dns).toEqual(['{"us-east-1":20}', '{"us-east-1":20}', '{"us-east-1":0}']);
+    expect(c.last).toBe(true);
     await expect(steps.drainStep({ request, index: 2, executionName: 'x' })).rejects.toThrow(
       'index: 2 is not a step of 50, 0',
     );
+  });
+
+  it('DrainStep stops, changing nothing, when a record was changed by hand since the run began', async () => {
+    const dns: string[] = [];
+    const request = check({ region: 'us-east-1' });
+    const steps = stepsWith(fakeWorkloads().port, dns, {
+      weights: { 'us-east-1': 20, 'us-west-2': 40, 'eu-west-1': 0 },
+    });
+    await expect(steps.drainStep({ request, index: 1, executionName: 'x' })).rejects.toThrow(
+      'the weights changed since the drain began (eu-west-1 0, was 20); it stops here and leaves them as they are',
+    );
+    const moved = stepsWith(fakeWorkloads().port, dns, { weights: { ...SERVING, 'us-east-1': 5 } });
+    await expect(moved.drainStep({ request, index: 1, executionName: 'x' })).rejects.toThrow(
+      '(us-east-1 5, was 20)',
+    );
+    expect(dns).toEqual([]);
+  });
+
+  it('an undrain step does not raise a region whose health check fails', async () => {
+    const dns: string[] = [];
+    const request = check({ region: 'us-east-1', undrain: true }, { ...SERVING, 'us-east-1': 0 });
+    const steps = stepsWith(fakeWorkloads().port, dns, {
+      weights: { ...SERVING, 'us-east-1': 0 },
+      unhealthy: ['us-east-1'],
+    });
+    await expect(steps.drainStep({ request, index: 0, executionName: 'x' })).rejects.toThrow(
+      'us-east-1 fails its health check (route53); the undrain stops at weight 0 rather than raise it to 20',
+    );
+    expect(dns).toEqual([]);
+  });
+
+  it("RollBack gives the region the last good step's weight, or where it was, but never raises a failing one", async () => {
+    const request = check({ region: 'us-east-1' });
+    const reading = (weight: number, ok: boolean) => ({
+      percent: weight === 20 ? 50 : 0,
+      weight,
+      weights: { ...SERVING, 'us-east-1': weight },
+      at: '',
+      regions: {},
+      ok,
+      detail: '',
+    });
+    const dns: string[] = [];
+    const at0 = { weights: { ...SERVING, 'us-east-1': 0 } };
+    const back = await stepsWith(fakeWorkloads().port, dns, at0).rollBackDrain({
+      request,
+      history: [reading(20, true), reading(0, false)],
+      executionName: 'x',
+    });
+    expect(back.weights['us-east-1']).toBe(20);
+    expect(back.detail).toContain('us-east-1 back to 20 (the last step the guard passed, 50 %)');
+    const none = await stepsWith(fakeWorkloads().port, dns, at0).rollBackDrain({
+      request,
+      history: [reading(20, false)],
+      executionName: 'x',
+    });
+    expect(none.detail).toContain('us-east-1 back to 40 (where it was)');
+    const failing = await stepsWith(fakeWorkloads().port, dns, {
+      ...at0,
+      unhealthy: ['us-east-1'],
+    }).rollBackDrain({ request, history: [reading(20, false)], executionName: 'x' });
+    expect(failing.weights['us-east-1']).toBe(0);
+    expect(failing.detail).toContain('us-east-1 kept at 0: its health check fails');
+    // Only the region's record is written.
+    expect(dns).toEqual(['{"us-east-1":20}', '{"us-east-1":40}', '{"us-east-1":0}']);
+  });
+
+  it('ScaleForDrain keeps an autoscaler minimum and a node group maximum set higher than it needs', async () => {
+    const cluster = fakeWorkloads();
+    await cluster.port.setAutoscalerBounds(
+      APP,
+      'us-west-2',
+      {
+        ...APP.workloads['us-west-2']!.deployments[0]!,
+        autoscaler: { kind: 'HorizontalPodAutoscaler', name: 'router' },
+      },
+      { min: 12, max: 16 },
+    );
+    await cluster.port.scaleNodeGroup(APP, 'us-west-2', 'general', { desired: 4, max: 20 });
+    cluster.writes.length = 0;
+    await stepsWith(cluster.port).scaleForDrain({ request: check({ region: 'us-east-1' }) });
+    expect(cluster.writes.filter((w) => w.startsWith('us-west-2/'))).toEqual([
+      'us-west-2/general desired 7',
+      'us-west-2/router scale 12',
+      'us-west-2/api scale 10',
+    ]);
   });
 });
