@@ -223,9 +223,9 @@ export const FAILBACK_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'no traffic moved: fix CloudWatch access in this region (the error names the call) and start again',
   },
   shiftStep: {
-    does: 'sets the weights of the next step in one change batch: the returning region at its percent, the serving one the rest',
+    does: "sets the weights of the next step in one change batch: the returning region at its percent, the serving one the rest; after the first step, only while the returning region's health check passes",
     ifFails:
-      'traffic stays at the last weights Route 53 accepted; check them with lifeboat status and either start the failback again or set the weights by hand',
+      "traffic stays at the last weights Route 53 accepted; check them with lifeboat status and either start the failback again or set the weights by hand. PreconditionFailedError: the returning region's health check failed mid-shift, so it got no more traffic; start the failback again once it is healthy",
   },
   checkChange: {
     does: 'waits until Route 53 reports the weight change INSYNC',

@@ -149,21 +149,36 @@ export class DrainSteps extends ApplicationSteps {
   async checkDrain({ request }: WithRequest): Promise<DrainCheck[]> {
     const a = this.app(request);
     const checks: DrainCheck[] = [];
+    // A check that cannot be made is a failed check (the run stops with the reason), not a failed run.
+    const unread = (error: unknown) => `could not be read (${(error as Error).message})`;
     for (const region of receivingRegions(request)) {
-      const health = await regionHealth(this.deps.config, a, region, this.deps.estate);
-      checks.push({
-        check: 'region-health',
-        region,
-        ok: health.status === 'healthy',
-        detail: `${region} is ${health.status} (${health.source === 'route53' ? 'Route 53 health check' : health.source === 'probes' ? "other regions' probes" : 'probed directly'})`,
-      });
-      const reachable = await this.deps.estate.workloads.clusterReachable(a, region);
-      checks.push({
-        check: 'cluster',
-        region,
-        ok: reachable,
-        detail: `${region} cluster ${reachable ? 'is active' : 'is not active'}`,
-      });
+      try {
+        const health = await regionHealth(this.deps.config, a, region, this.deps.estate);
+        checks.push({
+          check: 'region-health',
+          region,
+          ok: health.status === 'healthy',
+          detail: `${region} is ${health.status} (${health.source === 'route53' ? 'Route 53 health check' : health.source === 'probes' ? "other regions' probes" : 'probed directly'})`,
+        });
+      } catch (error) {
+        checks.push({
+          check: 'region-health',
+          region,
+          ok: false,
+          detail: `${region}'s health ${unread(error)}`,
+        });
+      }
+      try {
+        const reachable = await this.deps.estate.workloads.clusterReachable(a, region);
+        checks.push({
+          check: 'cluster',
+          region,
+          ok: reachable,
+          detail: `${region} cluster ${reachable ? 'is active' : 'is not active'}`,
+        });
+      } catch (error) {
+        checks.push({ check: 'cluster', region, ok: false, detail: `${region} cluster ${unread(error)}` });
+      }
     }
     if (request.action === 'drain') {
       let detail: string;

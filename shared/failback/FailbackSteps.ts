@@ -2,7 +2,8 @@ import { ApplicationSteps, guardProblems } from '../runtime/ApplicationSteps.ts'
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import { scaleWorkloads, scalingPlan } from '../failover/workloadScaling.ts';
 import { customStepsDetail, customStepsPlan, type CustomStepsPlan } from '../custom/CustomSteps.ts';
-import { InvalidInputError, NotReadyError } from '../errors.ts';
+import { InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
+import { regionHealth } from '../failover/regionHealth.ts';
 import { servingAndWeights } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverRequest.ts';
 import { failbackChangesOf } from '../failover/failureMessage.ts';
@@ -382,6 +383,16 @@ export class FailbackSteps extends ApplicationSteps {
     }
     const weights = { [request.targetRegion]: percent, [request.sourceRegion]: 100 - percent };
     const a = this.app(request);
+    if (index > request.firstStepIndex) {
+      // The preflight read the returning region's health check before the first step; one that
+      // fails since (its metrics may still pass the guard) is given no more traffic.
+      const health = await regionHealth(this.deps.config, a, request.targetRegion, this.deps.estate);
+      if (health.status !== 'healthy') {
+        throw new PreconditionFailedError(
+          `${request.targetRegion} fails its health check (${health.source}); the failback stops at ${request.steps[index - 1] ?? 0} % rather than raise it to ${percent} %: start it again once the region is healthy`,
+        );
+      }
+    }
     const changeId = await this.deps.estate.dns.setWeights(a, weights, { force: false, by: executionName });
     await bestEffort(() => this.deps.estate.telemetry.weights(a, weights));
     return { index, percent, weights, changeId, at: this.now(), last: index === request.steps.length - 1 };

@@ -225,6 +225,55 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
     expect(recordOf(report, run!.name).status).toBe('REJECTED');
   });
 
+  it('moves nothing when nobody approves in time, and records it TIMED_OUT', async () => {
+    const report = await rehearse({
+      configFile: CONFIG,
+      until: 4200,
+      events: [DRAIN(60)],
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = drains(report);
+    expect(stateNames(run!)).toEqual(expect.arrayContaining(['CloseApprovalTimedOut', 'RecordTimedOut']));
+    expect(recordOf(report, run!.name)).toMatchObject({
+      status: 'TIMED_OUT',
+      reason: 'nobody approved within 3600 s; nothing moved',
+    });
+    expect(weightChanges(report)).toEqual([]);
+    expect(report.timeline.filter((e) => e.kind === 'deployment' || e.kind === 'node-group')).toEqual([]);
+  });
+
+  it("retries Route 53's throttling and transient errors on a step and goes on", async () => {
+    const report = await rehearse({
+      configFile: CONFIG,
+      until: 1500,
+      events: [
+        DRAIN(60),
+        APPROVE(120),
+        { at: 0, fault: 'api-throttle', service: 'route53', operation: 'ChangeResourceRecordSets', count: 3 },
+        {
+          at: 0,
+          fault: 'api-error',
+          service: 'route53',
+          operation: 'GetChange',
+          error: 'InternalError',
+          count: 2,
+        },
+      ],
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = drains(report);
+    expect(run).toMatchObject({ status: 'SUCCEEDED' });
+    expect(weightChanges(report)).toEqual([
+      expect.stringContaining('us-east-1=20, us-west-2=40, eu-west-1=20'),
+      expect.stringContaining('us-east-1=0, us-west-2=40, eu-west-1=20'),
+    ]);
+    // Each failed attempt was retried by the state's Retry, not caught.
+    const failedAttempts = (name: string) =>
+      run!.states.filter((st) => st.name === name && st.status !== 'SUCCEEDED').map((st) => st.error);
+    expect(failedAttempts('DrainStep')).toEqual(['ThrottledError', 'ThrottledError', 'ThrottledError']);
+    expect(failedAttempts('CheckStepChange')).toEqual(['TransientServiceError', 'TransientServiceError']);
+  });
+
   it('stops before anything moves when a node group cannot grow to carry the share, naming the field to change', async () => {
     const report = await rehearse({
       configFile: CONFIG,

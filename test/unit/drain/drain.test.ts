@@ -306,6 +306,45 @@ function stepsWith(
   });
 }
 
+describe('the drain preflight', () => {
+  it('turns a check it cannot make into a failed check, so Decide stops the run with the reason', async () => {
+    const estate = {
+      health: { getStatus: () => Promise.resolve('healthy') },
+      workloads: {
+        clusterReachable: (_: unknown, region: string) =>
+          region === 'eu-west-1' ? Promise.reject(new Error('AccessDeniedException')) : Promise.resolve(true),
+      },
+      database: {
+        describe: () => Promise.resolve({ role: 'writer', available: true, sourceRegion: undefined }),
+      },
+    } as unknown as Estate;
+    const steps = new DrainSteps({
+      config: CONFIG,
+      estate,
+      ledger: {} as Ledger,
+      ledgerIn: () => ({}) as Ledger,
+      clock: { now: () => new Date('2030-01-01T00:00:00Z'), sleep: () => Promise.resolve() },
+    });
+    const request = check({ region: 'us-east-1' });
+    const preflight = await steps.checkDrain({ request });
+    expect(preflight.filter((c) => !c.ok)).toEqual([
+      {
+        check: 'cluster',
+        region: 'eu-west-1',
+        ok: false,
+        detail: 'eu-west-1 cluster could not be read (AccessDeniedException)',
+      },
+    ]);
+    expect(steps.decideDrain({ request, preflight })).toMatchObject({
+      outcome: 'stop',
+      reasons: [
+        'eu-west-1 must take traffic but its cluster cannot be reached: eu-west-1 cluster could not be read (AccessDeniedException)',
+      ],
+      moveWriterTo: 'us-west-2',
+    });
+  });
+});
+
 describe('the drain steps, run twice', () => {
   it('ScaleForDrain scales the remaining regions once: the second run changes nothing', async () => {
     const cluster = fakeWorkloads();
