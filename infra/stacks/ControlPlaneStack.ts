@@ -463,7 +463,7 @@ export class ControlPlaneStack extends Stack {
     // What a stopped failover or failback had changed: its history here (GetExecutionHistory acts on
     // the execution, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html),
     // and the message in its Slack thread.
-    for (const workflow of ['failover', 'failback']) {
+    for (const workflow of ['failover', 'failback', ...(this.drain === undefined ? [] : ['drain'])]) {
       const executions = this.formatArn({
         service: 'states',
         resource: 'execution',

@@ -681,7 +681,7 @@ export class DrainSteps extends ApplicationSteps {
 }
 
 /** The part of a drain's state a failure's record and message read. */
-interface DrainState {
+export interface DrainState {
   readonly input?: unknown;
   readonly request?: DrainRequest;
   readonly startedAt?: string;
@@ -693,7 +693,7 @@ interface DrainState {
 }
 
 /** What a failed drain had changed, in words: what it scaled, the weights it left, the writer. */
-function drainChanges(state: DrainState): string[] {
+export function drainChanges(state: DrainState): string[] {
   const scaled = Object.entries(state.scaled?.scaled ?? {}).map(
     ([region, sizes]) =>
       `${region} scaled (${Object.entries(sizes)

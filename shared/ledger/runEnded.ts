@@ -1,3 +1,4 @@
+import { drainChanges } from '../drain/DrainSteps.ts';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { describeIssue } from '../config/issues.ts';
@@ -134,12 +135,13 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
   }
   const now = deps.clock.now();
   const ended = detail.stopDate ?? now.getTime();
-  // A failover or a failback says what it had changed, read from the last state document of its
-  // history (the same list its own failure message gives); without the history, the record says so.
+  // A failover, a failback or a drain says what it had changed, read from the last state document of
+  // its history (the same list its own failure message gives); without the history, the record says so.
   const workflow = kind === 'failover' || kind === 'failback' ? kind : undefined;
+  const drain = kind === 'drain';
   let recent: RecentStates | undefined;
   let unread: string | undefined;
-  if (workflow !== undefined && deps.history !== undefined) {
+  if ((workflow !== undefined || drain) && deps.history !== undefined) {
     try {
       recent = await deps.history(detail.executionArn);
     } catch (error) {
@@ -148,11 +150,15 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
   }
   const document = recent === undefined ? undefined : lastDocument(recent);
   const changes =
-    workflow === undefined || document === undefined
+    document === undefined
       ? undefined
-      : workflow === 'failover'
-        ? changesOf(document)
-        : failbackChangesOf(document);
+      : drain
+        ? drainChanges(document)
+        : workflow === 'failover'
+          ? changesOf(document)
+          : workflow === 'failback'
+            ? failbackChangesOf(document)
+            : undefined;
   await deps.ledger.putRun({
     application,
     kind,
@@ -174,6 +180,17 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
     },
   });
   const lock = !LOCKING.has(kind) ? 'none' : await shortenLock(deps, application, detail.name, now);
+  if (drain && deps.notifier !== undefined) {
+    // A drain stopped mid-way may have left weights part-way and regions scaled: say so.
+    const told = drainChanges(document ?? {});
+    const text = `Lifeboat drain run ${detail.name} of ${application} ${ENDED_AS[status]}${recent?.lastEntered === undefined ? '' : ` in ${recent.lastEntered}`} before it recorded its end${detail.error === undefined || detail.error === null ? '' : `: ${detail.error}`}. It had changed: ${document === undefined ? `unknown (${unread ?? 'its history holds no state document'}); read the weights with lifeboat status` : told.join('; ')}. Start the drain or the undrain again from the weights in force.`;
+    try {
+      await deps.notifier.post(text);
+      return { action: 'recorded', status, lock, slack: 'posted' };
+    } catch (error) {
+      return { action: 'recorded', status, lock, slack: `not posted: ${(error as Error).message}` };
+    }
+  }
   if (workflow === undefined || deps.notifier === undefined) return { action: 'recorded', status, lock };
   // Said once the record is written: a second delivery of the event finds the record and posts nothing.
   const state = {

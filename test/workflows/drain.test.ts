@@ -473,4 +473,46 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
     expect(drains(report).map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(report.world.regions['us-east-1']?.applications[APP]?.dnsWeight).toBe(40);
   });
+
+  it('is recorded with what it had changed, and its lock cut, when an operator stops it mid-way', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'lifeboat-drain-stop-'));
+    writeFileSync(join(home, 'lifeboat.config.json'), readFileSync(CONFIG, 'utf8'));
+    const runs: { code: number; stdout: string; stderr: string }[] = [];
+    const report = await rehearse({
+      configFile: CONFIG,
+      until: 1200,
+      events: [DRAIN(60), APPROVE(120)],
+      twin: {
+        operator: (aws, context) => {
+          // During the first step's bake: us-east-1 at 20, the others scaled.
+          context.clock.schedule(330, () => {
+            const io = { stdout: '', stderr: '' };
+            void main(['stop', 'drain-0001', '--app', APP, '--reason', 'wrong region', '--by', 'ana'], {
+              stdout: (t) => (io.stdout += t),
+              stderr: (t) => (io.stderr += t),
+              cwd: home,
+              aws,
+              now: () => context.clock.now(),
+              sleep: (seconds) => context.clock.sleep(seconds),
+            }).then((code) => runs.push({ code, ...io }));
+          });
+        },
+      },
+    });
+    expect(report.violations).toEqual([]);
+    expect(runs[0]?.code).toBe(EXIT.ok);
+    const [run] = drains(report);
+    expect(run).toMatchObject({ status: 'ABORTED' });
+    const record = recordOf(report, run!.name);
+    expect(record).toMatchObject({ status: 'ABORTED' });
+    expect(record.details.changes).toEqual([
+      'us-west-2 scaled (nodegroup/general 7, inference/router 7, inference/api 10)',
+      'eu-west-1 scaled (nodegroup/general 4, inference/router 4, inference/api 5)',
+      'weights left at us-east-1 20, us-west-2 40, eu-west-1 20',
+    ]);
+    expect(report.slack.map((m) => m.text).join('\n')).toContain(
+      'Lifeboat drain run drain-0001 of inference-api STOPPED in Bake before it recorded its end',
+    );
+    expect(report.world.regions['us-east-1']?.applications[APP]?.dnsWeight).toBe(20);
+  });
 });

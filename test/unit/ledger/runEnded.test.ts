@@ -205,6 +205,53 @@ describe('handleExecutionEnded', () => {
     expect(slack.posts).toHaveLength(1);
   });
 
+  it('says what a timed-out drain had changed (the regions it scaled, the weights it left) and cuts its lock', async () => {
+    const { ledger, deps } = await setup();
+    await ledger.acquireLock('inference-api', 'drain-1', new Date(T0), 3 * 3600);
+    const slack = notifier();
+    const drainArn = 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-drain:drain-1';
+    const outcome = await handleExecutionEnded(
+      statusChange({
+        executionArn: drainArn,
+        stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-drain',
+        name: 'drain-1',
+        status: 'TIMED_OUT',
+        input: JSON.stringify({ application: 'inference-api', region: 'us-east-1' }),
+      }),
+      {
+        ...deps,
+        notifier: slack,
+        history: () =>
+          Promise.resolve({
+            lastEntered: 'WaitForStepInSync',
+            outputs: [
+              {
+                state: 'DrainStep',
+                output: {
+                  request: { application: 'inference-api', action: 'drain', region: 'us-east-1' },
+                  scaled: { scaled: { 'us-west-2': { 'inference/api': 10 } } },
+                  step: { weights: { 'us-east-1': 20, 'us-west-2': 40, 'eu-west-1': 20 } },
+                },
+              },
+            ],
+          }),
+      },
+    );
+    expect(outcome).toEqual({ action: 'recorded', status: 'TIMED_OUT', lock: 'shortened', slack: 'posted' });
+    const [record] = await ledger.listRuns('inference-api', 'drain', 10);
+    expect(record?.details).toEqual({
+      recordedBy: 'execution status change',
+      stoppedIn: 'WaitForStepInSync',
+      changes: [
+        'us-west-2 scaled (inference/api 10)',
+        'weights left at us-east-1 20, us-west-2 40, eu-west-1 20',
+      ],
+    });
+    expect(slack.posts[0]?.text).toBe(
+      'Lifeboat drain run drain-1 of inference-api TIMED OUT in WaitForStepInSync before it recorded its end. It had changed: us-west-2 scaled (inference/api 10); weights left at us-east-1 20, us-west-2 40, eu-west-1 20. Start the drain or the undrain again from the weights in force.',
+    );
+  });
+
   it('says it could not read what changed when the history does not answer, and still records the end', async () => {
     const { ledger, deps } = await setup();
     const slack = notifier();
