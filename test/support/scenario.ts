@@ -3,6 +3,7 @@ import { parseScenario } from '../../local/scenario/Scenario.ts';
 import { simulate, type SimulationContext } from '../../local/simulate/Simulation.ts';
 import { localRuntime } from '../../local/simulate/localRuntime.ts';
 import { twinRuntime, type TwinRuntimeOptions } from '../../local/simulate/twinRuntime.ts';
+import { main } from '../../local/cli/main.ts';
 import type { Report, ReportExecution } from '../../local/report/Report.ts';
 import { exampleConfigDocument } from './exampleConfig.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -93,4 +94,38 @@ export function promotions(report: Report, application = 'ai-gateway'): string[]
         e.text.includes('started'),
     )
     .map((e) => e.text);
+}
+
+/** One `lifeboat` command an operator ran during a rehearsal, and what it printed. */
+export interface OperatorRun {
+  readonly argv: readonly string[];
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * The twin's `operator` hook that runs each `lifeboat` command of `commands` at its virtual time,
+ * from `cwd` (where its lifeboat.config.json is), against the twin's AWS, pushing each outcome to `runs`.
+ */
+export function operatorCommands(
+  cwd: string,
+  commands: readonly { readonly at: number; readonly argv: string[] }[],
+  runs: OperatorRun[],
+): NonNullable<TwinRuntimeOptions['operator']> {
+  return (aws, context) => {
+    for (const { at, argv } of commands) {
+      context.clock.schedule(at, () => {
+        const io = { stdout: '', stderr: '' };
+        void main(argv, {
+          stdout: (t) => (io.stdout += t),
+          stderr: (t) => (io.stderr += t),
+          cwd,
+          aws,
+          now: () => context.clock.now(),
+          sleep: (seconds) => context.clock.sleep(seconds),
+        }).then((code) => runs.push({ argv, code, ...io }));
+      });
+    }
+  };
 }

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT, main } from '../../local/cli/main.ts';
+import { EXIT } from '../../local/cli/main.ts';
 import type { Report } from '../../local/report/Report.ts';
-import { ledgerOf, rehearse, stateNames } from '../support/scenario.ts';
+import { ledgerOf, operatorCommands, rehearse, stateNames, type OperatorRun } from '../support/scenario.ts';
 
 const CONFIG = 'examples/active-active.config.json';
 const APP = 'inference-api';
@@ -424,7 +424,7 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
     const doc = JSON.parse(readFileSync(CONFIG, 'utf8')) as Doc;
     activeActive(doc).approval = 'none';
     writeFileSync(join(home, 'lifeboat.config.json'), JSON.stringify(doc));
-    const runs: { argv: string[]; code: number; stdout: string; stderr: string }[] = [];
+    const runs: OperatorRun[] = [];
     const report = await rehearse({
       configFile: CONFIG,
       config: (d) => {
@@ -433,25 +433,20 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
       until: 3000,
       events: [],
       twin: {
-        operator: (aws, context) => {
-          const run = (at: number, argv: string[]) =>
-            context.clock.schedule(at, () => {
-              const io = { stdout: '', stderr: '' };
-              void main(argv, {
-                stdout: (t) => (io.stdout += t),
-                stderr: (t) => (io.stderr += t),
-                cwd: home,
-                aws,
-                now: () => context.clock.now(),
-                sleep: (seconds) => context.clock.sleep(seconds),
-              }).then((code) => runs.push({ argv, code, ...io }));
-            });
-          // Refused before anything starts: the region is not the application's; nothing is drained yet.
-          run(50, ['start', 'drain', '--app', APP, '--region', 'ap-south-1']);
-          run(55, ['start', 'undrain', '--app', APP, '--region', 'us-east-1']);
-          run(60, ['start', 'drain', '--app', APP, '--region', 'us-east-1', '--reason', 'bad deploy']);
-          run(1500, ['start', 'undrain', '--app', APP, '--region', 'us-east-1']);
-        },
+        operator: operatorCommands(
+          home,
+          [
+            // Refused before anything starts: the region is not the application's; nothing is drained yet.
+            { at: 50, argv: ['start', 'drain', '--app', APP, '--region', 'ap-south-1'] },
+            { at: 55, argv: ['start', 'undrain', '--app', APP, '--region', 'us-east-1'] },
+            {
+              at: 60,
+              argv: ['start', 'drain', '--app', APP, '--region', 'us-east-1', '--reason', 'bad deploy'],
+            },
+            { at: 1500, argv: ['start', 'undrain', '--app', APP, '--region', 'us-east-1'] },
+          ],
+          runs,
+        ),
       },
     });
     expect(report.violations).toEqual([]);
@@ -477,26 +472,23 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
   it('is recorded with what it had changed, and its lock cut, when an operator stops it mid-way', async () => {
     const home = mkdtempSync(join(tmpdir(), 'lifeboat-drain-stop-'));
     writeFileSync(join(home, 'lifeboat.config.json'), readFileSync(CONFIG, 'utf8'));
-    const runs: { code: number; stdout: string; stderr: string }[] = [];
+    const runs: OperatorRun[] = [];
     const report = await rehearse({
       configFile: CONFIG,
       until: 1200,
       events: [DRAIN(60), APPROVE(120)],
       twin: {
-        operator: (aws, context) => {
-          // During the first step's bake: us-east-1 at 20, the others scaled.
-          context.clock.schedule(330, () => {
-            const io = { stdout: '', stderr: '' };
-            void main(['stop', 'drain-0001', '--app', APP, '--reason', 'wrong region', '--by', 'ana'], {
-              stdout: (t) => (io.stdout += t),
-              stderr: (t) => (io.stderr += t),
-              cwd: home,
-              aws,
-              now: () => context.clock.now(),
-              sleep: (seconds) => context.clock.sleep(seconds),
-            }).then((code) => runs.push({ code, ...io }));
-          });
-        },
+        // During the first step's bake: us-east-1 at 20, the others scaled.
+        operator: operatorCommands(
+          home,
+          [
+            {
+              at: 330,
+              argv: ['stop', 'drain-0001', '--app', APP, '--reason', 'wrong region', '--by', 'ana'],
+            },
+          ],
+          runs,
+        ),
       },
     });
     expect(report.violations).toEqual([]);

@@ -3,11 +3,11 @@ import { fleetConfig, fleetName } from '../../bench/fleet/fleetConfig.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT, main } from '../../local/cli/main.ts';
+import { EXIT } from '../../local/cli/main.ts';
 import type { Report } from '../../local/report/Report.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
 import { executionName } from '../../shared/evacuation/EvacuationSteps.ts';
-import { rehearse } from '../support/scenario.ts';
+import { operatorCommands, rehearse, type OperatorRun } from '../support/scenario.ts';
 
 const OUTAGE = { at: 0, fault: 'region-outage', region: 'us-east-1' };
 // Route 53's API is in us-east-1: each failover's record change is retried until the region returns.
@@ -158,29 +158,24 @@ describe('region-evacuation workflow (real ASL, deployed, on the AWS twin)', () 
     const doc = exampleConfigDocument();
     threeApps(doc);
     writeFileSync(join(home, 'lifeboat.config.json'), JSON.stringify(doc));
-    const runs: { code: number; stdout: string; stderr: string }[] = [];
+    const runs: OperatorRun[] = [];
     const report = await rehearse({
       config: threeApps,
       until: 3600,
       events: [OUTAGE, RECOVERY],
       twin: {
-        operator: (aws, context) => {
-          const run = (at: number, argv: string[]) =>
-            context.clock.schedule(at, () => {
-              const io = { stdout: '', stderr: '' };
-              void main(argv, {
-                stdout: (t) => (io.stdout += t),
-                stderr: (t) => (io.stderr += t),
-                cwd: home,
-                aws,
-                now: () => context.clock.now(),
-                sleep: (seconds) => context.clock.sleep(seconds),
-              }).then((code) => runs.push({ code, ...io }));
-            });
-          // A bad input first: refused before anything starts, naming the flag.
-          run(80, ['start', 'region-evacuation', '--from', 'us-east-1', '--max-concurrency', '99']);
-          run(90, ['start', 'region-evacuation', '--from', 'us-east-1', '--max-concurrency', '2']);
-        },
+        operator: operatorCommands(
+          home,
+          [
+            // A bad input first: refused before anything starts, naming the flag.
+            {
+              at: 80,
+              argv: ['start', 'region-evacuation', '--from', 'us-east-1', '--max-concurrency', '99'],
+            },
+            { at: 90, argv: ['start', 'region-evacuation', '--from', 'us-east-1', '--max-concurrency', '2'] },
+          ],
+          runs,
+        ),
       },
     });
     expect(report.violations).toEqual([]);
