@@ -1,7 +1,14 @@
 import { ApplicationSteps, guardProblems } from '../runtime/ApplicationSteps.ts';
 import type { ApplicationConfig, ScaledWorkloadConfig } from '../config/LifeboatConfig.ts';
 import { workloadLabel } from '../config/workloadKinds.ts';
-import { InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
+import {
+  classifyError,
+  InvalidInputError,
+  NotReadyError,
+  PreconditionFailedError,
+  ThrottledError,
+  TransientServiceError,
+} from '../errors.ts';
 import { findApplication } from '../failover/FailoverRequest.ts';
 import { WORKLOADS_LIMIT_SECONDS } from '../failover/FailoverSteps.ts';
 import { causeText } from '../failover/failureMessage.ts';
@@ -149,8 +156,13 @@ export class DrainSteps extends ApplicationSteps {
   async checkDrain({ request }: WithRequest): Promise<DrainCheck[]> {
     const a = this.app(request);
     const checks: DrainCheck[] = [];
-    // A check that cannot be made is a failed check (the run stops with the reason), not a failed run.
-    const unread = (error: unknown) => `could not be read (${(error as Error).message})`;
+    // A check that cannot be made is a failed check (the run stops with the reason), not a failed
+    // run; an error that may pass is thrown for the Task's retry first.
+    const unread = (error: unknown) => {
+      const classified = classifyError(error);
+      if (classified instanceof TransientServiceError || classified instanceof ThrottledError) throw error;
+      return `could not be read (${(error as Error).message})`;
+    };
     for (const region of receivingRegions(request)) {
       try {
         const health = await regionHealth(this.deps.config, a, region, this.deps.estate);
@@ -192,8 +204,10 @@ export class DrainSteps extends ApplicationSteps {
             ? `the database writer is in ${request.region}: it moves once the region's traffic is out (activeActive.moveWriter)`
             : `the database writer is in ${request.region} and stays there (a drain moves no database unless activeActive.moveWriter): the other regions' writes reach it across regions`;
       } catch (error) {
-        // A writer that cannot be read is not moved: moving it needs its state.
-        detail = `the database in ${request.region} could not be read (${(error as Error).message}); the drain does not move it`;
+        // Where the writer is decides whether it moves: a read that fails then fails the step (and is
+        // retried when it may pass). Without moveWriter it is only said.
+        if (request.moveWriter) throw error;
+        detail = `the database in ${request.region} could not be read (${(error as Error).message}); a drain does not move it`;
       }
       checks.push({ check: 'database', region: request.region, ok: true, detail, writer });
     }

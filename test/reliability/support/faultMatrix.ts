@@ -153,9 +153,10 @@ export async function expectPermanentOutcome(
         expect(second?.status).toBe('SUCCEEDED');
       } else {
         expect(second?.status).toBe('FAILED');
-        expect(second?.cause).toContain('already serves');
-        const target = (first?.states.length ?? 0) > 0 ? w.target : '';
-        expect(report.dns.filter((d) => d.application === 'ai-gateway').at(-1)?.answers).toEqual([target]);
+        expect(second?.cause).toContain(w.done.cause);
+        expect(report.dns.filter((d) => d.application === w.done.application).at(-1)?.answers).toEqual(
+          w.done.answers,
+        );
       }
       return;
     }

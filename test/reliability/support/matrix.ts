@@ -48,9 +48,18 @@ export function approveFailbacks(context: SimulationContext): void {
 }
 
 export interface MatrixWorkflow {
-  readonly workflow: 'failover' | 'failback';
+  readonly workflow: 'failover' | 'failback' | 'drain';
   /** The region the workflow moves ai-gateway's traffic to. */
   readonly target: string;
+  /**
+   * After a run that failed once its change was accepted: what refuses a second start, and the
+   * regions DNS then answers with (`failed-done`).
+   */
+  readonly done: {
+    readonly application: string;
+    readonly cause: string;
+    readonly answers: readonly string[];
+  };
   /** When the run under test starts. */
   readonly startAt: number;
   /** A permanent fault lasts until here; the same workflow is then started again. */
@@ -64,6 +73,7 @@ export interface MatrixWorkflow {
 /** us-west-2 goes down and stays down; the failover to us-east-1 starts two minutes in. */
 export const failoverUnderTest: MatrixWorkflow = {
   workflow: 'failover',
+  done: { application: 'ai-gateway', cause: 'already serves', answers: ['us-east-1'] },
   target: 'us-east-1',
   startAt: 120,
   faultGoneAt: 900,
@@ -87,6 +97,7 @@ export const failoverUnderTest: MatrixWorkflow = {
 /** After that failover and us-west-2's return, the failback to us-west-2, approved on Slack. */
 export const failbackUnderTest: MatrixWorkflow = {
   workflow: 'failback',
+  done: { application: 'ai-gateway', cause: 'already serves', answers: ['us-west-2'] },
   target: 'us-west-2',
   startAt: 1000,
   faultGoneAt: 2300,
@@ -105,6 +116,45 @@ export const failbackUnderTest: MatrixWorkflow = {
       latency: MATRIX_LATENCY,
       faults,
       setup: approveFailbacks,
+    }),
+};
+
+const DRAIN = { application: 'inference-api', region: 'us-east-1', reason: 'fault matrix' };
+
+/**
+ * The active-active example's inference-api: us-east-1 drained at 60 s (no approval, a minute's
+ * bake), its Aurora writer moved to us-west-2 after the last step.
+ */
+export const drainUnderTest: MatrixWorkflow = {
+  workflow: 'drain',
+  target: 'us-west-2',
+  done: {
+    application: 'inference-api',
+    cause: 'us-east-1 is already drained',
+    answers: ['us-west-2', 'eu-west-1'],
+  },
+  startAt: 60,
+  faultGoneAt: 1500,
+  restartAt: 1600,
+  until: 1500,
+  untilWithRestart: 3000,
+  run: (faults, restart) =>
+    rehearseObserved({
+      configFile: 'examples/active-active.config.json',
+      config: (doc) => {
+        const app = doc.applications[0] as {
+          activeActive: { approval: string };
+          dns: { failback: { bakeSeconds: number } };
+        };
+        app.activeActive.approval = 'none';
+        app.dns.failback.bakeSeconds = 60;
+      },
+      events: [
+        { at: 60, start: 'drain', input: DRAIN },
+        ...(restart ? [{ at: 1600, start: 'drain', input: DRAIN }] : []),
+      ],
+      until: restart ? 3000 : 1500,
+      faults,
     }),
 };
 

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,13 +92,18 @@ export async function rehearseObserved(options: {
   events: readonly Record<string, unknown>[];
   until: number;
   config?: (doc: ConfigDoc) => void;
+  /** Another example config than examples/lifeboat.config.json, relative to the project's root. */
+  configFile?: string;
   latency?: Record<string, number>;
   faults?: readonly AimedFault[];
   setup?: (context: SimulationContext) => void;
   /** Replaces a Lambda function's local stand-in (to make it time out, say); the others run as they are. */
   wrap?: (name: string, fn: LocalFunction, context: SimulationContext) => LocalFunction;
 }): Promise<Observed> {
-  const doc = exampleConfigDocument();
+  const doc =
+    options.configFile === undefined
+      ? exampleConfigDocument()
+      : (JSON.parse(readFileSync(join(ROOT, options.configFile), 'utf8')) as ConfigDoc);
   options.config?.(doc);
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-reliability-'));
   const configFile = join(dir, 'config.json');
