@@ -19,6 +19,11 @@ function activeActive(doc: Doc): Record<string, unknown> {
   return doc.applications[0]?.activeActive as Record<string, unknown>;
 }
 
+/** The example with `approval: none`: the start is the decision. */
+function withoutApproval(doc: Doc): void {
+  activeActive(doc).approval = 'none';
+}
+
 function drains(report: Report) {
   return report.executions.filter((e) => e.workflow === 'drain');
 }
@@ -302,9 +307,7 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
     const report = await rehearse({
       configFile: CONFIG,
       until: 1800,
-      config: (doc) => {
-        activeActive(doc).approval = 'none';
-      },
+      config: withoutApproval,
       events: [{ at: 0, fault: 'capacity-shortfall', region: 'us-west-2', maxReplicas: 8 }, DRAIN(60)],
     });
     expect(report.violations).toEqual([]);
@@ -356,9 +359,7 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
     const report = await rehearse({
       configFile: CONFIG,
       until: 1500,
-      config: (doc) => {
-        activeActive(doc).approval = 'none';
-      },
+      config: withoutApproval,
       events: [DRAIN(60)],
       // After the first step (us-east-1 at 20), an operator sets us-east-1 to 30 by hand.
       setup: (context) => {
@@ -406,9 +407,7 @@ describe('drain workflow (real ASL, deployed, on the AWS twin)', () => {
     const report = await rehearse({
       configFile: CONFIG,
       until: 1500,
-      config: (doc) => {
-        activeActive(doc).approval = 'none';
-      },
+      config: withoutApproval,
       events: [DRAIN(60), DRAIN(61, { region: 'us-west-2' })],
     });
     expect(report.violations).toEqual([]);
