@@ -5,6 +5,7 @@ import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -16,6 +17,7 @@ import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
+import { ElastiCacheStores } from '../../shared/aws/ElastiCacheStores.ts';
 import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
 import { DRILL_FUNCTIONS, DrillSteps } from '../../shared/drill/DrillSteps.ts';
@@ -71,6 +73,11 @@ export const handler = stepHandler(
       backups: new RdsSnapshots(rdsIn),
       // What each standby's database replicates from (DescribeDBInstances, DescribeGlobalClusters).
       database: new RdsDatabase(rdsIn),
+      // Each store's members and their lag (DescribeGlobalReplicationGroups, the lag metric).
+      stores: new ElastiCacheStores(
+        perRegion((region) => tracing.client(new ElastiCacheClient(clientConfig(region)))),
+        cloudWatchIn,
+      ),
       notifier: slackNotifier(lambdaConfig(), tracing.client(new SecretsManagerClient(clientConfig())))
         .notifier,
     },

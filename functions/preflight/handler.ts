@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
@@ -9,6 +10,7 @@ import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
+import { ElastiCacheStores } from '../../shared/aws/ElastiCacheStores.ts';
 import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { clientConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
@@ -33,6 +35,11 @@ export const handler = failoverHandler(FUNCTION, {
     alarms,
     probe: new HttpProbe(),
     metrics: new CloudWatchMetrics(cloudWatchIn),
+    // The stores' lag (CheckReplicaLag) and, for a failback, the returning region's members.
+    stores: new ElastiCacheStores(
+      perRegion((region) => tracing.client(new ElastiCacheClient(clientConfig(region)))),
+      cloudWatchIn,
+    ),
     // CheckReplica (failback): the returning region's database, read only.
     database: new RdsDatabase(perRegion((region) => tracing.client(new RDSClient(clientConfig(region))))),
     // Only DescribeCluster here: no Kubernetes call, so the credentials are never used to sign one.

@@ -37,6 +37,7 @@ import {
 } from '../../shared/config/naming.ts';
 import { LifeboatFunction } from './LifeboatFunction.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from './nag.ts';
+import { storeStatements } from './storeGrants.ts';
 import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
 import { Workflow } from './Workflow.ts';
 
@@ -764,6 +765,11 @@ export class BackupWorkflows extends Construct {
         new PolicyStatement({ actions: ['rds:DescribeGlobalClusters'], resources: [...new Set(globals)] }),
       );
     }
+
+    // Each store's members (the drill's store-source findings) and their lag (its replica-lag check).
+    const regions = [...new Set(apps.flatMap((a) => a.regions))];
+    for (const statement of storeStatements(this.stack, apps, regions, { failover: false }))
+      this.allow(role, statement);
 
     const clusters: string[] = [];
     const nodeGroups: string[] = [];

@@ -38,6 +38,7 @@ import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
 import { BackupWorkflows, scheduledWorkflowsIn } from '../constructs/BackupWorkflows.ts';
 import { LifeboatDashboard } from '../constructs/LifeboatDashboard.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
+import { storeStatements } from '../constructs/storeGrants.ts';
 import { LifeboatFunction } from '../constructs/LifeboatFunction.ts';
 import { retentionDays } from '../constructs/retention.ts';
 import { Workflow } from '../constructs/Workflow.ts';
@@ -726,6 +727,11 @@ export class ControlPlaneStack extends Stack {
         this.grantDescribeClusters(role);
         // CheckReplica (failback): the returning region's database, read only.
         this.grantDatabaseReads(role, [this.region]);
+        // CheckReplicaLag: the stores' lag here; CheckReplica: their members here, read only.
+        for (const statement of storeStatements(this, this.applicationsHere(), [this.region], {
+          failover: false,
+        }))
+          role.addToPrincipalPolicy(statement);
         {
           // A drain's preflight, in whichever control plane it runs: the clusters of the regions that
           // take traffic, and the drained region's database (where the writer is), of the
@@ -745,6 +751,11 @@ export class ControlPlaneStack extends Stack {
       case 'lifeboat-database':
         this.grantMetricReads(role);
         this.grantDatabase(role);
+        // PromoteDatabase, CheckDatabase and SwitchWriter: each store's member here made the primary.
+        for (const statement of storeStatements(this, this.applicationsHere(), [this.region], {
+          failover: true,
+        }))
+          role.addToPrincipalPolicy(statement);
         acknowledgeUnscopedActions(
           role,
           'cloudwatch:GetMetricData (the replica lag at promotion, the RPO) has no resource-level permissions.',

@@ -120,6 +120,8 @@ export class InvariantChecker {
         this.onPromotion(change);
         break;
       case 'promotion-completed':
+        // A store's promotion follows the database's; the fence and the stray-writer watch are the database's.
+        if (change.store !== undefined) break;
         if (change.planned) this.promoted.delete(change.application);
         else this.promoted.set(change.application, change.region);
         // From here on the old primary is fenced: no answer may name it until a failback.
@@ -182,10 +184,11 @@ export class InvariantChecker {
   private onPromotion(change: Extract<WorldChange, { type: 'promotion-started' }>): void {
     const { application, region, sourceRegion } = change;
     if (change.planned) return;
+    const what = change.store === undefined ? 'the database' : `the store ${change.store}`;
     if (change.sourceWritable) {
       this.report(
         3,
-        `the database of ${application} in ${region} was promoted while its source in ${String(sourceRegion)} is healthy and writable`,
+        `${what} of ${application} in ${region} was promoted while its source in ${String(sourceRegion)} is healthy and writable`,
         application,
       );
     }
@@ -193,7 +196,7 @@ export class InvariantChecker {
     if (change.by === 'automatic' && change.lagSeconds > budget) {
       this.report(
         3,
-        `an automatic failover promoted ${application} in ${region} with ${change.lagSeconds} s of replica lag, past its budget of ${budget} s, without a human`,
+        `an automatic failover promoted ${change.store === undefined ? '' : `the store ${change.store} of `}${application} in ${region} with ${change.lagSeconds} s of replica lag, past its budget of ${budget} s, without a human`,
         application,
       );
     }
@@ -210,6 +213,16 @@ export class InvariantChecker {
         application,
       );
     });
+    for (const store of this.world.stores.names(application)) {
+      const storeWriters = answers.filter((r) => this.world.stores.writers(application, store).includes(r));
+      this.condition(`6:two-writers:${application}:${store}`, storeWriters.length > 1, () => {
+        this.report(
+          6,
+          `DNS answers for ${application} name ${storeWriters.join(' and ')}, whose members of the store ${store} all accept writes`,
+          application,
+        );
+      });
+    }
     this.checkStrayWriters(application, writers);
     for (const region of this.fenced.get(application) ?? []) {
       this.condition(`6:fenced:${application}:${region}`, answers.includes(region), () => {

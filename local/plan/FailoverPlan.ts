@@ -59,7 +59,12 @@ export interface FailoverPlan {
   /** The stretches that add up to the RTO, longest first in `dominant`. */
   readonly critical: readonly CriticalItem[];
   readonly dominant: CriticalItem;
-  readonly rpo: { readonly targetSeconds: number; readonly automaticBudgetSeconds: number };
+  readonly rpo: {
+    readonly targetSeconds: number;
+    readonly automaticBudgetSeconds: number;
+    /** The stores promoted with the database (`stores`): the RPO is the worst lag among them all. */
+    readonly stores: readonly string[];
+  };
   /** Facts the reader must know: signals that cannot be read, APIs that will not answer, budgets. */
   readonly warnings: readonly string[];
   /** The endpoint checks' settings to choose from, with their price and detection (none: no endpoint check). */
@@ -332,6 +337,7 @@ function planOnce(config: LifeboatConfig, options: PlanOptions): FailoverPlan {
     rpo: {
       targetSeconds: app.targets.rpoSeconds,
       automaticBudgetSeconds: app.automation.maxReplicaLagSeconds,
+      stores: app.stores.map((s) => s.name),
     },
     warnings,
   };
@@ -710,19 +716,31 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
   promoteDatabase: (ctx) => {
     const aurora = ctx.app.database.engine === 'aurora-global';
     const seconds = aurora ? ctx.latency.auroraFailoverSeconds : ctx.latency.rdsPromoteSeconds;
+    // Each store's failover runs beside the promotion; the later of them makes the target writable.
+    const stores = ctx.app.stores.map(
+      (s) =>
+        `Global Datastore ${s.globalReplicationGroupId} (store ${s.name}) → ${s.replicationGroups[ctx.target] ?? '?'}`,
+    );
     return {
-      calls: 2,
-      touches: [databaseOf(ctx.app, ctx.target)],
+      calls: 2 + 2 * stores.length,
+      touches: [databaseOf(ctx.app, ctx.target), ...stores],
       readies: {
         key: 'database',
-        after: seconds,
+        after: stores.length === 0 ? seconds : Math.max(seconds, ctx.latency.storeFailoverSeconds),
         label: aurora
           ? 'Aurora global failover until the target writes'
           : 'RDS promotion until the target writes',
       },
     };
   },
-  checkDatabase: (ctx) => ({ calls: 1, touches: [databaseOf(ctx.app, ctx.target)], awaits: 'database' }),
+  checkDatabase: (ctx) => ({
+    calls: 1 + ctx.app.stores.length,
+    touches: [
+      databaseOf(ctx.app, ctx.target),
+      ...ctx.app.stores.map((s) => `store ${s.name} in ${ctx.target}`),
+    ],
+    awaits: 'database',
+  }),
   scaleNodeGroups: (ctx) => {
     const w = ctx.app.workloads[ctx.target];
     const groups = w?.nodeGroups ?? [];

@@ -38,7 +38,7 @@ export function renderPlan(plan: FailoverPlan, source: { config: string; definit
     );
   }
   lines.push(
-    `RPO is the replica's lag at promotion: target ${formatSeconds(plan.rpo.targetSeconds)}; an automatic failover promotes only with lag up to ${formatSeconds(plan.rpo.automaticBudgetSeconds)}.`,
+    `RPO is ${plan.rpo.stores.length === 0 ? "the replica's lag" : `the worst lag of the database's replica and the stores' members (${plan.rpo.stores.join(', ')})`} at promotion: target ${formatSeconds(plan.rpo.targetSeconds)}; an automatic failover promotes only with lag up to ${formatSeconds(plan.rpo.automaticBudgetSeconds)}.`,
   );
   if (plan.endpointChecks !== undefined) lines.push('', ...endpointCheckLines(plan.endpointChecks, plan));
   if (plan.warnings.length > 0) {

@@ -51,6 +51,16 @@ export function renderRunbook(
           `\`${app.dns.recordName}\` (${app.dns.recordType}, weighted, zone \`${app.dns.hostedZoneId}\`, TTL ${app.dns.ttlSeconds} s)`,
         ],
         ['Database', databaseSummary(app)],
+        ...app.stores.map((st) => [
+          `Store \`${st.name}\``,
+          `ElastiCache Global Datastore \`${st.globalReplicationGroupId}\`: ${Object.entries(
+            st.replicationGroups,
+          )
+            .map(([r, g]) => `${r} \`${g}\``)
+            .join(
+              ', ',
+            )}; fails over with the database, switches back at the failback once caught up (docs/stores.md)`,
+        ]),
         ['Clusters', app.regions.map((r) => `${r}: \`${app.workloads[r]?.clusterName ?? '?'}\``).join(', ')],
         [
           'Targets',
@@ -249,6 +259,10 @@ export function renderRunbook(
       ? `6. \`curl -fsS ${hc.https ? 'https' : 'http'}://${hc.endpoint}${hc.path}\` succeeds.`
       : `6. The Route 53 health check of ${target} is healthy.`,
     `7. \`${cli(`history --app ${app.name} --kind failover`)}\`: the run is SUCCEEDED with its RTO and RPO.`,
+    ...app.stores.map(
+      (st, i) =>
+        `${8 + i}. \`aws elasticache describe-global-replication-groups --region ${target} --global-replication-group-id ${st.globalReplicationGroupId} --show-member-info --query 'GlobalReplicationGroups[0].[Status,Members]'\`: \`available\`, and \`${st.replicationGroups[target] ?? '?'}\` is the \`PRIMARY\` member (store ${st.name}).`,
+    ),
   );
 
   p('## 7. Break glass');

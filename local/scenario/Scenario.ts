@@ -21,6 +21,7 @@ export const FAULT_TYPES = [
   'region-outage',
   'health-check-flap',
   'replica-lag',
+  'store-lag',
   'replication-stall',
   'database-backup',
   'api-error',
@@ -37,6 +38,8 @@ export type FaultSpec =
   | { readonly type: 'region-outage'; readonly region: string }
   | { readonly type: 'health-check-flap'; readonly region: string; readonly periodSeconds: number }
   | { readonly type: 'replica-lag'; readonly region: string; readonly seconds: number }
+  /** The stores' secondaries in the region (`stores` in the config) trail their primaries by `seconds`. */
+  | { readonly type: 'store-lag'; readonly region: string; readonly seconds: number }
   | { readonly type: 'replication-stall'; readonly region: string }
   | { readonly type: 'database-backup'; readonly region: string }
   | ({
@@ -81,6 +84,7 @@ export type RegionFaultType =
   | 'region-outage'
   | 'health-check-flap'
   | 'replica-lag'
+  | 'store-lag'
   | 'replication-stall'
   | 'database-backup'
   | 'capacity-shortfall'
@@ -195,6 +199,14 @@ const FAULT_EVENTS = {
       seconds: z.number().min(0, 'must be 0 or more: how far the replica trails its writer'),
     })
     .transform(({ at, fault: type, region, seconds }) => ({ at, fault: { type, region, seconds } })),
+  'store-lag': z
+    .strictObject({
+      at: AT,
+      fault: z.literal('store-lag'),
+      region: REGION,
+      seconds: z.number().min(0, "must be 0 or more: how far the stores' secondaries trail their primaries"),
+    })
+    .transform(({ at, fault: type, region, seconds }) => ({ at, fault: { type, region, seconds } })),
   'replication-stall': z
     .strictObject({ at: AT, fault: z.literal('replication-stall'), region: REGION })
     .transform(({ at, fault: type, region }) => ({ at, fault: { type, region } })),
@@ -293,6 +305,7 @@ const RECOVER_EVENTS = {
   'region-outage': regionRecover('region-outage'),
   'health-check-flap': regionRecover('health-check-flap'),
   'replica-lag': regionRecover('replica-lag'),
+  'store-lag': regionRecover('store-lag'),
   'replication-stall': regionRecover('replication-stall'),
   'database-backup': regionRecover('database-backup'),
   'capacity-shortfall': regionRecover('capacity-shortfall'),

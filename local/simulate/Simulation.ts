@@ -226,6 +226,9 @@ async function applyEvent(
         case 'replica-lag':
           world.setReplicaLag(f.region, f.seconds);
           break;
+        case 'store-lag':
+          world.stores.setLag(f.region, f.seconds);
+          break;
         case 'replication-stall':
           world.setReplicationStalled(f.region, true);
           break;
@@ -287,6 +290,9 @@ async function applyEvent(
           break;
         case 'replica-lag':
           world.setReplicaLag(f.region, 0);
+          break;
+        case 'store-lag':
+          world.stores.setLag(f.region, 0);
           break;
         case 'replication-stall':
           world.setReplicationStalled(f.region, false);

@@ -82,6 +82,7 @@ export const OPERATOR = 'lifeboat (operator CLI)';
 const ACCESS_DENIED: Readonly<Record<TwinService, string>> = {
   route53: 'AccessDenied',
   rds: 'AccessDenied',
+  elasticache: 'AccessDenied',
   cloudwatch: 'AccessDenied',
   eks: 'AccessDeniedException',
   dynamodb: 'AccessDeniedException',
@@ -95,6 +96,7 @@ const ACCESS_DENIED: Readonly<Record<TwinService, string>> = {
 const VALIDATION: Readonly<Record<TwinService, string>> = {
   route53: 'InvalidInput',
   rds: 'InvalidParameterValue',
+  elasticache: 'InvalidParameterValue',
   cloudwatch: 'InvalidParameterValue',
   eks: 'InvalidParameterException',
   dynamodb: 'ValidationException',

@@ -34,6 +34,7 @@ export interface AuthorizationFacts {
 const PREFIX: Readonly<Record<TwinService, string>> = {
   route53: 'route53',
   rds: 'rds',
+  elasticache: 'elasticache',
   eks: 'eks',
   cloudwatch: 'cloudwatch',
   dynamodb: 'dynamodb',
@@ -194,6 +195,19 @@ function resourcesOf(
           `arn:${partition}:rds::${account}:global-cluster:${text(input.GlobalClusterIdentifier)}`,
           rds('cluster', input.TargetDbClusterIdentifier),
         ],
+      };
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticache.html:
+    // the Global Datastore's ARN has no region (`globalreplicationgroup`), a replication group's has.
+    case 'elasticache:DescribeGlobalReplicationGroups':
+    case 'elasticache:FailoverGlobalReplicationGroup':
+      return {
+        resources: [
+          `arn:${partition}:elasticache::${account}:globalreplicationgroup:${text(input.GlobalReplicationGroupId).toLowerCase()}`,
+        ],
+      };
+    case 'elasticache:DescribeReplicationGroups':
+      return {
+        resources: [arn('elasticache', `replicationgroup:${text(input.ReplicationGroupId).toLowerCase()}`)],
       };
     case 'rds:DescribeDBClusters':
     case 'rds:DeleteDBCluster':

@@ -2,6 +2,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -54,6 +55,7 @@ export interface CallReceiver {
 const CLIENTS: readonly (readonly [TwinService, { prototype: unknown }])[] = [
   ['route53', Route53Client],
   ['rds', RDSClient],
+  ['elasticache', ElastiCacheClient],
   ['eks', EKSClient],
   ['cloudwatch', CloudWatchClient],
   ['dynamodb', DynamoDBClient],

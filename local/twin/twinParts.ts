@@ -9,6 +9,7 @@ import type { Deployment } from './Deployment.ts';
 import { KubernetesTwin, type KubernetesCall, type WorkloadTarget } from './KubernetesTwin.ts';
 import { SlackApiTwin } from './SlackApiTwin.ts';
 import { cloudWatchOperations } from './services/cloudWatch.ts';
+import { elastiCacheOperations } from './services/elastiCache.ts';
 import { applicationsOnCluster, eksOperations } from './services/eks.ts';
 import { lambdaOperations } from './services/lambda.ts';
 import { rdsDatabaseOperations } from './services/rdsDatabase.ts';
@@ -185,6 +186,7 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
     services: {
       route53: [route53Operations(forced)],
       rds: [rdsDatabaseOperations(), rdsSnapshotOperations(tags)],
+      elasticache: [elastiCacheOperations()],
       eks: [eksOperations((region, cluster) => kubernetes.access(region, cluster))],
       cloudwatch: [cloudWatchOperations()],
       lambda: [lambdaOperations()],

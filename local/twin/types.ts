@@ -8,6 +8,7 @@
 export const TWIN_SERVICES = [
   'route53',
   'rds',
+  'elasticache',
   'eks',
   'cloudwatch',
   'dynamodb',

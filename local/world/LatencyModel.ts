@@ -50,6 +50,8 @@ export interface LatencyModel {
    * cluster, and of the old primary once its region is back, from the new primary until it reads again.
    */
   readonly auroraSecondaryRebuildSeconds: number;
+  /** ElastiCache Global Datastore failover (FailoverGlobalReplicationGroup) until the new primary writes. */
+  readonly storeFailoverSeconds: number;
   /** A pod from scheduling to ready on a node that already runs. */
   readonly podStartSeconds: number;
   /** An EKS managed node group from a larger desired size to new nodes that are Ready. */
@@ -141,6 +143,12 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // volume and the distance between the Regions"; the old primary gets "a new storage volume" too once
   // its region is back. Thirty minutes is a planning figure (scenarios can set it).
   auroraSecondaryRebuildSeconds: 1800,
+  // AWS's product docs give no figure for a Global Datastore promotion, only that the datastore "moves
+  // to a Modifying state and is unavailable until the promotion is complete"
+  // (docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html); AWS's
+  // disaster recovery workshop gives "RTO: 1 minute"
+  // (disaster-recovery.workshop.aws/en/services/databases/elasticache/global-datastore.html).
+  storeFailoverSeconds: 60,
   // A container image already cached on a warm node, readiness probe passing: about 30 seconds.
   podStartSeconds: 30,
   // docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html: new EC2 instances boot and join
@@ -217,6 +225,14 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     high: 300,
     source:
       'aurora-global-database-disaster-recovery.html: a managed switchover or failover takes about a minute, a failover with data loss on the order of minutes',
+    path: 'failover',
+  },
+  {
+    key: 'storeFailoverSeconds',
+    low: 60,
+    high: 300,
+    source:
+      'Redis-Global-Datastores-Console.html: the datastore is "unavailable until the promotion is complete", no figure; AWS\'s DR workshop: "RTO: 1 minute"',
     path: 'failover',
   },
   {

@@ -13,6 +13,7 @@ import { FaultRegistry, SimulatedServiceError } from './faults.ts';
 import type { LatencyModel } from './LatencyModel.ts';
 import { route53Answers, route53Shares } from './route53Answers.ts';
 import { SimulatedSnapshots } from './Snapshots.ts';
+import { StoresSim } from './StoresSim.ts';
 
 export type HealthStatus = 'healthy' | 'unhealthy';
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -81,6 +82,8 @@ export type WorldChange =
   | {
       readonly type: 'promotion-started';
       readonly application: string;
+      /** A store's promotion (`stores` in the config); absent for the database's. */
+      readonly store?: string;
       readonly region: string;
       readonly sourceRegion: string | undefined;
       readonly sourceWritable: boolean;
@@ -91,6 +94,7 @@ export type WorldChange =
   | {
       readonly type: 'promotion-completed';
       readonly application: string;
+      readonly store?: string;
       readonly region: string;
       readonly sourceRegion: string | undefined;
       readonly planned: boolean;
@@ -344,6 +348,8 @@ export class World {
   readonly faults = new FaultRegistry();
   /** The teams' custom-step functions and Jobs. */
   readonly customSteps: CustomStepsSim;
+  /** The applications' stores (ElastiCache Global Datastores), `stores` in the config. */
+  readonly stores: StoresSim;
   readonly timeline: TimelineEntry[] = [];
   readonly delivered: DeliveredEvent[] = [];
   readonly dnsLog: { at: number; application: string; answers: string[] }[] = [];
@@ -392,6 +398,32 @@ export class World {
       faults: this.faults,
       note: (application, region, text) => {
         this.note({ kind: 'database', application, region, text });
+      },
+    });
+    this.stores = new StoresSim({
+      clock: this.clock,
+      latency: this.latency,
+      faults: this.faults,
+      applications: this.config.applications,
+      note: (entry) => {
+        this.note(entry);
+      },
+      changed: (application) => {
+        this.emit({ type: 'state', application });
+      },
+      promoted: (p, completed) => {
+        this.emit(
+          completed
+            ? {
+                type: 'promotion-completed',
+                application: p.application,
+                store: p.store,
+                region: p.region,
+                sourceRegion: p.sourceRegion,
+                planned: p.planned,
+              }
+            : { type: 'promotion-started', ...p },
+        );
       },
     });
     this.customSteps = new CustomStepsSim({
@@ -478,6 +510,7 @@ export class World {
 
   setRegionOutage(region: string, down: boolean): void {
     this.faults.setOutage(region, down);
+    this.stores.onOutage(region, down);
     this.note({
       kind: down ? 'fault' : 'recover',
       region,

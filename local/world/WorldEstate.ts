@@ -228,6 +228,40 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
           world.customSteps.deleteJob(region, namespace, jobName);
         }),
     },
+    stores: {
+      describe: (app, store, region) =>
+        call(() => {
+          world.faults.check('elasticache', 'DescribeGlobalReplicationGroups', region);
+          const sim = world.stores.store(name(app), store.name);
+          const global = world.stores.describeGlobal(sim);
+          const member = global.members.find((m) => m.region === region);
+          const primary = global.members.find((m) => m.role === 'PRIMARY');
+          const isPrimary = member?.role === 'PRIMARY';
+          return {
+            role: isPrimary ? 'primary' : 'secondary',
+            available: global.status === 'available' && member?.status === 'associated',
+            sourceRegion: isPrimary ? undefined : primary?.region,
+          };
+        }),
+      promote: (app, store, region, o) =>
+        call(() => {
+          world.faults.check('elasticache', 'FailoverGlobalReplicationGroup', region);
+          const sim = world.stores.store(name(app), store.name);
+          const member = world.stores.describeGlobal(sim).members.find((m) => m.region === region);
+          if (member?.role === 'PRIMARY') return 'already-promoted';
+          world.stores.failover(sim, region, { planned: o.planned, by: o.by });
+          return 'started';
+        }),
+      lagHistory: (app, store, region, windowSeconds) =>
+        call(() => {
+          world.faults.check('elasticache', 'DescribeReplicationGroups', region);
+          world.faults.check('cloudwatch', 'GetMetricData', region);
+          const now = world.clock.seconds;
+          return world.stores
+            .lagSeries(world.stores.store(name(app), store.name), region, now - windowSeconds, now, 60)
+            .map((p) => ({ at: world.clock.secondsToIso(p.at), seconds: p.seconds }));
+        }),
+    },
     metrics: {
       replicaLagSeconds: (app, region) =>
         call(() => {

@@ -30,6 +30,11 @@ export const SIMULATED_OPERATIONS = {
     'DescribeDBClusters',
     'DeleteDBCluster',
   ],
+  elasticache: [
+    'DescribeGlobalReplicationGroups',
+    'DescribeReplicationGroups',
+    'FailoverGlobalReplicationGroup',
+  ],
   eks: ['DescribeCluster', 'DescribeNodegroup', 'UpdateNodegroupConfig'],
   kubernetes: [
     'ReadWorkloadStatus',
@@ -60,6 +65,7 @@ export const THROTTLING_ERROR: Readonly<Record<SimulatedService, string>> = {
   route53: 'ThrottlingException',
   rds: 'ThrottlingException',
   eks: 'ThrottlingException',
+  elasticache: 'ThrottlingException',
   kubernetes: 'TooManyRequests',
   lambda: 'TooManyRequestsException',
   cloudwatch: 'ThrottlingException',

@@ -383,6 +383,47 @@ const ApplicationSchema = z.strictObject({
     ],
     { error: 'expected engine "rds-read-replica" or "aurora-global"' },
   ),
+  /**
+   * Stateful components besides the database, such as the Redis or Valkey beside it (docs/stores.md).
+   * A failover promotes each with the database, in parallel; the lag gate holds the worst of their
+   * lags to `automation.maxReplicaLagSeconds`, and the run's RPO is the worst of them. A failback
+   * switches each back, with no data loss, before the database.
+   */
+  stores: z
+    .array(
+      z.discriminatedUnion(
+        'engine',
+        [
+          z.strictObject({
+            /** The store's name in messages and records: `budgets`, `rate-limits`. */
+            name: resourceName,
+            engine: z.literal('elasticache-global'),
+            /**
+             * The Global Datastore's id as AWS shows it, with the prefix AWS gives it (`ldgnf-budgets`).
+             * A Global Datastore holds a primary and at most two secondary regions.
+             */
+            globalReplicationGroupId: z
+              .string()
+              .regex(
+                /^[a-z]{5}-[a-z0-9-]{1,40}$/,
+                'expected a Global Datastore id with its AWS prefix, such as "ldgnf-budgets"',
+              ),
+            /** Each region's member replication group (Redis OSS or Valkey, cluster mode either way). */
+            replicationGroups: z.record(
+              region(),
+              z
+                .string()
+                .regex(
+                  /^[a-z][a-z0-9-]{0,39}$/,
+                  'expected a replication group id: 1 to 40 lowercase letters, digits and hyphens, starting with a letter',
+                ),
+            ),
+          }),
+        ],
+        { error: 'expected engine "elasticache-global"' },
+      ),
+    )
+    .default([]),
   workloads: z.record(
     region(),
     z.strictObject({
@@ -628,6 +669,8 @@ export const LifeboatConfigSchema = z.strictObject({
 export type LifeboatConfig = z.output<typeof LifeboatConfigSchema>;
 export type ApplicationConfig = LifeboatConfig['applications'][number];
 export type DatabaseConfig = ApplicationConfig['database'];
+/** A stateful component besides the database (`stores` in the config). */
+export type StoreConfig = ApplicationConfig['stores'][number];
 export type WorkloadConfig = ApplicationConfig['workloads'][string];
 /** One scaled workload of a region (a Deployment, a StatefulSet, ...), with its autoscaler if it has one. */
 export type ScaledWorkloadConfig = WorkloadConfig['deployments'][number];

@@ -151,6 +151,27 @@ function checkApplication(
     );
   }
 
+  app.stores.forEach((store, i) => {
+    sameRegions(
+      problems,
+      [...at, 'stores', i, 'replicationGroups'],
+      store.replicationGroups,
+      app.regions,
+      'a member replication group',
+    );
+    // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastore.html: a Global
+    // Datastore has a primary cluster and up to two secondary clusters, in different regions.
+    if (app.regions.length > 3) {
+      problems.push({
+        path: [...at, 'stores', i, 'replicationGroups'],
+        message: `a Global Datastore spans at most 3 regions (a primary and two secondaries); ${app.name} has ${app.regions.length}`,
+      });
+    }
+  });
+  for (const name of new Set(duplicates(app.stores.map((s) => s.name)))) {
+    problems.push({ path: [...at, 'stores'], message: `store name "${name}" is used twice` });
+  }
+
   const setIds = Object.values(app.dns.records).map((r) => r.setIdentifier);
   for (const id of new Set(duplicates(setIds))) {
     problems.push({

@@ -258,7 +258,7 @@ export class DrillSteps {
         findings.push(this.couldNot(check, severity, error));
       }
     }
-    findings.push(...(await this.replicaSources(request)));
+    findings.push(...(await this.replicaSources(request)), ...(await this.storeSources(request)));
     return { findings };
   }
 
@@ -299,6 +299,42 @@ export class DrillSteps {
         );
       } catch (error) {
         findings.push(this.couldNot(check, severity, error));
+      }
+    }
+    return findings;
+  }
+
+  /**
+   * Every store's member outside the source is an available secondary of the primary in the source:
+   * critical for the drill's target, a warning for the others. (Their lag is in `replica-lag`.)
+   */
+  private async storeSources(request: DrillRequest): Promise<Finding[]> {
+    const a = this.app(request);
+    const writer = request.sourceRegion;
+    const findings: Finding[] = [];
+    for (const store of a.stores) {
+      for (const region of a.regions) {
+        if (region === writer) continue;
+        const check = `store-source:${store.name}:${region}`;
+        const severity: Severity = region === request.targetRegion ? 'critical' : 'warning';
+        try {
+          const status = await this.deps.estate.stores.describe(a, store, region);
+          const follows = status.role === 'secondary' && status.sourceRegion === writer && status.available;
+          findings.push(
+            finding(
+              check,
+              severity,
+              follows,
+              follows
+                ? `store ${store.name}'s member in ${region} is a secondary of the primary in ${writer}`
+                : status.role === 'secondary' && status.sourceRegion === writer
+                  ? `store ${store.name}'s member in ${region} follows ${writer} but its Global Datastore is changing: a failover to it must wait`
+                  : `store ${store.name}'s member in ${region} is ${status.role === 'secondary' ? `a secondary of ${String(status.sourceRegion)}` : `the ${status.role}`}, not a secondary of the primary in ${writer} (docs/stores.md)`,
+            ),
+          );
+        } catch (error) {
+          findings.push(this.couldNot(check, severity, error));
+        }
       }
     }
     return findings;

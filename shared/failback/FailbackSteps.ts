@@ -14,6 +14,7 @@ import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
 import { isNotFound, retiredIdentifier } from '../failover/followWriter.ts';
+import { promoteStores, storesBehind } from '../failover/stores.ts';
 
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
 export const REPLICA_LIMIT_SECONDS = 4 * 3600;
@@ -235,6 +236,19 @@ export class FailbackSteps extends ApplicationSteps {
     const lag = await this.deps.estate.metrics.replicaLagSeconds(app, region);
     const budget = app.targets.rpoSeconds;
     const ready = lag !== undefined && lag <= budget;
+    // The stores' old primaries rejoin their Global Datastores as secondaries by themselves once the
+    // region is back (FailoverGlobalReplicationGroup makes "all other clusters ... secondary").
+    const store = ready ? await storesBehind(this.deps.estate.stores, app, region, from, budget) : undefined;
+    if (store !== undefined) {
+      return {
+        region,
+        ready: false,
+        state: store.lagging ? 'lagging' : 'rejoining',
+        lagSeconds: store.lagSeconds,
+        detail: store.detail,
+        at,
+      };
+    }
     return {
       region,
       ready,
@@ -299,6 +313,10 @@ export class FailbackSteps extends ApplicationSteps {
       aurora
         ? `switch the Aurora global cluster's writer to ${request.targetRegion} (switchover, no data loss)`
         : `fence ${request.sourceRegion}, let writes drain for ${request.drainSeconds} s, and promote the caught-up replica in ${request.targetRegion}`,
+      ...a.stores.map(
+        (st) =>
+          `switch the Global Datastore ${st.globalReplicationGroupId} (store ${st.name}) back to ${st.replicationGroups[request.targetRegion] ?? '?'} in ${request.targetRegion} once it has caught up (lag 0)`,
+      ),
       ...(aurora
         ? []
         : [`rebuild ${request.sourceRegion}'s database as a replica of ${request.targetRegion}`]),
@@ -476,10 +494,20 @@ export class FailbackSteps extends ApplicationSteps {
         if (lag === undefined || lag > 0) return { started: false, lagSeconds: lag ?? null, at: this.now() };
       }
     }
-    await this.deps.estate.database.promote(a, request.targetRegion, {
-      planned: true,
-      by: `failback:${executionName}`,
-    });
+    // A Global Datastore's failover has no switchover mode: each store's member must have caught up
+    // (lag 0) before it is asked, or it would leave writes behind.
+    const store = await storesBehind(
+      this.deps.estate.stores,
+      a,
+      request.targetRegion,
+      request.sourceRegion,
+      0,
+    );
+    if (store?.lagging === true) return { started: false, lagSeconds: store.lagSeconds, at: this.now() };
+    // The database first: a switch it refuses leaves the stores where they are, for a clean second run.
+    const options = { planned: true, by: `failback:${executionName}` };
+    await this.deps.estate.database.promote(a, request.targetRegion, options);
+    await promoteStores(this.deps.estate.stores, a, request.targetRegion, options);
     return { started: true, lagSeconds: 0, at: this.now() };
   }
 

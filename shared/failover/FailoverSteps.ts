@@ -39,6 +39,7 @@ import {
 import { regionHealth, signalsDownOrRetry, signalStates } from './regionHealth.ts';
 import { findApplication, LOCK_LEASE_SECONDS, type FailoverRequest } from './FailoverRequest.ts';
 import { readReplicationAtRisk, type ReplicationAtRisk } from './replicationAtRisk.ts';
+import { promoteStores, storeRoles, storesAtRisk, storesPlan, worstRisk } from './stores.ts';
 import { followWriter, type FollowResult } from './followWriter.ts';
 
 export interface FailoverDeps {
@@ -277,25 +278,39 @@ export class FailoverSteps {
    */
   async checkReplicaLag({ request }: WithRequest): Promise<CheckResult> {
     const a = app(this.deps, request);
-    const risk = await this.atRisk(a, request);
+    const budget = a.automation.maxReplicaLagSeconds;
+    // With stores, each component's detail carries the budget it is held to.
+    const stores = a.stores.length > 0;
+    const risk = await this.atRisk(a, request, stores ? budget : undefined);
     if (risk.seconds === undefined) {
       return { check: 'replica-lag', ok: false, detail: `${request.targetRegion}: ${risk.detail}` };
     }
-    const budget = a.automation.maxReplicaLagSeconds;
     return {
       check: 'replica-lag',
       ok: risk.seconds <= budget,
       value: risk.seconds,
-      detail: `${risk.detail} (budget ${budget} s)`,
+      detail: stores ? risk.detail : `${risk.detail} (budget ${budget} s)`,
     };
   }
 
-  private atRisk(a: ApplicationConfig, request: FailoverRequest): Promise<ReplicationAtRisk> {
-    return readReplicationAtRisk(this.deps.estate.metrics, a, request.targetRegion, {
+  /** What a promotion now would lose: the worst of the database's and the stores' (`worstRisk`). */
+  private async atRisk(
+    a: ApplicationConfig,
+    request: FailoverRequest,
+    budgetSeconds?: number,
+  ): Promise<ReplicationAtRisk> {
+    const when = {
       now: this.deps.clock.now(),
       sourceRegion: request.sourceRegion,
       failureBeganAt: request.sourceFailedAt,
-    });
+    };
+    const [database, stores] = await Promise.all([
+      readReplicationAtRisk(this.deps.estate.metrics, a, request.targetRegion, when),
+      a.stores.length === 0
+        ? Promise.resolve([])
+        : storesAtRisk(this.deps.estate.stores, a, request.targetRegion, when),
+    ]);
+    return worstRisk(database, stores, budgetSeconds);
   }
 
   async checkCooldown({ request }: WithRequest): Promise<CheckResult> {
@@ -368,6 +383,7 @@ export class FailoverSteps {
       a.database.engine === 'aurora-global'
         ? `fail the Aurora global cluster ${a.database.globalClusterIdentifier} over to ${a.database.clusters[request.targetRegion] ?? '?'}`
         : `promote ${a.database.instances[request.targetRegion] ?? '?'} in ${request.targetRegion}`,
+      ...storesPlan(a, request.targetRegion),
       ...(workload?.nodeGroups.map((g) => `scale node group ${g.name} to ${g.activeSize}`) ?? []),
       ...(workload?.deployments.map((d) => scalingPlan(d, 'active')) ?? []),
       `set weights ${request.sourceRegion}=0, ${request.targetRegion}=100 and wait for INSYNC`,
@@ -432,8 +448,9 @@ export class FailoverSteps {
   }
 
   /**
-   * PromoteDatabase: makes the target the writer. The source's writes it leaves behind (the lag the
-   * replica had when replication stopped, `replicationAtRisk`) are the run's RPO.
+   * PromoteDatabase: makes the target the writer, the database and each store in parallel. The
+   * source's writes they leave behind (the lag each had when replication stopped,
+   * `replicationAtRisk`; the worst of them) are the run's RPO.
    */
   async promoteDatabase({
     request,
@@ -442,6 +459,7 @@ export class FailoverSteps {
   }: WithRequest & { executionName: string; approval?: { by?: string } | null }): Promise<{
     status: string;
     lagSeconds: number | null;
+    stores?: Record<string, string>;
     at: string;
   }> {
     const a = app(this.deps, request);
@@ -451,7 +469,7 @@ export class FailoverSteps {
     } catch {
       lag = undefined;
     }
-    const status = await this.deps.estate.database.promote(a, request.targetRegion, {
+    const options = {
       planned: false,
       // An approval on Slack makes it a person's promotion, whatever started the run.
       by:
@@ -460,23 +478,50 @@ export class FailoverSteps {
           : request.mode === 'automatic'
             ? 'automatic'
             : `human:${executionName}`,
-    });
-    return { status, lagSeconds: lag ?? null, at: this.deps.clock.now().toISOString() };
+    };
+    const [status, stores] = await Promise.all([
+      this.deps.estate.database.promote(a, request.targetRegion, options),
+      promoteStores(this.deps.estate.stores, a, request.targetRegion, options),
+    ]);
+    return {
+      status,
+      lagSeconds: lag ?? null,
+      ...(a.stores.length === 0 ? {} : { stores }),
+      at: this.deps.clock.now().toISOString(),
+    };
   }
 
   /** CheckDatabase: whether the target accepts writes; gives up after the promotion limit. */
-  async checkDatabase({
-    request,
-    promotedAt,
-  }: WithRequest & { promotedAt: string }): Promise<{ writable: boolean; role: string; at: string }> {
-    const status = await this.deps.estate.database.describe(app(this.deps, request), request.targetRegion);
-    const writable = status.role !== 'replica' && status.available;
+  async checkDatabase({ request, promotedAt }: WithRequest & { promotedAt: string }): Promise<{
+    writable: boolean;
+    role: string;
+    stores?: Record<string, string>;
+    at: string;
+  }> {
+    const a = app(this.deps, request);
+    const [status, stores] = await Promise.all([
+      this.deps.estate.database.describe(a, request.targetRegion),
+      storeRoles(this.deps.estate.stores, a, request.targetRegion),
+    ]);
+    const databaseWritable = status.role !== 'replica' && status.available;
+    const writable = databaseWritable && stores.writable;
     if (!writable && secondsSince(this.deps, promotedAt) > PROMOTION_LIMIT_SECONDS) {
+      const waiting = [
+        ...(databaseWritable ? [] : [`the database in ${request.targetRegion} is still ${status.role}`]),
+        ...Object.entries(stores.roles)
+          .filter(([, role]) => role !== 'primary' && role !== 'standalone')
+          .map(([name, role]) => `store ${name}'s member in ${request.targetRegion} is still ${role}`),
+      ];
       throw new NotReadyError(
-        `the database in ${request.targetRegion} is still ${status.role} ${PROMOTION_LIMIT_SECONDS} s after its promotion began`,
+        `${waiting.join(', and ')} ${PROMOTION_LIMIT_SECONDS} s after its promotion began`,
       );
     }
-    return { writable, role: status.role, at: this.deps.clock.now().toISOString() };
+    return {
+      writable,
+      role: status.role,
+      ...(a.stores.length === 0 ? {} : { stores: stores.roles }),
+      at: this.deps.clock.now().toISOString(),
+    };
   }
 
   async scaleNodeGroups({

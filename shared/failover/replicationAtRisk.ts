@@ -142,7 +142,19 @@ export async function readReplicationAtRisk(
     readonly failureBeganAt?: string | undefined;
   },
 ): Promise<ReplicationAtRisk> {
-  const samples = await metrics.replicaLagHistory(app, region, LAG_HISTORY_SECONDS);
+  return weighLag(await metrics.replicaLagHistory(app, region, LAG_HISTORY_SECONDS), app, options);
+}
+
+/** `replicationAtRisk` of any replica's lag datapoints (a database's, a store member's) after a failure of `sourceRegion`. */
+export function weighLag(
+  samples: readonly LagSample[],
+  app: ApplicationConfig,
+  options: {
+    readonly now: Date;
+    readonly sourceRegion: string;
+    readonly failureBeganAt?: string | undefined;
+  },
+): ReplicationAtRisk {
   return replicationAtRisk(samples, {
     now: options.now,
     ...(options.failureBeganAt === undefined ? {} : { failureBeganAt: options.failureBeganAt }),

@@ -1,4 +1,9 @@
-import type { ApplicationConfig, AutoscalerConfig, ScaledWorkloadConfig } from '../config/LifeboatConfig.ts';
+import type {
+  ApplicationConfig,
+  AutoscalerConfig,
+  ScaledWorkloadConfig,
+  StoreConfig,
+} from '../config/LifeboatConfig.ts';
 import type { RbacObject } from '../config/kubernetesRbac.ts';
 import type { BackupsPort } from './Backups.ts';
 
@@ -77,6 +82,46 @@ export interface DatabasePort {
   quarantine(app: ApplicationConfig, region: string, securityGroupId: string): Promise<QuarantineState>;
   /** RDS RebootDBInstance of the region's instance: ends every open connection. */
   reboot(app: ApplicationConfig, region: string): Promise<void>;
+}
+
+/** Where a store's member stands in its region (`stores` in the config, docs/stores.md). */
+export interface StoreStatus {
+  /**
+   * `primary`: it takes the store's writes; `secondary`: it reads, replicated from the primary in
+   * `sourceRegion`; `standalone`: it was taken out of its Global Datastore and takes writes alone.
+   */
+  readonly role: 'primary' | 'secondary' | 'standalone';
+  /** False while the store or the member is changing (a failover in progress, a member joining). */
+  readonly available: boolean;
+  readonly sourceRegion: string | undefined;
+}
+
+/** The stateful components besides the database: an ElastiCache Global Datastore's members. */
+export interface StoresPort {
+  describe(app: ApplicationConfig, store: StoreConfig, region: string): Promise<StoreStatus>;
+  /**
+   * Makes the region's member the store's primary. Planned: a failover of the Global Datastore, which
+   * waits for the secondary to catch up and makes the old primary a secondary. Unplanned: the same
+   * failover while the primary's region answers, else the member is taken out of the datastore
+   * (standalone, writable). A member that is already the primary, or becoming it, is success:
+   * `already-promoted`.
+   */
+  promote(
+    app: ApplicationConfig,
+    store: StoreConfig,
+    region: string,
+    options: { readonly planned: boolean; readonly by: string },
+  ): Promise<'started' | 'already-promoted'>;
+  /**
+   * The region's member's lag behind the primary, one datapoint a minute (the period's `Maximum`)
+   * over the last `windowSeconds`, newest first: what `replicationAtRisk` reads for the lag gate.
+   */
+  lagHistory(
+    app: ApplicationConfig,
+    store: StoreConfig,
+    region: string,
+    windowSeconds: number,
+  ): Promise<LagSample[]>;
 }
 
 /** Where a quarantine stands: `moved` (just asked), `applying` (not active yet), `isolated` (active). */
@@ -360,6 +405,8 @@ export interface Estate {
   readonly dns: DnsPort;
   readonly health: HealthPort;
   readonly database: DatabasePort;
+  /** The stateful components besides the database (`stores` in the config). */
+  readonly stores: StoresPort;
   readonly workloads: WorkloadsPort;
   readonly metrics: MetricsPort;
   readonly traffic: TrafficMetricsPort;

@@ -38,6 +38,12 @@ import {
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
+import {
+  DescribeGlobalReplicationGroupsCommand,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+  FailoverGlobalReplicationGroupCommand,
+} from '@aws-sdk/client-elasticache';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FailoverRequest } from '../../shared/failover/FailoverInput.ts';
 import { bundledConfigText } from '../../shared/config/bundledConfig.ts';
@@ -98,6 +104,7 @@ const cloudWatch = mockClient(CloudWatchClient);
 const dynamo = mockClient(DynamoDBClient);
 const eks = mockClient(EKSClient);
 const rds = mockClient(RDSClient);
+const elastiCache = mockClient(ElastiCacheClient);
 const route53 = mockClient(Route53Client);
 const sfn = mockClient(SFNClient);
 
@@ -105,7 +112,36 @@ const sfn = mockClient(SFNClient);
 let logLines: Record<string, unknown>[];
 
 beforeEach(() => {
-  for (const mock of [cloudWatch, dynamo, eks, rds, route53, sfn]) mock.reset();
+  for (const mock of [cloudWatch, dynamo, eks, rds, route53, sfn, elastiCache]) mock.reset();
+  // The example's ai-gateway has a store (an ElastiCache Global Datastore) beside its database.
+  elastiCache.on(DescribeReplicationGroupsCommand).resolves({
+    ReplicationGroups: [
+      { ReplicationGroupId: 'ai-gateway-budgets-usw2', MemberClusters: ['ai-gateway-budgets-usw2-001'] },
+    ],
+  });
+  elastiCache.on(DescribeGlobalReplicationGroupsCommand).resolves({
+    GlobalReplicationGroups: [
+      {
+        GlobalReplicationGroupId: 'ldgnf-ai-gateway-budgets',
+        Status: 'available',
+        Members: [
+          {
+            ReplicationGroupId: 'ai-gateway-budgets-use1',
+            ReplicationGroupRegion: 'us-east-1',
+            Role: 'PRIMARY',
+            Status: 'associated',
+          },
+          {
+            ReplicationGroupId: 'ai-gateway-budgets-usw2',
+            ReplicationGroupRegion: 'us-west-2',
+            Role: 'SECONDARY',
+            Status: 'associated',
+          },
+        ],
+      },
+    ],
+  });
+  elastiCache.on(FailoverGlobalReplicationGroupCommand).resolves({});
   logLines = [];
   jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     for (const line of String(chunk).split('\n')) {
@@ -336,10 +372,15 @@ describe('preflight handler', () => {
       check: 'replica-lag',
       ok: true,
       value: 4,
-      detail: 'replica lag 4 s (budget 30 s)',
+      detail: 'replica lag 4 s (budget 30 s); store budgets: replica lag 4 s (budget 30 s)',
     });
-    const call = cloudWatch.commandCalls(GetMetricDataCommand)[0]!;
-    await expect((call.thisValue as CloudWatchClient).config.region()).resolves.toBe('us-west-2');
+    for (const call of cloudWatch.commandCalls(GetMetricDataCommand)) {
+      await expect((call.thisValue as CloudWatchClient).config.region()).resolves.toBe('us-west-2');
+    }
+    // The store's lag: its member's cache clusters, listed in its own region.
+    const listed = elastiCache.commandCalls(DescribeReplicationGroupsCommand)[0]!;
+    expect(listed.args[0].input).toEqual({ ReplicationGroupId: 'ai-gateway-budgets-usw2' });
+    await expect((listed.thisValue as ElastiCacheClient).config.region()).resolves.toBe('us-west-2');
   });
 
   it('counts the source down when a quorum of its alarms, read where they live, is in ALARM', async () => {
@@ -400,10 +441,18 @@ describe('database handler', () => {
         { operation: 'promoteDatabase', request: REQUEST, executionName: 'auto-1' },
         context('lifeboat-database'),
       ),
-    ).resolves.toMatchObject({ status: 'started', lagSeconds: 2 });
+    ).resolves.toMatchObject({ status: 'started', lagSeconds: 2, stores: { budgets: 'started' } });
     expect(rds.commandCalls(PromoteReadReplicaCommand)[0]!.args[0].input).toEqual({
       DBInstanceIdentifier: 'ai-gateway-db-usw2',
     });
+    // The store is failed over beside it, from the target's region.
+    const failover = elastiCache.commandCalls(FailoverGlobalReplicationGroupCommand)[0]!;
+    expect(failover.args[0].input).toEqual({
+      GlobalReplicationGroupId: 'ldgnf-ai-gateway-budgets',
+      PrimaryRegion: 'us-west-2',
+      PrimaryReplicationGroupId: 'ai-gateway-budgets-usw2',
+    });
+    await expect((failover.thisValue as ElastiCacheClient).config.region()).resolves.toBe('us-west-2');
   });
 
   it('rejects with ThrottledError when RDS throttles DescribeDBInstances', async () => {

@@ -397,6 +397,8 @@ describe('BackupWorkflows', () => {
           'dynamodb:Query',
           'eks:DescribeCluster',
           'eks:DescribeNodegroup',
+          'elasticache:DescribeGlobalReplicationGroups',
+          'elasticache:DescribeReplicationGroups',
           'kms:Decrypt',
           'kms:Encrypt',
           'kms:GenerateDataKey',

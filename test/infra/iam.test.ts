@@ -152,6 +152,8 @@ describe('control-plane IAM', () => {
         'cloudwatch:GetMetricData',
         'dynamodb:Query',
         'eks:DescribeCluster',
+        'elasticache:DescribeGlobalReplicationGroups',
+        'elasticache:DescribeReplicationGroups',
         'kms:Decrypt',
         'rds:DescribeDBInstances',
         'rds:DescribeGlobalClusters',
@@ -160,6 +162,9 @@ describe('control-plane IAM', () => {
       'lifeboat-custom': ['eks:DescribeCluster'],
       'lifeboat-database': [
         'cloudwatch:GetMetricData',
+        'elasticache:DescribeGlobalReplicationGroups',
+        'elasticache:DescribeReplicationGroups',
+        'elasticache:FailoverGlobalReplicationGroup',
         'rds:AddTagsToResource',
         'rds:CreateDBInstanceReadReplica',
         'rds:DescribeDBInstances',
@@ -389,6 +394,8 @@ describe('control-plane IAM', () => {
         'dynamodb:Query',
         'eks:DescribeCluster',
         'eks:DescribeNodegroup',
+        'elasticache:DescribeGlobalReplicationGroups',
+        'elasticache:DescribeReplicationGroups',
         'kms:Decrypt',
         'kms:Encrypt',
         'kms:GenerateDataKey',
@@ -444,6 +451,29 @@ describe('control-plane IAM', () => {
         'arn:<AWS::Partition>:rds:us-west-2:123456789012:cluster:ai-gateway-drill-usw2',
       ],
     });
+  });
+
+  it("scopes the store actions to the Global Datastore and this region's member, and grants the failover only to the database function", () => {
+    const storeGrants = (owner: string) =>
+      grants
+        .get('us-west-2')!
+        .filter((g) => g.owner === owner && g.actions[0]!.startsWith('elasticache:'))
+        .map((g) => [g.actions, g.resources]);
+    const global =
+      'arn:<AWS::Partition>:elasticache::123456789012:globalreplicationgroup:ldgnf-ai-gateway-budgets';
+    const member =
+      'arn:<AWS::Partition>:elasticache:us-west-2:123456789012:replicationgroup:ai-gateway-budgets-usw2';
+    expect(storeGrants('lifeboat-database')).toEqual([
+      [
+        ['elasticache:DescribeGlobalReplicationGroups', 'elasticache:FailoverGlobalReplicationGroup'],
+        [global],
+      ],
+      [['elasticache:DescribeReplicationGroups'], [member]],
+    ]);
+    expect(storeGrants('lifeboat-preflight')).toEqual([
+      [['elasticache:DescribeGlobalReplicationGroups'], [global]],
+      [['elasticache:DescribeReplicationGroups'], [member]],
+    ]);
   });
 
   it("scopes the EKS actions to the clusters and configured node groups of this region's applications", () => {

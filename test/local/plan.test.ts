@@ -92,7 +92,12 @@ describe('planFailover', () => {
     const plan = planFailover(config(), { application: 'ai-gateway', targetRegion: 'us-west-2' });
     const all = plan.steps.flatMap((s) => [s, ...(s.branches ?? []).flat()]);
     const touches = (name: string) => all.find((s) => s.name === name)?.touches;
-    expect(touches('PromoteDatabase')).toEqual(['RDS instance ai-gateway-db-usw2 (us-west-2)']);
+    // The example's store fails over beside the database.
+    expect(touches('PromoteDatabase')).toEqual([
+      'RDS instance ai-gateway-db-usw2 (us-west-2)',
+      'Global Datastore ldgnf-ai-gateway-budgets (store budgets) → ai-gateway-budgets-usw2',
+    ]);
+    expect(plan.rpo.stores).toEqual(['budgets']);
     expect(touches('ScaleNodeGroups')).toEqual(['node group ai-gateway-usw2/general: 2 → 6 (max 10)']);
     expect(touches('FenceSource')).toEqual([
       'fence metric and alarm of us-east-1',

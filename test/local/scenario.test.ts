@@ -117,6 +117,7 @@ describe('parseScenario', () => {
       { at: 0, fault: 'region-outage', region: 'us-east-1' },
       { at: 0, fault: 'health-check-flap', region: 'us-east-1', periodSeconds: 20 },
       { at: 0, fault: 'replica-lag', region: 'eu-west-1', seconds: 0 },
+      { at: 0, fault: 'store-lag', region: 'us-west-2', seconds: 5 },
       { at: 0, fault: 'replication-stall', region: 'us-west-2' },
       { at: 0, fault: 'database-backup', region: 'us-west-2' },
       {
@@ -151,6 +152,7 @@ describe('parseScenario', () => {
       { type: 'region-outage', region: 'us-east-1' },
       { type: 'health-check-flap', region: 'us-east-1', periodSeconds: 20 },
       { type: 'replica-lag', region: 'eu-west-1', seconds: 0 },
+      { type: 'store-lag', region: 'us-west-2', seconds: 5 },
       { type: 'replication-stall', region: 'us-west-2' },
       { type: 'database-backup', region: 'us-west-2' },
       {

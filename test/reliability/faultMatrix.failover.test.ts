@@ -8,6 +8,9 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   // A manual failover does not need the lag to proceed; the RPO is then recorded as unknown.
   'cloudwatch GetMetricData first': 'tolerated',
   'cloudwatch GetMetricData later': 'tolerated',
+  // The same for a store's lag: its cache clusters are listed first (DescribeReplicationGroups).
+  'elasticache DescribeReplicationGroups first': 'tolerated',
+  'elasticache DescribeReplicationGroups later': 'tolerated',
   // Without the alarms the source cannot be shown down, or the target's cluster reached: stop.
   'cloudwatch DescribeAlarms first': 'stopped',
   'eks DescribeCluster first': 'stopped',

@@ -67,6 +67,8 @@ describe('a run started again after one that failed half-way (real ASL on the lo
     // ended made eu-west-1 follow the new writer.
     expect(databaseChanges(report)).toEqual([
       expect.stringMatching(/^us-east-1: promotion of .* started/),
+      // The example's store, failed over beside the database, once.
+      'us-east-1: budgets: failover of ldgnf-ai-gateway-budgets to ai-gateway-budgets-use1 started (lag 0 s)',
       expect.stringMatching(
         /^eu-west-1: ai-gateway-db-euw1 \(replica\) renamed to ai-gateway-db-euw1-pre-failover-\d{12} and kept$/,
       ),

@@ -65,6 +65,22 @@ export async function rehearse(options: {
   });
 }
 
+/** `rehearse`, keeping the simulation's context (its world) for what the report does not show. */
+export async function rehearseKeepingWorld(
+  options: Parameters<typeof rehearse>[0],
+): Promise<{ report: Report; context: SimulationContext }> {
+  let context: SimulationContext | undefined;
+  const report = await rehearse({
+    ...options,
+    setup: (c) => {
+      options.setup?.(c);
+      context = c;
+    },
+  });
+  if (context === undefined) throw new Error('the rehearsal never set up its world');
+  return { report, context };
+}
+
 export function failovers(report: Report): ReportExecution[] {
   return report.executions.filter((e) => e.workflow === 'failover');
 }

@@ -58,6 +58,11 @@ const OPERATIONS: Readonly<Record<TwinService, readonly string[]>> = {
     'ListHealthChecks',
     'ListTagsForResources',
   ],
+  elasticache: [
+    'DescribeGlobalReplicationGroups',
+    'DescribeReplicationGroups',
+    'FailoverGlobalReplicationGroup',
+  ],
   rds: [
     'DescribeDBInstances',
     'PromoteReadReplica',

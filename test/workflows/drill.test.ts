@@ -59,6 +59,7 @@ describe('readiness drill (real ASL on the local runtime)', () => {
         'cooldown',
         'source-down',
         'replica-source',
+        'store-source',
         'backup-age',
         'health-check',
         'alarm',

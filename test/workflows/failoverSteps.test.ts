@@ -102,7 +102,13 @@ describe('failover steps run twice', () => {
     expect(await run(steps.promoteDatabase({ request, executionName: 'x' }))).toMatchObject({
       status: 'already-promoted',
     });
-    expect(world.timeline.filter((e) => e.kind === 'database' && e.text.includes('started'))).toHaveLength(1);
+    // One promotion of the database and one failover of the example's store, none by the second run.
+    expect(
+      world.timeline.filter((e) => e.kind === 'database' && e.text.includes('started')).map((e) => e.text),
+    ).toEqual([
+      'promotion of ai-gateway-db-usw2 started (lag 0 s)',
+      'budgets: failover of ldgnf-ai-gateway-budgets to ai-gateway-budgets-usw2 started (lag 0 s)',
+    ]);
   });
 
   it('scales once: the second scaling asks for what is already there', async () => {

@@ -1,6 +1,6 @@
 import type { Report } from '../../local/report/Report.ts';
 import type { SimulationContext } from '../../local/simulate/Simulation.ts';
-import { rehearse } from '../support/scenario.ts';
+import { rehearseKeepingWorld } from '../support/scenario.ts';
 
 /**
  * After the writer moves, every other region's database follows it, or the run's record says why
@@ -32,19 +32,6 @@ function databaseNotes(report: Report, region: string): string[] {
   return report.timeline
     .filter((t) => t.kind === 'database' && t.application === 'ai-gateway' && t.region === region)
     .map((t) => t.text);
-}
-
-async function rehearseKeepingWorld(
-  options: Parameters<typeof rehearse>[0],
-): Promise<{ report: Report; context: SimulationContext }> {
-  let context: SimulationContext | undefined;
-  const report = await rehearse({
-    ...options,
-    setup: (c) => {
-      context = c;
-    },
-  });
-  return { report, context: context! };
 }
 
 describe('the other regions follow the new writer (RDS read replicas, three regions)', () => {

@@ -62,6 +62,14 @@ const WANTED: Readonly<
       'ListTagsForResource',
     ],
   },
+  elasticache: {
+    dir: 'elasticache',
+    operations: [
+      'DescribeGlobalReplicationGroups',
+      'DescribeReplicationGroups',
+      'FailoverGlobalReplicationGroup',
+    ],
+  },
   eks: { dir: 'eks', operations: ['DescribeCluster', 'DescribeNodegroup', 'UpdateNodegroupConfig'] },
   cloudwatch: { dir: 'cloudwatch', operations: ['GetMetricData', 'PutMetricData', 'DescribeAlarms'] },
   dynamodb: {

@@ -1,5 +1,6 @@
 import { SimulatedServiceError } from '../../world/faults.ts';
 import type { World } from '../../world/World.ts';
+import { PRIMARY_NODE } from './elastiCache.ts';
 import type { ServiceOperations, TwinCallContext } from './ServiceTwin.ts';
 
 interface MetricStat {
@@ -73,6 +74,15 @@ function series(world: World, query: Query, context: TwinCallContext, start: num
     if (unit === undefined) return none;
     const points = world.replicaLagSeries(db.app, db.region, start, end, stat?.Period ?? 60);
     return { at: points.map((p) => p.at), values: points.map((p) => p.seconds * unit) };
+  }
+  if (namespace === 'AWS/ElastiCache' && metric === 'GlobalDatastoreReplicationLag') {
+    // Published per node (CacheClusterId `<replication group>-<node>`), by a shard's primary only, in
+    // its own region (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html).
+    const node = /^(.+)-(\d{3})$/.exec(dimension(stat, 'CacheClusterId') ?? '');
+    const found = node === null ? undefined : world.stores.memberOf(context.region, node[1] ?? '');
+    if (found === undefined || node?.[2] !== PRIMARY_NODE) return none;
+    const points = world.stores.lagSeries(found.store, context.region, start, end, stat?.Period ?? 60);
+    return { at: points.map((p) => p.at), values: points.map((p) => p.seconds) };
   }
   const value = datapoint(world, stat, context);
   return value === undefined ? none : { at: [world.clock.seconds], values: [value] };

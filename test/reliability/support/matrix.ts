@@ -187,6 +187,11 @@ export const PERMANENT_ERRORS: Readonly<
     notFound: 'ResourceNotFoundException',
     invalidState: 'InvalidRequestException',
   },
+  elasticache: {
+    denied: 'AccessDenied',
+    notFound: 'GlobalReplicationGroupNotFoundFault',
+    invalidState: 'InvalidGlobalReplicationGroupState',
+  },
   kubernetes: { denied: 'Forbidden', notFound: 'NotFound', invalidState: 'Invalid' },
   lambda: {
     denied: 'AccessDeniedException',
