@@ -4,6 +4,7 @@ import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -13,6 +14,7 @@ import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
+import { ElastiCacheStores } from '../../shared/aws/ElastiCacheStores.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import {
   classified,
@@ -62,6 +64,11 @@ const deps: TriggerDeps = {
     alarms,
     // The standbys' replica lag, to prefer one within the budget (chooseStandby).
     metrics: new CloudWatchMetrics(cloudWatchIn),
+    // The standbys' stores' lag too: a standby whose store lags past the budget is not preferred.
+    stores: new ElastiCacheStores(
+      perRegion((region) => tracing.client(new ElastiCacheClient(clientConfig(region)))),
+      cloudWatchIn,
+    ),
     probe: new HttpProbe(),
     // automation.preScaleOnFirstSignal: the standby's own node groups and deployments, through the
     // role's access entry on its cluster (the ClusterAccess stack gives one only where it is used).

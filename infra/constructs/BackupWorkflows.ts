@@ -768,8 +768,7 @@ export class BackupWorkflows extends Construct {
 
     // Each store's members (the drill's store-source findings) and their lag (its replica-lag check).
     const regions = [...new Set(apps.flatMap((a) => a.regions))];
-    for (const statement of storeStatements(this.stack, apps, regions, { failover: false }))
-      this.allow(role, statement);
+    for (const statement of storeStatements(this.stack, apps, regions, 'read')) this.allow(role, statement);
 
     const clusters: string[] = [];
     const nodeGroups: string[] = [];

@@ -10,13 +10,14 @@ import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
  * the members read (`replicationgroup`) in `regions`. ARNs in lower case: "the resource name on the
  * ARN string should be lower case"
  * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/IAM.ResourceLevelPermissions.html).
- * `failover` adds the failover itself. Nothing when no application has a store.
+ * `access`: `lag` reads the members' lag only (their cache clusters), `read` also the Global
+ * Datastore's members, `failover` also fails it over. Nothing when no application has a store.
  */
 export function storeStatements(
   stack: Stack,
   applications: readonly ApplicationConfig[],
   regions: readonly string[],
-  options: { readonly failover: boolean },
+  access: 'lag' | 'read' | 'failover',
 ): PolicyStatement[] {
   const globals = new Set<string>();
   const members = new Set<string>();
@@ -48,13 +49,17 @@ export function storeStatements(
   }
   if (globals.size === 0) return [];
   return [
-    new PolicyStatement({
-      actions: [
-        'elasticache:DescribeGlobalReplicationGroups',
-        ...(options.failover ? ['elasticache:FailoverGlobalReplicationGroup'] : []),
-      ],
-      resources: [...globals].sort(),
-    }),
+    ...(access === 'lag'
+      ? []
+      : [
+          new PolicyStatement({
+            actions: [
+              'elasticache:DescribeGlobalReplicationGroups',
+              ...(access === 'failover' ? ['elasticache:FailoverGlobalReplicationGroup'] : []),
+            ],
+            resources: [...globals].sort(),
+          }),
+        ]),
     ...(members.size === 0
       ? []
       : [

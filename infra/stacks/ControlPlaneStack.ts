@@ -728,9 +728,7 @@ export class ControlPlaneStack extends Stack {
         // CheckReplica (failback): the returning region's database, read only.
         this.grantDatabaseReads(role, [this.region]);
         // CheckReplicaLag: the stores' lag here; CheckReplica: their members here, read only.
-        for (const statement of storeStatements(this, this.applicationsHere(), [this.region], {
-          failover: false,
-        }))
+        for (const statement of storeStatements(this, this.applicationsHere(), [this.region], 'read'))
           role.addToPrincipalPolicy(statement);
         {
           // A drain's preflight, in whichever control plane it runs: the clusters of the regions that
@@ -751,10 +749,14 @@ export class ControlPlaneStack extends Stack {
       case 'lifeboat-database':
         this.grantMetricReads(role);
         this.grantDatabase(role);
-        // PromoteDatabase, CheckDatabase and SwitchWriter: each store's member here made the primary.
-        for (const statement of storeStatements(this, this.applicationsHere(), [this.region], {
-          failover: true,
-        }))
+        // PromoteDatabase, CheckDatabase and SwitchWriter: each store's member here made the primary;
+        // FollowWriter and the failback's RestoreStandby read the members of the other regions.
+        for (const statement of storeStatements(
+          this,
+          this.applicationsHere(),
+          this.regionsOfApplicationsHere(),
+          'failover',
+        ))
           role.addToPrincipalPolicy(statement);
         acknowledgeUnscopedActions(
           role,
@@ -904,8 +906,16 @@ export class ControlPlaneStack extends Stack {
     this.grantLedger(role, ['Query', 'PutItem']);
     this.grantReadWeights(role);
     this.grantAlarmReads(role);
-    // The standbys' replica lag, to fail over to one within the budget when the first is not.
+    // The standbys' replica lag, to fail over to one within the budget when the first is not, and
+    // their stores' lag (each member's cache clusters).
     this.grantMetricReads(role);
+    for (const statement of storeStatements(
+      this,
+      this.applicationsHere(),
+      this.regionsOfApplicationsHere(),
+      'lag',
+    ))
+      role.addToPrincipalPolicy(statement);
     // automation.preScaleOnFirstSignal: this region's standby node groups (its deployments through
     // the access entry the ClusterAccess stack gives this role).
     const preScaled = this.preScaledHere();

@@ -33,31 +33,30 @@ export class ElastiCacheStores implements StoresPort {
   }
 
   /**
-   * The member's role and state from DescribeGlobalReplicationGroups with `ShowMemberInfo` (without it
-   * the answer has no `Members`). Members' roles are `PRIMARY` or `SECONDARY` and their states
-   * `associating`, `associated`, `disassociating`; the datastore is `modifying` while a failover runs
-   * and "unavailable until the promotion is complete"
-   * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html).
-   * A replication group that is no member any more was removed from the datastore and takes writes
-   * alone: `standalone`, available by its own state.
+   * The member's role from DescribeGlobalReplicationGroups with `ShowMemberInfo` (without it the
+   * answer has no `Members`): `PRIMARY` or `SECONDARY`, in states `associating`, `associated`,
+   * `disassociating`. Whether it serves is its own replication group's status (DescribeReplicationGroups:
+   * `available`, `modifying`, ...), not the datastore's: AWS does not say when a datastore whose old
+   * primary's region does not answer leaves `modifying` after a failover
+   * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html),
+   * while the new primary's group serves once it is `available`. A replication group that is no
+   * member any more was removed from the datastore and takes writes alone: `standalone`.
    */
   async describe(app: ApplicationConfig, store: StoreConfig, region: string): Promise<StoreStatus> {
-    const group = await this.#global(store, region);
     const id = memberId(app, store, region);
+    const [group, own] = await Promise.all([
+      this.#global(store, region),
+      this.#elastiCacheFor(region).send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })),
+    ]);
+    const serving = own.ReplicationGroups?.[0]?.Status === 'available';
     const members = group.Members ?? [];
     const member = members.find((m) => m.ReplicationGroupRegion === region && m.ReplicationGroupId === id);
-    if (member === undefined) {
-      const own = await this.#elastiCacheFor(region).send(
-        new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }),
-      );
-      const status = own.ReplicationGroups?.[0]?.Status;
-      return { role: 'standalone', available: status === 'available', sourceRegion: undefined };
-    }
+    if (member === undefined) return { role: 'standalone', available: serving, sourceRegion: undefined };
     const primary = members.find((m) => m.Role?.toUpperCase() === 'PRIMARY');
     const isPrimary = member.Role?.toUpperCase() === 'PRIMARY';
     return {
       role: isPrimary ? 'primary' : 'secondary',
-      available: group.Status === 'available' && member.Status === 'associated',
+      available: serving && member.Status === 'associated',
       sourceRegion: isPrimary ? undefined : primary?.ReplicationGroupRegion,
     };
   }

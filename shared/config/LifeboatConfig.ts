@@ -387,7 +387,7 @@ const ApplicationSchema = z.strictObject({
    * Stateful components besides the database, such as the Redis or Valkey beside it (docs/stores.md).
    * A failover promotes each with the database, in parallel; the lag gate holds the worst of their
    * lags to `automation.maxReplicaLagSeconds`, and the run's RPO is the worst of them. A failback
-   * switches each back, with no data loss, before the database.
+   * switches each back after the database, once it has caught up.
    */
   stores: z
     .array(

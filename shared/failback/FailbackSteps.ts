@@ -14,7 +14,7 @@ import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
 import { isNotFound, retiredIdentifier } from '../failover/followWriter.ts';
-import { promoteStores, storesBehind } from '../failover/stores.ts';
+import { promoteStores, storesBehind, storesReadyToSwitch } from '../failover/stores.ts';
 
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
 export const REPLICA_LIMIT_SECONDS = 4 * 3600;
@@ -495,15 +495,14 @@ export class FailbackSteps extends ApplicationSteps {
       }
     }
     // A Global Datastore's failover has no switchover mode: each store's member must have caught up
-    // (lag 0) before it is asked, or it would leave writes behind.
-    const store = await storesBehind(
+    // before it is asked, or it would leave writes behind.
+    const stores = await storesReadyToSwitch(
       this.deps.estate.stores,
       a,
       request.targetRegion,
       request.sourceRegion,
-      0,
     );
-    if (store?.lagging === true) return { started: false, lagSeconds: store.lagSeconds, at: this.now() };
+    if (!stores.ready) return { started: false, lagSeconds: stores.lagSeconds, at: this.now() };
     // The database first: a switch it refuses leaves the stores where they are, for a clean second run.
     const options = { planned: true, by: `failback:${executionName}` };
     await this.deps.estate.database.promote(a, request.targetRegion, options);

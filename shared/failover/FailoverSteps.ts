@@ -647,12 +647,16 @@ export class FailoverSteps {
         : aurora
           ? `the old primary: Aurora rebuilds it as a secondary of ${target} (once its region is back, if it is down)`
           : `the old primary: kept fenced as it is; a failback renames it and builds a replica of ${target} in its place`;
-    return await followWriter({ database: this.deps.estate.database, clock: this.deps.clock }, a, {
-      writer: target,
-      handled: { [request.sourceRegion]: handled },
-      previous: previous ?? null,
-      retiredLabel: workflow === 'failback' ? 'pre-failback' : 'pre-failover',
-    });
+    return await followWriter(
+      { database: this.deps.estate.database, stores: this.deps.estate.stores, clock: this.deps.clock },
+      a,
+      {
+        writer: target,
+        handled: { [request.sourceRegion]: handled },
+        previous: previous ?? null,
+        retiredLabel: workflow === 'failback' ? 'pre-failback' : 'pre-failover',
+      },
+    );
   }
 
   /** Record: the run in the ledger, whatever its end, with RTO and RPO when it moved traffic. */

@@ -1,7 +1,7 @@
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import { classifyError, PermanentServiceError } from '../errors.ts';
 import type { Clock } from '../ports/Clock.ts';
-import type { DatabasePort } from '../ports/Estate.ts';
+import type { DatabasePort, StoresPort } from '../ports/Estate.ts';
 
 /** How long a run waits for the other regions' databases to follow the new writer before it says why not. */
 export const FOLLOW_LIMIT_SECONDS = 900;
@@ -26,12 +26,19 @@ export interface Follower {
   readonly renamedTo?: string;
 }
 
+/** Where one region's member of a store (`stores` in the config) stands against the new primary. */
+export interface StoreFollower extends Follower {
+  readonly store: string;
+}
+
 /** FollowWriter's result, also its next call's `previous`. */
 export interface FollowResult {
   readonly settled: boolean;
   readonly writer: string;
   readonly since: string;
   readonly followers: readonly Follower[];
+  /** Each store's members outside the writer's region, when the application has stores. */
+  readonly stores?: readonly StoreFollower[];
   /** One line per region, for the record and the incident thread. */
   readonly summary: string;
   readonly at: string;
@@ -73,7 +80,11 @@ export function isNotFound(error: unknown): boolean {
  * can run twice with the same input and change nothing the second time.
  */
 export async function followWriter(
-  deps: { readonly database: DatabasePort; readonly clock: Pick<Clock, 'now'> },
+  deps: {
+    readonly database: DatabasePort;
+    readonly stores: StoresPort;
+    readonly clock: Pick<Clock, 'now'>;
+  },
   app: ApplicationConfig,
   options: {
     readonly writer: string;
@@ -139,14 +150,96 @@ export async function followWriter(
     }
     followers.push(follower);
   }
+  const stores = await storeFollowers(
+    deps.stores,
+    app,
+    options.writer,
+    overdue,
+    Object.keys(options.handled),
+  );
   return {
-    settled: followers.every((f) => f.final),
+    settled: followers.every((f) => f.final) && stores.every((f) => f.final),
     writer: options.writer,
     since,
     followers,
-    summary: followers.map((f) => `${f.region}: ${f.detail}`).join('\n'),
+    ...(app.stores.length === 0 ? {} : { stores }),
+    summary: [
+      ...followers.map((f) => `${f.region}: ${f.detail}`),
+      ...stores.map((f) => `${f.region} (store ${f.store}): ${f.detail}`),
+    ].join('\n'),
     at: now.toISOString(),
   };
+}
+
+/**
+ * Where each store's members outside the writer's region stand. Nothing is asked of ElastiCache: a
+ * Global Datastore's failover makes "all other clusters ... secondary" of the new primary
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_FailoverGlobalReplicationGroup.html),
+ * the old primary too once its region answers. A member whose region does not answer is asked again
+ * until the limit, then left with the reason; the old primary's is not waited for.
+ */
+async function storeFollowers(
+  stores: StoresPort,
+  app: ApplicationConfig,
+  writer: string,
+  overdue: boolean,
+  /** The regions another step handles (the old primary): not waited for when they do not answer. */
+  handled: readonly string[],
+): Promise<StoreFollower[]> {
+  const result: StoreFollower[] = [];
+  for (const store of app.stores) {
+    for (const region of app.regions) {
+      if (region === writer) continue;
+      let follower: StoreFollower;
+      try {
+        const status = await stores.describe(app, store, region);
+        follower =
+          status.role === 'secondary' && status.sourceRegion === writer
+            ? status.available
+              ? {
+                  store: store.name,
+                  region,
+                  state: 'follows',
+                  final: true,
+                  detail: `a secondary of ${writer}`,
+                }
+              : {
+                  store: store.name,
+                  region,
+                  state: 'building',
+                  final: false,
+                  detail: `joining ${store.globalReplicationGroupId} as a secondary of ${writer}`,
+                }
+            : {
+                store: store.name,
+                region,
+                state: 'left',
+                final: true,
+                detail: `the ${status.role}${status.role === 'secondary' ? ` of ${String(status.sourceRegion)}` : ''}, not a secondary of ${writer}: a person's decision (docs/stores.md)`,
+              };
+      } catch (error) {
+        const classified = classifyError(error);
+        const final = classified instanceof PermanentServiceError || handled.includes(region);
+        follower = {
+          store: store.name,
+          region,
+          state: final ? 'left' : 'unreachable',
+          final,
+          detail: `${region} did not answer (${classified.message}); ElastiCache makes it a secondary of ${writer} once it does`,
+        };
+      }
+      if (!follower.final && overdue) {
+        follower = {
+          ...follower,
+          state: 'left',
+          final: true,
+          detail: `${follower.detail}; given up ${FOLLOW_LIMIT_SECONDS} s after the writer moved`,
+        };
+      }
+      result.push(follower);
+    }
+  }
+  return result;
 }
 
 async function step(

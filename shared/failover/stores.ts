@@ -126,6 +126,49 @@ export async function storesBehind(
   return undefined;
 }
 
+/**
+ * `GlobalDatastoreReplicationLag` is in seconds ("Unit: Seconds",
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html): a member under
+ * one second behind has caught up as far as the metric can tell.
+ */
+export const STORE_CAUGHT_UP_SECONDS = 1;
+
+/**
+ * Whether every store can be switched to `region` now (the failback's SwitchWriter): each member
+ * there is already the primary (a run that switched it), or an available secondary of the primary in
+ * `from` whose newest lag datapoint is under `STORE_CAUGHT_UP_SECONDS`. Every store is checked;
+ * the detail names each that is not ready.
+ */
+export async function storesReadyToSwitch(
+  stores: StoresPort,
+  app: ApplicationConfig,
+  region: string,
+  from: string,
+): Promise<{ readonly ready: boolean; readonly lagSeconds: number | null; readonly detail: string }> {
+  const waiting: string[] = [];
+  let worst: number | null = null;
+  for (const store of app.stores) {
+    const status = await stores.describe(app, store, region);
+    if (status.role !== 'secondary') continue;
+    if (status.sourceRegion !== from || !status.available) {
+      waiting.push(
+        `store ${store.name}'s member in ${region} is ${status.sourceRegion === from ? 'rejoining' : `a secondary of ${String(status.sourceRegion)}`}`,
+      );
+      continue;
+    }
+    const [newest] = await stores.lagHistory(app, store, region, 300);
+    worst = Math.max(worst ?? 0, newest?.seconds ?? 0);
+    if (newest === undefined || newest.seconds >= STORE_CAUGHT_UP_SECONDS) {
+      waiting.push(
+        newest === undefined
+          ? `no lag datapoint yet for store ${store.name}'s member in ${region}`
+          : `store ${store.name}'s member in ${region} lags ${newest.seconds} s`,
+      );
+    }
+  }
+  return { ready: waiting.length === 0, lagSeconds: worst, detail: waiting.join('; ') };
+}
+
 /** What a failover does to the stores, in the plan's words. */
 export function storesPlan(app: ApplicationConfig, region: string): string[] {
   return app.stores.map(

@@ -100,10 +100,10 @@ export interface StoreStatus {
 export interface StoresPort {
   describe(app: ApplicationConfig, store: StoreConfig, region: string): Promise<StoreStatus>;
   /**
-   * Makes the region's member the store's primary. Planned: a failover of the Global Datastore, which
-   * waits for the secondary to catch up and makes the old primary a secondary. Unplanned: the same
-   * failover while the primary's region answers, else the member is taken out of the datastore
-   * (standalone, writable). A member that is already the primary, or becoming it, is success:
+   * Makes the region's member the store's primary: a failover of the Global Datastore, which AWS
+   * allows whether or not the primary's region answers, and which makes every other member a
+   * secondary. It has no planned mode: a planned caller waits for the member to catch up first
+   * (`storesReadyToSwitch`). A member that is already the primary, or standalone, is success:
    * `already-promoted`.
    */
   promote(

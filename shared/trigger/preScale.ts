@@ -2,6 +2,7 @@ import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig
 import { scaleWorkloads } from '../failover/workloadScaling.ts';
 import { regionHealth } from '../failover/regionHealth.ts';
 import { readReplicationAtRisk } from '../failover/replicationAtRisk.ts';
+import { storesAtRisk, worstRisk } from '../failover/stores.ts';
 import type { Estate } from '../ports/Estate.ts';
 
 /**
@@ -91,10 +92,16 @@ export async function chooseStandby(
   if (first === undefined) return undefined;
   if (healthy.length === 1) return { target: first };
   const budget = app.automation.maxReplicaLagSeconds;
+  // The worst of what the database and the stores (`stores`) would lose there.
   const lags = await Promise.all(
     healthy.map((region) =>
-      readReplicationAtRisk(estate.metrics, app, region, { ...when, sourceRegion: serving })
-        .then((risk) => risk.seconds)
+      Promise.all([
+        readReplicationAtRisk(estate.metrics, app, region, { ...when, sourceRegion: serving }),
+        app.stores.length === 0
+          ? Promise.resolve([])
+          : storesAtRisk(estate.stores, app, region, { ...when, sourceRegion: serving }),
+      ])
+        .then(([database, stores]) => worstRisk(database, stores).seconds)
         .catch(() => undefined),
     ),
   );

@@ -64,6 +64,10 @@ beforeEach(() => {
   eastMock.reset();
   westMock.reset();
   cloudWatchMock.reset();
+  // The member's own replication group serves unless a test says otherwise.
+  westMock.on(DescribeReplicationGroupsCommand).resolves({
+    ReplicationGroups: [{ ReplicationGroupId: 'ai-gateway-budgets-usw2', Status: 'available' }],
+  });
 });
 
 describe('ElastiCacheStores.describe', () => {
@@ -81,13 +85,22 @@ describe('ElastiCacheStores.describe', () => {
     expect(eastMock.calls()).toHaveLength(0);
   });
 
-  it('says a member is not available while the datastore is modifying or the member is associating', async () => {
-    westMock.on(DescribeGlobalReplicationGroupsCommand).resolves(global('us-west-2', 'modifying'));
+  it("says a member is not available while its replication group is modifying or it is associating, whatever the datastore's status", async () => {
+    const group = (status: string) => ({
+      ReplicationGroups: [{ ReplicationGroupId: 'ai-gateway-budgets-usw2', Status: status }],
+    });
+    westMock.on(DescribeReplicationGroupsCommand).resolves(group('modifying'));
+    westMock.on(DescribeGlobalReplicationGroupsCommand).resolves(global('us-west-2', 'available'));
     await expect(stores().describe(APP, STORE, 'us-west-2')).resolves.toEqual({
       role: 'primary',
       available: false,
       sourceRegion: undefined,
     });
+    // The new primary serves once its own group is available, though the datastore still shows
+    // `modifying` (its old primary's region does not answer).
+    westMock.on(DescribeReplicationGroupsCommand).resolves(group('available'));
+    westMock.on(DescribeGlobalReplicationGroupsCommand).resolves(global('us-west-2', 'modifying'));
+    await expect(stores().describe(APP, STORE, 'us-west-2')).resolves.toMatchObject({ available: true });
     westMock
       .on(DescribeGlobalReplicationGroupsCommand)
       .resolves(global('us-east-1', 'available', 'associating'));

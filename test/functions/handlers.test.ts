@@ -116,7 +116,11 @@ beforeEach(() => {
   // The example's ai-gateway has a store (an ElastiCache Global Datastore) beside its database.
   elastiCache.on(DescribeReplicationGroupsCommand).resolves({
     ReplicationGroups: [
-      { ReplicationGroupId: 'ai-gateway-budgets-usw2', MemberClusters: ['ai-gateway-budgets-usw2-001'] },
+      {
+        ReplicationGroupId: 'ai-gateway-budgets-usw2',
+        Status: 'available',
+        MemberClusters: ['ai-gateway-budgets-usw2-001'],
+      },
     ],
   });
   elastiCache.on(DescribeGlobalReplicationGroupsCommand).resolves({

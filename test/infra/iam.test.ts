@@ -247,6 +247,7 @@ describe('control-plane IAM', () => {
         'dynamodb:PutItem',
         'dynamodb:Query',
         'eks:DescribeNodegroup',
+        'elasticache:DescribeReplicationGroups',
         'kms:Decrypt',
         'kms:Encrypt',
         'kms:GenerateDataKey',
@@ -453,7 +454,7 @@ describe('control-plane IAM', () => {
     });
   });
 
-  it("scopes the store actions to the Global Datastore and this region's member, and grants the failover only to the database function", () => {
+  it("scopes the store actions to the Global Datastore and the application's members, and grants the failover only to the database function", () => {
     const storeGrants = (owner: string) =>
       grants
         .get('us-west-2')!
@@ -463,12 +464,18 @@ describe('control-plane IAM', () => {
       'arn:<AWS::Partition>:elasticache::123456789012:globalreplicationgroup:ldgnf-ai-gateway-budgets';
     const member =
       'arn:<AWS::Partition>:elasticache:us-west-2:123456789012:replicationgroup:ai-gateway-budgets-usw2';
+    // FollowWriter and RestoreStandby read the other regions' members too.
+    const members = [
+      'eu-west-1:123456789012:replicationgroup:ai-gateway-budgets-euw1',
+      'us-east-1:123456789012:replicationgroup:ai-gateway-budgets-use1',
+      'us-west-2:123456789012:replicationgroup:ai-gateway-budgets-usw2',
+    ].map((m) => `arn:<AWS::Partition>:elasticache:${m}`);
     expect(storeGrants('lifeboat-database')).toEqual([
       [
         ['elasticache:DescribeGlobalReplicationGroups', 'elasticache:FailoverGlobalReplicationGroup'],
         [global],
       ],
-      [['elasticache:DescribeReplicationGroups'], [member]],
+      [['elasticache:DescribeReplicationGroups'], members],
     ]);
     expect(storeGrants('lifeboat-preflight')).toEqual([
       [['elasticache:DescribeGlobalReplicationGroups'], [global]],

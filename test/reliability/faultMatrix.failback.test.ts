@@ -14,6 +14,9 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   // The last replica created is FollowWriter's, of the third region: one that cannot be made to
   // follow the writer is named in the record with the reason, and the run succeeds.
   'rds CreateDBInstanceReadReplica later': 'tolerated',
+  // The last Global Datastore read is FollowWriter's too: a store member it cannot read is named in
+  // the record with the reason.
+  'elasticache DescribeGlobalReplicationGroups later': 'tolerated',
   // The last read is UnfenceStandbys's: a standby that cannot be found is not unfenced, and the
   // record lists it as still fenced.
   'rds DescribeDBInstances later': 'tolerated',

@@ -11,6 +11,8 @@ const NOT_FAILED: Readonly<Record<string, PermanentOutcome>> = {
   // The same for a store's lag: its cache clusters are listed first (DescribeReplicationGroups).
   'elasticache DescribeReplicationGroups first': 'tolerated',
   'elasticache DescribeReplicationGroups later': 'tolerated',
+  // FollowWriter names a store member it cannot read in the record, with the reason; the run succeeds.
+  'elasticache DescribeGlobalReplicationGroups later': 'tolerated',
   // Without the alarms the source cannot be shown down, or the target's cluster reached: stop.
   'cloudwatch DescribeAlarms first': 'stopped',
   'eks DescribeCluster first': 'stopped',

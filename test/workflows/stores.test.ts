@@ -52,11 +52,15 @@ describe('a store beside the database: an outage, the automatic failover and the
     });
   });
 
-  it('waits for the store as for the database: traffic moves only once both take writes', () => {
+  it("records that the store's other members follow the new primary (ElastiCache repoints them itself)", () => {
     const [run] = failovers(report);
-    const primary = storeNotes(report).find((n) => n.text.includes('is the primary'))!;
-    const shift = run!.states.find((s) => s.name === 'ShiftTraffic' || s.name === 'SetWeights');
-    expect(primary.at).toBeLessThan(shift?.enteredAt ?? Infinity);
+    const record = ledgerOf(report, run!.name) as {
+      details: { replicas?: { stores?: { store: string; region: string; state: string }[] } };
+    };
+    expect(record.details.replicas?.stores).toEqual([
+      expect.objectContaining({ store: 'budgets', region: 'us-east-1', state: 'follows' }),
+      expect.objectContaining({ store: 'budgets', region: 'eu-west-1', state: 'follows' }),
+    ]);
   });
 
   it("takes the run's RPO as the worst of its components' (the store's 2 s over the database's 0 s)", () => {
@@ -82,11 +86,82 @@ describe('a store beside the database: an outage, the automatic failover and the
   });
 });
 
+describe('CheckDatabase waits for the stores as for the database', () => {
+  it('moves traffic only once the store writes, when its failover outlasts the promotion', async () => {
+    // The store's failover takes 15 minutes here, far longer than RDS's promotion.
+    const report = await rehearse({
+      events: [OUTAGE, { at: 2400, recover: 'region-outage', region: 'us-east-1' }],
+      latency: { storeFailoverSeconds: 900 },
+      until: 3600,
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = failovers(report);
+    expect(run?.status).toBe('SUCCEEDED');
+    const database = report.timeline.find((t) => t.text === 'ai-gateway-db-usw2 now accepts writes')!;
+    const store = storeNotes(report).find((n) => n.text.includes('is the primary'))!;
+    expect(store.at).toBeGreaterThan(database.at + 300);
+    const shift = run!.states.find((st) => st.name === 'ShiftTraffic')!;
+    expect(shift.enteredAt).toBeGreaterThanOrEqual(store.at);
+    // The service was restored when the store wrote, not when the database did.
+    const restored = report.slack.find((m) => m.text.includes('restored'));
+    expect(restored?.at).toBeGreaterThanOrEqual(store.at);
+  });
+});
+
+describe('the failback switches a store only once it has caught up', () => {
+  it('waits while the returning member lags, and switches it after', async () => {
+    const report = await rehearse({
+      events: [
+        OUTAGE,
+        RECOVERY,
+        // us-east-1's member (now a secondary of us-west-2) lags through the failback's shift.
+        { at: 3000, fault: 'store-lag', region: 'us-east-1', seconds: 5 },
+        APPROVE_FAILBACK,
+        { at: 7000, recover: 'store-lag', region: 'us-east-1' },
+      ],
+      until: 12000,
+    });
+    expect(report.violations).toEqual([]);
+    const failback = report.executions.find((e) => e.workflow === 'failback');
+    expect(failback?.status).toBe('SUCCEEDED');
+    const back = storeNotes(report).find((n) => n.text.includes('to ai-gateway-budgets-use1 started'))!;
+    expect(back.at).toBeGreaterThanOrEqual(7000);
+    expect(back.text).toContain('(lag 0 s)');
+  });
+});
+
+describe("the trigger's choice of standby weighs the stores' lag", () => {
+  it('prefers a standby whose store is within the budget over the first one, whose store lags', async () => {
+    const report = await rehearse({
+      events: [
+        { at: 0, fault: 'store-lag', region: 'us-west-2', seconds: 45 },
+        OUTAGE,
+        { at: 1200, recover: 'region-outage', region: 'us-east-1' },
+      ],
+      until: 1700,
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = failovers(report);
+    expect(run).toMatchObject({ status: 'SUCCEEDED' });
+    // No person asked: eu-west-1's store is within the budget.
+    expect(run!.states.map((st) => st.name)).not.toContain('RequestApproval');
+    const record = ledgerOf(report, run!.name) as {
+      details: { request: { targetRegion: string; reason: string } };
+    };
+    expect(record.details.request.targetRegion).toBe('eu-west-1');
+    expect(record.details.request.reason).toMatch(
+      /eu-west-1 chosen over us-west-2: us-west-2 45 s of writes at risk against the 30 s budget/,
+    );
+  });
+});
+
 describe('a store lagging past the automatic budget', () => {
+  // eu-west-1 too: a standby within the budget would be chosen instead (see above).
   const STORE_LAG = { at: 0, fault: 'store-lag', region: 'us-west-2', seconds: 45 };
+  const STORE_LAG_EU = { at: 0, fault: 'store-lag', region: 'eu-west-1', seconds: 50 };
 
   it('asks on Slack, naming the store, and fails nothing over while it waits', async () => {
-    const report = await rehearse({ events: [STORE_LAG, OUTAGE], until: 600 });
+    const report = await rehearse({ events: [STORE_LAG, STORE_LAG_EU, OUTAGE], until: 600 });
     const [run] = failovers(report);
     expect(run?.status).toBe('RUNNING');
     expect(run!.states.at(-1)).toMatchObject({ name: 'RequestApproval' });
@@ -101,6 +176,7 @@ describe('a store lagging past the automatic budget', () => {
     const report = await rehearse({
       events: [
         STORE_LAG,
+        STORE_LAG_EU,
         OUTAGE,
         { at: 400, approve: 'failover', by: 'U0APPROVER' },
         // Route 53's API (in us-east-1) returns: the run's DNS change completes.

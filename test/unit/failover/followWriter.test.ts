@@ -1,5 +1,6 @@
 import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { loadConfig } from '../../../shared/config/loadConfig.ts';
+import type { StoresPort, StoreStatus } from '../../../shared/ports/Estate.ts';
 import {
   FOLLOW_LIMIT_SECONDS,
   followWriter,
@@ -10,7 +11,16 @@ import type { DatabasePort, DatabaseStatus } from '../../../shared/ports/Estate.
 import { EXAMPLE_CONFIG_PATH } from '../../support/exampleConfig.ts';
 
 const config = loadConfig(EXAMPLE_CONFIG_PATH);
-const RDS = config.applications.find((a) => a.name === 'ai-gateway')!;
+const WITH_STORE = config.applications.find((a) => a.name === 'ai-gateway')!;
+/** The example's RDS application without its store (the store's followers are tested below). */
+const RDS: ApplicationConfig = { ...WITH_STORE, stores: [] };
+
+/** A stores port for applications without stores: any call is a test failure. */
+const NO_STORES: StoresPort = {
+  describe: () => Promise.reject(new Error('no store to describe')),
+  promote: () => Promise.reject(new Error('no store to promote')),
+  lagHistory: () => Promise.reject(new Error('no store lag to read')),
+};
 const AURORA: ApplicationConfig = {
   ...config.applications.find((a) => a.name === 'ai-gateway-drill')!,
   regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
@@ -90,7 +100,7 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
     });
     const clock = clockAt('2030-01-01T00:30:00Z');
     const options = { writer: 'us-west-2', handled: HANDLED, retiredLabel: 'pre-failover' };
-    const first = await followWriter({ database, clock }, RDS, options);
+    const first = await followWriter({ database, stores: NO_STORES, clock }, RDS, options);
     expect(first).toMatchObject({ settled: false, writer: 'us-west-2', since: '2030-01-01T00:30:00.000Z' });
     expect(first.followers).toEqual([
       { region: 'us-east-1', state: 'left', final: true, detail: 'the old primary: left to the failback' },
@@ -106,7 +116,10 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
 
     // The rename has not freed the identifier yet: the same input asks and changes nothing more.
     clock.set('2030-01-01T00:31:00Z');
-    const second = await followWriter({ database, clock }, RDS, { ...options, previous: first });
+    const second = await followWriter({ database, stores: NO_STORES, clock }, RDS, {
+      ...options,
+      previous: first,
+    });
     expect(second.settled).toBe(false);
     expect(second.followers[1]).toMatchObject({
       state: 'renaming',
@@ -116,7 +129,10 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
 
     database.renaming.clear();
     clock.set('2030-01-01T00:32:00Z');
-    const third = await followWriter({ database, clock }, RDS, { ...options, previous: second });
+    const third = await followWriter({ database, stores: NO_STORES, clock }, RDS, {
+      ...options,
+      previous: second,
+    });
     expect(third.settled).toBe(true);
     expect(third.followers[1]).toEqual({
       region: 'eu-west-1',
@@ -130,7 +146,10 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
 
     // Once settled, a run again asks nothing of a region that is final.
     const before = database.calls.length;
-    const again = await followWriter({ database, clock }, RDS, { ...options, previous: third });
+    const again = await followWriter({ database, stores: NO_STORES, clock }, RDS, {
+      ...options,
+      previous: third,
+    });
     expect(again.followers).toEqual(third.followers);
     expect(database.calls.length).toBe(before);
   });
@@ -155,9 +174,12 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
     };
     const clock = clockAt('2030-01-01T00:30:00Z');
     const options = { writer: 'us-west-2', handled: HANDLED, retiredLabel: 'pre-failover' };
-    const first = await followWriter({ database: stillThere, clock }, RDS, options);
+    const first = await followWriter({ database: stillThere, stores: NO_STORES, clock }, RDS, options);
     clock.set('2030-01-01T00:31:30Z');
-    const second = await followWriter({ database: stillThere, clock }, RDS, { ...options, previous: first });
+    const second = await followWriter({ database: stillThere, stores: NO_STORES, clock }, RDS, {
+      ...options,
+      previous: first,
+    });
     expect(second.followers[1]).toMatchObject({
       state: 'renaming',
       final: false,
@@ -175,7 +197,7 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
     database.problem =
       "ai-gateway's database in us-west-2 is encrypted, so its replica in eu-west-1 needs a KMS key of eu-west-1: set database.replicas.eu-west-1.kmsKeyId of ai-gateway in the config";
     const clock = clockAt('2030-01-01T00:30:00Z');
-    const result = await followWriter({ database, clock }, RDS, {
+    const result = await followWriter({ database, stores: NO_STORES, clock }, RDS, {
       writer: 'us-west-2',
       handled: HANDLED,
       retiredLabel: 'pre-failover',
@@ -195,7 +217,7 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
       'eu-west-1': { role: 'standalone', available: true, sourceRegion: undefined },
     });
     const clock = clockAt('2030-01-01T00:30:00Z');
-    const result = await followWriter({ database, clock }, RDS, {
+    const result = await followWriter({ database, stores: NO_STORES, clock }, RDS, {
       writer: 'us-west-2',
       handled: HANDLED,
       retiredLabel: 'pre-failover',
@@ -211,7 +233,7 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
     const follows = fakeDatabase({
       'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-west-2' },
     });
-    const out = await followWriter({ database: follows, clock }, RDS, {
+    const out = await followWriter({ database: follows, stores: NO_STORES, clock }, RDS, {
       writer: 'us-west-2',
       handled: HANDLED,
       retiredLabel: 'pre-failover',
@@ -233,17 +255,20 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
     transient.failNext = Object.assign(new Error('eu-west-1 is not answering'), {
       name: 'ServiceUnavailable',
     });
-    const first = await followWriter({ database: transient, clock }, RDS, options);
+    const first = await followWriter({ database: transient, stores: NO_STORES, clock }, RDS, options);
     expect(first.settled).toBe(false);
     expect(first.followers[1]).toMatchObject({ state: 'unreachable', final: false });
-    const second = await followWriter({ database: transient, clock }, RDS, { ...options, previous: first });
+    const second = await followWriter({ database: transient, stores: NO_STORES, clock }, RDS, {
+      ...options,
+      previous: first,
+    });
     expect(second.followers[1]).toMatchObject({ state: 'renaming' });
 
     const permanent = fakeDatabase({
       'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-east-1' },
     });
     permanent.failNext = Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' });
-    const refused = await followWriter({ database: permanent, clock }, RDS, options);
+    const refused = await followWriter({ database: permanent, stores: NO_STORES, clock }, RDS, options);
     expect(refused.settled).toBe(true);
     expect(refused.followers[1]).toMatchObject({
       state: 'left',
@@ -258,9 +283,12 @@ describe('followWriter (RDS): a replica of the old primary is renamed, kept and 
     });
     const clock = clockAt('2030-01-01T00:30:00Z');
     const options = { writer: 'us-west-2', handled: HANDLED, retiredLabel: 'pre-failover' };
-    const first = await followWriter({ database, clock }, RDS, options);
+    const first = await followWriter({ database, stores: NO_STORES, clock }, RDS, options);
     clock.set(new Date(Date.parse('2030-01-01T00:30:00Z') + (FOLLOW_LIMIT_SECONDS + 1) * 1000).toISOString());
-    const late: FollowResult = await followWriter({ database, clock }, RDS, { ...options, previous: first });
+    const late: FollowResult = await followWriter({ database, stores: NO_STORES, clock }, RDS, {
+      ...options,
+      previous: first,
+    });
     expect(late.settled).toBe(true);
     expect(late.followers[1]).toMatchObject({
       state: 'left',
@@ -281,7 +309,7 @@ describe('followWriter (Aurora): Aurora rebuilds its secondaries itself', () => 
       'eu-west-1': { role: 'replica', available: false, sourceRegion: 'us-west-2' },
     });
     const clock = clockAt('2030-01-01T00:30:00Z');
-    const result = await followWriter({ database, clock }, AURORA, {
+    const result = await followWriter({ database, stores: NO_STORES, clock }, AURORA, {
       writer: 'us-west-2',
       handled: HANDLED,
       retiredLabel: 'pre-failover',
@@ -301,7 +329,7 @@ describe('followWriter (Aurora): Aurora rebuilds its secondaries itself', () => 
       'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-east-1' },
     });
     const clock = clockAt('2030-01-01T00:30:00Z');
-    const result = await followWriter({ database, clock }, AURORA, {
+    const result = await followWriter({ database, stores: NO_STORES, clock }, AURORA, {
       writer: 'us-west-2',
       handled: HANDLED,
       retiredLabel: 'pre-failover',
@@ -316,5 +344,113 @@ describe('retiredIdentifier', () => {
     const id = retiredIdentifier('a'.repeat(70), new Date('2030-01-01T00:30:00Z'), 'pre-failover');
     expect(id).toHaveLength(63);
     expect(id.endsWith('-pre-failover-203001010030')).toBe(true);
+  });
+});
+
+describe("followWriter: the stores' members follow the new primary by themselves, or the record says why not", () => {
+  const database = () =>
+    fakeDatabase({
+      'us-west-2': { role: 'standalone', available: true, sourceRegion: undefined },
+      'eu-west-1': { role: 'replica', available: true, sourceRegion: 'us-west-2' },
+    });
+  const handled = { 'us-east-1': 'the old primary: left to the failback' };
+  const options = { writer: 'us-west-2', handled, retiredLabel: 'pre-failover' };
+
+  function storesAt(roles: Record<string, StoreStatus | Error>): StoresPort & { described: string[] } {
+    const described: string[] = [];
+    return {
+      described,
+      describe: (_app, _store, region) => {
+        described.push(region);
+        const status = roles[region];
+        if (status === undefined) return Promise.reject(new Error(`no member in ${region}`));
+        return status instanceof Error ? Promise.reject(status) : Promise.resolve(status);
+      },
+      promote: () => Promise.reject(new Error('followWriter promotes nothing')),
+      lagHistory: () => Promise.reject(new Error('followWriter reads no lag')),
+    };
+  }
+
+  it('names each member: a secondary of the writer follows, one still joining is asked again', async () => {
+    const stores = storesAt({
+      'us-east-1': { role: 'secondary', available: false, sourceRegion: 'us-west-2' },
+      'eu-west-1': { role: 'secondary', available: true, sourceRegion: 'us-west-2' },
+    });
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const result = await followWriter({ database: database(), stores, clock }, WITH_STORE, options);
+    expect(result.stores).toEqual([
+      {
+        store: 'budgets',
+        region: 'us-east-1',
+        state: 'building',
+        final: false,
+        detail: 'joining ldgnf-ai-gateway-budgets as a secondary of us-west-2',
+      },
+      {
+        store: 'budgets',
+        region: 'eu-west-1',
+        state: 'follows',
+        final: true,
+        detail: 'a secondary of us-west-2',
+      },
+    ]);
+    expect(result.settled).toBe(false);
+    expect(result.summary).toContain('eu-west-1 (store budgets): a secondary of us-west-2');
+    expect(stores.described).toEqual(['us-east-1', 'eu-west-1']);
+  });
+
+  const unavailable = (region: string): Error => {
+    const down = new Error(`${region} is unavailable`);
+    down.name = 'ServiceUnavailableException';
+    (down as Error & { $metadata: unknown }).$metadata = { httpStatusCode: 503 };
+    return down;
+  };
+
+  it("leaves another primary to a person, and does not wait for the old primary's region", async () => {
+    const stores = storesAt({
+      'us-east-1': unavailable('us-east-1'),
+      'eu-west-1': { role: 'primary', available: true, sourceRegion: undefined },
+    });
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const result = await followWriter({ database: database(), stores, clock }, WITH_STORE, options);
+    expect(result.stores).toEqual([
+      expect.objectContaining({
+        region: 'us-east-1',
+        state: 'left',
+        final: true,
+        detail: expect.stringContaining(
+          'ElastiCache makes it a secondary of us-west-2 once it does',
+        ) as unknown,
+      }),
+      {
+        store: 'budgets',
+        region: 'eu-west-1',
+        state: 'left',
+        final: true,
+        detail: "the primary, not a secondary of us-west-2: a person's decision (docs/stores.md)",
+      },
+    ]);
+  });
+
+  it('asks an unanswering region again, and gives up at the limit', async () => {
+    const stores = storesAt({
+      'us-east-1': { role: 'secondary', available: true, sourceRegion: 'us-west-2' },
+      'eu-west-1': unavailable('eu-west-1'),
+    });
+    const clock = clockAt('2030-01-01T00:30:00Z');
+    const first = await followWriter({ database: database(), stores, clock }, WITH_STORE, options);
+    expect(first.stores?.[1]).toMatchObject({ region: 'eu-west-1', state: 'unreachable', final: false });
+    expect(first.settled).toBe(false);
+    clock.set('2030-01-01T00:46:00Z');
+    const late = await followWriter({ database: database(), stores, clock }, WITH_STORE, {
+      ...options,
+      previous: first,
+    });
+    expect(late.stores?.[1]).toMatchObject({
+      region: 'eu-west-1',
+      state: 'left',
+      final: true,
+      detail: expect.stringContaining('given up 900 s after the writer moved') as unknown,
+    });
   });
 });
