@@ -52,6 +52,11 @@ export interface LatencyModel {
   readonly auroraSecondaryRebuildSeconds: number;
   /** ElastiCache Global Datastore failover (FailoverGlobalReplicationGroup) until the new primary writes. */
   readonly storeFailoverSeconds: number;
+  /**
+   * A store's old primary, demoted while its region was down, from the region's return until it has
+   * resynchronized as a secondary of the new primary (its member `associating`).
+   */
+  readonly storeResyncSeconds: number;
   /** A pod from scheduling to ready on a node that already runs. */
   readonly podStartSeconds: number;
   /** An EKS managed node group from a larger desired size to new nodes that are Ready. */
@@ -149,6 +154,11 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // disaster recovery workshop gives "RTO: 1 minute"
   // (disaster-recovery.workshop.aws/en/services/databases/elasticache/global-datastore.html).
   storeFailoverSeconds: 60,
+  // AWS gives no figure for a member's resynchronization; its console shows a secondary as
+  // "Associating" until it is "Associated" (Redis-Global-Datastores-Console.html), and "adding the
+  // cluster as secondary wipes data" (Redis-Global-Datastores-Getting-Started.html), so a full sync.
+  // Five minutes is a planning figure (scenarios can set it).
+  storeResyncSeconds: 300,
   // A container image already cached on a warm node, readiness probe passing: about 30 seconds.
   podStartSeconds: 30,
   // docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html: new EC2 instances boot and join
@@ -226,6 +236,14 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     source:
       'aurora-global-database-disaster-recovery.html: a managed switchover or failover takes about a minute, a failover with data loss on the order of minutes',
     path: 'failover',
+  },
+  {
+    key: 'storeResyncSeconds',
+    low: 60,
+    high: 3600,
+    source:
+      'Redis-Global-Datastores-Console.html: a secondary is "Associating" until "Associated"; no figure, a full sync by the data\'s size',
+    path: 'failback',
   },
   {
     key: 'storeFailoverSeconds',

@@ -16,6 +16,12 @@ export interface MemberSim {
    * as Aurora's is, a metric that stops).
    */
   stalledSince: number | undefined;
+  /**
+   * A primary demoted while its region was down: it resynchronizes once the region is back, until
+   * `resyncUntil` (member `associating`, no lag published).
+   */
+  demotedWhileDown: boolean;
+  resyncUntil: number | undefined;
   /** What its lag metric said from each instant on: the value, and whether it was published. */
   readonly lagLog: { readonly at: number; readonly lagSeconds: number; readonly publishing: boolean }[];
 }
@@ -94,6 +100,8 @@ export class StoresSim {
             role: i === 0 ? 'primary' : 'secondary',
             lagSeconds: 0,
             stalledSince: undefined,
+            demotedWhileDown: false,
+            resyncUntil: undefined,
             lagLog: [{ at: -Infinity, lagSeconds: 0, publishing: i !== 0 }],
           });
         });
@@ -139,7 +147,7 @@ export class StoresSim {
         region: m.region,
         replicationGroupId: m.replicationGroupId,
         role: m.role === 'primary' ? 'PRIMARY' : 'SECONDARY',
-        status: 'associated',
+        status: m.resyncUntil === undefined ? 'associated' : 'associating',
       })),
     };
   }
@@ -209,6 +217,8 @@ export class StoresSim {
       store.failover = undefined;
       store.status = 'available';
       for (const m of store.members.values()) {
+        if (m.role === 'primary' && m !== member && this.#faults.isOutage(m.region))
+          m.demotedWhileDown = true;
         m.role = m === member ? 'primary' : 'secondary';
         m.lagSeconds = m === member ? 0 : (this.#regionLag.get(m.region) ?? 0);
         m.stalledSince = undefined;
@@ -284,6 +294,30 @@ export class StoresSim {
           member.stalledSince = undefined;
         }
       }
+      const back = store.members.get(region);
+      if (!down && back?.demotedWhileDown === true) {
+        // The old primary comes back as a secondary of the new one and is synchronized from it anew.
+        back.demotedWhileDown = false;
+        const until = this.#clock.seconds + this.#latency.storeResyncSeconds;
+        back.resyncUntil = until;
+        this.#note({
+          kind: 'database',
+          application: store.application,
+          region,
+          text: `${store.config.name}: ${back.replicationGroupId} rejoins as a secondary and resynchronizes`,
+        });
+        this.#clock.schedule(until, () => {
+          back.resyncUntil = undefined;
+          this.#track(store);
+          this.#note({
+            kind: 'database',
+            application: store.application,
+            region,
+            text: `${store.config.name}: ${back.replicationGroupId} is an associated secondary again`,
+          });
+          this.#changed(store.application);
+        });
+      }
       this.#track(store);
       this.#changed(store.application);
     }
@@ -300,6 +334,7 @@ export class StoresSim {
       const publishing =
         member.role === 'secondary' &&
         member.stalledSince === undefined &&
+        member.resyncUntil === undefined &&
         !this.#faults.isOutage(member.region);
       const last = member.lagLog.at(-1);
       if (last?.publishing === publishing && last.lagSeconds === member.lagSeconds) continue;

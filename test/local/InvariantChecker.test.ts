@@ -148,6 +148,32 @@ describe('InvariantChecker', () => {
     );
   });
 
+  it('reports invariant 6 when answers name two regions whose members of one store both take writes', async () => {
+    const { world, clock, checker } = setup();
+    // No AWS API makes two primaries of one Global Datastore; a model error (or a hand edit) could.
+    world.stores.store(APP, 'budgets').members.get('us-west-2')!.role = 'primary';
+    world.changeWeights(APP, { 'us-east-1': 50, 'us-west-2': 50 });
+    await clock.runUntil(300);
+    expect(checker.violations.map((v) => v.message)).toContain(
+      'DNS answers for ai-gateway name us-east-1 and us-west-2, whose members of the store budgets all accept writes',
+    );
+  });
+
+  it('reports invariant 3 when an automatic failover promotes a store past the lag budget', async () => {
+    const { world, clock, checker } = setup();
+    world.stores.setLag('us-west-2', 45);
+    await clock.runUntil(60);
+    world.setRegionOutage('us-east-1', true);
+    world.stores.failover(world.stores.store(APP, 'budgets'), 'us-west-2', {
+      planned: false,
+      by: 'automatic',
+    });
+    await clock.runUntil(200);
+    expect(checker.violations.map((v) => v.message)).toContain(
+      'an automatic failover promoted the store budgets of ai-gateway in us-west-2 with 45 s of replica lag, past its budget of 30 s, without a human',
+    );
+  });
+
   it('lets a failback bring traffic back to the old primary', async () => {
     const executions = [execution('failback', 'failback-1', { status: 'RUNNING' })];
     const { world, clock, checker } = setup(executions, 'us-west-2');
