@@ -19,6 +19,13 @@ import { promoteStores, storesBehind, storesReadyToSwitch } from '../failover/st
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
 export const REPLICA_LIMIT_SECONDS = 4 * 3600;
 
+/**
+ * How long SwitchWriter waits, from the source's fence, for the writer's replica (and each store's
+ * member) to catch up before it gives up: all traffic is on the target by then, writing across
+ * regions to the source, and a replica that has not caught up in half an hour needs a person.
+ */
+export const SWITCH_CATCH_UP_LIMIT_SECONDS = 1800;
+
 interface WithRequest {
   readonly request: FailbackRequest;
 }
@@ -481,17 +488,37 @@ export class FailbackSteps extends ApplicationSteps {
    * and the source is fenced and drained. Aurora: a global switchover (no data loss). RDS: promotion of
    * the replica only once it has replayed everything (lag 0); until then it reports `waiting`.
    */
-  async switchWriter({ request, executionName }: WithRequest & { executionName: string }): Promise<{
+  async switchWriter({
+    request,
+    executionName,
+    fencedAt,
+  }: WithRequest & { executionName: string; fencedAt?: string }): Promise<{
     started: boolean;
     lagSeconds: number | null;
     at: string;
   }> {
     const a = this.app(request);
+    const wait = (lagSeconds: number | null, what: string) => {
+      const waited =
+        fencedAt === undefined ? 0 : (this.deps.clock.now().getTime() - new Date(fencedAt).getTime()) / 1000;
+      if (waited > SWITCH_CATCH_UP_LIMIT_SECONDS) {
+        throw new NotReadyError(
+          `not caught up ${SWITCH_CATCH_UP_LIMIT_SECONDS} s after ${request.sourceRegion} was fenced for the writer's switch (${what}); the writer stays in ${request.sourceRegion} and all traffic on ${request.targetRegion}`,
+        );
+      }
+      return { started: false, lagSeconds, at: this.now() };
+    };
     if (a.database.engine === 'rds-read-replica') {
       const status = await this.deps.estate.database.describe(a, request.targetRegion);
       if (status.role === 'replica') {
         const lag = await this.deps.estate.metrics.replicaLagSeconds(a, request.targetRegion);
-        if (lag === undefined || lag > 0) return { started: false, lagSeconds: lag ?? null, at: this.now() };
+        if (lag === undefined || lag > 0)
+          return wait(
+            lag ?? null,
+            lag === undefined
+              ? `no lag datapoint for the replica in ${request.targetRegion}`
+              : `the replica in ${request.targetRegion} lags ${lag} s`,
+          );
       }
     }
     // A Global Datastore's failover has no switchover mode: each store's member must have caught up
@@ -502,7 +529,7 @@ export class FailbackSteps extends ApplicationSteps {
       request.targetRegion,
       request.sourceRegion,
     );
-    if (!stores.ready) return { started: false, lagSeconds: stores.lagSeconds, at: this.now() };
+    if (!stores.ready) return wait(stores.lagSeconds, stores.detail);
     // The database first: a switch it refuses leaves the stores where they are, for a clean second run.
     const options = { planned: true, by: `failback:${executionName}` };
     await this.deps.estate.database.promote(a, request.targetRegion, options);

@@ -128,6 +128,61 @@ describe('the failback switches a store only once it has caught up', () => {
     expect(back.at).toBeGreaterThanOrEqual(7000);
     expect(back.text).toContain('(lag 0 s)');
   });
+
+  it('gives up half an hour after the fence when a member never catches up, saying where things stand', async () => {
+    const report = await rehearse({
+      events: [
+        OUTAGE,
+        RECOVERY,
+        { at: 3000, fault: 'store-lag', region: 'us-east-1', seconds: 5 },
+        APPROVE_FAILBACK,
+      ],
+      until: 12000,
+    });
+    expect(report.violations).toEqual([]);
+    const failback = report.executions.find((e) => e.workflow === 'failback')!;
+    expect(failback.status).toBe('FAILED');
+    const record = ledgerOf(report, failback.name) as {
+      status: string;
+      error?: { name: string; cause: string };
+    };
+    expect(record.status).toBe('FAILED');
+    expect(record.error?.cause).toContain(
+      "not caught up 1800 s after us-west-2 was fenced for the writer's switch (store budgets's member in us-east-1 lags 5 s); the writer stays in us-west-2 and all traffic on us-east-1",
+    );
+    // Nothing was switched: the store's primary and the database's writer are still in us-west-2.
+    expect(storeNotes(report).filter((n) => n.text.includes('to ai-gateway-budgets-use1 started'))).toEqual(
+      [],
+    );
+    const fence = failback.states.find((st) => st.name === 'FenceSourceForSwitch')!;
+    const gaveUp = failback.states.filter((st) => st.name === 'SwitchWriter').at(-1)!;
+    expect(gaveUp.enteredAt - fence.exitedAt!).toBeGreaterThanOrEqual(1800);
+  });
+
+  it('finishes the switch when the same failback is started again once the member has caught up', async () => {
+    const report = await rehearse({
+      events: [
+        OUTAGE,
+        RECOVERY,
+        { at: 3000, fault: 'store-lag', region: 'us-east-1', seconds: 5 },
+        APPROVE_FAILBACK,
+        { at: 11000, recover: 'store-lag', region: 'us-east-1' },
+        { at: 11100, start: 'failback', input: { application: 'ai-gateway', targetRegion: 'us-east-1' } },
+        { at: 11200, approve: 'failback', by: 'U0APPROVER' },
+      ],
+      until: 18000,
+    });
+    expect(report.violations).toEqual([]);
+    const runs = report.executions
+      .filter((e) => e.workflow === 'failback')
+      .sort((a, b) => a.startedAt - b.startedAt);
+    expect(runs.map((r) => r.status)).toEqual(['FAILED', 'SUCCEEDED']);
+    // The second run resumed at the switch: it shifted no traffic again.
+    expect(runs[1]!.states.map((st) => st.name)).not.toContain('ShiftStep');
+    const back = storeNotes(report).find((n) => n.text.includes('to ai-gateway-budgets-use1 started'))!;
+    expect(back.at).toBeGreaterThan(11200);
+    expect(back.text).toContain('(lag 0 s)');
+  });
 });
 
 describe("the trigger's choice of standby weighs the stores' lag", () => {
