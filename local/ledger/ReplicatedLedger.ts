@@ -86,8 +86,8 @@ export class ReplicatedLedger {
       listRunsBetween: (application, kind, range, limit) =>
         base.listRunsBetween(application, kind, range, limit),
       listRunsByKind: (kind, limit) => base.listRunsByKind(kind, limit),
-      acquireLock: async (application, owner, now, leaseSeconds): Promise<AcquireLockResult> => {
-        const result = await base.acquireLock(application, owner, now, leaseSeconds);
+      acquireLock: async (application, owner, now, leaseSeconds, purpose): Promise<AcquireLockResult> => {
+        const result = await base.acquireLock(application, owner, now, leaseSeconds, purpose);
         if (result.acquired) {
           await this.stamp(region, lockKey(application));
           this.replicate(region, lockKey(application));

@@ -15,6 +15,7 @@ import type {
   HealthRecord,
   Ledger,
   LockLease,
+  LockPurpose,
   RunKind,
   RunRecord,
   RunStatus,
@@ -157,6 +158,7 @@ export class DynamoLedger implements Ledger {
     owner: string,
     now: Date,
     leaseSeconds: number,
+    purpose?: LockPurpose,
   ): Promise<AcquireLockResult> {
     const nowMs = now.getTime();
     if (Number.isNaN(nowMs))
@@ -172,6 +174,7 @@ export class DynamoLedger implements Ledger {
       owner,
       acquiredAt: now.toISOString(),
       leaseExpiresAt: new Date(expiryMs).toISOString(),
+      ...(purpose === undefined ? {} : { purpose }),
     };
     const input: PutItemCommandInput = {
       TableName: this.#tableName,
@@ -181,6 +184,14 @@ export class DynamoLedger implements Ledger {
         owner: { S: owner },
         acquiredAt: { S: lease.acquiredAt },
         leaseExpiresAt: { S: lease.leaseExpiresAt },
+        ...(purpose === undefined
+          ? {}
+          : {
+              purposeWorkflow: { S: purpose.workflow },
+              ...(purpose.targetRegion === undefined
+                ? {}
+                : { purposeTargetRegion: { S: purpose.targetRegion } }),
+            }),
         // Fractional epoch seconds (milliseconds kept) so the condition agrees exactly with leaseExpiresAt.
         leaseExpiresAtEpoch: { N: String(expiryMs / 1000) },
         [LEDGER_SCHEMA.expiryAttribute]: {
@@ -368,6 +379,16 @@ function toLease(raw: Record<string, AttributeValue>): LockLease {
     owner: requireString(item, 'owner', where),
     acquiredAt: requireString(item, 'acquiredAt', where),
     leaseExpiresAt: requireString(item, 'leaseExpiresAt', where),
+    ...(typeof item.purposeWorkflow === 'string'
+      ? {
+          purpose: {
+            workflow: item.purposeWorkflow,
+            ...(typeof item.purposeTargetRegion === 'string'
+              ? { targetRegion: item.purposeTargetRegion }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -42,7 +42,16 @@ export async function quarantineOldWriter(
   if (group === undefined) return none(`no quarantine security group is configured for ${region}`);
   const now = deps.clock.now();
   const lock = await deps.ledger.getLock(app.name);
-  const last = await promotedElsewhere(app, region, deps.ledger);
+  // A failover still running (its record is written when it ends) names its target in its lock.
+  const live = lock !== undefined && new Date(lock.leaseExpiresAt) > now;
+  const running =
+    live &&
+    lock.purpose?.workflow === 'failover' &&
+    lock.purpose.targetRegion !== undefined &&
+    lock.purpose.targetRegion !== region
+      ? { target: lock.purpose.targetRegion, executionName: lock.owner }
+      : undefined;
+  const last = running ?? (await promotedElsewhere(app, region, deps.ledger));
   // The failover that moved the writer away may still hold the lock while the other regions'
   // databases are made to follow the new writer (FollowWriter, after its record): cutting this old
   // writer off is that run's own intent. Any other holder (a failback promotes this region's database

@@ -176,10 +176,15 @@ export class FailoverSteps {
 
   /** AcquireLock: the application's lock with a lease; a second run finds it held and is skipped. */
   async acquireLock(payload: {
-    request: { application: string };
+    request: { application: string; targetRegion?: string };
     executionName: string;
     /** A longer lease for a run that waits for a person (a failback's approval); at most two days. */
     leaseSeconds?: number;
+    /**
+     * The workflow taking it, kept with the lease: a failover's lock names the region it promotes, so
+     * the quarantine cuts off a returning old writer while that failover still runs (before its record).
+     */
+    workflow?: string;
   }): Promise<{ acquired: boolean; heldBy: string | null }> {
     const lease = Math.min(Math.max(payload.leaseSeconds ?? LOCK_LEASE_SECONDS, 60), 2 * 86400);
     const result = await this.deps.ledger.acquireLock(
@@ -187,6 +192,14 @@ export class FailoverSteps {
       payload.executionName,
       this.deps.clock.now(),
       lease,
+      payload.workflow === undefined
+        ? undefined
+        : {
+            workflow: payload.workflow,
+            ...(payload.request.targetRegion === undefined
+              ? {}
+              : { targetRegion: payload.request.targetRegion }),
+          },
     );
     return { acquired: result.acquired, heldBy: result.acquired ? null : result.heldBy.owner };
   }

@@ -64,6 +64,14 @@ export interface LockLease {
   readonly acquiredAt: string;
   /** ISO-8601 UTC; after this instant the lock is free for anyone to take. */
   readonly leaseExpiresAt: string;
+  /** What the holder is doing, when it said: a failover names the region it moves the writer to. */
+  readonly purpose?: LockPurpose;
+}
+
+/** What a lock's holder is doing: its workflow, and for a failover the region it promotes. */
+export interface LockPurpose {
+  readonly workflow: string;
+  readonly targetRegion?: string;
 }
 
 export type AcquireLockResult =
@@ -110,6 +118,8 @@ export interface Ledger {
     owner: string,
     now: Date,
     leaseSeconds: number,
+    /** Kept with the lease (and replaced by the next acquisition), for readers such as the quarantine. */
+    purpose?: LockPurpose,
   ): Promise<AcquireLockResult>;
   /** Releases the lock if `owner` holds it; returns whether it did. Releasing twice is harmless. */
   releaseLock(application: string, owner: string): Promise<boolean>;

@@ -274,6 +274,25 @@ describe('DynamoLedger', () => {
       expect(ddb.commandCalls(PutItemCommand)[0]!.args[0].input).toEqual(ACQUIRE_INPUT);
     });
 
+    it("keeps the holder's purpose with the lease, and reads it back", async () => {
+      ddb.on(PutItemCommand).resolves({});
+      const purpose = { workflow: 'failover', targetRegion: 'us-west-2' };
+      const result = await ledger().acquireLock('ai-gateway', 'auto-ai-gateway-1', NOW, 900, purpose);
+      expect(result).toMatchObject({ acquired: true, lease: { owner: 'auto-ai-gateway-1', purpose } });
+      expect(ddb.commandCalls(PutItemCommand)[0]!.args[0].input.Item).toMatchObject({
+        purposeWorkflow: { S: 'failover' },
+        purposeTargetRegion: { S: 'us-west-2' },
+      });
+      ddb.on(GetItemCommand).resolves({
+        Item: {
+          ...HOLDER_ITEM,
+          purposeWorkflow: { S: 'failover' },
+          purposeTargetRegion: { S: 'us-west-2' },
+        },
+      });
+      await expect(ledger().getLock('ai-gateway')).resolves.toEqual({ ...HOLDER, purpose });
+    });
+
     it('returns the holder from the failed condition without reading when DynamoDB returns the item', async () => {
       ddb.on(PutItemCommand).rejects(conditionFailed(HOLDER_ITEM));
       const result = await ledger().acquireLock('ai-gateway', 'drill-ai-gateway-0002', NOW, 900);

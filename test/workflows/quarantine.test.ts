@@ -69,6 +69,26 @@ describe('quarantine of the old writer (the default outage, on the AWS twin)', (
     expect(last?.regions).toEqual(['us-west-2']);
   });
 
+  it('cuts the old writer off while the failover that promoted its standby still runs (its lock names the target)', async () => {
+    // Route 53's API returns with us-east-1 just after one of ShiftTraffic's backed-off retries: the
+    // failover runs on for minutes, and has written no record yet, when the old writer answers.
+    const promotion = [
+      { at: 0, fault: 'region-outage', region: 'us-east-1' },
+      { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 4 },
+      { at: 0, fault: 'database-backup', region: 'us-west-2' },
+      { at: 900, recover: 'database-backup', region: 'us-west-2' },
+      { at: 2400, recover: 'region-outage', region: 'us-east-1' },
+    ];
+    const report = await rehearse({ events: promotion, until: 3600 });
+    expect(report.violations).toEqual([]);
+    const moved = report.timeline.find((t) =>
+      t.text.startsWith('ai-gateway-db-use1 moved to security group'),
+    )!;
+    const [run] = report.executions.filter((e) => e.workflow === 'failover');
+    // Quarantined before the failover ended.
+    expect(moved.at).toBeLessThan(run!.stoppedAt!);
+  });
+
   it('reports the old writer as a split brain at the database when no quarantine group is configured', async () => {
     const without = await rehearse({
       events,
