@@ -18,6 +18,7 @@ import {
   type FailedFailoverState,
 } from './failureMessage.ts';
 import {
+  classifyError,
   InvalidInputError,
   NotReadyError,
   PreconditionFailedError,
@@ -492,10 +493,26 @@ export class FailoverSteps {
             ? 'automatic'
             : `human:${executionName}`,
     };
-    const [status, stores] = await Promise.all([
+    const [database, promoted] = await Promise.allSettled([
       this.deps.estate.database.promote(a, request.targetRegion, options),
       promoteStores(this.deps.estate.stores, a, request.targetRegion, options),
     ]);
+    if (database.status === 'rejected' || promoted.status === 'rejected') {
+      // Retried or failed as the error is; its message says what the other side already began, for
+      // whoever reads the failure (a promotion cannot be undone; a second run finds it done).
+      const failure = classifyError(
+        database.status === 'rejected' ? database.reason : (promoted as PromiseRejectedResult).reason,
+      );
+      const begun = [
+        ...(database.status === 'fulfilled' ? [`the database's promotion in ${request.targetRegion}`] : []),
+        ...(promoted.status === 'fulfilled' && a.stores.length > 0
+          ? [`the failover of ${a.stores.map((s) => `store ${s.name}`).join(', ')}`]
+          : []),
+      ];
+      if (begun.length > 0) failure.message = `${failure.message} (${begun.join(' and ')} already begun)`;
+      throw failure;
+    }
+    const [status, stores] = [database.value, promoted.value];
     return {
       status,
       lagSeconds: lag ?? null,

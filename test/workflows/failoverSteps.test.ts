@@ -111,6 +111,26 @@ describe('failover steps run twice', () => {
     ]);
   });
 
+  it("says what the other side already began when the database's promotion or a store's failover fails", async () => {
+    const { steps, request, run, world } = await setup();
+    // The replica is backing up: RDS refuses its promotion for now, the store's failover starts.
+    world.setDatabaseBackup('us-west-2', true);
+    const refused = run(steps.promoteDatabase({ request, executionName: 'x' }));
+    await expect(refused).rejects.toMatchObject({ name: 'DatabaseBusyError' });
+    await expect(refused).rejects.toThrow(/\(the failover of store budgets already begun\)$/);
+    world.setDatabaseBackup('us-west-2', false);
+    // The retry promotes the database; the store's failover, already running, is not asked twice.
+    expect(await run(steps.promoteDatabase({ request, executionName: 'x' }))).toMatchObject({
+      status: 'started',
+    });
+    expect(
+      world.timeline.filter((e) => e.kind === 'database' && e.text.includes('started')).map((e) => e.text),
+    ).toEqual([
+      'budgets: failover of ldgnf-ai-gateway-budgets to ai-gateway-budgets-usw2 started (lag 0 s)',
+      'promotion of ai-gateway-db-usw2 started (lag 0 s)',
+    ]);
+  });
+
   it('scales once: the second scaling asks for what is already there', async () => {
     const { steps, request, run, world } = await setup();
     await run(steps.scaleNodeGroups({ request }));
