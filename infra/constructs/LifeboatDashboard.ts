@@ -23,7 +23,7 @@ import {
   LIFEBOAT_NAMESPACE,
   RTO_METRIC,
 } from '../../shared/aws/trafficMetrics.ts';
-import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
+import type { ApplicationConfig, StoreConfig } from '../../shared/config/LifeboatConfig.ts';
 import { DETECTION_REGION } from '../../shared/config/naming.ts';
 
 /** One workflow's state machine, as the dashboard graphs and alarms on it. */
@@ -224,7 +224,10 @@ export class LifeboatDashboard extends Construct {
         }),
         new GraphWidget({
           title: `${app.name}: replica lag (s)`,
-          left: standbys.map((r) => replicaLag(app, r)),
+          left: [
+            ...standbys.map((r) => replicaLag(app, r)),
+            ...app.stores.flatMap((store) => standbys.map((r) => storeLag(store, r))),
+          ],
           leftYAxis: { min: 0 },
           leftAnnotations: [{ value: app.automation.maxReplicaLagSeconds, label: 'automatic budget' }],
           width: 8,
@@ -314,6 +317,22 @@ function healthChecks(app: ApplicationConfig, ids: Readonly<Record<string, strin
       period: Duration.minutes(1),
     }),
   ];
+}
+
+/**
+ * A store member's `GlobalDatastoreReplicationLag` (seconds), in its region: ElastiCache publishes it
+ * per node (`CacheClusterId` `<replication group>-<node>`), so a search on the replication group's id
+ * (a partial match of the dimension's value, search-expression-syntax.html) finds its nodes, and the
+ * worst of them is the member's lag.
+ */
+function storeLag(store: StoreConfig, region: string): IMetric {
+  const group = store.replicationGroups[region] ?? '';
+  return new MathExpression({
+    expression: `MAX(SEARCH('{AWS/ElastiCache,CacheClusterId} MetricName="GlobalDatastoreReplicationLag" CacheClusterId=${group}', 'Maximum', 60))`,
+    searchRegion: region,
+    label: `${region} store ${store.name}`,
+    period: Duration.minutes(1),
+  });
 }
 
 function replicaLag(app: ApplicationConfig, region: string): IMetric {

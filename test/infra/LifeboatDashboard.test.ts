@@ -55,6 +55,11 @@ describe('LifeboatDashboard', () => {
   it('reads replica lag in each replica’s region, and the weights and RTO from every control-plane region', () => {
     expect(text).toMatch(/ReplicaLag[^\]]*ai-gateway-db-euw1[^\]]*\\"region\\":\\"eu-west-1\\"/);
     expect(text).toContain('AuroraGlobalDBReplicationLag');
+    // The example's store: its members' lag, searched by replication group in each standby's region.
+    expect(text).toMatch(
+      /MAX\(SEARCH\('\{AWS\/ElastiCache,CacheClusterId\} MetricName=\\+"GlobalDatastoreReplicationLag\\+" CacheClusterId=ai-gateway-budgets-usw2', 'Maximum', 60\)\)/,
+    );
+    expect(text).toMatch(/ai-gateway-budgets-euw1[^\]]*\\"region\\":\\"eu-west-1\\"/);
     for (const from of config.controlPlaneRegions) {
       expect(text).toMatch(new RegExp(`DnsWeight[^\\]]*\\\\"region\\\\":\\\\"${from}\\\\"`));
       expect(text).toMatch(new RegExp(`RtoSeconds[^\\]]*\\\\"region\\\\":\\\\"${from}\\\\"`));
