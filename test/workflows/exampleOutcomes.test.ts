@@ -30,6 +30,25 @@ describe('example scenarios end as their descriptions say (on the AWS twin)', ()
     expect(report.violations).toEqual([]);
   });
 
+  it("store-lag-over-budget: asks a person naming the store, promotes the database and the store once approved, RPO the store's 45 s", async () => {
+    const report = await example('store-lag-over-budget.json');
+    expect(report.violations).toEqual([]);
+    const [run, ...others] = report.executions;
+    expect(others).toEqual([]);
+    expect(run).toMatchObject({ workflow: 'failover', status: 'SUCCEEDED' });
+    expect(report.slack.some((m) => /store budgets: replica lag 45 s \(budget 30 s\)/.test(m.text))).toBe(
+      true,
+    );
+    expect(promotions(report)).toHaveLength(1);
+    expect(
+      report.timeline.some((t) => t.text.startsWith('budgets: failover of ldgnf-ai-gateway-budgets')),
+    ).toBe(true);
+    expect(ledgerOf(report, run!.name)).toMatchObject({
+      status: 'SUCCEEDED',
+      details: expect.objectContaining({ rpoSeconds: 45 }) as unknown,
+    });
+  });
+
   it("drain-guard-breach: the first drain rolls back on us-west-2's errors, the second drains us-east-1, the undrain brings it back", async () => {
     const report = await example('drain-guard-breach.json');
     expect(report.violations).toEqual([]);

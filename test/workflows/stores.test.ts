@@ -86,6 +86,30 @@ describe('a store beside the database: an outage, the automatic failover and the
   });
 });
 
+describe('a manual dry run with a store', () => {
+  it("lists the store's failover in its plan and the store's lag in its check, and changes nothing", async () => {
+    const report = await rehearse({
+      events: [
+        { at: 0, fault: 'store-lag', region: 'us-west-2', seconds: 3 },
+        {
+          at: 60,
+          start: 'failover',
+          input: { application: 'ai-gateway', targetRegion: 'us-west-2', dryRun: true },
+        },
+      ],
+      until: 600,
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = failovers(report);
+    const text = JSON.stringify(ledgerOf(report, run!.name));
+    expect(text).toContain(
+      'fail the Global Datastore ldgnf-ai-gateway-budgets (store budgets) over to ai-gateway-budgets-usw2 in us-west-2',
+    );
+    expect(text).toContain('store budgets: replica lag 3 s (budget 30 s)');
+    expect(storeNotes(report)).toEqual([]);
+  });
+});
+
 describe('CheckDatabase waits for the stores as for the database', () => {
   it('moves traffic only once the store writes, when its failover outlasts the promotion', async () => {
     // The store's failover takes 15 minutes here, far longer than RDS's promotion.
