@@ -140,15 +140,7 @@ export async function followWriter(
             };
       if (previous?.renamedTo !== undefined) follower = { ...follower, renamedTo: previous.renamedTo };
     }
-    if (!follower.final && overdue) {
-      follower = {
-        ...follower,
-        state: 'left',
-        final: true,
-        detail: `${follower.detail}; given up ${FOLLOW_LIMIT_SECONDS} s after the writer moved`,
-      };
-    }
-    followers.push(follower);
+    followers.push(givenUpWhenOverdue(follower, overdue));
   }
   const stores = await storeFollowers(
     deps.stores,
@@ -168,6 +160,17 @@ export async function followWriter(
       ...stores.map((f) => `${f.region} (store ${f.store}): ${f.detail}`),
     ].join('\n'),
     at: now.toISOString(),
+  };
+}
+
+/** A follower not settled past FOLLOW_LIMIT_SECONDS is left, with how long it was waited for. */
+function givenUpWhenOverdue<F extends Follower>(follower: F, overdue: boolean): F {
+  if (follower.final || !overdue) return follower;
+  return {
+    ...follower,
+    state: 'left',
+    final: true,
+    detail: `${follower.detail}; given up ${FOLLOW_LIMIT_SECONDS} s after the writer moved`,
   };
 }
 
@@ -228,15 +231,7 @@ async function storeFollowers(
           detail: `${region} did not answer (${classified.message}); ElastiCache makes it a secondary of ${writer} once it does`,
         };
       }
-      if (!follower.final && overdue) {
-        follower = {
-          ...follower,
-          state: 'left',
-          final: true,
-          detail: `${follower.detail}; given up ${FOLLOW_LIMIT_SECONDS} s after the writer moved`,
-        };
-      }
-      result.push(follower);
+      result.push(givenUpWhenOverdue(follower, overdue));
     }
   }
   return result;
