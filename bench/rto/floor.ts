@@ -48,8 +48,11 @@ export function workloadReadinessSeconds(workload: WorkloadConfig, latency: Late
     : latency.nodeGroupScaleUpSeconds + latency.podStartSeconds;
 }
 
+/** Until the target writes: its database's promotion, or its stores' failovers when they take longer (in parallel). */
 export function promotionSeconds(app: ApplicationConfig, latency: LatencyModel): number {
-  return app.database.engine === 'aurora-global' ? latency.auroraFailoverSeconds : latency.rdsPromoteSeconds;
+  const database =
+    app.database.engine === 'aurora-global' ? latency.auroraFailoverSeconds : latency.rdsPromoteSeconds;
+  return app.stores.length === 0 ? database : Math.max(database, latency.storeFailoverSeconds);
 }
 
 /**

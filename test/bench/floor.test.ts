@@ -65,6 +65,20 @@ describe('rtoFloor', () => {
     });
   });
 
+  it("waits for a store's failover when it outlasts the database's promotion", () => {
+    const automatic: ApplicationConfig = {
+      ...aurora,
+      automation: { ...aurora.automation, automaticFailover: true },
+      stores: rds.stores,
+    };
+    expect(rtoFloor(automatic, 'us-west-2', { ...DEFAULT_LATENCY, storeFailoverSeconds: 240 })).toMatchObject(
+      {
+        promotionSeconds: 240,
+      },
+    );
+    expect(rtoFloor(automatic, 'us-west-2', DEFAULT_LATENCY)).toMatchObject({ promotionSeconds: 60 });
+  });
+
   it('counts the part of a long TTL that outlasts the recovery', () => {
     const longTtl: ApplicationConfig = { ...aurora, dns: { ...aurora.dns, ttlSeconds: 300 } };
     // A person starts it (no confirmation window): ready at 36 + 120; the answers settle at 90
