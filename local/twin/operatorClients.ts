@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsClients } from '../cli/aws/AwsClients.ts';
@@ -68,6 +69,10 @@ export function operatorAwsClients(
         routed(new DynamoDBClient({ ...base(region), endpoint: dynamoEndpoint }), 'dynamodb', region, twin),
       ),
     rds: (region) => once(`rds@${region}`, () => routed(new RDSClient(base(region)), 'rds', region, twin)),
+    elastiCache: (region) =>
+      once(`elasticache@${region}`, () =>
+        routed(new ElastiCacheClient(base(region)), 'elasticache', region, twin),
+      ),
     cloudWatch: (region) =>
       once(`cloudwatch@${region}`, () =>
         routed(new CloudWatchClient(base(region)), 'cloudwatch', region, twin),

@@ -34,6 +34,11 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import {
+  DescribeGlobalReplicationGroupsCommand,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+} from '@aws-sdk/client-elasticache';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { copyFileSync, mkdtempSync } from 'node:fs';
@@ -75,6 +80,38 @@ const cloudWatch = perRegion(
   (region) => new CloudWatchClient({ region, credentials }),
   (c) => mockClient(c),
 );
+const elastiCache = perRegion(
+  (region) => new ElastiCacheClient({ region, credentials }),
+  (c) => mockClient(c),
+);
+
+/** The example's store `budgets` as ElastiCache describes it in every region: `primary` writes. */
+function storeMembers(primaries: readonly string[]): void {
+  const groups: Record<string, string> = {
+    'us-east-1': 'ai-gateway-budgets-use1',
+    'us-west-2': 'ai-gateway-budgets-usw2',
+    'eu-west-1': 'ai-gateway-budgets-euw1',
+  };
+  for (const region of REGIONS) {
+    elastiCache.mocks[region]!.on(DescribeGlobalReplicationGroupsCommand).resolves({
+      GlobalReplicationGroups: [
+        {
+          GlobalReplicationGroupId: 'ldgnf-ai-gateway-budgets',
+          Status: 'available',
+          Members: REGIONS.map((r) => ({
+            ReplicationGroupId: groups[r],
+            ReplicationGroupRegion: r,
+            Role: primaries.includes(r) ? 'PRIMARY' : 'SECONDARY',
+            Status: 'associated',
+          })),
+        },
+      ],
+    });
+    elastiCache.mocks[region]!.on(DescribeReplicationGroupsCommand).resolves({
+      ReplicationGroups: [{ ReplicationGroupId: groups[region], Status: 'available' }],
+    });
+  }
+}
 const route53Client = new Route53Client({ region: 'us-east-1', credentials });
 const route53 = mockClient(route53Client);
 
@@ -83,6 +120,7 @@ const aws: AwsClients = {
   dynamodb: (r) => dynamo.clients[r] ?? fail(r),
   rds: (r) => rds.clients[r] ?? fail(r),
   cloudWatch: (r) => cloudWatch.clients[r] ?? fail(r),
+  elastiCache: (r) => elastiCache.clients[r] ?? fail(r),
   route53: () => route53Client,
 };
 
@@ -205,6 +243,7 @@ beforeEach(() => {
     dynamo.mocks[r]!.reset();
     rds.mocks[r]!.reset();
     cloudWatch.mocks[r]!.reset();
+    elastiCache.mocks[r]!.reset();
   }
 });
 
@@ -584,6 +623,7 @@ describe('lifeboat status', () => {
   it('shows what serves, the writer, the run in progress and the last run of each kind', async () => {
     weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
     databases({ 'us-east-1': 'writer', 'us-west-2': 'replica', 'eu-west-1': 'replica' });
+    storeMembers(['us-east-1']);
     ledger([LAST_FAILOVER], {
       owner: 'cli-drill-x',
       acquiredAt: '2030-01-01T00:09:00.000Z',
@@ -594,6 +634,9 @@ describe('lifeboat status', () => {
     expect(stdout).toContain('  serving      us-east-1   weights us-east-1 100, us-west-2 0, eu-west-1 0');
     expect(stdout).toContain('  writer       us-east-1\n');
     expect(stdout).toContain('us-west-2 replica of us-east-1');
+    expect(stdout).toContain(
+      '  store budgets  us-east-1 primary; us-west-2 secondary of us-east-1; eu-west-1 secondary of us-east-1\n',
+    );
     expect(stdout).toContain('  in progress  cli-drill-x since 2030-01-01T00:09:00.000Z');
     expect(stdout).toContain(
       '  last failover     2029-12-31T23:00:00Z  SUCCEEDED      312 s  RTO 312 s from the first failed check  RPO 4 s',
@@ -613,6 +656,7 @@ describe('lifeboat status', () => {
       .on(ListResourceRecordSetsCommand)
       .rejects(Object.assign(new Error('no answer'), { name: 'TimeoutError' }));
     databases({ 'us-west-2': 'standalone', 'eu-west-1': 'replica' });
+    storeMembers(['us-west-2']);
     rds.mocks['us-east-1']!.on(DescribeDBInstancesCommand).rejects(
       Object.assign(new Error('down'), { name: 'TimeoutError' }),
     );
@@ -633,9 +677,20 @@ describe('lifeboat status', () => {
     expect(dynamo.mocks['us-west-2']).toHaveReceivedCommand(GetItemCommand);
   });
 
+  it('warns, and exits 1, when two members of a store take writes', async () => {
+    weights({ 'us-east-1': 0, 'us-west-2': 100, 'eu-west-1': 0 });
+    databases({ 'us-east-1': 'replica', 'us-west-2': 'standalone', 'eu-west-1': 'replica' });
+    storeMembers(['us-east-1', 'us-west-2']);
+    ledger([]);
+    const { code, stdout } = await cli('status', '--app', 'ai-gateway');
+    expect(code).toBe(1);
+    expect(stdout).toContain('WARNING: us-east-1 and us-west-2 both take writes');
+  });
+
   it('warns when two regions accept writes', async () => {
     weights({ 'us-east-1': 0, 'us-west-2': 100, 'eu-west-1': 0 });
     databases({ 'us-east-1': 'standalone', 'us-west-2': 'standalone', 'eu-west-1': 'replica' });
+    storeMembers(['us-west-2']);
     ledger([]);
     const { code, stdout } = await cli('status', '--app', 'ai-gateway', '--json');
     expect(code).toBe(1);
@@ -789,6 +844,7 @@ describe('without AWS credentials', () => {
     for (const region of REGIONS) {
       dynamo.mocks[region]!.onAnyCommand().rejects(noCredentials());
       rds.mocks[region]!.onAnyCommand().rejects(noCredentials());
+      elastiCache.mocks[region]!.onAnyCommand().rejects(noCredentials());
       sfn.mocks[region]!.onAnyCommand().rejects(noCredentials());
       cloudWatch.mocks[region]!.onAnyCommand().rejects(noCredentials());
     }

@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -14,6 +15,8 @@ export interface AwsClients {
   sfn(region: string): SFNClient;
   dynamodb(region: string): DynamoDBClient;
   rds(region: string): RDSClient;
+  /** The stores' Global Datastores (`stores` in the config). */
+  elastiCache(region: string): ElastiCacheClient;
   cloudWatch(region: string): CloudWatchClient;
   /** Route 53's API is global; its endpoint is in us-east-1. */
   route53(): Route53Client;
@@ -28,12 +31,14 @@ export function defaultAwsClients(): AwsClients {
   const sfn = perRegion((region) => new SFNClient(clientConfig(region)));
   const dynamodb = perRegion((region) => new DynamoDBClient(clientConfig(region)));
   const rds = perRegion((region) => new RDSClient(clientConfig(region)));
+  const elastiCache = perRegion((region) => new ElastiCacheClient(clientConfig(region)));
   const cloudWatch = perRegion((region) => new CloudWatchClient(clientConfig(region)));
   let route53: Route53Client | undefined;
   return {
     sfn,
     dynamodb,
     rds,
+    elastiCache,
     cloudWatch,
     route53: () => (route53 ??= new Route53Client(clientConfig('us-east-1'))),
   };

@@ -1,7 +1,8 @@
+import { ElastiCacheStores } from '../../../shared/aws/ElastiCacheStores.ts';
 import { RdsDatabase } from '../../../shared/aws/RdsDatabase.ts';
 import { Route53Dns } from '../../../shared/aws/Route53Dns.ts';
 import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
-import type { DatabaseStatus } from '../../../shared/ports/Estate.ts';
+import type { DatabaseStatus, StoreStatus } from '../../../shared/ports/Estate.ts';
 import {
   RUN_KINDS,
   type Ledger,
@@ -52,6 +53,10 @@ export interface ApplicationStatus {
   readonly databases: Readonly<Record<string, Read<DatabaseStatus>>>;
   /** Regions whose database accepts writes: more than one is split brain. */
   readonly writers: readonly string[];
+  /** Each store's members, by store name and region (`stores` in the config). */
+  readonly stores: Readonly<Record<string, Readonly<Record<string, Read<StoreStatus>>>>>;
+  /** By store, the regions whose member takes writes: more than one is split brain. */
+  readonly storeWriters: Readonly<Record<string, readonly string[]>>;
   readonly ledgerRegion: string | null;
   readonly lock: Read<LockLease | null>;
   readonly lockLive: boolean;
@@ -63,6 +68,7 @@ export async function applicationStatus(
   deps: {
     readonly dns: Route53Dns;
     readonly database: RdsDatabase;
+    readonly stores: ElastiCacheStores;
     readonly ledgerRegions: readonly string[];
     readonly ledger: (region: string) => Ledger;
     readonly now: Date;
@@ -70,11 +76,18 @@ export async function applicationStatus(
 ): Promise<ApplicationStatus> {
   const weights = await read(() => deps.dns.getWeights(app));
   const databases: Record<string, Read<DatabaseStatus>> = {};
-  await Promise.all(
-    app.regions.map(async (region) => {
+  const stores: Record<string, Record<string, Read<StoreStatus>>> = {};
+  await Promise.all([
+    ...app.regions.map(async (region) => {
       databases[region] = await read(() => deps.database.describe(app, region));
     }),
-  );
+    ...app.stores.flatMap((store) =>
+      app.regions.map(async (region) => {
+        const members = (stores[store.name] ??= {});
+        members[region] = await read(() => deps.stores.describe(app, store, region));
+      }),
+    ),
+  ]);
   const ledger = await read(() =>
     fromFirstAnswering(deps.ledgerRegions, async (region) => {
       const l = deps.ledger(region);
@@ -100,6 +113,16 @@ export async function applicationStatus(
       const d = databases[r];
       return d?.ok === true && d.value.role !== 'replica';
     }),
+    stores,
+    storeWriters: Object.fromEntries(
+      Object.entries(stores).map(([name, members]) => [
+        name,
+        app.regions.filter((r) => {
+          const m = members[r];
+          return m?.ok === true && m.value.role !== 'secondary';
+        }),
+      ]),
+    ),
     ledgerRegion: ledger.ok ? ledger.value.region : null,
     lock,
     lockLive: lock.ok && lock.value !== null && Date.parse(lock.value.leaseExpiresAt) > deps.now.getTime(),
@@ -125,6 +148,21 @@ function renderStatus(s: ApplicationStatus, app: ApplicationConfig): string {
     `  writer       ${s.writers.length === 0 ? 'none readable' : s.writers.join(', ')}${s.writers.length > 1 ? '   WARNING: more than one region accepts writes' : ''}`,
   );
   lines.push(`  databases    ${db.join('; ')}`);
+  for (const store of app.stores) {
+    const members = app.regions.map((r) => {
+      const m = s.stores[store.name]?.[r];
+      if (m === undefined || !m.ok) return `${r} unreadable (${m?.ok === false ? m.error : 'not read'})`;
+      const role =
+        m.value.role === 'secondary'
+          ? `secondary of ${m.value.sourceRegion ?? 'an unknown primary'}`
+          : m.value.role;
+      return `${r} ${role}${m.value.available ? '' : ' (changing)'}`;
+    });
+    const writers = s.storeWriters[store.name] ?? [];
+    lines.push(
+      `  store ${store.name}  ${members.join('; ')}${writers.length > 1 ? `   WARNING: ${writers.join(' and ')} both take writes` : ''}`,
+    );
+  }
   if (!s.lock.ok) {
     lines.push(`  in progress  unknown: the ledger could not be read in any region (${s.lock.error})`);
   } else if (s.lock.value === null) {
@@ -174,25 +212,39 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
   const deps = {
     dns: new Route53Dns(clients.route53(), {}),
     database: new RdsDatabase((region) => clients.rds(region)),
+    stores: new ElastiCacheStores(
+      (region) => clients.elastiCache(region),
+      (region) => clients.cloudWatch(region),
+    ),
     ledgerRegions: ledgerRegions(config, values.region),
     ledger: (region: string) => ledgerIn(clients, config, region),
     now: cliNow(io),
   };
   const statuses = await Promise.all(apps.map((app) => applicationStatus(app, deps)));
   // Nothing could be read for want of credentials: one line with the fix, as every command says it.
+  const storeReads = (s: ApplicationStatus) => Object.values(s.stores).flatMap((m) => Object.values(m));
   const failures = statuses.flatMap((s) =>
-    [s.weights, s.lock, ...Object.values(s.databases)].flatMap((r) => (r.ok ? [] : [r.error])),
+    [s.weights, s.lock, ...Object.values(s.databases), ...storeReads(s)].flatMap((r) =>
+      r.ok ? [] : [r.error],
+    ),
   );
-  const reads = statuses.reduce((n, s) => n + 2 + Object.keys(s.databases).length, 0);
+  const reads = statuses.reduce((n, s) => n + 2 + Object.keys(s.databases).length + storeReads(s).length, 0);
   if (failures.length === reads && failures.every((f) => lacksCredentials(f))) {
     throw new Error(failures[0] ?? 'no credentials');
   }
   if (values.json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
   else io.stdout(apps.map((app, i) => renderStatus(statuses[i] ?? never(app.name), app)).join('\n'));
   const unreadable = statuses.some(
-    (s) => !s.weights.ok || !s.lock.ok || Object.values(s.databases).some((d) => !d.ok),
+    (s) =>
+      !s.weights.ok ||
+      !s.lock.ok ||
+      Object.values(s.databases).some((d) => !d.ok) ||
+      storeReads(s).some((m) => !m.ok),
   );
-  return unreadable || statuses.some((s) => s.writers.length > 1) ? 1 : 0;
+  const twoWriters = statuses.some(
+    (s) => s.writers.length > 1 || Object.values(s.storeWriters).some((w) => w.length > 1),
+  );
+  return unreadable || twoWriters ? 1 : 0;
 }
 
 function never(name: string): never {
