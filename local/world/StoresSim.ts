@@ -2,6 +2,7 @@ import type { ApplicationConfig, StoreConfig } from '../../shared/config/Lifeboa
 import type { VirtualClock } from '../clock/VirtualClock.ts';
 import { SimulatedServiceError, type FaultRegistry } from './faults.ts';
 import type { LatencyModel } from './LatencyModel.ts';
+import type { WorldChange } from './World.ts';
 
 /** A member of a simulated Global Datastore: one region's replication group. */
 export interface MemberSim {
@@ -37,16 +38,9 @@ export interface StoreSim {
 }
 
 /** What a promotion of a store began with, for the invariant checker (as the database's promotions). */
-export interface StorePromotion {
-  readonly application: string;
+export type StorePromotion = Omit<Extract<WorldChange, { type: 'promotion-started' }>, 'type' | 'store'> & {
   readonly store: string;
-  readonly region: string;
-  readonly sourceRegion: string | undefined;
-  readonly sourceWritable: boolean;
-  readonly lagSeconds: number;
-  readonly planned: boolean;
-  readonly by: string | undefined;
-}
+};
 
 type Note = (entry: { kind: 'database'; application: string; region?: string; text: string }) => void;
 
@@ -192,7 +186,8 @@ export class StoresSim {
     if (member.role === 'primary') return;
     const source = [...store.members.values()].find((m) => m.role === 'primary');
     const sourceDown = source === undefined || this.#faults.isOutage(source.region);
-    const lagSeconds = actor.planned && !sourceDown ? member.lagSeconds : this.#atRisk(member);
+    // What the member had not received: its lag, frozen where replication stopped when the source is down.
+    const lagSeconds = member.lagSeconds;
     const promotion: StorePromotion = {
       application: store.application,
       store: store.config.name,
@@ -321,10 +316,6 @@ export class StoresSim {
       this.#track(store);
       this.#changed(store.application);
     }
-  }
-
-  #atRisk(member: MemberSim): number {
-    return member.lagSeconds;
   }
 
   /** Appends each member's metric state when it changed. */

@@ -77,13 +77,17 @@ export class ElastiCacheStores implements StoresPort {
     store: StoreConfig,
     region: string,
   ): Promise<'started' | 'already-promoted'> {
-    const status = await this.describe(app, store, region);
-    if (status.role !== 'secondary') return 'already-promoted';
+    // Only the role decides: a member that is no member any more (standalone) or the primary writes.
+    const id = memberId(app, store, region);
+    const member = (await this.#global(store, region)).Members?.find(
+      (m) => m.ReplicationGroupRegion === region && m.ReplicationGroupId === id,
+    );
+    if (member === undefined || member.Role?.toUpperCase() === 'PRIMARY') return 'already-promoted';
     await this.#elastiCacheFor(region).send(
       new FailoverGlobalReplicationGroupCommand({
         GlobalReplicationGroupId: store.globalReplicationGroupId,
         PrimaryRegion: region,
-        PrimaryReplicationGroupId: memberId(app, store, region),
+        PrimaryReplicationGroupId: id,
       }),
     );
     return 'started';

@@ -14,7 +14,7 @@ import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
 import { isNotFound, retiredIdentifier } from '../failover/followWriter.ts';
-import { promoteStores, storesBehind, storesReadyToSwitch } from '../failover/stores.ts';
+import { promoteStores, STORE_CAUGHT_UP_SECONDS, storesBehind } from '../failover/stores.ts';
 
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
 export const REPLICA_LIMIT_SECONDS = 4 * 3600;
@@ -245,7 +245,14 @@ export class FailbackSteps extends ApplicationSteps {
     const ready = lag !== undefined && lag <= budget;
     // The stores' old primaries rejoin their Global Datastores as secondaries by themselves once the
     // region is back (FailoverGlobalReplicationGroup makes "all other clusters ... secondary").
-    const store = ready ? await storesBehind(this.deps.estate.stores, app, region, from, budget) : undefined;
+    const [store] = ready
+      ? (
+          await storesBehind(this.deps.estate.stores, app, region, from, {
+            lagged: (seconds) => seconds > budget,
+            budgetSeconds: budget,
+          })
+        ).behind
+      : [];
     if (store !== undefined) {
       return {
         region,
@@ -523,13 +530,18 @@ export class FailbackSteps extends ApplicationSteps {
     }
     // A Global Datastore's failover has no switchover mode: each store's member must have caught up
     // before it is asked, or it would leave writes behind.
-    const stores = await storesReadyToSwitch(
+    const stores = await storesBehind(
       this.deps.estate.stores,
       a,
       request.targetRegion,
       request.sourceRegion,
+      {
+        lagged: (seconds) => seconds >= STORE_CAUGHT_UP_SECONDS,
+        writerDone: true,
+      },
     );
-    if (!stores.ready) return wait(stores.lagSeconds, stores.detail);
+    if (stores.behind.length > 0)
+      return wait(stores.worstLagSeconds, stores.behind.map((b) => b.detail).join('; '));
     // The database first: a switch it refuses leaves the stores where they are, for a clean second run.
     const options = { planned: true, by: `failback:${executionName}` };
     await this.deps.estate.database.promote(a, request.targetRegion, options);

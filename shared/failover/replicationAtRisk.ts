@@ -130,17 +130,20 @@ export function replicationAtRisk(
   };
 }
 
+/** When a replica's risk is weighed: now, after a failure of `sourceRegion` that began when detection saw it. */
+export interface AtRiskWhen {
+  readonly now: Date;
+  /** The region whose writer the replica follows (the one that failed). */
+  readonly sourceRegion: string;
+  readonly failureBeganAt?: string | undefined;
+}
+
 /** Reads the region's lag history and weighs it (`replicationAtRisk`). */
 export async function readReplicationAtRisk(
   metrics: MetricsPort,
   app: ApplicationConfig,
   region: string,
-  options: {
-    readonly now: Date;
-    /** The region whose database the replica follows (the one that failed). */
-    readonly sourceRegion: string;
-    readonly failureBeganAt?: string | undefined;
-  },
+  options: AtRiskWhen,
 ): Promise<ReplicationAtRisk> {
   return weighLag(await metrics.replicaLagHistory(app, region, LAG_HISTORY_SECONDS), app, options);
 }
@@ -149,11 +152,7 @@ export async function readReplicationAtRisk(
 export function weighLag(
   samples: readonly LagSample[],
   app: ApplicationConfig,
-  options: {
-    readonly now: Date;
-    readonly sourceRegion: string;
-    readonly failureBeganAt?: string | undefined;
-  },
+  options: AtRiskWhen,
 ): ReplicationAtRisk {
   return replicationAtRisk(samples, {
     now: options.now,

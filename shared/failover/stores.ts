@@ -1,6 +1,11 @@
 import type { ApplicationConfig, StoreConfig } from '../config/LifeboatConfig.ts';
 import type { StoresPort } from '../ports/Estate.ts';
-import { LAG_HISTORY_SECONDS, weighLag, type ReplicationAtRisk } from './replicationAtRisk.ts';
+import {
+  LAG_HISTORY_SECONDS,
+  weighLag,
+  type AtRiskWhen,
+  type ReplicationAtRisk,
+} from './replicationAtRisk.ts';
 
 /**
  * The stores of an application (`stores` in the config) through a failover, a failback and a drill,
@@ -12,11 +17,7 @@ export async function storesAtRisk(
   stores: StoresPort,
   app: ApplicationConfig,
   region: string,
-  options: {
-    readonly now: Date;
-    readonly sourceRegion: string;
-    readonly failureBeganAt?: string | undefined;
-  },
+  options: AtRiskWhen,
 ): Promise<{ readonly store: StoreConfig; readonly risk: ReplicationAtRisk }[]> {
   return await Promise.all(
     app.stores.map(async (store) => {
@@ -85,88 +86,69 @@ export async function storeRoles(
 }
 
 /**
- * Whether each store's member in `region` is an available secondary of the primary in `from`, caught
- * up to `budgetSeconds` by its newest lag datapoint: the failback's precondition for switching a
- * store back with no data loss. Undefined when all are; else what stands in the way of the first
- * that is not, and whether it is only lagging.
- */
-export async function storesBehind(
-  stores: StoresPort,
-  app: ApplicationConfig,
-  region: string,
-  from: string,
-  budgetSeconds: number,
-): Promise<
-  { readonly lagging: boolean; readonly lagSeconds: number | null; readonly detail: string } | undefined
-> {
-  for (const store of app.stores) {
-    const status = await stores.describe(app, store, region);
-    if (status.role !== 'secondary' || status.sourceRegion !== from || !status.available) {
-      return {
-        lagging: false,
-        lagSeconds: null,
-        detail:
-          status.role === 'secondary' && status.sourceRegion === from
-            ? `store ${store.name}'s member in ${region} is rejoining the Global Datastore ${store.globalReplicationGroupId}`
-            : `store ${store.name}'s member in ${region} is ${status.role === 'secondary' ? `a secondary of ${String(status.sourceRegion)}` : `the ${status.role}`}, not a secondary of the primary in ${from}`,
-      };
-    }
-    const [newest] = await stores.lagHistory(app, store, region, 300);
-    if (newest === undefined || newest.seconds > budgetSeconds) {
-      return {
-        lagging: true,
-        lagSeconds: newest?.seconds ?? null,
-        detail:
-          newest === undefined
-            ? `no lag datapoint yet for store ${store.name}'s member in ${region}`
-            : `store ${store.name}'s member in ${region} lags ${newest.seconds} s (budget ${budgetSeconds} s)`,
-      };
-    }
-  }
-  return undefined;
-}
-
-/**
  * `GlobalDatastoreReplicationLag` is in seconds ("Unit: Seconds",
  * https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html): a member under
  * one second behind has caught up as far as the metric can tell.
  */
 export const STORE_CAUGHT_UP_SECONDS = 1;
 
+/** One store whose member is not (yet) a caught-up secondary: why, and whether only its lag is. */
+export interface StoreBehind {
+  readonly lagging: boolean;
+  readonly lagSeconds: number | null;
+  readonly detail: string;
+}
+
 /**
- * Whether every store can be switched to `region` now (the failback's SwitchWriter): each member
- * there is already the primary (a run that switched it), or an available secondary of the primary in
- * `from` whose newest lag datapoint is under `STORE_CAUGHT_UP_SECONDS`. Every store is checked;
- * the detail names each that is not ready.
+ * Every store whose member in `region` is not an available secondary of the primary in `from`
+ * caught up by its newest lag datapoint (`lagged` says when a lag is too much), with the worst lag
+ * read. The failback's CheckReplica holds the members to the RPO budget (`budgetSeconds`, said in the
+ * detail); its SwitchWriter to `STORE_CAUGHT_UP_SECONDS`, and counts a member that already takes writes
+ * (switched by an earlier run) as done (`writerDone`).
  */
-export async function storesReadyToSwitch(
+export async function storesBehind(
   stores: StoresPort,
   app: ApplicationConfig,
   region: string,
   from: string,
-): Promise<{ readonly ready: boolean; readonly lagSeconds: number | null; readonly detail: string }> {
-  const waiting: string[] = [];
+  options: {
+    readonly lagged: (seconds: number) => boolean;
+    readonly budgetSeconds?: number;
+    readonly writerDone?: boolean;
+  },
+): Promise<{ readonly behind: readonly StoreBehind[]; readonly worstLagSeconds: number | null }> {
+  const behind: StoreBehind[] = [];
   let worst: number | null = null;
   for (const store of app.stores) {
     const status = await stores.describe(app, store, region);
-    if (status.role !== 'secondary') continue;
-    if (status.sourceRegion !== from || !status.available) {
-      waiting.push(
-        `store ${store.name}'s member in ${region} is ${status.sourceRegion === from ? 'rejoining' : `a secondary of ${String(status.sourceRegion)}`}`,
-      );
+    if (status.role !== 'secondary' && options.writerDone === true) continue;
+    const member = `store ${store.name}'s member in ${region}`;
+    if (status.role !== 'secondary' || status.sourceRegion !== from || !status.available) {
+      behind.push({
+        lagging: false,
+        lagSeconds: null,
+        detail:
+          status.role === 'secondary' && status.sourceRegion === from
+            ? `${member} is rejoining the Global Datastore ${store.globalReplicationGroupId}`
+            : `${member} is ${status.role === 'secondary' ? `a secondary of ${String(status.sourceRegion)}` : `the ${status.role}`}, not a secondary of the primary in ${from}`,
+      });
       continue;
     }
     const [newest] = await stores.lagHistory(app, store, region, 300);
     worst = Math.max(worst ?? 0, newest?.seconds ?? 0);
-    if (newest === undefined || newest.seconds >= STORE_CAUGHT_UP_SECONDS) {
-      waiting.push(
-        newest === undefined
-          ? `no lag datapoint yet for store ${store.name}'s member in ${region}`
-          : `store ${store.name}'s member in ${region} lags ${newest.seconds} s`,
-      );
+    if (newest === undefined || options.lagged(newest.seconds)) {
+      const budget = options.budgetSeconds === undefined ? '' : ` (budget ${options.budgetSeconds} s)`;
+      behind.push({
+        lagging: true,
+        lagSeconds: newest?.seconds ?? null,
+        detail:
+          newest === undefined
+            ? `no lag datapoint yet for ${member}`
+            : `${member} lags ${newest.seconds} s${budget}`,
+      });
     }
   }
-  return { ready: waiting.length === 0, lagSeconds: worst, detail: waiting.join('; ') };
+  return { behind, worstLagSeconds: worst };
 }
 
 /** What a failover does to the stores, in the plan's words. */

@@ -103,7 +103,7 @@ export interface StoresPort {
    * Makes the region's member the store's primary: a failover of the Global Datastore, which AWS
    * allows whether or not the primary's region answers, and which makes every other member a
    * secondary. It has no planned mode: a planned caller waits for the member to catch up first
-   * (`storesReadyToSwitch`). A member that is already the primary, or standalone, is success:
+   * (`storesBehind`). A member that is already the primary, or standalone, is success:
    * `already-promoted`.
    */
   promote(
