@@ -152,7 +152,7 @@ export class LifeboatDashboard extends Construct {
         statistic: 'Maximum',
         period: Duration.minutes(5),
       });
-    for (const w of props.workflows.filter((x) => x.name === 'failover' || x.name === 'failback')) {
+    for (const w of props.workflows.filter((x) => APPROVING_WORKFLOWS.includes(x.name))) {
       alarm(`ApprovalWaiting-${w.name}`, {
         alarmName: `lifeboat-${w.name}-approval-waiting-${region}`,
         alarmDescription: `A Lifeboat ${w.name} in ${region} has waited more than ${approvalLimit} s for Approve or Reject on Slack`,
@@ -264,7 +264,7 @@ export class LifeboatDashboard extends Construct {
       new GraphWidget({
         title: `Oldest approval waiting (s), alarm above ${approvalLimit}`,
         left: graphedRegions.flatMap((r) =>
-          ['failover', 'failback'].map((workflow) => {
+          APPROVING_WORKFLOWS.map((workflow) => {
             const metric = approvalWait(workflow);
             return graphedRegions.length === 1
               ? metric
@@ -277,6 +277,9 @@ export class LifeboatDashboard extends Construct {
     );
   }
 }
+
+/** The workflows that wait for Approve or Reject on Slack, each with its oldest wait published. */
+const APPROVING_WORKFLOWS: readonly string[] = ['failover', 'failback', 'switchover'];
 
 /** An AWS/States metric of one state machine; labelled for graphs (a labelled alarm metric becomes metric math). */
 function statesMetric(w: DashboardWorkflow, metricName: string, labelled = true): Metric {

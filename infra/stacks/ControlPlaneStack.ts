@@ -34,7 +34,9 @@ import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound
 import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
 import { preScaledBy } from '../../shared/trigger/preScale.ts';
 import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
-import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
+import { placeholderOf, SHARED_DEFINITIONS } from '../../shared/statemachines/placeholders.ts';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../projectRoot.ts';
 import { BackupWorkflows, scheduledWorkflowsIn } from '../constructs/BackupWorkflows.ts';
 import { LifeboatDashboard } from '../constructs/LifeboatDashboard.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
@@ -164,6 +166,8 @@ export class ControlPlaneStack extends Stack {
   public readonly failoverFunctions: Readonly<Record<StepFunctionName, LifeboatFunction>>;
   public readonly failover: Workflow;
   public readonly failback: Workflow;
+  /** The planned switchover: the failback's definition, deployed under its own name (docs/switchover.md). */
+  public readonly switchover: Workflow;
   /** The drain (and undrain) of an active-active application's region, where the config has one. */
   public readonly drain: Workflow | undefined;
   /** A region evacuation's function, and its workflow: a failover of every application the region serves. */
@@ -282,6 +286,21 @@ export class ControlPlaneStack extends Stack {
       functions: names.map((name) => this.failoverFunctions[name].function),
       logRetention,
       // The wait for Slack and for the approval, a replica to build, the steps, the standby's rebuild.
+      timeout: approvalWait.plus(Duration.hours(12)),
+    });
+    // The same definition as `lifeboat-switchover`: each run knows which it is from the state
+    // machine's name, and runs on the same functions and grants (the failback's reach every region
+    // of the applications here, which a switchover's source and target are).
+    this.switchover = new Workflow(this, 'Switchover', {
+      name: 'switchover',
+      definitionFile: join(
+        PROJECT_ROOT,
+        'statemachines',
+        `${SHARED_DEFINITIONS['switchover'] ?? 'failback'}.asl.json`,
+      ),
+      substitutions,
+      functions: names.map((name) => this.failoverFunctions[name].function),
+      logRetention,
       timeout: approvalWait.plus(Duration.hours(12)),
     });
     // The same step functions run the drain's steps (shared/drain/DrainSteps.ts), with the grants
@@ -464,7 +483,12 @@ export class ControlPlaneStack extends Stack {
     // What a stopped failover or failback had changed: its history here (GetExecutionHistory acts on
     // the execution, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html),
     // and the message in its Slack thread.
-    for (const workflow of ['failover', 'failback', ...(this.drain === undefined ? [] : ['drain'])]) {
+    for (const workflow of [
+      'failover',
+      'failback',
+      'switchover',
+      ...(this.drain === undefined ? [] : ['drain']),
+    ]) {
       const executions = this.formatArn({
         service: 'states',
         resource: 'execution',
@@ -618,6 +642,7 @@ export class ControlPlaneStack extends Stack {
       workflows: [
         { name: 'failover', stateMachineArn: this.failover.stateMachine.stateMachineArn },
         { name: 'failback', stateMachineArn: this.failback.stateMachine.stateMachineArn },
+        { name: 'switchover', stateMachineArn: this.switchover.stateMachine.stateMachineArn },
         ...(this.drain === undefined
           ? []
           : [{ name: 'drain', stateMachineArn: this.drain.stateMachine.stateMachineArn }]),
@@ -666,13 +691,14 @@ export class ControlPlaneStack extends Stack {
   }
 
   /**
-   * The workflows a control-plane region runs, named as its stack names them: the failover and the
-   * failback everywhere, the scheduled ones where an application's backups, drills or game days run.
+   * The workflows a control-plane region runs, named as its stack names them: the failover, the
+   * failback and the switchover everywhere, the scheduled ones where an application's backups, drills or game days run.
    */
   private workflowsIn(region: string): { name: string; stateMachineArn: string; region: string }[] {
     const names = [
       'failover',
       'failback',
+      'switchover',
       ...(this.drain === undefined ? [] : ['drain']),
       ...scheduledWorkflowsIn(this.config, region),
     ];

@@ -8,7 +8,7 @@ import { checkEvacuationInput } from '../../shared/evacuation/EvacuationSteps.ts
 import { checkFailbackInput } from '../../shared/failback/FailbackInput.ts';
 import { checkFailoverInput } from '../../shared/failover/FailoverInput.ts';
 
-/** Every workflow a person can start, by the name of its `statemachines/<name>.asl.json`. */
+/** Every workflow a person can start, by its state machine's name (`lifeboat-<name>`). */
 export const WORKFLOWS = WORKFLOW_NAMES;
 export type WorkflowName = (typeof WORKFLOW_NAMES)[number];
 
@@ -38,6 +38,12 @@ export const INPUT_CHECKS: Readonly<
     }),
   failback: (raw, config, { currentPrimary, region }) =>
     checkFailbackInput(raw, config, { currentPrimary, ...(region === undefined ? {} : { region }) }),
+  switchover: (raw, config, { currentPrimary, region }) =>
+    checkFailbackInput(raw, config, {
+      workflow: 'switchover',
+      currentPrimary,
+      ...(region === undefined ? {} : { region }),
+    }),
   backup: (raw, config, { now }) => {
     const { app, slot } = scheduledApplication(config, raw, now);
     return { application: app.name, slot };

@@ -124,7 +124,7 @@ export class InvariantChecker {
         if (change.store !== undefined) break;
         if (change.planned) this.promoted.delete(change.application);
         else this.promoted.set(change.application, change.region);
-        // From here on the old primary is fenced: no answer may name it until a failback.
+        // From here on the old primary is fenced: no answer may name it until a failback (or switchover).
         if (!change.planned && change.sourceRegion !== undefined) {
           const fence = this.fenced.get(change.application) ?? new Set<string>();
           fence.add(change.sourceRegion);
@@ -176,7 +176,8 @@ export class InvariantChecker {
       }
     }
     const fence = this.fenced.get(application);
-    if (fence !== undefined && this.workflowOf(change.by) === 'failback') {
+    const by = this.workflowOf(change.by);
+    if (fence !== undefined && (by === 'failback' || by === 'switchover')) {
       for (const region of [...fence]) if ((after[region] ?? 0) > 0) fence.delete(region);
     }
   }

@@ -194,6 +194,22 @@ export function renderRunbook(
   );
 
   const activeActive = app.activeActive;
+  if (activeActive === undefined) {
+    const approval = app.switchover?.approval ?? 'slack';
+    const stores =
+      app.stores.length === 0 ? '' : ` and each store (${app.stores.map((s) => s.name).join(', ')})`;
+    p(
+      '### Planned switchover (maintenance, a region move)',
+      '',
+      `To move ${app.name} on purpose while ${primary} is healthy (its maintenance, a region move), never fail over by hand: a failover promotes without waiting for the replica, and refuses while ${primary} is up. Switch over instead: the failback's guarded steps towards the standby (the same steps of ${app.dns.failback.steps.map((s) => `${s}%`).join(', ')}, bakes and rollback), then the writer${stores} switched only once caught up (RPO 0), ${primary} rebuilt as a replica and scaled down. ${approval === 'slack' ? 'Nothing moves until an approver presses **Approve** on Slack.' : 'switchover.approval is none: the start is the decision, and the run says on Slack that it begins.'}`,
+      '',
+      `State machine \`lifeboat-switchover\` in the console of ${firstStandby} with`,
+      '',
+      json({ application: app.name, targetRegion: firstStandby, reason: `${primary} maintenance` }),
+      '',
+      `or \`${cli(`start switchover --app ${app.name} --to ${firstStandby} --reason "${primary} maintenance"`)}\`. No failback is offered afterwards; move back with another switchover (\`--to ${primary}\`). docs/switchover.md has the details.`,
+    );
+  }
   if (activeActive !== undefined) {
     const weights = app.regions.map((r) => `${r} ${activeActive.weights[r] ?? 0}`).join(', ');
     const undrain = undrainSteps(activeActive.drainSteps);

@@ -1,6 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { functionNameForPlaceholder, placeholdersOf } from '../../shared/statemachines/placeholders.ts';
+import {
+  functionNameForPlaceholder,
+  placeholdersOf,
+  SHARED_DEFINITIONS,
+} from '../../shared/statemachines/placeholders.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -26,7 +30,10 @@ export function localSubstitutions(
   return out;
 }
 
-/** The workflows in a `statemachines/` folder: `<name>.asl.json` → name. */
+/**
+ * The workflows in a `statemachines/` folder: `<name>.asl.json` → name, and each workflow deployed
+ * from another's definition (`SHARED_DEFINITIONS`) under its own name, as the stack deploys it.
+ */
 export function workflowFiles(folder: string): Map<string, string> {
   let entries: string[];
   try {
@@ -34,10 +41,15 @@ export function workflowFiles(folder: string): Map<string, string> {
   } catch {
     return new Map();
   }
-  return new Map(
+  const files = new Map(
     entries
       .filter((f) => f.endsWith('.asl.json'))
       .sort()
       .map((f) => [f.slice(0, -'.asl.json'.length), join(folder, f)]),
   );
+  for (const [workflow, definition] of Object.entries(SHARED_DEFINITIONS)) {
+    const file = files.get(definition);
+    if (file !== undefined && !files.has(workflow)) files.set(workflow, file);
+  }
+  return files;
 }

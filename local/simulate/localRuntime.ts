@@ -22,10 +22,11 @@ import { fireSchedules } from './scheduleRuns.ts';
 import { lifeboatSchedules } from '../../shared/backup/schedule.ts';
 import type { SimulationContext, SimulationOptions } from './Simulation.ts';
 
-/** The states after which a failover or failback acts on the estate (invariant 4 keeps them apart). */
+/** The states after which a failover, failback or switchover acts on the estate (invariant 4 keeps them apart). */
 export const ACTING_STATES: Readonly<Record<string, readonly string[]>> = {
   failover: ['FenceSource', 'PromoteDatabase', 'ScaleNodeGroups', 'ShiftTraffic'],
   failback: ['PrepareReplica', 'ScaleNodeGroups', 'UnfenceTarget', 'ShiftStep', 'SwitchWriter'],
+  switchover: ['PrepareReplica', 'ScaleNodeGroups', 'UnfenceTarget', 'ShiftStep', 'SwitchWriter'],
   drain: ['ScaleForDrain', 'DrainStep', 'ScaleBack'],
 };
 
@@ -134,7 +135,7 @@ export function localRuntime(): Pick<
     },
     substitutions: () => ({}),
     actingStates: ACTING_STATES,
-    lockingWorkflows: ['failover', 'failback', 'drain'],
+    lockingWorkflows: ['failover', 'failback', 'switchover', 'drain'],
     onHumanAction: (event, context) => pressSlackButton(event, context),
     setup: (context) => {
       const { scenario, world, clock, ledgerIn } = context;

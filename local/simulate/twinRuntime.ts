@@ -146,7 +146,7 @@ export function twinRuntime(
       return merged;
     },
     actingStates: ACTING_STATES,
-    lockingWorkflows: ['failover', 'failback', 'drain'],
+    lockingWorkflows: ['failover', 'failback', 'switchover', 'drain'],
     onHumanAction: async (event, context) => {
       const { twin } = stateOf(context);
       // The press goes to the callback of the first control plane that is up, which reads its own replica.

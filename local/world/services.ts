@@ -79,6 +79,7 @@ export const THROTTLING_ERROR: Readonly<Record<SimulatedService, string>> = {
 export const WORKFLOW_NAMES = [
   'failover',
   'failback',
+  'switchover',
   'drain',
   'backup',
   'restore-test',

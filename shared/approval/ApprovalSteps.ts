@@ -6,6 +6,7 @@ import type { Clock } from '../ports/Clock.ts';
 import type { NotifierPort } from '../ports/Estate.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import { approvalBlocks, approvalText, outcomeBlocks } from '../slack/messages.ts';
+import type { MovingWorkflow } from '../ports/Estate.ts';
 
 export interface ApprovalDeps {
   readonly config: LifeboatConfig;
@@ -37,10 +38,17 @@ const RDS_PROMOTION_SECONDS = 300;
 const AURORA_SWITCH_SECONDS = 60;
 const INSYNC_SECONDS = 60;
 
+/** How an approval's question names each move: "Fail over ai-gateway to us-west-2?". */
+const MOVE_VERB: Readonly<Record<MovingWorkflow, string>> = {
+  failover: 'Fail over',
+  failback: 'Fail back',
+  switchover: 'Switch over',
+};
+
 /** A rough duration of the workflow for the message: what a person weighs before pressing Approve. */
 export function estimateSeconds(
   app: ApplicationConfig,
-  workflow: 'failover' | 'failback' | 'drain',
+  workflow: MovingWorkflow | 'drain',
   steps = app.dns.failback.steps.length,
 ): number {
   const database = app.database.engine === 'aurora-global' ? AURORA_SWITCH_SECONDS : RDS_PROMOTION_SECONDS;
@@ -61,7 +69,7 @@ interface Check {
 
 export interface ApprovalRequestPayload {
   readonly taskToken: string;
-  readonly workflow: 'failover' | 'failback' | 'drain';
+  readonly workflow: MovingWorkflow | 'drain';
   readonly executionName: string;
   readonly stateName: string;
   readonly request: {
@@ -113,7 +121,7 @@ export class ApprovalSteps {
         ? request.action === 'undrain'
           ? `Bring ${String(request.region)} back into ${app.name}'s answers (undrain)?`
           : `Drain ${String(request.region)} out of ${app.name}'s answers?`
-        : `${payload.workflow === 'failover' ? 'Fail over' : 'Fail back'} ${app.name} to ${request.targetRegion}?`;
+        : `${MOVE_VERB[payload.workflow]} ${app.name} to ${request.targetRegion}?`;
     const facts: [string, string][] = [
       ...(payload.request.sourceRegion === undefined
         ? []

@@ -234,6 +234,9 @@ export const CUSTOM_STEP_POINTS = [
   'failback.after-preflight',
   'failback.before-traffic',
   'failback.after-traffic',
+  'switchover.after-preflight',
+  'switchover.before-traffic',
+  'switchover.after-traffic',
   'drill.readiness',
 ] as const;
 export type CustomStepPoint = (typeof CUSTOM_STEP_POINTS)[number];
@@ -563,6 +566,16 @@ const ApplicationSchema = z.strictObject({
        * loss; the global writer endpoint follows it). Aurora global databases only.
        */
       moveWriter: z.boolean().default(false),
+    })
+    .optional(),
+  /**
+   * The planned switchover (`lifeboat-switchover`, docs/switchover.md): the writer and the traffic
+   * moved to a standby on purpose, in the failback's guarded steps, with no data loss.
+   */
+  switchover: z
+    .strictObject({
+      /** `slack`: nothing moves until an approver presses Approve; `none`: the start is the decision. */
+      approval: z.enum(['slack', 'none'], { error: 'expected "slack" or "none"' }).default('slack'),
     })
     .optional(),
   /**

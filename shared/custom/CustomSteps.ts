@@ -12,7 +12,7 @@ export class CustomStepFailedError extends LifeboatError {
 }
 
 /** The workflows with custom step points, and the point names as a run's request lists them. */
-export type CustomWorkflow = 'failover' | 'failback' | 'drill';
+export type CustomWorkflow = 'failover' | 'failback' | 'switchover' | 'drill';
 
 /** One step as a run's request carries it into a point's Map: its name and its Task timeout. */
 export interface CustomStepItem {
@@ -56,6 +56,7 @@ export function customStepsPlan(app: ApplicationConfig, workflow: CustomWorkflow
 export const POINTS_OF: Readonly<Record<CustomWorkflow, readonly string[]>> = {
   failover: ['after-preflight', 'before-traffic', 'after-traffic'],
   failback: ['after-preflight', 'before-traffic', 'after-traffic'],
+  switchover: ['after-preflight', 'before-traffic', 'after-traffic'],
   drill: ['readiness'],
 };
 

@@ -5,6 +5,7 @@ import { didYouMean } from '../config/didYouMean.ts';
 import { describeIssue } from '../config/issues.ts';
 import { InvalidInputError } from '../errors.ts';
 import { findApplication } from '../failover/FailoverInput.ts';
+import type { GuardedMove } from './guardedMove.ts';
 
 /**
  * The failback's input. From the console: `{ "application": "ai-gateway", "targetRegion": "us-east-1" }`
@@ -13,15 +14,25 @@ import { findApplication } from '../failover/FailoverInput.ts';
  */
 z.config(en());
 
-export const FailbackInputSchema = z.strictObject({
+const moveFields = {
   application: z.string().check(z.minLength(1)),
   targetRegion: z.string().check(z.minLength(1)),
   reason: z.optional(z.string().check(z.maxLength(500))),
   dryRun: z.optional(z.boolean()),
+};
+
+export const FailbackInputSchema = z.strictObject({
+  ...moveFields,
   offerApprovalId: z.optional(
     z.string().check(z.regex(/^[a-z0-9]{10}$/, 'expected the 10-character id of an approved failback offer')),
   ),
 });
+
+/**
+ * The switchover's input: `{ "application": "ai-gateway", "targetRegion": "us-west-2" }` (the standby
+ * that takes the writer and the traffic), with optional `reason` and `dryRun`.
+ */
+export const SwitchoverInputSchema = z.strictObject(moveFields);
 
 /**
  * A failed failback that a new start finishes: the newest failback of the application that acted
@@ -43,12 +54,22 @@ export interface FailbackResume {
   readonly shiftedPercent: number;
 }
 
-/** The checked input: what every later step of the failback works from. */
+/** The checked input: what every later step of the failback (or switchover) works from. */
 export interface FailbackRequest {
+  /**
+   * Which of the two runs this is; the state machine's name says. Absent from a request checked
+   * before the switchover existed (a run under way through an upgrade): a failback.
+   */
+  readonly workflow?: GuardedMove;
+  /**
+   * `slack`: nothing moves until an approver presses Approve (a failback always; a switchover unless
+   * its application's `switchover.approval` is `none`); `none`: the start is the decision.
+   */
+  readonly approval: 'slack' | 'none';
   readonly application: string;
   /** The region that serves now, which traffic leaves. */
   readonly sourceRegion: string;
-  /** The region traffic returns to (the old primary). */
+  /** The region traffic moves to: the old primary for a failback, a standby for a switchover. */
   readonly targetRegion: string;
   readonly dryRun: boolean;
   readonly reason: string;
@@ -83,17 +104,20 @@ export function checkFailbackInput(
   raw: unknown,
   config: LifeboatConfig,
   options: {
+    /** Which run checks it. @default 'failback' */
+    readonly workflow?: GuardedMove;
     readonly currentPrimary: string | undefined;
     readonly region?: string;
     readonly resumable?: FailbackResume | undefined;
     readonly targetWeight?: number | undefined;
   },
 ): FailbackRequest {
-  const parsed = FailbackInputSchema.safeParse(raw);
+  const workflow = options.workflow ?? 'failback';
+  const parsed = (workflow === 'switchover' ? SwitchoverInputSchema : FailbackInputSchema).safeParse(raw);
   if (!parsed.success) {
     throw new InvalidInputError(parsed.error.issues.flatMap((i) => describeIssue(i).split('\n')));
   }
-  const input = parsed.data;
+  const input: z.infer<typeof FailbackInputSchema> = parsed.data;
   const app = findApplication(config, input.application);
   if (app === undefined) {
     throw new InvalidInputError([
@@ -108,9 +132,14 @@ export function checkFailbackInput(
       `targetRegion: ${input.targetRegion} is not a region of ${app.name} (${app.regions.join(', ')})${didYouMean(input.targetRegion, app.regions)}`,
     ]);
   }
+  if (workflow === 'switchover' && app.activeActive !== undefined) {
+    throw new InvalidInputError([
+      `application: ${app.name} is active-active (every region serves); a switchover is for an active-passive application. Drain the region instead (lifeboat-drain; with activeActive.moveWriter the writer moves too)`,
+    ]);
+  }
   if (options.region !== undefined && input.targetRegion !== options.region) {
     throw new InvalidInputError([
-      `targetRegion: a failback runs in the region it returns traffic to; start it from the ${input.targetRegion} console (this is ${options.region})`,
+      `targetRegion: a ${workflow} runs in the region it moves traffic to; start it from the ${input.targetRegion} console (this is ${options.region})`,
     ]);
   }
   const serving = options.currentPrimary ?? app.regions[0] ?? '';
@@ -125,7 +154,9 @@ export function checkFailbackInput(
   const source = resumes?.sourceRegion ?? serving;
   if (source === input.targetRegion) {
     throw new InvalidInputError([
-      `targetRegion: ${input.targetRegion} already serves ${app.name}; there is nothing to fail back`,
+      workflow === 'switchover'
+        ? `targetRegion: ${input.targetRegion} already serves ${app.name}; name the standby to move to (${app.regions.filter((r) => r !== source).join(', ')})`
+        : `targetRegion: ${input.targetRegion} already serves ${app.name}; there is nothing to fail back`,
     ]);
   }
   const steps = app.dns.failback.steps;
@@ -133,6 +164,8 @@ export function checkFailbackInput(
   const firstStepIndex = resumes === undefined ? 0 : above === -1 ? steps.length - 1 : above;
   const approvalTimeoutSeconds = config.slack.approvalTimeoutSeconds;
   return {
+    workflow,
+    approval: workflow === 'switchover' ? (app.switchover?.approval ?? 'slack') : 'slack',
     application: app.name,
     sourceRegion: source,
     targetRegion: input.targetRegion,

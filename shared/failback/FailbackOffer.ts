@@ -5,7 +5,7 @@ import { currentPrimary } from '../failover/currentPrimary.ts';
 import type { ApprovalRecord, ApprovalStore } from '../ports/Approvals.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { Estate, NotifierPort } from '../ports/Estate.ts';
-import type { Ledger } from '../ports/Ledger.ts';
+import type { Ledger, RunRecord } from '../ports/Ledger.ts';
 import { approvalBlocks, approvalText, outcomeBlocks } from '../slack/messages.ts';
 
 export interface OfferDeps {
@@ -25,6 +25,8 @@ export interface OfferOutcome {
     | 'already-offered'
     | 'not-yet'
     | 'serving'
+    /** Traffic is elsewhere by a switchover: a person moved it on purpose, and moves it back the same way. */
+    | 'switched-over'
     | 'locked'
     | 'not-here'
     | 'slack-unavailable'
@@ -142,6 +144,13 @@ async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferO
   }
   const serving = await currentPrimary(app, deps.estate, deps.ledger);
   if (serving === region) return at('serving', `${region} serves ${app.name}`);
+  const move = await lastMove(app, deps.ledger);
+  if (move?.kind === 'switchover') {
+    return at(
+      'switched-over',
+      `${serving} serves ${app.name} since the switchover ${move.executionName}; no failback is offered (\`lifeboat start switchover --app ${app.name} --to ${region}\` moves it back)`,
+    );
+  }
   const health = await deps.ledger.getHealth(app.name, region);
   const now = deps.clock.now();
   const healthyFor = health?.state === 'OK' ? (now.getTime() - new Date(health.since).getTime()) / 1000 : 0;
@@ -255,6 +264,27 @@ async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferO
 }
 
 /**
+ * The application's newest run that moved (or may have moved) its writer and traffic, not a dry
+ * run: a failback or switchover that succeeded, or a failover that went past its checks (one that
+ * failed half-way may have moved them too).
+ */
+async function lastMove(app: ApplicationConfig, ledger: Ledger): Promise<RunRecord | undefined> {
+  const runs = await Promise.all(
+    (['failover', 'failback', 'switchover'] as const).map((kind) => ledger.listRuns(app.name, kind, 10)),
+  );
+  return runs
+    .flat()
+    .filter((r) => {
+      const request = (r.details as { request?: { dryRun?: unknown } } | undefined)?.request;
+      if (request === undefined || request.dryRun === true) return false;
+      return r.kind === 'failover'
+        ? !['SKIPPED', 'REJECTED', 'RUNNING'].includes(r.status)
+        : r.status === 'SUCCEEDED';
+    })
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+}
+
+/**
  * How long the oldest approval still waiting on Slack has waited, by workflow (an offer counts as
  * the failback's), published for the alarm on an approval left waiting; 0 when none waits.
  */
@@ -263,7 +293,7 @@ export async function approvalWaits(deps: {
   readonly clock: Clock;
 }): Promise<Record<string, number>> {
   const now = deps.clock.now().getTime();
-  const oldest: Record<string, number> = { failover: 0, failback: 0 };
+  const oldest: Record<string, number> = { failover: 0, failback: 0, switchover: 0 };
   for (const approval of await deps.approvals.listPending(100)) {
     const waited = Math.max(0, Math.round((now - new Date(approval.createdAt).getTime()) / 1000));
     oldest[approval.workflow] = Math.max(oldest[approval.workflow] ?? 0, waited);

@@ -13,6 +13,7 @@ import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
+import { guardedMoveOf, type GuardedMove } from './guardedMove.ts';
 import { isNotFound, retiredIdentifier } from '../failover/followWriter.ts';
 import { promoteStores, STORE_CAUGHT_UP_SECONDS, storesBehind } from '../failover/stores.ts';
 
@@ -76,19 +77,22 @@ interface RecordedFailback {
 const MOVED_NOTHING = new Set(['SKIPPED', 'ABORTED', 'REJECTED', 'TIMED_OUT', 'RUNNING']);
 
 /**
- * The failed failback a new start of `application` would finish: the newest failback that acted
- * (not skipped, stopped, declined, a rejected input or a dry run), if it ended FAILED and no failover
- * has begun since.
+ * The failed failback (or switchover, by `workflow`) a new start of `application` would finish: the
+ * newest failback or switchover that acted (not skipped, stopped, declined, a rejected input or a
+ * dry run), if it is of that kind, ended FAILED, and no failover has begun since.
  */
 export async function resumableFailback(
   ledger: Ledger,
   application: string,
+  workflow: GuardedMove = 'failback',
 ): Promise<FailbackResume | undefined> {
-  const [failbacks, failovers] = await Promise.all([
+  const [failbacks, switchovers, failovers] = await Promise.all([
     ledger.listRuns(application, 'failback', 20),
+    ledger.listRuns(application, 'switchover', 20),
     ledger.listRuns(application, 'failover', 5),
   ]);
-  const last = failbacks
+  const last = [...failbacks, ...switchovers]
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
     .map((run): { run: RunRecord; details: RecordedFailback | undefined } => ({
       run,
       details: run.details,
@@ -99,7 +103,8 @@ export async function resumableFailback(
         details?.request?.targetRegion !== undefined &&
         details.request.dryRun !== true,
     );
-  if (last === undefined || last.run.status !== 'FAILED') return undefined;
+  // A failed run of the other kind, or one that a later run of either kind followed, is not finished here.
+  if (last === undefined || last.run.status !== 'FAILED' || last.run.kind !== workflow) return undefined;
   const { request, progress } = last.details ?? {};
   if (request?.targetRegion === undefined || request.sourceRegion === undefined) return undefined;
   if (failovers.some((f) => f.startedAt > last.run.startedAt && !MOVED_NOTHING.has(f.status)))
@@ -130,9 +135,17 @@ export class FailbackSteps extends ApplicationSteps {
   async validateFailback(payload: {
     input: unknown;
     executionName: string;
+    /** `$$.StateMachine.Name`: `lifeboat-failback` or `lifeboat-switchover`. @default a failback */
+    stateMachine?: string;
   }): Promise<{ request: FailbackRequest; startedAt: string; customSteps: CustomStepsPlan }> {
     const { deps } = this;
     const now = deps.clock.now();
+    const workflow = payload.stateMachine === undefined ? 'failback' : guardedMoveOf(payload.stateMachine);
+    if (workflow === undefined) {
+      throw new InvalidInputError([
+        `stateMachine: ${payload.stateMachine} runs statemachines/failback.asl.json but is neither lifeboat-failback nor lifeboat-switchover; deploy it under one of those names`,
+      ]);
+    }
     const raw = payload.input as { application?: unknown } | null;
     const named =
       typeof raw?.application === 'string' ? findApplication(deps.config, raw.application) : undefined;
@@ -141,7 +154,7 @@ export class FailbackSteps extends ApplicationSteps {
         ? [undefined, undefined]
         : await Promise.all([
             servingAndWeights(named, deps.estate, deps.ledger),
-            resumableFailback(deps.ledger, named.name),
+            resumableFailback(deps.ledger, named.name, workflow),
           ]);
     const target = (raw as { targetRegion?: unknown } | null)?.targetRegion;
     // Loaded here only, as the failover's input check is.
@@ -149,6 +162,7 @@ export class FailbackSteps extends ApplicationSteps {
     const request = await checkedOrRecorded(
       () =>
         checkFailbackInput(payload.input, deps.config, {
+          workflow,
           currentPrimary: dnsNow?.serving,
           resumable,
           targetWeight: typeof target === 'string' ? dnsNow?.weights?.[target] : undefined,
@@ -156,7 +170,7 @@ export class FailbackSteps extends ApplicationSteps {
         }),
       {
         ledger: deps.ledger,
-        kind: 'failback',
+        kind: workflow,
         executionName: payload.executionName,
         input: payload.input,
         now,
@@ -165,7 +179,7 @@ export class FailbackSteps extends ApplicationSteps {
     return {
       request,
       startedAt: now.toISOString(),
-      customSteps: customStepsPlan(this.app(request), 'failback'),
+      customSteps: customStepsPlan(this.app(request), workflow),
     };
   }
 
@@ -364,7 +378,7 @@ export class FailbackSteps extends ApplicationSteps {
     if (database.engine === 'rds-read-replica') {
       if (state.state === 'stale') {
         const id = database.instances[region] ?? '';
-        const renamed = retiredIdentifier(id, this.deps.clock.now());
+        const renamed = retiredIdentifier(id, this.deps.clock.now(), `pre-${request.workflow ?? 'failback'}`);
         await this.deps.estate.database.retire(a, region, renamed);
         state = { ...state, state: 'renaming', detail: `${id} in ${region} renamed to ${renamed} and kept` };
       } else if (state.state === 'missing') {
@@ -384,7 +398,7 @@ export class FailbackSteps extends ApplicationSteps {
     const elapsed = (this.deps.clock.now().getTime() - new Date(since).getTime()) / 1000;
     if (!ready && elapsed > REPLICA_LIMIT_SECONDS) {
       throw new NotReadyError(
-        `the database in ${region} is not a caught-up replica of ${from} ${REPLICA_LIMIT_SECONDS} s after the failback began: ${state.detail}`,
+        `the database in ${region} is not a caught-up replica of ${from} ${REPLICA_LIMIT_SECONDS} s after the ${request.workflow ?? 'failback'} began: ${state.detail}`,
       );
     }
     return { ...state, ready };
@@ -421,7 +435,7 @@ export class FailbackSteps extends ApplicationSteps {
       const health = await regionHealth(this.deps.config, a, request.targetRegion, this.deps.estate);
       if (health.status !== 'healthy') {
         throw new PreconditionFailedError(
-          `${request.targetRegion} fails its health check (${health.source}); the failback stops at ${request.steps[index - 1] ?? 0} % rather than raise it to ${percent} %: start it again once the region is healthy`,
+          `${request.targetRegion} fails its health check (${health.source}); the ${request.workflow ?? 'failback'} stops at ${request.steps[index - 1] ?? 0} % rather than raise it to ${percent} %: start it again once the region is healthy`,
         );
       }
     }
@@ -543,7 +557,7 @@ export class FailbackSteps extends ApplicationSteps {
     if (stores.behind.length > 0)
       return wait(stores.worstLagSeconds, stores.behind.map((b) => b.detail).join('; '));
     // The database first: a switch it refuses leaves the stores where they are, for a clean second run.
-    const options = { planned: true, by: `failback:${executionName}` };
+    const options = { planned: true, by: `${request.workflow ?? 'failback'}:${executionName}` };
     await this.deps.estate.database.promote(a, request.targetRegion, options);
     await promoteStores(this.deps.estate.stores, a, request.targetRegion, options);
     return { started: true, lagSeconds: 0, at: this.now() };
@@ -640,6 +654,8 @@ export class FailbackSteps extends ApplicationSteps {
       custom?: unknown;
     };
     executionName: string;
+    /** `$$.StateMachine.Name`, for a run that failed before its request was checked. */
+    stateMachine?: string;
     status: RunStatus;
     reason?: string;
     results?: Record<string, unknown>;
@@ -661,7 +677,7 @@ export class FailbackSteps extends ApplicationSteps {
           };
     await deps.ledger.putRun({
       application,
-      kind: 'failback',
+      kind: request?.workflow ?? guardedMoveOf(payload.stateMachine) ?? 'failback',
       executionName: payload.executionName,
       startedAt: payload.state.startedAt ?? this.now(),
       endedAt: this.now(),
@@ -671,6 +687,7 @@ export class FailbackSteps extends ApplicationSteps {
       details: {
         ...(request === undefined ? {} : { request, progress }),
         ...(payload.results ?? {}),
+        ...rpoOf(payload.results),
         ...customStepsDetail(payload.state),
         // A failed run says what it had changed before it stopped, for whoever finishes or undoes it.
         ...(payload.status === 'FAILED' ? { changes: failbackChangesOf(payload.state) } : {}),
@@ -678,6 +695,16 @@ export class FailbackSteps extends ApplicationSteps {
     });
     return { recorded: true };
   }
+}
+
+/**
+ * A finished run's RPO: the lag the writer's switch waited for (0: it switches only once the
+ * database and every store have caught up), for the ledger beside the failover's.
+ */
+function rpoOf(results: Record<string, unknown> | undefined): { rpoSeconds?: number } {
+  const lag =
+    (results?.switch as { started?: unknown; lagSeconds?: unknown } | null | undefined) ?? undefined;
+  return lag?.started === true && typeof lag.lagSeconds === 'number' ? { rpoSeconds: lag.lagSeconds } : {};
 }
 
 /** What the failback adds to each function's operations (beside the failover's). */

@@ -126,7 +126,8 @@ export async function quarantineOldWriter(
 
 /**
  * The application's last failover away from `region` (not a dry run), its target and execution,
- * when no failback has succeeded since it started; undefined otherwise.
+ * when no failback or switchover has succeeded since it started (either rebuilt the old writer as a
+ * replica); undefined otherwise.
  */
 async function promotedElsewhere(
   app: ApplicationConfig,
@@ -140,8 +141,9 @@ async function promotedElsewhere(
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   const target = last === undefined ? undefined : String(request(last)?.targetRegion);
   if (last === undefined || target === undefined || target === region) return undefined;
-  const failedBack = (await ledger.listRuns(app.name, 'failback', 10)).some(
-    (r) => r.status === 'SUCCEEDED' && r.startedAt > last.startedAt,
-  );
+  const failedBack = [
+    ...(await ledger.listRuns(app.name, 'failback', 10)),
+    ...(await ledger.listRuns(app.name, 'switchover', 10)),
+  ].some((r) => r.status === 'SUCCEEDED' && r.startedAt > last.startedAt);
   return failedBack ? undefined : { target, executionName: last.executionName };
 }

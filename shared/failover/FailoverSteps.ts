@@ -42,6 +42,8 @@ import { findApplication, LOCK_LEASE_SECONDS, type FailoverRequest } from './Fai
 import { readReplicationAtRisk, type ReplicationAtRisk } from './replicationAtRisk.ts';
 import { promoteStores, storeRoles, storesAtRisk, storesPlan, worstRisk } from './stores.ts';
 import { followWriter, type FollowResult } from './followWriter.ts';
+import type { MovingWorkflow } from '../ports/Estate.ts';
+import { guardedMoveOf } from '../failback/guardedMove.ts';
 
 export interface FailoverDeps {
   readonly config: LifeboatConfig;
@@ -377,7 +379,7 @@ export class FailoverSteps {
       reasons.push(
         request.mode === 'automatic'
           ? `the source ${request.sourceRegion} is no longer down: ${source?.detail ?? 'not checked'}`
-          : `the source ${request.sourceRegion} is up and writable; promoting now would split the brain (use a planned failback instead)`,
+          : `the source ${request.sourceRegion} is up and writable; promoting now would split the brain (move it with a planned switchover instead: lifeboat start switchover --app ${request.application} --to ${request.targetRegion})`,
       );
     }
     const lag = by('replica-lag');
@@ -663,20 +665,20 @@ export class FailoverSteps {
     previous,
   }: {
     request: Pick<FailoverRequest, 'application' | 'sourceRegion' | 'targetRegion'>;
-    workflow?: 'failover' | 'failback';
+    workflow?: MovingWorkflow;
     previous?: Partial<FollowResult> | null;
   }): Promise<FollowResult> {
     const a = app(this.deps, request);
     const aurora = a.database.engine === 'aurora-global';
     const target = request.targetRegion;
-    const handled =
-      workflow === 'failback'
-        ? aurora
-          ? `the region traffic left: the switchover made its cluster a secondary of ${target}`
-          : `the region traffic left: this failback rebuilds its database as a replica of ${target} (RestoreStandby)`
-        : aurora
-          ? `the old primary: Aurora rebuilds it as a secondary of ${target} (once its region is back, if it is down)`
-          : `the old primary: kept fenced as it is; a failback renames it and builds a replica of ${target} in its place`;
+    const guarded = workflow === 'failback' || workflow === 'switchover';
+    const handled = guarded
+      ? aurora
+        ? `the region traffic left: the switchover made its cluster a secondary of ${target}`
+        : `the region traffic left: this ${workflow} rebuilds its database as a replica of ${target} (RestoreStandby)`
+      : aurora
+        ? `the old primary: Aurora rebuilds it as a secondary of ${target} (once its region is back, if it is down)`
+        : `the old primary: kept fenced as it is; a failback renames it and builds a replica of ${target} in its place`;
     return await followWriter(
       { database: this.deps.estate.database, stores: this.deps.estate.stores, clock: this.deps.clock },
       a,
@@ -684,7 +686,7 @@ export class FailoverSteps {
         writer: target,
         handled: { [request.sourceRegion]: handled },
         previous: previous ?? null,
-        retiredLabel: workflow === 'failback' ? 'pre-failback' : 'pre-failover',
+        retiredLabel: guarded ? `pre-${workflow}` : 'pre-failover',
       },
     );
   }
@@ -777,7 +779,7 @@ export class FailoverSteps {
     broadcast?: boolean;
     /** With the paging hook configured, the incident update this message is (and its run). */
     page?: IncidentPhase;
-    workflow?: 'failover' | 'failback';
+    workflow?: MovingWorkflow;
     request?: { application?: string; sourceRegion?: string; targetRegion?: string };
     executionName?: string;
     /** The custom steps' outcomes so far: a run's last message names the ones that warned. */
@@ -815,7 +817,7 @@ export class FailoverSteps {
    */
   private async page(
     phase: IncidentPhase,
-    workflow: 'failover' | 'failback',
+    workflow: MovingWorkflow,
     request: { application?: string; sourceRegion?: string; targetRegion?: string } | undefined,
     executionName: string | undefined,
     text: string,
@@ -865,13 +867,19 @@ export class FailoverSteps {
   async notifyFailure(payload: {
     state: FailedFailoverState & FailedFailbackState;
     executionName: string;
-    workflow?: 'failover' | 'failback';
+    workflow?: MovingWorkflow;
+    /** `$$.StateMachine.Name`: which guarded move failed, when the run failed before its request was checked. */
+    stateMachine?: string;
   }): Promise<{ ts: string; paged?: string }> {
-    const workflow = payload.workflow ?? 'failover';
+    const workflow =
+      payload.state.request?.workflow ??
+      guardedMoveOf(payload.stateMachine) ??
+      payload.workflow ??
+      'failover';
     const text =
-      workflow === 'failback'
-        ? failbackFailureMessage(payload.state, payload.executionName)
-        : failureMessage(payload.state, payload.executionName);
+      workflow === 'failover'
+        ? failureMessage(payload.state, payload.executionName)
+        : failbackFailureMessage(payload.state, payload.executionName, workflow);
     const paged = await this.page('failed', workflow, payload.state.request, payload.executionName, text);
     // The end of the run: a reply in its incident thread, shown in the channel too.
     return {

@@ -4,7 +4,7 @@ import type { Ledger } from '../ports/Ledger.ts';
 
 /**
  * The region that serves the application now: the heaviest record when Route 53's API answers;
- * when it does not (us-east-1 down), the target of the last successful failover or failback in the
+ * when it does not (us-east-1 down), the target of the last successful failover, failback or switchover in the
  * ledger; else the configured primary.
  */
 export async function currentPrimary(
@@ -36,6 +36,7 @@ async function servingFromLedger(app: ApplicationConfig, ledger: Ledger): Promis
   const runs = [
     ...(await ledger.listRuns(app.name, 'failover', 10)),
     ...(await ledger.listRuns(app.name, 'failback', 10)),
+    ...(await ledger.listRuns(app.name, 'switchover', 10)),
   ]
     .map((r) => ({
       run: r,

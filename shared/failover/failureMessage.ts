@@ -1,3 +1,6 @@
+import type { GuardedMove } from '../failback/guardedMove.ts';
+import type { MovingWorkflow } from '../ports/Estate.ts';
+
 /**
  * The Slack message of a failover that ended FAILED: what went wrong in words, what the run had
  * changed before it stopped and what it had not, and the next command. Read from the execution's
@@ -87,7 +90,7 @@ export type EndedAs = 'FAILED' | 'STOPPED' | 'TIMED OUT';
  * changes, the next command. `stoppedIn` names the state it was in, when known.
  */
 function failedRunMessage(
-  workflow: 'failover' | 'failback',
+  workflow: MovingWorkflow,
   state: {
     readonly request?: { readonly application?: string; readonly targetRegion?: string };
     readonly error?: { readonly Error?: string; readonly Cause?: string };
@@ -128,7 +131,7 @@ export function failureMessage(state: FailedFailoverState, executionName: string
  * the run-ended recorder posts it: `state` is the last state document its history holds.
  */
 export function endedRunMessage(
-  workflow: 'failover' | 'failback',
+  workflow: MovingWorkflow,
   state: FailedFailoverState & FailedFailbackState,
   executionName: string,
   ended: EndedAs,
@@ -150,6 +153,8 @@ export function endedRunMessage(
 /** The parts of the failback's state document its failure message reads. */
 export interface FailedFailbackState {
   readonly request?: {
+    /** Which guarded move this is (a failback's request before the switchover existed has none). */
+    readonly workflow?: GuardedMove;
     readonly application?: string;
     readonly sourceRegion?: string;
     readonly targetRegion?: string;
@@ -214,6 +219,10 @@ export function failbackChangesOf(state: FailedFailbackState): { made: string[];
   return { made, notMade };
 }
 
-export function failbackFailureMessage(state: FailedFailbackState, executionName: string): string {
-  return failedRunMessage('failback', state, executionName, failbackChangesOf(state), FAILBACK_AFTER_FIX);
+export function failbackFailureMessage(
+  state: FailedFailbackState,
+  executionName: string,
+  workflow: GuardedMove = state.request?.workflow ?? 'failback',
+): string {
+  return failedRunMessage(workflow, state, executionName, failbackChangesOf(state), FAILBACK_AFTER_FIX);
 }

@@ -1,5 +1,6 @@
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import type { IncidentEvent, IncidentPhase, SlackThread } from '../ports/Estate.ts';
+import type { MovingWorkflow } from '../ports/Estate.ts';
 
 /**
  * The failover's replies in its incident thread, one per phase reached, in Slack's formatting
@@ -137,31 +138,34 @@ export function phaseMessage(
   }
 }
 
-/** How urgent each update is for a pager, by workflow: a failover is an outage, a failback planned. */
-const SEVERITY: Readonly<
-  Record<'failover' | 'failback', Readonly<Record<IncidentPhase, IncidentEvent['severity']>>>
-> = {
-  failover: {
-    started: 'critical',
-    restored: 'warning',
-    succeeded: 'info',
-    declined: 'warning',
-    'rolled-back': 'warning',
-    failed: 'critical',
-    stopped: 'critical',
-    'timed-out': 'critical',
-  },
-  failback: {
-    started: 'info',
-    restored: 'info',
-    succeeded: 'info',
-    declined: 'info',
-    'rolled-back': 'warning',
-    failed: 'critical',
-    stopped: 'warning',
-    'timed-out': 'warning',
-  },
+/** A planned move's updates (a failback, a switchover): only its failure is urgent. */
+const PLANNED_SEVERITY: Readonly<Record<IncidentPhase, IncidentEvent['severity']>> = {
+  started: 'info',
+  restored: 'info',
+  succeeded: 'info',
+  declined: 'info',
+  'rolled-back': 'warning',
+  failed: 'critical',
+  stopped: 'warning',
+  'timed-out': 'warning',
 };
+
+/** How urgent each update is for a pager, by workflow: a failover is an outage, a failback or switchover planned. */
+const SEVERITY: Readonly<Record<MovingWorkflow, Readonly<Record<IncidentPhase, IncidentEvent['severity']>>>> =
+  {
+    failover: {
+      started: 'critical',
+      restored: 'warning',
+      succeeded: 'info',
+      declined: 'warning',
+      'rolled-back': 'warning',
+      failed: 'critical',
+      stopped: 'critical',
+      'timed-out': 'critical',
+    },
+    failback: PLANNED_SEVERITY,
+    switchover: PLANNED_SEVERITY,
+  };
 
 /** The first line of a Slack message as plain text, for a pager's summary (1,024 characters at most). */
 function summaryOf(text: string): string {
@@ -172,7 +176,7 @@ function summaryOf(text: string): string {
 /** A run's incident update, built from the message it posts on Slack. */
 export function incidentEvent(options: {
   readonly phase: IncidentPhase;
-  readonly workflow: 'failover' | 'failback';
+  readonly workflow: MovingWorkflow;
   readonly execution: string;
   readonly request?: {
     readonly application?: string;

@@ -83,7 +83,7 @@ function lastDocument(recent: RecentStates): Record<string, unknown> | undefined
   return undefined;
 }
 
-const LOCKING: ReadonlySet<RunKind> = new Set(['failover', 'failback', 'drain']);
+const LOCKING: ReadonlySet<RunKind> = new Set(['failover', 'failback', 'switchover', 'drain']);
 
 const REASONS: Readonly<Record<(typeof ENDED)[number], string>> = {
   ABORTED: 'the execution was stopped (StopExecution) before it could record its end',
@@ -135,9 +135,10 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
   }
   const now = deps.clock.now();
   const ended = detail.stopDate ?? now.getTime();
-  // A failover, a failback or a drain says what it had changed, read from the last state document of
-  // its history (the same list its own failure message gives); without the history, the record says so.
-  const workflow = kind === 'failover' || kind === 'failback' ? kind : undefined;
+  // A failover, a failback, a switchover or a drain says what it had changed, read from the last state
+  // document of its history (the same list its own failure message gives); without the history, the
+  // record says so.
+  const workflow = kind === 'failover' || kind === 'failback' || kind === 'switchover' ? kind : undefined;
   const drain = kind === 'drain';
   let recent: RecentStates | undefined;
   let unread: string | undefined;
@@ -156,7 +157,7 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
         ? drainChanges(document)
         : workflow === 'failover'
           ? changesOf(document)
-          : workflow === 'failback'
+          : workflow !== undefined
             ? failbackChangesOf(document)
             : undefined;
   await deps.ledger.putRun({

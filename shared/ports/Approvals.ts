@@ -1,3 +1,5 @@
+import type { MovingWorkflow } from './Estate.ts';
+
 /**
  * Approvals: a person's Approve or Reject on Slack, for a workflow that waits on a task token (a
  * step approval) or for an offer to start one (the failback offer). The task token stays here, in
@@ -13,7 +15,7 @@ export interface ApprovalRecord {
   /** `step`: a waiting workflow's task token; `offer`: approving starts the workflow. */
   readonly kind: 'step' | 'offer';
   readonly application: string;
-  readonly workflow: 'failover' | 'failback' | 'drain';
+  readonly workflow: MovingWorkflow | 'drain';
   /** The region the workflow moves traffic to, where it runs. */
   readonly targetRegion: string;
   /** The waiting execution (step approvals). */

@@ -303,6 +303,9 @@ export interface SlackThread {
   readonly broadcast?: boolean;
 }
 
+/** The workflows that move the writer and the traffic: a failover, a failback, a switchover. */
+export type MovingWorkflow = 'failover' | 'failback' | 'switchover';
+
 /** What a run's incident event says has happened (the paging hook). */
 export type IncidentPhase =
   'started' | 'restored' | 'succeeded' | 'declined' | 'rolled-back' | 'failed' | 'stopped' | 'timed-out';
@@ -313,7 +316,7 @@ export type IncidentPhase =
  */
 export interface IncidentEvent {
   readonly application: string;
-  readonly workflow: 'failover' | 'failback';
+  readonly workflow: MovingWorkflow;
   readonly execution: string;
   readonly phase: IncidentPhase;
   readonly severity: 'critical' | 'warning' | 'info';

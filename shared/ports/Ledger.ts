@@ -7,6 +7,7 @@
 export type RunKind =
   | 'failover'
   | 'failback'
+  | 'switchover'
   | 'drain'
   | 'backup'
   | 'restore-test'
@@ -18,6 +19,7 @@ export type RunKind =
 export const RUN_KINDS: readonly RunKind[] = [
   'failover',
   'failback',
+  'switchover',
   'drain',
   'backup',
   'restore-test',

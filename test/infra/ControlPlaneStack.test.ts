@@ -165,12 +165,13 @@ describe('ControlPlaneStack', () => {
           (JSON.parse(r.Properties.DefinitionString) as { TimeoutSeconds?: unknown }).TimeoutSeconds,
         ]),
       );
-    // slack.approvalTimeoutSeconds is 3600. The failover: a day and the approval; the failback: 12 h
-    // and the approval; the drill (ai-gateway-drill's game day runs here): its game day's limits,
+    // slack.approvalTimeoutSeconds is 3600. The failover: a day and the approval; the failback and
+    // the switchover: 12 h and the approval; the drill (ai-gateway-drill's game day runs here): its game day's limits,
     // 18000 + 43200 + 25560 s, and an hour.
     expect(timeoutOf(west)).toEqual({
       'lifeboat-failover': 90000,
       'lifeboat-failback': 46800,
+      'lifeboat-switchover': 46800,
       'lifeboat-backup': 86400,
       'lifeboat-restore-test': 86400,
       'lifeboat-drill': 90360,
@@ -180,6 +181,7 @@ describe('ControlPlaneStack', () => {
     expect(timeoutOf(stacks.controlPlanes.get('eu-west-1')!)).toEqual({
       'lifeboat-failover': 90000,
       'lifeboat-failback': 46800,
+      'lifeboat-switchover': 46800,
       'lifeboat-region-evacuation': 90000,
     });
   });

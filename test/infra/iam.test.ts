@@ -14,6 +14,24 @@ function logicalId(stack: ControlPlaneStack, construct: IConstruct): string {
  * unscoped actions, who reaches the ledger, its keys and the Slack secrets, the callback's Function
  * URL) are test/reliability/iam.test.ts's.
  */
+/** What every state machine's role may do: invoke its functions, deliver its logs, trace. */
+const STATE_MACHINE_ACTIONS = [
+  'lambda:InvokeFunction',
+  'logs:CreateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:DescribeLogGroups',
+  'logs:DescribeResourcePolicies',
+  'logs:GetLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:UpdateLogDelivery',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+];
+
+/** The state machines that move the writer and the traffic, on the failover's step functions. */
+const MOVING_MACHINES = ['failover state machine', 'failback state machine', 'switchover state machine'];
+
 describe('control-plane IAM', () => {
   const { stacks } = synthLifeboat();
   const regions = [...stacks.controlPlanes.keys()];
@@ -39,22 +57,16 @@ describe('control-plane IAM', () => {
   });
 
   it.each(regions)(
-    'lets the failover and failback state machines in %s invoke exactly the ten step functions',
+    'lets the failover, failback and switchover state machines in %s invoke exactly the ten step functions',
     (region) => {
       const stack = stacks.controlPlanes.get(region)!;
       const invokes = grants
         .get(region)!
-        .filter(
-          (g) =>
-            g.actions.includes('lambda:InvokeFunction') &&
-            (g.owner === 'failover state machine' || g.owner === 'failback state machine'),
-        );
-      expect(new Set(invokes.map((g) => g.owner))).toEqual(
-        new Set(['failover state machine', 'failback state machine']),
-      );
+        .filter((g) => g.actions.includes('lambda:InvokeFunction') && MOVING_MACHINES.includes(g.owner));
+      expect(new Set(invokes.map((g) => g.owner))).toEqual(new Set(MOVING_MACHINES));
       const functions = Object.values(stack.failoverFunctions).map((fn) => logicalId(stack, fn.function));
       expect(functions).toHaveLength(10);
-      for (const owner of ['failover state machine', 'failback state machine']) {
+      for (const owner of MOVING_MACHINES) {
         const invoked = new Set(
           invokes
             .filter((g) => g.owner === owner)
@@ -67,7 +79,7 @@ describe('control-plane IAM', () => {
   );
 
   it.each(regions)(
-    "lets the trigger in %s start the failover, the Slack callback resume waiting tasks and start failbacks, a game day start both, the run-ended recorder read its region's failover and failback histories, and nothing else",
+    "lets the trigger in %s start the failover, the Slack callback resume waiting tasks and start failbacks, a game day start both, the run-ended recorder read its region's failover, failback and switchover histories, and nothing else",
     (region) => {
       const stack = stacks.controlPlanes.get(region)!;
       // (The schedulers' grants, each on its own state machine, are the backup construct's tests'.)
@@ -99,7 +111,7 @@ describe('control-plane IAM', () => {
             resources: machines('failback'),
           },
           // What a stopped run had changed, read from its history in this region only.
-          ...['failover', 'failback'].map((w) => ({
+          ...['failover', 'failback', 'switchover'].map((w) => ({
             owner: 'lifeboat-run-ended',
             actions: ['states:GetExecutionHistory'],
             resources: [`arn:<AWS::Partition>:states:${region}:123456789012:execution:lifeboat-${w}:*`],
@@ -256,19 +268,7 @@ describe('control-plane IAM', () => {
       ],
       'lifeboat-probe': ['cloudwatch:PutMetricData'],
       'events rule RegionalDetectionRule': ['events:PutEvents'],
-      'failover state machine': [
-        'lambda:InvokeFunction',
-        'logs:CreateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:DescribeLogGroups',
-        'logs:DescribeResourcePolicies',
-        'logs:GetLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:UpdateLogDelivery',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-      ],
+      'failover state machine': STATE_MACHINE_ACTIONS,
       'lifeboat-evacuation': [
         'cloudwatch:DescribeAlarms',
         'dynamodb:DeleteItem',
@@ -281,73 +281,14 @@ describe('control-plane IAM', () => {
         'route53:ListResourceRecordSets',
         'states:StartExecution',
       ],
-      'region-evacuation state machine': [
-        'lambda:InvokeFunction',
-        'logs:CreateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:DescribeLogGroups',
-        'logs:DescribeResourcePolicies',
-        'logs:GetLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:UpdateLogDelivery',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-      ],
-      'failback state machine': [
-        'lambda:InvokeFunction',
-        'logs:CreateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:DescribeLogGroups',
-        'logs:DescribeResourcePolicies',
-        'logs:GetLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:UpdateLogDelivery',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-      ],
-      'backup state machine': [
-        'lambda:InvokeFunction',
-        'logs:CreateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:DescribeLogGroups',
-        'logs:DescribeResourcePolicies',
-        'logs:GetLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:UpdateLogDelivery',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-      ],
+      'region-evacuation state machine': STATE_MACHINE_ACTIONS,
+      'failback state machine': STATE_MACHINE_ACTIONS,
+      'switchover state machine': STATE_MACHINE_ACTIONS,
+      'backup state machine': STATE_MACHINE_ACTIONS,
       'backup scheduler': ['sqs:SendMessage', 'states:StartExecution'],
-      'restore-test state machine': [
-        'lambda:InvokeFunction',
-        'logs:CreateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:DescribeLogGroups',
-        'logs:DescribeResourcePolicies',
-        'logs:GetLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:UpdateLogDelivery',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-      ],
+      'restore-test state machine': STATE_MACHINE_ACTIONS,
       'restore-test scheduler': ['sqs:SendMessage', 'states:StartExecution'],
-      'drill state machine': [
-        'lambda:InvokeFunction',
-        'logs:CreateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:DescribeLogGroups',
-        'logs:DescribeResourcePolicies',
-        'logs:GetLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:UpdateLogDelivery',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-      ],
+      'drill state machine': STATE_MACHINE_ACTIONS,
       'drill scheduler': ['sqs:SendMessage', 'states:StartExecution'],
       'lifeboat-backup': [
         'dynamodb:PutItem',

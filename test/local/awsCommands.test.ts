@@ -552,10 +552,13 @@ describe('lifeboat start', () => {
   });
 
   it.each([
-    [['start'], 'name the workflow to start: failover, failback, drain, undrain, drill, restore-test'],
+    [
+      ['start'],
+      'name the workflow to start: failover, failback, switchover, drain, undrain, drill, restore-test',
+    ],
     [
       ['start', 'teleport', '--app', 'ai-gateway'],
-      'expected one workflow (failover, failback, drain, undrain, drill, restore-test, region-evacuation), got "teleport"',
+      'expected one workflow (failover, failback, switchover, drain, undrain, drill, restore-test, region-evacuation), got "teleport"',
     ],
     [['start', 'failover'], '--app is required: name the application (ai-gateway, ai-gateway-drill)'],
     [
@@ -801,11 +804,11 @@ describe('lifeboat history', () => {
     [['history', '--app', 'gateway', '--kind', 'drill'], '--app: no application named "gateway"'],
     [
       ['history', '--app', 'ai-gateway'],
-      '--kind is required: name the kind of run (failover, failback, drain, backup, restore-test, drill, break-glass, quarantine, evacuation)',
+      '--kind is required: name the kind of run (failover, failback, switchover, drain, backup, restore-test, drill, break-glass, quarantine, evacuation)',
     ],
     [
       ['history', '--app', 'ai-gateway', '--kind', 'drills'],
-      '--kind: "drills" is not a kind of run; use one of failover, failback, drain, backup, restore-test, drill',
+      '--kind: "drills" is not a kind of run; use one of failover, failback, switchover, drain, backup, restore-test, drill',
     ],
     [
       ['history', '--app', 'ai-gateway', '--kind', 'drill', '--limit', '0'],

@@ -13,6 +13,7 @@ import { INPUT_CHECKS, WORKFLOWS, type WorkflowName } from '../../local/inputs/w
 import { ERROR_GUIDE } from '../../local/runbook/errorGuide.ts';
 import { STEP_GUIDES } from '../../local/runbook/stepGuide.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
+import { SHARED_DEFINITIONS } from '../../shared/statemachines/placeholders.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const config = parseConfig(exampleConfigDocument());
@@ -79,7 +80,7 @@ describe('examples/inputs', () => {
   it('has at least one example per workflow, and every state machine is a workflow with a check', () => {
     const covered = new Set(EXAMPLES.map(workflowOf));
     expect(WORKFLOWS.filter((w) => !covered.has(w))).toEqual([]);
-    expect([...ASL_FILES].sort()).toEqual([...WORKFLOWS].sort());
+    expect([...ASL_FILES, ...Object.keys(SHARED_DEFINITIONS)].sort()).toEqual([...WORKFLOWS].sort());
   });
 
   it('links every example from docs/inputs.md', () => {
@@ -115,7 +116,7 @@ describe('docs/inputs.md', () => {
   });
 
   it('documents every state machine', () => {
-    for (const workflow of ASL_FILES) expect(doc).toContain(`## \`lifeboat-${workflow}\``);
+    for (const workflow of WORKFLOWS) expect(doc).toContain(`## \`lifeboat-${workflow}\``);
   });
 });
 

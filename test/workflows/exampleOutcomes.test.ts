@@ -49,6 +49,33 @@ describe('example scenarios end as their descriptions say (on the AWS twin)', ()
     });
   });
 
+  it('switchover: a maintenance round trip, each switch at lag 0 (RPO 0), no failback offered between', async () => {
+    const report = await example('switchover.json');
+    expect(report.violations).toEqual([]);
+    expect(report.executions.filter((e) => e.workflow === 'switchover').map((e) => e.status)).toEqual([
+      'SUCCEEDED',
+      'SUCCEEDED',
+    ]);
+    expect(promotions(report)).toEqual([
+      'promotion of ai-gateway-db-usw2 started (lag 0 s)',
+      'promotion of ai-gateway-db-use1 started (lag 0 s)',
+    ]);
+    expect(
+      report.timeline
+        .filter((t) => t.text.startsWith('budgets: failover of'))
+        .map((t) => t.text.endsWith('started (lag 0 s)')),
+    ).toEqual([true, true]);
+    for (const run of report.executions.filter((e) => e.workflow === 'switchover')) {
+      expect(ledgerOf(report, run.name)).toMatchObject({
+        kind: 'switchover',
+        status: 'SUCCEEDED',
+        details: expect.objectContaining({ rpoSeconds: 0 }) as unknown,
+      });
+    }
+    expect(report.slack.some((m) => /Fail (?:back ai-gateway|ai-gateway back)/.test(m.text))).toBe(false);
+    expect(report.dns.filter((d) => d.application === 'ai-gateway').at(-1)?.answers).toEqual(['us-east-1']);
+  });
+
   it("drain-guard-breach: the first drain rolls back on us-west-2's errors, the second drains us-east-1, the undrain brings it back", async () => {
     const report = await example('drain-guard-breach.json');
     expect(report.violations).toEqual([]);

@@ -48,8 +48,16 @@ reached.
 `;
 
 /** The workflows that hold an application's lock, and those a person may stop. */
-const LOCKING_WORKFLOWS = ['failover', 'failback', 'drain', 'drill'] as const;
-const STOPPABLE_WORKFLOWS = ['failover', 'failback', 'drain', 'drill', 'backup', 'restore-test'] as const;
+const LOCKING_WORKFLOWS = ['failover', 'failback', 'switchover', 'drain', 'drill'] as const;
+const STOPPABLE_WORKFLOWS = [
+  'failover',
+  'failback',
+  'switchover',
+  'drain',
+  'drill',
+  'backup',
+  'restore-test',
+] as const;
 
 interface Located {
   readonly region: string;

@@ -28,8 +28,8 @@ import { clock, followExecution, outcomeOf } from '../aws/follow.ts';
 import type { CliIo } from '../main.ts';
 
 export const START_USAGE = `Usage:
-  lifeboat start failover|failback --app <name> --to <region> [--dry-run] [--reason <text>] [--force]
-                                   [--no-wait] [--config <file>]
+  lifeboat start failover|failback|switchover --app <name> --to <region> [--dry-run] [--reason <text>]
+                                   [--force] [--no-wait] [--config <file>]
   lifeboat start drill --app <name> [--to <region>] [--no-wait] [--config <file>]
   lifeboat start restore-test --app <name> [--to <region>] [--no-wait] [--config <file>]
   lifeboat start region-evacuation --from <region> [--max-concurrency <n>] [--reason <text>]
@@ -46,6 +46,9 @@ SSO, environment, instance role).
 
   failover       move the application to --to (the region it runs in)
   failback       return the application to --to, its old primary, step by step (runs in --to)
+  switchover     move the writer and the traffic to --to, a standby, on purpose (maintenance, a
+                 region move): the failback's guarded steps, no data loss (runs in --to;
+                 docs/switchover.md)
   drill          readiness drill: checks, changing nothing, that a failover to --to could run now
                  (default --to: the first standby; runs there)
   restore-test   restore the latest backup copy into a temporary instance, check it, delete it
@@ -66,8 +69,9 @@ Options:
   --region <region>  drain and undrain: the region drained, or brought back
   --max-concurrency <n>
                      region-evacuation: failovers started at once, 1 to 40
-  --dry-run          failover and failback: run every check and say what would be done, change nothing
-  --reason <text>    failover and failback: why, for the ledger and Slack
+  --dry-run          failover, failback and switchover: run every check and say what would be done,
+                     change nothing
+  --reason <text>    failover, failback and switchover: why, for the ledger and Slack
   --force            failover only: move traffic even when the target's health check fails
   --no-wait          return once the execution has started
   --config <file>    the config (default: ./lifeboat.config.json)
@@ -80,6 +84,7 @@ deployed in the region.
 const STARTABLE = [
   'failover',
   'failback',
+  'switchover',
   'drain',
   'undrain',
   'drill',
@@ -129,7 +134,7 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
   if (app === undefined) {
     throw new UsageError(`--app: no application named "${name}"; the config has ${applicationNames(config)}`);
   }
-  const moves = workflow === 'failover' || workflow === 'failback';
+  const moves = workflow === 'failover' || workflow === 'failback' || workflow === 'switchover';
   if (moves) {
     required(values.to, '--to', `name the region to move ${app.name} to (${app.regions.join(', ')})`);
   } else {
@@ -145,9 +150,9 @@ export async function startCommand(args: readonly string[], io: CliIo): Promise<
       }
     }
   }
-  if (workflow === 'failback' && values.force) {
+  if ((workflow === 'failback' || workflow === 'switchover') && values.force) {
     throw new UsageError(
-      '--force: only a failover takes --force; a failback moves traffic to a healthy region only, so drop --force',
+      `--force: only a failover takes --force; a ${workflow} moves traffic to a healthy region only, so drop --force`,
     );
   }
   if (values.to !== undefined && workflow !== 'restore-test' && !app.regions.includes(values.to)) {

@@ -1,0 +1,247 @@
+import type { Report, ReportExecution } from '../../local/report/Report.ts';
+import { dnsChanges, ledgerOf, promotions, rehearse, stateNames } from '../support/scenario.ts';
+
+/** A console start of the switchover of ai-gateway (RDS and the store budgets) to us-west-2. */
+const START = {
+  at: 60,
+  start: 'switchover',
+  input: { application: 'ai-gateway', targetRegion: 'us-west-2', reason: 'us-east-1 maintenance window' },
+};
+const APPROVE = { at: 600, approve: 'switchover', by: 'U0APPROVER' };
+
+function switchovers(report: Report): ReportExecution[] {
+  return report.executions.filter((e) => e.workflow === 'switchover');
+}
+
+/** us-west-2's weight in each change of ai-gateway's records. */
+function westWeights(report: Report, application = 'ai-gateway'): number[] {
+  return dnsChanges(report, application).map((text) => Number(/us-west-2=(\d+)/.exec(text)?.[1]));
+}
+
+interface SwitchoverRecord {
+  kind: string;
+  status: string;
+  reason?: string;
+  details: {
+    request: { workflow: string; approval: string; sourceRegion: string; targetRegion: string };
+    approval: unknown;
+    switch: { started: boolean; lagSeconds: number };
+    shift: { percent: number; ok: boolean }[];
+    replicas: { followers: { region: string; state: string }[] };
+  };
+}
+
+describe('switchover workflow (the failback ASL as lifeboat-switchover, on the AWS twin)', () => {
+  it('asks on Slack, then moves the writer, the store and the traffic to the standby step by step with nothing lost', async () => {
+    const report = await rehearse({ events: [START, APPROVE], until: 6000 });
+    expect(report.violations).toEqual([]);
+    const [run, ...others] = switchovers(report);
+    expect(others).toEqual([]);
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(stateNames(run!)).toContain('RequestApproval');
+    expect(
+      report.slack.some(
+        (m) => m.text.startsWith('Slack: ') || m.text.includes('Switch over ai-gateway to us-west-2?'),
+      ),
+    ).toBe(true);
+    // Nothing moved before the press: the first change comes after it, then every configured step.
+    const firstShift = run!.states.find((s) => s.name === 'ShiftStep')!;
+    expect(firstShift.enteredAt).toBeGreaterThan(APPROVE.at);
+    expect(westWeights(report)).toEqual([10, 25, 50, 75, 100]);
+    // The writer and the store moved only once every answer named us-west-2, each at lag 0.
+    const lastShift = run!.states.filter((s) => s.name === 'ShiftStep').at(-1)!;
+    const moved = report.timeline.filter(
+      (e) =>
+        e.application === 'ai-gateway' &&
+        (e.text.startsWith('promotion of ai-gateway-db-usw2') || e.text.includes('budgets: failover of')),
+    );
+    expect(moved.map((e) => e.text)).toEqual([
+      'promotion of ai-gateway-db-usw2 started (lag 0 s)',
+      'budgets: failover of ldgnf-ai-gateway-budgets to ai-gateway-budgets-usw2 started (lag 0 s)',
+    ]);
+    expect(Math.min(...moved.map((e) => e.at))).toBeGreaterThan(lastShift.exitedAt!);
+    expect(report.writers.filter((w) => w.application === 'ai-gateway').at(-1)?.regions).toEqual([
+      'us-west-2',
+    ]);
+    expect(report.dns.filter((d) => d.application === 'ai-gateway').at(-1)?.answers).toEqual(['us-west-2']);
+
+    const record = ledgerOf(report, run!.name) as unknown as SwitchoverRecord;
+    expect(record).toMatchObject({
+      kind: 'switchover',
+      status: 'SUCCEEDED',
+      details: {
+        request: {
+          workflow: 'switchover',
+          approval: 'slack',
+          sourceRegion: 'us-east-1',
+          targetRegion: 'us-west-2',
+        },
+        // RPO 0: the switch waited for lag 0 on the database and on the store.
+        switch: { started: true, lagSeconds: 0 },
+        rpoSeconds: 0,
+      },
+    });
+    expect(record.details.shift.every((s) => s.ok)).toBe(true);
+    // The old primary is rebuilt as a replica of the new writer and kept (renamed for a switchover),
+    // eu-west-1 follows the new writer, and us-east-1 is back at its standby sizes.
+    const database = report.timeline.filter((e) => e.kind === 'database' && e.application === 'ai-gateway');
+    expect(database.map((e) => e.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^ai-gateway-db-use1 \(writer\) renamed to ai-gateway-db-use1-pre-switchover-\d{12} and kept$/,
+        ),
+        'read replica ai-gateway-db-use1 of ai-gateway-db-usw2 (us-west-2) being created',
+        'read replica ai-gateway-db-use1 caught up',
+      ]),
+    );
+    expect(record.details.replicas.followers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ region: 'eu-west-1' })]),
+    );
+    expect(report.world.regions['us-east-1']?.workloads).toMatchObject({ 'ai-gateway/litellm': 2 });
+    expect(
+      report.slack.some((m) => m.text.includes('Lifeboat switchover of ai-gateway to us-west-2 done')),
+    ).toBe(true);
+    // A switchover is a decision, not an outage: us-east-1 is healthy and preferred, and still no
+    // failback is offered for the rest of the run.
+    expect(report.slack.some((m) => /Fail (?:back ai-gateway|ai-gateway back)/.test(m.text))).toBe(false);
+  });
+
+  it("with the application's switchover.approval none, the start is the decision: an Aurora global switchover, RPO 0", async () => {
+    const report = await rehearse({
+      config: (doc) => {
+        const app = doc.applications.find((a) => a.name === 'ai-gateway-drill')!;
+        (app as { switchover?: unknown }).switchover = { approval: 'none' };
+      },
+      events: [
+        {
+          at: 60,
+          start: 'switchover',
+          input: { application: 'ai-gateway-drill', targetRegion: 'us-west-2', reason: 'region move' },
+        },
+      ],
+      until: 3600,
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = switchovers(report);
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(stateNames(run!)).not.toContain('RequestApproval');
+    expect(report.slack.some((m) => m.text.includes('Switch over ai-gateway-drill'))).toBe(false);
+    // The team hears that it begins, and why, before anything moves.
+    const announced = report.slack.find((m) => m.text.includes('begins (started without a Slack approval'));
+    expect(announced?.text).toContain('region move');
+    const firstShift = run!.states.find((s) => s.name === 'ShiftStep')!;
+    expect(announced!.at).toBeLessThan(firstShift.enteredAt);
+    expect(westWeights(report, 'ai-gateway-drill')).toEqual([25, 50, 100]);
+    expect(promotions(report, 'ai-gateway-drill')).toEqual([expect.stringMatching(/lag 0 s/)]);
+    expect(report.writers.filter((w) => w.application === 'ai-gateway-drill').at(-1)?.regions).toEqual([
+      'us-west-2',
+    ]);
+    expect(ledgerOf(report, run!.name)).toMatchObject({
+      kind: 'switchover',
+      status: 'SUCCEEDED',
+      details: { request: { approval: 'none' }, approval: null, rpoSeconds: 0 },
+    });
+  });
+
+  it('after a failover, a switchover to the third region is where traffic stays: no failback is offered', async () => {
+    const report = await rehearse({
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-east-1' },
+        { at: 1800, recover: 'region-outage', region: 'us-east-1' },
+        {
+          at: 2400,
+          start: 'switchover',
+          input: { application: 'ai-gateway', targetRegion: 'eu-west-1', reason: 'move to eu-west-1' },
+        },
+        { at: 4000, approve: 'switchover', by: 'U0APPROVER' },
+      ],
+      until: 9000,
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = switchovers(report);
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(report.dns.filter((d) => d.application === 'ai-gateway').at(-1)?.answers).toEqual(['eu-west-1']);
+    expect(ledgerOf(report, run!.name)).toMatchObject({
+      details: { request: { sourceRegion: 'us-west-2', targetRegion: 'eu-west-1' }, rpoSeconds: 0 },
+    });
+    // us-east-1 has been healthy far longer than offerAfterHealthySeconds (1800 s) by the end, and
+    // is the preferred primary: without the switchover an offer is posted at about 3,900 s.
+    expect(report.slack.some((m) => /Fail (?:back ai-gateway|ai-gateway back)/.test(m.text))).toBe(false);
+  });
+
+  it('moves nothing on Reject and records the decision', async () => {
+    const report = await rehearse({
+      events: [START, { at: 600, reject: 'switchover', by: 'U0ONCALL01' }],
+      until: 1200,
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = switchovers(report);
+    expect(run?.status).toBe('ABORTED');
+    expect(westWeights(report)).toEqual([]);
+    expect(promotions(report)).toEqual([]);
+    expect(ledgerOf(report, run!.name)).toMatchObject({
+      kind: 'switchover',
+      status: 'REJECTED',
+      reason: expect.stringContaining('U0ONCALL01'),
+    });
+  });
+
+  it('a dry run checks and records the plan, asking nobody and moving nothing', async () => {
+    const report = await rehearse({
+      events: [{ ...START, input: { ...START.input, dryRun: true } }],
+      until: 600,
+    });
+    const [run] = switchovers(report);
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(stateNames(run!)).toContain('RecordPlan');
+    expect(stateNames(run!)).not.toContain('RequestApproval');
+    expect(westWeights(report)).toEqual([]);
+    expect(ledgerOf(report, run!.name)).toMatchObject({ kind: 'switchover', status: 'SUCCEEDED' });
+    expect(report.violations).toEqual([]);
+  });
+
+  it.each([
+    [
+      { application: 'ai-gateway', targetRegion: 'us-east-1' },
+      'targetRegion: us-east-1 already serves ai-gateway; name the standby to move to (us-west-2, eu-west-1)',
+    ],
+    [
+      { application: 'ai-gateway', targetRegion: 'us-west-2', offerApprovalId: 'abcdefghij' },
+      'offerApprovalId',
+    ],
+    [
+      { application: 'ai-gateway', targetRegion: 'ap-south-1' },
+      'targetRegion: ap-south-1 is not a region of ai-gateway',
+    ],
+  ])('refuses %j at once, changing nothing', async (input, message) => {
+    const report = await rehearse({ events: [{ at: 60, start: 'switchover', input }], until: 300 });
+    const [run] = switchovers(report);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(run?.cause).toContain(message);
+    expect(run!.states.map((s) => s.name)).toEqual(['ValidateInput', 'InvalidInput']);
+    expect(westWeights(report)).toEqual([]);
+    // Recorded as a refused start, under the switchover's kind.
+    expect(ledgerOf(report, run!.name)).toMatchObject({ kind: 'switchover', status: 'FAILED' });
+  });
+
+  it('rolls back to the last good weights when the guard breaches, and says which run rolled back', async () => {
+    const report = await rehearse({
+      events: [START, APPROVE],
+      until: 4000,
+      setup: (context) => {
+        context.world.onChange((change) => {
+          if (change.type === 'weights' && change.after['us-west-2'] === 25)
+            context.world.setErrorRate('us-west-2', 6);
+        });
+      },
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = switchovers(report);
+    expect(westWeights(report)).toEqual([10, 25, 10]);
+    expect(promotions(report)).toEqual([]);
+    expect(ledgerOf(report, run!.name)).toMatchObject({ kind: 'switchover', status: 'ROLLED_BACK' });
+    expect(
+      report.slack.some((m) => /Lifeboat switchover switchover-\d+ of ai-gateway ROLLED BACK/.test(m.text)),
+    ).toBe(true);
+  });
+});
