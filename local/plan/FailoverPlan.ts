@@ -6,6 +6,7 @@ import {
   functionOf,
   loadAsl,
   operationOf,
+  type AslChoiceRule,
   type AslMachine,
   type AslState,
 } from '../../shared/statemachines/aslModel.ts';
@@ -117,9 +118,11 @@ const FAILOVER_ASSUMPTIONS: Readonly<Record<string, unknown>> = {
   '$.replicas.settled': true,
 };
 
-interface Context {
+export interface Context {
   readonly config: LifeboatConfig;
   readonly app: ApplicationConfig;
+  /** The workflow walked: its custom step points and its step notes follow it. */
+  readonly workflow: 'failover' | 'switchover';
   readonly source: string;
   readonly target: string;
   readonly latency: LatencyModel;
@@ -128,9 +131,20 @@ interface Context {
   readonly warm: Set<string>;
   /** When each resource is really ready, and the path that led there. */
   readonly ready: Map<ReadyKey, { at: number; chain: CriticalItem[] }>;
+  /**
+   * How many weight steps the walk has set so far: a guarded shift passes its states once per step,
+   * which the walk tells apart by this count.
+   */
+  readonly shift: { steps: number };
 }
 
-type ReadyKey = 'fence' | 'database' | 'nodes' | 'workloads' | 'dns';
+/**
+ * What a choice reads, when every check passes: a value, or a function of the walk so far (the
+ * guarded shift's `$.step.last`). A variable set to `undefined` is absent (`IsPresent: false`).
+ */
+export type Assumptions = Readonly<Record<string, unknown>>;
+
+type ReadyKey = 'fence' | 'database' | 'nodes' | 'workloads' | 'dns' | 'replica' | 'standby' | 'followers';
 
 interface Estimate {
   /** API calls the step makes (each `apiCallSeconds`). */
@@ -276,6 +290,8 @@ function planOnce(config: LifeboatConfig, options: PlanOptions): FailoverPlan {
   const ctx: Context = {
     config,
     app,
+    workflow: 'failover',
+    shift: { steps: 0 },
     source: request.sourceRegion,
     target: request.targetRegion,
     latency,
@@ -388,11 +404,11 @@ function detect(
   return { triggerAt, firstAt: times[0] ?? 0, readable, warnings };
 }
 
-function walk(
+export function walk(
   machine: AslMachine,
   ctx: Context,
   start: number,
-  assumptions: Readonly<Record<string, unknown>>,
+  assumptions: Assumptions,
   chainIn: readonly CriticalItem[],
 ): { steps: PlanStep[]; end: number } {
   const steps: PlanStep[] = [];
@@ -413,10 +429,13 @@ function walk(
   );
   let t = start;
   let name: string | undefined = machine.StartAt;
+  // A state is passed once, or once per weight step of a guarded shift.
   const seen = new Set<string>();
+  const visit = (state: string) => seen.add(`${state}#${ctx.shift.steps}`);
   while (name !== undefined) {
-    if (seen.has(name)) throw new PlanError(`the path loops back to ${name} with every check passing`);
-    seen.add(name);
+    if (seen.has(`${name}#${ctx.shift.steps}`))
+      throw new PlanError(`the path loops back to ${name} with every check passing`);
+    visit(name);
     const state: AslState | undefined = machine.States[name];
     if (state === undefined) throw new PlanError(`no state ${name}`);
     const transition = ctx.latency.stepFunctionsTransitionSeconds;
@@ -425,7 +444,17 @@ function walk(
       name = state.Next;
       continue;
     }
-    if (state.Type === 'Task') {
+    const retried = state.Type === 'Task' ? retryLoop(machine, name, state) : undefined;
+    if (state.Type === 'Task' && retried !== undefined) {
+      const loop = taskLoop(machine, name, state, retried, ctx, t, chain, assumptions);
+      steps.push(loop.step);
+      chain.push({ label: loop.step.name, seconds: loop.step.seconds });
+      t += loop.step.seconds;
+      visit(retried.choice);
+      visit(retried.wait);
+      name = loop.next;
+      continue;
+    } else if (state.Type === 'Task') {
       const { step, estimate } = task(name, state, ctx, t);
       steps.push(step);
       chain.push({ label: name, seconds: step.seconds });
@@ -436,8 +465,8 @@ function walk(
       steps.push(loop.step);
       chain.push({ label: loop.step.name, seconds: loop.step.seconds });
       t += loop.step.seconds;
-      seen.add(loop.check);
-      seen.add(loop.choice);
+      visit(loop.check);
+      visit(loop.choice);
       name = loop.next;
       continue;
     } else if (state.Type === 'Wait') {
@@ -474,7 +503,7 @@ function walk(
         t += step.seconds + transition;
       }
     } else if (state.Type === 'Choice') {
-      name = choose(name, state, assumptions);
+      name = choose(name, state, assumptions, ctx);
       continue;
     } else if (state.Type === 'Fail' || state.Type === 'Succeed') {
       break;
@@ -490,7 +519,10 @@ function walk(
  * the application has no step at that point.
  */
 function customStepsAt(name: string, state: AslState, ctx: Context, t: number): PlanStep | undefined {
-  const workflow = state.ItemSelector?.workflow;
+  // A definition deployed as two workflows takes the workflow from the run (`workflow.$`).
+  const workflow =
+    state.ItemSelector?.workflow ??
+    (state.ItemSelector?.['workflow.$'] === undefined ? undefined : ctx.workflow);
   const point = state.ItemSelector?.point;
   if (typeof workflow !== 'string' || typeof point !== 'string') {
     throw new PlanError(
@@ -522,19 +554,98 @@ function customStepsAt(name: string, state: AslState, ctx: Context, t: number): 
   };
 }
 
-function choose(name: string, state: AslState, assumptions: Readonly<Record<string, unknown>>): string {
+function choose(name: string, state: AslState, assumptions: Assumptions, ctx: Context): string {
   for (const rule of state.Choices ?? []) {
-    if (rule.Variable === undefined || !(rule.Variable in assumptions)) {
-      throw new PlanError(
-        `choice ${name} reads ${rule.Variable ?? '(a compound rule)'}, which the plan has no assumption for`,
-      );
-    }
-    const value = assumptions[rule.Variable];
-    const expected = rule.BooleanEquals ?? rule.StringEquals ?? rule.NumericEquals;
-    if (value === expected && rule.Next !== undefined) return rule.Next;
+    if (matches(name, rule, assumptions, ctx) && rule.Next !== undefined) return rule.Next;
   }
   if (state.Default === undefined) throw new PlanError(`choice ${name} matches no rule and has no Default`);
   return state.Default;
+}
+
+/** Whether a choice rule holds under the assumptions (comparisons, `IsPresent`, `And`, `Or`, `Not`). */
+function matches(name: string, rule: AslChoiceRule, assumptions: Assumptions, ctx: Context): boolean {
+  const compound = rule as AslChoiceRule & {
+    And?: readonly AslChoiceRule[];
+    Or?: readonly AslChoiceRule[];
+    Not?: AslChoiceRule;
+    IsPresent?: boolean;
+  };
+  if (compound.And !== undefined) return compound.And.every((r) => matches(name, r, assumptions, ctx));
+  if (compound.Or !== undefined) return compound.Or.some((r) => matches(name, r, assumptions, ctx));
+  if (compound.Not !== undefined) return !matches(name, compound.Not, assumptions, ctx);
+  if (rule.Variable === undefined || !(rule.Variable in assumptions)) {
+    throw new PlanError(
+      `choice ${name} reads ${rule.Variable ?? '(a rule with no variable)'}, which the plan has no assumption for`,
+    );
+  }
+  const assumed = assumptions[rule.Variable];
+  const value = typeof assumed === 'function' ? (assumed as (c: Context) => unknown)(ctx) : assumed;
+  if (compound.IsPresent !== undefined) return (value !== undefined) === compound.IsPresent;
+  return value === (rule.BooleanEquals ?? rule.StringEquals ?? rule.NumericEquals);
+}
+
+/**
+ * A retried task: `Task → Choice` whose way back is `Wait → Task` (PrepareReplica ⇄ WaitForReplica,
+ * SwitchWriter ⇄ WaitForCatchUp); undefined for any other task.
+ */
+function retryLoop(
+  machine: AslMachine,
+  name: string,
+  state: AslState,
+): { readonly choice: string; readonly wait: string } | undefined {
+  const choiceName = state.Next;
+  const choice = choiceName === undefined ? undefined : machine.States[choiceName];
+  if (choiceName === undefined || choice?.Type !== 'Choice') return undefined;
+  const back = [choice.Default, ...(choice.Choices ?? []).map((c) => c.Next)].find((n) => {
+    const wait = n === undefined ? undefined : machine.States[n];
+    return wait?.Type === 'Wait' && wait.Next === name;
+  });
+  return back === undefined ? undefined : { choice: choiceName, wait: back };
+}
+
+/** A retried task's rounds: it runs, and runs again after each wait, until what it awaits is ready. */
+function taskLoop(
+  machine: AslMachine,
+  name: string,
+  state: AslState,
+  retried: { readonly choice: string; readonly wait: string },
+  ctx: Context,
+  t: number,
+  chain: readonly CriticalItem[],
+  assumptions: Assumptions,
+): { step: PlanStep; next: string } {
+  const first = task(name, state, ctx, t);
+  if (first.estimate.readies !== undefined) {
+    setReady(ctx, first.estimate.readies, t + first.step.seconds, [
+      ...chain,
+      { label: name, seconds: first.step.seconds },
+    ]);
+  }
+  const waitState = retried.wait;
+  const wait = machine.States[waitState];
+  const choice = machine.States[retried.choice];
+  if (wait === undefined || choice === undefined)
+    throw new PlanError(`no state ${waitState} or ${retried.choice}`);
+  const interval = waitSeconds(waitState, wait, ctx);
+  const awaited = first.estimate.awaits === undefined ? undefined : ctx.ready.get(first.estimate.awaits);
+  const remaining = awaited === undefined ? 0 : Math.max(0, awaited.at - (t + first.step.seconds));
+  const again = Math.ceil(remaining / interval);
+  const seconds =
+    first.step.seconds +
+    again * (interval + first.step.seconds + 2 * ctx.latency.stepFunctionsTransitionSeconds);
+  return {
+    step: {
+      ...first.step,
+      ...(again === 0 ? {} : { kind: 'loop' as const, name: `${name} ⇄ ${waitState}`, rounds: again + 1 }),
+      seconds,
+      ...(again === 0
+        ? {}
+        : {
+            note: `again every ${interval} s until ${retried.choice} passes (ready about ${fmt(remaining)} after the first call)`,
+          }),
+    },
+    next: choose(retried.choice, choice, assumptions, ctx),
+  };
 }
 
 function waitSeconds(name: string, state: AslState, ctx: Context): number {
@@ -584,7 +695,7 @@ function statusLoop(
     },
     check: checkName,
     choice: choiceName,
-    next: choose(choiceName, choice, assumptions),
+    next: choose(choiceName, choice, assumptions, ctx),
   };
 }
 
@@ -619,7 +730,7 @@ function task(
       `no estimate for operation ${operation} (state ${name}); add one to local/plan/FailoverPlan.ts`,
     );
   }
-  const estimate = estimator(ctx);
+  const estimate = estimator(ctx, state);
   const { latency } = ctx;
   const start = ctx.warm.has(fn) ? latency.lambdaWarmStartSeconds : latency.lambdaColdStartSeconds;
   ctx.warm.add(fn);
@@ -666,7 +777,7 @@ function needsNodes(app: ApplicationConfig, region: string): boolean {
 const ledger = (ctx: Context) => `DynamoDB table ${ctx.config.ledger.tableName}`;
 
 /** Per step operation: its API calls, what it touches, and what it sets in motion. */
-const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
+const ESTIMATORS: Readonly<Record<string, (ctx: Context, state: AslState) => Estimate>> = {
   validateInput: (ctx) => ({
     calls: 1,
     touches: [`Route 53 weights of ${ctx.app.dns.recordName} (zone ${ctx.app.dns.hostedZoneId})`],
@@ -804,7 +915,19 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
           ? `${databaseOf(ctx.app, r)}: read; Aurora rebuilds it from ${ctx.target} itself`
           : `${databaseOf(ctx.app, r)}: if it replicates from ${ctx.source}, renamed and kept, and a read replica of ${ctx.target} created in its place`,
       ),
-      note: 'after the run is recorded and announced: not on the RTO path',
+      ...(ctx.workflow === 'failover'
+        ? { note: 'after the run is recorded and announced: not on the RTO path' }
+        : // Asked again until each region follows or is building (an RDS replica is renamed first).
+          aurora || others.length === 0
+          ? {}
+          : {
+              readies: {
+                key: 'followers',
+                after: ctx.latency.rdsRenameSeconds,
+                label: 'old replicas renamed',
+              },
+              awaits: 'followers',
+            }),
     };
   },
   notify: (ctx) => ({ calls: 1, touches: [`Slack channel ${ctx.config.slack.channelId}`] }),
@@ -822,6 +945,126 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context) => Estimate>> = {
     calls: 2,
     touches: [`Slack message of the approval`, `${ledger(ctx)}: approval of this run`],
   }),
+  // The guarded move's own operations (statemachines/failback.asl.json, as lifeboat-switchover).
+  validateFailback: (ctx) => ({
+    calls: 2,
+    touches: [
+      `Route 53 weights of ${ctx.app.dns.recordName} (zone ${ctx.app.dns.hostedZoneId})`,
+      `${ledger(ctx)}: a failed run of ${ctx.app.name} to finish`,
+    ],
+  }),
+  checkReplica: (ctx) => ({
+    calls: 2 + ctx.app.stores.length,
+    touches: [
+      `replica lag of ${databaseOf(ctx.app, ctx.target)}`,
+      ...ctx.app.stores.map((s) => `store ${s.name}'s member in ${ctx.target}`),
+    ],
+  }),
+  decideFailback: () => ({
+    calls: 0,
+    touches: [],
+    note: 'proceed, stop with the reasons, or (dry run) list the plan',
+  }),
+  ensureReplica: (ctx, state) => {
+    if (state.Parameters?.which === 'standby') {
+      const aurora = ctx.app.database.engine === 'aurora-global';
+      return {
+        calls: 2,
+        touches: [
+          aurora
+            ? `${databaseOf(ctx.app, ctx.source)}: a secondary of ${ctx.target} since the switchover`
+            : `${databaseOf(ctx.app, ctx.source)}: renamed and kept, a read replica of ${ctx.target} created in its place`,
+        ],
+        readies: {
+          key: 'standby',
+          after: aurora
+            ? 0
+            : ctx.latency.rdsRenameSeconds +
+              ctx.latency.rdsReplicaCreateSeconds +
+              ctx.latency.rdsReplicaCatchUpSeconds,
+          label: aurora
+            ? 'the old primary stays a synchronized secondary'
+            : 'the old primary rebuilt as a caught-up replica',
+        },
+        awaits: 'standby',
+      };
+    }
+    return {
+      calls: 2,
+      touches: [`${databaseOf(ctx.app, ctx.target)}: a caught-up replica of ${ctx.source}`],
+      note: `ready at once when the preflight found it caught up; a missing or stale replica is built first (about ${fmt(ctx.latency.rdsReplicaCreateSeconds + ctx.latency.rdsReplicaCatchUpSeconds)})`,
+    };
+  },
+  unfenceTarget: (ctx) => ({
+    calls: fenceVoteRegions(ctx.config, ctx.app, ctx.target).length,
+    touches: [`fence metric and alarm of ${ctx.target}`],
+  }),
+  shiftStep: (ctx) => {
+    const steps = ctx.app.dns.failback.steps;
+    const percent = steps[ctx.shift.steps] ?? 100;
+    ctx.shift.steps += 1;
+    return {
+      calls: 2,
+      touches: [
+        `Route 53 record ${ctx.app.dns.recordName}: ${ctx.target} → ${percent} %, ${ctx.source} → ${100 - percent} %`,
+        healthCheckOf(ctx.app, ctx.target),
+      ],
+      readies: { key: 'dns', after: ctx.latency.route53InsyncSeconds, label: 'Route 53 change INSYNC' },
+    };
+  },
+  guardStep: (ctx) => ({
+    calls: 1,
+    touches: [
+      `load balancer ${ctx.app.dns.failback.loadBalancers[ctx.target] ?? '?'} (${ctx.target}): 5xx rate ≤ ${ctx.app.dns.failback.maxErrorRatePercent} %, p99 ≤ ${ctx.app.dns.failback.maxLatencyMs} ms`,
+    ],
+    note: 'a breach rolls the weights back to the last good step and ends the run',
+  }),
+  rollBack: (ctx) => ({ calls: 1, touches: [`Route 53 record ${ctx.app.dns.recordName}`] }),
+  switchWriter: (ctx) => {
+    const aurora = ctx.app.database.engine === 'aurora-global';
+    const seconds = aurora ? ctx.latency.auroraFailoverSeconds : ctx.latency.rdsPromoteSeconds;
+    const stores = ctx.app.stores.map(
+      (s) =>
+        `Global Datastore ${s.globalReplicationGroupId} (store ${s.name}) → ${s.replicationGroups[ctx.target] ?? '?'}, once its member lags under 1 s`,
+    );
+    return {
+      calls: 3 + 2 * stores.length,
+      touches: [
+        aurora
+          ? `${databaseOf(ctx.app, ctx.target)}: Aurora global switchover (no data loss)`
+          : `${databaseOf(ctx.app, ctx.target)}: promoted once its replica lag is 0`,
+        ...stores,
+      ],
+      readies: {
+        key: 'database',
+        after: stores.length === 0 ? seconds : Math.max(seconds, ctx.latency.storeFailoverSeconds),
+        label: aurora
+          ? 'Aurora global switchover until the target writes'
+          : 'RDS promotion until the target writes',
+      },
+    };
+  },
+  unfenceStandbys: (ctx) => ({
+    calls: ctx.app.regions.length * 2,
+    touches: ctx.app.regions
+      .filter((r) => r !== ctx.target)
+      .map((r) => `fence metric and alarm of ${r}, once its database replicates from ${ctx.target}`),
+  }),
+  scaleDownSource: (ctx) => {
+    const w = ctx.app.workloads[ctx.source];
+    return {
+      calls: (w?.deployments.length ?? 0) + (w?.nodeGroups.length ?? 0),
+      touches: [
+        ...(w?.deployments ?? []).map(
+          (d) => `${d.kind} ${d.namespace}/${d.name} (${ctx.source}): → ${d.standbyReplicas}`,
+        ),
+        ...(w?.nodeGroups ?? []).map(
+          (g) => `node group ${w?.clusterName ?? '?'}/${g.name} (${ctx.source}): → ${g.standbySize}`,
+        ),
+      ],
+    };
+  },
+  recordFailback: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: run record`] }),
 };
 
 /** Operations the plan can estimate (a test checks the failover uses no other). */

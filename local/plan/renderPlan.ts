@@ -1,5 +1,6 @@
 import { formatClock, formatSeconds } from '../report/renderText.ts';
 import type { EndpointChecks, FailoverPlan, PlanStep } from './FailoverPlan.ts';
+import type { SwitchoverPlan } from './SwitchoverPlan.ts';
 
 /** The plan as a person reads it at a terminal: the steps in order, parallel branches indented. */
 export function renderPlan(plan: FailoverPlan, source: { config: string; definition: string }): string {
@@ -41,6 +42,34 @@ export function renderPlan(plan: FailoverPlan, source: { config: string; definit
     `RPO is ${plan.rpo.stores.length === 0 ? "the replica's lag" : `the worst lag of the database's replica and the stores' members (${plan.rpo.stores.join(', ')})`} at promotion: target ${formatSeconds(plan.rpo.targetSeconds)}; an automatic failover promotes only with lag up to ${formatSeconds(plan.rpo.automaticBudgetSeconds)}.`,
   );
   if (plan.endpointChecks !== undefined) lines.push('', ...endpointCheckLines(plan.endpointChecks, plan));
+  if (plan.warnings.length > 0) {
+    lines.push('', 'Notes:');
+    for (const w of plan.warnings) lines.push(`  - ${w}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The switchover's plan: its steps, when traffic and the writer have moved, and the RPO. */
+export function renderSwitchoverPlan(
+  plan: SwitchoverPlan,
+  source: { config: string; definition: string },
+): string {
+  const lines = [
+    `Switchover plan for ${plan.application}: ${plan.sourceRegion} → ${plan.targetRegion} (approval: ${plan.approval})`,
+    `Steps from ${source.definition} (deployed as lifeboat-switchover), resources from ${source.config}, durations from the latency model.`,
+    'Times are from the start; the path assumes every check passes and every guard holds.',
+    '',
+    `  ${'start'.padEnd(10)} ${'takes'.padStart(8)}  step`,
+  ];
+  for (const step of plan.steps) lines.push(...stepLines(step, ''));
+  const what = plan.stores.length === 0 ? 'the database' : `the database and ${plan.stores.join(', ')}`;
+  lines.push(
+    '',
+    `Traffic all on ${plan.targetRegion} at about +${formatClock(plan.trafficMovedAt)}.`,
+    `Writer switch: ${plan.sourceRegion} fenced at +${formatClock(plan.writerSwitch.fencedAt)}, ${plan.targetRegion} takes writes at about +${formatClock(plan.writerSwitch.writableAt)} (${formatSeconds(plan.writerSwitch.seconds)}: the TTL's drain, then the switch of ${what}).`,
+    `Done at about +${formatClock(plan.totalSeconds)}, ${plan.sourceRegion} rebuilt as a replica and scaled down.`,
+    `RPO ${plan.rpoSeconds} s: the writer moves only once ${what} ${plan.stores.length === 0 ? 'has' : 'have'} caught up.`,
+  );
   if (plan.warnings.length > 0) {
     lines.push('', 'Notes:');
     for (const w of plan.warnings) lines.push(`  - ${w}`);

@@ -13,6 +13,7 @@ import {
   type EndpointCheckChoice,
   type PlanStep,
 } from '../../local/plan/FailoverPlan.ts';
+import { planSwitchover } from '../../local/plan/SwitchoverPlan.ts';
 import { DEFAULT_LATENCY } from '../../local/world/LatencyModel.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
 import { rehearse } from '../support/scenario.ts';
@@ -344,5 +345,118 @@ describe('lifeboat plan', () => {
     expect(code).toBe(EXIT.usage);
     expect(stderr).toContain(message);
     expect(stdout).toBe('');
+  });
+});
+
+describe('planSwitchover', () => {
+  it('follows lifeboat-switchover: each weight step set, waited on, baked and guarded, then the fence and the switch', () => {
+    const plan = planSwitchover(config(), { application: 'ai-gateway', targetRegion: 'us-west-2' });
+    expect(plan).toMatchObject({
+      workflow: 'switchover',
+      sourceRegion: 'us-east-1',
+      targetRegion: 'us-west-2',
+      approval: 'slack',
+      rpoSeconds: 0,
+      stores: ['budgets'],
+    });
+    const shown = names(plan.steps);
+    expect(shown).toContain('RequestApproval');
+    expect(shown).not.toContain('AnnounceStart');
+    // Five steps of dns.failback.steps, in order, each one a change, a wait for INSYNC, a bake, a guard.
+    const shifts = plan.steps.filter((s) => s.name === 'ShiftStep');
+    expect(shifts.map((s) => /us-west-2 → (\d+) %/.exec(s.touches[0] ?? '')?.[1])).toEqual([
+      '10',
+      '25',
+      '50',
+      '75',
+      '100',
+    ]);
+    expect(plan.steps.filter((s) => s.name === 'Bake').map((s) => s.seconds)).toEqual([
+      300, 300, 300, 300, 300,
+    ]);
+    expect(shown.slice(shown.indexOf('Guard', shown.lastIndexOf('ShiftStep')))).toEqual([
+      'Guard',
+      'FenceSourceForSwitch',
+      'DrainWrites',
+      'SwitchWriter',
+      'WaitForWriter ⇄ CheckWriter',
+      'RestoreStandby ⇄ WaitForStandby',
+      'FollowWriter ⇄ WaitForFollowers',
+      'NotifyReplicas',
+      'UnfenceStandbys',
+      'ScaleDownSource',
+      'RecordSuccess',
+      'NotifySuccess',
+      'ReleaseLock',
+    ]);
+    // The writer waits for the TTL's drain (60 + 15 s), then RDS's promotion (300 s), the store's 60 s beside it.
+    expect(plan.writerSwitch.fencedAt).toBe(plan.trafficMovedAt);
+    expect(plan.writerSwitch.seconds).toBeGreaterThanOrEqual(75 + 300);
+    expect(plan.writerSwitch.seconds).toBeLessThan(75 + 300 + 10);
+    // The old primary's rebuild (rename, a new replica, its catch-up) is the long tail.
+    const standby = plan.steps.find((s) => s.name === 'RestoreStandby ⇄ WaitForStandby')!;
+    expect(standby.seconds).toBeGreaterThan(
+      DEFAULT_LATENCY.rdsRenameSeconds + DEFAULT_LATENCY.rdsReplicaCreateSeconds,
+    );
+    expect(plan.totalSeconds).toBeGreaterThan(standby.startsAt + standby.seconds);
+  });
+
+  it("announces instead of asking with switchover.approval none, and an Aurora switchover's old primary needs no rebuild", () => {
+    const plan = planSwitchover(
+      config((doc) => {
+        (doc.applications[1] as { switchover?: unknown }).switchover = { approval: 'none' };
+      }),
+      { application: 'ai-gateway-drill', targetRegion: 'us-west-2' },
+    );
+    expect(plan.approval).toBe('none');
+    expect(names(plan.steps)).toContain('AnnounceStart');
+    expect(names(plan.steps)).not.toContain('RequestApproval');
+    expect(plan.steps.filter((s) => s.name === 'ShiftStep')).toHaveLength(3);
+    // Aurora's global switchover: about a minute after the drain, and the old primary stays a secondary.
+    expect(plan.writerSwitch.seconds).toBeLessThan(75 + DEFAULT_LATENCY.auroraFailoverSeconds + 10);
+    expect(plan.steps.find((s) => s.name.startsWith('RestoreStandby'))?.kind).toBe('task');
+    expect(plan.warnings.join('\n')).toContain('switchover.approval is none');
+  });
+
+  it('estimates the run within 5% of what the rehearsal of the same switchover measures, less the approval wait', async () => {
+    const plan = planSwitchover(config(), { application: 'ai-gateway', targetRegion: 'us-west-2' });
+    const report = await rehearse({
+      events: [
+        {
+          at: 0,
+          start: 'switchover',
+          input: { application: 'ai-gateway', targetRegion: 'us-west-2', reason: 'plan check' },
+        },
+        { at: 600, approve: 'switchover', by: 'U0APPROVER' },
+      ],
+      until: 6000,
+    });
+    const run = report.executions.find((e) => e.workflow === 'switchover')!;
+    expect(run.status).toBe('SUCCEEDED');
+    const approval = run.states.find((s) => s.name === 'RequestApproval')!;
+    const waited = approval.exitedAt! - approval.enteredAt;
+    const measured = run.stoppedAt! - run.startedAt - waited;
+    expect(Math.abs(plan.totalSeconds - measured) / measured).toBeLessThan(0.05);
+  });
+
+  it('refuses a target that already serves, as the workflow would', () => {
+    expect(() => planSwitchover(config(), { application: 'ai-gateway', targetRegion: 'us-east-1' })).toThrow(
+      InvalidInputError,
+    );
+  });
+
+  it('is printed by lifeboat plan --switchover, and --manual is refused with it', async () => {
+    const printed = await cli('plan', '--switchover', '--app', 'ai-gateway', '--to', 'us-west-2');
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain(
+      'Switchover plan for ai-gateway: us-east-1 → us-west-2 (approval: slack)',
+    );
+    expect(printed.stdout).toMatch(/Writer switch: us-east-1 fenced at \+\d:\d\d:\d\d/);
+    expect(printed.stdout).toContain(
+      'RPO 0 s: the writer moves only once the database and budgets have caught up.',
+    );
+    const refused = await cli('plan', '--switchover', '--manual', '--app', 'ai-gateway', '--to', 'us-west-2');
+    expect(refused.code).toBe(EXIT.usage);
+    expect(refused.stderr).toContain('--manual: a switchover is always started by a person; drop --manual');
   });
 });
