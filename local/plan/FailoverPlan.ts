@@ -562,6 +562,19 @@ function choose(name: string, state: AslState, assumptions: Assumptions, ctx: Co
   return state.Default;
 }
 
+/** The parts of a choice rule the plan evaluates. */
+const CHOICE_KEYS: ReadonlySet<string> = new Set([
+  'Variable',
+  'Next',
+  'BooleanEquals',
+  'StringEquals',
+  'NumericEquals',
+  'IsPresent',
+  'And',
+  'Or',
+  'Not',
+]);
+
 /** Whether a choice rule holds under the assumptions (comparisons, `IsPresent`, `And`, `Or`, `Not`). */
 function matches(name: string, rule: AslChoiceRule, assumptions: Assumptions, ctx: Context): boolean {
   const compound = rule as AslChoiceRule & {
@@ -570,6 +583,10 @@ function matches(name: string, rule: AslChoiceRule, assumptions: Assumptions, ct
     Not?: AslChoiceRule;
     IsPresent?: boolean;
   };
+  const unknown = Object.keys(rule).filter((k) => !CHOICE_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new PlanError(`choice ${name} compares with ${unknown.join(', ')}, which the plan cannot evaluate`);
+  }
   if (compound.And !== undefined) return compound.And.every((r) => matches(name, r, assumptions, ctx));
   if (compound.Or !== undefined) return compound.Or.some((r) => matches(name, r, assumptions, ctx));
   if (compound.Not !== undefined) return !matches(name, compound.Not, assumptions, ctx);
@@ -1001,7 +1018,12 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context, state: AslState) => Est
   }),
   shiftStep: (ctx) => {
     const steps = ctx.app.dns.failback.steps;
-    const percent = steps[ctx.shift.steps] ?? 100;
+    const percent = steps[ctx.shift.steps];
+    if (percent === undefined) {
+      throw new PlanError(
+        `the shift passes more steps than dns.failback.steps has (${steps.length}): the last step's choice never ends it`,
+      );
+    }
     ctx.shift.steps += 1;
     return {
       calls: 2,

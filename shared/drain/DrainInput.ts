@@ -69,7 +69,7 @@ export function undrainSteps(drainSteps: readonly number[]): number[] {
 function activeActive(app: ApplicationConfig): NonNullable<ApplicationConfig['activeActive']> {
   if (app.activeActive === undefined) {
     throw new InvalidInputError([
-      `application: ${app.name} is active-passive (its config has no activeActive): only its first region serves, so there is no share to drain; move it with a failover or a failback`,
+      `application: ${app.name} is active-passive (its config has no activeActive): only its first region serves, so there is no share to drain; move it with a switchover (lifeboat-switchover), or a failover in an outage`,
     ]);
   }
   return app.activeActive;

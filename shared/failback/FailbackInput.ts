@@ -35,11 +35,15 @@ export const FailbackInputSchema = z.strictObject({
 export const SwitchoverInputSchema = z.strictObject(moveFields);
 
 /**
- * A failed failback that a new start finishes: the newest failback of the application that acted
- * (not skipped, stopped, declined or a dry run) ended FAILED, towards the same region, and no
- * failover has begun since. Found in the ledger by ValidateInput.
+ * A failed guarded move: the newest failback or switchover of the application that acted (not
+ * skipped, stopped, declined or a dry run) ended FAILED, and no failover has begun since. Found in
+ * the ledger by ValidateInput. A start of the same kind towards the same region finishes it; any
+ * other guarded move is refused while traffic is still between its two regions, because the writer
+ * may be in either.
  */
 export interface FailbackResume {
+  /** The failed run's kind. */
+  readonly workflow: GuardedMove;
   /** The failed run this one finishes. */
   readonly executionName: string;
   readonly targetRegion: string;
@@ -144,13 +148,22 @@ export function checkFailbackInput(
   }
   const serving = options.currentPrimary ?? app.regions[0] ?? '';
   const failed = options.resumable;
-  // A failed failback is finished only while traffic is still between its two regions.
-  const resumes =
-    failed !== undefined &&
-    failed.targetRegion === input.targetRegion &&
-    (serving === failed.targetRegion || serving === failed.sourceRegion)
+  // A failed run is finished only while traffic is still between its two regions.
+  const unfinished =
+    failed !== undefined && (serving === failed.targetRegion || serving === failed.sourceRegion)
       ? failed
       : undefined;
+  const resumes =
+    unfinished?.workflow === workflow && unfinished.targetRegion === input.targetRegion
+      ? unfinished
+      : undefined;
+  if (unfinished !== undefined && resumes === undefined) {
+    // Its writer may still be in its source while most traffic is on its target: a move that took
+    // the heavier region for the source would rebuild the live writer as a replica.
+    throw new InvalidInputError([
+      `targetRegion: the ${unfinished.workflow} ${unfinished.executionName} of ${app.name} to ${unfinished.targetRegion} ended FAILED at its ${unfinished.shiftedPercent} % step towards ${unfinished.targetRegion}, with the writer ${unfinished.switchBegun ? `switched, or switching, to ${unfinished.targetRegion}` : `still in ${unfinished.sourceRegion}`}; finish it first: start the ${unfinished.workflow} to ${unfinished.targetRegion} again (lifeboat start ${unfinished.workflow} --app ${app.name} --to ${unfinished.targetRegion})${unfinished.switchBegun ? '' : `, or put the traffic back on ${unfinished.sourceRegion} by hand (lifeboat weights --app ${app.name} --set ${unfinished.sourceRegion}=100,${unfinished.targetRegion}=0)`}`,
+    ]);
+  }
   const source = resumes?.sourceRegion ?? serving;
   if (source === input.targetRegion) {
     throw new InvalidInputError([

@@ -4,7 +4,7 @@ import type { ApplicationConfig, LifeboatConfig } from '../config/LifeboatConfig
 import { currentPrimary } from '../failover/currentPrimary.ts';
 import type { ApprovalRecord, ApprovalStore } from '../ports/Approvals.ts';
 import type { Clock } from '../ports/Clock.ts';
-import type { Estate, NotifierPort } from '../ports/Estate.ts';
+import { bestEffort, type Estate, type NotifierPort } from '../ports/Estate.ts';
 import type { Ledger, RunRecord } from '../ports/Ledger.ts';
 import { approvalBlocks, approvalText, outcomeBlocks } from '../slack/messages.ts';
 
@@ -146,9 +146,12 @@ async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferO
   if (serving === region) return at('serving', `${region} serves ${app.name}`);
   const move = await lastMove(app, deps.ledger);
   if (move?.kind === 'switchover') {
+    await closeOffersAfterSwitchover(app, region, move, deps);
     return at(
       'switched-over',
-      `${serving} serves ${app.name} since the switchover ${move.executionName}; no failback is offered (\`lifeboat start switchover --app ${app.name} --to ${region}\` moves it back)`,
+      move.status === 'FAILED'
+        ? `the switchover ${move.executionName} of ${app.name} ended FAILED with traffic on ${serving}; no failback is offered until it is finished`
+        : `${serving} serves ${app.name} since the switchover ${move.executionName}; no failback is offered (\`lifeboat start switchover --app ${app.name} --to ${region}\` moves it back)`,
     );
   }
   const health = await deps.ledger.getHealth(app.name, region);
@@ -265,8 +268,8 @@ async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferO
 
 /**
  * The application's newest run that moved (or may have moved) its writer and traffic, not a dry
- * run: a failback or switchover that succeeded, or a failover that went past its checks (one that
- * failed half-way may have moved them too).
+ * run: a failover, failback or switchover that succeeded or failed half-way. One that was skipped,
+ * refused, declined, stopped, timed out or rolled back left nothing moved by it.
  */
 async function lastMove(app: ApplicationConfig, ledger: Ledger): Promise<RunRecord | undefined> {
   const runs = await Promise.all(
@@ -276,12 +279,42 @@ async function lastMove(app: ApplicationConfig, ledger: Ledger): Promise<RunReco
     .flat()
     .filter((r) => {
       const request = (r.details as { request?: { dryRun?: unknown } } | undefined)?.request;
-      if (request === undefined || request.dryRun === true) return false;
-      return r.kind === 'failover'
-        ? !['SKIPPED', 'REJECTED', 'RUNNING'].includes(r.status)
-        : r.status === 'SUCCEEDED';
+      return (
+        request !== undefined &&
+        request.dryRun !== true &&
+        (r.status === 'SUCCEEDED' || r.status === 'FAILED')
+      );
     })
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+}
+
+/**
+ * Closes the offers of this healthy period still open when a switchover moved the application: their
+ * Approve would start a failback nobody now wants. EXPIRED in the table, the message says why.
+ */
+async function closeOffersAfterSwitchover(
+  app: ApplicationConfig,
+  region: string,
+  move: RunRecord,
+  deps: OfferDeps,
+): Promise<void> {
+  const health = await deps.ledger.getHealth(app.name, region);
+  if (health === undefined) return;
+  const now = deps.clock.now();
+  for (let round = 0; round < MAX_OFFERS_PER_RECOVERY; round++) {
+    const offer = await deps.approvals.get(offerApprovalId(app.name, region, health.since, round));
+    if (offer === undefined) return;
+    if (offer.status !== 'PENDING' || !(await deps.approvals.close(offer.id, 'EXPIRED', now))) continue;
+    if (offer.messageTs === undefined) continue;
+    const outcome = `:twisted_rightwards_arrows: Closed: the switchover ${move.executionName} moved ${app.name} on purpose; no failback is offered. Nothing moved.`;
+    await bestEffort(() =>
+      deps.estate.notifier.update(
+        offer.messageTs ?? '',
+        `${offer.summary}\n${outcome}`,
+        outcomeBlocks(offer.summary, outcome),
+      ),
+    );
+  }
 }
 
 /**

@@ -77,14 +77,14 @@ interface RecordedFailback {
 const MOVED_NOTHING = new Set(['SKIPPED', 'ABORTED', 'REJECTED', 'TIMED_OUT', 'RUNNING']);
 
 /**
- * The failed failback (or switchover, by `workflow`) a new start of `application` would finish: the
- * newest failback or switchover that acted (not skipped, stopped, declined, a rejected input or a
- * dry run), if it is of that kind, ended FAILED, and no failover has begun since.
+ * The failed guarded move of `application`: the newest failback or switchover that acted (not
+ * skipped, stopped, declined, a rejected input or a dry run), if it ended FAILED and no failover has
+ * begun since. The input check finishes it with a start of the same kind and target, and refuses
+ * any other guarded move while it is unfinished.
  */
 export async function resumableFailback(
   ledger: Ledger,
   application: string,
-  workflow: GuardedMove = 'failback',
 ): Promise<FailbackResume | undefined> {
   const [failbacks, switchovers, failovers] = await Promise.all([
     ledger.listRuns(application, 'failback', 20),
@@ -103,13 +103,15 @@ export async function resumableFailback(
         details?.request?.targetRegion !== undefined &&
         details.request.dryRun !== true,
     );
-  // A failed run of the other kind, or one that a later run of either kind followed, is not finished here.
-  if (last === undefined || last.run.status !== 'FAILED' || last.run.kind !== workflow) return undefined;
+  // One that a later run of either kind followed is not finished: that run moved on from it.
+  if (last === undefined || last.run.status !== 'FAILED') return undefined;
+  const workflow: GuardedMove = last.run.kind === 'switchover' ? 'switchover' : 'failback';
   const { request, progress } = last.details ?? {};
   if (request?.targetRegion === undefined || request.sourceRegion === undefined) return undefined;
   if (failovers.some((f) => f.startedAt > last.run.startedAt && !MOVED_NOTHING.has(f.status)))
     return undefined;
   return {
+    workflow,
     executionName: last.run.executionName,
     targetRegion: request.targetRegion,
     sourceRegion: request.sourceRegion,
@@ -154,7 +156,7 @@ export class FailbackSteps extends ApplicationSteps {
         ? [undefined, undefined]
         : await Promise.all([
             servingAndWeights(named, deps.estate, deps.ledger),
-            resumableFailback(deps.ledger, named.name, workflow),
+            resumableFailback(deps.ledger, named.name),
           ]);
     const target = (raw as { targetRegion?: unknown } | null)?.targetRegion;
     // Loaded here only, as the failover's input check is.
@@ -181,6 +183,26 @@ export class FailbackSteps extends ApplicationSteps {
       startedAt: now.toISOString(),
       customSteps: customStepsPlan(this.app(request), workflow),
     };
+  }
+
+  /**
+   * Never renames the live writer: a writable database in `region` that `from`'s database replicates
+   * from is the writer, whatever the weights say (a run that failed half-way leaves traffic on one
+   * side and the writer on the other). Throws PreconditionFailedError, naming both.
+   */
+  private async refuseLiveWriter(app: ApplicationConfig, region: string, from: string): Promise<void> {
+    let writer;
+    try {
+      writer = await this.deps.estate.database.describe(app, from);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      return;
+    }
+    if (writer.role === 'replica' && writer.sourceRegion === region) {
+      throw new PreconditionFailedError(
+        `the database in ${region} is the live writer: ${from}'s replicates from it, so it is not renamed or rebuilt. Traffic and the writer are in different regions; lifeboat status --app ${app.name} shows where each is`,
+      );
+    }
   }
 
   /**
@@ -377,6 +399,7 @@ export class FailbackSteps extends ApplicationSteps {
     const database = a.database;
     if (database.engine === 'rds-read-replica') {
       if (state.state === 'stale') {
+        await this.refuseLiveWriter(a, region, from);
         const id = database.instances[region] ?? '';
         const renamed = retiredIdentifier(id, this.deps.clock.now(), `pre-${request.workflow ?? 'failback'}`);
         await this.deps.estate.database.retire(a, region, renamed);
@@ -508,6 +531,8 @@ export class FailbackSteps extends ApplicationSteps {
    * SwitchWriter: the planned switch of the writer to the target, once every answer names the target
    * and the source is fenced and drained. Aurora: a global switchover (no data loss). RDS: promotion of
    * the replica only once it has replayed everything (lag 0); until then it reports `waiting`.
+   * `lagSeconds` of a started switch is the worst lag read before it (the RDS replica's, each store
+   * member's; a managed Aurora switchover synchronises the secondary itself, so it adds 0): the run's RPO.
    */
   async switchWriter({
     request,
@@ -529,6 +554,7 @@ export class FailbackSteps extends ApplicationSteps {
       }
       return { started: false, lagSeconds, at: this.now() };
     };
+    let databaseLag = 0;
     if (a.database.engine === 'rds-read-replica') {
       const status = await this.deps.estate.database.describe(a, request.targetRegion);
       if (status.role === 'replica') {
@@ -540,6 +566,7 @@ export class FailbackSteps extends ApplicationSteps {
               ? `no lag datapoint for the replica in ${request.targetRegion}`
               : `the replica in ${request.targetRegion} lags ${lag} s`,
           );
+        databaseLag = lag;
       }
     }
     // A Global Datastore's failover has no switchover mode: each store's member must have caught up
@@ -560,7 +587,11 @@ export class FailbackSteps extends ApplicationSteps {
     const options = { planned: true, by: `${request.workflow ?? 'failback'}:${executionName}` };
     await this.deps.estate.database.promote(a, request.targetRegion, options);
     await promoteStores(this.deps.estate.stores, a, request.targetRegion, options);
-    return { started: true, lagSeconds: 0, at: this.now() };
+    return {
+      started: true,
+      lagSeconds: Math.max(databaseLag, stores.worstLagSeconds ?? 0),
+      at: this.now(),
+    };
   }
 
   /**
@@ -569,7 +600,8 @@ export class FailbackSteps extends ApplicationSteps {
    * target's open vote once more. One still writable stays fenced, and the record says so. So does
    * one whose fence cannot be lifted (its vote region down, or the vote refused): the writer and
    * the traffic have moved by now, so the run ends with the standby fenced and names it in
-   * `notUnfenced` with the reason, for `lifeboat unfence` once the cause is gone.
+   * `notUnfenced` with the reason, for `lifeboat unfence` once the cause is gone. So does one whose
+   * database cannot be read (its region down): whether it replicates from the writer is unknown.
    */
   async unfenceStandbys({ request }: WithRequest): Promise<{
     unfenced: string[];
@@ -600,7 +632,11 @@ export class FailbackSteps extends ApplicationSteps {
         const status = await this.deps.estate.database.describe(a, region);
         replica = status.role === 'replica';
       } catch (error) {
-        if (!isNotFound(error)) throw error;
+        if (!isNotFound(error)) {
+          notUnfenced.push(
+            `${region} (its database could not be read: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`,
+          );
+        }
       }
       if (replica && (await lift(region))) unfenced.push(region);
       else stillFenced.push(region);

@@ -22,8 +22,9 @@ export interface QuarantineOutcome {
  * 3. records the run SUCCEEDED and says so on Slack.
  *
  * It acts only when the last failover (whatever its end: one that promoted and then could not move
- * DNS leaves two writers too) targeted another region, no failback has succeeded since, and that
- * region's database is no longer a replica; on an instance that is not a replica, and while no run
+ * DNS leaves two writers too) targeted another region, no failback or switchover to or from this
+ * region has succeeded since, and the writer's region (that target, or where a later switchover
+ * moved the writer) holds a database that is no longer a replica; on an instance that is not a replica, and while no run
  * but that failover holds the application's lock (a failback promotes this region's database
  * itself). Aurora global databases need none of it: after a managed failover Aurora re-adds the old
  * primary as a secondary, read-only, itself
@@ -95,7 +96,7 @@ export async function quarantineOldWriter(
       await deps.ledger.putRun(run);
       await bestEffort(async () => {
         await deps.estate.notifier.post(
-          `:lock: *${app.name}*: the old writer \`${identifier}\` in ${region} came back writable after the failover to ${serving}; moved into quarantine security group \`${group}\` (was ${state.securityGroupIds.join(', ') || 'none'}), and rebooted once the group is active.`,
+          `:lock: *${app.name}*: the old writer \`${identifier}\` in ${region} came back writable after the failover away from it (the writer is now in ${serving}); moved into quarantine security group \`${group}\` (was ${state.securityGroupIds.join(', ') || 'none'}), and rebooted once the group is active.`,
         );
       });
       return { action: 'moved', detail: `${identifier} moved into ${group}` };
@@ -125,9 +126,10 @@ export async function quarantineOldWriter(
 }
 
 /**
- * The application's last failover away from `region` (not a dry run), its target and execution,
- * when no failback or switchover has succeeded since it started (either rebuilt the old writer as a
- * replica); undefined otherwise.
+ * The application's last failover away from `region` (not a dry run), its execution, and the region
+ * whose database writes now: the failover's target, or the target of a failback or switchover that
+ * moved the writer on since. Undefined when none, or when a failback or switchover to or from
+ * `region` has succeeded since the failover (it rebuilt the old writer as a replica).
  */
 async function promotedElsewhere(
   app: ApplicationConfig,
@@ -135,15 +137,23 @@ async function promotedElsewhere(
   ledger: Ledger,
 ): Promise<{ readonly target: string; readonly executionName: string } | undefined> {
   const request = (run: RunRecord) =>
-    (run.details as { request?: { targetRegion?: unknown; dryRun?: unknown } } | undefined)?.request;
+    (
+      run.details as
+        { request?: { targetRegion?: unknown; sourceRegion?: unknown; dryRun?: unknown } } | undefined
+    )?.request;
   const last = (await ledger.listRuns(app.name, 'failover', 10))
     .filter((r) => request(r)?.dryRun !== true && typeof request(r)?.targetRegion === 'string')
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   const target = last === undefined ? undefined : String(request(last)?.targetRegion);
   if (last === undefined || target === undefined || target === region) return undefined;
-  const failedBack = [
+  const movedSince = [
     ...(await ledger.listRuns(app.name, 'failback', 10)),
     ...(await ledger.listRuns(app.name, 'switchover', 10)),
-  ].some((r) => r.status === 'SUCCEEDED' && r.startedAt > last.startedAt);
-  return failedBack ? undefined : { target, executionName: last.executionName };
+  ]
+    .filter((r) => r.status === 'SUCCEEDED' && r.startedAt > last.startedAt)
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  if (movedSince.some((r) => request(r)?.targetRegion === region || request(r)?.sourceRegion === region))
+    return undefined;
+  const now = movedSince[0] === undefined ? target : request(movedSince[0])?.targetRegion;
+  return { target: typeof now === 'string' ? now : target, executionName: last.executionName };
 }

@@ -201,7 +201,7 @@ export function failbackChangesOf(state: FailedFailbackState): { made: string[];
   if (state.fence !== undefined) made.push(`fenced ${source}'s record for the writer switch`);
   if (state.switch?.started === true) {
     made.push(
-      `began switching the writer to ${target} (a switch cannot be undone; start the failback again to finish it)`,
+      `began switching the writer to ${target} (a switch cannot be undone; start the ${state.request?.workflow ?? 'failback'} again to finish it)`,
     );
   } else {
     notMade.push(`the writer still ${source}'s database`);

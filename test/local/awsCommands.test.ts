@@ -486,6 +486,47 @@ describe('lifeboat start', () => {
     );
   });
 
+  it('starts a switchover in the standby it moves to, checked as its first state checks it', async () => {
+    weights({ 'us-east-1': 100, 'us-west-2': 0, 'eu-west-1': 0 });
+    ledger([]);
+    deployed('us-west-2', 'lifeboat-switchover');
+    sfn.mocks['us-west-2']!.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: NOW });
+    const { code, stdout } = await cli(
+      'start',
+      'switchover',
+      '--app',
+      'ai-gateway',
+      '--to',
+      'us-west-2',
+      '--reason',
+      'us-east-1 maintenance',
+      '--no-wait',
+    );
+    expect(code).toBe(EXIT.ok);
+    expect(sfn.mocks['us-west-2']).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: MACHINE('us-west-2', 'lifeboat-switchover'),
+      name: 'cli-switchover-ai-gateway-us-west-2-0',
+      input: JSON.stringify({
+        application: 'ai-gateway',
+        targetRegion: 'us-west-2',
+        reason: 'us-east-1 maintenance',
+      }),
+    });
+    expect(stdout).toContain('Started the switchover of ai-gateway to us-west-2 in us-west-2');
+
+    // The serving region is no target, and a switchover takes no --force: refused before any start.
+    sfn.mocks['us-east-1']!.reset();
+    const serving = await cli('start', 'switchover', '--app', 'ai-gateway', '--to', 'us-east-1');
+    expect(serving.code).toBe(EXIT.usage);
+    expect(serving.stderr).toContain(
+      '--to: us-east-1 already serves ai-gateway; name the standby to move to',
+    );
+    const forced = await cli('start', 'switchover', '--app', 'ai-gateway', '--to', 'us-west-2', '--force');
+    expect(forced.code).toBe(EXIT.usage);
+    expect(forced.stderr).toContain('--force: only a failover takes --force; a switchover moves traffic');
+    expect(sfn.mocks['us-east-1']!.calls()).toHaveLength(0);
+  });
+
   it('starts a restore test in the backup copy region', async () => {
     route53.on(ListResourceRecordSetsCommand).rejects(new Error('unused'));
     ledger([]);

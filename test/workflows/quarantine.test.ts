@@ -103,3 +103,56 @@ describe('quarantine of the old writer (the default outage, on the AWS twin)', (
     ]);
   });
 });
+
+describe('quarantine after a failover and a switchover that moved the writer on (on the AWS twin)', () => {
+  it('still cuts the old writer off when it returns after the writer moved to a third region', async () => {
+    const report = await rehearse({
+      config: (doc) => {
+        const app = doc.applications[0] as {
+          regions: string[];
+          switchover?: unknown;
+          backup?: { copyToRegion?: string };
+        };
+        app.regions = ['us-west-2', 'us-east-1', 'eu-west-1'];
+        app.switchover = { approval: 'none' };
+        if (app.backup !== undefined) app.backup.copyToRegion = 'us-east-1';
+      },
+      events: [
+        // us-west-2 (the primary) fails; the automatic failover moves ai-gateway to us-east-1.
+        { at: 0, fault: 'region-outage', region: 'us-west-2' },
+        // While it is still down, a switchover moves the writer and the traffic on to eu-west-1.
+        {
+          at: 3000,
+          start: 'switchover',
+          input: { application: 'ai-gateway', targetRegion: 'eu-west-1', reason: 'region move' },
+        },
+        { at: 8000, recover: 'region-outage', region: 'us-west-2' },
+      ],
+      until: 9600,
+    });
+    expect(report.violations).toEqual([]);
+    expect(
+      report.executions.filter((e) => e.workflow !== 'backup').map((e) => [e.workflow, e.status]),
+    ).toEqual([
+      ['failover', 'SUCCEEDED'],
+      ['switchover', 'SUCCEEDED'],
+    ]);
+    // The switchover rebuilt us-east-1, not us-west-2: its returning writer is still the failover's leftover.
+    const notes = report.timeline
+      .filter((t) => t.region === 'us-west-2' && /ai-gateway-db-usw2/.test(t.text))
+      .map((t) => t.text);
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        'ai-gateway-db-usw2 moved to security group sg-0a1b2c3d4e5f60002',
+        'ai-gateway-db-usw2 rebooted: quarantined, no client connection is open or can be made',
+      ]),
+    );
+    expect(
+      report.slack.some((m) =>
+        m.text.includes(
+          'came back writable after the failover away from it (the writer is now in eu-west-1)',
+        ),
+      ),
+    ).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Report, ReportExecution } from '../../local/report/Report.ts';
+import type { exampleConfigDocument } from '../support/exampleConfig.ts';
 import { dnsChanges, ledgerOf, promotions, rehearse, stateNames } from '../support/scenario.ts';
 
 /** A console start of the switchover of ai-gateway (RDS and the store budgets) to us-west-2. */
@@ -8,6 +9,12 @@ const START = {
   input: { application: 'ai-gateway', targetRegion: 'us-west-2', reason: 'us-east-1 maintenance window' },
 };
 const APPROVE = { at: 600, approve: 'switchover', by: 'U0APPROVER' };
+
+/** ai-gateway-drill (Aurora) with `switchover.approval: none`: the start is the decision. */
+function drillWithoutApproval(doc: ReturnType<typeof exampleConfigDocument>): void {
+  const app = doc.applications.find((a) => a.name === 'ai-gateway-drill')!;
+  (app as { switchover?: unknown }).switchover = { approval: 'none' };
+}
 
 function switchovers(report: Report): ReportExecution[] {
   return report.executions.filter((e) => e.workflow === 'switchover');
@@ -108,10 +115,7 @@ describe('switchover workflow (the failback ASL as lifeboat-switchover, on the A
 
   it("with the application's switchover.approval none, the start is the decision: an Aurora global switchover, RPO 0", async () => {
     const report = await rehearse({
-      config: (doc) => {
-        const app = doc.applications.find((a) => a.name === 'ai-gateway-drill')!;
-        (app as { switchover?: unknown }).switchover = { approval: 'none' };
-      },
+      config: drillWithoutApproval,
       events: [
         {
           at: 60,
@@ -167,6 +171,94 @@ describe('switchover workflow (the failback ASL as lifeboat-switchover, on the A
     // us-east-1 has been healthy far longer than offerAfterHealthySeconds (1800 s) by the end, and
     // is the preferred primary: without the switchover an offer is posted at about 3,900 s.
     expect(report.slack.some((m) => /Fail (?:back ai-gateway|ai-gateway back)/.test(m.text))).toBe(false);
+  });
+
+  it('goes on when Slack cannot take the announcement of a start without approval (best effort)', async () => {
+    const report = await rehearse({
+      config: drillWithoutApproval,
+      events: [
+        {
+          at: 0,
+          fault: 'api-error',
+          service: 'slack',
+          operation: 'chat.postMessage',
+          error: 'channel_not_found',
+          permanent: true,
+        },
+        { at: 120, recover: 'api-error', service: 'slack', operation: 'chat.postMessage' },
+        {
+          at: 60,
+          start: 'switchover',
+          input: { application: 'ai-gateway-drill', targetRegion: 'us-west-2', reason: 'region move' },
+        },
+      ],
+      until: 3600,
+    });
+    expect(report.violations).toEqual([]);
+    const [run] = switchovers(report);
+    expect(run?.status).toBe('SUCCEEDED');
+    // Retried, then caught: the run goes on without its announcement.
+    expect(run!.states.filter((s) => s.name === 'AnnounceStart').at(-1)?.status).toBe('CAUGHT');
+    expect(westWeights(report, 'ai-gateway-drill')).toEqual([25, 50, 100]);
+  });
+
+  it('a switchover that failed at 75 % is finished by starting it again; a move back meanwhile is refused, the live writer untouched', async () => {
+    const report = await rehearse({
+      events: [
+        START,
+        APPROVE,
+        // Route 53 refuses every change from just before the 75 % step until 3000 s.
+        {
+          at: 1900,
+          fault: 'api-error',
+          service: 'route53',
+          operation: 'ChangeResourceRecordSets',
+          error: 'AccessDenied',
+          permanent: true,
+        },
+        { at: 3000, recover: 'api-error', service: 'route53', operation: 'ChangeResourceRecordSets' },
+        // Most traffic is on us-west-2 now, the writer still in us-east-1: moving "back" to us-east-1
+        // must not take us-east-1 for a stale old writer.
+        {
+          at: 3100,
+          start: 'switchover',
+          input: { application: 'ai-gateway', targetRegion: 'us-east-1', reason: 'give up' },
+        },
+        { at: 3200, start: 'failback', input: { application: 'ai-gateway', targetRegion: 'us-east-1' } },
+        { ...START, at: 3300 },
+        { at: 3400, approve: 'switchover', by: 'U0APPROVER' },
+      ],
+      until: 9000,
+    });
+    expect(report.violations).toEqual([]);
+    const [failed, back, finished] = switchovers(report);
+    expect(failed?.status).toBe('FAILED');
+    expect(ledgerOf(report, failed!.name)).toMatchObject({
+      details: { progress: { switchBegun: false, shiftedPercent: 75 } },
+    });
+    const refusal = `the switchover ${failed!.name} of ai-gateway to us-west-2 ended FAILED at its 75 % step towards us-west-2, with the writer still in us-east-1; finish it first`;
+    expect(back).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(back?.cause).toContain(refusal);
+    const failback = report.executions.find((e) => e.workflow === 'failback');
+    expect(failback).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(failback?.cause).toContain(refusal);
+    // The same switchover, started again, resumes at the step the traffic is at and finishes.
+    expect(finished?.status).toBe('SUCCEEDED');
+    expect(ledgerOf(report, finished!.name)).toMatchObject({
+      details: { request: { resumes: { executionName: failed!.name } }, rpoSeconds: 0 },
+    });
+    // us-east-1's writer was renamed only once it had stopped being the writer: after the switch.
+    const renamed = report.timeline.find(
+      (e) => e.text.startsWith('ai-gateway-db-use1 (') && e.text.includes('renamed'),
+    );
+    const switched = report.timeline.find(
+      (e) => e.text === 'promotion of ai-gateway-db-usw2 started (lag 0 s)',
+    );
+    expect(switched).toBeDefined();
+    expect(renamed?.at).toBeGreaterThan(switched!.at);
+    expect(report.writers.filter((w) => w.application === 'ai-gateway').at(-1)?.regions).toEqual([
+      'us-west-2',
+    ]);
   });
 
   it('moves nothing on Reject and records the decision', async () => {

@@ -12,11 +12,14 @@ export function promotionActor(event: unknown): { planned: boolean; by: string }
   const e = (event ?? {}) as {
     operation?: unknown;
     executionName?: unknown;
-    request?: { mode?: unknown };
+    request?: { mode?: unknown; workflow?: unknown };
     approval?: { by?: unknown } | null;
   };
   const execution = typeof e.executionName === 'string' ? e.executionName : 'unknown';
-  if (e.operation === 'switchWriter') return { planned: true, by: `failback:${execution}` };
+  if (e.operation === 'switchWriter') {
+    const workflow = typeof e.request?.workflow === 'string' ? e.request.workflow : 'failback';
+    return { planned: true, by: `${workflow}:${execution}` };
+  }
   if (typeof e.approval?.by === 'string') return { planned: false, by: `approved:${e.approval.by}` };
   if (e.request?.mode === 'automatic') return { planned: false, by: 'automatic' };
   return { planned: false, by: `human:${execution}` };

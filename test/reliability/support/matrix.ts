@@ -32,23 +32,27 @@ export const MATRIX_LATENCY = { rdsReplicaCreateSeconds: 120, rdsRenameSeconds: 
 const FAILOVER = { application: 'ai-gateway', targetRegion: 'us-east-1', reason: 'fault matrix' };
 const FAILBACK = { application: 'ai-gateway', targetRegion: 'us-west-2', reason: 'fault matrix' };
 
-/** Presses Approve on any failback approval that is waiting, every half minute, as an approver would. */
-export function approveFailbacks(context: SimulationContext): void {
-  context.clock.every(30, 30, () => {
-    const event = {
-      at: context.clock.seconds,
-      index: -1,
-      kind: 'approve',
-      workflow: 'failback',
-      target: 'us-west-2',
-      by: 'U0APPROVER',
-    } as unknown as Extract<ScenarioEvent, { kind: 'approve' }>;
-    void pressSlackButton(event, context);
-  });
+/** Presses Approve on any approval of `workflow` that is waiting, every half minute, as an approver would. */
+function approveEvery30s(workflow: 'failback' | 'switchover', target: string) {
+  return (context: SimulationContext): void => {
+    context.clock.every(30, 30, () => {
+      const event = {
+        at: context.clock.seconds,
+        index: -1,
+        kind: 'approve',
+        workflow,
+        target,
+        by: 'U0APPROVER',
+      } as unknown as Extract<ScenarioEvent, { kind: 'approve' }>;
+      void pressSlackButton(event, context);
+    });
+  };
 }
 
+export const approveFailbacks = approveEvery30s('failback', 'us-west-2');
+
 export interface MatrixWorkflow {
-  readonly workflow: 'failover' | 'failback' | 'drain';
+  readonly workflow: 'failover' | 'failback' | 'switchover' | 'drain';
   /** The region the workflow moves ai-gateway's traffic to. */
   readonly target: string;
   /**
@@ -116,6 +120,36 @@ export const failbackUnderTest: MatrixWorkflow = {
       latency: MATRIX_LATENCY,
       faults,
       setup: approveFailbacks,
+    }),
+};
+
+const SWITCHOVER = { application: 'ai-gateway', targetRegion: 'us-east-1', reason: 'fault matrix' };
+
+/**
+ * No outage: ai-gateway, served from us-west-2, switched over to us-east-1 at 60 s and approved on
+ * Slack. The target is a caught-up replica and nothing is fenced: the guarded move from a healthy
+ * primary, not the return after a failover.
+ */
+export const switchoverUnderTest: MatrixWorkflow = {
+  workflow: 'switchover',
+  done: { application: 'ai-gateway', cause: 'already serves', answers: ['us-east-1'] },
+  target: 'us-east-1',
+  startAt: 60,
+  faultGoneAt: 1400,
+  restartAt: 1500,
+  until: 1800,
+  untilWithRestart: 3000,
+  run: (faults, restart) =>
+    rehearseObserved({
+      events: [
+        { at: 60, start: 'switchover', input: SWITCHOVER },
+        ...(restart ? [{ at: 1500, start: 'switchover', input: SWITCHOVER }] : []),
+      ],
+      until: restart ? 3000 : 1800,
+      config: matrixConfig,
+      latency: MATRIX_LATENCY,
+      faults,
+      setup: approveEvery30s('switchover', 'us-east-1'),
     }),
 };
 

@@ -130,13 +130,40 @@ describe('finishing a failed guarded move', () => {
         ),
     }) as unknown as Ledger;
 
-  it('a failed switchover is finished by a switchover, not by a failback', async () => {
+  it('a failed switchover is finished by the same switchover, and any other guarded move is refused meanwhile', async () => {
     const ledger = ledgerOf([run('switchover', '2030-01-01T01:00:00.000Z', 'FAILED')]);
-    expect(await resumableFailback(ledger, 'ai-gateway', 'switchover')).toMatchObject({
+    const failed = await resumableFailback(ledger, 'ai-gateway');
+    expect(failed).toMatchObject({
+      workflow: 'switchover',
       executionName: 'switchover-2030-01-01T01:00:00.000Z',
       shiftedPercent: 50,
+      switchBegun: false,
     });
-    expect(await resumableFailback(ledger, 'ai-gateway', 'failback')).toBeUndefined();
+    // Half the traffic on us-west-2 (the heavier weight may be either), the writer still in us-east-1.
+    const again = checkFailbackInput({ application: 'ai-gateway', targetRegion: 'us-west-2' }, CONFIG, {
+      workflow: 'switchover',
+      currentPrimary: 'us-west-2',
+      resumable: failed,
+      targetWeight: 50,
+    });
+    expect(again).toMatchObject({ sourceRegion: 'us-east-1', firstStepIndex: 2, resumes: failed });
+    for (const [workflow, targetRegion] of [
+      ['failback', 'us-east-1'],
+      ['switchover', 'us-east-1'],
+      ['failback', 'us-west-2'],
+      ['switchover', 'eu-west-1'],
+    ] as const) {
+      const found = problems(() =>
+        checkFailbackInput({ application: 'ai-gateway', targetRegion }, CONFIG, {
+          workflow,
+          currentPrimary: 'us-west-2',
+          resumable: failed,
+        }),
+      );
+      expect(found).toEqual([
+        'targetRegion: the switchover switchover-2030-01-01T01:00:00.000Z of ai-gateway to us-west-2 ended FAILED at its 50 % step towards us-west-2, with the writer still in us-east-1; finish it first: start the switchover to us-west-2 again (lifeboat start switchover --app ai-gateway --to us-west-2), or put the traffic back on us-east-1 by hand (lifeboat weights --app ai-gateway --set us-east-1=100,us-west-2=0)',
+      ]);
+    }
   });
 
   it('a failed failback that a later switchover moved on from is not finished', async () => {
@@ -144,7 +171,6 @@ describe('finishing a failed guarded move', () => {
       run('failback', '2030-01-01T01:00:00.000Z', 'FAILED'),
       run('switchover', '2030-01-01T02:00:00.000Z', 'SUCCEEDED'),
     ]);
-    expect(await resumableFailback(ledger, 'ai-gateway', 'failback')).toBeUndefined();
-    expect(await resumableFailback(ledger, 'ai-gateway', 'switchover')).toBeUndefined();
+    expect(await resumableFailback(ledger, 'ai-gateway')).toBeUndefined();
   });
 });

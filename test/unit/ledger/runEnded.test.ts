@@ -205,6 +205,52 @@ describe('handleExecutionEnded', () => {
     expect(slack.posts).toHaveLength(1);
   });
 
+  it('records a stopped switchover under its own kind, cuts its lock and says how to finish it', async () => {
+    const { ledger, deps } = await setup();
+    await ledger.acquireLock('ai-gateway', 'switchover-1', new Date(T0), 3 * 3600);
+    const slack = notifier();
+    const outcome = await handleExecutionEnded(
+      statusChange({
+        executionArn: 'arn:aws:states:us-west-2:123456789012:execution:lifeboat-switchover:switchover-1',
+        stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:lifeboat-switchover',
+        name: 'switchover-1',
+        input: JSON.stringify({ application: 'ai-gateway', targetRegion: 'us-west-2' }),
+      }),
+      {
+        ...deps,
+        notifier: slack,
+        history: () =>
+          Promise.resolve({
+            lastEntered: 'Bake',
+            outputs: [
+              {
+                state: 'ShiftStep',
+                output: {
+                  request: {
+                    workflow: 'switchover',
+                    application: 'ai-gateway',
+                    sourceRegion: 'us-east-1',
+                    targetRegion: 'us-west-2',
+                  },
+                  deployments: {},
+                  step: { percent: 25 },
+                },
+              },
+            ],
+          }),
+      },
+    );
+    expect(outcome).toEqual({ action: 'recorded', status: 'ABORTED', lock: 'shortened', slack: 'posted' });
+    expect(await ledger.listRuns('ai-gateway', 'failback', 10)).toEqual([]);
+    const [record] = await ledger.listRuns('ai-gateway', 'switchover', 10);
+    expect(record).toMatchObject({ kind: 'switchover', status: 'ABORTED', details: { stoppedIn: 'Bake' } });
+    expect(record?.details?.changes).toMatchObject({
+      made: expect.arrayContaining(['moved 25 % of the traffic to us-west-2']) as unknown,
+    });
+    expect(slack.posts[0]?.text).toContain('*Lifeboat switchover of ai-gateway to us-west-2 STOPPED*');
+    expect(slack.posts[0]?.text).toContain('`lifeboat start switchover --app ai-gateway --to us-west-2');
+  });
+
   it('says what a timed-out drain had changed (the regions it scaled, the weights it left) and cuts its lock', async () => {
     const { ledger, deps } = await setup();
     await ledger.acquireLock('inference-api', 'drain-1', new Date(T0), 3 * 3600);
