@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../shared/config/loadConfig.ts';
 import { detectionSignals } from '../../shared/config/naming.ts';
+import { checkFailbackInput } from '../../shared/failback/FailbackInput.ts';
 import { checkFailoverInput } from '../../shared/failover/FailoverInput.ts';
 import { allStates, loadAsl, operationOf, type AslMachine } from '../../shared/statemachines/aslModel.ts';
 import { EXIT, main } from '../../local/cli/main.ts';
@@ -163,6 +164,29 @@ describe('renderRunbook', () => {
         machine: machine as unknown as AslMachine,
       }),
     ).toThrow('no runbook entry for operation teleport (state FenceSource)');
+  });
+
+  it('tells how to switch over on purpose instead of failing over, with an input the switchover accepts', () => {
+    const failback = section(markdown, '4. Failback (Slack-approved)');
+    expect(failback).toContain('### Planned switchover (maintenance, a region move)');
+    expect(failback).toContain('State machine `lifeboat-switchover` in the console of us-west-2 with');
+    expect(failback).toContain(
+      'npx lifeboat start switchover --app ai-gateway --to us-west-2 --reason "us-east-1 maintenance" --config examples/lifeboat.config.json',
+    );
+    expect(failback).toContain('and each store (budgets)');
+    expect(failback).toContain('Nothing moves until an approver presses **Approve** on Slack.');
+    const inputs = [...failback.matchAll(/```json\n([\s\S]*?)\n```/g)].map(
+      (m) => JSON.parse(m[1] ?? '') as { targetRegion?: string },
+    );
+    const input = inputs.find((i) => i.targetRegion === 'us-west-2');
+    expect(input).not.toBeNull();
+    expect(() =>
+      checkFailbackInput(input, config, {
+        workflow: 'switchover',
+        currentPrimary: 'us-east-1',
+        region: 'us-west-2',
+      }),
+    ).not.toThrow();
   });
 
   it('follows the config: the failback steps, the backup region, an application with automatic failover off', () => {
