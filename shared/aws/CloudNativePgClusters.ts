@@ -1,0 +1,213 @@
+import type { EksKubernetesApi } from './KubernetesApi.ts';
+
+/**
+ * CloudNativePG `Cluster` resources (`postgresql.cnpg.io/v1`) of a distributed topology, one per
+ * region's EKS cluster, read and changed through the Kubernetes API with the EKS token, as the
+ * workloads are scaled. Every change is a JSON merge patch of the resource's spec or annotations;
+ * CloudNativePG's operator does the rest. Field names follow CloudNativePG's API reference
+ * (https://cloudnative-pg.io/documentation/current/cloudnative-pg.v1/) and its replica clusters guide
+ * (https://cloudnative-pg.io/documentation/current/replica_cluster/). The RBAC it needs: `get` and
+ * `patch` on `clusters` in the `postgresql.cnpg.io` group.
+ */
+
+/** Where one member of the topology is: its region, the EKS cluster there, and the resource. */
+export interface CnpgClusterRef {
+  readonly region: string;
+  /** The EKS cluster whose API server holds the resource. */
+  readonly eksCluster: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** One member as its spec and status say. */
+export interface CnpgClusterState {
+  /**
+   * CloudNativePG's own rule (`Cluster.IsReplica`): no `spec.replica` is a primary; `enabled`, when
+   * set, decides; otherwise the member is the primary when `primary` names it (`self`, or its name).
+   */
+  readonly role: 'primary' | 'replica';
+  /** Its name in the topology: `spec.replica.self`, else `metadata.name`. */
+  readonly self: string;
+  /** The member the spec names as the topology's primary (`spec.replica.primary`). */
+  readonly primary: string | undefined;
+  /** The member it replicates from while a replica (`spec.replica.source`). */
+  readonly source: string | undefined;
+  /** `status.phase`, as CloudNativePG words it ("Cluster in healthy state", ...). */
+  readonly phase: string;
+  /** The phase is "Cluster in healthy state" and the `Ready` condition is True. */
+  readonly healthy: boolean;
+  /** Waiting to replay up to its promotion token's LSN ("Promoting to primary cluster"). */
+  readonly promoting: boolean;
+  /** A demotion is under way (`status.switchReplicaClusterStatus.inProgress`). */
+  readonly switching: boolean;
+  /** The token a demoted primary leaves for its successor (`status.demotionToken`), once written. */
+  readonly demotionToken: string | undefined;
+  /** The token its last promotion used (`status.lastPromotionToken`). */
+  readonly lastPromotionToken: string | undefined;
+  /** The token its spec carries (`spec.replica.promotionToken`). */
+  readonly promotionToken: string | undefined;
+  readonly timelineId: number | undefined;
+  /** Every instance is fenced: the `cnpg.io/fencedInstances` annotation lists `*`. */
+  readonly fenced: boolean;
+}
+
+/** The phase of a healthy cluster, word for word (CloudNativePG's `PhaseHealthy`). */
+export const CNPG_HEALTHY_PHASE = 'Cluster in healthy state';
+/** The phase of a replica waiting for its promotion token's LSN (`PhaseReplicaClusterPromotion`). */
+export const CNPG_PROMOTING_PHASE = 'Promoting to primary cluster';
+/** The annotation whose JSON list of instance names CloudNativePG fences; `["*"]` is every one. */
+export const CNPG_FENCED_ANNOTATION = 'cnpg.io/fencedInstances';
+
+interface ClusterResource {
+  readonly metadata?: { readonly name?: string; readonly annotations?: Readonly<Record<string, string>> };
+  readonly spec?: {
+    readonly replica?: {
+      readonly self?: string;
+      readonly primary?: string;
+      readonly source?: string;
+      readonly enabled?: boolean;
+      readonly promotionToken?: string;
+    };
+  };
+  readonly status?: {
+    readonly phase?: string;
+    readonly timelineID?: number;
+    readonly demotionToken?: string;
+    readonly lastPromotionToken?: string;
+    readonly switchReplicaClusterStatus?: { readonly inProgress?: boolean };
+    readonly conditions?: readonly { readonly type?: string; readonly status?: string }[];
+  };
+}
+
+export class CloudNativePgClusters {
+  readonly #api: EksKubernetesApi;
+
+  constructor(api: EksKubernetesApi) {
+    this.#api = api;
+  }
+
+  /** GET the resource: its role, health, tokens and fence. */
+  async describe(ref: CnpgClusterRef): Promise<CnpgClusterState> {
+    const resource = (await this.#api.call(
+      ref.region,
+      ref.eksCluster,
+      'GET',
+      clusterPath(ref),
+    )) as ClusterResource;
+    return stateOf(resource, ref);
+  }
+
+  /**
+   * Makes the member the topology's primary: `spec.replica.primary` set to itself in one merge patch.
+   * With `promotionToken` (a planned switchover: the demoted primary's `status.demotionToken`),
+   * CloudNativePG first replays up to the token's LSN and refuses a member that is ahead; without it
+   * (the primary's region is lost) it promotes at once, and the former primary must be re-cloned
+   * before it rejoins. "It is crucial to apply the changes to the `primary` and `promotionToken`
+   * fields simultaneously" (replica clusters guide), so both go in one patch; an old token is
+   * removed when none is given, and `enabled`, which cannot be set with `primary`, always is.
+   * A member that already is the primary is left alone: `already-promoted`.
+   */
+  async promote(
+    ref: CnpgClusterRef,
+    options: { readonly promotionToken?: string } = {},
+  ): Promise<'started' | 'already-promoted'> {
+    const state = await this.describe(ref);
+    if (state.role === 'primary') return 'already-promoted';
+    await this.#patch(ref, {
+      spec: {
+        replica: {
+          primary: state.self,
+          promotionToken: options.promotionToken ?? null,
+          enabled: null,
+        },
+      },
+    });
+    return 'started';
+  }
+
+  /**
+   * Demotes the primary into a replica of `primary` (the first half of a planned switchover): names
+   * it as primary and source, and drops the member's own old promotion token, which CloudNativePG
+   * refuses on a replica. The operator shuts the primary down cleanly, archives its last WAL and
+   * writes `status.demotionToken` for the successor. A member that already follows `primary` is
+   * left alone: `already-demoted`.
+   */
+  async demote(ref: CnpgClusterRef, primary: string): Promise<'started' | 'already-demoted'> {
+    const state = await this.describe(ref);
+    if (state.self === primary) {
+      throw new RangeError(`${ref.name} in ${ref.region} cannot be demoted in favour of itself (${primary})`);
+    }
+    if (state.role === 'replica' && state.primary === primary && state.source === primary)
+      return 'already-demoted';
+    await this.#patch(ref, {
+      spec: { replica: { primary, source: primary, promotionToken: null, enabled: null } },
+    });
+    return 'started';
+  }
+
+  /**
+   * Fences every instance (`cnpg.io/fencedInstances: ["*"]`): CloudNativePG shuts PostgreSQL down
+   * and keeps the pods and their data for inspection. For a former primary that came back still
+   * naming itself primary after its region was lost: nothing can write to it until a person
+   * re-clones it or lifts the fence.
+   */
+  async fence(ref: CnpgClusterRef): Promise<'fenced' | 'already-fenced'> {
+    const state = await this.describe(ref);
+    if (state.fenced) return 'already-fenced';
+    await this.#patch(ref, { metadata: { annotations: { [CNPG_FENCED_ANNOTATION]: '["*"]' } } });
+    return 'fenced';
+  }
+
+  async #patch(ref: CnpgClusterRef, patch: unknown): Promise<void> {
+    await this.#api.call(ref.region, ref.eksCluster, 'PATCH', clusterPath(ref), JSON.stringify(patch));
+  }
+}
+
+/** `/apis/postgresql.cnpg.io/v1/namespaces/<ns>/clusters/<name>`. */
+export function clusterPath(ref: Pick<CnpgClusterRef, 'namespace' | 'name'>): string {
+  return `/apis/postgresql.cnpg.io/v1/namespaces/${encodeURIComponent(ref.namespace)}/clusters/${encodeURIComponent(ref.name)}`;
+}
+
+function stateOf(resource: ClusterResource, ref: CnpgClusterRef): CnpgClusterState {
+  const replica = resource.spec?.replica;
+  const self = nonEmpty(replica?.self) ?? resource.metadata?.name ?? ref.name;
+  const isReplica =
+    replica === undefined
+      ? false
+      : replica.enabled !== undefined
+        ? replica.enabled
+        : self !== replica.primary;
+  const status = resource.status ?? {};
+  const phase = status.phase ?? '';
+  const ready = (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return {
+    role: isReplica ? 'replica' : 'primary',
+    self,
+    primary: nonEmpty(replica?.primary),
+    source: nonEmpty(replica?.source),
+    phase,
+    healthy: phase === CNPG_HEALTHY_PHASE && ready,
+    promoting: phase === CNPG_PROMOTING_PHASE,
+    switching: status.switchReplicaClusterStatus?.inProgress === true,
+    demotionToken: nonEmpty(status.demotionToken),
+    lastPromotionToken: nonEmpty(status.lastPromotionToken),
+    promotionToken: nonEmpty(replica?.promotionToken),
+    timelineId: status.timelineID,
+    fenced: fencesAll(resource.metadata?.annotations?.[CNPG_FENCED_ANNOTATION]),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Whether the annotation's JSON list fences every instance; an empty list fences none. */
+function fencesAll(annotation: string | undefined): boolean {
+  if (annotation === undefined) return false;
+  try {
+    const list = JSON.parse(annotation) as unknown;
+    return Array.isArray(list) && list.includes('*');
+  } catch {
+    return false;
+  }
+}
