@@ -22,8 +22,8 @@ export const STATUS_USAGE = `Usage:
 
 Shows, per application of the deployed Lifeboat: which region serves it and the weights of its
 records (from Route 53), where its database writer is (from RDS, region by region), any run in
-progress (the application's lock in the ledger) and the last failover, failback, backup, restore
-test and drill from the ledger. What cannot be read (a region that is down) is shown as such.
+progress (the application's lock in the ledger) and the last run of each kind from the ledger
+(failover, failback, switchover, drain, backup, restore test, drill, ...). What cannot be read (a region that is down) is shown as such.
 
 Options:
   --app <name>        one application (default: every application of the config)
