@@ -44,6 +44,8 @@ export const SwitchoverInputSchema = z.strictObject(moveFields);
 export interface FailbackResume {
   /** The failed run's kind. */
   readonly workflow: GuardedMove;
+  /** How it ended: FAILED, or ABORTED or TIMED_OUT after it had moved something. */
+  readonly ended?: string;
   /** The failed run this one finishes. */
   readonly executionName: string;
   readonly targetRegion: string;
@@ -161,7 +163,7 @@ export function checkFailbackInput(
     // Its writer may still be in its source while most traffic is on its target: a move that took
     // the heavier region for the source would rebuild the live writer as a replica.
     throw new InvalidInputError([
-      `targetRegion: the ${unfinished.workflow} ${unfinished.executionName} of ${app.name} to ${unfinished.targetRegion} ended FAILED at its ${unfinished.shiftedPercent} % step towards ${unfinished.targetRegion}, with the writer ${unfinished.switchBegun ? `switched, or switching, to ${unfinished.targetRegion}` : `still in ${unfinished.sourceRegion}`}; finish it first: start the ${unfinished.workflow} to ${unfinished.targetRegion} again (lifeboat start ${unfinished.workflow} --app ${app.name} --to ${unfinished.targetRegion})${unfinished.switchBegun ? '' : `, or put the traffic back on ${unfinished.sourceRegion} by hand (lifeboat weights --app ${app.name} --set ${unfinished.sourceRegion}=100,${unfinished.targetRegion}=0)`}`,
+      `targetRegion: the ${unfinished.workflow} ${unfinished.executionName} of ${app.name} to ${unfinished.targetRegion} ended ${unfinished.ended ?? 'FAILED'} at its ${unfinished.shiftedPercent} % step towards ${unfinished.targetRegion}, with the writer ${unfinished.switchBegun ? `switched, or switching, to ${unfinished.targetRegion}` : `still in ${unfinished.sourceRegion}`}; finish it first: start the ${unfinished.workflow} to ${unfinished.targetRegion} again (lifeboat start ${unfinished.workflow} --app ${app.name} --to ${unfinished.targetRegion})${unfinished.switchBegun ? '' : `, or put the traffic back on ${unfinished.sourceRegion} by hand (lifeboat weights --app ${app.name} --set ${unfinished.sourceRegion}=100,${unfinished.targetRegion}=0)`}`,
     ]);
   }
   const source = resumes?.sourceRegion ?? serving;

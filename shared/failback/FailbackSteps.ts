@@ -13,7 +13,7 @@ import { checkedOrRecorded } from '../ledger/rejectedInput.ts';
 import type { RunRecord, RunStatus } from '../ports/Ledger.ts';
 import type { Ledger } from '../ports/Ledger.ts';
 import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
-import { guardedMoveOf, type GuardedMove } from './guardedMove.ts';
+import { guardedMoveOf, movedAnything, progressOf, type GuardedMove } from './guardedMove.ts';
 import { isNotFound, retiredIdentifier } from '../failover/followWriter.ts';
 import { promoteStores, STORE_CAUGHT_UP_SECONDS, storesBehind } from '../failover/stores.ts';
 
@@ -76,11 +76,21 @@ interface RecordedFailback {
 /** Statuses of runs that stopped before they moved anything: a later start looks past them. */
 const MOVED_NOTHING = new Set(['SKIPPED', 'ABORTED', 'REJECTED', 'TIMED_OUT', 'RUNNING']);
 
+/** Statuses of a guarded move stopped from outside: unfinished when its record shows it had moved. */
+const STOPPED = new Set(['ABORTED', 'TIMED_OUT']);
+
+/** Whether a guarded move's record says it acted: it ended past its checks, or was stopped after moving. */
+function acted(run: RunRecord, details: RecordedFailback | undefined): boolean {
+  if (STOPPED.has(run.status)) return movedAnything(details?.progress);
+  return !MOVED_NOTHING.has(run.status);
+}
+
 /**
- * The failed guarded move of `application`: the newest failback or switchover that acted (not
- * skipped, stopped, declined, a rejected input or a dry run), if it ended FAILED and no failover has
- * begun since. The input check finishes it with a start of the same kind and target, and refuses
- * any other guarded move while it is unfinished.
+ * The unfinished guarded move of `application`: the newest failback or switchover that acted (not
+ * skipped, declined, a rejected input, a dry run, or stopped before it moved anything), if it ended
+ * FAILED, or was stopped or timed out after it moved traffic or fenced for the switch, and no
+ * failover has begun since. The input check finishes it with a start of the same kind and target,
+ * and refuses any other guarded move while it is unfinished.
  */
 export async function resumableFailback(
   ledger: Ledger,
@@ -99,12 +109,12 @@ export async function resumableFailback(
     }))
     .find(
       ({ run, details }) =>
-        !MOVED_NOTHING.has(run.status) &&
+        acted(run, details) &&
         details?.request?.targetRegion !== undefined &&
         details.request.dryRun !== true,
     );
   // One that a later run of either kind followed is not finished: that run moved on from it.
-  if (last === undefined || last.run.status !== 'FAILED') return undefined;
+  if (last === undefined || (last.run.status !== 'FAILED' && !STOPPED.has(last.run.status))) return undefined;
   const workflow: GuardedMove = last.run.kind === 'switchover' ? 'switchover' : 'failback';
   const { request, progress } = last.details ?? {};
   if (request?.targetRegion === undefined || request.sourceRegion === undefined) return undefined;
@@ -112,6 +122,7 @@ export async function resumableFailback(
     return undefined;
   return {
     workflow,
+    ended: last.run.status,
     executionName: last.run.executionName,
     targetRegion: request.targetRegion,
     sourceRegion: request.sourceRegion,
@@ -705,12 +716,7 @@ export class FailbackSteps extends ApplicationSteps {
     const error = payload.state.error;
     // How far the run got, for a later start that finishes it (resumableFailback).
     const progress: FailbackProgress | undefined =
-      request === undefined
-        ? undefined
-        : {
-            switchBegun: payload.state.fence !== undefined || request.resumes?.switchBegun === true,
-            shiftedPercent: payload.state.step?.percent ?? request.resumes?.shiftedPercent ?? 0,
-          };
+      request === undefined ? undefined : progressOf(payload.state);
     await deps.ledger.putRun({
       application,
       kind: request?.workflow ?? guardedMoveOf(payload.stateMachine) ?? 'failback',

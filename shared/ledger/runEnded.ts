@@ -8,6 +8,7 @@ import { incidentEvent, runThread } from '../failover/incidentMessages.ts';
 import type { Clock } from '../ports/Clock.ts';
 import type { IncidentPhase, NotifierPort, PagerPort } from '../ports/Estate.ts';
 import { RUN_KINDS, type Ledger, type RunKind, type RunStatus } from '../ports/Ledger.ts';
+import { progressOf } from '../failback/guardedMove.ts';
 
 z.config(en());
 
@@ -174,6 +175,11 @@ export async function handleExecutionEnded(event: unknown, deps: RunEndedDeps): 
       : { error: { name: detail.error, cause: detail.cause ?? '' } }),
     details: {
       ...(existing?.details ?? {}),
+      // A failback or switchover stopped half-way keeps its request and how far it got, as it would
+      // have recorded them itself: the next start finishes it (resumableFailback).
+      ...(workflow !== undefined && workflow !== 'failover' && document?.request !== undefined
+        ? { request: document.request, progress: progressOf(document) }
+        : {}),
       recordedBy: 'execution status change',
       ...(recent?.lastEntered === undefined ? {} : { stoppedIn: recent.lastEntered }),
       ...(changes === undefined ? {} : { changes }),

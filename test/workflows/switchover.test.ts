@@ -261,6 +261,53 @@ describe('switchover workflow (the failback ASL as lifeboat-switchover, on the A
     ]);
   });
 
+  it('a switchover stopped after its 75 % step is finished by starting it again; a move back meanwhile is refused', async () => {
+    const report = await rehearse({
+      events: [
+        START,
+        APPROVE,
+        {
+          at: 3100,
+          start: 'switchover',
+          input: { application: 'ai-gateway', targetRegion: 'us-east-1', reason: 'give up' },
+        },
+        { ...START, at: 3200 },
+        { at: 3500, approve: 'switchover', by: 'U0APPROVER' },
+      ],
+      until: 9000,
+      setup: (context) => {
+        // An operator stops the run during the bake of its 75 % step (lifeboat stop).
+        context.clock.schedule(1950, () => {
+          const run = context.runner().executions.find((e) => e.workflow === 'switchover');
+          if (run !== undefined)
+            context.runner().stop(run.name, 'StoppedByOperator', 'stopped by ana: look at p99 first');
+        });
+      },
+    });
+    expect(report.violations).toEqual([]);
+    const [stopped, back, finished] = switchovers(report);
+    expect(stopped?.status).toBe('ABORTED');
+    // The run-ended recorder keeps the request and how far it got, as the run would have.
+    expect(ledgerOf(report, stopped!.name)).toMatchObject({
+      status: 'ABORTED',
+      details: {
+        request: { targetRegion: 'us-west-2' },
+        progress: { switchBegun: false, shiftedPercent: 75 },
+      },
+    });
+    expect(back).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(back?.cause).toContain(
+      `the switchover ${stopped!.name} of ai-gateway to us-west-2 ended ABORTED at its 75 % step towards us-west-2, with the writer still in us-east-1; finish it first`,
+    );
+    expect(finished?.status).toBe('SUCCEEDED');
+    expect(ledgerOf(report, finished!.name)).toMatchObject({
+      details: { request: { resumes: { executionName: stopped!.name } }, rpoSeconds: 0 },
+    });
+    expect(report.writers.filter((w) => w.application === 'ai-gateway').at(-1)?.regions).toEqual([
+      'us-west-2',
+    ]);
+  });
+
   it('moves nothing on Reject and records the decision', async () => {
     const report = await rehearse({
       events: [START, { at: 600, reject: 'switchover', by: 'U0ONCALL01' }],

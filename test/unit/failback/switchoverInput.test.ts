@@ -166,6 +166,35 @@ describe('finishing a failed guarded move', () => {
     }
   });
 
+  it('a stopped or timed-out run is unfinished only if it had moved traffic or fenced for the switch', async () => {
+    const stopped = (status: 'ABORTED' | 'TIMED_OUT', progress: object) => ({
+      ...run('switchover', '2030-01-01T01:00:00.000Z', status),
+      details: {
+        request: { sourceRegion: 'us-east-1', targetRegion: 'us-west-2', dryRun: false },
+        progress,
+      },
+    });
+    expect(
+      await resumableFailback(
+        ledgerOf([stopped('ABORTED', { switchBegun: false, shiftedPercent: 25 })]),
+        'ai-gateway',
+      ),
+    ).toMatchObject({ ended: 'ABORTED', shiftedPercent: 25 });
+    expect(
+      await resumableFailback(
+        ledgerOf([stopped('TIMED_OUT', { switchBegun: true, shiftedPercent: 100 })]),
+        'ai-gateway',
+      ),
+    ).toMatchObject({ ended: 'TIMED_OUT', switchBegun: true });
+    // Stopped while it waited for its approval: it moved nothing, and a later start looks past it.
+    expect(
+      await resumableFailback(
+        ledgerOf([stopped('ABORTED', { switchBegun: false, shiftedPercent: 0 })]),
+        'ai-gateway',
+      ),
+    ).toBeUndefined();
+  });
+
   it('a failed failback that a later switchover moved on from is not finished', async () => {
     const ledger = ledgerOf([
       run('failback', '2030-01-01T01:00:00.000Z', 'FAILED'),
