@@ -16,6 +16,11 @@ function drillWithoutApproval(doc: ReturnType<typeof exampleConfigDocument>): vo
   (app as { switchover?: unknown }).switchover = { approval: 'none' };
 }
 
+/** Whether Slack was asked to fail ai-gateway back (the offer's question or a run's). */
+function failbackOffered(report: Report): boolean {
+  return report.slack.some((m) => /Fail (?:back ai-gateway|ai-gateway back)/.test(m.text));
+}
+
 function switchovers(report: Report): ReportExecution[] {
   return report.executions.filter((e) => e.workflow === 'switchover');
 }
@@ -110,7 +115,7 @@ describe('switchover workflow (the failback ASL as lifeboat-switchover, on the A
     ).toBe(true);
     // A switchover is a decision, not an outage: us-east-1 is healthy and preferred, and still no
     // failback is offered for the rest of the run.
-    expect(report.slack.some((m) => /Fail (?:back ai-gateway|ai-gateway back)/.test(m.text))).toBe(false);
+    expect(failbackOffered(report)).toBe(false);
   });
 
   it("with the application's switchover.approval none, the start is the decision: an Aurora global switchover, RPO 0", async () => {
@@ -170,7 +175,7 @@ describe('switchover workflow (the failback ASL as lifeboat-switchover, on the A
     });
     // us-east-1 has been healthy far longer than offerAfterHealthySeconds (1800 s) by the end, and
     // is the preferred primary: without the switchover an offer is posted at about 3,900 s.
-    expect(report.slack.some((m) => /Fail (?:back ai-gateway|ai-gateway back)/.test(m.text))).toBe(false);
+    expect(failbackOffered(report)).toBe(false);
   });
 
   it('goes on when Slack cannot take the announcement of a start without approval (best effort)', async () => {

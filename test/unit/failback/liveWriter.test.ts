@@ -1,12 +1,8 @@
-import { loadConfig } from '../../../shared/config/loadConfig.ts';
 import { PreconditionFailedError } from '../../../shared/errors.ts';
 import { checkFailbackInput } from '../../../shared/failback/FailbackInput.ts';
-import { FailbackSteps } from '../../../shared/failback/FailbackSteps.ts';
+import type { FailbackSteps } from '../../../shared/failback/FailbackSteps.ts';
 import type { DatabaseStatus, Estate } from '../../../shared/ports/Estate.ts';
-import type { Ledger } from '../../../shared/ports/Ledger.ts';
-import { EXAMPLE_CONFIG_PATH } from '../../support/exampleConfig.ts';
-
-const CONFIG = loadConfig(EXAMPLE_CONFIG_PATH);
+import { EXAMPLE_CONFIG as CONFIG, failbackStepsOver } from '../../support/failbackSteps.ts';
 
 /** FailbackSteps over databases in the given states, keeping what it renamed. */
 function steps(databases: Record<string, DatabaseStatus>, retired: string[]): FailbackSteps {
@@ -19,13 +15,7 @@ function steps(databases: Record<string, DatabaseStatus>, retired: string[]): Fa
       },
     },
   } as unknown as Estate;
-  return new FailbackSteps({
-    config: CONFIG,
-    estate,
-    ledger: {} as Ledger,
-    ledgerIn: () => ({}) as Ledger,
-    clock: { now: () => new Date('2030-01-01T00:00:00Z'), sleep: () => Promise.resolve() },
-  });
+  return failbackStepsOver(estate);
 }
 
 describe('PrepareReplica never renames the live writer', () => {

@@ -1,11 +1,8 @@
-import { loadConfig } from '../../../shared/config/loadConfig.ts';
 import { checkFailbackInput } from '../../../shared/failback/FailbackInput.ts';
-import { FailbackSteps } from '../../../shared/failback/FailbackSteps.ts';
+import type { FailbackSteps } from '../../../shared/failback/FailbackSteps.ts';
 import type { Estate } from '../../../shared/ports/Estate.ts';
-import type { Ledger } from '../../../shared/ports/Ledger.ts';
-import { EXAMPLE_CONFIG_PATH } from '../../support/exampleConfig.ts';
+import { EXAMPLE_CONFIG as CONFIG, failbackStepsOver } from '../../support/failbackSteps.ts';
 
-const CONFIG = loadConfig(EXAMPLE_CONFIG_PATH);
 const REQUEST = checkFailbackInput({ application: 'ai-gateway', targetRegion: 'us-east-1' }, CONFIG, {
   currentPrimary: 'us-west-2',
 });
@@ -21,13 +18,7 @@ function steps(targetHealth: 'healthy' | 'unhealthy', writes: string[]): Failbac
     health: { getStatus: () => Promise.resolve(targetHealth) },
     telemetry: { weights: () => Promise.resolve() },
   } as unknown as Estate;
-  return new FailbackSteps({
-    config: CONFIG,
-    estate,
-    ledger: {} as Ledger,
-    ledgerIn: () => ({}) as Ledger,
-    clock: { now: () => new Date('2030-01-01T00:00:00Z'), sleep: () => Promise.resolve() },
-  });
+  return failbackStepsOver(estate);
 }
 
 describe("the failback's ShiftStep", () => {
