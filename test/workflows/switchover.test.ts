@@ -140,6 +140,11 @@ describe('switchover workflow (the failback ASL as lifeboat-switchover, on the A
     expect(announced?.text).toContain('region move');
     const firstShift = run!.states.find((s) => s.name === 'ShiftStep')!;
     expect(announced!.at).toBeLessThan(firstShift.enteredAt);
+    // The run's later messages reply in the announcement's thread.
+    const done = report.slack.find((m) =>
+      m.text.includes('Lifeboat switchover of ai-gateway-drill to us-west-2 done'),
+    );
+    expect(done?.thread?.ts).toBe(announced!.ts);
     expect(westWeights(report, 'ai-gateway-drill')).toEqual([25, 50, 100]);
     expect(promotions(report, 'ai-gateway-drill')).toEqual([expect.stringMatching(/lag 0 s/)]);
     expect(report.writers.filter((w) => w.application === 'ai-gateway-drill').at(-1)?.regions).toEqual([
@@ -148,7 +153,12 @@ describe('switchover workflow (the failback ASL as lifeboat-switchover, on the A
     expect(ledgerOf(report, run!.name)).toMatchObject({
       kind: 'switchover',
       status: 'SUCCEEDED',
-      details: { request: { approval: 'none' }, approval: null, rpoSeconds: 0 },
+      // No approval: the announcement stands in its place, the root of the run's thread.
+      details: {
+        request: { approval: 'none' },
+        approval: { messageTs: announced!.ts, withoutApproval: true },
+        rpoSeconds: 0,
+      },
     });
   });
 
