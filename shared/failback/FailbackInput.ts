@@ -98,6 +98,15 @@ export interface FailbackRequest {
   readonly lockLeaseSeconds: number;
 }
 
+/**
+ * An unfinished guarded move in words, with the commands that resolve it: the input check's refusal
+ * of any other move, and `lifeboat status`'s line.
+ */
+export function unfinishedMoveText(application: string, unfinished: FailbackResume): string {
+  const { workflow, targetRegion: target, sourceRegion: source } = unfinished;
+  return `the ${workflow} ${unfinished.executionName} of ${application} to ${target} ended ${unfinished.ended ?? 'FAILED'} at its ${unfinished.shiftedPercent} % step towards ${target}, with the writer ${unfinished.switchBegun ? `switched, or switching, to ${target}` : `still in ${source}`}; finish it first: start the ${workflow} to ${target} again (lifeboat start ${workflow} --app ${application} --to ${target})${unfinished.switchBegun ? '' : `, or put the traffic back on ${source} by hand (lifeboat weights --app ${application} --set ${source}=100,${target}=0)`}`;
+}
+
 /** Margin over the TTL for resolvers that hold answers a little longer. */
 const DRAIN_MARGIN_SECONDS = 15;
 
@@ -162,9 +171,7 @@ export function checkFailbackInput(
   if (unfinished !== undefined && resumes === undefined) {
     // Its writer may still be in its source while most traffic is on its target: a move that took
     // the heavier region for the source would rebuild the live writer as a replica.
-    throw new InvalidInputError([
-      `targetRegion: the ${unfinished.workflow} ${unfinished.executionName} of ${app.name} to ${unfinished.targetRegion} ended ${unfinished.ended ?? 'FAILED'} at its ${unfinished.shiftedPercent} % step towards ${unfinished.targetRegion}, with the writer ${unfinished.switchBegun ? `switched, or switching, to ${unfinished.targetRegion}` : `still in ${unfinished.sourceRegion}`}; finish it first: start the ${unfinished.workflow} to ${unfinished.targetRegion} again (lifeboat start ${unfinished.workflow} --app ${app.name} --to ${unfinished.targetRegion})${unfinished.switchBegun ? '' : `, or put the traffic back on ${unfinished.sourceRegion} by hand (lifeboat weights --app ${app.name} --set ${unfinished.sourceRegion}=100,${unfinished.targetRegion}=0)`}`,
-    ]);
+    throw new InvalidInputError([`targetRegion: ${unfinishedMoveText(app.name, unfinished)}`]);
   }
   const source = resumes?.sourceRegion ?? serving;
   if (source === input.targetRegion) {

@@ -695,6 +695,31 @@ describe('lifeboat status', () => {
     });
   });
 
+  it('names a switchover left unfinished and the commands that finish or undo it', async () => {
+    weights({ 'us-east-1': 50, 'us-west-2': 50, 'eu-west-1': 0 });
+    databases({ 'us-east-1': 'writer', 'us-west-2': 'replica', 'eu-west-1': 'replica' });
+    storeMembers(['us-east-1']);
+    ledger([
+      {
+        application: 'ai-gateway',
+        kind: 'switchover',
+        executionName: 'switchover-1',
+        startedAt: '2030-01-01T00:00:00.000Z',
+        endedAt: '2030-01-01T00:40:00.000Z',
+        status: 'FAILED',
+        details: {
+          request: { sourceRegion: 'us-east-1', targetRegion: 'us-west-2', dryRun: false },
+          progress: { switchBegun: false, shiftedPercent: 50 },
+        },
+      },
+    ]);
+    const { code, stdout } = await cli('status', '--app', 'ai-gateway');
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain(
+      '  unfinished   the switchover switchover-1 of ai-gateway to us-west-2 ended FAILED at its 50 % step towards us-west-2, with the writer still in us-east-1; finish it first: start the switchover to us-west-2 again (lifeboat start switchover --app ai-gateway --to us-west-2), or put the traffic back on us-east-1 by hand (lifeboat weights --app ai-gateway --set us-east-1=100,us-west-2=0)\n',
+    );
+  });
+
   it('says what it could not read, reads the ledger from another replica, and exits 1', async () => {
     route53
       .on(ListResourceRecordSetsCommand)

@@ -16,14 +16,17 @@ import { fromFirstAnswering, ledgerIn, ledgerRegions } from '../aws/deployment.t
 import type { CliIo } from '../main.ts';
 import { lacksCredentials } from '../awsAccess.ts';
 import { runLine } from './history.ts';
+import { unfinishedMoveText, type FailbackResume } from '../../../shared/failback/FailbackInput.ts';
+import { resumableFailback } from '../../../shared/failback/FailbackSteps.ts';
 
 export const STATUS_USAGE = `Usage:
   lifeboat status [--app <name>] [--region <region>] [--json] [--config <file>]
 
 Shows, per application of the deployed Lifeboat: which region serves it and the weights of its
 records (from Route 53), where its database writer is (from RDS, region by region), any run in
-progress (the application's lock in the ledger) and the last run of each kind from the ledger
-(failover, failback, switchover, drain, backup, restore test, drill, ...). What cannot be read (a region that is down) is shown as such.
+progress (the application's lock in the ledger), a failback or switchover left unfinished (with the
+command that finishes it) and the last run of each kind from the ledger (failover, failback,
+switchover, drain, backup, restore test, drill, ...). What cannot be read (a region that is down) is shown as such.
 
 Options:
   --app <name>        one application (default: every application of the config)
@@ -61,6 +64,8 @@ export interface ApplicationStatus {
   readonly lock: Read<LockLease | null>;
   readonly lockLive: boolean;
   readonly last: Read<Readonly<Record<RunKind, RunRecord | null>>>;
+  /** A failback or switchover that ended half-way and must be finished before another starts. */
+  readonly unfinished: FailbackResume | null;
 }
 
 export async function applicationStatus(
@@ -97,7 +102,8 @@ export async function applicationStatus(
           RUN_KINDS.map(async (kind) => [kind, (await l.listRuns(app.name, kind, 1))[0] ?? null] as const),
         ),
       ) as Record<RunKind, RunRecord | null>;
-      return { lock, last };
+      const unfinished = (await resumableFailback(l, app.name)) ?? null;
+      return { lock, last, unfinished };
     }),
   );
   const heaviest = weights.ok ? Object.entries(weights.value).sort((a, b) => b[1] - a[1])[0] : undefined;
@@ -127,6 +133,7 @@ export async function applicationStatus(
     lock,
     lockLive: lock.ok && lock.value !== null && Date.parse(lock.value.leaseExpiresAt) > deps.now.getTime(),
     last: ledger.ok ? { ok: true, value: ledger.value.value.last } : { ok: false, error: ledger.error },
+    unfinished: ledger.ok ? ledger.value.value.unfinished : null,
   };
 }
 
@@ -175,6 +182,7 @@ function renderStatus(s: ApplicationStatus, app: ApplicationConfig): string {
         : `  in progress  none (the lease of ${l.owner} ended ${l.leaseExpiresAt})`,
     );
   }
+  if (s.unfinished !== null) lines.push(`  unfinished   ${unfinishedMoveText(s.application, s.unfinished)}`);
   if (s.last.ok) {
     for (const kind of RUN_KINDS) {
       const run = s.last.value[kind];
