@@ -5,6 +5,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { definitionOf } from '../../shared/statemachines/definitions.ts';
 import { substitutionProblems } from '../../shared/statemachines/placeholders.ts';
 import { PROJECT_ROOT } from '../projectRoot.ts';
 import { acknowledgeUnscopedActions, acknowledgeWildcardBelow } from './nag.ts';
@@ -23,7 +24,7 @@ export interface WorkflowProps {
   readonly functions?: readonly IFunction[];
   /**
    * The definition file to load.
-   * @default `statemachines/<name>.asl.json`
+   * @default `statemachines/<name>.asl.json`, or the definition the workflow shares (`definitionOf`)
    */
   readonly definitionFile?: string;
   /**
@@ -48,7 +49,8 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
-    const file = props.definitionFile ?? join(PROJECT_ROOT, 'statemachines', `${props.name}.asl.json`);
+    const file =
+      props.definitionFile ?? join(PROJECT_ROOT, 'statemachines', `${definitionOf(props.name)}.asl.json`);
     let definition: string;
     let asl: Record<string, unknown>;
     try {

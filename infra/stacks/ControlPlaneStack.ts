@@ -34,9 +34,7 @@ import { PROBE_METRIC, PROBE_NAMESPACE } from '../../shared/detection/probeRound
 import { LEDGER_SCHEMA } from '../../shared/ledger/schema.ts';
 import { preScaledBy } from '../../shared/trigger/preScale.ts';
 import { STEP_FUNCTION_NAMES, type StepFunctionName } from '../../shared/runtime/workflowSteps.ts';
-import { placeholderOf, SHARED_DEFINITIONS } from '../../shared/statemachines/placeholders.ts';
-import { join } from 'node:path';
-import { PROJECT_ROOT } from '../projectRoot.ts';
+import { placeholderOf } from '../../shared/statemachines/placeholders.ts';
 import { BackupWorkflows, scheduledWorkflowsIn } from '../constructs/BackupWorkflows.ts';
 import { LifeboatDashboard } from '../constructs/LifeboatDashboard.ts';
 import { acknowledgeUnscopedActions, flattenIntrinsics } from '../constructs/nag.ts';
@@ -288,16 +286,11 @@ export class ControlPlaneStack extends Stack {
       // The wait for Slack and for the approval, a replica to build, the steps, the standby's rebuild.
       timeout: approvalWait.plus(Duration.hours(12)),
     });
-    // The same definition as `lifeboat-switchover`: each run knows which it is from the state
-    // machine's name, and runs on the same functions and grants (the failback's reach every region
-    // of the applications here, which a switchover's source and target are).
+    // The failback's definition again, as `lifeboat-switchover` (SHARED_DEFINITIONS): each run knows
+    // which it is from the state machine's name, and runs on the same functions and grants (the
+    // failback's reach every region of the applications here, a switchover's source and target).
     this.switchover = new Workflow(this, 'Switchover', {
       name: 'switchover',
-      definitionFile: join(
-        PROJECT_ROOT,
-        'statemachines',
-        `${SHARED_DEFINITIONS['switchover'] ?? 'failback'}.asl.json`,
-      ),
       substitutions,
       functions: names.map((name) => this.failoverFunctions[name].function),
       logRetention,

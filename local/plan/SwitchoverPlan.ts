@@ -1,7 +1,7 @@
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { checkFailbackInput } from '../../shared/failback/FailbackInput.ts';
 import { loadAsl, type AslMachine } from '../../shared/statemachines/aslModel.ts';
-import { SHARED_DEFINITIONS } from '../../shared/statemachines/placeholders.ts';
+import { definitionOf } from '../../shared/statemachines/definitions.ts';
 import { DEFAULT_LATENCY, type LatencyModel } from '../world/LatencyModel.ts';
 import { PlanError, walk, type Assumptions, type Context, type PlanStep } from './FailoverPlan.ts';
 
@@ -53,7 +53,7 @@ export function planSwitchover(config: LifeboatConfig, options: SwitchoverPlanOp
   const app = config.applications.find((a) => a.name === request.application);
   if (app === undefined) throw new PlanError(`no application ${request.application}`);
   const latency = options.latency ?? DEFAULT_LATENCY;
-  const machine = options.machine ?? loadAsl(SHARED_DEFINITIONS['switchover'] ?? 'failback');
+  const machine = options.machine ?? loadAsl(definitionOf('switchover'));
   const ctx: Context = {
     config,
     app,

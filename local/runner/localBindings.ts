@@ -1,10 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  functionNameForPlaceholder,
-  placeholdersOf,
-  SHARED_DEFINITIONS,
-} from '../../shared/statemachines/placeholders.ts';
+import { SHARED_DEFINITIONS } from '../../shared/statemachines/definitions.ts';
+import { functionNameForPlaceholder, placeholdersOf } from '../../shared/statemachines/placeholders.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 

@@ -51,10 +51,3 @@ export function functionNameForPlaceholder(placeholder: string): string | undefi
   if (match?.[1] === undefined) return undefined;
   return `lifeboat-${match[1].replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
 }
-
-/**
- * Workflows deployed from another workflow's definition, by name: `lifeboat-switchover` runs
- * `statemachines/failback.asl.json` and tells itself apart by its state machine's name
- * (`shared/failback/guardedMove.ts`).
- */
-export const SHARED_DEFINITIONS: Readonly<Record<string, string>> = { switchover: 'failback' };

@@ -13,7 +13,7 @@ import { INPUT_CHECKS, WORKFLOWS, type WorkflowName } from '../../local/inputs/w
 import { ERROR_GUIDE } from '../../local/runbook/errorGuide.ts';
 import { STEP_GUIDES } from '../../local/runbook/stepGuide.ts';
 import { exampleConfigDocument } from '../support/exampleConfig.ts';
-import { SHARED_DEFINITIONS } from '../../shared/statemachines/placeholders.ts';
+import { SHARED_DEFINITIONS } from '../../shared/statemachines/definitions.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const config = parseConfig(exampleConfigDocument());
