@@ -1,5 +1,5 @@
 import type { ApplicationConfig, WorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
-import type { LatencyModel } from '../../local/world/LatencyModel.ts';
+import { databasePromotion, type LatencyModel } from '../../local/world/LatencyModel.ts';
 
 /**
  * The physical floor of a failover's RTO, from the latency model and the config alone: nothing a
@@ -50,8 +50,7 @@ export function workloadReadinessSeconds(workload: WorkloadConfig, latency: Late
 
 /** Until the target writes: its database's promotion, or its stores' failovers when they take longer (in parallel). */
 export function promotionSeconds(app: ApplicationConfig, latency: LatencyModel): number {
-  const database =
-    app.database.engine === 'aurora-global' ? latency.auroraFailoverSeconds : latency.rdsPromoteSeconds;
+  const database = databasePromotion(app.database, latency, false).seconds;
   return app.stores.length === 0 ? database : Math.max(database, latency.storeFailoverSeconds);
 }
 

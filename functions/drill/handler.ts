@@ -18,7 +18,7 @@ import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { ElastiCacheStores } from '../../shared/aws/ElastiCacheStores.ts';
-import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
+import { engineDatabases } from '../../shared/aws/EngineDatabases.ts';
 import { RdsSnapshots } from '../../shared/aws/RdsSnapshots.ts';
 import { DRILL_FUNCTIONS, DrillSteps } from '../../shared/drill/DrillSteps.ts';
 import {
@@ -72,7 +72,7 @@ export const handler = stepHandler(
       workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
       backups: new RdsSnapshots(rdsIn),
       // What each standby's database replicates from (DescribeDBInstances, DescribeGlobalClusters).
-      database: new RdsDatabase(rdsIn),
+      database: engineDatabases({ rds: rdsIn, eks: { clientFor: eksIn, credentials: defaultProvider() } }),
       // Each store's members and their lag (DescribeGlobalReplicationGroups, the lag metric).
       stores: new ElastiCacheStores(
         perRegion((region) => tracing.client(new ElastiCacheClient(clientConfig(region)))),

@@ -11,7 +11,7 @@ import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { ElastiCacheStores } from '../../shared/aws/ElastiCacheStores.ts';
-import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
+import { engineDatabases } from '../../shared/aws/EngineDatabases.ts';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { clientConfig, ledgerTableName, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
@@ -41,7 +41,10 @@ export const handler = failoverHandler(FUNCTION, {
       cloudWatchIn,
     ),
     // CheckReplica (failback): the returning region's database, read only.
-    database: new RdsDatabase(perRegion((region) => tracing.client(new RDSClient(clientConfig(region))))),
+    database: engineDatabases({
+      rds: perRegion((region) => tracing.client(new RDSClient(clientConfig(region)))),
+      eks: { clientFor: eksIn, credentials: defaultProvider() },
+    }),
     // Only DescribeCluster here: no Kubernetes call, so the credentials are never used to sign one.
     workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
   },

@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
@@ -8,7 +10,7 @@ import { CloudWatchFence } from '../../shared/aws/CloudWatchFence.ts';
 import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { LoadBalancerMetrics } from '../../shared/aws/LoadBalancerMetrics.ts';
-import { RdsDatabase } from '../../shared/aws/RdsDatabase.ts';
+import { engineDatabases } from '../../shared/aws/EngineDatabases.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import { clientConfig, lambdaConfig, lambdaRegion, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
@@ -40,6 +42,12 @@ export const handler = failoverHandler(FUNCTION, {
     probe: new HttpProbe(),
     traffic: new LoadBalancerMetrics(cloudWatchIn),
     telemetry: new CloudWatchTelemetry(cloudWatchIn(lambdaRegion())),
-    database: new RdsDatabase(perRegion((region) => tracing.client(new RDSClient(clientConfig(region))))),
+    database: engineDatabases({
+      rds: perRegion((region) => tracing.client(new RDSClient(clientConfig(region)))),
+      eks: {
+        clientFor: perRegion((region) => tracing.client(new EKSClient(clientConfig(region)))),
+        credentials: defaultProvider(),
+      },
+    }),
   },
 });

@@ -435,7 +435,7 @@ export class BackupWorkflows extends Construct {
         }),
         ownReason,
       );
-    } else {
+    } else if (app.database.engine === 'aurora-global') {
       const global = this.rds('global-cluster', app.database.globalClusterIdentifier, '');
       this.allow(role, new PolicyStatement({ actions: ['rds:DescribeGlobalClusters'], resources: [global] }));
       const clusters = Object.entries(app.database.clusters).map(([r, id]) => this.rds('cluster', id, r));
@@ -749,7 +749,7 @@ export class BackupWorkflows extends Construct {
       if (app.database.engine === 'rds-read-replica') {
         for (const [region, id] of Object.entries(app.database.instances))
           instances.push(this.rds('db', id, region));
-      } else {
+      } else if (app.database.engine === 'aurora-global') {
         globals.push(this.rds('global-cluster', app.database.globalClusterIdentifier, ''));
       }
     }

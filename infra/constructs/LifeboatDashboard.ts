@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import { cnpgLagDimensions } from '../../shared/aws/CloudWatchMetrics.ts';
 import {
   Alarm,
   ComparisonOperator,
@@ -345,6 +346,20 @@ function replicaLag(app: ApplicationConfig, region: string): IMetric {
       namespace: 'AWS/RDS',
       metricName: 'ReplicaLag',
       dimensionsMap: { DBInstanceIdentifier: database.instances[region] ?? '' },
+      statistic: 'Maximum',
+      period: Duration.minutes(1),
+      region,
+      label: region,
+    });
+  }
+  if (database.engine === 'cloudnativepg') {
+    const cluster = database.clusters[region];
+    return new Metric({
+      namespace: database.lagMetric.namespace,
+      metricName: database.lagMetric.metricName,
+      dimensionsMap: Object.fromEntries(
+        (cluster === undefined ? [] : cnpgLagDimensions(cluster)).map((d) => [d.Name ?? '', d.Value ?? '']),
+      ),
       statistic: 'Maximum',
       period: Duration.minutes(1),
       region,

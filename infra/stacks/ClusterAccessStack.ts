@@ -4,6 +4,8 @@ import type { Construct } from 'constructs';
 import type { LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { kubernetesRoleName } from '../../shared/config/naming.ts';
 import {
+  DATABASE_READERS_GROUP,
+  DATABASES_GROUP,
   groupsNeeded,
   JOBS_GROUP,
   needsScalersGroup,
@@ -42,6 +44,9 @@ export interface ClusterAccessStackProps extends StackProps {
  * A KEDA ScaledObject is a custom resource no access policy covers: on a cluster with one, the
  * scaling entries also put the role in the Kubernetes group `lifeboat-scalers`, which the RBAC that
  * `lifeboat kubernetes-rbac` prints binds to those ScaledObjects alone (docs/autoscaling.md).
+ * Where an application's database is CloudNativePG's, every control plane's database function and
+ * offer are put in the group `lifeboat-databases` (get and patch of those Clusters), its preflight
+ * and traffic function in `lifeboat-database-readers` (get), on the clusters that hold them.
  * A failover scales its own region's cluster, a failback the one traffic left, so each role needs
  * every region's clusters. The stack comes after the control planes, whose roles it names, and the
  * clusters' authentication mode must allow access entries (API or API_AND_CONFIG_MAP).
@@ -122,6 +127,42 @@ export class ClusterAccessStack extends Stack {
             },
           ),
         );
+      }
+    }
+    // CloudNativePG Clusters: the database function and the offer get and patch them, the preflight
+    // and the traffic function read them; no access policy, only the groups the RBAC of
+    // `lifeboat kubernetes-rbac` binds to exactly those Clusters.
+    const databaseClusters = [
+      ...new Set(
+        props.config.applications.flatMap((app) => {
+          const cluster = app.workloads[this.region]?.clusterName;
+          return cluster !== undefined && groupsNeeded(props.config, this.region, cluster).databases
+            ? [cluster]
+            : [];
+        }),
+      ),
+    ].sort();
+    for (const cluster of databaseClusters) {
+      for (const region of props.workloadsRegions) {
+        for (const [fn, group] of [
+          ['database', DATABASES_GROUP],
+          ['offer', DATABASES_GROUP],
+          ['preflight', DATABASE_READERS_GROUP],
+          ['traffic', DATABASE_READERS_GROUP],
+        ] as const) {
+          entries.push(
+            new CfnAccessEntry(
+              this,
+              `${fn.charAt(0).toUpperCase()}${fn.slice(1)}${cluster.replace(/[^A-Za-z0-9]/g, '')}${region.replace(/-/g, '')}`,
+              {
+                clusterName: cluster,
+                principalArn: role(kubernetesRoleName(fn, region)),
+                type: 'STANDARD',
+                kubernetesGroups: [group],
+              },
+            ),
+          );
+        }
       }
     }
     // The trigger scales only the standby in its own region, so only this region's trigger is named.

@@ -152,6 +152,18 @@ function acknowledgeWildcardArn(principal: IConstruct, arn: string, reason: stri
  * the workloads function's role (named for its region) gets an EKS access entry on every cluster
  * that lets it scale the applications' deployments (`ClusterAccessStack`).
  */
+/**
+ * The functions that reach an application's CloudNativePG Clusters, and the fixed role names their
+ * access entries name: the database function changes them, the offer fences a returning old primary,
+ * the preflight and the traffic function read them.
+ */
+const CNPG_ROLES: Readonly<Record<string, 'database' | 'preflight' | 'traffic' | 'offer'>> = {
+  'lifeboat-database': 'database',
+  'lifeboat-preflight': 'preflight',
+  'lifeboat-traffic': 'traffic',
+  'lifeboat-offer': 'offer',
+};
+
 export class ControlPlaneStack extends Stack {
   public readonly eventBus: EventBus;
   public readonly detectionRule: Rule;
@@ -680,6 +692,9 @@ export class ControlPlaneStack extends Stack {
       ...(functionName === 'lifeboat-trigger' && this.preScaledHere().length > 0
         ? { roleName: kubernetesRoleName('trigger', this.region) }
         : {}),
+      ...(this.cnpgApplicationsHere().length > 0 && CNPG_ROLES[functionName] !== undefined
+        ? { roleName: kubernetesRoleName(CNPG_ROLES[functionName], this.region) }
+        : {}),
     });
   }
 
@@ -870,6 +885,11 @@ export class ControlPlaneStack extends Stack {
     );
   }
 
+  /** The applications here whose database is CloudNativePG's. */
+  private cnpgApplicationsHere(): LifeboatConfig['applications'] {
+    return this.applicationsHere().filter((a) => a.database.engine === 'cloudnativepg');
+  }
+
   /** Every region of the applications this control plane serves. */
   private regionsOfApplicationsHere(): string[] {
     return [...new Set(this.applicationsHere().flatMap((a) => a.regions))];
@@ -890,7 +910,7 @@ export class ControlPlaneStack extends Stack {
           const id = database.instances[region];
           if (id !== undefined) instances.push(this.rdsArn('db', id, region));
         }
-      } else {
+      } else if (database.engine === 'aurora-global') {
         globals.push(this.rdsArn('global-cluster', database.globalClusterIdentifier, ''));
       }
     }
@@ -902,6 +922,10 @@ export class ControlPlaneStack extends Stack {
       role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['rds:DescribeGlobalClusters'], resources: [...new Set(globals)] }),
       );
+    // A CloudNativePG Cluster is read through its EKS cluster's API server (the access entries of the
+    // ClusterAccess stacks and the RBAC of `lifeboat kubernetes-rbac` let the role in).
+    const cnpg = applications.filter((a) => a.database.engine === 'cloudnativepg');
+    if (cnpg.length > 0) this.grantDescribeClusters(role, regions, cnpg);
   }
 
   private rdsArn(resource: string, name: string, region: string = this.region): string {
@@ -1201,6 +1225,10 @@ export class ControlPlaneStack extends Stack {
    * left (the standby's rebuild), the replica's source described, and the planned switch back.
    */
   private grantDatabase(role: IPrincipal): void {
+    // CloudNativePG: a promotion here, a demotion of the old primary and the other replicas
+    // re-pointed, each a patch through its region's EKS API server.
+    const cnpg = this.cnpgApplicationsHere();
+    if (cnpg.length > 0) this.grantDescribeClusters(role, this.regionsOfApplicationsHere(), cnpg);
     const here: string[] = [];
     const anywhere: string[] = [];
     const subnetGroups: string[] = [];
@@ -1228,7 +1256,7 @@ export class ControlPlaneStack extends Stack {
           );
           if (replica?.kmsKeyId?.startsWith('arn:') === true) keys.push(replica.kmsKeyId);
         }
-      } else {
+      } else if (database.engine === 'aurora-global') {
         globals.push(this.rdsArn('global-cluster', database.globalClusterIdentifier, ''));
         // A global failover or switchover acts on the global cluster and its members, the demoted writer too.
         for (const [region, cluster] of Object.entries(database.clusters)) {

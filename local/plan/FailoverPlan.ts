@@ -1,5 +1,6 @@
 import { scalingCalls } from '../../shared/failover/workloadScaling.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { databaseLabel } from '../../shared/config/databases.ts';
 import { DETECTION_REGION, detectionSignals, type DetectionSignal } from '../../shared/config/naming.ts';
 import { checkFailoverInput } from '../../shared/failover/FailoverInput.ts';
 import {
@@ -10,7 +11,7 @@ import {
   type AslMachine,
   type AslState,
 } from '../../shared/statemachines/aslModel.ts';
-import { DEFAULT_LATENCY, type LatencyModel } from '../world/LatencyModel.ts';
+import { databasePromotion, DEFAULT_LATENCY, type LatencyModel } from '../world/LatencyModel.ts';
 import { PRICES } from '../../bench/cost/prices.ts';
 import { fenceVoteRegions, recordCheckShape, votesNeeded } from '../../shared/aws/CloudWatchFence.ts';
 
@@ -774,9 +775,7 @@ function healthCheckOf(app: ApplicationConfig, region: string): string {
 }
 
 function databaseOf(app: ApplicationConfig, region: string): string {
-  return app.database.engine === 'aurora-global'
-    ? `Aurora cluster ${app.database.clusters[region] ?? '?'} of global cluster ${app.database.globalClusterIdentifier} (${region})`
-    : `RDS instance ${app.database.instances[region] ?? '?'} (${region})`;
+  return `${databaseLabel(app, region)} (${region})`;
 }
 
 /** Whether the target's pods need new nodes: the same packing the simulated world uses. */
@@ -842,8 +841,7 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context, state: AslState) => Est
     };
   },
   promoteDatabase: (ctx) => {
-    const aurora = ctx.app.database.engine === 'aurora-global';
-    const seconds = aurora ? ctx.latency.auroraFailoverSeconds : ctx.latency.rdsPromoteSeconds;
+    const { seconds, label } = databasePromotion(ctx.app.database, ctx.latency, false);
     // Each store's failover runs beside the promotion; the later of them makes the target writable.
     const stores = ctx.app.stores.map(
       (s) =>
@@ -855,9 +853,7 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context, state: AslState) => Est
       readies: {
         key: 'database',
         after: stores.length === 0 ? seconds : Math.max(seconds, ctx.latency.storeFailoverSeconds),
-        label: aurora
-          ? 'Aurora global failover until the target writes'
-          : 'RDS promotion until the target writes',
+        label,
       },
     };
   },
@@ -924,18 +920,22 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context, state: AslState) => Est
   record: (ctx) => ({ calls: 1, touches: [`${ledger(ctx)}: run record with RTO and RPO`] }),
   followWriter: (ctx) => {
     const others = ctx.app.regions.filter((r) => r !== ctx.target && r !== ctx.source);
-    const aurora = ctx.app.database.engine === 'aurora-global';
+    const engine = ctx.app.database.engine;
+    const aurora = engine === 'aurora-global';
+    const cnpg = engine === 'cloudnativepg';
     return {
-      calls: others.length * (aurora ? 1 : 3),
+      calls: others.length * (aurora ? 1 : cnpg ? 2 : 3),
       touches: others.map((r) =>
         aurora
           ? `${databaseOf(ctx.app, r)}: read; Aurora rebuilds it from ${ctx.target} itself`
-          : `${databaseOf(ctx.app, r)}: if it replicates from ${ctx.source}, renamed and kept, and a read replica of ${ctx.target} created in its place`,
+          : cnpg
+            ? `${databaseOf(ctx.app, r)}: if it replicates from ${ctx.source}, its spec.replica.primary and source re-pointed at ${ctx.target}`
+            : `${databaseOf(ctx.app, r)}: if it replicates from ${ctx.source}, renamed and kept, and a read replica of ${ctx.target} created in its place`,
       ),
       ...(ctx.workflow === 'failover'
         ? { note: 'after the run is recorded and announced: not on the RTO path' }
         : // Asked again until each region follows or is building (an RDS replica is renamed first).
-          aurora || others.length === 0
+          aurora || cnpg || others.length === 0
           ? {}
           : {
               readies: {
@@ -984,23 +984,27 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context, state: AslState) => Est
   }),
   ensureReplica: (ctx, state) => {
     if (state.Parameters?.which === 'standby') {
-      const aurora = ctx.app.database.engine === 'aurora-global';
+      const engine = ctx.app.database.engine;
+      // Aurora's switchover and CloudNativePG's demotion leave the old primary a replica of the target.
+      const kept = engine === 'aurora-global' || engine === 'cloudnativepg';
       return {
         calls: 2,
         touches: [
-          aurora
+          engine === 'aurora-global'
             ? `${databaseOf(ctx.app, ctx.source)}: a secondary of ${ctx.target} since the switchover`
-            : `${databaseOf(ctx.app, ctx.source)}: renamed and kept, a read replica of ${ctx.target} created in its place`,
+            : engine === 'cloudnativepg'
+              ? `${databaseOf(ctx.app, ctx.source)}: a replica cluster of ${ctx.target} since its demotion`
+              : `${databaseOf(ctx.app, ctx.source)}: renamed and kept, a read replica of ${ctx.target} created in its place`,
         ],
         readies: {
           key: 'standby',
-          after: aurora
+          after: kept
             ? 0
             : ctx.latency.rdsRenameSeconds +
               ctx.latency.rdsReplicaCreateSeconds +
               ctx.latency.rdsReplicaCatchUpSeconds,
-          label: aurora
-            ? 'the old primary stays a synchronized secondary'
+          label: kept
+            ? 'the old primary stays a synchronized replica'
             : 'the old primary rebuilt as a caught-up replica',
         },
         awaits: 'standby',
@@ -1043,8 +1047,8 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context, state: AslState) => Est
   }),
   rollBack: (ctx) => ({ calls: 1, touches: [`Route 53 record ${ctx.app.dns.recordName}`] }),
   switchWriter: (ctx) => {
-    const aurora = ctx.app.database.engine === 'aurora-global';
-    const seconds = aurora ? ctx.latency.auroraFailoverSeconds : ctx.latency.rdsPromoteSeconds;
+    const engine = ctx.app.database.engine;
+    const { seconds, label } = databasePromotion(ctx.app.database, ctx.latency, true);
     const stores = ctx.app.stores.map(
       (s) =>
         `Global Datastore ${s.globalReplicationGroupId} (store ${s.name}) → ${s.replicationGroups[ctx.target] ?? '?'}, once its member lags under 1 s`,
@@ -1052,17 +1056,17 @@ const ESTIMATORS: Readonly<Record<string, (ctx: Context, state: AslState) => Est
     return {
       calls: 3 + 2 * stores.length,
       touches: [
-        aurora
+        engine === 'aurora-global'
           ? `${databaseOf(ctx.app, ctx.target)}: Aurora global switchover (no data loss)`
-          : `${databaseOf(ctx.app, ctx.target)}: promoted once its replica lag is 0`,
+          : engine === 'cloudnativepg'
+            ? `${databaseOf(ctx.app, ctx.source)} demoted, then ${databaseOf(ctx.app, ctx.target)} promoted with its demotion token (no data loss)`
+            : `${databaseOf(ctx.app, ctx.target)}: promoted once its replica lag is 0`,
         ...stores,
       ],
       readies: {
         key: 'database',
         after: stores.length === 0 ? seconds : Math.max(seconds, ctx.latency.storeFailoverSeconds),
-        label: aurora
-          ? 'Aurora global switchover until the target writes'
-          : 'RDS promotion until the target writes',
+        label,
       },
     };
   },

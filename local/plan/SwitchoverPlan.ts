@@ -108,7 +108,11 @@ export function planSwitchover(config: LifeboatConfig, options: SwitchoverPlanOp
       ? [
           `the writer's switch waits for ${request.targetRegion}'s replica lag to reach 0 (at most 30 min from the fence); the plan assumes it is 0 at once`,
         ]
-      : []),
+      : app.database.engine === 'cloudnativepg'
+        ? [
+            `the writer's switch demotes ${request.sourceRegion}'s CloudNativePG cluster, then promotes ${request.targetRegion}'s with its demotion token, which CloudNativePG replays up to first; the plan assumes the replica has caught up`,
+          ]
+        : []),
   ];
   const total = walked.end;
   return {

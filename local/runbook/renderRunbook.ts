@@ -4,6 +4,7 @@ import type { ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import { fenceVoteRegions } from '../../shared/aws/CloudWatchFence.ts';
 import { backupSchedule, TAG_APPLICATION } from '../../shared/backup/schedule.ts';
+import { databaseId } from '../../shared/config/databases.ts';
 import { detectionSignals, healthCheckAlarmName } from '../../shared/config/naming.ts';
 import {
   allStates,
@@ -227,15 +228,16 @@ export function renderRunbook(
   }
 
   p('## 5. Backups and restore');
-  if (app.backup === undefined) {
+  if (app.database.engine === 'cloudnativepg') {
+    p(
+      `${app.name}'s PostgreSQL is run by CloudNativePG, which backs it up itself (its \`ScheduledBackup\` and \`Backup\` resources, to the object store its clusters archive WAL to); Lifeboat takes no snapshots of it. Restore by bootstrapping a new \`Cluster\` from that object store (CloudNativePG's recovery guide, https://cloudnative-pg.io/documentation/current/recovery/).`,
+    );
+  } else if (app.backup === undefined) {
     p(
       `No backups are configured for ${app.name}: add \`backup\` to its config to have snapshots copied to another region and restore tests run.`,
     );
   } else {
-    const source =
-      app.database.engine === 'aurora-global'
-        ? app.database.clusters[primary]
-        : app.database.instances[primary];
+    const source = databaseId(app, primary);
     const aurora = app.database.engine === 'aurora-global';
     const copy = app.backup.copyToRegion;
     p(
@@ -259,17 +261,19 @@ export function renderRunbook(
   const target = firstStandby;
   const record = app.dns.records[target];
   const hc = app.healthChecks[target];
-  const dbId =
-    app.database.engine === 'aurora-global' ? app.database.clusters[target] : app.database.instances[target];
+  const dbId = databaseId(app, target);
+  const cnpg = app.database.engine === 'cloudnativepg' ? app.database.clusters[target] : undefined;
   p(
     `After a failover to ${target} (use the region you moved to):`,
     '',
     `1. \`${cli(`status --app ${app.name}`)}\`: ${target} serves with weight 100, its database is the writer, no run in progress.`,
     `2. \`dig +short ${app.dns.recordName}\` answers with ${record?.aliasTarget !== undefined ? `the addresses of \`${record.aliasTarget.dnsName}\`` : `\`${record?.value ?? '?'}\``} (after the ${app.dns.ttlSeconds} s TTL).`,
     `3. \`aws route53 list-resource-record-sets --hosted-zone-id ${app.dns.hostedZoneId} --query "ResourceRecordSets[?Name=='${app.dns.recordName}.']"\`: weight 100 on \`${record?.setIdentifier ?? '?'}\`, 0 elsewhere.`,
-    app.database.engine === 'aurora-global'
-      ? `4. \`aws rds describe-global-clusters --region ${target} --global-cluster-identifier ${app.database.globalClusterIdentifier}\`: \`${dbId ?? '?'}\` is the writer member.`
-      : `4. \`aws rds describe-db-instances --region ${target} --db-instance-identifier ${dbId ?? '?'} --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]'\`: \`available\` (or \`backing-up\`: RDS backs a promoted instance up while it takes writes) and no source.`,
+    cnpg !== undefined
+      ? `4. \`kubectl get clusters.postgresql.cnpg.io ${cnpg.name} -n ${cnpg.namespace} -o jsonpath='{.status.phase} {.spec.replica.primary}'\` (on ${target}'s cluster): \`Cluster in healthy state ${cnpg.name}\`, the cluster is the topology's primary.`
+      : app.database.engine === 'aurora-global'
+        ? `4. \`aws rds describe-global-clusters --region ${target} --global-cluster-identifier ${app.database.globalClusterIdentifier}\`: \`${dbId ?? '?'}\` is the writer member.`
+        : `4. \`aws rds describe-db-instances --region ${target} --db-instance-identifier ${dbId ?? '?'} --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]'\`: \`available\` (or \`backing-up\`: RDS backs a promoted instance up while it takes writes) and no source.`,
     `5. \`aws eks update-kubeconfig --region ${target} --name ${app.workloads[target]?.clusterName ?? '?'}\`, then \`kubectl get ${kubectlKinds(app.workloads[target]?.deployments ?? [])} -n ${app.workloads[target]?.deployments[0]?.namespace ?? 'default'}\`: ${(app.workloads[target]?.deployments ?? []).map((d) => `${d.name} ≥ ${d.minReadyReplicas ?? d.activeReplicas} ready${d.autoscaler === undefined ? '' : ` (${d.autoscaler.kind} ${d.autoscaler.name} minimum ${d.activeReplicas})`}`).join(', ')}.`,
     hc?.kind === 'endpoint'
       ? `6. \`curl -fsS ${hc.https ? 'https' : 'http'}://${hc.endpoint}${hc.path}\` succeeds.`
@@ -343,7 +347,7 @@ function manualRestore(app: ApplicationConfig, region: string, source: string): 
       `aws rds wait db-instance-available --region ${region} --db-instance-identifier ${restored}-1`,
     ];
   }
-  const local = app.database.instances[region] ?? '<instance>';
+  const local = databaseId(app, region) ?? '<instance>';
   return [
     `SNAPSHOT=$(aws rds describe-db-snapshots --region ${region} --snapshot-type manual --query "reverse(sort_by(DBSnapshots${tagged},&SnapshotCreateTime))[0].DBSnapshotIdentifier" --output text)`,
     `SUBNETS=$(aws rds describe-db-instances --region ${region} --db-instance-identifier ${local} --query 'DBInstances[0].DBSubnetGroup.DBSubnetGroupName' --output text)`,
@@ -359,13 +363,23 @@ function shellWord(text: string): string {
 }
 
 function databaseSummary(app: ApplicationConfig): string {
-  return app.database.engine === 'aurora-global'
-    ? `Aurora global \`${app.database.globalClusterIdentifier}\`: ${Object.entries(app.database.clusters)
+  const database = app.database;
+  switch (database.engine) {
+    case 'aurora-global':
+      return `Aurora global \`${database.globalClusterIdentifier}\`: ${Object.entries(database.clusters)
         .map(([r, c]) => `${r} \`${c}\``)
-        .join(', ')}`
-    : `RDS with cross-region read replicas: ${Object.entries(app.database.instances)
+        .join(', ')}`;
+    case 'cloudnativepg':
+      return `CloudNativePG replica clusters (\`clusters.postgresql.cnpg.io\`): ${Object.entries(
+        database.clusters,
+      )
+        .map(([r, c]) => `${r} \`${c.namespace}/${c.name}\``)
+        .join(', ')}`;
+    case 'rds-read-replica':
+      return `RDS with cross-region read replicas: ${Object.entries(database.instances)
         .map(([r, i]) => `${r} \`${i}\``)
         .join(', ')}`;
+  }
 }
 
 /**

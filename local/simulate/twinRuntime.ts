@@ -203,6 +203,7 @@ function createTwin(context: SimulationContext, options: TwinRuntimeOptions): Tw
     deployment,
     slack,
     credentials: (accessKeyId) => built.twin?.credentialsFor(accessKeyId),
+    runningEvents: (name, region) => built.twin?.runningEvents(name, region) ?? [],
     runner: () => context.runner(),
     rbac: options.rbac ?? ((region, cluster) => rbacFor(config, region, cluster)),
     onKubernetesCall: (record) => {

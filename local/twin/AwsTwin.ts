@@ -121,6 +121,8 @@ export class AwsTwin implements CallReceiver {
   readonly #credentials = new Map<string, RoleCredentials>();
   readonly #clients = new Set<SdkClient>();
 
+  readonly #running = new Set<{ readonly name: string; readonly region: string; readonly event: unknown }>();
+
   constructor(options: AwsTwinOptions) {
     this.#options = options;
     this.calls = options.calls ?? [];
@@ -218,6 +220,8 @@ export class AwsTwin implements CallReceiver {
     const container = this.container(name, region);
     const { clock } = this.#options;
     const timeout = container.fn.timeoutSeconds;
+    const running = { name, region, event };
+    this.#running.add(running);
     const started = clock.seconds;
     let timer: { cancel(): void } | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -243,7 +247,16 @@ export class AwsTwin implements CallReceiver {
       throw lambdaError(error);
     } finally {
       timer?.cancel();
+      this.#running.delete(running);
     }
+  }
+
+  /**
+   * The events of the function's invocations in `region` running now: what a call that reaches the
+   * twin by another way than the SDK (a Kubernetes API request) is attributed to.
+   */
+  runningEvents(name: string, region: string): unknown[] {
+    return [...this.#running].filter((r) => r.name === name && r.region === region).map((r) => r.event);
   }
 
   /** The rehearsal's time, which the functions' clocks read (epoch milliseconds). */

@@ -114,6 +114,25 @@ export interface KubernetesTwinOptions {
       | undefined;
     /** Deletes a Job; false when there was none. */
     deleteJob(region: string, cluster: string, namespace: string, name: string): boolean;
+    /** A CloudNativePG `Cluster` resource as the API server returns it; undefined when there is none. */
+    cnpgCluster(
+      region: string,
+      cluster: string,
+      namespace: string,
+      name: string,
+    ): Readonly<Record<string, unknown>> | undefined;
+    /**
+     * A JSON merge patch of a CloudNativePG `Cluster`, by the role that sent it; throws an error named
+     * `Invalid` when CloudNativePG's webhook would refuse it.
+     */
+    patchCnpgCluster(
+      region: string,
+      cluster: string,
+      namespace: string,
+      name: string,
+      patch: Readonly<Record<string, unknown>>,
+      roleArn: string,
+    ): void;
     /** The cluster's nodes of a node group (`eks.amazonaws.com/nodegroup`), ready or not. */
     nodes(
       region: string,
@@ -243,6 +262,12 @@ function route(method: string, path: string): Route | undefined {
     return subresource === undefined && method === 'GET'
       ? { ...where, operation: 'ReadRbac', verb: 'get', resource }
       : undefined;
+  }
+  if (group === 'postgresql.cnpg.io' && resource === 'clusters') {
+    if (subresource !== undefined) return undefined;
+    if (method === 'GET') return { ...where, operation: 'ReadCnpgCluster', verb: 'get', resource };
+    if (method === 'PATCH') return { ...where, operation: 'PatchCnpgCluster', verb: 'patch', resource };
+    return undefined;
   }
   if (subresource === undefined && AUTOSCALER_ROUTES[`${group}/${resource}`] !== undefined) {
     if (method === 'GET') return { ...where, operation: 'ReadAutoscaler', verb: 'get', resource };
@@ -432,6 +457,31 @@ export class KubernetesTwin {
       fail(400, 'BadRequest', 'the request body is not a JSON object');
       return undefined;
     };
+    if (found.group === 'postgresql.cnpg.io') {
+      const notFound = `clusters.postgresql.cnpg.io "${name}" not found`;
+      if (workloads.cnpgCluster(region, cluster, namespace, name) === undefined) {
+        fail(404, 'NotFound', notFound);
+        return;
+      }
+      if (found.verb === 'patch') {
+        // A custom resource takes JSON and merge patches, never a strategic merge patch.
+        if (!/^application\/merge-patch\+json\b/.test(req.headers['content-type'] ?? '')) {
+          fail(415, 'UnsupportedMediaType', UNSUPPORTED_PATCH);
+          return;
+        }
+        const patch = parsed();
+        if (patch === undefined) return;
+        try {
+          workloads.patchCnpgCluster(region, cluster, namespace, name, patch, roleArn);
+        } catch (error) {
+          if ((error as Error).name !== 'Invalid') throw error;
+          fail(422, 'Invalid', (error as Error).message);
+          return;
+        }
+      }
+      answer(200, JSON.stringify(workloads.cnpgCluster(region, cluster, namespace, name)), roleArn);
+      return;
+    }
     const autoscalerKind = AUTOSCALER_ROUTES[`${found.group}/${found.resource}`];
     if (autoscalerKind !== undefined) {
       const notFound = `${found.resource}.${found.group} "${name}" not found`;

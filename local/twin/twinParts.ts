@@ -12,7 +12,7 @@ import { cloudWatchOperations } from './services/cloudWatch.ts';
 import { elastiCacheOperations } from './services/elastiCache.ts';
 import { applicationsOnCluster, eksOperations } from './services/eks.ts';
 import { lambdaOperations } from './services/lambda.ts';
-import { rdsDatabaseOperations } from './services/rdsDatabase.ts';
+import { promotionActor, rdsDatabaseOperations } from './services/rdsDatabase.ts';
 import { rdsSnapshotOperations } from './services/rdsSnapshots.ts';
 import { route53Operations } from './services/route53.ts';
 import { secretsManagerOperations, slackSecrets } from './services/secretsManager.ts';
@@ -37,6 +37,8 @@ export interface TwinPartsOptions {
   readonly slack: { readonly botToken: string; readonly signingSecret: string };
   readonly credentials: (accessKeyId: string) => RoleCredentials | undefined;
   readonly runner: () => WorkflowRunner;
+  /** The events of a function's invocations running now in a region (whom a Kubernetes call is by). */
+  readonly runningEvents: (name: string, region: string) => readonly unknown[];
   /** The RBAC objects each cluster's owner applied (by default what `lifeboat kubernetes-rbac` prints). */
   readonly rbac: (region: string, cluster: string) => readonly RbacObject[];
   /** A call to a cluster's Kubernetes API, with its violation when it was refused. */
@@ -118,6 +120,28 @@ export function twinParts(options: TwinPartsOptions): TwinParts {
       job: (region, _cluster, namespace, name) => world.customSteps.job(region, namespace, name, false),
       deleteJob: (region, _cluster, namespace, name) =>
         world.customSteps.deleteJob(region, namespace, name, false),
+      cnpgCluster: (region, cluster, namespace, name) => {
+        const app = cnpgOwner(world, region, cluster, namespace, name);
+        return app === undefined ? undefined : world.cnpgCluster(app.name, region);
+      },
+      patchCnpgCluster: (region, cluster, namespace, name, patch, roleArn) => {
+        const app = cnpgOwner(world, region, cluster, namespace, name);
+        if (app === undefined) return;
+        // The invocation that sent it, for the world's record of who promoted (an automatic run's,
+        // a person's approval, a planned switch): the one of this application, among the function's.
+        const fn = functionOf(deployment, roleArn, region);
+        const event = options
+          .runningEvents(fn, region)
+          .find(
+            (e) => (e as { request?: { application?: unknown } } | null)?.request?.application === app.name,
+          );
+        world.patchCnpgCluster(
+          app.name,
+          region,
+          patch,
+          event === undefined ? {} : { by: promotionActor(event).by },
+        );
+      },
       nodes: (region, cluster, nodegroup) =>
         applicationsOnCluster(world, region, cluster).flatMap((app) =>
           (app.workloads[region]?.nodeGroups ?? [])
@@ -242,4 +266,23 @@ function autoscalerOwner(
     if (workload !== undefined) return { app, workload };
   }
   return undefined;
+}
+
+/** The application whose CloudNativePG Cluster in `region` is this one, on that EKS cluster. */
+function cnpgOwner(
+  world: World,
+  region: string,
+  cluster: string,
+  namespace: string,
+  name: string,
+): ApplicationConfig | undefined {
+  return world.config.applications.find((app) => {
+    const member = app.database.engine === 'cloudnativepg' ? app.database.clusters[region] : undefined;
+    return (
+      member !== undefined &&
+      member.namespace === namespace &&
+      member.name === name &&
+      app.workloads[region]?.clusterName === cluster
+    );
+  });
 }

@@ -50,6 +50,18 @@ export interface LatencyModel {
    * cluster, and of the old primary once its region is back, from the new primary until it reads again.
    */
   readonly auroraSecondaryRebuildSeconds: number;
+  /**
+   * CloudNativePG: a replica cluster whose spec names it primary, from the patch until its designated
+   * primary writes on a new timeline (after replaying up to a promotion token's LSN, when it has one).
+   */
+  readonly cnpgPromoteSeconds: number;
+  /**
+   * CloudNativePG: a primary's demotion, from the patch until `status.demotionToken` is written (the
+   * shutdown checkpoint, a clean shutdown, the last WAL archived).
+   */
+  readonly cnpgDemoteSeconds: number;
+  /** CloudNativePG: a replica cluster re-cloned from the primary (pg_basebackup) until it is ready. */
+  readonly cnpgRecloneSeconds: number;
   /** ElastiCache Global Datastore failover (FailoverGlobalReplicationGroup) until the new primary writes. */
   readonly storeFailoverSeconds: number;
   /**
@@ -148,6 +160,20 @@ export const DEFAULT_LATENCY: LatencyModel = {
   // volume and the distance between the Regions"; the old primary gets "a new storage volume" too once
   // its region is back. Thirty minutes is a planning figure (scenarios can set it).
   auroraSecondaryRebuildSeconds: 1800,
+  // CloudNativePG gives no figure for a replica cluster's promotion: the operator reconciles the
+  // patched spec, the designated primary runs pg_promote, and the readiness probe (10 s period,
+  // https://cloudnative-pg.io/documentation/current/instance_manager/) reports it. Half a minute is a
+  // planning figure (scenarios can set it).
+  cnpgPromoteSeconds: 30,
+  // A demotion "will ensure a clean shutdown of PostgreSQL and the archival of the WAL file
+  // containing the shutdown checkpoint" before the token is written
+  // (https://cloudnative-pg.io/documentation/current/replica_cluster/); the shutdown first asks a
+  // CHECKPOINT and a smart shutdown of up to `smartShutdownTimeout` (180 s by default, instance_manager).
+  // A minute is a planning figure for a gateway's database with few open connections.
+  cnpgDemoteSeconds: 60,
+  // A re-clone is a pg_basebackup of the whole database from the primary across regions: as long as
+  // an RDS cross-region replica's first build (rdsReplicaCreateSeconds), a planning figure.
+  cnpgRecloneSeconds: 1200,
   // AWS's product docs give no figure for a Global Datastore promotion, only that the datastore "moves
   // to a Modifying state and is unavailable until the promotion is complete"
   // (docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html); AWS's
@@ -238,6 +264,22 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     path: 'failover',
   },
   {
+    key: 'cnpgPromoteSeconds',
+    low: 10,
+    high: 180,
+    source:
+      'replica_cluster.md: no figure; the operator reconciles the spec and the designated primary promotes, reported by a 10 s readiness probe',
+    path: 'failover',
+  },
+  {
+    key: 'cnpgDemoteSeconds',
+    low: 15,
+    high: 300,
+    source:
+      'instance_manager.md: a CHECKPOINT, a smart shutdown of up to smartShutdownTimeout (180 s), then the last WAL archived',
+    path: 'failback',
+  },
+  {
     key: 'storeResyncSeconds',
     low: 60,
     high: 3600,
@@ -316,3 +358,35 @@ export const LATENCY_RANGES: readonly LatencyRange[] = [
     path: 'failback',
   },
 ];
+
+/**
+ * How long the application's database takes from the request until the target writes, and what it
+ * is: a failover's promotion, or (`planned`) a failback's or switchover's switch of the writer.
+ */
+export function databasePromotion(
+  database: { readonly engine: 'rds-read-replica' | 'aurora-global' | 'cloudnativepg' },
+  latency: LatencyModel,
+  planned: boolean,
+): { readonly seconds: number; readonly label: string } {
+  switch (database.engine) {
+    case 'aurora-global':
+      return {
+        seconds: latency.auroraFailoverSeconds,
+        label: planned
+          ? 'Aurora global switchover until the target writes'
+          : 'Aurora global failover until the target writes',
+      };
+    case 'cloudnativepg':
+      return planned
+        ? {
+            seconds: latency.cnpgDemoteSeconds + latency.cnpgPromoteSeconds,
+            label: "CloudNativePG demotion of the source, then the target's promotion with its token",
+          }
+        : {
+            seconds: latency.cnpgPromoteSeconds,
+            label: "CloudNativePG promotion of the target's replica cluster until it writes",
+          };
+    case 'rds-read-replica':
+      return { seconds: latency.rdsPromoteSeconds, label: 'RDS promotion until the target writes' };
+  }
+}

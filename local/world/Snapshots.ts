@@ -1,4 +1,5 @@
-import { databaseId, TAG_APPLICATION } from '../../shared/backup/schedule.ts';
+import { TAG_APPLICATION } from '../../shared/backup/schedule.ts';
+import { databaseId } from '../../shared/config/databases.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
 import type { BackupsPort, RestoredDatabase, SnapshotInfo } from '../../shared/ports/Backups.ts';
 import type { VirtualClock } from '../clock/VirtualClock.ts';

@@ -1,5 +1,6 @@
 import { CustomStepsSim } from './CustomStepsSim.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../shared/config/LifeboatConfig.ts';
+import { databaseId } from '../../shared/config/databases.ts';
 import { fenceVoteRegions, recordAnswered } from '../../shared/aws/CloudWatchFence.ts';
 import { fenceAlarmName } from '../../shared/config/naming.ts';
 import {
@@ -246,7 +247,51 @@ interface DatabaseSim {
    */
   readonly lagLog: LagLogEntry[];
   readonly sinceBefore: boolean;
+  /** CloudNativePG: the member's `Cluster` beyond its role (undefined for RDS and Aurora). */
+  cnpg?: CnpgMemberSim;
 }
+
+/**
+ * One member of a CloudNativePG distributed topology, as its `Cluster` resource holds it
+ * (https://cloudnative-pg.io/documentation/current/replica_cluster/). Its name is the database's
+ * `identifier`.
+ */
+interface CnpgMemberSim {
+  readonly namespace: string;
+  /** `spec.replica.primary`: the topology's primary by this member's own spec. */
+  primary: string;
+  /** `spec.replica.source`: whom it replicates from while a replica. */
+  source: string;
+  /** `spec.replica.promotionToken`. */
+  promotionToken: string | undefined;
+  /** `status.demotionToken`, written once a demotion has shut the primary down and archived its WAL. */
+  demotionToken: string | undefined;
+  /** `status.lastPromotionToken`. */
+  lastPromotionToken: string | undefined;
+  /** `status.timelineID`: a promotion starts a new timeline. */
+  timeline: number;
+  /** `cnpg.io/fencedInstances: ["*"]`: PostgreSQL stopped, data kept. */
+  fenced: boolean;
+  /** A demotion under way (`status.switchReplicaClusterStatus.inProgress`), until when. */
+  switchingUntil: number | undefined;
+  /** Primary by its spec with a token, replaying up to the token's LSN ("Promoting to primary cluster"). */
+  awaitingToken: boolean;
+  /** Why CloudNativePG gave up on it ("Cluster is unrecoverable and needs manual intervention"). */
+  unrecoverable: string | undefined;
+  /**
+   * Re-pointed at a primary promoted from behind it: it had replayed writes of the lost primary the
+   * new one never got, so it cannot follow the new timeline; nothing arrives until it is re-cloned.
+   */
+  diverged: boolean;
+}
+
+/** The CloudNativePG phases the rehearsal shows, word for word (api/v1/cluster_types.go). */
+const CNPG_PHASE = {
+  healthy: 'Cluster in healthy state',
+  promoting: 'Promoting to primary cluster',
+  creating: 'Creating a new replica',
+  unrecoverable: 'Cluster is unrecoverable and needs manual intervention',
+} as const;
 
 interface LagLogEntry {
   readonly at: number;
@@ -1003,15 +1048,18 @@ export class World {
   ): 'started' | 'already-promoted' {
     const app = this.app(application);
     const aurora = app.config.database.engine === 'aurora-global';
-    this.faults.check(
-      'rds',
-      aurora
-        ? options.planned === true
-          ? 'SwitchoverGlobalCluster'
-          : 'FailoverGlobalCluster'
-        : 'PromoteReadReplica',
-      region,
-    );
+    // A CloudNativePG promotion is a patch of the Cluster, whose faults its API call met already.
+    const cnpg = app.config.database.engine === 'cloudnativepg';
+    if (!cnpg)
+      this.faults.check(
+        'rds',
+        aurora
+          ? options.planned === true
+            ? 'SwitchoverGlobalCluster'
+            : 'FailoverGlobalCluster'
+          : 'PromoteReadReplica',
+        region,
+      );
     const db = this.database(application, region);
     if (db.role !== 'replica' || db.promotingUntil !== undefined) return 'already-promoted';
     if (!aurora && db.backingUp === true) {
@@ -1051,17 +1099,30 @@ export class World {
       lagSeconds: db.promotedWithLagSeconds,
       planned: options.planned === true,
     });
-    const seconds = aurora ? this.latency.auroraFailoverSeconds : this.latency.rdsPromoteSeconds;
+    const seconds = aurora
+      ? this.latency.auroraFailoverSeconds
+      : cnpg
+        ? this.latency.cnpgPromoteSeconds
+        : this.latency.rdsPromoteSeconds;
     db.promotingUntil = this.clock.seconds + seconds;
     this.note({
       kind: 'database',
       application,
       region,
-      text: `${aurora ? 'Aurora failover to' : 'promotion of'} ${db.identifier} started (lag ${Math.round(behind)} s)`,
+      text: `${aurora ? 'Aurora failover to' : cnpg ? 'promotion of CloudNativePG cluster' : 'promotion of'} ${db.identifier} started (lag ${Math.round(behind)} s)`,
     });
     this.clock.schedule(db.promotingUntil, () => {
       db.promotingUntil = undefined;
-      db.role = aurora ? 'writer' : 'standalone';
+      db.role = aurora || cnpg ? 'writer' : 'standalone';
+      if (db.cnpg !== undefined) {
+        // The designated primary promotes onto a new timeline; a token it was promoted with is kept
+        // so that it is never applied twice.
+        db.cnpg.timeline += 1;
+        db.cnpg.awaitingToken = false;
+        // CloudNativePG clears a demotion token once the member is a primary again.
+        db.cnpg.demotionToken = undefined;
+        if (db.cnpg.promotionToken !== undefined) db.cnpg.lastPromotionToken = db.cnpg.promotionToken;
+      }
       const sourceRegion = db.sourceRegion;
       db.sourceRegion = undefined;
       db.lagSeconds = 0;
@@ -1082,7 +1143,7 @@ export class World {
           else this.rebuildSecondary(app, other, region, 'is being rebuilt as a secondary of');
         }
       }
-      if (!aurora && this.latency.rdsPostPromotionBackupSeconds > 0) {
+      if (!aurora && !cnpg && this.latency.rdsPostPromotionBackupSeconds > 0) {
         // With backups on (PromoteReadReplica's BackupRetentionPeriod defaults to 1 day) RDS backs the
         // new standalone instance up once promoted: "Once the instance is promoted to a primary
         // instance, backups are taken based on your backup settings"; its status reads `backing-up`
@@ -1344,6 +1405,402 @@ export class World {
       this.recompute(app);
     });
     this.recompute(app);
+  }
+
+  // ---------------------------------------------------------------- CloudNativePG
+
+  /**
+   * CloudNativePG: the region's `Cluster` (`postgresql.cnpg.io/v1`) as the API server returns it, or
+   * undefined when the application's database is not CloudNativePG's. Field names follow
+   * CloudNativePG's API reference (https://cloudnative-pg.io/documentation/current/cloudnative-pg.v1/).
+   */
+  cnpgCluster(application: string, region: string): Record<string, unknown> | undefined {
+    const app = this.app(application);
+    const db = app.databases.get(region);
+    const member = db?.cnpg;
+    if (db === undefined || member === undefined) return undefined;
+    const ready = this.cnpgReady(db, member);
+    const phase =
+      member.unrecoverable !== undefined
+        ? CNPG_PHASE.unrecoverable
+        : member.awaitingToken || db.promotingUntil !== undefined
+          ? CNPG_PHASE.promoting
+          : db.creatingUntil !== undefined
+            ? CNPG_PHASE.creating
+            : CNPG_PHASE.healthy;
+    const pod = `${db.identifier}-1`;
+    return {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: {
+        name: db.identifier,
+        namespace: member.namespace,
+        ...(member.fenced ? { annotations: { 'cnpg.io/fencedInstances': '["*"]' } } : {}),
+      },
+      spec: {
+        instances: 3,
+        replica: {
+          primary: member.primary,
+          source: member.source,
+          ...(member.promotionToken === undefined ? {} : { promotionToken: member.promotionToken }),
+        },
+        externalClusters: this.cnpgNames(app).map((name) => ({ name })),
+      },
+      status: {
+        phase,
+        ...(member.unrecoverable === undefined ? {} : { phaseReason: member.unrecoverable }),
+        currentPrimary: pod,
+        targetPrimary: pod,
+        timelineID: member.timeline,
+        systemID: cnpgSystemId(application),
+        ...(member.demotionToken === undefined ? {} : { demotionToken: member.demotionToken }),
+        ...(member.lastPromotionToken === undefined ? {} : { lastPromotionToken: member.lastPromotionToken }),
+        switchReplicaClusterStatus: { inProgress: member.switchingUntil !== undefined },
+        conditions: [
+          {
+            type: 'Ready',
+            status: ready ? 'True' : 'False',
+            reason: ready ? 'ClusterIsReady' : 'ClusterIsNotReady',
+          },
+        ],
+      },
+    };
+  }
+
+  /**
+   * CloudNativePG: a JSON merge patch of the region's `Cluster`, checked as CloudNativePG's webhook
+   * checks it (the names in `spec.replica` must be the topology's, `enabled` cannot be set with
+   * `primary`, a token only on a member that is primary by its spec, no role change while a switch
+   * is in progress), then acted on as the operator does:
+   * - a replica named primary without a token is promoted at once (a failover: the lag is lost);
+   * - with a token, it first replays up to the token's LSN, then promotes (nothing is lost); a token
+   *   of another system or an older timeline makes it unrecoverable;
+   * - a primary named replica is demoted: it stops taking writes at once, and writes
+   *   `status.demotionToken` once shut down, then replicates from its `source`;
+   * - a replica given another source follows it, unless it had replayed past the point the source was
+   *   promoted from (it then receives nothing until re-cloned);
+   * - `cnpg.io/fencedInstances` fences or unfences every instance.
+   * Only `spec.replica` and that annotation are modelled; any other change is refused, named.
+   * Throws a SimulatedServiceError named `Invalid` (HTTP 422) for what the webhook refuses.
+   */
+  patchCnpgCluster(
+    application: string,
+    region: string,
+    patch: unknown,
+    options: { readonly by?: string } = {},
+  ): void {
+    const app = this.app(application);
+    const db = this.database(application, region);
+    const member = db.cnpg;
+    if (member === undefined) throw new Error(`${application}'s database is not CloudNativePG's`);
+    const name = db.identifier;
+    const invalid = (field: string, value: unknown, why: string): never => {
+      throw new SimulatedServiceError(
+        'Invalid',
+        `Cluster.postgresql.cnpg.io "${name}" is invalid: ${field}: Invalid value: ${JSON.stringify(value)}: ${why}`,
+        422,
+      );
+    };
+    const body = (patch ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(body)) {
+      if (key !== 'metadata' && key !== 'spec')
+        invalid(key, body[key], 'the rehearsal models spec.replica and the fence annotation only');
+    }
+    const metadata = (body['metadata'] ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(metadata)) {
+      if (key !== 'annotations')
+        invalid(
+          `metadata.${key}`,
+          metadata[key],
+          'the rehearsal models spec.replica and the fence annotation only',
+        );
+    }
+    const annotations = (metadata['annotations'] ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(annotations)) {
+      if (key !== CNPG_FENCE_ANNOTATION)
+        invalid(
+          `metadata.annotations.${key}`,
+          annotations[key],
+          'the rehearsal models the cnpg.io/fencedInstances annotation only',
+        );
+    }
+    const spec = (body['spec'] ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(spec)) {
+      if (key !== 'replica') invalid(`spec.${key}`, spec[key], 'the rehearsal models spec.replica only');
+    }
+    const replica = (spec['replica'] ?? {}) as Record<string, unknown>;
+    const fields = ['primary', 'source', 'promotionToken', 'enabled', 'self'];
+    for (const key of Object.keys(replica)) {
+      if (!fields.includes(key))
+        invalid(`spec.replica.${key}`, replica[key], `unknown field (${fields.join(', ')})`);
+    }
+    if (replica['enabled'] !== undefined && replica['enabled'] !== null)
+      invalid(
+        'spec.replica.enabled',
+        replica['enabled'],
+        'replica mode enabled is not compatible with the primary field',
+      );
+    if (replica['self'] !== undefined && replica['self'] !== null && replica['self'] !== name)
+      invalid(
+        'spec.replica.self',
+        replica['self'],
+        `the rehearsal's members are named by their Cluster (${name})`,
+      );
+    const names = this.cnpgNames(app);
+    const named = (field: 'primary' | 'source', current: string): string => {
+      const value = replica[field];
+      if (value === undefined) return current;
+      if (typeof value !== 'string' || !names.includes(value))
+        return invalid(
+          `spec.replica.${field}`,
+          value,
+          `${field} must be one of the externalClusters names (${names.join(', ')})`,
+        );
+      return value;
+    };
+    const primary = named('primary', member.primary);
+    const source = named('source', member.source);
+    const tokenValue = replica['promotionToken'];
+    if (tokenValue !== undefined && tokenValue !== null && typeof tokenValue !== 'string')
+      return invalid('spec.replica.promotionToken', tokenValue, 'expected a string');
+    const token: string | undefined =
+      tokenValue === undefined
+        ? member.promotionToken
+        : tokenValue === null || tokenValue === ''
+          ? undefined
+          : tokenValue;
+    const wasPrimary = member.primary === name;
+    const nowPrimary = primary === name;
+    if (token !== undefined && !nowPrimary)
+      invalid('spec.replica.promotionToken', token, 'promotionToken is only allowed for primary clusters');
+    if (!nowPrimary && source === name)
+      invalid('spec.replica.source', source, 'a replica cluster cannot replicate from itself');
+    if (member.switchingUntil !== undefined && wasPrimary !== nowPrimary)
+      invalid(
+        'spec.replica.primary',
+        primary,
+        'cannot change the replica role while a replica switch is in progress',
+      );
+    let parsed: CnpgToken | undefined;
+    if (token !== undefined && token !== member.promotionToken) {
+      parsed = parseCnpgToken(token);
+      if (parsed === undefined)
+        invalid('spec.replica.promotionToken', token, 'the promotion token cannot be decoded');
+    }
+
+    // Accepted: the spec changes, then the operator acts on it.
+    const fence = annotations[CNPG_FENCE_ANNOTATION];
+    if (fence !== undefined) {
+      const fenced = typeof fence === 'string' && fencesEveryInstance(fence);
+      if (fenced !== member.fenced) {
+        member.fenced = fenced;
+        this.note({
+          kind: 'database',
+          application,
+          region,
+          text: `CloudNativePG cluster ${name} ${fenced ? 'fenced: PostgreSQL stopped, data kept' : 'unfenced'}`,
+        });
+      }
+    }
+    const sourceBefore = member.source;
+    member.primary = primary;
+    member.source = source;
+    member.promotionToken = token;
+    if (!wasPrimary && nowPrimary) {
+      if (parsed !== undefined) this.cnpgPromoteWithToken(app, db, member, parsed, options.by);
+      else if (token === undefined)
+        this.promoteDatabase(application, region, {
+          planned: false,
+          ...(options.by === undefined ? {} : { by: options.by }),
+        });
+    } else if (wasPrimary && !nowPrimary) {
+      this.cnpgDemote(app, db, member);
+    } else if (!nowPrimary && source !== sourceBefore) {
+      this.cnpgFollow(app, db, member);
+    }
+    this.recompute(app);
+  }
+
+  /**
+   * A person's re-clone of the region's member as a replica cluster of the writer (a new `Cluster`
+   * bootstrapped with pg_basebackup, as CloudNativePG requires of a former primary): what it held
+   * that the writer lacks is gone from it, it is unfenced, and it reads once built.
+   */
+  recloneCnpgCluster(application: string, region: string): void {
+    const app = this.app(application);
+    const db = this.database(application, region);
+    const member = db.cnpg;
+    if (member === undefined) throw new Error(`${application}'s database is not CloudNativePG's`);
+    const writer = [...app.databases.values()].find((d) => d !== db && d.role === 'writer');
+    if (writer?.cnpg === undefined)
+      throw new Error(`${application} has no CloudNativePG primary to re-clone ${region} from`);
+    this.trackReplication(app);
+    member.primary = writer.identifier;
+    member.source = writer.identifier;
+    member.promotionToken = undefined;
+    member.demotionToken = undefined;
+    member.lastPromotionToken = undefined;
+    member.fenced = false;
+    member.unrecoverable = undefined;
+    member.diverged = false;
+    member.awaitingToken = false;
+    member.timeline = writer.cnpg.timeline;
+    db.role = 'replica';
+    db.sourceRegion = writer.region;
+    db.lagSeconds = this.regionLag.get(region) ?? 0;
+    db.missedSeconds = 0;
+    db.stalledSince = undefined;
+    const until = this.clock.seconds + this.latency.cnpgRecloneSeconds;
+    db.creatingUntil = until;
+    this.note({
+      kind: 'database',
+      application,
+      region,
+      text: `CloudNativePG cluster ${db.identifier} re-cloned as a replica cluster of ${writer.identifier} (by hand)`,
+    });
+    this.clock.schedule(until, () => {
+      if (db.creatingUntil !== until) return;
+      db.creatingUntil = undefined;
+      this.note({
+        kind: 'database',
+        application,
+        region,
+        text: `CloudNativePG cluster ${db.identifier} is ready as a replica cluster`,
+      });
+      this.recompute(app);
+    });
+    this.recompute(app);
+  }
+
+  private cnpgNames(app: AppSim): string[] {
+    return [...app.databases.values()].map((d) => d.identifier);
+  }
+
+  private cnpgReady(db: DatabaseSim, member: CnpgMemberSim): boolean {
+    return (
+      !member.fenced &&
+      member.switchingUntil === undefined &&
+      !member.awaitingToken &&
+      member.unrecoverable === undefined &&
+      !member.diverged &&
+      db.promotingUntil === undefined &&
+      db.creatingUntil === undefined
+    );
+  }
+
+  /**
+   * "CloudNativePG will wait for the designated primary cluster to replicate all Write-Ahead Logging
+   * (WAL) information up to the specified Log Sequence Number (LSN) contained in the token" (replica
+   * clusters guide): it promotes once it has replayed what it lacked, and while nothing arrives it
+   * waits. A token of another system, or of an older timeline than its own, is fatal.
+   */
+  private cnpgPromoteWithToken(
+    app: AppSim,
+    db: DatabaseSim,
+    member: CnpgMemberSim,
+    token: CnpgToken,
+    by: string | undefined,
+  ): void {
+    const application = app.config.name;
+    if (token.databaseSystemIdentifier !== cnpgSystemId(application) || token.timeline < member.timeline) {
+      member.unrecoverable = 'Promotion token content is not correct for current instance';
+      this.note({
+        kind: 'database',
+        application,
+        region: db.region,
+        text: `CloudNativePG cluster ${db.identifier} refused its promotion token: ${member.unrecoverable}`,
+      });
+      return;
+    }
+    member.awaitingToken = true;
+    this.note({
+      kind: 'database',
+      application,
+      region: db.region,
+      text: `CloudNativePG cluster ${db.identifier} waits to replay up to its promotion token's LSN`,
+    });
+    const check = (): void => {
+      if (!member.awaitingToken || member.primary !== db.identifier) return;
+      this.trackReplication(app);
+      if (db.stalledSince !== undefined) {
+        this.clock.schedule(this.clock.seconds + 10, check);
+        return;
+      }
+      const behind = this.unreplicatedSeconds(app, db);
+      this.clock.schedule(this.clock.seconds + behind, () => {
+        if (!member.awaitingToken || member.primary !== db.identifier) return;
+        this.trackReplication(app);
+        db.lagSeconds = 0;
+        db.missedSeconds = 0;
+        this.promoteDatabase(application, db.region, { planned: true, ...(by === undefined ? {} : { by }) });
+      });
+    };
+    check();
+  }
+
+  /**
+   * A primary named replica: "the demotion process ... will ensure a clean shutdown of PostgreSQL and
+   * the archival of the WAL file containing the shutdown checkpoint", then the token is written and
+   * it replicates from its source (replica clusters guide). It takes no writes from the patch on.
+   */
+  private cnpgDemote(app: AppSim, db: DatabaseSim, member: CnpgMemberSim): void {
+    const application = app.config.name;
+    this.trackReplication(app);
+    const sourceRegion = [...app.databases.values()].find((d) => d.identifier === member.source)?.region;
+    db.role = 'replica';
+    db.sourceRegion = sourceRegion;
+    db.lagSeconds = 0;
+    db.missedSeconds = 0;
+    db.stalledSince = undefined;
+    const until = this.clock.seconds + this.latency.cnpgDemoteSeconds;
+    member.switchingUntil = until;
+    member.demotionToken = undefined;
+    this.note({
+      kind: 'database',
+      application,
+      region: db.region,
+      text: `CloudNativePG cluster ${db.identifier} is being demoted: it takes no writes`,
+    });
+    this.clock.schedule(until, () => {
+      if (member.switchingUntil !== until) return;
+      member.switchingUntil = undefined;
+      member.demotionToken = cnpgToken(application, member.timeline, this.clock.seconds);
+      this.note({
+        kind: 'database',
+        application,
+        region: db.region,
+        text: `CloudNativePG cluster ${db.identifier} demoted: its demotion token is written`,
+      });
+      this.recompute(app);
+    });
+  }
+
+  /**
+   * A replica cluster given another source. A standby follows a promoted sibling's new timeline only
+   * if it had not replayed past the point the sibling was promoted from: one that had (it lacked less
+   * of the lost primary's writes than the promoted one) receives nothing until re-cloned.
+   */
+  private cnpgFollow(app: AppSim, db: DatabaseSim, member: CnpgMemberSim): void {
+    const source = [...app.databases.values()].find((d) => d.identifier === member.source);
+    if (source === undefined) return;
+    const behind = this.unreplicatedSeconds(app, db);
+    const promotedFrom = source.promotedWithLagSeconds ?? 0;
+    member.diverged = source.promotedWithLagSeconds !== undefined && behind + 1e-6 < promotedFrom;
+    db.sourceRegion = source.region;
+    if (!member.diverged) {
+      db.lagSeconds = this.regionLag.get(db.region) ?? 0;
+      db.missedSeconds = 0;
+      db.stalledSince = undefined;
+      if (source.cnpg !== undefined) member.timeline = source.cnpg.timeline;
+    }
+    this.note({
+      kind: 'database',
+      application: app.config.name,
+      region: db.region,
+      text: member.diverged
+        ? `CloudNativePG cluster ${db.identifier} re-pointed at ${source.identifier} but cannot follow it: it replayed past ${source.identifier}'s promotion point and must be re-cloned`
+        : `CloudNativePG cluster ${db.identifier} now replicates from ${source.identifier}`,
+    });
   }
 
   /** RPO evidence: the lag each promotion began with, by region. */
@@ -1773,10 +2230,7 @@ export class World {
       // An active-active application starts with every region at its serving weight.
       const servingWeights = config.activeActive?.weights;
       weights.set(region, servingWeights?.[region] ?? (region === primary ? 100 : 0));
-      const identifier =
-        config.database.engine === 'rds-read-replica'
-          ? config.database.instances[region]
-          : config.database.clusters[region];
+      const identifier = databaseId(config, region);
       databases.set(region, {
         region,
         identifier: identifier ?? `${config.name}-${region}`,
@@ -1793,6 +2247,27 @@ export class World {
         missedSeconds: 0,
         sourceWriting: true,
         trackedAt: 0,
+        ...(config.database.engine === 'cloudnativepg'
+          ? {
+              cnpg: {
+                namespace: config.database.clusters[region]?.namespace ?? config.name,
+                primary: databaseId(config, primary ?? '') ?? '',
+                // A primary's spec names a source too (the CRD requires it): whom it would follow
+                // once demoted, here the first standby.
+                source:
+                  databaseId(config, region === primary ? (config.regions[1] ?? '') : (primary ?? '')) ?? '',
+                promotionToken: undefined,
+                demotionToken: undefined,
+                lastPromotionToken: undefined,
+                timeline: 1,
+                fenced: false,
+                switchingUntil: undefined,
+                awaitingToken: false,
+                unrecoverable: undefined,
+                diverged: false,
+              },
+            }
+          : {}),
       });
       const workload = config.workloads[region];
       if (workload !== undefined) {
@@ -2299,9 +2774,15 @@ export class World {
       if (db.stalledSince !== undefined && db.sourceWriting) db.missedSeconds += now - db.trackedAt;
       db.trackedAt = now;
       const source = db.sourceRegion;
+      const sourceDb = source === undefined ? undefined : app.databases.get(source);
+      // A fenced CloudNativePG cluster has stopped PostgreSQL: it sends nothing.
       const sourceDown =
-        source !== undefined && (this.faults.isOutage(source) || app.databases.get(source) === undefined);
-      const stalled = db.role === 'replica' && source !== undefined && (sourceDown || db.linkBroken === true);
+        source !== undefined &&
+        (this.faults.isOutage(source) || sourceDb === undefined || sourceDb.cnpg?.fenced === true);
+      const stalled =
+        db.role === 'replica' &&
+        source !== undefined &&
+        (sourceDown || db.linkBroken === true || db.cnpg?.diverged === true || db.cnpg?.fenced === true);
       db.sourceWriting = !sourceDown;
       if (!stalled) {
         // Replication resumed: the replica catches up on what it missed.
@@ -2355,6 +2836,7 @@ export class World {
         db.promotingUntil === undefined &&
         db.rebootingUntil === undefined &&
         !db.isolated &&
+        db.cnpg?.fenced !== true &&
         (db.role === 'writer' || db.role === 'standalone')
       );
     });
@@ -2438,4 +2920,59 @@ function lagAt(db: DatabaseSim, at: number): number | undefined {
   return entry.stalledSince === undefined
     ? entry.lagSeconds
     : entry.lagSeconds + Math.max(0, at - entry.stalledSince);
+}
+
+/** The annotation whose JSON list of instance names CloudNativePG fences; `["*"]` is every one. */
+const CNPG_FENCE_ANNOTATION = 'cnpg.io/fencedInstances';
+
+function fencesEveryInstance(annotation: string): boolean {
+  try {
+    const list = JSON.parse(annotation) as unknown;
+    return Array.isArray(list) && list.includes('*');
+  } catch {
+    return false;
+  }
+}
+
+/** What the rehearsal reads of a CloudNativePG token. */
+interface CnpgToken {
+  readonly databaseSystemIdentifier: string;
+  readonly timeline: number;
+}
+
+/** A stable PostgreSQL system identifier per application: every member of its topology shares it. */
+function cnpgSystemId(application: string): string {
+  let hash = 7_340_000_000_000_000_000n;
+  for (const ch of application) hash = (hash * 31n + BigInt(ch.charCodeAt(0))) % 9_000_000_000_000_000_000n;
+  return String(hash + 1_000_000_000_000_000_000n);
+}
+
+/**
+ * A demotion token as CloudNativePG writes it: base64 of the JSON of pg_controldata's shutdown
+ * checkpoint (pkg/utils/parser.go `PgControldataTokenContent`). The LSN grows with the time written.
+ */
+function cnpgToken(application: string, timeline: number, atSeconds: number): string {
+  const lsn = Math.round(atSeconds * 16_384);
+  const hex = (n: number): string => n.toString(16).toUpperCase();
+  const content = {
+    latestCheckpointTimelineID: String(timeline),
+    redoWalFile: `${hex(timeline).padStart(8, '0')}${'0'.repeat(8)}${hex(Math.floor(lsn / 16_777_216)).padStart(8, '0')}`,
+    databaseSystemIdentifier: cnpgSystemId(application),
+    latestCheckpointREDOLocation: `0/${hex(lsn)}`,
+    timeOfLatestCheckpoint: new Date(atSeconds * 1000).toUTCString(),
+    operatorVersion: '1.27.0',
+  };
+  return Buffer.from(JSON.stringify(content), 'utf8').toString('base64');
+}
+
+function parseCnpgToken(token: string): CnpgToken | undefined {
+  try {
+    const content = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Record<string, unknown>;
+    const system = content['databaseSystemIdentifier'];
+    const timeline = Number(content['latestCheckpointTimelineID']);
+    if (typeof system !== 'string' || !Number.isInteger(timeline)) return undefined;
+    return { databaseSystemIdentifier: system, timeline };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,3 +1,12 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  CloudNativePgClusters,
+  clusterPath,
+  type KubernetesCaller,
+} from '../../shared/aws/CloudNativePgClusters.ts';
+import { CloudNativePgDatabase } from '../../shared/aws/CloudNativePgDatabase.ts';
+import { EngineDatabases } from '../../shared/aws/EngineDatabases.ts';
+import { KubernetesApiError } from '../../shared/aws/KubernetesApi.ts';
 import { workloadResource } from '../../shared/config/workloadKinds.ts';
 import { rbacFor } from '../../shared/config/kubernetesRbac.ts';
 import { INCIDENT_DETAIL_TYPE } from '../../shared/aws/EventBridgeIncidents.ts';
@@ -10,7 +19,7 @@ import { fenceVoteRegions, publishFenceVotes, votesNeeded } from '../../shared/a
 import { servesClients } from '../../shared/aws/RdsDatabase.ts';
 import { DatabaseBusyError } from '../../shared/errors.ts';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
-import { quarantineState, type Estate } from '../../shared/ports/Estate.ts';
+import { quarantineState, type DatabasePort, type Estate } from '../../shared/ports/Estate.ts';
 import { worldBackups } from './Snapshots.ts';
 import type { World } from './World.ts';
 
@@ -30,6 +39,85 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
     region: string,
     w: ScaledWorkloadConfig & { readonly autoscaler: AutoscalerConfig },
   ) => world.readAutoscaler(name(app), region, w.namespace, w.autoscaler.kind, w.autoscaler.name);
+  const rdsDatabase: Omit<DatabasePort, 'follow' | 'fence'> = {
+    describe: (app, region) =>
+      call(() => {
+        const d = world.describeDatabase(name(app), region);
+        // A database whose region is down cannot be described: the call above already failed.
+        if (d.role === 'down') throw new Error(`${region} is down`);
+        return {
+          role: d.role,
+          // As RdsDatabase reads an Aurora member that Aurora is rebuilding.
+          available: servesClients(d.status) && d.synchronization === 'connected',
+          sourceRegion: d.sourceRegion,
+        };
+      }),
+    promote: (app, region, o) =>
+      call(() => {
+        try {
+          return world.promoteDatabase(name(app), region, { planned: o.planned, by: o.by });
+        } catch (error) {
+          // As RdsDatabase reports a replica that refuses promotion for now (backing up).
+          const d = world.describeDatabase(name(app), region);
+          if ((error as Error).name === 'InvalidDBInstanceStateFault' && d.status !== 'available') {
+            throw new DatabaseBusyError(`${d.identifier} in ${region} is ${d.status}`, { cause: error });
+          }
+          throw error;
+        }
+      }),
+    retire: (app, region, newIdentifier) =>
+      call(() => {
+        try {
+          world.retireDatabase(name(app), region, newIdentifier);
+          return 'renamed' as const;
+        } catch (error) {
+          if ((error as Error).name === 'DBInstanceNotFoundFault') return 'absent' as const;
+          throw error;
+        }
+      }),
+    // The simulated databases are not encrypted: nothing stands in a replica's way but its source.
+    replicaProblem: (app, _region, sourceRegion) =>
+      call(() => {
+        const source = world.describeDatabase(name(app), sourceRegion);
+        return source.role === 'replica'
+          ? `${source.identifier} in ${sourceRegion} is a replica; replicate from the writer`
+          : undefined;
+      }),
+    createReplica: (app, region, sourceRegion) =>
+      call(() => {
+        try {
+          world.createReadReplica(name(app), region, sourceRegion);
+          return 'started' as const;
+        } catch (error) {
+          if ((error as Error).name === 'DBInstanceAlreadyExistsFault') return 'busy' as const;
+          throw error;
+        }
+      }),
+    // As RdsDatabase does it: move the instance into the group alone, then report until active.
+    quarantine: (app, region, securityGroupId) =>
+      call(() => {
+        let d: ReturnType<World['describeDatabase']>;
+        try {
+          d = world.describeDatabase(name(app), region);
+        } catch (error) {
+          if ((error as Error).name === 'DBInstanceNotFoundFault') {
+            return { phase: 'absent' as const, securityGroupIds: [], status: 'absent' };
+          }
+          throw error;
+        }
+        if (d.role === 'down') throw new Error(`${region} is down`);
+        const state = quarantineState(
+          { role: d.role, status: d.status, groups: world.databaseSecurityGroups(name(app), region) },
+          securityGroupId,
+        );
+        if (state.phase === 'moved') world.setDatabaseSecurityGroups(name(app), region, [securityGroupId]);
+        return state;
+      }),
+    reboot: (app, region) =>
+      call(() => {
+        world.rebootDatabase(name(app), region);
+      }),
+  };
   const estate: Omit<Estate, 'health'> = {
     dns: {
       getWeights: (app) => call(() => world.getWeights(name(app))),
@@ -37,85 +125,10 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
         call(() => world.changeWeights(name(app), weights, { force: o.force, by: o.by })),
       getChangeStatus: (changeId) => call(() => world.getChange(changeId)),
     },
-    database: {
-      describe: (app, region) =>
-        call(() => {
-          const d = world.describeDatabase(name(app), region);
-          // A database whose region is down cannot be described: the call above already failed.
-          if (d.role === 'down') throw new Error(`${region} is down`);
-          return {
-            role: d.role,
-            // As RdsDatabase reads an Aurora member that Aurora is rebuilding.
-            available: servesClients(d.status) && d.synchronization === 'connected',
-            sourceRegion: d.sourceRegion,
-          };
-        }),
-      promote: (app, region, o) =>
-        call(() => {
-          try {
-            return world.promoteDatabase(name(app), region, { planned: o.planned, by: o.by });
-          } catch (error) {
-            // As RdsDatabase reports a replica that refuses promotion for now (backing up).
-            const d = world.describeDatabase(name(app), region);
-            if ((error as Error).name === 'InvalidDBInstanceStateFault' && d.status !== 'available') {
-              throw new DatabaseBusyError(`${d.identifier} in ${region} is ${d.status}`, { cause: error });
-            }
-            throw error;
-          }
-        }),
-      retire: (app, region, newIdentifier) =>
-        call(() => {
-          try {
-            world.retireDatabase(name(app), region, newIdentifier);
-            return 'renamed' as const;
-          } catch (error) {
-            if ((error as Error).name === 'DBInstanceNotFoundFault') return 'absent' as const;
-            throw error;
-          }
-        }),
-      // The simulated databases are not encrypted: nothing stands in a replica's way but its source.
-      replicaProblem: (app, _region, sourceRegion) =>
-        call(() => {
-          const source = world.describeDatabase(name(app), sourceRegion);
-          return source.role === 'replica'
-            ? `${source.identifier} in ${sourceRegion} is a replica; replicate from the writer`
-            : undefined;
-        }),
-      createReplica: (app, region, sourceRegion) =>
-        call(() => {
-          try {
-            world.createReadReplica(name(app), region, sourceRegion);
-            return 'started' as const;
-          } catch (error) {
-            if ((error as Error).name === 'DBInstanceAlreadyExistsFault') return 'busy' as const;
-            throw error;
-          }
-        }),
-      // As RdsDatabase does it: move the instance into the group alone, then report until active.
-      quarantine: (app, region, securityGroupId) =>
-        call(() => {
-          let d: ReturnType<World['describeDatabase']>;
-          try {
-            d = world.describeDatabase(name(app), region);
-          } catch (error) {
-            if ((error as Error).name === 'DBInstanceNotFoundFault') {
-              return { phase: 'absent' as const, securityGroupIds: [], status: 'absent' };
-            }
-            throw error;
-          }
-          if (d.role === 'down') throw new Error(`${region} is down`);
-          const state = quarantineState(
-            { role: d.role, status: d.status, groups: world.databaseSecurityGroups(name(app), region) },
-            securityGroupId,
-          );
-          if (state.phase === 'moved') world.setDatabaseSecurityGroups(name(app), region, [securityGroupId]);
-          return state;
-        }),
-      reboot: (app, region) =>
-        call(() => {
-          world.rebootDatabase(name(app), region);
-        }),
-    },
+    database: new EngineDatabases({
+      rds: { ...rdsDatabase, follow: refuse('follow'), fence: refuse('fence') },
+      cloudnativepg: cnpgDatabase(world, call),
+    }),
     workloads: {
       clusterReachable: (app, region) =>
         call(() => {
@@ -359,4 +372,75 @@ export function worldEstate(world: World, options: { channel: string }): Estate 
   };
   // Route 53's health as the Lambda functions read it: the health check's alarm.
   return { ...estate, health: new AlarmHealth(estate.alarms) };
+}
+
+/** An RDS or Aurora database asked what only a CloudNativePG cluster does: refused, as RdsDatabase refuses. */
+function refuse(what: 'follow' | 'fence'): () => Promise<never> {
+  return () =>
+    Promise.reject(
+      new Error(
+        what === 'follow'
+          ? 'an RDS or Aurora database cannot be given another source: only a CloudNativePG replica cluster can'
+          : 'an RDS or Aurora database has no fence: quarantine moves it into a security group',
+      ),
+    );
+}
+
+/** Who the promotion under way is by, for the world's record (the steps give it to `promote`). */
+const promotionBy = new AsyncLocalStorage<string>();
+
+/**
+ * The CloudNativePG adapter itself over the world's Cluster resources: its GET and merge PATCH of
+ * `/apis/postgresql.cnpg.io/v1/namespaces/<ns>/clusters/<name>` answered in process, each after an API
+ * call's latency and through the `kubernetes` faults, as the Kubernetes twin answers them on the wire.
+ */
+function cnpgDatabase(world: World, call: <T>(work: () => T) => Promise<T>): DatabasePort {
+  const caller: KubernetesCaller = {
+    call: (region, clusterName, method, path, body) =>
+      call(() => {
+        const found = world.config.applications.find((app) => {
+          if (app.database.engine !== 'cloudnativepg' || app.workloads[region]?.clusterName !== clusterName)
+            return false;
+          const cluster = app.database.clusters[region];
+          return cluster !== undefined && path === clusterPath(cluster);
+        });
+        if (found === undefined || (method !== 'GET' && method !== 'PATCH')) {
+          throw new KubernetesApiError(
+            'NotFound',
+            404,
+            `the server could not find the requested resource (${path})`,
+          );
+        }
+        world.faults.check('kubernetes', method === 'GET' ? 'ReadCnpgCluster' : 'PatchCnpgCluster', region);
+        if (method === 'PATCH') {
+          try {
+            const by = promotionBy.getStore();
+            world.patchCnpgCluster(
+              found.name,
+              region,
+              JSON.parse(body ?? '{}') as unknown,
+              by === undefined ? {} : { by },
+            );
+          } catch (error) {
+            if ((error as Error).name === 'Invalid')
+              throw new KubernetesApiError('Invalid', 422, (error as Error).message);
+            throw error;
+          }
+        }
+        return world.cnpgCluster(found.name, region);
+      }),
+  };
+  const adapter: DatabasePort = new CloudNativePgDatabase(new CloudNativePgClusters(caller));
+  return {
+    describe: (app, region) => adapter.describe(app, region),
+    promote: (app, region, options) =>
+      promotionBy.run(options.by, () => adapter.promote(app, region, options)),
+    retire: (app, region, id) => adapter.retire(app, region, id),
+    createReplica: (app, region, source) => adapter.createReplica(app, region, source),
+    replicaProblem: (app, region, source) => adapter.replicaProblem(app, region, source),
+    quarantine: (app, region, group) => adapter.quarantine(app, region, group),
+    reboot: (app, region) => adapter.reboot(app, region),
+    follow: (app, region, writer) => adapter.follow(app, region, writer),
+    fence: (app, region) => adapter.fence(app, region),
+  };
 }

@@ -36,6 +36,9 @@ export const DEADLINE_MARGIN_SECONDS = 30;
 // Planning figures for the estimate on the message (the latency model's sources say where each is from).
 const RDS_PROMOTION_SECONDS = 300;
 const AURORA_SWITCH_SECONDS = 60;
+/** CloudNativePG: a promotion (30 s), and for a planned switch the demotion before it (60 s). */
+const CNPG_PROMOTION_SECONDS = 30;
+const CNPG_DEMOTION_SECONDS = 60;
 const INSYNC_SECONDS = 60;
 
 /** How an approval's question names each move: "Fail over ai-gateway to us-west-2?". */
@@ -51,7 +54,13 @@ export function estimateSeconds(
   workflow: MovingWorkflow | 'drain',
   steps = app.dns.failback.steps.length,
 ): number {
-  const database = app.database.engine === 'aurora-global' ? AURORA_SWITCH_SECONDS : RDS_PROMOTION_SECONDS;
+  const engine = app.database.engine;
+  const database =
+    engine === 'aurora-global'
+      ? AURORA_SWITCH_SECONDS
+      : engine === 'cloudnativepg'
+        ? CNPG_PROMOTION_SECONDS + (workflow === 'failover' ? 0 : CNPG_DEMOTION_SECONDS)
+        : RDS_PROMOTION_SECONDS;
   if (workflow === 'failover') return database + INSYNC_SECONDS + app.dns.ttlSeconds;
   // A drain: the capacity's pods (about two minutes), then each step's change and bake.
   if (workflow === 'drain') return 120 + steps * (INSYNC_SECONDS + app.dns.failback.bakeSeconds);

@@ -1,5 +1,8 @@
 import type { EksKubernetesApi } from './KubernetesApi.ts';
 
+/** What the adapter needs of a Kubernetes API client: one call, its parsed JSON or a KubernetesApiError. */
+export type KubernetesCaller = Pick<EksKubernetesApi, 'call'>;
+
 /**
  * CloudNativePG `Cluster` resources (`postgresql.cnpg.io/v1`) of a distributed topology, one per
  * region's EKS cluster, read and changed through the Kubernetes API with the EKS token, as the
@@ -80,9 +83,9 @@ interface ClusterResource {
 }
 
 export class CloudNativePgClusters {
-  readonly #api: EksKubernetesApi;
+  readonly #api: KubernetesCaller;
 
-  constructor(api: EksKubernetesApi) {
+  constructor(api: KubernetesCaller) {
     this.#api = api;
   }
 

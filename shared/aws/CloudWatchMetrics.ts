@@ -8,15 +8,18 @@ const PERIOD_SECONDS = 60;
 const QUERY_ID = 'lag';
 
 interface LagMetric {
+  readonly namespace: string;
   readonly metricName: string;
-  readonly dimension: Dimension;
+  readonly dimensions: Dimension[];
   /** How many of the metric's units make a second. */
   readonly unitsPerSecond: number;
 }
 
 /**
  * Replica lag from CloudWatch, read in the replica's own region: RDS publishes `ReplicaLag` (seconds)
- * per DB instance, Aurora `AuroraGlobalDBReplicationLag` (milliseconds) per secondary cluster.
+ * per DB instance, Aurora `AuroraGlobalDBReplicationLag` (milliseconds) per secondary cluster, and a
+ * CloudNativePG team its replica clusters' `cnpg_pg_replication_lag` (seconds) under the config's
+ * `lagMetric`, per `Namespace` and `Cluster`.
  */
 export class CloudWatchMetrics implements MetricsPort {
   readonly #clientFor: (region: string) => CloudWatchClient;
@@ -53,9 +56,9 @@ export class CloudWatchMetrics implements MetricsPort {
             Id: QUERY_ID,
             MetricStat: {
               Metric: {
-                Namespace: 'AWS/RDS',
+                Namespace: metric.namespace,
                 MetricName: metric.metricName,
-                Dimensions: [metric.dimension],
+                Dimensions: metric.dimensions,
               },
               Period: PERIOD_SECONDS,
               Stat: 'Maximum',
@@ -83,16 +86,40 @@ function lagMetric(app: ApplicationConfig, region: string): LagMetric {
     const instance = database.instances[region];
     if (instance === undefined) throw new Error(`${app.name} has no DB instance configured for ${region}`);
     return {
+      namespace: 'AWS/RDS',
       metricName: 'ReplicaLag',
-      dimension: { Name: 'DBInstanceIdentifier', Value: instance },
+      dimensions: [{ Name: 'DBInstanceIdentifier', Value: instance }],
+      unitsPerSecond: 1,
+    };
+  }
+  if (database.engine === 'cloudnativepg') {
+    const cluster = database.clusters[region];
+    if (cluster === undefined)
+      throw new Error(`${app.name} has no CloudNativePG cluster configured for ${region}`);
+    return {
+      namespace: database.lagMetric.namespace,
+      metricName: database.lagMetric.metricName,
+      dimensions: cnpgLagDimensions(cluster),
       unitsPerSecond: 1,
     };
   }
   const cluster = database.clusters[region];
   if (cluster === undefined) throw new Error(`${app.name} has no DB cluster configured for ${region}`);
   return {
+    namespace: 'AWS/RDS',
     metricName: 'AuroraGlobalDBReplicationLag',
-    dimension: { Name: 'DBClusterIdentifier', Value: cluster },
+    dimensions: [{ Name: 'DBClusterIdentifier', Value: cluster }],
     unitsPerSecond: 1000,
   };
+}
+
+/** The dimensions a CloudNativePG replica cluster's lag metric is published with (docs/cloudnativepg.md). */
+export function cnpgLagDimensions(cluster: {
+  readonly namespace: string;
+  readonly name: string;
+}): Dimension[] {
+  return [
+    { Name: 'Namespace', Value: cluster.namespace },
+    { Name: 'Cluster', Value: cluster.name },
+  ];
 }

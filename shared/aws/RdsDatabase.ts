@@ -69,7 +69,7 @@ export class RdsDatabase implements DatabasePort {
   }
 
   async describe(app: ApplicationConfig, region: string): Promise<DatabaseStatus> {
-    const database = app.database;
+    const database = rdsConfig(app);
     if (database.engine === 'rds-read-replica') {
       const instance = await this.#describeInstance(region, instanceId(app, database, region));
       return instanceStatus(instance, region);
@@ -102,7 +102,7 @@ export class RdsDatabase implements DatabasePort {
     region: string,
     options: { readonly planned: boolean; readonly by: string },
   ): Promise<'started' | 'already-promoted'> {
-    const database = app.database;
+    const database = rdsConfig(app);
     if (database.engine === 'rds-read-replica') {
       return this.#promoteReplica(app, database, region);
     }
@@ -181,6 +181,23 @@ export class RdsDatabase implements DatabasePort {
     const database = readReplicaConfig(app);
     await this.#clientFor(region).send(
       new RebootDBInstanceCommand({ DBInstanceIdentifier: instanceId(app, database, region) }),
+    );
+  }
+  /** An RDS replica's source is fixed at creation, and Aurora re-points its secondaries itself. */
+  follow(app: ApplicationConfig): Promise<'started' | 'already'> {
+    return Promise.reject(
+      new Error(
+        `${app.name}'s ${app.database.engine} database cannot be given another source: only a CloudNativePG replica cluster can`,
+      ),
+    );
+  }
+
+  /** RDS has no fence: a returning old writer is quarantined by its security group instead. */
+  fence(app: ApplicationConfig): Promise<'fenced' | 'already'> {
+    return Promise.reject(
+      new Error(
+        `${app.name}'s ${app.database.engine} database has no fence: quarantine moves it into a security group`,
+      ),
     );
   }
 
@@ -353,6 +370,18 @@ export class RdsDatabase implements DatabasePort {
     }
     return { global, target };
   }
+}
+
+/** The database config of an RDS or Aurora application; a CloudNativePG one has its own adapter. */
+function rdsConfig(
+  app: ApplicationConfig,
+): Exclude<ApplicationConfig['database'], { engine: 'cloudnativepg' }> {
+  if (app.database.engine === 'cloudnativepg') {
+    throw new Error(
+      `${app.name}'s database is run by CloudNativePG, not RDS: CloudNativePgDatabase serves it`,
+    );
+  }
+  return app.database;
 }
 
 /** Renames and replica creation are RDS operations: an Aurora global cluster rejoins its old primary itself. */

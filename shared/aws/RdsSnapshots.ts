@@ -20,6 +20,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { TAG_APPLICATION } from '../backup/schedule.ts';
+import { databaseId } from '../config/databases.ts';
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import type {
   BackupsPort,
@@ -438,10 +439,9 @@ function isAurora(app: ApplicationConfig): boolean {
 }
 
 function writerId(app: ApplicationConfig, region: string): string {
-  const id =
-    app.database.engine === 'rds-read-replica'
-      ? app.database.instances[region]
-      : app.database.clusters[region];
+  if (app.database.engine === 'cloudnativepg')
+    throw new Error(`${app.name}'s database is CloudNativePG's: Lifeboat takes no RDS snapshots of it`);
+  const id = databaseId(app, region);
   if (id === undefined) throw new Error(`Application ${app.name} has no database in ${region}`);
   return id;
 }

@@ -98,13 +98,6 @@ export function restoreInstanceClass(app: ApplicationConfig): string {
   );
 }
 
-/** The identifier of the application's writer in `region`: its DB instance or Aurora cluster. */
-export function databaseId(app: ApplicationConfig, region: string): string | undefined {
-  return app.database.engine === 'rds-read-replica'
-    ? app.database.instances[region]
-    : app.database.clusters[region];
-}
-
 /**
  * The applications whose backup and restore test run in `region`: those whose `backup.copyToRegion`
  * is `region`. The copy is requested in the copy region (RDS copies across regions from the

@@ -383,8 +383,41 @@ const ApplicationSchema = z.strictObject({
         globalClusterIdentifier: rdsIdentifier,
         clusters: z.record(region(), rdsIdentifier),
       }),
+      z.strictObject({
+        /**
+         * PostgreSQL run by CloudNativePG in each region's EKS cluster (`workloads.<region>.clusterName`),
+         * one `Cluster` (`postgresql.cnpg.io/v1`) per region in a distributed topology: one primary, the
+         * others replica clusters (docs/cloudnativepg.md).
+         */
+        engine: z.literal('cloudnativepg'),
+        /** Each region's `Cluster`: its namespace and its name, which is its name in the topology. */
+        clusters: z.record(
+          region(),
+          z.strictObject({
+            namespace: kubernetesName,
+            name: kubernetesName,
+          }),
+        ),
+        /**
+         * The replica clusters' lag, in seconds, as the team publishes it to CloudWatch from
+         * CloudNativePG's `cnpg_pg_replication_lag` (the Cluster's status has no lag). Lifeboat reads it
+         * in each replica's region, with the dimensions `Namespace` and `Cluster` (the Cluster's
+         * namespace and name).
+         */
+        lagMetric: z
+          .strictObject({
+            namespace: z
+              .string()
+              .regex(/^[^:][^:]{0,254}$/, 'expected a CloudWatch namespace, such as "CNPG"'),
+            metricName: z
+              .string()
+              .regex(/^[\x20-\x7e]{1,255}$/, 'expected a CloudWatch metric name')
+              .default('cnpg_pg_replication_lag'),
+          })
+          .default({ namespace: 'CNPG', metricName: 'cnpg_pg_replication_lag' }),
+      }),
     ],
-    { error: 'expected engine "rds-read-replica" or "aurora-global"' },
+    { error: 'expected engine "rds-read-replica", "aurora-global" or "cloudnativepg"' },
   ),
   /**
    * Stateful components besides the database, such as the Redis or Valkey beside it (docs/stores.md).

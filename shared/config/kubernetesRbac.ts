@@ -16,6 +16,16 @@ export const SCALERS_GROUP = 'lifeboat-scalers';
  */
 export const JOBS_GROUP = 'lifeboat-jobs';
 
+/**
+ * The Kubernetes group of the functions that change an application's CloudNativePG `Cluster`
+ * resources (the database function promotes, demotes and re-points them; the offer fences a returning
+ * old primary): its Role gets and patches exactly those Clusters (docs/cloudnativepg.md).
+ */
+export const DATABASES_GROUP = 'lifeboat-databases';
+
+/** The Kubernetes group of the functions that only read the `Cluster` resources (preflight, traffic). */
+export const DATABASE_READERS_GROUP = 'lifeboat-database-readers';
+
 export interface RbacRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
@@ -54,7 +64,10 @@ export interface ClusterRbac {
  * - in each namespace with workloads a KEDA ScaledObject owns, a Role that reads and patches exactly
  *   those ScaledObjects, bound to `SCALERS_GROUP`;
  * - in each namespace a custom step runs a Job in, a Role that creates, reads and deletes Jobs, bound
- *   to `JOBS_GROUP` (Job names are made per run, so no `resourceNames`).
+ *   to `JOBS_GROUP` (Job names are made per run, so no `resourceNames`);
+ * - in each namespace that holds an application's CloudNativePG `Cluster`, a Role that reads and
+ *   patches exactly those Clusters, bound to `DATABASES_GROUP`, and one that only reads them, bound to
+ *   `DATABASE_READERS_GROUP`.
  * Clusters that need none are left out. The cluster's owner applies it (`lifeboat kubernetes-rbac`,
  * docs/autoscaling.md, docs/custom-steps.md); the stacks' access entries put Lifeboat's roles in the
  * groups.
@@ -62,7 +75,13 @@ export interface ClusterRbac {
 export function kubernetesRbac(config: Pick<LifeboatConfig, 'applications'>): ClusterRbac[] {
   const byCluster = new Map<
     string,
-    { region: string; clusterName: string; scaled: Map<string, Set<string>>; jobs: Set<string> }
+    {
+      region: string;
+      clusterName: string;
+      scaled: Map<string, Set<string>>;
+      jobs: Set<string>;
+      databases: Map<string, Set<string>>;
+    }
   >();
   const clusterOf = (region: string, clusterName: string) => {
     const key = `${region}/${clusterName}`;
@@ -71,6 +90,7 @@ export function kubernetesRbac(config: Pick<LifeboatConfig, 'applications'>): Cl
       clusterName,
       scaled: new Map<string, Set<string>>(),
       jobs: new Set<string>(),
+      databases: new Map<string, Set<string>>(),
     };
     byCluster.set(key, cluster);
     return cluster;
@@ -85,6 +105,16 @@ export function kubernetesRbac(config: Pick<LifeboatConfig, 'applications'>): Cl
         cluster.scaled.set(w.namespace, names);
       }
     }
+    if (app.database.engine === 'cloudnativepg') {
+      for (const [region, member] of Object.entries(app.database.clusters)) {
+        const workloads = app.workloads[region];
+        if (workloads === undefined) continue;
+        const cluster = clusterOf(region, workloads.clusterName);
+        const names = cluster.databases.get(member.namespace) ?? new Set<string>();
+        names.add(member.name);
+        cluster.databases.set(member.namespace, names);
+      }
+    }
     for (const step of app.customSteps) {
       if (step.kind !== 'kubernetes-job') continue;
       const regions = step.region === 'target' || step.region === 'source' ? app.regions : [step.region];
@@ -96,7 +126,7 @@ export function kubernetesRbac(config: Pick<LifeboatConfig, 'applications'>): Cl
   }
   return [...byCluster.values()]
     .sort((a, b) => a.region.localeCompare(b.region) || a.clusterName.localeCompare(b.clusterName))
-    .map(({ region, clusterName, scaled, jobs }) => ({
+    .map(({ region, clusterName, scaled, jobs, databases }) => ({
       region,
       clusterName,
       objects: [
@@ -117,6 +147,22 @@ export function kubernetesRbac(config: Pick<LifeboatConfig, 'applications'>): Cl
             verbs: ['create', 'get', 'delete'],
           }),
         ),
+        ...[...databases]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .flatMap(([namespace, names]) => [
+            ...boundRole(DATABASES_GROUP, namespace, {
+              apiGroups: ['postgresql.cnpg.io'],
+              resources: ['clusters'],
+              resourceNames: [...names].sort(),
+              verbs: ['get', 'patch'],
+            }),
+            ...boundRole(DATABASE_READERS_GROUP, namespace, {
+              apiGroups: ['postgresql.cnpg.io'],
+              resources: ['clusters'],
+              resourceNames: [...names].sort(),
+              verbs: ['get'],
+            }),
+          ]),
       ],
     }));
 }
@@ -151,16 +197,20 @@ export function rbacFor(
   );
 }
 
-/** The Kubernetes groups a cluster's scaling entries (`scalers`) and custom-step entries (`jobs`) need. */
+/**
+ * The Kubernetes groups a cluster's scaling entries (`scalers`), custom-step entries (`jobs`) and
+ * database entries (`databases`: a CloudNativePG Cluster is there) need.
+ */
 export function groupsNeeded(
   config: Pick<LifeboatConfig, 'applications'>,
   region: string,
   clusterName: string,
-): { scalers: boolean; jobs: boolean } {
+): { scalers: boolean; jobs: boolean; databases: boolean } {
   const objects = rbacFor(config, region, clusterName);
   return {
     scalers: objects.some((o) => o.metadata.name === SCALERS_GROUP),
     jobs: objects.some((o) => o.metadata.name === JOBS_GROUP),
+    databases: objects.some((o) => o.metadata.name === DATABASES_GROUP),
   };
 }
 

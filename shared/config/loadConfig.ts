@@ -89,6 +89,36 @@ function checkActiveActive(app: ApplicationConfig, at: readonly PathSegment[], p
   }
 }
 
+/** A CloudNativePG topology: one Cluster per region, each named apart, and nothing Lifeboat does only on RDS. */
+function checkCloudNativePg(
+  app: ApplicationConfig,
+  database: Extract<ApplicationConfig['database'], { engine: 'cloudnativepg' }>,
+  at: readonly PathSegment[],
+  problems: Problem[],
+): void {
+  sameRegions(
+    problems,
+    [...at, 'database', 'clusters'],
+    database.clusters,
+    app.regions,
+    "a CloudNativePG Cluster (on the region's EKS cluster, workloads.<region>.clusterName)",
+  );
+  // A Cluster's name is its name in the topology: `primary` and `source` name the members by it.
+  for (const name of new Set(duplicates(Object.values(database.clusters).map((c) => c.name)))) {
+    problems.push({
+      path: [...at, 'database', 'clusters'],
+      message: `the Cluster name "${name}" is used in more than one region; each member of the topology needs its own name (spec.replica.primary and source name them)`,
+    });
+  }
+  if (app.backup !== undefined) {
+    problems.push({
+      path: [...at, 'backup'],
+      message:
+        "Lifeboat's backups are RDS snapshots; CloudNativePG backs its clusters up itself (ScheduledBackup to an object store): remove backup",
+    });
+  }
+}
+
 function duplicates<T>(items: readonly T[]): T[] {
   return items.filter((item, index) => items.indexOf(item) !== index);
 }
@@ -141,7 +171,7 @@ function checkApplication(
         'a quarantine security group (any region can be the old writer after a failover)',
       );
     }
-  } else {
+  } else if (app.database.engine === 'aurora-global') {
     sameRegions(
       problems,
       [...at, 'database', 'clusters'],
@@ -149,6 +179,8 @@ function checkApplication(
       app.regions,
       'an Aurora cluster',
     );
+  } else {
+    checkCloudNativePg(app, app.database, at, problems);
   }
 
   app.stores.forEach((store, i) => {

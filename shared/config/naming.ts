@@ -15,12 +15,13 @@ export function healthCheckAlarmName(application: string, region: string): strin
 }
 
 /**
- * The role of a function that reaches Kubernetes (`workloads`, `drill`, and `trigger` where an
- * application pre-scales on the first signal) in a region: a fixed name, so that the access entries
+ * The role of a function that reaches Kubernetes (`workloads`, `drill`, `custom`, `trigger` where an
+ * application pre-scales on the first signal, and `database`, `preflight`, `traffic` and `offer` where
+ * an application's database is CloudNativePG's) in a region: a fixed name, so that the access entries
  * on the regions' clusters can name it.
  */
 export function kubernetesRoleName(
-  functionName: 'workloads' | 'drill' | 'trigger' | 'custom',
+  functionName: 'workloads' | 'drill' | 'trigger' | 'custom' | 'database' | 'preflight' | 'traffic' | 'offer',
   region: string,
 ): string {
   return `lifeboat-${functionName}-${region}`;

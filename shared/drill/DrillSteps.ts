@@ -343,6 +343,18 @@ export class DrillSteps {
   /** CheckBackups: the latest copy in the copy region is no older than the freshness budget. */
   async checkBackups({ request }: { request: DrillRequest }): Promise<{ findings: Finding[] }> {
     const a = this.app(request);
+    if (a.database.engine === 'cloudnativepg') {
+      return {
+        findings: [
+          finding(
+            'backup-age',
+            'warning',
+            false,
+            `${a.name}'s PostgreSQL is CloudNativePG's, which backs it up itself (ScheduledBackup); this drill does not see those backups (docs/cloudnativepg.md)`,
+          ),
+        ],
+      };
+    }
     if (a.backup === undefined) {
       return {
         findings: [finding('backup-age', 'warning', false, `${a.name} has no backup block in the config`)],
@@ -577,6 +589,18 @@ export class DrillSteps {
   /** CheckRestoreTest: the latest restore test passed, and not longer ago than two of its intervals. */
   async checkRestoreTest({ request }: { request: DrillRequest }): Promise<{ findings: Finding[] }> {
     const a = this.app(request);
+    if (a.database.engine === 'cloudnativepg') {
+      return {
+        findings: [
+          finding(
+            'restore-test',
+            'warning',
+            false,
+            `Lifeboat's restore tests restore RDS snapshots; ${a.name}'s CloudNativePG clusters are restored from their own object store, which this drill does not test (docs/cloudnativepg.md)`,
+          ),
+        ],
+      };
+    }
     try {
       const runs = await this.deps.ledger.listRuns(a.name, 'restore-test', 10);
       const latest = runs.find((r) => r.status === 'PASSED' || r.status === 'FAILED');

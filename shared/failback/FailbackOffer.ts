@@ -219,7 +219,9 @@ async function offerOne(app: ApplicationConfig, deps: OfferDeps): Promise<OfferO
     replica =
       db.role === 'replica'
         ? `replica of ${String(db.sourceRegion)}${db.available ? '' : ' (not yet available)'}`
-        : `${db.role}: left from before the failover; rebuilt as a replica on approval`;
+        : app.database.engine === 'cloudnativepg'
+          ? `${db.role}: the old primary, fenced; re-clone it as a replica cluster of ${serving} before approving (docs/cloudnativepg.md)`
+          : `${db.role}: left from before the failover; rebuilt as a replica on approval`;
   } catch {
     replica = 'none: a replica is built on approval';
   }

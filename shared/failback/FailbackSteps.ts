@@ -2,7 +2,7 @@ import { ApplicationSteps, guardProblems } from '../runtime/ApplicationSteps.ts'
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import { scaleWorkloads, scalingPlan } from '../failover/workloadScaling.ts';
 import { customStepsDetail, customStepsPlan, type CustomStepsPlan } from '../custom/CustomSteps.ts';
-import { InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
+import { DatabaseBusyError, InvalidInputError, NotReadyError, PreconditionFailedError } from '../errors.ts';
 import { regionHealth } from '../failover/regionHealth.ts';
 import { servingAndWeights } from '../failover/currentPrimary.ts';
 import { findApplication } from '../failover/FailoverRequest.ts';
@@ -15,6 +15,7 @@ import type { Ledger } from '../ports/Ledger.ts';
 import type { FailbackRequest, FailbackResume } from './FailbackInput.ts';
 import { guardedMoveOf, movedAnything, progressOf, type GuardedMove } from './guardedMove.ts';
 import { isNotFound, retiredIdentifier } from '../failover/followWriter.ts';
+import { recloneText } from '../config/databases.ts';
 import { promoteStores, STORE_CAUGHT_UP_SECONDS, storesBehind } from '../failover/stores.ts';
 
 /** How long the failback waits for a replica to be built and catch up before it gives up and says so. */
@@ -54,6 +55,8 @@ export interface ReplicaState {
     | 'renaming'
     | 'stale'
     | 'rejoining'
+    /** CloudNativePG: a former primary, which a person must re-clone as a replica cluster first. */
+    | 'reclone'
     /** The writer already moved to the target in the failed run this one finishes. */
     | 'switched';
   readonly lagSeconds: number | null;
@@ -254,6 +257,16 @@ export class FailbackSteps extends ApplicationSteps {
         at,
       };
     }
+    if (status.role !== 'replica' && app.database.engine === 'cloudnativepg') {
+      return {
+        region,
+        ready: false,
+        state: 'reclone',
+        lagSeconds: null,
+        detail: recloneText(app, region),
+        at,
+      };
+    }
     if (status.role !== 'replica') {
       const aurora = app.database.engine === 'aurora-global';
       return {
@@ -358,8 +371,12 @@ export class FailbackSteps extends ApplicationSteps {
         `the cluster in ${request.targetRegion} cannot be reached: ${cluster?.detail ?? 'not checked'}`,
       );
     const replica = by('replica-lag');
+    // Lifeboat never rebuilds a CloudNativePG cluster: a former primary waits for a person's re-clone.
+    if ((replica as { state?: unknown } | undefined)?.state === 'reclone')
+      reasons.push(replica?.detail ?? 'the returning region needs its database re-cloned');
     const workload = a.workloads[request.targetRegion];
-    const aurora = a.database.engine === 'aurora-global';
+    const engine = a.database.engine;
+    const aurora = engine === 'aurora-global';
     const plan = [
       ...(replica?.ok === true
         ? []
@@ -373,14 +390,18 @@ export class FailbackSteps extends ApplicationSteps {
       `shift traffic to ${request.targetRegion} in steps of ${request.steps.join(', ')} %, each baked ${request.bakeSeconds} s and guarded (error rate ≤ ${a.dns.failback.maxErrorRatePercent} %, p99 ≤ ${a.dns.failback.maxLatencyMs} ms); roll back on breach`,
       aurora
         ? `switch the Aurora global cluster's writer to ${request.targetRegion} (switchover, no data loss)`
-        : `fence ${request.sourceRegion}, let writes drain for ${request.drainSeconds} s, and promote the caught-up replica in ${request.targetRegion}`,
+        : engine === 'cloudnativepg'
+          ? `fence ${request.sourceRegion}, let writes drain for ${request.drainSeconds} s, demote its CloudNativePG cluster and promote ${request.targetRegion}'s with the demotion token (no data loss)`
+          : `fence ${request.sourceRegion}, let writes drain for ${request.drainSeconds} s, and promote the caught-up replica in ${request.targetRegion}`,
       ...a.stores.map(
         (st) =>
           `switch the Global Datastore ${st.globalReplicationGroupId} (store ${st.name}) back to ${st.replicationGroups[request.targetRegion] ?? '?'} in ${request.targetRegion} once it has caught up (lag 0)`,
       ),
       ...(aurora
         ? []
-        : [`rebuild ${request.sourceRegion}'s database as a replica of ${request.targetRegion}`]),
+        : engine === 'cloudnativepg'
+          ? [`wait for ${request.sourceRegion}'s demoted cluster to replicate from ${request.targetRegion}`]
+          : [`rebuild ${request.sourceRegion}'s database as a replica of ${request.targetRegion}`]),
       `scale ${request.sourceRegion} back to its standby sizes`,
     ];
     if (reasons.length > 0) return { outcome: 'stop', reasons, plan };
@@ -425,6 +446,13 @@ export class FailbackSteps extends ApplicationSteps {
               ? `creating a read replica of ${from} in ${region}`
               : `waiting for the old instance's rename in ${region} to free its identifier`,
         };
+      }
+    } else if (database.engine === 'cloudnativepg') {
+      if (state.state === 'reclone') throw new PreconditionFailedError(state.detail);
+      if (state.state === 'stale') {
+        // A replica cluster of another member: re-pointed at the writer, as CloudNativePG allows.
+        await this.deps.estate.database.follow(a, region, from);
+        state = { ...state, state: 'creating', detail: `${region}'s replica cluster re-pointed at ${from}` };
       }
     }
     // The standby need not be caught up to finish: only built.
@@ -542,8 +570,11 @@ export class FailbackSteps extends ApplicationSteps {
    * SwitchWriter: the planned switch of the writer to the target, once every answer names the target
    * and the source is fenced and drained. Aurora: a global switchover (no data loss). RDS: promotion of
    * the replica only once it has replayed everything (lag 0); until then it reports `waiting`.
-   * `lagSeconds` of a started switch is the worst lag read before it (the RDS replica's, each store
-   * member's; a managed Aurora switchover synchronises the secondary itself, so it adds 0): the run's RPO.
+   * CloudNativePG: the source's cluster demoted, then the target's promoted with its demotion token,
+   * which CloudNativePG replays up to before it promotes (no data loss); `waiting` until the token is
+   * written. `lagSeconds` of a started switch is the worst lag read before it (the RDS replica's, each
+   * store member's; a managed Aurora switchover and CloudNativePG's token synchronise the replica
+   * themselves, so they add 0): the run's RPO.
    */
   async switchWriter({
     request,
@@ -596,7 +627,15 @@ export class FailbackSteps extends ApplicationSteps {
       return wait(stores.worstLagSeconds, stores.behind.map((b) => b.detail).join('; '));
     // The database first: a switch it refuses leaves the stores where they are, for a clean second run.
     const options = { planned: true, by: `${request.workflow ?? 'failback'}:${executionName}` };
-    await this.deps.estate.database.promote(a, request.targetRegion, options);
+    try {
+      await this.deps.estate.database.promote(a, request.targetRegion, options);
+    } catch (error) {
+      // CloudNativePG: the old primary is being demoted; the target is promoted with its demotion
+      // token once it is written (CloudNativePgDatabase), so the switch is asked again meanwhile.
+      if (a.database.engine === 'cloudnativepg' && error instanceof DatabaseBusyError)
+        return wait(0, error.message);
+      throw error;
+    }
     await promoteStores(this.deps.estate.stores, a, request.targetRegion, options);
     return {
       started: true,

@@ -3,10 +3,11 @@ import type { Estate } from '../ports/Estate.ts';
 import { bestEffort } from '../ports/Estate.ts';
 import type { Ledger, RunRecord } from '../ports/Ledger.ts';
 import type { Clock } from '../ports/Clock.ts';
+import { databaseId } from '../config/databases.ts';
 
 export interface QuarantineOutcome {
   /** `failed`: the step threw; the next scheduled run tries again. */
-  readonly action: 'moved' | 'applying' | 'rebooted' | 'quarantined' | 'none' | 'failed';
+  readonly action: 'moved' | 'applying' | 'rebooted' | 'fenced' | 'quarantined' | 'none' | 'failed';
   readonly detail: string;
 }
 
@@ -26,7 +27,8 @@ export interface QuarantineOutcome {
  * region has succeeded since, and the writer's region (that target, or where a later switchover
  * moved the writer) holds a database that is no longer a replica; on an instance that is not a replica, and while no run
  * but that failover holds the application's lock (a failback promotes this region's database
- * itself). Aurora global databases need none of it: after a managed failover Aurora re-adds the old
+ * itself). A CloudNativePG old primary is fenced instead (`fenceOldPrimary`). Aurora global databases
+ * need none of it: after a managed failover Aurora re-adds the old
  * primary as a secondary, read-only, itself
  * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
  */
@@ -37,10 +39,12 @@ export async function quarantineOldWriter(
 ): Promise<QuarantineOutcome> {
   const none = (detail: string): QuarantineOutcome => ({ action: 'none', detail });
   const database = app.database;
-  if (database.engine !== 'rds-read-replica')
+  if (database.engine === 'aurora-global')
     return none('Aurora re-adds the old primary as a secondary itself');
-  const group = database.quarantineSecurityGroupIds?.[region];
-  if (group === undefined) return none(`no quarantine security group is configured for ${region}`);
+  const group =
+    database.engine === 'rds-read-replica' ? database.quarantineSecurityGroupIds?.[region] : undefined;
+  if (database.engine === 'rds-read-replica' && group === undefined)
+    return none(`no quarantine security group is configured for ${region}`);
   const now = deps.clock.now();
   const lock = await deps.ledger.getLock(app.name);
   // A failover still running (its record is written when it ends) names its target in its lock.
@@ -64,6 +68,8 @@ export async function quarantineOldWriter(
   const writer = await deps.estate.database.describe(app, serving);
   if (writer.role === 'replica')
     return none(`the database in ${serving} is still a replica: nothing was promoted`);
+  if (database.engine === 'cloudnativepg') return fenceOldPrimary(app, region, serving, deps);
+  if (group === undefined) return none(`no quarantine security group is configured for ${region}`);
 
   const state = await deps.estate.database.quarantine(app, region, group);
   const open = (await deps.ledger.listRuns(app.name, 'quarantine', 20)).find(
@@ -123,6 +129,44 @@ export async function quarantineOldWriter(
       return { action: 'rebooted', detail: `${identifier} rebooted in ${group}` };
     }
   }
+}
+
+/**
+ * CloudNativePG: an old primary back after a failover still names itself the topology's primary, so
+ * it takes writes again. It is fenced (`cnpg.io/fencedInstances: ["*"]`): PostgreSQL stops, its
+ * data and its unreplicated writes stay on its volumes for inspection, and a person re-clones it
+ * as a replica cluster of the writer before a failback (docs/cloudnativepg.md). One step, recorded
+ * SUCCEEDED at once; a cluster already fenced is left as it is.
+ */
+async function fenceOldPrimary(
+  app: ApplicationConfig,
+  region: string,
+  serving: string,
+  deps: { readonly estate: Estate; readonly ledger: Ledger; readonly clock: Clock },
+): Promise<QuarantineOutcome> {
+  const status = await deps.estate.database.describe(app, region);
+  const name = databaseId(app, region) ?? region;
+  if (status.role === 'replica')
+    return { action: 'none', detail: `${name} in ${region} is a replica cluster` };
+  const result = await deps.estate.database.fence(app, region);
+  if (result === 'already') return { action: 'quarantined', detail: `${name} is fenced` };
+  const now = deps.clock.now();
+  await deps.ledger.putRun({
+    application: app.name,
+    kind: 'quarantine',
+    executionName: `quarantine-${region}-${now.getTime()}`,
+    startedAt: now.toISOString(),
+    endedAt: now.toISOString(),
+    status: 'SUCCEEDED',
+    reason: `CloudNativePG cluster ${name} in ${region} came back as a primary after ${app.name} failed over to ${serving}`,
+    details: { region, identifier: name, fencedAt: now.toISOString() },
+  });
+  await bestEffort(async () => {
+    await deps.estate.notifier.post(
+      `:lock: *${app.name}*: the old primary \`${name}\` in ${region} came back still naming itself the CloudNativePG topology's primary after the failover away from it (the writer is now in ${serving}); every instance fenced (\`cnpg.io/fencedInstances: ["*"]\`): PostgreSQL is stopped and its data kept. Re-clone it as a replica cluster of ${serving} before a failback (docs/cloudnativepg.md).`,
+    );
+  });
+  return { action: 'fenced', detail: `${name} fenced` };
 }
 
 /**

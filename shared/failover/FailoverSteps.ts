@@ -398,7 +398,9 @@ export class FailoverSteps {
       `fence ${request.sourceRegion}'s record so Route 53 stops answering with it`,
       a.database.engine === 'aurora-global'
         ? `fail the Aurora global cluster ${a.database.globalClusterIdentifier} over to ${a.database.clusters[request.targetRegion] ?? '?'}`
-        : `promote ${a.database.instances[request.targetRegion] ?? '?'} in ${request.targetRegion}`,
+        : a.database.engine === 'cloudnativepg'
+          ? `promote the CloudNativePG replica cluster ${a.database.clusters[request.targetRegion]?.name ?? '?'} in ${request.targetRegion} (its spec.replica.primary set to itself)`
+          : `promote ${a.database.instances[request.targetRegion] ?? '?'} in ${request.targetRegion}`,
       ...storesPlan(a, request.targetRegion),
       ...(workload?.nodeGroups.map((g) => `scale node group ${g.name} to ${g.activeSize}`) ?? []),
       ...(workload?.deployments.map((d) => scalingPlan(d, 'active')) ?? []),
@@ -669,16 +671,20 @@ export class FailoverSteps {
     previous?: Partial<FollowResult> | null;
   }): Promise<FollowResult> {
     const a = app(this.deps, request);
-    const aurora = a.database.engine === 'aurora-global';
+    const engine = a.database.engine;
     const target = request.targetRegion;
     const guarded = workflow === 'failback' || workflow === 'switchover';
     const handled = guarded
-      ? aurora
+      ? engine === 'aurora-global'
         ? `the region traffic left: the switchover made its cluster a secondary of ${target}`
-        : `the region traffic left: this ${workflow} rebuilds its database as a replica of ${target} (RestoreStandby)`
-      : aurora
+        : engine === 'cloudnativepg'
+          ? `the region traffic left: its demoted cluster replicates from ${target} (CloudNativePG's demotion)`
+          : `the region traffic left: this ${workflow} rebuilds its database as a replica of ${target} (RestoreStandby)`
+      : engine === 'aurora-global'
         ? `the old primary: Aurora rebuilds it as a secondary of ${target} (once its region is back, if it is down)`
-        : `the old primary: kept fenced as it is; a failback renames it and builds a replica of ${target} in its place`;
+        : engine === 'cloudnativepg'
+          ? `the old primary: fenced when its region answers again; CloudNativePG requires it to be re-cloned as a replica of ${target} before a failback (docs/cloudnativepg.md)`
+          : `the old primary: kept fenced as it is; a failback renames it and builds a replica of ${target} in its place`;
     return await followWriter(
       { database: this.deps.estate.database, stores: this.deps.estate.stores, clock: this.deps.clock },
       a,

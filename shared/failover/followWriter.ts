@@ -289,7 +289,10 @@ async function step(
       region,
       state: 'left',
       final: true,
-      detail: `a ${status.role} database, not a replica: left as it is (make it a replica of ${writer} by hand, or fail back)`,
+      detail:
+        database.engine === 'cloudnativepg'
+          ? `a primary CloudNativePG cluster, not a replica: left as it is (re-clone it as a replica cluster of ${writer}, docs/cloudnativepg.md)`
+          : `a ${status.role} database, not a replica: left as it is (make it a replica of ${writer} by hand, or fail back)`,
     };
   }
   if (status.sourceRegion === writer) {
@@ -302,9 +305,23 @@ async function step(
           detail:
             database.engine === 'aurora-global'
               ? `Aurora is rebuilding it from ${writer}; it reads again once rebuilt`
-              : `${keptText}a read replica of ${writer} is being built`,
+              : database.engine === 'cloudnativepg'
+                ? `a replica cluster of ${writer}, not healthy yet`
+                : `${keptText}a read replica of ${writer} is being built`,
           ...kept,
         };
+  }
+  if (database.engine === 'cloudnativepg') {
+    // CloudNativePG leaves the other replica clusters pointing at the lost primary: each one's
+    // `primary` and `source` are changed to the new primary, and its designated primary follows the
+    // new primary's timeline (https://cloudnative-pg.io/documentation/current/replica_cluster/).
+    await deps.database.follow(app, region, writer);
+    return {
+      region,
+      state: 'waiting',
+      final: false,
+      detail: `a replica cluster of ${String(status.sourceRegion)}: re-pointed at ${writer} (spec.replica.primary and source), waiting for it to follow`,
+    };
   }
   if (database.engine === 'aurora-global') {
     return {

@@ -82,6 +82,17 @@ export interface DatabasePort {
   quarantine(app: ApplicationConfig, region: string, securityGroupId: string): Promise<QuarantineState>;
   /** RDS RebootDBInstance of the region's instance: ends every open connection. */
   reboot(app: ApplicationConfig, region: string): Promise<void>;
+  /**
+   * CloudNativePG: makes the region's replica cluster replicate from the writer in `writerRegion`
+   * (`spec.replica.primary` and `source` name the writer's cluster); `already` when it does. RDS
+   * replicas cannot change their source and Aurora re-points its secondaries itself: both refuse.
+   */
+  follow(app: ApplicationConfig, region: string, writerRegion: string): Promise<'started' | 'already'>;
+  /**
+   * CloudNativePG: fences every instance of the region's cluster (`cnpg.io/fencedInstances: ["*"]`):
+   * PostgreSQL stops and its data stays for inspection. `already` when it is fenced. Others refuse.
+   */
+  fence(app: ApplicationConfig, region: string): Promise<'fenced' | 'already'>;
 }
 
 /** Where a store's member stands in its region (`stores` in the config, docs/stores.md). */

@@ -4,7 +4,16 @@ import { EksWorkloads } from '../../shared/aws/EksWorkloads.ts';
 import { KubernetesTwin, type KubernetesCall } from '../../local/twin/KubernetesTwin.ts';
 import { testConfig } from '../support/synth.ts';
 import type { ScaledWorkloadConfig } from '../../shared/config/LifeboatConfig.ts';
-import { rbacFor, SCALERS_GROUP, type RbacObject } from '../../shared/config/kubernetesRbac.ts';
+import {
+  DATABASE_READERS_GROUP,
+  DATABASES_GROUP,
+  rbacFor,
+  SCALERS_GROUP,
+  type RbacObject,
+} from '../../shared/config/kubernetesRbac.ts';
+import { CloudNativePgClusters } from '../../shared/aws/CloudNativePgClusters.ts';
+import { CloudNativePgDatabase } from '../../shared/aws/CloudNativePgDatabase.ts';
+import { EksKubernetesApi } from '../../shared/aws/KubernetesApi.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/lifeboat-workloads-us-west-2';
 const KEY = { accessKeyId: 'ASIATESTKEY', secretAccessKey: 'the-secret', sessionToken: 'the-session' };
@@ -22,6 +31,10 @@ describe('KubernetesTwin', () => {
   let groups: string[] = [];
   let rbac: RbacObject[] = [];
   const bounds = new Map<string, { min: number; max: number }>();
+  /** The CloudNativePG Cluster `pg-usw2` in ai-gateway, and the merge patches it received. */
+  let cnpgSpec: Record<string, unknown> = { primary: 'pg-use1', source: 'pg-use1' };
+  const cnpgPatches: Record<string, unknown>[] = [];
+  let cnpgRefusal: string | undefined;
   const twin = new KubernetesTwin({
     now: () => now,
     credentials: (id) => (id === KEY.accessKeyId ? { ...KEY, roleArn: ROLE } : undefined),
@@ -56,6 +69,31 @@ describe('KubernetesTwin', () => {
       job: () => undefined,
       deleteJob: () => false,
       nodes: () => [{ name: 'n1', ready: true }],
+      cnpgCluster: (_, __, namespace, name) =>
+        namespace === 'ai-gateway' && name === 'pg-usw2'
+          ? {
+              apiVersion: 'postgresql.cnpg.io/v1',
+              kind: 'Cluster',
+              metadata: { name, namespace },
+              spec: { replica: cnpgSpec },
+              status: {
+                phase: 'Cluster in healthy state',
+                conditions: [{ type: 'Ready', status: 'True' }],
+              },
+            }
+          : undefined,
+      patchCnpgCluster: (_, __, ___, ____, patch) => {
+        if (cnpgRefusal !== undefined) {
+          const error = new Error(cnpgRefusal);
+          error.name = 'Invalid';
+          throw error;
+        }
+        cnpgPatches.push(patch);
+        const replica = (patch['spec'] as { replica?: Record<string, unknown> } | undefined)?.replica ?? {};
+        cnpgSpec = Object.fromEntries(
+          Object.entries({ ...cnpgSpec, ...replica }).filter(([, v]) => v !== null),
+        );
+      },
     },
     onCall: (call) => calls.push(call),
   });
@@ -75,6 +113,9 @@ describe('KubernetesTwin', () => {
     groups = [];
     rbac = [];
     bounds.clear();
+    cnpgSpec = { primary: 'pg-use1', source: 'pg-use1' };
+    cnpgPatches.length = 0;
+    cnpgRefusal = undefined;
   });
 
   /** The real adapter, signing its token with `credentials`, with the twin as the cluster's API. */
@@ -183,6 +224,114 @@ describe('KubernetesTwin', () => {
       name: 'Unauthorized',
     });
     expect(calls[0]).toMatchObject({ status: 401, reason: expect.stringMatching(/expired/) as unknown });
+  });
+
+  describe('CloudNativePG Clusters', () => {
+    const cnpgApp = {
+      ...app,
+      database: {
+        engine: 'cloudnativepg' as const,
+        clusters: {
+          'us-east-1': { namespace: 'ai-gateway', name: 'pg-use1' },
+          'us-west-2': { namespace: 'ai-gateway', name: 'pg-usw2' },
+        },
+        lagMetric: { namespace: 'CNPG', metricName: 'cnpg_pg_replication_lag' },
+      },
+    };
+    const cnpgConfig = { ...config, applications: [cnpgApp] };
+
+    function database(): CloudNativePgDatabase {
+      const eks = mockClient(EKSClient);
+      const access = twin.access('us-west-2', app.workloads['us-west-2']!.clusterName);
+      eks.on(DescribeClusterCommand).resolves({
+        cluster: {
+          status: 'ACTIVE',
+          endpoint: access.endpoint,
+          certificateAuthority: { data: access.certificateAuthorityData },
+        },
+      });
+      return new CloudNativePgDatabase(
+        new CloudNativePgClusters(
+          new EksKubernetesApi({
+            clientFor: () => new EKSClient({ region: 'us-west-2' }),
+            credentials: () => Promise.resolve(KEY),
+            now: () => now,
+          }),
+        ),
+      );
+    }
+
+    it('forbids a Cluster, a custom resource no access policy covers, until the RBAC of lifeboat-databases binds the group', async () => {
+      await expect(database().describe(cnpgApp, 'us-west-2')).rejects.toMatchObject({ name: 'Forbidden' });
+      expect(calls[0]).toMatchObject({
+        operation: 'ReadCnpgCluster',
+        status: 403,
+        reason: expect.stringContaining(
+          'cannot get resource "clusters" in API group "postgresql.cnpg.io" in the namespace "ai-gateway"',
+        ) as unknown,
+      });
+      groups = [DATABASES_GROUP];
+      rbac = [...rbacFor(cnpgConfig, 'us-west-2', app.workloads['us-west-2']!.clusterName)];
+      await expect(database().describe(cnpgApp, 'us-west-2')).resolves.toEqual({
+        role: 'replica',
+        available: true,
+        sourceRegion: 'us-east-1',
+      });
+    });
+
+    it('promotes by a merge patch the database group may send, and the readers group may only read', async () => {
+      rbac = [...rbacFor(cnpgConfig, 'us-west-2', app.workloads['us-west-2']!.clusterName)];
+      groups = [DATABASE_READERS_GROUP];
+      await expect(
+        database().promote(cnpgApp, 'us-west-2', { planned: false, by: 'automatic' }),
+      ).rejects.toMatchObject({ name: 'Forbidden' });
+      expect(calls.map((c) => `${c.operation} ${c.status}`)).toEqual([
+        'ReadCnpgCluster 200',
+        'PatchCnpgCluster 403',
+      ]);
+      expect(cnpgPatches).toEqual([]);
+      calls.length = 0;
+      groups = [DATABASES_GROUP];
+      await expect(
+        database().promote(cnpgApp, 'us-west-2', { planned: false, by: 'automatic' }),
+      ).resolves.toBe('started');
+      expect(cnpgPatches).toEqual([
+        { spec: { replica: { primary: 'pg-usw2', promotionToken: null, enabled: null } } },
+      ]);
+      // Promoted: asked again, it changes nothing.
+      await expect(
+        database().promote(cnpgApp, 'us-west-2', { planned: false, by: 'automatic' }),
+      ).resolves.toBe('already-promoted');
+      expect(cnpgPatches).toHaveLength(1);
+    });
+
+    it("answers what CloudNativePG's webhook refuses with 422 Invalid, which the adapter raises", async () => {
+      groups = [DATABASES_GROUP];
+      rbac = [...rbacFor(cnpgConfig, 'us-west-2', app.workloads['us-west-2']!.clusterName)];
+      cnpgRefusal =
+        'Cluster.postgresql.cnpg.io "pg-usw2" is invalid: spec.replica.primary: Invalid value: "x": primary must be one of the externalClusters names';
+      await expect(database().fence(cnpgApp, 'us-west-2')).rejects.toMatchObject({
+        name: 'Invalid',
+        statusCode: 422,
+      });
+      expect(calls.at(-1)).toMatchObject({ operation: 'PatchCnpgCluster', status: 422 });
+    });
+
+    it('keeps the Role to the Clusters it names (resourceNames)', async () => {
+      groups = [DATABASES_GROUP];
+      rbac = [...rbacFor(cnpgConfig, 'us-west-2', app.workloads['us-west-2']!.clusterName)];
+      const other = {
+        ...cnpgApp,
+        database: {
+          ...cnpgApp.database,
+          clusters: {
+            ...cnpgApp.database.clusters,
+            'us-west-2': { namespace: 'ai-gateway', name: 'pg-other' },
+          },
+        },
+      };
+      await expect(database().describe(other, 'us-west-2')).rejects.toMatchObject({ name: 'Forbidden' });
+    });
   });
 
   it('forbids what the access entry does not grant: nodes outside a namespace scope', async () => {

@@ -1,9 +1,16 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { CloudNativePgClusters } from '../../../shared/aws/CloudNativePgClusters.ts';
+import { CloudNativePgDatabase } from '../../../shared/aws/CloudNativePgDatabase.ts';
+import { EngineDatabases } from '../../../shared/aws/EngineDatabases.ts';
+import { EksKubernetesApi } from '../../../shared/aws/KubernetesApi.ts';
+import { RdsDatabase } from '../../../shared/aws/RdsDatabase.ts';
 import { clientConfig, perRegion } from '../../../shared/runtime/lambdaEstate.ts';
 
 /**
@@ -20,6 +27,28 @@ export interface AwsClients {
   cloudWatch(region: string): CloudWatchClient;
   /** Route 53's API is global; its endpoint is in us-east-1. */
   route53(): Route53Client;
+  /**
+   * The EKS API, for the endpoints of the clusters whose Kubernetes API holds a CloudNativePG
+   * `Cluster` (read with a token the operator's credentials sign); none: such databases are not read.
+   */
+  eks?(region: string): EKSClient;
+}
+
+/** The database port of the commands: RDS and Aurora, and CloudNativePG's Clusters when `eks` is given. */
+export function cliDatabases(clients: AwsClients): EngineDatabases {
+  const eks = clients.eks?.bind(clients);
+  return new EngineDatabases({
+    rds: new RdsDatabase((region) => clients.rds(region)),
+    ...(eks === undefined
+      ? {}
+      : {
+          cloudnativepg: new CloudNativePgDatabase(
+            new CloudNativePgClusters(
+              new EksKubernetesApi({ clientFor: eks, credentials: defaultProvider() }),
+            ),
+          ),
+        }),
+  });
 }
 
 /**
@@ -33,6 +62,7 @@ export function defaultAwsClients(): AwsClients {
   const rds = perRegion((region) => new RDSClient(clientConfig(region)));
   const elastiCache = perRegion((region) => new ElastiCacheClient(clientConfig(region)));
   const cloudWatch = perRegion((region) => new CloudWatchClient(clientConfig(region)));
+  const eks = perRegion((region) => new EKSClient(clientConfig(region)));
   let route53: Route53Client | undefined;
   return {
     sfn,
@@ -40,6 +70,7 @@ export function defaultAwsClients(): AwsClients {
     rds,
     elastiCache,
     cloudWatch,
+    eks,
     route53: () => (route53 ??= new Route53Client(clientConfig('us-east-1'))),
   };
 }

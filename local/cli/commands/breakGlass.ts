@@ -1,13 +1,12 @@
 import { hostname, userInfo } from 'node:os';
 import { CloudWatchAlarms } from '../../../shared/aws/CloudWatchAlarms.ts';
 import { CloudWatchFence, fenceVoteRegions, recordAnswered } from '../../../shared/aws/CloudWatchFence.ts';
-import { RdsDatabase } from '../../../shared/aws/RdsDatabase.ts';
 import { StepFunctionsWorkflows, type ExecutionSummary } from '../../../shared/aws/StepFunctionsWorkflows.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../../shared/aws/healthCheckDiscovery.ts';
 import type { ApplicationConfig, LifeboatConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { fenceAlarmName, stateMachineName } from '../../../shared/config/naming.ts';
 import { applicationNames, cliNow, loadCliConfig, parseCommand, required, UsageError } from '../args.ts';
-import { defaultAwsClients, type AwsClients } from '../aws/AwsClients.ts';
+import { cliDatabases, defaultAwsClients, type AwsClients } from '../aws/AwsClients.ts';
 import { fromFirstAnswering, ledgerIn, ledgerRegions } from '../aws/deployment.ts';
 import type { CliIo } from '../main.ts';
 
@@ -332,7 +331,7 @@ export async function weightsCommand(args: readonly string[], io: CliIo): Promis
     );
     return 1;
   }
-  const database = new RdsDatabase((region) => clients.rds(region));
+  const database = cliDatabases(clients);
   const unsafe: string[] = [];
   for (const [region, weight] of Object.entries(requested)) {
     if (weight === 0 || (current[region] ?? 0) > 0) continue;
@@ -524,7 +523,7 @@ async function fenceOrUnfence(fenced: boolean, args: readonly string[], io: CliI
       );
     }
   } else {
-    const database = new RdsDatabase((r) => clients.rds(r));
+    const database = cliDatabases(clients);
     try {
       const db = await database.describe(app, region);
       if (db.role !== 'replica' && heaviest !== region) {

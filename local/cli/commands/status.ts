@@ -1,8 +1,7 @@
 import { ElastiCacheStores } from '../../../shared/aws/ElastiCacheStores.ts';
-import { RdsDatabase } from '../../../shared/aws/RdsDatabase.ts';
 import { Route53Dns } from '../../../shared/aws/Route53Dns.ts';
 import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
-import type { DatabaseStatus, StoreStatus } from '../../../shared/ports/Estate.ts';
+import type { DatabasePort, DatabaseStatus, StoreStatus } from '../../../shared/ports/Estate.ts';
 import {
   RUN_KINDS,
   type Ledger,
@@ -11,7 +10,7 @@ import {
   type RunRecord,
 } from '../../../shared/ports/Ledger.ts';
 import { applicationNames, cliNow, loadCliConfig, parseCommand, UsageError } from '../args.ts';
-import { defaultAwsClients } from '../aws/AwsClients.ts';
+import { cliDatabases, defaultAwsClients } from '../aws/AwsClients.ts';
 import { fromFirstAnswering, ledgerIn, ledgerRegions } from '../aws/deployment.ts';
 import type { CliIo } from '../main.ts';
 import { lacksCredentials } from '../awsAccess.ts';
@@ -72,7 +71,7 @@ export async function applicationStatus(
   app: ApplicationConfig,
   deps: {
     readonly dns: Route53Dns;
-    readonly database: RdsDatabase;
+    readonly database: DatabasePort;
     readonly stores: ElastiCacheStores;
     readonly ledgerRegions: readonly string[];
     readonly ledger: (region: string) => Ledger;
@@ -219,7 +218,7 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
   const clients = io.aws ?? defaultAwsClients();
   const deps = {
     dns: new Route53Dns(clients.route53(), {}),
-    database: new RdsDatabase((region) => clients.rds(region)),
+    database: cliDatabases(clients),
     stores: new ElastiCacheStores(
       (region) => clients.elastiCache(region),
       (region) => clients.cloudWatch(region),

@@ -28,6 +28,7 @@ function databaseOf(world: World, stat: MetricStat | undefined): { app: string; 
   const instance = dimension(stat, 'DBInstanceIdentifier');
   const cluster = dimension(stat, 'DBClusterIdentifier');
   for (const app of world.config.applications) {
+    if (app.database.engine === 'cloudnativepg') continue;
     const ids = app.database.engine === 'rds-read-replica' ? app.database.instances : app.database.clusters;
     for (const [region, id] of Object.entries(ids)) {
       if (id === instance || id === cluster) return { app: app.name, region };
@@ -57,7 +58,7 @@ interface Series {
 
 /**
  * The datapoints of one metric query, from the world. RDS replica lag (ReplicaLag in seconds,
- * AuroraGlobalDBReplicationLag in milliseconds) over [start, end] by the query's period, as the
+ * AuroraGlobalDBReplicationLag in milliseconds, a CloudNativePG team's lag metric in seconds) over [start, end] by the query's period, as the
  * instance published it (none while it is not a replica or is still being created, as RDS publishes
  * none then); the load balancer's request count, 5xx counts and p99 target response time (seconds)
  * as one datapoint now.
@@ -74,6 +75,22 @@ function series(world: World, query: Query, context: TwinCallContext, start: num
     if (unit === undefined) return none;
     const points = world.replicaLagSeries(db.app, db.region, start, end, stat?.Period ?? 60);
     return { at: points.map((p) => p.at), values: points.map((p) => p.seconds * unit) };
+  }
+  // A CloudNativePG team's lag metric (`lagMetric` in the config), which it publishes from
+  // `cnpg_pg_replication_lag`, `now() - pg_last_xact_replay_timestamp()` in seconds
+  // (https://cloudnative-pg.io/documentation/current/monitoring/): like RDS's ReplicaLag, it grows with
+  // the clock while nothing arrives. Read in the replica's own region, by Namespace and Cluster.
+  const cnpg = world.config.applications.find(
+    (app) =>
+      app.database.engine === 'cloudnativepg' &&
+      app.database.lagMetric.namespace === namespace &&
+      app.database.lagMetric.metricName === metric &&
+      app.database.clusters[context.region]?.namespace === dimension(stat, 'Namespace') &&
+      app.database.clusters[context.region]?.name === dimension(stat, 'Cluster'),
+  );
+  if (cnpg !== undefined) {
+    const points = world.replicaLagSeries(cnpg.name, context.region, start, end, stat?.Period ?? 60);
+    return { at: points.map((p) => p.at), values: points.map((p) => p.seconds) };
   }
   if (namespace === 'AWS/ElastiCache' && metric === 'GlobalDatastoreReplicationLag') {
     // Published per node (CacheClusterId `<replication group>-<node>`), by a shard's primary only, in

@@ -1,4 +1,4 @@
-import { databaseId } from '../../../shared/backup/schedule.ts';
+import { databaseId } from '../../../shared/config/databases.ts';
 import type { ApplicationConfig } from '../../../shared/config/LifeboatConfig.ts';
 import { SimulatedServiceError } from '../../world/faults.ts';
 import type { RestoreState, SimulatedSnapshot } from '../../world/Snapshots.ts';

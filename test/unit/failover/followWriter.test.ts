@@ -81,6 +81,8 @@ function fakeDatabase(initial: Record<string, DatabaseStatus | undefined>): Data
     promote: () => Promise.reject(new Error('not expected')),
     quarantine: () => Promise.reject(new Error('not expected')),
     reboot: () => Promise.reject(new Error('not expected')),
+    follow: () => Promise.reject(new Error('not expected')),
+    fence: () => Promise.reject(new Error('not expected')),
   };
   return port;
 }

@@ -1,0 +1,58 @@
+import type { RDSClient } from '@aws-sdk/client-rds';
+import { CloudNativePgClusters } from './CloudNativePgClusters.ts';
+import { CloudNativePgDatabase } from './CloudNativePgDatabase.ts';
+import { EksKubernetesApi, type EksKubernetesOptions } from './KubernetesApi.ts';
+import { RdsDatabase } from './RdsDatabase.ts';
+import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
+import type { DatabasePort } from '../ports/Estate.ts';
+
+/**
+ * One database port over the engines: an application's calls go to the adapter of its
+ * `database.engine` (RDS and Aurora to `rds`, CloudNativePG to `cloudnativepg`). A function whose
+ * config has no application of an engine is given no adapter for it, nor the permissions.
+ */
+export class EngineDatabases implements DatabasePort {
+  readonly #rds: DatabasePort | undefined;
+  readonly #cloudnativepg: DatabasePort | undefined;
+
+  constructor(adapters: { readonly rds?: DatabasePort; readonly cloudnativepg?: DatabasePort }) {
+    this.#rds = adapters.rds;
+    this.#cloudnativepg = adapters.cloudnativepg;
+  }
+
+  #for(app: ApplicationConfig): DatabasePort {
+    const cnpg = app.database.engine === 'cloudnativepg';
+    const adapter = cnpg ? this.#cloudnativepg : this.#rds;
+    if (adapter === undefined) {
+      throw new Error(
+        `no ${cnpg ? 'CloudNativePG' : 'RDS'} adapter was given for ${app.name}'s ${app.database.engine} database`,
+      );
+    }
+    return adapter;
+  }
+
+  describe: DatabasePort['describe'] = (app, ...rest) => this.#for(app).describe(app, ...rest);
+  promote: DatabasePort['promote'] = (app, ...rest) => this.#for(app).promote(app, ...rest);
+  retire: DatabasePort['retire'] = (app, ...rest) => this.#for(app).retire(app, ...rest);
+  createReplica: DatabasePort['createReplica'] = (app, ...rest) => this.#for(app).createReplica(app, ...rest);
+  replicaProblem: DatabasePort['replicaProblem'] = (app, ...rest) =>
+    this.#for(app).replicaProblem(app, ...rest);
+  quarantine: DatabasePort['quarantine'] = (app, ...rest) => this.#for(app).quarantine(app, ...rest);
+  reboot: DatabasePort['reboot'] = (app, ...rest) => this.#for(app).reboot(app, ...rest);
+  follow: DatabasePort['follow'] = (app, ...rest) => this.#for(app).follow(app, ...rest);
+  fence: DatabasePort['fence'] = (app, ...rest) => this.#for(app).fence(app, ...rest);
+}
+
+/**
+ * The database port of a function: RDS and Aurora through RdsDatabase, CloudNativePG through its
+ * Clusters on the regions' EKS API servers (CloudNativePgDatabase).
+ */
+export function engineDatabases(options: {
+  readonly rds: (region: string) => RDSClient;
+  readonly eks: EksKubernetesOptions;
+}): EngineDatabases {
+  return new EngineDatabases({
+    rds: new RdsDatabase(options.rds),
+    cloudnativepg: new CloudNativePgDatabase(new CloudNativePgClusters(new EksKubernetesApi(options.eks))),
+  });
+}
