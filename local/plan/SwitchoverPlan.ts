@@ -30,6 +30,8 @@ export interface SwitchoverPlan {
   /** Always 0: the writer moves only once the database and every store have caught up. */
   readonly rpoSeconds: 0;
   readonly stores: readonly string[];
+  /** What becomes of the old primary: RDS builds a new replica in its place; the others keep it. */
+  readonly oldPrimary: 'rebuilt' | 'kept';
   readonly warnings: readonly string[];
 }
 
@@ -131,6 +133,7 @@ export function planSwitchover(config: LifeboatConfig, options: SwitchoverPlanOp
     },
     rpoSeconds: 0,
     stores: app.stores.map((s) => s.name),
+    oldPrimary: app.database.engine === 'rds-read-replica' ? 'rebuilt' : 'kept',
     warnings,
   };
 }

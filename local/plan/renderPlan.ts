@@ -67,7 +67,7 @@ export function renderSwitchoverPlan(
     '',
     `Traffic all on ${plan.targetRegion} at about +${formatClock(plan.trafficMovedAt)}.`,
     `Writer switch: ${plan.sourceRegion} fenced at +${formatClock(plan.writerSwitch.fencedAt)}, ${plan.targetRegion} takes writes at about +${formatClock(plan.writerSwitch.writableAt)} (${formatSeconds(plan.writerSwitch.seconds)}: the TTL's drain, then the switch of ${what}).`,
-    `Done at about +${formatClock(plan.totalSeconds)}, ${plan.sourceRegion} rebuilt as a replica and scaled down.`,
+    `Done at about +${formatClock(plan.totalSeconds)}, ${plan.sourceRegion} ${plan.oldPrimary === 'rebuilt' ? 'rebuilt as a replica' : `kept as a replica of ${plan.targetRegion}`} and scaled down.`,
     `RPO ${plan.rpoSeconds} s: the writer moves only once ${what} ${plan.stores.length === 0 ? 'has' : 'have'} caught up.`,
   );
   if (plan.warnings.length > 0) {

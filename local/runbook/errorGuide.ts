@@ -36,7 +36,7 @@ export const ERROR_GUIDE: Readonly<Record<string, ErrorGuide>> = {
   },
   DatabaseBusyError: {
     meaning:
-      'The database refused the promotion for an hour: RDS does not promote a read replica while it is backing up (or in another passing state).',
+      'The database refused the promotion for an hour: RDS does not promote a read replica while it is backing up (or in another passing state); a CloudNativePG primary being demoted had not written its demotion token.',
     fix: 'Look at the instance status and events in the RDS console of the target region; once it is available, start the failover (or the failback, or the switchover) again: steps already done are skipped.',
   },
   SlackUnavailable: {

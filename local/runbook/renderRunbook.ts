@@ -202,7 +202,7 @@ export function renderRunbook(
     p(
       '### Planned switchover (maintenance, a region move)',
       '',
-      `To move ${app.name} on purpose while ${primary} is healthy (its maintenance, a region move), never fail over by hand: a failover promotes without waiting for the replica, and refuses while ${primary} is up. Switch over instead: the failback's guarded steps towards the standby (the same steps of ${app.dns.failback.steps.map((s) => `${s}%`).join(', ')}, bakes and rollback), then the writer${stores} switched only once caught up (RPO 0), ${primary} rebuilt as a replica and scaled down. ${approval === 'slack' ? 'Nothing moves until an approver presses **Approve** on Slack.' : 'switchover.approval is none: the start is the decision, and the run says on Slack that it begins.'}`,
+      `To move ${app.name} on purpose while ${primary} is healthy (its maintenance, a region move), never fail over by hand: a failover promotes without waiting for the replica, and refuses while ${primary} is up. Switch over instead: the failback's guarded steps towards the standby (the same steps of ${app.dns.failback.steps.map((s) => `${s}%`).join(', ')}, bakes and rollback), then the writer${stores} switched only once caught up (RPO 0), ${primary} ${app.database.engine === 'rds-read-replica' ? 'rebuilt as a replica' : 'kept as a replica of the new writer'} and scaled down. ${approval === 'slack' ? 'Nothing moves until an approver presses **Approve** on Slack.' : 'switchover.approval is none: the start is the decision, and the run says on Slack that it begins.'}`,
       '',
       `State machine \`lifeboat-switchover\` in the console of ${firstStandby} with`,
       '',

@@ -95,14 +95,14 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'nothing else has moved yet: the error names each control-plane region that did not take the fence vote; fix CloudWatch access there (or wait for that region to answer; under fenceVotes "majority" two of three votes suffice) and start again, or fence by hand with lifeboat fence',
   },
   promoteDatabase: {
-    does: "promotes the target's database (RDS read replica, or Aurora global failover) and, in parallel, fails each store over to the target (ElastiCache FailoverGlobalReplicationGroup, docs/stores.md); a replica that is backing up is asked again each minute for an hour",
+    does: "promotes the target's database (RDS read replica, Aurora global failover, or a CloudNativePG replica cluster named the topology's primary with no token) and, in parallel, fails each store over to the target (ElastiCache FailoverGlobalReplicationGroup, docs/stores.md); a replica that is backing up is asked again each minute for an hour",
     ifFails:
-      "the error says what the other side already began. Look at the database in the RDS console of the target region, and at each store's Global Datastore (aws elasticache describe-global-replication-groups --show-member-info); a promotion or failover already under way or done counts as success, so starting the failover again is safe",
+      "the error says what the other side already began. Look at the database in the RDS console of the target region (CloudNativePG: kubectl get clusters.postgresql.cnpg.io in the target's cluster), and at each store's Global Datastore (aws elasticache describe-global-replication-groups --show-member-info); a promotion or failover already under way or done counts as success, so starting the failover again is safe",
   },
   checkDatabase: {
     does: "waits until the target's database and every store's member there accept writes (gives up after 30 minutes)",
     ifFails:
-      'NotReadyError names what is still waiting; check the instance events in the RDS console, or the replication group in the ElastiCache console, then start the failover again',
+      "NotReadyError names what is still waiting; check the instance events in the RDS console (CloudNativePG: the Cluster's status.phase and events), or the replication group in the ElastiCache console, then start the failover again",
   },
   scaleNodeGroups: {
     does: "scales the target's EKS node groups to their active sizes",
@@ -133,7 +133,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
       'PreconditionFailedError: traffic goes to a target that fails its health check; look at the endpoint at once (curl the health path)',
   },
   followWriter: {
-    does: "makes every other region's database follow the new writer: RDS renames a replica of the old primary (kept, it may hold writes the writer lacks) and creates a read replica of the writer under its identifier; Aurora rebuilds its secondaries itself and the step reads where each stands",
+    does: "makes every other region's database follow the new writer: RDS renames a replica of the old primary (kept, it may hold writes the writer lacks) and creates a read replica of the writer under its identifier; Aurora rebuilds its secondaries itself and the step reads where each stands; a CloudNativePG replica cluster is re-pointed at the writer (spec.replica.primary and source)",
     ifFails:
       "nothing waits for it: the run has moved the writer and traffic and is recorded; the record's replicas say which region does not follow the writer and why. Fix the cause (an RDS quota, a region down) and create the replica by hand (aws rds create-db-instance-read-replica), or let the next failback do it",
   },
@@ -245,9 +245,9 @@ export const FAILBACK_STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
     ifFails: 'every answer already names the returning region; fix CloudWatch access and start again',
   },
   switchWriter: {
-    does: "switches the database writer to the returning region once writes have drained: Aurora global switchover, or RDS promotion once the replica lag is 0; then each store, once its member there lags under a second (docs/stores.md). Gives up 30 minutes after the source's fence",
+    does: "switches the database writer to the returning region once writes have drained: Aurora global switchover, RDS promotion once the replica lag is 0, or CloudNativePG's demotion of the source and the target's promotion with its demotion token; then each store, once its member there lags under a second (docs/stores.md). Gives up 30 minutes after the source's fence",
     ifFails:
-      'look at the database in the RDS console of both regions, and each store in the ElastiCache console; the serving region is fenced, so writes wait: fix and start the same failback again (it resumes at the switch), or fail over back to the serving region if the switch cannot finish',
+      'look at the database in the RDS console of both regions (CloudNativePG: both Clusters, their status.demotionToken and phase), and each store in the ElastiCache console; the serving region is fenced, so writes wait: fix and start the same failback again (it resumes at the switch), or fail over back to the serving region if the switch cannot finish',
   },
   checkDatabase: {
     does: 'waits until the returning region writes (gives up after 30 minutes)',

@@ -1631,7 +1631,9 @@ export class World {
     const db = this.database(application, region);
     const member = db.cnpg;
     if (member === undefined) throw new Error(`${application}'s database is not CloudNativePG's`);
-    const writer = [...app.databases.values()].find((d) => d !== db && d.role === 'writer');
+    this.recompute(app);
+    const writerRegion = app.writers.find((r) => r !== region);
+    const writer = writerRegion === undefined ? undefined : app.databases.get(writerRegion);
     if (writer?.cnpg === undefined)
       throw new Error(`${application} has no CloudNativePG primary to re-clone ${region} from`);
     this.trackReplication(app);

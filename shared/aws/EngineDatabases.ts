@@ -31,16 +31,17 @@ export class EngineDatabases implements DatabasePort {
     return adapter;
   }
 
-  describe: DatabasePort['describe'] = (app, ...rest) => this.#for(app).describe(app, ...rest);
-  promote: DatabasePort['promote'] = (app, ...rest) => this.#for(app).promote(app, ...rest);
-  retire: DatabasePort['retire'] = (app, ...rest) => this.#for(app).retire(app, ...rest);
-  createReplica: DatabasePort['createReplica'] = (app, ...rest) => this.#for(app).createReplica(app, ...rest);
-  replicaProblem: DatabasePort['replicaProblem'] = (app, ...rest) =>
+  describe: DatabasePort['describe'] = async (app, ...rest) => this.#for(app).describe(app, ...rest);
+  promote: DatabasePort['promote'] = async (app, ...rest) => this.#for(app).promote(app, ...rest);
+  retire: DatabasePort['retire'] = async (app, ...rest) => this.#for(app).retire(app, ...rest);
+  createReplica: DatabasePort['createReplica'] = async (app, ...rest) =>
+    this.#for(app).createReplica(app, ...rest);
+  replicaProblem: DatabasePort['replicaProblem'] = async (app, ...rest) =>
     this.#for(app).replicaProblem(app, ...rest);
-  quarantine: DatabasePort['quarantine'] = (app, ...rest) => this.#for(app).quarantine(app, ...rest);
-  reboot: DatabasePort['reboot'] = (app, ...rest) => this.#for(app).reboot(app, ...rest);
-  follow: DatabasePort['follow'] = (app, ...rest) => this.#for(app).follow(app, ...rest);
-  fence: DatabasePort['fence'] = (app, ...rest) => this.#for(app).fence(app, ...rest);
+  quarantine: DatabasePort['quarantine'] = async (app, ...rest) => this.#for(app).quarantine(app, ...rest);
+  reboot: DatabasePort['reboot'] = async (app, ...rest) => this.#for(app).reboot(app, ...rest);
+  follow: DatabasePort['follow'] = async (app, ...rest) => this.#for(app).follow(app, ...rest);
+  fence: DatabasePort['fence'] = async (app, ...rest) => this.#for(app).fence(app, ...rest);
 }
 
 /**

@@ -71,6 +71,9 @@ export function isNotFound(error: unknown): boolean {
  * replica of the writer is created under that identifier. A cascaded replica of the promoted instance
  * already follows it.
  *
+ * CloudNativePG: a replica cluster still naming the lost primary is re-pointed at the writer
+ * (`spec.replica.primary` and `source`), then waited for until it is healthy.
+ *
  * Aurora: "After Aurora promotes the new primary cluster, it automatically rebuilds all additional
  * secondary Region clusters"; a switchover keeps the topology
  * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
@@ -295,6 +298,15 @@ async function step(
           : `a ${status.role} database, not a replica: left as it is (make it a replica of ${writer} by hand, or fail back)`,
     };
   }
+  if (status.sourceRegion === writer && database.engine === 'cloudnativepg' && !status.available) {
+    // Re-pointed, not following yet: asked again until it is healthy, then given up at the limit.
+    return {
+      region,
+      state: 'waiting',
+      final: false,
+      detail: `a replica cluster of ${writer}, not healthy yet (one that had replayed past ${writer}'s promotion point cannot follow it and must be re-cloned, docs/cloudnativepg.md)`,
+    };
+  }
   if (status.sourceRegion === writer) {
     return status.available
       ? { region, state: 'follows', final: true, detail: `${keptText}replicates from ${writer}`, ...kept }
@@ -305,9 +317,7 @@ async function step(
           detail:
             database.engine === 'aurora-global'
               ? `Aurora is rebuilding it from ${writer}; it reads again once rebuilt`
-              : database.engine === 'cloudnativepg'
-                ? `a replica cluster of ${writer}, not healthy yet`
-                : `${keptText}a read replica of ${writer} is being built`,
+              : `${keptText}a read replica of ${writer} is being built`,
           ...kept,
         };
   }

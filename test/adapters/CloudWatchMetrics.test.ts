@@ -3,6 +3,7 @@ import {
   CloudWatchServiceException,
   GetMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
+import { fileURLToPath } from 'node:url';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchMetrics } from '../../shared/aws/CloudWatchMetrics.ts';
 import type { ApplicationConfig } from '../../shared/config/LifeboatConfig.ts';
@@ -10,6 +11,7 @@ import { loadConfig } from '../../shared/config/loadConfig.ts';
 import { EXAMPLE_CONFIG_PATH } from '../support/exampleConfig.ts';
 
 const config = loadConfig(EXAMPLE_CONFIG_PATH);
+const CNPG_CONFIG_PATH = fileURLToPath(new URL('../../examples/cloudnativepg.config.json', import.meta.url));
 
 function application(name: string): ApplicationConfig {
   const app = config.applications.find((a) => a.name === name);
@@ -104,6 +106,40 @@ describe('CloudWatchMetrics', () => {
           Value: 'ai-gateway-db-usw2',
         }),
       );
+    });
+
+    it("reads a CloudNativePG replica cluster's lag from the team's metric, by Namespace and Cluster, in seconds", async () => {
+      const cnpg = loadConfig(CNPG_CONFIG_PATH).applications[0]!;
+      westMock
+        .on(GetMetricDataCommand)
+        .resolves(
+          lagResult([3.5, 2], [new Date('2026-11-22T05:59:00.000Z'), new Date('2026-11-22T05:58:00.000Z')]),
+        );
+
+      await expect(metrics().replicaLagSeconds(cnpg, 'us-west-2')).resolves.toBe(3.5);
+
+      expect(westMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toEqual({
+        StartTime: FIVE_MINUTES_AGO,
+        EndTime: NOW,
+        ScanBy: 'TimestampDescending',
+        MetricDataQueries: [
+          {
+            Id: 'lag',
+            MetricStat: {
+              Metric: {
+                Namespace: 'CNPG',
+                MetricName: 'cnpg_pg_replication_lag',
+                Dimensions: [
+                  { Name: 'Namespace', Value: 'ai-gateway' },
+                  { Name: 'Cluster', Value: 'pg-usw2' },
+                ],
+              },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      });
     });
 
     it('converts AuroraGlobalDBReplicationLag from milliseconds to seconds when the database is an Aurora global cluster', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../../shared/config/loadConfig.ts';
+import { loadConfig, parseConfig } from '../../shared/config/loadConfig.ts';
 import { InvalidInputError } from '../../shared/errors.ts';
 import { allStates, loadAsl, operationOf, type AslMachine } from '../../shared/statemachines/aslModel.ts';
 import { EXIT, main } from '../../local/cli/main.ts';
@@ -458,5 +458,54 @@ describe('planSwitchover', () => {
     const refused = await cli('plan', '--switchover', '--manual', '--app', 'ai-gateway', '--to', 'us-west-2');
     expect(refused.code).toBe(EXIT.usage);
     expect(refused.stderr).toContain('--manual: a switchover is always started by a person; drop --manual');
+  });
+});
+
+describe('plan of a CloudNativePG application (examples/cloudnativepg.config.json)', () => {
+  const CNPG = 'examples/cloudnativepg.config.json';
+  const cnpgConfig = () => loadConfig(fileURLToPath(new URL(`../../${CNPG}`, import.meta.url)));
+
+  it("estimates the failover's RTO within 5% of the rehearsal, CloudNativePG's promotion named", async () => {
+    const plan = planFailover(cnpgConfig(), { application: 'ai-gateway-pg', targetRegion: 'us-west-2' });
+    const report = await rehearse({
+      configFile: CNPG,
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-east-1' },
+        { at: 1800, recover: 'region-outage', region: 'us-east-1' },
+      ],
+      until: 2400,
+    });
+    const measured = report.applications['ai-gateway-pg']?.rtoSeconds;
+    expect(measured).toEqual(expect.any(Number));
+    expect(Math.abs(plan.rtoSeconds - measured!) / measured!).toBeLessThan(0.05);
+    // CloudNativePG promotes in about 30 s: the standby's new nodes, not the database, set the RTO.
+    expect(plan.dominant.label).toBe('new nodes join the cluster');
+    expect(JSON.stringify(plan.steps)).toContain('CloudNativePG cluster ai-gateway/pg-usw2 (us-west-2)');
+  });
+
+  it("estimates the switchover within 5% of the rehearsal, the writer's switch the demotion then the token's promotion", async () => {
+    const plan = planSwitchover(cnpgConfig(), { application: 'ai-gateway-pg', targetRegion: 'us-west-2' });
+    expect(plan.writerSwitch.seconds).toBeCloseTo(
+      75 + DEFAULT_LATENCY.cnpgDemoteSeconds + DEFAULT_LATENCY.cnpgPromoteSeconds,
+      -1,
+    );
+    expect(plan.oldPrimary).toBe('kept');
+    const report = await rehearse({
+      configFile: CNPG,
+      events: [
+        {
+          at: 0,
+          start: 'switchover',
+          input: { application: 'ai-gateway-pg', targetRegion: 'us-west-2', reason: 'plan check' },
+        },
+        { at: 600, approve: 'switchover', by: 'U0APPROVER' },
+      ],
+      until: 6000,
+    });
+    const run = report.executions.find((e) => e.workflow === 'switchover')!;
+    expect(run.status).toBe('SUCCEEDED');
+    const approval = run.states.find((s) => s.name === 'RequestApproval')!;
+    const measured = run.stoppedAt! - run.startedAt - (approval.exitedAt! - approval.enteredAt);
+    expect(Math.abs(plan.totalSeconds - measured) / measured).toBeLessThan(0.05);
   });
 });

@@ -24,6 +24,18 @@ function awsRefusals(report: Report): string[] {
   return report.violations.filter((v) => v.startsWith('iam:') || v.startsWith('api-model:'));
 }
 
+/** Who each promotion of the application was by, as the invariant checker sees it. */
+function promotionsBy(
+  context: SimulationContext,
+): { region: string; by: string | undefined; planned: boolean }[] {
+  const seen: { region: string; by: string | undefined; planned: boolean }[] = [];
+  context.world.onChange((change) => {
+    if (change.type === 'promotion-started' && change.application === APP && change.store === undefined)
+      seen.push({ region: change.region, by: change.by, planned: change.planned });
+  });
+  return seen;
+}
+
 /** A person re-clones the old primary as a replica cluster of the writer at `at` (kubectl, by hand). */
 function recloneAt(at: number, region = 'us-east-1'): (context: SimulationContext) => void {
   return (context) => {
@@ -42,12 +54,19 @@ const OUTAGE = [
 
 describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => {
   it('fails over on its own: promotes pg-usw2 with no token, re-points pg-euw1 at it, and fences pg-use1 when it comes back', async () => {
+    let by: ReturnType<typeof promotionsBy> = [];
     const { report, context } = await rehearseKeepingWorld({
       configFile: CONFIG,
       events: OUTAGE,
+      setup: (c) => {
+        by = promotionsBy(c);
+      },
       until: 3000,
     });
     expect(report.violations).toEqual([]);
+    // The Kubernetes call is attributed to the run that sent it: the invariant checker holds an
+    // automatic promotion to the lag budget.
+    expect(by).toEqual([{ region: 'us-west-2', by: 'automatic', planned: false }]);
     const [run, ...others] = report.executions.filter((e) => e.workflow === 'failover');
     expect(others).toEqual([]);
     expect(run?.status).toBe('SUCCEEDED');
@@ -100,9 +119,39 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
     expect(new Set(calls.map((c) => c.function))).toEqual(new Set(['lifeboat-database', 'lifeboat-offer']));
   });
 
-  it('asks Slack when the lag is over budget, and promotes only once a person approves', async () => {
+  it('leaves a replica cluster that replayed past the promoted one unfollowing, and says after the limit that it must be re-cloned', async () => {
     const report = await rehearse({
       configFile: CONFIG,
+      events: [
+        { at: 0, fault: 'region-outage', region: 'us-east-1' },
+        { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 10 },
+        { at: 0, fault: 'replica-lag', region: 'eu-west-1', seconds: 2 },
+        { at: 600, recover: 'region-outage', region: 'us-east-1' },
+      ],
+      until: 3000,
+    });
+    expect(report.violations).toEqual([]);
+    const run = report.executions.find((e) => e.workflow === 'failover');
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(databaseNotes(report)).toContain(
+      "CloudNativePG cluster pg-euw1 re-pointed at pg-usw2 but cannot follow it: it replayed past pg-usw2's promotion point and must be re-cloned",
+    );
+    const record = ledgerOf(report, run!.name) as {
+      details: { replicas: { followers: { region: string; state: string; detail: string }[] } };
+    };
+    expect(record.details.replicas.followers.find((f) => f.region === 'eu-west-1')).toMatchObject({
+      state: 'left',
+      detail: expect.stringMatching(/must be re-cloned.*given up 900 s after the writer moved/) as unknown,
+    });
+  });
+
+  it('asks Slack when the lag is over budget, and promotes only once a person approves', async () => {
+    let by: ReturnType<typeof promotionsBy> = [];
+    const report = await rehearse({
+      configFile: CONFIG,
+      setup: (c) => {
+        by = promotionsBy(c);
+      },
       events: [
         { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 45 },
         { at: 0, fault: 'replica-lag', region: 'eu-west-1', seconds: 50 },
@@ -122,6 +171,7 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
       (e) => e.application === APP && e.text.startsWith('promotion of CloudNativePG cluster pg-usw2'),
     );
     expect(promotion?.at).toBeGreaterThan(400);
+    expect(by).toEqual([{ region: 'us-west-2', by: 'approved:U0ONCALL01', planned: false }]);
     expect(ledgerOf(report, run!.name)).toMatchObject({ status: 'SUCCEEDED', details: { rpoSeconds: 45 } });
   });
 
@@ -195,8 +245,12 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
   });
 
   it('switches over with no data loss: demotion, token, promotion; the old primary follows the new one', async () => {
+    let by: ReturnType<typeof promotionsBy> = [];
     const { report, context } = await rehearseKeepingWorld({
       configFile: CONFIG,
+      setup: (c) => {
+        by = promotionsBy(c);
+      },
       events: [
         { at: 0, fault: 'replica-lag', region: 'us-west-2', seconds: 3 },
         {
@@ -215,6 +269,7 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
     expect(context.world.promotions.filter((p) => p.application === APP)).toEqual([
       expect.objectContaining({ region: 'us-west-2', planned: true, lagSeconds: 0 }),
     ]);
+    expect(by).toEqual([{ region: 'us-west-2', by: `switchover:${run!.name}`, planned: true }]);
     // Never two writers: the demoted primary stopped taking writes before the target was promoted.
     const writerSets = report.writers.filter((w) => w.application === APP).map((w) => w.regions);
     expect(writerSets.every((regions) => regions.length <= 1)).toBe(true);

@@ -49,6 +49,29 @@ describe('example scenarios end as their descriptions say (on the AWS twin)', ()
     });
   });
 
+  it('cloudnativepg-outage: promotes pg-usw2 with no token (RPO 4 s), re-points pg-euw1 at it, fences the returning pg-use1', async () => {
+    const report = await example('cloudnativepg-outage.json');
+    expect(report.violations).toEqual([]);
+    const [run, ...others] = report.executions;
+    expect(others).toEqual([]);
+    expect(run).toMatchObject({ workflow: 'failover', status: 'SUCCEEDED' });
+    expect(promotions(report, 'ai-gateway-pg')).toEqual([
+      'promotion of CloudNativePG cluster pg-usw2 started (lag 4 s)',
+    ]);
+    expect(ledgerOf(report, run!.name)).toMatchObject({
+      status: 'SUCCEEDED',
+      details: expect.objectContaining({ rpoSeconds: 4 }) as unknown,
+    });
+    const notes = report.timeline.filter((t) => t.kind === 'database').map((t) => t.text);
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        'CloudNativePG cluster pg-euw1 now replicates from pg-usw2',
+        'CloudNativePG cluster pg-use1 fenced: PostgreSQL stopped, data kept',
+      ]),
+    );
+    expect(report.writers.at(-1)?.regions).toEqual(['us-west-2']);
+  });
+
   it('switchover: a maintenance round trip, each switch at lag 0 (RPO 0), no failback offered between', async () => {
     const report = await example('switchover.json');
     expect(report.violations).toEqual([]);

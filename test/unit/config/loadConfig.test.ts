@@ -560,6 +560,57 @@ describe('loadConfig', () => {
       /ap-south-1 is not one of the application's regions/,
     ],
     [
+      'a CloudNativePG topology without a Cluster in one region',
+      (d) =>
+        (d.applications[1].database = {
+          engine: 'cloudnativepg',
+          clusters: { 'us-east-1': { namespace: 'db', name: 'pg-use1' } },
+        }),
+      'applications[1].database.clusters.us-west-2',
+      /every region of the application needs a CloudNativePG Cluster/,
+    ],
+    [
+      'two CloudNativePG Clusters under one name',
+      (d) => {
+        d.applications[1].database = {
+          engine: 'cloudnativepg',
+          clusters: {
+            'us-east-1': { namespace: 'db', name: 'pg' },
+            'us-west-2': { namespace: 'db', name: 'pg' },
+          },
+        };
+        delete d.applications[1].backup;
+      },
+      'applications[1].database.clusters',
+      /"pg" is used in more than one region/,
+    ],
+    [
+      "Lifeboat's RDS backups for a CloudNativePG database",
+      (d) =>
+        (d.applications[1].database = {
+          engine: 'cloudnativepg',
+          clusters: {
+            'us-east-1': { namespace: 'db', name: 'pg-use1' },
+            'us-west-2': { namespace: 'db', name: 'pg-usw2' },
+          },
+        }),
+      'applications[1].backup',
+      /CloudNativePG backs its clusters up itself .*remove backup/,
+    ],
+    [
+      'a CloudNativePG Cluster name Kubernetes refuses',
+      (d) =>
+        (d.applications[1].database = {
+          engine: 'cloudnativepg',
+          clusters: {
+            'us-east-1': { namespace: 'db', name: 'PG_Use1' },
+            'us-west-2': { namespace: 'db', name: 'pg-usw2' },
+          },
+        }),
+      'applications[1].database.clusters.us-east-1.name',
+      /Kubernetes name/,
+    ],
+    [
       'a paging hook on a bus name EventBridge cannot have',
       (d) => ((d as Record<string, unknown>).paging = { eventBusName: 'on call!' }),
       'paging.eventBusName',
