@@ -44,9 +44,11 @@ export interface ClusterAccessStackProps extends StackProps {
  * A KEDA ScaledObject is a custom resource no access policy covers: on a cluster with one, the
  * scaling entries also put the role in the Kubernetes group `lifeboat-scalers`, which the RBAC that
  * `lifeboat kubernetes-rbac` prints binds to those ScaledObjects alone (docs/autoscaling.md).
- * Where an application's database is CloudNativePG's, every control plane's database function and
- * offer are put in the group `lifeboat-databases` (get and patch of those Clusters), its preflight
- * and traffic function in `lifeboat-database-readers` (get), on the clusters that hold them.
+ * Where an application's database is CloudNativePG's, on the clusters that hold its Clusters, the
+ * database function of every control plane that serves it is put in the group `lifeboat-databases`
+ * (get and patch of those Clusters), as is the offer of the cluster's own region; the other offers,
+ * the traffic functions and the preflight of the cluster's own region are put in
+ * `lifeboat-database-readers` (get).
  * A failover scales its own region's cluster, a failback the one traffic left, so each role needs
  * every region's clusters. The stack comes after the control planes, whose roles it names, and the
  * clusters' authentication mode must allow access entries (API or API_AND_CONFIG_MAP).
@@ -103,17 +105,19 @@ export class ClusterAccessStack extends Stack {
     }
     // The custom-step function runs Jobs where a custom step does: no access policy, only the group
     // that the RBAC of `lifeboat kubernetes-rbac` lets create, read and delete Jobs.
-    const jobClusters = [
-      ...new Set(
-        props.config.applications.flatMap((app) => {
-          const cluster = app.workloads[this.region]?.clusterName;
-          return cluster !== undefined && groupsNeeded(props.config, this.region, cluster).jobs
-            ? [cluster]
-            : [];
-        }),
-      ),
-    ].sort();
-    for (const cluster of jobClusters) {
+    /** This region's clusters whose RBAC binds the group of `kind`. */
+    const clustersNeeding = (kind: 'jobs' | 'databases'): string[] =>
+      [
+        ...new Set(
+          props.config.applications.flatMap((app) => {
+            const cluster = app.workloads[this.region]?.clusterName;
+            return cluster !== undefined && groupsNeeded(props.config, this.region, cluster)[kind]
+              ? [cluster]
+              : [];
+          }),
+        ),
+      ].sort();
+    for (const cluster of clustersNeeding('jobs')) {
       for (const region of props.customRegions) {
         entries.push(
           new CfnAccessEntry(
@@ -132,24 +136,27 @@ export class ClusterAccessStack extends Stack {
     // CloudNativePG Clusters: the database function and the offer get and patch them, the preflight
     // and the traffic function read them; no access policy, only the groups the RBAC of
     // `lifeboat kubernetes-rbac` binds to exactly those Clusters.
-    const databaseClusters = [
-      ...new Set(
-        props.config.applications.flatMap((app) => {
-          const cluster = app.workloads[this.region]?.clusterName;
-          return cluster !== undefined && groupsNeeded(props.config, this.region, cluster).databases
-            ? [cluster]
-            : [];
-        }),
-      ),
-    ].sort();
-    for (const cluster of databaseClusters) {
-      for (const region of props.workloadsRegions) {
-        for (const [fn, group] of [
+    for (const cluster of clustersNeeding('databases')) {
+      const apps = props.config.applications.filter(
+        (app) =>
+          app.database.engine === 'cloudnativepg' && app.workloads[this.region]?.clusterName === cluster,
+      );
+      // Only the control planes that serve these applications have the functions' fixed role names.
+      const regions = props.workloadsRegions.filter((r) => apps.some((app) => app.regions.includes(r)));
+      const activeActive = apps.some((app) => app.activeActive !== undefined);
+      for (const region of regions) {
+        const here = region === this.region;
+        // The database function promotes here, demotes here, or re-points this Cluster; the offer
+        // fences only its own region's old primary and reads the others; the traffic function reads
+        // every region's (UnfenceStandbys); the preflight reads its own region's (a drain's reads the
+        // drained region's, wherever it runs).
+        const access = [
           ['database', DATABASES_GROUP],
-          ['offer', DATABASES_GROUP],
-          ['preflight', DATABASE_READERS_GROUP],
+          ['offer', here ? DATABASES_GROUP : DATABASE_READERS_GROUP],
           ['traffic', DATABASE_READERS_GROUP],
-        ] as const) {
+          ...(here || activeActive ? ([['preflight', DATABASE_READERS_GROUP]] as const) : []),
+        ] as const;
+        for (const [fn, group] of access) {
           entries.push(
             new CfnAccessEntry(
               this,

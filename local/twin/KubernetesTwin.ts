@@ -457,6 +457,17 @@ export class KubernetesTwin {
       fail(400, 'BadRequest', 'the request body is not a JSON object');
       return undefined;
     };
+    /**
+     * The body of a JSON merge patch: custom resources take JSON and merge patches, never a strategic
+     * merge patch, and the twin's objects only merge patches. Answered (415, 400) when it is not one.
+     */
+    const mergePatch = (): Record<string, unknown> | undefined => {
+      if (!/^application\/merge-patch\+json\b/.test(req.headers['content-type'] ?? '')) {
+        fail(415, 'UnsupportedMediaType', UNSUPPORTED_PATCH);
+        return undefined;
+      }
+      return parsed();
+    };
     if (found.group === 'postgresql.cnpg.io') {
       const notFound = `clusters.postgresql.cnpg.io "${name}" not found`;
       if (workloads.cnpgCluster(region, cluster, namespace, name) === undefined) {
@@ -464,12 +475,7 @@ export class KubernetesTwin {
         return;
       }
       if (found.verb === 'patch') {
-        // A custom resource takes JSON and merge patches, never a strategic merge patch.
-        if (!/^application\/merge-patch\+json\b/.test(req.headers['content-type'] ?? '')) {
-          fail(415, 'UnsupportedMediaType', UNSUPPORTED_PATCH);
-          return;
-        }
-        const patch = parsed();
+        const patch = mergePatch();
         if (patch === undefined) return;
         try {
           workloads.patchCnpgCluster(region, cluster, namespace, name, patch, roleArn);
@@ -486,11 +492,7 @@ export class KubernetesTwin {
     if (autoscalerKind !== undefined) {
       const notFound = `${found.resource}.${found.group} "${name}" not found`;
       if (found.verb === 'patch') {
-        if (!/^application\/merge-patch\+json\b/.test(req.headers['content-type'] ?? '')) {
-          fail(415, 'UnsupportedMediaType', UNSUPPORTED_PATCH);
-          return;
-        }
-        const patch = parsed();
+        const patch = mergePatch();
         if (patch === undefined) return;
         const spec = (patch['spec'] ?? {}) as Record<string, unknown>;
         const [minField, maxField] =

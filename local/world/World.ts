@@ -1171,10 +1171,7 @@ export class World {
    */
   private rebuildSecondary(app: AppSim, db: DatabaseSim, writerRegion: string, what: string): void {
     this.trackReplication(app);
-    db.sourceRegion = writerRegion;
-    db.lagSeconds = 0;
-    db.missedSeconds = 0;
-    db.stalledSince = undefined;
+    replicateAfresh(db, writerRegion, 0);
     const until = this.clock.seconds + this.latency.auroraSecondaryRebuildSeconds;
     db.resyncUntil = until;
     this.note({
@@ -1423,7 +1420,7 @@ export class World {
     const phase =
       member.unrecoverable !== undefined
         ? CNPG_PHASE.unrecoverable
-        : member.awaitingToken || db.promotingUntil !== undefined
+        : member.awaitingToken
           ? CNPG_PHASE.promoting
           : db.creatingUntil !== undefined
             ? CNPG_PHASE.creating
@@ -1451,6 +1448,14 @@ export class World {
         ...(member.unrecoverable === undefined ? {} : { phaseReason: member.unrecoverable }),
         currentPrimary: pod,
         targetPrimary: pod,
+        // What the instance reports: out of recovery once promoted (its role by the world), whatever
+        // the phase, which a promotion without a token leaves as it was.
+        instancesReportedState: {
+          [pod]: {
+            isPrimary: db.role === 'writer' && member.switchingUntil === undefined,
+            timeLineID: member.timeline,
+          },
+        },
         timelineID: member.timeline,
         systemID: cnpgSystemId(application),
         ...(member.demotionToken === undefined ? {} : { demotionToken: member.demotionToken }),
@@ -1648,10 +1653,7 @@ export class World {
     member.awaitingToken = false;
     member.timeline = writer.cnpg.timeline;
     db.role = 'replica';
-    db.sourceRegion = writer.region;
-    db.lagSeconds = this.regionLag.get(region) ?? 0;
-    db.missedSeconds = 0;
-    db.stalledSince = undefined;
+    replicateAfresh(db, writer.region, this.regionLag.get(region) ?? 0);
     const until = this.clock.seconds + this.latency.cnpgRecloneSeconds;
     db.creatingUntil = until;
     this.note({
@@ -1685,7 +1687,6 @@ export class World {
       !member.awaitingToken &&
       member.unrecoverable === undefined &&
       !member.diverged &&
-      db.promotingUntil === undefined &&
       db.creatingUntil === undefined
     );
   }
@@ -1750,10 +1751,7 @@ export class World {
     this.trackReplication(app);
     const sourceRegion = [...app.databases.values()].find((d) => d.identifier === member.source)?.region;
     db.role = 'replica';
-    db.sourceRegion = sourceRegion;
-    db.lagSeconds = 0;
-    db.missedSeconds = 0;
-    db.stalledSince = undefined;
+    replicateAfresh(db, sourceRegion, 0);
     const until = this.clock.seconds + this.latency.cnpgDemoteSeconds;
     member.switchingUntil = until;
     member.demotionToken = undefined;
@@ -1790,9 +1788,7 @@ export class World {
     member.diverged = source.promotedWithLagSeconds !== undefined && behind + 1e-6 < promotedFrom;
     db.sourceRegion = source.region;
     if (!member.diverged) {
-      db.lagSeconds = this.regionLag.get(db.region) ?? 0;
-      db.missedSeconds = 0;
-      db.stalledSince = undefined;
+      replicateAfresh(db, source.region, this.regionLag.get(db.region) ?? 0);
       if (source.cnpg !== undefined) member.timeline = source.cnpg.timeline;
     }
     this.note({
@@ -2977,4 +2973,12 @@ function parseCnpgToken(token: string): CnpgToken | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A replica that starts replicating from `sourceRegion` with all it lacked made up: only `lagSeconds` behind. */
+function replicateAfresh(db: DatabaseSim, sourceRegion: string | undefined, lagSeconds: number): void {
+  db.sourceRegion = sourceRegion;
+  db.lagSeconds = lagSeconds;
+  db.missedSeconds = 0;
+  db.stalledSince = undefined;
 }

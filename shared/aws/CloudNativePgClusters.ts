@@ -52,6 +52,20 @@ export interface CnpgClusterState {
   readonly timelineId: number | undefined;
   /** Every instance is fenced: the `cnpg.io/fencedInstances` annotation lists `*`. */
   readonly fenced: boolean;
+  /**
+   * Some instance is fenced (the annotation lists any): a person's fence, such as every instance but
+   * one kept up to read a former primary's data, which `fence` leaves as it is.
+   */
+  readonly fencedInPart: boolean;
+  /**
+   * Its primary instance is out of recovery and takes writes: `status.instancesReportedState` of
+   * `status.currentPrimary` says `isPrimary` (CloudNativePG reads it from the instance: no
+   * `standby.signal`). A replica cluster's designated primary is in recovery; after a promotion
+   * without a token the phase does not change, so this is what says the promotion is done.
+   */
+  readonly writable: boolean;
+  /** `spec.replica.self` when set: the member's name in the topology if not its `metadata.name`. */
+  readonly selfField: string | undefined;
 }
 
 /** The phase of a healthy cluster, word for word (CloudNativePG's `PhaseHealthy`). */
@@ -78,6 +92,8 @@ interface ClusterResource {
     readonly demotionToken?: string;
     readonly lastPromotionToken?: string;
     readonly switchReplicaClusterStatus?: { readonly inProgress?: boolean };
+    readonly currentPrimary?: string;
+    readonly instancesReportedState?: Readonly<Record<string, { readonly isPrimary?: boolean }>>;
     readonly conditions?: readonly { readonly type?: string; readonly status?: string }[];
   };
 }
@@ -150,13 +166,14 @@ export class CloudNativePgClusters {
 
   /**
    * Fences every instance (`cnpg.io/fencedInstances: ["*"]`): CloudNativePG shuts PostgreSQL down
-   * and keeps the pods and their data for inspection. For a former primary that came back still
+   * and keeps the pods and their data for inspection. A Cluster fenced in part (a person's fence)
+   * is left as it is: `already-fenced`. For a former primary that came back still
    * naming itself primary after its region was lost: nothing can write to it until a person
    * re-clones it or lifts the fence.
    */
   async fence(ref: CnpgClusterRef): Promise<'fenced' | 'already-fenced'> {
     const state = await this.describe(ref);
-    if (state.fenced) return 'already-fenced';
+    if (state.fencedInPart) return 'already-fenced';
     await this.#patch(ref, { metadata: { annotations: { [CNPG_FENCED_ANNOTATION]: '["*"]' } } });
     return 'fenced';
   }
@@ -196,7 +213,12 @@ function stateOf(resource: ClusterResource, ref: CnpgClusterRef): CnpgClusterSta
     lastPromotionToken: nonEmpty(status.lastPromotionToken),
     promotionToken: nonEmpty(replica?.promotionToken),
     timelineId: status.timelineID,
-    fenced: fencesAll(resource.metadata?.annotations?.[CNPG_FENCED_ANNOTATION]),
+    fenced: fencedList(resource.metadata?.annotations?.[CNPG_FENCED_ANNOTATION]).includes('*'),
+    fencedInPart: fencedList(resource.metadata?.annotations?.[CNPG_FENCED_ANNOTATION]).length > 0,
+    writable:
+      status.currentPrimary !== undefined &&
+      status.instancesReportedState?.[status.currentPrimary]?.isPrimary === true,
+    selfField: nonEmpty(replica?.self),
   };
 }
 
@@ -204,13 +226,13 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Whether the annotation's JSON list fences every instance; an empty list fences none. */
-function fencesAll(annotation: string | undefined): boolean {
-  if (annotation === undefined) return false;
+/** The instances the annotation's JSON list fences (`*` for every one); none when absent or unreadable. */
+function fencedList(annotation: string | undefined): unknown[] {
+  if (annotation === undefined) return [];
   try {
     const list = JSON.parse(annotation) as unknown;
-    return Array.isArray(list) && list.includes('*');
+    return Array.isArray(list) ? list : [];
   } catch {
-    return false;
+    return [];
   }
 }

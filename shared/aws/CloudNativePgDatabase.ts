@@ -16,11 +16,12 @@ type CnpgConfig = Extract<ApplicationConfig['database'], { engine: 'cloudnativep
  * - **promote, unplanned**: `spec.replica.primary` set to the member itself with no token. "If the
  *   promotion token is omitted, a failover will be triggered, necessitating a rebuild of the former
  *   primary" (replica clusters guide, "Promoting a Replica Cluster").
- * - **promote, planned** (a switchover, no data loss): the documented token sequence. The current
+ * - **promote, planned** (a switchover, no data loss): the documented token sequence. The source's
  *   primary is demoted (its `primary` and `source` name the target); CloudNativePG shuts it down
  *   cleanly, archives its last WAL and writes `status.demotionToken`. Until then this throws
  *   DatabaseBusyError, and the caller asks again. Then the target is patched with `primary` = itself
  *   and that token together; CloudNativePG replays up to the token's LSN before it promotes.
+ * - **writable**: primary by its spec and its primary instance out of recovery.
  * - **follow**: a replica cluster of another member re-pointed at the writer.
  * - **fence**: every instance fenced, data kept.
  *
@@ -35,60 +36,71 @@ export class CloudNativePgDatabase implements DatabasePort {
   }
 
   async describe(app: ApplicationConfig, region: string): Promise<DatabaseStatus> {
-    const state = await this.#clusters.describe(cnpgRef(app, region));
+    const state = await this.#read(cnpgRef(app, region));
+    const steady = state.healthy && !state.fenced && !state.switching;
     if (state.role === 'primary') {
-      return {
-        role: 'writer',
-        available: state.healthy && !state.fenced && !state.switching,
-        sourceRegion: undefined,
-      };
+      // Primary by its spec is not yet a writer: after a promotion without a token the phase stays
+      // healthy, and only its primary instance leaving recovery says the promotion is done.
+      return { role: 'writer', available: steady && state.writable, sourceRegion: undefined };
     }
     return {
       role: 'replica',
-      available: state.healthy && !state.fenced && !state.promoting && !state.switching,
+      available: steady && !state.promoting,
       sourceRegion: regionNamed(app, state.source),
     };
   }
 
+  /**
+   * Unplanned: the target named primary with no token. Planned (`from`, the source region): the
+   * source's primary demoted in favour of the target, then, once its `status.demotionToken` is
+   * written, the target named primary with it; until then DatabaseBusyError. Asked again, each half
+   * finds its change made and does not make it twice.
+   */
   async promote(
     app: ApplicationConfig,
     region: string,
-    options: { readonly planned: boolean; readonly by: string },
+    options: { readonly planned: boolean; readonly by: string; readonly from?: string },
   ): Promise<'started' | 'already-promoted'> {
     const target = cnpgRef(app, region);
+    const state = await this.#read(target);
     if (!options.planned) return this.#clusters.promote(target);
-    const state = await this.#clusters.describe(target);
     if (state.role === 'primary') return 'already-promoted';
-    const others = await this.#others(app, region);
-    // A second call finds the member it demoted in favour of the target (demoting, or demoted with
-    // its token); a first one demotes the topology's primary.
-    const demoting = others.find(
-      (m) =>
-        m.state.role === 'replica' &&
-        m.state.primary === state.self &&
-        (m.state.switching || m.state.demotionToken !== undefined),
-    );
-    const primary = others.find((m) => m.state.role === 'primary' && !m.state.fenced);
-    const from = demoting ?? primary;
-    if (from === undefined) {
+    const fromRegion = options.from ?? regionNamed(app, state.primary);
+    if (fromRegion === undefined || fromRegion === region) {
       throw new Error(
-        `no other member of ${app.name}'s CloudNativePG topology is its primary, so none can be demoted for a switchover to ${target.name}; promote it unplanned (a failover) or make one the primary`,
+        `a planned switch to ${target.name} needs the member it takes over from; ${target.name}'s spec names ${String(state.primary)} primary, which is not a member of ${app.name}'s topology`,
       );
     }
-    const source = cnpgRef(app, from.region);
-    if (demoting === undefined) await this.#clusters.demote(source, state.self);
-    const demoted = await this.#clusters.describe(source);
+    const source = cnpgRef(app, fromRegion);
+    const before = await this.#read(source);
+    if (before.role === 'replica' && before.primary !== state.self) {
+      // Neither the primary nor demoted in favour of the target: switching from it would take the
+      // token of a member that is not the writer.
+      throw new Error(
+        `${source.name} in ${fromRegion} is a replica cluster of ${String(before.primary)}, not the primary ${target.name} takes over from`,
+      );
+    }
+    if (before.role === 'primary') await this.#clusters.demote(source, state.self);
+    const demoted = before.role === 'primary' ? await this.#read(source) : before;
     if (demoted.demotionToken === undefined) {
       throw new DatabaseBusyError(
-        `${source.name} in ${from.region} is being demoted; ${target.name} is promoted with its demotion token once CloudNativePG has written it`,
+        `${source.name} in ${fromRegion} is being demoted and takes no writes; ${target.name} is promoted with its demotion token once CloudNativePG has written it`,
       );
     }
     return this.#clusters.promote(target, { promotionToken: demoted.demotionToken });
   }
 
+  /** Re-points a replica cluster at the writer; a primary is never demoted this way (it may hold writes). */
   async follow(app: ApplicationConfig, region: string, writerRegion: string): Promise<'started' | 'already'> {
+    const ref = cnpgRef(app, region);
+    const state = await this.#read(ref);
+    if (state.role === 'primary') {
+      throw new Error(
+        `${ref.name} in ${region} is a primary, not a replica cluster: ${recloneText(app, region)}`,
+      );
+    }
     const writer = cnpgRef(app, writerRegion);
-    const result = await this.#clusters.demote(cnpgRef(app, region), writer.name);
+    const result = await this.#clusters.demote(ref, writer.name);
     return result === 'already-demoted' ? 'already' : 'started';
   }
 
@@ -122,17 +134,18 @@ export class CloudNativePgDatabase implements DatabasePort {
     return Promise.reject(new Error(`${app.name}'s CloudNativePG clusters are fenced, not rebooted`));
   }
 
-  /** Every other member as its Cluster says. */
-  async #others(
-    app: ApplicationConfig,
-    except: string,
-  ): Promise<{ readonly region: string; readonly state: CnpgClusterState }[]> {
-    const others: { region: string; state: CnpgClusterState }[] = [];
-    for (const region of app.regions) {
-      if (region !== except)
-        others.push({ region, state: await this.#clusters.describe(cnpgRef(app, region)) });
+  /**
+   * The member's Cluster. Lifeboat names members by `metadata.name`, as the config does; a Cluster
+   * whose `spec.replica.self` names it otherwise is refused rather than half understood.
+   */
+  async #read(ref: CnpgClusterRef): Promise<CnpgClusterState> {
+    const state = await this.#clusters.describe(ref);
+    if (state.selfField !== undefined && state.selfField !== ref.name) {
+      throw new Error(
+        `${ref.namespace}/${ref.name} in ${ref.region} calls itself ${state.selfField} in the topology (spec.replica.self); Lifeboat names members by their Cluster's name: remove spec.replica.self or set it to ${ref.name}`,
+      );
     }
-    return others;
+    return state;
   }
 }
 

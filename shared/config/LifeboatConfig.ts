@@ -400,8 +400,10 @@ const ApplicationSchema = z.strictObject({
         ),
         /**
          * The replica clusters' lag, in seconds, as the team publishes it to CloudWatch from
-         * CloudNativePG's `cnpg_pg_replication_lag` (the Cluster's status has no lag). Lifeboat reads it
-         * in each replica's region, with the dimensions `Namespace` and `Cluster` (the Cluster's
+         * CloudNativePG's `cnpg_pg_replication_lag` (the Cluster's status has no lag), with its query
+         * overridden so that it grows while nothing arrives (docs/cloudnativepg.md: the default reads
+         * 0 once the replica has replayed what it received, which a broken link hides). Lifeboat reads
+         * it in each replica's region, with the dimensions `Namespace` and `Cluster` (the Cluster's
          * namespace and name).
          */
         lagMetric: z

@@ -591,7 +591,9 @@ export class FailbackSteps extends ApplicationSteps {
         fencedAt === undefined ? 0 : (this.deps.clock.now().getTime() - new Date(fencedAt).getTime()) / 1000;
       if (waited > SWITCH_CATCH_UP_LIMIT_SECONDS) {
         throw new NotReadyError(
-          `not caught up ${SWITCH_CATCH_UP_LIMIT_SECONDS} s after ${request.sourceRegion} was fenced for the writer's switch (${what}); the writer stays in ${request.sourceRegion} and all traffic on ${request.targetRegion}`,
+          a.database.engine === 'cloudnativepg'
+            ? `no demotion token ${SWITCH_CATCH_UP_LIMIT_SECONDS} s after ${request.sourceRegion} was fenced for the writer's switch (${what}); ${request.sourceRegion}'s Cluster is demoted and takes no writes, all traffic is on ${request.targetRegion}: look at CloudNativePG's operator and both Clusters' status, and once the token is written start the same ${request.workflow ?? 'failback'} again (it resumes at the switch)`
+            : `not caught up ${SWITCH_CATCH_UP_LIMIT_SECONDS} s after ${request.sourceRegion} was fenced for the writer's switch (${what}); the writer stays in ${request.sourceRegion} and all traffic on ${request.targetRegion}`,
         );
       }
       return { started: false, lagSeconds, at: this.now() };
@@ -626,7 +628,11 @@ export class FailbackSteps extends ApplicationSteps {
     if (stores.behind.length > 0)
       return wait(stores.worstLagSeconds, stores.behind.map((b) => b.detail).join('; '));
     // The database first: a switch it refuses leaves the stores where they are, for a clean second run.
-    const options = { planned: true, by: `${request.workflow ?? 'failback'}:${executionName}` };
+    const options = {
+      planned: true,
+      by: `${request.workflow ?? 'failback'}:${executionName}`,
+      from: request.sourceRegion,
+    };
     try {
       await this.deps.estate.database.promote(a, request.targetRegion, options);
     } catch (error) {

@@ -55,7 +55,15 @@ export interface DatabasePort {
   promote(
     app: ApplicationConfig,
     region: string,
-    options: { readonly planned: boolean; readonly by: string },
+    options: {
+      readonly planned: boolean;
+      readonly by: string;
+      /**
+       * A planned switch's source region, whose writer gives way (CloudNativePG demotes it first);
+       * RDS and Aurora need no name for it.
+       */
+      readonly from?: string;
+    },
   ): Promise<'started' | 'already-promoted'>;
   /**
    * RDS: renames the region's instance out of the configured identifier's way, applied at once, and

@@ -121,6 +121,9 @@ describe('CloudNativePgClusters.describe', () => {
       promotionToken: undefined,
       timelineId: 1,
       fenced: false,
+      fencedInPart: false,
+      writable: false,
+      selfField: undefined,
     });
     expect(calls).toHaveLength(1);
     expectGet(calls[0]);
@@ -153,9 +156,36 @@ describe('CloudNativePgClusters.describe', () => {
     );
     expect(await clusters.describe(WEST)).toMatchObject({ healthy: false, promoting: false });
     expect(await clusters.describe(WEST)).toMatchObject({ healthy: false, promoting: true });
-    expect((await clusters.describe(WEST)).fenced).toBe(true);
-    expect((await clusters.describe(WEST)).fenced).toBe(false);
-    expect((await clusters.describe(WEST)).fenced).toBe(false);
+    expect(await clusters.describe(WEST)).toMatchObject({ fenced: true, fencedInPart: true });
+    expect(await clusters.describe(WEST)).toMatchObject({ fenced: false, fencedInPart: false });
+    expect(await clusters.describe(WEST)).toMatchObject({ fenced: false, fencedInPart: true });
+  });
+
+  it('is writable only once its current primary instance reports itself out of recovery', async () => {
+    const primary = { primary: 'pg-usw2', source: 'pg-use1' };
+    const { clusters } = setup(
+      ok(
+        cluster(primary, {
+          currentPrimary: 'pg-usw2-1',
+          instancesReportedState: { 'pg-usw2-1': { isPrimary: false } },
+        }),
+      ),
+      ok(
+        cluster(primary, {
+          currentPrimary: 'pg-usw2-1',
+          instancesReportedState: { 'pg-usw2-1': { isPrimary: true } },
+        }),
+      ),
+      ok(
+        cluster(primary, {
+          currentPrimary: 'pg-usw2-2',
+          instancesReportedState: { 'pg-usw2-1': { isPrimary: true } },
+        }),
+      ),
+    );
+    expect(await clusters.describe(WEST)).toMatchObject({ role: 'primary', writable: false });
+    expect(await clusters.describe(WEST)).toMatchObject({ role: 'primary', writable: true });
+    expect(await clusters.describe(WEST)).toMatchObject({ writable: false });
   });
 
   it("passes the API server's refusal on as a KubernetesApiError with its reason", async () => {
@@ -241,5 +271,19 @@ describe('CloudNativePgClusters.fence', () => {
     expectMergePatch(calls[1], { metadata: { annotations: { 'cnpg.io/fencedInstances': '["*"]' } } });
     await expect(clusters.fence(WEST)).resolves.toBe('already-fenced');
     expect(calls.map((c) => c.method)).toEqual(['GET', 'PATCH', 'GET']);
+  });
+
+  it("leaves a person's fence of some instances as it is (every instance but one kept up to read the data)", async () => {
+    const { clusters, calls } = setup(
+      ok(
+        cluster(
+          { primary: 'pg-usw2', source: 'pg-use1' },
+          {},
+          { 'cnpg.io/fencedInstances': '["pg-usw2-2","pg-usw2-3"]' },
+        ),
+      ),
+    );
+    await expect(clusters.fence(WEST)).resolves.toBe('already-fenced');
+    expect(calls.map((c) => c.method)).toEqual(['GET']);
   });
 });

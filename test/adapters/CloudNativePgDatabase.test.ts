@@ -21,6 +21,8 @@ interface Member {
   replica: Spec;
   status: Record<string, unknown>;
   annotations?: Record<string, string>;
+  /** Whether its primary instance is out of recovery; by default, whether its spec names it primary. */
+  promoted?: boolean;
 }
 
 /**
@@ -59,6 +61,10 @@ function topology(members: Record<string, Member>) {
         status: {
           phase: 'Cluster in healthy state',
           conditions: [{ type: 'Ready', status: 'True' }],
+          currentPrimary: `${name}-1`,
+          instancesReportedState: {
+            [`${name}-1`]: { isPrimary: member.promoted ?? member.replica['primary'] === name },
+          },
           ...member.status,
         },
       });
@@ -104,39 +110,52 @@ describe('CloudNativePgDatabase', () => {
     await expect(database.describe(APP, 'eu-west-1')).resolves.toMatchObject({ available: false });
   });
 
-  it('promotes unplanned with one patch naming the member primary and no token, once', async () => {
-    const { database, calls } = topology(healthy());
+  it('promotes unplanned with one patch naming the member primary and no token, once, and is writable only once its instance is out of recovery', async () => {
+    const { database, calls, members } = topology(healthy());
+    members['pg-usw2']!.promoted = false;
     await expect(database.promote(APP, 'us-west-2', { planned: false, by: 'automatic' })).resolves.toBe(
       'started',
     );
+    expect(calls).toEqual([
+      'us-west-2 GET pg-usw2',
+      'us-west-2 GET pg-usw2',
+      'us-west-2 PATCH pg-usw2 {"spec":{"replica":{"primary":"pg-usw2","promotionToken":null,"enabled":null}}}',
+    ]);
+    // The phase stays healthy through a promotion without a token: not writable until the instance says so.
+    await expect(database.describe(APP, 'us-west-2')).resolves.toEqual({
+      role: 'writer',
+      available: false,
+      sourceRegion: undefined,
+    });
+    members['pg-usw2']!.promoted = true;
+    await expect(database.describe(APP, 'us-west-2')).resolves.toMatchObject({ available: true });
+    calls.length = 0;
     await expect(database.promote(APP, 'us-west-2', { planned: false, by: 'automatic' })).resolves.toBe(
       'already-promoted',
     );
-    expect(calls).toEqual([
-      'us-west-2 GET pg-usw2',
-      'us-west-2 PATCH pg-usw2 {"spec":{"replica":{"primary":"pg-usw2","promotionToken":null,"enabled":null}}}',
-      'us-west-2 GET pg-usw2',
-    ]);
+    expect(calls.filter((c) => c.includes('PATCH'))).toEqual([]);
   });
 
-  it('switches over planned: demotes the primary, waits for its token, then promotes the target with it in one patch', async () => {
+  it('switches over planned: demotes the source, waits for its token, then promotes the target with it in one patch', async () => {
     const { database, calls, members } = topology(healthy());
-    const planned = { planned: true, by: 'switchover:run-1' };
-    // The demotion is under way: no token yet, so the caller asks again.
+    const planned = { planned: true, by: 'switchover:run-1', from: 'us-east-1' };
+    // The demotion is asked; no token yet, so the caller asks again.
     await expect(database.promote(APP, 'us-west-2', planned)).rejects.toBeInstanceOf(DatabaseBusyError);
     expect(calls).toEqual([
       'us-west-2 GET pg-usw2',
       'us-east-1 GET pg-use1',
-      'eu-west-1 GET pg-euw1',
       'us-east-1 GET pg-use1',
       'us-east-1 PATCH pg-use1 {"spec":{"replica":{"primary":"pg-usw2","source":"pg-usw2","promotionToken":null,"enabled":null}}}',
       'us-east-1 GET pg-use1',
     ]);
-    members['pg-use1']!.status = { switchReplicaClusterStatus: { inProgress: true } };
+    // Asked again before the operator has even marked the switch: found demoted, not demoted twice.
     calls.length = 0;
-    // Asked again while demoting: found demoting, not demoted twice.
-    await expect(database.promote(APP, 'us-west-2', planned)).rejects.toBeInstanceOf(DatabaseBusyError);
+    await expect(database.promote(APP, 'us-west-2', planned)).rejects.toThrow(
+      'pg-use1 in us-east-1 is being demoted and takes no writes; pg-usw2 is promoted with its demotion token once CloudNativePG has written it',
+    );
     expect(calls.filter((c) => c.includes('PATCH'))).toEqual([]);
+    members['pg-use1']!.status = { switchReplicaClusterStatus: { inProgress: true } };
+    await expect(database.promote(APP, 'us-west-2', planned)).rejects.toBeInstanceOf(DatabaseBusyError);
     members['pg-use1']!.status = { demotionToken: 'dG9rZW4=' };
     calls.length = 0;
     await expect(database.promote(APP, 'us-west-2', planned)).resolves.toBe('started');
@@ -146,14 +165,25 @@ describe('CloudNativePgDatabase', () => {
     await expect(database.promote(APP, 'us-west-2', planned)).resolves.toBe('already-promoted');
   });
 
-  it('refuses a planned switch when no other member is the primary, naming the way out', async () => {
+  it("never takes another member's token: switching from a replica cluster that does not give way to the target is refused", async () => {
     const members = healthy();
-    members['pg-use1']!.replica = { primary: 'pg-euw1', source: 'pg-euw1' };
-    members['pg-euw1']!.annotations = { 'cnpg.io/fencedInstances': '["*"]' };
-    members['pg-euw1']!.replica = { primary: 'pg-euw1', source: 'pg-use1' };
+    // pg-euw1 holds an old demotion token, and its spec names pg-use1: it is not what pg-usw2 takes over from.
+    members['pg-euw1']!.status = { demotionToken: 'b2xk' };
+    const { database, calls } = topology(members);
+    await expect(
+      database.promote(APP, 'us-west-2', { planned: true, by: 'failback:x', from: 'eu-west-1' }),
+    ).rejects.toThrow(
+      'pg-euw1 in eu-west-1 is a replica cluster of pg-use1, not the primary pg-usw2 takes over from',
+    );
+    expect(calls.filter((c) => c.includes('PATCH'))).toEqual([]);
+  });
+
+  it('refuses a Cluster that names itself otherwise in the topology (spec.replica.self), saying the fix', async () => {
+    const members = healthy();
+    members['pg-usw2']!.replica = { ...members['pg-usw2']!.replica, self: 'west' };
     const { database } = topology(members);
-    await expect(database.promote(APP, 'us-west-2', { planned: true, by: 'failback:x' })).rejects.toThrow(
-      /no other member of ai-gateway-pg's CloudNativePG topology is its primary/,
+    await expect(database.describe(APP, 'us-west-2')).rejects.toThrow(
+      "ai-gateway/pg-usw2 in us-west-2 calls itself west in the topology (spec.replica.self); Lifeboat names members by their Cluster's name: remove spec.replica.self or set it to pg-usw2",
     );
   });
 
@@ -164,6 +194,10 @@ describe('CloudNativePgDatabase', () => {
     expect(calls.filter((c) => c.includes('PATCH'))).toEqual([
       'eu-west-1 PATCH pg-euw1 {"spec":{"replica":{"primary":"pg-usw2","source":"pg-usw2","promotionToken":null,"enabled":null}}}',
     ]);
+    // A primary is never re-pointed: it may hold writes the writer lacks.
+    await expect(database.follow(APP, 'us-east-1', 'us-west-2')).rejects.toThrow(
+      /is a primary, not a replica cluster/,
+    );
   });
 
   it('fences every instance of a returning old primary, once', async () => {

@@ -28,30 +28,77 @@ describe('a CloudNativePG application (examples/cloudnativepg.config.json)', () 
     expect(() => app.synth()).not.toThrow();
   });
 
-  it("puts every control plane's database function and offer in lifeboat-databases, its preflight and traffic function in lifeboat-database-readers, on each region's cluster, with no access policy", () => {
+  it("lets every control plane's database function get and patch each region's Cluster, the offer only its own region's, the others read, with no access policy", () => {
     const template = Template.fromStack(stacks.clusterAccess.get('us-west-2')!);
     const entries = Object.values(template.findResources('AWS::EKS::AccessEntry')) as Entry[];
-    const byRole = (fn: string) =>
-      entries.filter((e) =>
-        new RegExp(`role/lifeboat-${fn}-`).test(JSON.stringify(e.Properties.PrincipalArn)),
+    const groupsOf = (fn: string): Record<string, string[] | undefined> =>
+      Object.fromEntries(
+        entries
+          .filter((e) => new RegExp(`role/lifeboat-${fn}-`).test(JSON.stringify(e.Properties.PrincipalArn)))
+          .map((e) => {
+            expect(e.Properties.ClusterName).toBe('ai-gateway-pg-usw2');
+            expect(e.Properties).not.toHaveProperty('AccessPolicies');
+            const region = /lifeboat-[a-z]+-([a-z]+-[a-z]+-\d)/.exec(
+              JSON.stringify(e.Properties.PrincipalArn),
+            )?.[1];
+            return [region ?? '?', e.Properties.KubernetesGroups] as const;
+          }),
       );
-    for (const [fn, group] of [
-      ['database', 'lifeboat-databases'],
-      ['offer', 'lifeboat-databases'],
-      ['preflight', 'lifeboat-database-readers'],
-      ['traffic', 'lifeboat-database-readers'],
-    ] as const) {
-      const found = byRole(fn);
-      // One per control-plane region, on the cluster that holds the region's Cluster.
-      expect(found).toHaveLength(3);
-      for (const entry of found) {
-        expect(entry.Properties).toMatchObject({
-          ClusterName: 'ai-gateway-pg-usw2',
-          KubernetesGroups: [group],
-        });
-        expect(entry.Properties).not.toHaveProperty('AccessPolicies');
-      }
-    }
+    const all = (group: string) => ({
+      'us-east-1': [group],
+      'us-west-2': [group],
+      'eu-west-1': [group],
+    });
+    expect(groupsOf('database')).toEqual(all('lifeboat-databases'));
+    expect(groupsOf('offer')).toEqual({
+      'us-east-1': ['lifeboat-database-readers'],
+      'us-west-2': ['lifeboat-databases'],
+      'eu-west-1': ['lifeboat-database-readers'],
+    });
+    expect(groupsOf('traffic')).toEqual(all('lifeboat-database-readers'));
+    expect(groupsOf('preflight')).toEqual({ 'us-west-2': ['lifeboat-database-readers'] });
+  });
+
+  it('gives no entry to a control plane that serves no CloudNativePG application (its roles have no fixed names)', () => {
+    const doc = JSON.parse(
+      readFileSync(
+        fileURLToPath(new URL('../../examples/cloudnativepg.config.json', import.meta.url)),
+        'utf8',
+      ),
+    ) as { applications: Record<string, unknown>[] };
+    const pg = doc.applications[0] as Record<string, unknown> & {
+      regions: string[];
+      dns: { records: Record<string, unknown>; failback: { loadBalancers: Record<string, unknown> } };
+      healthChecks: Record<string, unknown>;
+      workloads: Record<string, unknown>;
+      database: { clusters: Record<string, unknown> };
+    };
+    for (const part of [
+      pg.dns.records,
+      pg.dns.failback.loadBalancers,
+      pg.healthChecks,
+      pg.workloads,
+      pg.database.clusters,
+    ])
+      delete part['eu-west-1'];
+    pg.regions = ['us-east-1', 'us-west-2'];
+    const config = parseConfig(doc, 'two regions');
+    const synthesized = synthLifeboat(config);
+    const entries = Object.values(
+      Template.fromStack(synthesized.stacks.clusterAccess.get('us-west-2')!).findResources(
+        'AWS::EKS::AccessEntry',
+      ),
+    );
+    const principals = entries.map((e) => JSON.stringify((e as Entry).Properties.PrincipalArn));
+    expect(principals.some((p) => p.includes('lifeboat-database-us-west-2'))).toBe(true);
+    expect(principals.filter((p) => /lifeboat-(database|offer|preflight|traffic)-eu-west-1/.test(p))).toEqual(
+      [],
+    );
+    const euw1 = Template.fromStack(synthesized.stacks.controlPlanes.get('eu-west-1')!);
+    const roles = Object.values(euw1.findResources('AWS::IAM::Role')).map(
+      (r) => (r as { Properties: { RoleName?: string } }).Properties.RoleName,
+    );
+    expect(roles).not.toContain('lifeboat-database-eu-west-1');
   });
 
   it('names those functions by the fixed role names the access entries name, and lets them describe the EKS clusters', () => {

@@ -511,10 +511,13 @@ describe('examples/scenarios', () => {
     const scenario = loadScenario(join('examples', 'scenarios', file), REPO_ROOT);
     expect(scenario.name).toBe(file.replace(/\.json$/, ''));
     expect(scenario.description).toEqual(expect.any(String));
-    // Each names one of the example configs: the active-passive one, or the active-active one.
-    expect([EXAMPLE_CONFIG_PATH, join(REPO_ROOT, 'examples', 'active-active.config.json')]).toContain(
-      scenario.configPath,
-    );
+    // Each names one of the example configs: the active-passive one, the active-active one, or the
+    // CloudNativePG one.
+    expect([
+      EXAMPLE_CONFIG_PATH,
+      join(REPO_ROOT, 'examples', 'active-active.config.json'),
+      join(REPO_ROOT, 'examples', 'cloudnativepg.config.json'),
+    ]).toContain(scenario.configPath);
   });
 
   it('runs primary-outage through the automatic failover, the recovery and an approved failback', () => {
