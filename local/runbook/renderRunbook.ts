@@ -187,6 +187,12 @@ export function renderRunbook(
     '',
     `After approval traffic returns in steps of ${app.dns.failback.steps.map((s) => `${s}%`).join(', ')}, each held ${app.dns.failback.bakeSeconds} s while the error rate stays under ${app.dns.failback.maxErrorRatePercent}% and latency under ${app.dns.failback.maxLatencyMs} ms; a breach rolls back to the last good weights by itself. The database writer then switches back with a planned switchover (no data loss) and the standby scales down.`,
     '',
+    ...(app.database.engine === 'cloudnativepg'
+      ? [
+          `First, by hand: after a failover, ${primary}'s old primary \`${app.database.clusters[primary]?.name ?? '?'}\` comes back still naming itself primary, and Lifeboat fences every instance of it (\`cnpg.io/fencedInstances\`), keeping its data. CloudNativePG requires a former primary to be re-cloned: keep what it holds that the writer lacks, then re-create it as a replica cluster of the writer (docs/cloudnativepg.md, "Re-cloning a former primary"). Until then the failback stops at its preflight, before anything moves, and says so.`,
+          '',
+        ]
+      : []),
     `To start one without waiting for the offer: state machine \`lifeboat-failback\` in the console of ${primary} with`,
     '',
     json({ application: app.name, targetRegion: primary, reason: `${primary} healthy again` }),

@@ -135,7 +135,7 @@ export const STEP_GUIDE: Readonly<Record<string, StepGuide>> = {
   followWriter: {
     does: "makes every other region's database follow the new writer: RDS renames a replica of the old primary (kept, it may hold writes the writer lacks) and creates a read replica of the writer under its identifier; Aurora rebuilds its secondaries itself and the step reads where each stands; a CloudNativePG replica cluster is re-pointed at the writer (spec.replica.primary and source)",
     ifFails:
-      "nothing waits for it: the run has moved the writer and traffic and is recorded; the record's replicas say which region does not follow the writer and why. Fix the cause (an RDS quota, a region down) and create the replica by hand (aws rds create-db-instance-read-replica), or let the next failback do it",
+      "nothing waits for it: the run has moved the writer and traffic and is recorded; the record's replicas say which region does not follow the writer and why. Fix the cause (an RDS quota, a region down) and create the replica by hand (aws rds create-db-instance-read-replica; CloudNativePG: patch the replica cluster's spec.replica.primary and source, or re-clone it), or let the next failback do it",
   },
   record: {
     does: 'writes the run to the ledger with its step times, RTO and RPO',

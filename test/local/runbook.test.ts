@@ -228,3 +228,24 @@ describe('lifeboat runbook', () => {
     expect(stderr).toContain(message);
   });
 });
+
+describe('runbook of a CloudNativePG application (examples/cloudnativepg.config.json)', () => {
+  const file = fileURLToPath(new URL('../../examples/cloudnativepg.config.json', import.meta.url));
+  const config = parseConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
+  const markdown = renderRunbook(config, config.applications[0]!, {
+    configFile: 'examples/cloudnativepg.config.json',
+  });
+
+  it('names the Clusters, the re-clone a failback waits for, the kubectl check, and no RDS backup or command', () => {
+    expect(markdown).toContain(
+      'CloudNativePG replica clusters (`clusters.postgresql.cnpg.io`): us-east-1 `ai-gateway/pg-use1`',
+    );
+    expect(markdown).toContain('Until then the failback stops at its preflight, before anything moves');
+    expect(markdown).toContain(
+      "kubectl get clusters.postgresql.cnpg.io pg-usw2 -n ai-gateway -o jsonpath='{.status.phase} {.spec.replica.primary}'",
+    );
+    expect(markdown).toContain('CloudNativePG, which backs it up itself');
+    expect(markdown).toContain('us-east-1 kept as a replica of the new writer');
+    expect(markdown).not.toMatch(/aws rds describe|restore-test --app/);
+  });
+});
