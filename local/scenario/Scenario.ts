@@ -125,6 +125,17 @@ export type ScenarioEvent =
       readonly at: number;
       readonly workflow: WorkflowName;
       readonly input: Record<string, unknown>;
+    }
+  | {
+      /**
+       * A person re-clones a CloudNativePG application's former primary in `region` as a replica
+       * cluster of the writer (docs/cloudnativepg.md), as they would with kubectl.
+       */
+      readonly kind: 'reclone';
+      readonly index: number;
+      readonly at: number;
+      readonly application: string;
+      readonly region: string;
     };
 
 export interface Scenario {
@@ -146,7 +157,7 @@ export interface Scenario {
 export const DEFAULT_UNTIL_SECONDS = 7200;
 export const DEFAULT_SEED = 1;
 
-const EVENT_KINDS = ['fault', 'recover', 'approve', 'reject', 'start'] as const;
+const EVENT_KINDS = ['fault', 'recover', 'approve', 'reject', 'start', 'reclone'] as const;
 type EventKind = (typeof EVENT_KINDS)[number];
 
 const SLACK_USER_PATTERN = /^[UW][A-Z0-9]{8,}$/;
@@ -389,6 +400,14 @@ const WORKFLOW_EVENTS = {
   start: START_EVENT,
 } satisfies Record<'approve' | 'reject' | 'start', z.ZodType<WorkflowEventFields>>;
 
+const RECLONE_EVENT = z
+  .strictObject({
+    at: AT,
+    reclone: z.string().min(1, 'name the application whose former primary is re-cloned, as the config does'),
+    region: REGION,
+  })
+  .transform(({ at, reclone, region }) => ({ kind: 'reclone' as const, at, application: reclone, region }));
+
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
 const LatencySchema = z.strictObject(
@@ -505,6 +524,16 @@ function parseEvent(raw: unknown, index: number): EventResult {
     );
   }
 
+  if (kind === 'reclone') {
+    const parsed = parseFields<Omit<Extract<ScenarioEvent, { kind: 'reclone' }>, 'index'>>(
+      RECLONE_EVENT,
+      RECLONE_EVENT.in.shape,
+      raw,
+      index,
+      'a "reclone" event',
+    );
+    return 'value' in parsed ? { event: { ...parsed.value, index } } : parsed;
+  }
   if (kind === 'approve' || kind === 'reject' || kind === 'start') {
     const schema = WORKFLOW_EVENTS[kind];
     const parsed = parseFields<WorkflowEventFields>(
@@ -660,6 +689,26 @@ function timelineProblems(
             steps.length === 0
               ? `${step} is not a custom step: ${application ?? 'no application'} in ${config.source} has any (customSteps)`
               : `${step} is not a custom step of ${application ?? 'any application'} in ${config.source} (its steps: ${steps.join(', ')})${didYouMean(step, steps)}`,
+        });
+      }
+    }
+    if (event.kind === 'reclone' && config !== undefined) {
+      const app = config.value.applications.find((a) => a.name === event.application);
+      const names = config.value.applications.map((a) => a.name);
+      if (app === undefined) {
+        problems.push({
+          path: [...at, 'reclone'],
+          message: `no application named ${event.application} in ${config.source}${didYouMean(event.application, names)}`,
+        });
+      } else if (app.database.engine !== 'cloudnativepg') {
+        problems.push({
+          path: [...at, 'reclone'],
+          message: `${app.name}'s database is ${app.database.engine}; only a CloudNativePG cluster is re-cloned by hand (docs/cloudnativepg.md)`,
+        });
+      } else if (!app.regions.includes(event.region)) {
+        problems.push({
+          path: [...at, 'region'],
+          message: `${event.region} is not a region of ${app.name} (its regions: ${app.regions.join(', ')})${didYouMean(event.region, app.regions)}`,
         });
       }
     }

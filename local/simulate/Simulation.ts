@@ -338,6 +338,20 @@ async function applyEvent(
     case 'start':
       runner.start(event.workflow, event.input);
       break;
+    case 'reclone':
+      try {
+        world.recloneCnpgCluster(event.application, event.region);
+      } catch (error) {
+        // No writer to re-clone from (the region is the writer, or every region is down): said, not done.
+        world.timeline.push({
+          at: world.clock.seconds,
+          kind: 'database',
+          application: event.application,
+          region: event.region,
+          text: `re-clone of ${event.application}'s Cluster in ${event.region} not done: ${(error as Error).message}`,
+        });
+      }
+      break;
     case 'approve':
     case 'reject':
       if (options.onHumanAction !== undefined) {

@@ -449,6 +449,24 @@ describe('parseScenario', () => {
       'config',
       /applications\[0\]\.regions: an application needs a primary and at least one standby/,
     ],
+    [
+      'a re-clone of an application that is not in the config',
+      (d) => d.events.push({ at: 10, reclone: 'ai-gateway-pgx', region: 'us-east-1' }),
+      'events[5].reclone',
+      /no application named ai-gateway-pgx in .*lifeboat\.config\.json/,
+    ],
+    [
+      'a re-clone of a database that is not CloudNativePG',
+      (d) => d.events.push({ at: 10, reclone: 'ai-gateway', region: 'us-east-1' }),
+      'events[5].reclone',
+      /ai-gateway's database is rds-read-replica; only a CloudNativePG cluster is re-cloned by hand/,
+    ],
+    [
+      'a re-clone without its region',
+      (d) => d.events.push({ at: 10, reclone: 'ai-gateway' }),
+      'events[5].region',
+      /required/,
+    ],
     ['a bad name', (d) => (d.name = 'Primary Outage'), 'name', /lowercase letters/],
     ['an empty name', (d) => (d.name = ''), 'name', /lowercase letters/],
   ];

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { main } from '../../local/cli/main.ts';
 import type { Report } from '../../local/report/Report.ts';
 import type { SimulationContext } from '../../local/simulate/Simulation.ts';
 import { ledgerOf, rehearse, rehearseKeepingWorld } from '../support/scenario.ts';
@@ -34,15 +36,6 @@ function promotionsBy(
       seen.push({ region: change.region, by: change.by, planned: change.planned });
   });
   return seen;
-}
-
-/** A person re-clones the old primary as a replica cluster of the writer at `at` (kubectl, by hand). */
-function recloneAt(at: number, region = 'us-east-1'): (context: SimulationContext) => void {
-  return (context) => {
-    context.clock.schedule(at, () => {
-      context.world.recloneCnpgCluster(APP, region);
-    });
-  };
 }
 
 const OUTAGE = [
@@ -178,8 +171,12 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
   it('fails back once a person has re-cloned the old primary: demotes pg-usw2, promotes pg-use1 with its demotion token, loses nothing', async () => {
     const { report, context } = await rehearseKeepingWorld({
       configFile: CONFIG,
-      events: [...OUTAGE, { at: 4000, approve: 'failback', by: 'U0APPROVER' }],
-      setup: recloneAt(2000),
+      events: [
+        ...OUTAGE,
+        // A person re-clones the fenced old primary as a replica cluster of the writer.
+        { at: 2400, reclone: APP, region: 'us-east-1' },
+        { at: 4000, approve: 'failback', by: 'U0APPROVER' },
+      ],
       until: 9000,
     });
     expect(report.violations).toEqual([]);
@@ -188,6 +185,7 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
     const notes = databaseNotes(report);
     expect(notes).toEqual(
       expect.arrayContaining([
+        'CloudNativePG cluster pg-use1 fenced: PostgreSQL stopped, data kept',
         'CloudNativePG cluster pg-use1 re-cloned as a replica cluster of pg-usw2 (by hand)',
         'CloudNativePG cluster pg-usw2 is being demoted: it takes no writes',
         'CloudNativePG cluster pg-usw2 demoted: its demotion token is written',
@@ -305,5 +303,41 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
       ]),
     );
     expect(report.timeline.filter((e) => e.kind === 'database')).toEqual([]);
+  });
+});
+
+describe('lifeboat verify with CloudNativePG scenarios', () => {
+  const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+  async function verify(config: string): Promise<{ code: number; result: VerifyJson }> {
+    let stdout = '';
+    const code = await main(
+      ['verify', '--config', config, 'examples/scenarios/cloudnativepg-failback.json', '--json'],
+      { stdout: (t) => (stdout += t), stderr: () => undefined, cwd: ROOT },
+    );
+    return { code, result: JSON.parse(stdout) as VerifyJson };
+  }
+  interface VerifyJson {
+    held: boolean;
+    scenarios: { scenario: string; skipped?: string; calls: number; denied: number; malformed: number }[];
+  }
+
+  it('holds on the CloudNativePG example: every call of the failover and the failback allowed and well-formed', async () => {
+    const { code, result } = await verify('examples/cloudnativepg.config.json');
+    expect(code).toBe(0);
+    expect(result.held).toBe(true);
+    expect(result.scenarios).toEqual([
+      expect.objectContaining({ scenario: 'cloudnativepg-failback', denied: 0, malformed: 0 }),
+    ]);
+    expect(result.scenarios[0]?.skipped).toBeUndefined();
+  });
+
+  it('skips, saying why, a re-clone on a config whose database is not CloudNativePG', async () => {
+    const { result } = await verify('examples/lifeboat.config.json');
+    expect(result.scenarios).toEqual([
+      expect.objectContaining({
+        scenario: 'cloudnativepg-failback',
+        skipped: expect.stringContaining('only a CloudNativePG cluster is re-cloned by hand') as unknown,
+      }),
+    ]);
   });
 });

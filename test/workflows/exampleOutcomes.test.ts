@@ -72,6 +72,30 @@ describe('example scenarios end as their descriptions say (on the AWS twin)', ()
     expect(report.writers.at(-1)?.regions).toEqual(['us-west-2']);
   });
 
+  it('cloudnativepg-failback: after a person re-clones the fenced pg-use1, fails back with the demotion token, RPO 0', async () => {
+    const report = await example('cloudnativepg-failback.json');
+    expect(report.violations).toEqual([]);
+    expect(report.executions.map((e) => `${e.workflow} ${e.status}`)).toEqual([
+      'failover SUCCEEDED',
+      'failback SUCCEEDED',
+    ]);
+    expect(promotions(report, 'ai-gateway-pg')).toEqual([
+      'promotion of CloudNativePG cluster pg-usw2 started (lag 4 s)',
+      'promotion of CloudNativePG cluster pg-use1 started (lag 0 s)',
+    ]);
+    const failback = report.executions[1]!;
+    expect(ledgerOf(report, failback.name)).toMatchObject({
+      status: 'SUCCEEDED',
+      details: expect.objectContaining({ rpoSeconds: 0 }) as unknown,
+    });
+    const notes = report.timeline.filter((t) => t.kind === 'database').map((t) => t.text);
+    expect(notes.indexOf('CloudNativePG cluster pg-use1 fenced: PostgreSQL stopped, data kept')).toBeLessThan(
+      notes.indexOf('CloudNativePG cluster pg-use1 re-cloned as a replica cluster of pg-usw2 (by hand)'),
+    );
+    expect(notes).toContain('CloudNativePG cluster pg-euw1 now replicates from pg-use1');
+    expect(report.writers.at(-1)?.regions).toEqual(['us-east-1']);
+  });
+
   it('switchover: a maintenance round trip, each switch at lag 0 (RPO 0), no failback offered between', async () => {
     const report = await example('switchover.json');
     expect(report.violations).toEqual([]);

@@ -50,7 +50,9 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
   });
   const configFile = resolve(io.cwd, resolveCliConfigFile(values.config, io, 'verify', false));
   const config = loadConfig(configFile);
+  // The example configs whose applications the example scenarios name.
   const example = loadConfig(join(EXAMPLES, 'lifeboat.config.json'));
+  const cnpgExample = loadConfig(join(EXAMPLES, 'cloudnativepg.config.json'));
   const files =
     positionals.length > 0
       ? positionals.map((p) => resolve(io.cwd, p))
@@ -58,7 +60,10 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
           .filter((f) => f.endsWith('.json'))
           .sort()
           .map((f) => join(EXAMPLES, 'scenarios', f));
-  const names = nameMapping(example, config);
+  const names = nameMapping(
+    { ...example, applications: [...example.applications, ...cnpgExample.applications] },
+    config,
+  );
 
   const results: ScenarioResult[] = [];
   const rows = new Map<string, AwsCallRow>();
@@ -200,6 +205,7 @@ const MAPPED_KEYS: Readonly<Record<string, keyof NameMapping>> = {
   targetRegion: 'regions',
   sourceRegion: 'regions',
   by: 'approvers',
+  reclone: 'applications',
 };
 
 function mapNames(value: unknown, names: NameMapping): unknown {
