@@ -118,8 +118,8 @@ describe('KubernetesTwin', () => {
     cnpgRefusal = undefined;
   });
 
-  /** The real adapter, signing its token with `credentials`, with the twin as the cluster's API. */
-  function workloads(credentials: typeof KEY): EksWorkloads {
+  /** EKS's DescribeCluster, answering with the twin's endpoint and CA for us-west-2's cluster. */
+  function describeClusterAnswersTheTwin(): void {
     const eks = mockClient(EKSClient);
     const access = twin.access('us-west-2', app.workloads['us-west-2']!.clusterName);
     eks.on(DescribeClusterCommand).resolves({
@@ -129,6 +129,11 @@ describe('KubernetesTwin', () => {
         certificateAuthority: { data: access.certificateAuthorityData },
       },
     });
+  }
+
+  /** The real adapter, signing its token with `credentials`, with the twin as the cluster's API. */
+  function workloads(credentials: typeof KEY): EksWorkloads {
+    describeClusterAnswersTheTwin();
     return new EksWorkloads({
       clientFor: () => new EKSClient({ region: 'us-west-2' }),
       credentials: () => Promise.resolve(credentials),
@@ -241,15 +246,7 @@ describe('KubernetesTwin', () => {
     const cnpgConfig = { ...config, applications: [cnpgApp] };
 
     function database(): CloudNativePgDatabase {
-      const eks = mockClient(EKSClient);
-      const access = twin.access('us-west-2', app.workloads['us-west-2']!.clusterName);
-      eks.on(DescribeClusterCommand).resolves({
-        cluster: {
-          status: 'ACTIVE',
-          endpoint: access.endpoint,
-          certificateAuthority: { data: access.certificateAuthorityData },
-        },
-      });
+      describeClusterAnswersTheTwin();
       return new CloudNativePgDatabase(
         new CloudNativePgClusters(
           new EksKubernetesApi({
