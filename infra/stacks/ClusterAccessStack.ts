@@ -47,7 +47,8 @@ export interface ClusterAccessStackProps extends StackProps {
  * Where an application's database is CloudNativePG's, on the clusters that hold its Clusters, the
  * database function of every control plane that serves it is put in the group `lifeboat-databases`
  * (get and patch of those Clusters), as is the offer of the cluster's own region; the other offers,
- * the traffic functions and the preflight of the cluster's own region are put in
+ * the traffic functions and the preflight of the cluster's own region (of every region, for an
+ * active-active application: a drain's preflight reads the drained region's database) are put in
  * `lifeboat-database-readers` (get).
  * A failover scales its own region's cluster, a failback the one traffic left, so each role needs
  * every region's clusters. The stack comes after the control planes, whose roles it names, and the

@@ -342,7 +342,8 @@ async function applyEvent(
       try {
         world.recloneCnpgCluster(event.application, event.region);
       } catch (error) {
-        // No writer to re-clone from (the region is the writer, or every region is down): said, not done.
+        // The region is down, or there is no writer to re-clone from (the region is the writer, or
+        // every other region is down): said, not done.
         world.timeline.push({
           at: world.clock.seconds,
           kind: 'database',

@@ -1636,6 +1636,8 @@ export class World {
     const db = this.database(application, region);
     const member = db.cnpg;
     if (member === undefined) throw new Error(`${application}'s database is not CloudNativePG's`);
+    if (this.faults.isOutage(region))
+      throw new Error(`${region} is down: its Cluster cannot be re-cloned until the region is back`);
     this.recompute(app);
     const writerRegion = app.writers.find((r) => r !== region);
     const writer = writerRegion === undefined ? undefined : app.databases.get(writerRegion);

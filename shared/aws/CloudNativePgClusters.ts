@@ -53,10 +53,11 @@ export interface CnpgClusterState {
   /** Every instance is fenced: the `cnpg.io/fencedInstances` annotation lists `*`. */
   readonly fenced: boolean;
   /**
-   * Some instance is fenced (the annotation lists any): a person's fence, such as every instance but
-   * one kept up to read a former primary's data, which `fence` leaves as it is.
+   * Its primary instance is fenced (the annotation lists `*` or `status.currentPrimary`): whatever
+   * else a person left unfenced (a standby kept up to read a former primary's data) takes no writes,
+   * so `fence` leaves it as it is.
    */
-  readonly fencedInPart: boolean;
+  readonly primaryFenced: boolean;
   /**
    * Its primary instance is out of recovery and takes writes: `status.instancesReportedState` of
    * `status.currentPrimary` says `isPrimary` (CloudNativePG reads it from the instance: no
@@ -166,14 +167,15 @@ export class CloudNativePgClusters {
 
   /**
    * Fences every instance (`cnpg.io/fencedInstances: ["*"]`): CloudNativePG shuts PostgreSQL down
-   * and keeps the pods and their data for inspection. A Cluster fenced in part (a person's fence)
-   * is left as it is: `already-fenced`. For a former primary that came back still
+   * and keeps the pods and their data for inspection. A Cluster whose primary instance is fenced
+   * already (a person's fence that leaves a standby up to read from) is left as it is:
+   * `already-fenced`. One that leaves the primary instance unfenced is fenced whole. For a former primary that came back still
    * naming itself primary after its region was lost: nothing can write to it until a person
    * re-clones it or lifts the fence.
    */
   async fence(ref: CnpgClusterRef): Promise<'fenced' | 'already-fenced'> {
     const state = await this.describe(ref);
-    if (state.fencedInPart) return 'already-fenced';
+    if (state.primaryFenced) return 'already-fenced';
     await this.#patch(ref, { metadata: { annotations: { [CNPG_FENCED_ANNOTATION]: '["*"]' } } });
     return 'fenced';
   }
@@ -200,6 +202,7 @@ function stateOf(resource: ClusterResource, ref: CnpgClusterRef): CnpgClusterSta
   const status = resource.status ?? {};
   const phase = status.phase ?? '';
   const ready = (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const fenced = fencedList(resource.metadata?.annotations?.[CNPG_FENCED_ANNOTATION]);
   return {
     role: isReplica ? 'replica' : 'primary',
     self,
@@ -213,8 +216,9 @@ function stateOf(resource: ClusterResource, ref: CnpgClusterRef): CnpgClusterSta
     lastPromotionToken: nonEmpty(status.lastPromotionToken),
     promotionToken: nonEmpty(replica?.promotionToken),
     timelineId: status.timelineID,
-    fenced: fencedList(resource.metadata?.annotations?.[CNPG_FENCED_ANNOTATION]).includes('*'),
-    fencedInPart: fencedList(resource.metadata?.annotations?.[CNPG_FENCED_ANNOTATION]).length > 0,
+    fenced: fenced.includes('*'),
+    primaryFenced:
+      fenced.includes('*') || (status.currentPrimary !== undefined && fenced.includes(status.currentPrimary)),
     writable:
       status.currentPrimary !== undefined &&
       status.instancesReportedState?.[status.currentPrimary]?.isPrimary === true,

@@ -40,8 +40,13 @@ export class CloudNativePgDatabase implements DatabasePort {
     const steady = state.healthy && !state.fenced && !state.switching;
     if (state.role === 'primary') {
       // Primary by its spec is not yet a writer: after a promotion without a token the phase stays
-      // healthy, and only its primary instance leaving recovery says the promotion is done.
-      return { role: 'writer', available: steady && state.writable, sourceRegion: undefined };
+      // healthy, and only its primary instance leaving recovery says the promotion is done. A fenced
+      // primary instance takes no writes.
+      return {
+        role: 'writer',
+        available: steady && !state.primaryFenced && state.writable,
+        sourceRegion: undefined,
+      };
     }
     return {
       role: 'replica',

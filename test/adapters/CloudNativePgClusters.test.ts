@@ -121,7 +121,7 @@ describe('CloudNativePgClusters.describe', () => {
       promotionToken: undefined,
       timelineId: 1,
       fenced: false,
-      fencedInPart: false,
+      primaryFenced: false,
       writable: false,
       selfField: undefined,
     });
@@ -156,9 +156,10 @@ describe('CloudNativePgClusters.describe', () => {
     );
     expect(await clusters.describe(WEST)).toMatchObject({ healthy: false, promoting: false });
     expect(await clusters.describe(WEST)).toMatchObject({ healthy: false, promoting: true });
-    expect(await clusters.describe(WEST)).toMatchObject({ fenced: true, fencedInPart: true });
-    expect(await clusters.describe(WEST)).toMatchObject({ fenced: false, fencedInPart: false });
-    expect(await clusters.describe(WEST)).toMatchObject({ fenced: false, fencedInPart: true });
+    expect(await clusters.describe(WEST)).toMatchObject({ fenced: true, primaryFenced: true });
+    expect(await clusters.describe(WEST)).toMatchObject({ fenced: false, primaryFenced: false });
+    // pg-usw2-1 is fenced, but the current primary is not named: nothing says which it is.
+    expect(await clusters.describe(WEST)).toMatchObject({ fenced: false, primaryFenced: false });
   });
 
   it('is writable only once its current primary instance reports itself out of recovery', async () => {
@@ -273,17 +274,19 @@ describe('CloudNativePgClusters.fence', () => {
     expect(calls.map((c) => c.method)).toEqual(['GET', 'PATCH', 'GET']);
   });
 
-  it("leaves a person's fence of some instances as it is (every instance but one kept up to read the data)", async () => {
+  it("leaves a person's fence that covers the primary instance as it is, and fences whole one that leaves the primary up", async () => {
+    const primary = { primary: 'pg-usw2', source: 'pg-use1' };
+    const status = { currentPrimary: 'pg-usw2-1' };
     const { clusters, calls } = setup(
-      ok(
-        cluster(
-          { primary: 'pg-usw2', source: 'pg-use1' },
-          {},
-          { 'cnpg.io/fencedInstances': '["pg-usw2-2","pg-usw2-3"]' },
-        ),
-      ),
+      // Every instance but a standby fenced: the standby reads, nothing writes.
+      ok(cluster(primary, status, { 'cnpg.io/fencedInstances': '["pg-usw2-1","pg-usw2-2"]' })),
+      // An unrelated fence of one standby, left from before: the primary still writes.
+      ok(cluster(primary, status, { 'cnpg.io/fencedInstances': '["pg-usw2-3"]' })),
+      ok(cluster(primary, status, { 'cnpg.io/fencedInstances': '["*"]' })),
     );
     await expect(clusters.fence(WEST)).resolves.toBe('already-fenced');
-    expect(calls.map((c) => c.method)).toEqual(['GET']);
+    await expect(clusters.fence(WEST)).resolves.toBe('fenced');
+    expectMergePatch(calls[2], { metadata: { annotations: { 'cnpg.io/fencedInstances': '["*"]' } } });
+    expect(calls.map((c) => c.method)).toEqual(['GET', 'GET', 'PATCH']);
   });
 });

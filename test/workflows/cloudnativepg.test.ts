@@ -221,6 +221,8 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
       configFile: CONFIG,
       events: [
         ...OUTAGE,
+        // A re-clone asked while us-east-1 is still down is not done, and says so.
+        { at: 600, reclone: APP, region: 'us-east-1' },
         {
           at: 2400,
           start: 'failback',
@@ -234,6 +236,9 @@ describe('CloudNativePG replica clusters (the real ASL on the AWS twin)', () => 
     expect(failback?.status).not.toBe('SUCCEEDED');
     const record = ledgerOf(report, failback!.name) as { reason?: string; details?: { reasons?: string[] } };
     expect(JSON.stringify(record)).toContain('must be re-cloned as a replica cluster of the writer');
+    expect(databaseNotes(report)).toContain(
+      "re-clone of ai-gateway-pg's Cluster in us-east-1 not done: us-east-1 is down: its Cluster cannot be re-cloned until the region is back",
+    );
     // Nothing moved: no DNS change after the failover's, no promotion of pg-use1.
     expect(
       report.timeline.filter(

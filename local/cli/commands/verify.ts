@@ -60,10 +60,10 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
           .filter((f) => f.endsWith('.json'))
           .sort()
           .map((f) => join(EXAMPLES, 'scenarios', f));
-  const names = nameMapping(
-    { ...example, applications: [...example.applications, ...cnpgExample.applications] },
-    config,
-  );
+  // Each scenario's names are mapped from the example config it names: its regions follow that
+  // config's application onto the config's application of the same database kind.
+  const names = nameMapping(example, config);
+  const cnpgNames = nameMapping(cnpgExample, config);
 
   const results: ScenarioResult[] = [];
   const rows = new Map<string, AwsCallRow>();
@@ -74,7 +74,12 @@ export async function verifyCommand(args: readonly string[], io: CliIo): Promise
     } catch (error) {
       throw new UsageError(`${file}: ${(error as Error).message}`);
     }
-    const mapped = { ...(mapNames(raw, names) as Record<string, unknown>), config: configFile };
+    const from =
+      typeof (raw as { config?: unknown } | null)?.config === 'string' &&
+      basename((raw as { config: string }).config) === 'cloudnativepg.config.json'
+        ? cnpgNames
+        : names;
+    const mapped = { ...(mapNames(raw, from) as Record<string, unknown>), config: configFile };
     let scenario;
     try {
       scenario = parseScenario(mapped, basename(file), { baseDir: io.cwd, cwd: io.cwd });
