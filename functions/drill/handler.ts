@@ -72,7 +72,10 @@ export const handler = stepHandler(
       workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),
       backups: new RdsSnapshots(rdsIn),
       // What each standby's database replicates from (DescribeDBInstances, DescribeGlobalClusters).
-      database: engineDatabases({ rds: rdsIn, eks: { clientFor: eksIn, credentials: defaultProvider() } }),
+      database: engineDatabases({
+        rds: rdsIn,
+        eks: () => Promise.resolve({ clientFor: eksIn, credentials: defaultProvider() }),
+      }),
       // Each store's members and their lag (DescribeGlobalReplicationGroups, the lag metric).
       stores: new ElastiCacheStores(
         perRegion((region) => tracing.client(new ElastiCacheClient(clientConfig(region)))),

@@ -3,15 +3,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Route53Dns } from '../../shared/aws/Route53Dns.ts';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EKSClient } from '@aws-sdk/client-eks';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { DynamoApprovals } from '../../shared/aws/DynamoApprovals.ts';
 import { DynamoLedger } from '../../shared/aws/DynamoLedger.ts';
-import { engineDatabases } from '../../shared/aws/EngineDatabases.ts';
+import { engineDatabases, lazyEksAccess } from '../../shared/aws/EngineDatabases.ts';
 import { approvalWaits, offerFailbacks, type OfferOutcome } from '../../shared/failback/FailbackOffer.ts';
 import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import {
@@ -45,10 +43,7 @@ const deps = {
     dns: new Route53Dns(route53, {}),
     database: engineDatabases({
       rds: perRegion((region) => tracing.client(new RDSClient(clientConfig(region)))),
-      eks: {
-        clientFor: perRegion((region) => tracing.client(new EKSClient(clientConfig(region)))),
-        credentials: defaultProvider(),
-      },
+      eks: lazyEksAccess((Client, region) => tracing.client(new Client(clientConfig(region)))),
     }),
     notifier,
   }),

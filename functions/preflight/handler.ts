@@ -43,7 +43,7 @@ export const handler = failoverHandler(FUNCTION, {
     // CheckReplica (failback): the returning region's database, read only.
     database: engineDatabases({
       rds: perRegion((region) => tracing.client(new RDSClient(clientConfig(region)))),
-      eks: { clientFor: eksIn, credentials: defaultProvider() },
+      eks: () => Promise.resolve({ clientFor: eksIn, credentials: defaultProvider() }),
     }),
     // Only DescribeCluster here: no Kubernetes call, so the credentials are never used to sign one.
     workloads: new EksWorkloads({ clientFor: eksIn, credentials: defaultProvider() }),

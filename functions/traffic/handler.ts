@@ -1,8 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EKSClient } from '@aws-sdk/client-eks';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { AlarmHealth } from '../../shared/failover/alarmHealth.ts';
 import { CloudWatchAlarms } from '../../shared/aws/CloudWatchAlarms.ts';
@@ -10,7 +8,7 @@ import { CloudWatchFence } from '../../shared/aws/CloudWatchFence.ts';
 import { CloudWatchTelemetry } from '../../shared/aws/CloudWatchTelemetry.ts';
 import { HttpProbe } from '../../shared/aws/HttpProbe.ts';
 import { LoadBalancerMetrics } from '../../shared/aws/LoadBalancerMetrics.ts';
-import { engineDatabases } from '../../shared/aws/EngineDatabases.ts';
+import { engineDatabases, lazyEksAccess } from '../../shared/aws/EngineDatabases.ts';
 import { cachedHealthCheckIds, DiscoveringRoute53Dns } from '../../shared/aws/healthCheckDiscovery.ts';
 import { clientConfig, lambdaConfig, lambdaRegion, perRegion } from '../../shared/runtime/lambdaEstate.ts';
 import { failoverHandler } from '../../shared/runtime/failoverHandler.ts';
@@ -44,10 +42,7 @@ export const handler = failoverHandler(FUNCTION, {
     telemetry: new CloudWatchTelemetry(cloudWatchIn(lambdaRegion())),
     database: engineDatabases({
       rds: perRegion((region) => tracing.client(new RDSClient(clientConfig(region)))),
-      eks: {
-        clientFor: perRegion((region) => tracing.client(new EKSClient(clientConfig(region)))),
-        credentials: defaultProvider(),
-      },
+      eks: lazyEksAccess((Client, region) => tracing.client(new Client(clientConfig(region)))),
     }),
   },
 });

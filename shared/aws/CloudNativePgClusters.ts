@@ -99,6 +99,10 @@ interface ClusterResource {
   };
 }
 
+/**
+ * Each change reads the Cluster first to decide whether it is needed, unless the caller passes what
+ * it has just read (`read`): one GET, not two, on the failover's path.
+ */
 export class CloudNativePgClusters {
   readonly #api: KubernetesCaller;
 
@@ -130,8 +134,9 @@ export class CloudNativePgClusters {
   async promote(
     ref: CnpgClusterRef,
     options: { readonly promotionToken?: string } = {},
+    read?: CnpgClusterState,
   ): Promise<'started' | 'already-promoted'> {
-    const state = await this.describe(ref);
+    const state = read ?? (await this.describe(ref));
     if (state.role === 'primary') return 'already-promoted';
     await this.#patch(ref, {
       spec: {
@@ -152,8 +157,12 @@ export class CloudNativePgClusters {
    * writes `status.demotionToken` for the successor. A member that already follows `primary` is
    * left alone: `already-demoted`.
    */
-  async demote(ref: CnpgClusterRef, primary: string): Promise<'started' | 'already-demoted'> {
-    const state = await this.describe(ref);
+  async demote(
+    ref: CnpgClusterRef,
+    primary: string,
+    read?: CnpgClusterState,
+  ): Promise<'started' | 'already-demoted'> {
+    const state = read ?? (await this.describe(ref));
     if (state.self === primary) {
       throw new RangeError(`${ref.name} in ${ref.region} cannot be demoted in favour of itself (${primary})`);
     }
@@ -173,8 +182,8 @@ export class CloudNativePgClusters {
    * naming itself primary after its region was lost: nothing can write to it until a person
    * re-clones it or lifts the fence.
    */
-  async fence(ref: CnpgClusterRef): Promise<'fenced' | 'already-fenced'> {
-    const state = await this.describe(ref);
+  async fence(ref: CnpgClusterRef, read?: CnpgClusterState): Promise<'fenced' | 'already-fenced'> {
+    const state = read ?? (await this.describe(ref));
     if (state.primaryFenced) return 'already-fenced';
     await this.#patch(ref, { metadata: { annotations: { [CNPG_FENCED_ANNOTATION]: '["*"]' } } });
     return 'fenced';

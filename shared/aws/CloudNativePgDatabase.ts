@@ -68,7 +68,7 @@ export class CloudNativePgDatabase implements DatabasePort {
   ): Promise<'started' | 'already-promoted'> {
     const target = cnpgRef(app, region);
     const state = await this.#read(target);
-    if (!options.planned) return this.#clusters.promote(target);
+    if (!options.planned) return this.#clusters.promote(target, {}, state);
     if (state.role === 'primary') return 'already-promoted';
     const fromRegion = options.from ?? regionNamed(app, state.primary);
     if (fromRegion === undefined || fromRegion === region) {
@@ -85,14 +85,14 @@ export class CloudNativePgDatabase implements DatabasePort {
         `${source.name} in ${fromRegion} is a replica cluster of ${String(before.primary)}, not the primary ${target.name} takes over from`,
       );
     }
-    if (before.role === 'primary') await this.#clusters.demote(source, state.self);
+    if (before.role === 'primary') await this.#clusters.demote(source, state.self, before);
     const demoted = before.role === 'primary' ? await this.#read(source) : before;
     if (demoted.demotionToken === undefined) {
       throw new DatabaseBusyError(
         `${source.name} in ${fromRegion} is being demoted and takes no writes; ${target.name} is promoted with its demotion token once CloudNativePG has written it`,
       );
     }
-    return this.#clusters.promote(target, { promotionToken: demoted.demotionToken });
+    return this.#clusters.promote(target, { promotionToken: demoted.demotionToken }, state);
   }
 
   /** Re-points a replica cluster at the writer; a primary is never demoted this way (it may hold writes). */
@@ -105,7 +105,7 @@ export class CloudNativePgDatabase implements DatabasePort {
       );
     }
     const writer = cnpgRef(app, writerRegion);
-    const result = await this.#clusters.demote(ref, writer.name);
+    const result = await this.#clusters.demote(ref, writer.name, state);
     return result === 'already-demoted' ? 'already' : 'started';
   }
 

@@ -1,3 +1,4 @@
+import type { EKSClient } from '@aws-sdk/client-eks';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { CloudNativePgClusters } from './CloudNativePgClusters.ts';
 import { CloudNativePgDatabase } from './CloudNativePgDatabase.ts';
@@ -5,6 +6,7 @@ import { EksKubernetesApi, type EksKubernetesOptions } from './KubernetesApi.ts'
 import { RdsDatabase } from './RdsDatabase.ts';
 import type { ApplicationConfig } from '../config/LifeboatConfig.ts';
 import type { DatabasePort } from '../ports/Estate.ts';
+import { perRegion } from '../runtime/lambdaEstate.ts';
 
 /**
  * One database port over the engines: an application's calls go to the adapter of its
@@ -46,14 +48,51 @@ export class EngineDatabases implements DatabasePort {
 
 /**
  * The database port of a function: RDS and Aurora through RdsDatabase, CloudNativePG through its
- * Clusters on the regions' EKS API servers (CloudNativePgDatabase).
+ * Clusters on the regions' EKS API servers (CloudNativePgDatabase). The CloudNativePG adapter, with
+ * its EKS client and credentials (`eks`), is made on its first call: a function of RDS and Aurora
+ * applications never loads the EKS SDK.
  */
 export function engineDatabases(options: {
   readonly rds: (region: string) => RDSClient;
-  readonly eks: EksKubernetesOptions;
+  readonly eks: () => Promise<EksKubernetesOptions>;
 }): EngineDatabases {
   return new EngineDatabases({
     rds: new RdsDatabase(options.rds),
-    cloudnativepg: new CloudNativePgDatabase(new CloudNativePgClusters(new EksKubernetesApi(options.eks))),
+    cloudnativepg: deferred(
+      async () =>
+        new CloudNativePgDatabase(new CloudNativePgClusters(new EksKubernetesApi(await options.eks()))),
+    ),
+  });
+}
+
+/**
+ * The EKS access of a function, made on first use: the SDK client (`make`, which wraps it for
+ * tracing) per region and the default credential chain, both imported then.
+ */
+export function lazyEksAccess(
+  make: (Client: typeof EKSClient, region: string) => EKSClient,
+): () => Promise<EksKubernetesOptions> {
+  let access: Promise<EksKubernetesOptions> | undefined;
+  return () =>
+    (access ??= Promise.all([
+      import('@aws-sdk/client-eks'),
+      import('@aws-sdk/credential-provider-node'),
+    ]).then(([sdk, credentials]) => ({
+      clientFor: perRegion((region) => make(sdk.EKSClient, region)),
+      credentials: credentials.defaultProvider(),
+    })));
+}
+
+/** A port whose every method waits for `load` (once) and calls the port it gives. */
+function deferred<P extends object>(load: () => Promise<P>): P {
+  let port: Promise<P> | undefined;
+  return new Proxy({} as P, {
+    get: (_, key) =>
+      typeof key !== 'string' || key === 'then'
+        ? undefined
+        : async (...args: unknown[]): Promise<unknown> => {
+            const loaded = (await (port ??= load())) as Record<string, (...a: unknown[]) => unknown>;
+            return loaded[key]?.(...args);
+          },
   });
 }

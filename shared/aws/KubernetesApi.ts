@@ -1,6 +1,6 @@
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { DescribeClusterCommand, type Cluster, type EKSClient } from '@aws-sdk/client-eks';
+import type { Cluster, EKSClient } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { eksToken } from './eksToken.ts';
 
@@ -172,8 +172,12 @@ export class EksKubernetesApi {
     const key = cacheKey(region, clusterName);
     const cached = this.#clusters.get(key);
     if (cached !== undefined) return cached;
-    const access = this.#clientFor(region)
-      .send(new DescribeClusterCommand({ name: clusterName }))
+    // The EKS SDK is imported on the first call, not at a function's cold start: a function whose
+    // config has no cluster to reach (a database function of RDS applications) never loads it.
+    const access = import('@aws-sdk/client-eks')
+      .then(({ DescribeClusterCommand }) =>
+        this.#clientFor(region).send(new DescribeClusterCommand({ name: clusterName })),
+      )
       .then(({ cluster }) => {
         const found = cluster === undefined ? undefined : accessOf(cluster);
         if (found === undefined) {

@@ -284,7 +284,6 @@ describe('KubernetesTwin', () => {
       ).rejects.toMatchObject({ name: 'Forbidden' });
       expect(calls.map((c) => `${c.operation} ${c.status}`)).toEqual([
         'ReadCnpgCluster 200',
-        'ReadCnpgCluster 200',
         'PatchCnpgCluster 403',
       ]);
       expect(cnpgPatches).toEqual([]);

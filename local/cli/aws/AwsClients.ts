@@ -6,11 +6,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { CloudNativePgClusters } from '../../../shared/aws/CloudNativePgClusters.ts';
-import { CloudNativePgDatabase } from '../../../shared/aws/CloudNativePgDatabase.ts';
-import { EngineDatabases } from '../../../shared/aws/EngineDatabases.ts';
-import { EksKubernetesApi } from '../../../shared/aws/KubernetesApi.ts';
-import { RdsDatabase } from '../../../shared/aws/RdsDatabase.ts';
+import { engineDatabases, type EngineDatabases } from '../../../shared/aws/EngineDatabases.ts';
 import { clientConfig, perRegion } from '../../../shared/runtime/lambdaEstate.ts';
 
 /**
@@ -37,17 +33,12 @@ export interface AwsClients {
 /** The database port of the commands: RDS and Aurora, and CloudNativePG's Clusters when `eks` is given. */
 export function cliDatabases(clients: AwsClients): EngineDatabases {
   const eks = clients.eks?.bind(clients);
-  return new EngineDatabases({
-    rds: new RdsDatabase((region) => clients.rds(region)),
-    ...(eks === undefined
-      ? {}
-      : {
-          cloudnativepg: new CloudNativePgDatabase(
-            new CloudNativePgClusters(
-              new EksKubernetesApi({ clientFor: eks, credentials: defaultProvider() }),
-            ),
-          ),
-        }),
+  return engineDatabases({
+    rds: (region) => clients.rds(region),
+    eks: () =>
+      eks === undefined
+        ? Promise.reject(new Error('no EKS client was given: CloudNativePG Clusters are not read'))
+        : Promise.resolve({ clientFor: eks, credentials: defaultProvider() }),
   });
 }
 
